@@ -16,7 +16,7 @@
 PKGS		:= libbpf libelf z3 jansson
 PREFIX		?= /usr/local
 DESTDIR		?=
-BUILD		:= build
+BUILD		?= build
 CORPUS_DIR	?= /var/cache/bpfsynth-corpus
 export CORPUS_DIR
 
