@@ -5,10 +5,10 @@ set -eu
 
 # build: compiler, BPF toolchain, the four libraries (libbpf, libelf, Z3, jansson)
 # tests: bpftool (vmlinux.h, loaders), iproute2, xdp-tools (real loaders),
-#        xz-utils/dpkg-dev for unpacking the corpus packages, python3 for scripts
+#        xz-utils for unpacking the corpus packages, python3 for test scripts
 PKGS="make gcc libc6-dev pkg-config clang llvm lld
 libbpf-dev libelf-dev zlib1g-dev libz3-dev libjansson-dev
-bpftool iproute2 xdp-tools xz-utils ca-certificates util-linux"
+bpftool iproute2 xdp-tools xz-utils ca-certificates util-linux python3"
 
 missing=""
 for p in $PKGS; do

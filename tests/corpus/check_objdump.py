@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Compare `bpfsynth dump --json` with `llvm-objdump -d` on every corpus object.
+
+For every program libbpf finds in an object, the instructions bpfsynth prints
+must be the ones llvm-objdump prints for the function of the same name in the
+same section: same indices, same text once whitespace is folded and objdump's
+label hints (`goto +3 <LBB0_2>`) are dropped.
+
+Where the two differ on purpose, the difference is allowed only in the forms
+listed in INTENDED (objdump 14 prints `<unknown>` for encodings LLVM 14 does not
+know; we print what LLVM 17+ prints) and counted per form in the summary.
+
+Objects libbpf itself refuses to open (e.g. legacy SEC("maps") definitions)
+must make `bpfsynth dump` fail cleanly: one error line, a non-zero exit, no
+crash; they are counted, not compared.
+
+Usage: check_objdump.py BPFSYNTH OBJ_ROOT [--limit N]
+Ends with a line "check_objdump: N passed, N failed, N skipped" (one unit per
+object).
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+
+OBJDUMP = os.environ.get("LLVM_OBJDUMP", "llvm-objdump")
+
+# objdump's text for an instruction LLVM 14 cannot name -> why ours differs.
+INTENDED = {
+    "<unknown>": "LLVM 14 has no name for it (ALU32 mod, cpu v4); we print LLVM 17+'s syntax",
+}
+
+FUNC_RE = re.compile(r"^[0-9a-f]+ <(.+)>:$")
+SECT_RE = re.compile(r"^Disassembly of section (.+):$")
+INSN_RE = re.compile(r"^\s*(\d+):\s+(.*)$")
+LABEL_HINT_RE = re.compile(r"\s*<[^>]*>$")
+
+
+def norm(text):
+    text = LABEL_HINT_RE.sub("", text.strip())
+    return " ".join(text.split())
+
+
+def objdump_functions(path):
+    """{(section, function): {index_in_function: text}}"""
+    out = subprocess.run([OBJDUMP, "-d", "--no-show-raw-insn", path],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        return None, out.stderr.strip()
+    funcs = {}
+    sect = func = None
+    base = 0
+    for line in out.stdout.splitlines():
+        m = SECT_RE.match(line)
+        if m:
+            sect, func = m.group(1), None
+            continue
+        m = FUNC_RE.match(line)
+        if m:
+            func = m.group(1)
+            funcs[(sect, func)] = {}
+            base = None
+            continue
+        m = INSN_RE.match(line)
+        if m and func is not None:
+            idx = int(m.group(1))
+            if base is None:
+                base = idx
+            funcs[(sect, func)][idx - base] = norm(m.group(2))
+    return funcs, None
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    tool, root = sys.argv[1], sys.argv[2]
+    limit = int(sys.argv[sys.argv.index("--limit") + 1]) if "--limit" in sys.argv else 0
+
+    objs = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
+                  if f.endswith(".o"))
+    if limit:
+        objs = objs[:limit]
+    passed = failed = skipped = 0
+    refused = []
+    nprogs = ninsns = 0
+    intended = Counter()
+    for obj in objs:
+        rel = os.path.relpath(obj, root)
+        r = subprocess.run([tool, "dump", "--json", obj], capture_output=True, text=True)
+        if r.returncode < 0 or r.returncode > 128:
+            print(f"FAIL {rel}: bpfsynth dump crashed (status {r.returncode})")
+            failed += 1
+            continue
+        if r.returncode != 0:
+            errlines = [l for l in r.stderr.splitlines() if l.strip()]
+            if len(errlines) != 1 or r.stdout.strip():
+                print(f"FAIL {rel}: refused without one clean error line: {r.stderr!r}")
+                failed += 1
+            else:
+                refused.append((rel, errlines[0]))
+                skipped += 1
+            continue
+        try:
+            doc = json.loads(r.stdout)
+        except ValueError as e:
+            print(f"FAIL {rel}: --json output does not parse: {e}")
+            failed += 1
+            continue
+        funcs, err = objdump_functions(obj)
+        if funcs is None:
+            print(f"FAIL {rel}: llvm-objdump failed: {err}")
+            failed += 1
+            continue
+        bad = []
+        for prog in doc["programs"]:
+            key = (prog["section"], prog["name"])
+            if key not in funcs:
+                bad.append(f"{prog['name']}: no function {key} in objdump output")
+                continue
+            want = funcs[key]
+            got = {i["idx"]: norm(i["asm"]) for i in prog["text"]}
+            nprogs += 1
+            ninsns += prog["insns"]
+            if max(want, default=-1) >= prog["insns"]:
+                bad.append(f"{prog['name']}: objdump shows {max(want) + 1}+ slots, "
+                           f"libbpf {prog['insns']}")
+            if set(got) != set(want):
+                diff = sorted(set(got) ^ set(want))[:5]
+                bad.append(f"{prog['name']}: instruction indices differ at {diff}")
+            for idx in sorted(set(got) & set(want)):
+                if got[idx] == want[idx]:
+                    continue
+                if want[idx] in INTENDED:
+                    intended[(want[idx], got[idx].split()[1] if " " in got[idx] else got[idx])] += 1
+                    continue
+                bad.append(f"{prog['name']} insn {idx}: bpfsynth '{got[idx]}' "
+                           f"objdump '{want[idx]}'")
+        if bad:
+            failed += 1
+            print(f"FAIL {rel}")
+            for b in bad[:10]:
+                print(f"    {b}")
+        else:
+            passed += 1
+
+    print(f"{len(objs)} objects, {nprogs} programs, {ninsns} instruction slots compared")
+    for (theirs, ours), n in sorted(intended.items()):
+        print(f"intended difference: objdump '{theirs}' vs bpfsynth '... {ours} ...': {n} "
+              f"({INTENDED[theirs]})")
+    for rel, line in refused:
+        print(f"refused by libbpf (clean error): {rel}: {line}")
+    print(f"check_objdump: {passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
