@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bpfsynth dump: the programs of a BPF ELF object, as libbpf sees them after
+ * open (before relocation: map references are still unresolved LD_IMM64s and
+ * calls to .text subprograms point outside the program).
+ *
+ * Text mode prints, per program, a header line and one line per instruction
+ * numbered like llvm-objdump ("   0:\tr2 = *(u32 *)(r1 + 4)"); an LD_IMM64
+ * takes the indices i and i + 1, so the next line is numbered i + 2.  JSON
+ * mode gives the same plus the raw fields of each instruction.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "core/asm.h"
+#include "core/prog.h"
+#include "tools/main.h"
+
+void dump_help(void)
+{
+	if (json_output) {
+		json_print(json_pack("{s:s,s:s,s:[s,s]}", "name", "dump", "synopsis",
+				     "dump OBJ.o [--prog NAME]", "options", "--prog NAME",
+				     "-j/--json, -p/--pretty, -d/--debug"));
+		return;
+	}
+	printf("Usage: %s dump OBJ.o [--prog NAME]\n"
+	       "\n"
+	       "Disassemble the programs of the BPF ELF object OBJ.o: name, section, program\n"
+	       "type (as libbpf decides from the section), instruction count, and one line per\n"
+	       "instruction.  A program that core/prog finds structurally invalid is still\n"
+	       "printed, with the reason.\n"
+	       "\n"
+	       "  --prog NAME     only the program NAME\n"
+	       "  -j, --json      JSON output: {\"file\", \"programs\": [{\"name\", \"section\",\n"
+	       "                  \"type\", \"insns\", \"valid\", \"text\": [{\"idx\", \"asm\", \"code\",\n"
+	       "                  \"dst\", \"src\", \"off\", \"imm\"}]}]}\n"
+	       "  -p, --pretty    indented JSON\n"
+	       "  -d, --debug     show libbpf's own messages\n",
+	       bin_name);
+}
+
+static const char *prog_type_name(const struct bpf_program *prog)
+{
+	const char *s = libbpf_bpf_prog_type_str(bpf_program__type(prog));
+
+	return s ?: "unknown";
+}
+
+static json_t *insn_json(const struct bpf_insn *insns, size_t i, const char *text, int slots)
+{
+	const struct bpf_insn *in = &insns[i];
+	char code[8];
+	json_t *o;
+
+	snprintf(code, sizeof(code), "0x%02x", in->code);
+	o = json_pack("{s:I,s:s,s:s,s:i,s:i,s:i,s:i}", "idx", (json_int_t)i, "asm", text, "code",
+		      code, "dst", in->dst_reg, "src", in->src_reg, "off", in->off, "imm", in->imm);
+	if (o && slots == 2) {
+		uint64_t v = (uint64_t)(uint32_t)in[1].imm << 32 | (uint32_t)in->imm;
+
+		json_object_set_new(o, "imm64", json_integer((json_int_t)v));
+	}
+	return o;
+}
+
+static int dump_prog(struct bpf_program *prog, json_t *jprogs)
+{
+	const struct bpf_insn *insns = bpf_program__insns(prog);
+	size_t cnt = bpf_program__insn_cnt(prog), i;
+	char vmsg[PROG_MSG_SIZE] = "";
+	json_t *jprog = NULL, *jtext = NULL;
+	bool valid;
+
+	valid = prog_validate(insns, cnt, vmsg, sizeof(vmsg)) == 0;
+	if (jprogs) {
+		jtext = json_array();
+		jprog = json_pack("{s:s,s:s,s:s,s:I,s:b}", "name", bpf_program__name(prog),
+				  "section", bpf_program__section_name(prog), "type",
+				  prog_type_name(prog), "insns", (json_int_t)cnt, "valid", valid);
+		if (!jprog || !jtext)
+			goto nomem;
+		if (!valid)
+			json_object_set_new(jprog, "error", json_string(vmsg));
+	} else {
+		printf("%s: section %s, type %s, %zu insns\n", bpf_program__name(prog),
+		       bpf_program__section_name(prog), prog_type_name(prog), cnt);
+		if (!valid)
+			printf("; invalid: %s\n", vmsg);
+	}
+
+	for (i = 0; i < cnt;) {
+		char buf[ASM_LINE_SIZE];
+		int n;
+
+		n = asm_format_insn(insns, cnt, i, buf, sizeof(buf));
+		/* -EINVAL still leaves text that says what is there; move on by one slot. */
+		if (n != 2)
+			n = 1;
+		if (jtext) {
+			if (json_array_append_new(jtext, insn_json(insns, i, buf, n)))
+				goto nomem;
+		} else {
+			printf("%4zu:\t%s\n", i, buf);
+		}
+		i += n;
+	}
+
+	if (jprogs) {
+		json_object_set_new(jprog, "text", jtext);
+		json_array_append_new(jprogs, jprog);
+	}
+	return 0;
+nomem:
+	json_decref(jtext);
+	json_decref(jprog);
+	p_err("out of memory");
+	return -ENOMEM;
+}
+
+int do_dump(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prog", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
+		{ "pretty", no_argument, NULL, 'p' },	  { "debug", no_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },	  { 0 },
+	};
+	const char *path = NULL, *prog_name = NULL;
+	struct bpf_program *prog;
+	struct bpf_object *obj;
+	json_t *doc = NULL, *jprogs = NULL;
+	char msg[256];
+	int c, err = 0;
+
+	if (argc == 2 && !strcmp(argv[1], "help")) {
+		dump_help();
+		return 0;
+	}
+	while ((c = cmd_getopt(argc, argv, ":jpdh", opts)) != -1) {
+		switch (c) {
+		case 'P':
+			prog_name = optarg;
+			break;
+		case 'h':
+			dump_help();
+			return 0;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (optind >= argc) {
+		p_err("dump: missing OBJ.o (see '%s dump help')", bin_name);
+		return -EINVAL;
+	}
+	path = argv[optind++];
+	if (optind < argc) {
+		p_err("dump: unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+
+	err = objfile_check(path, msg, sizeof(msg));
+	if (err) {
+		p_err("%s: %s", path, msg);
+		return err;
+	}
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		err = -errno;
+		libbpf_strerror(err, msg, sizeof(msg));
+		p_err("%s: libbpf cannot open it: %s", path, msg);
+		return err;
+	}
+	if (prog_name && !bpf_object__find_program_by_name(obj, prog_name)) {
+		p_err("%s: no program named '%s'", path, prog_name);
+		err = -ENOENT;
+		goto out;
+	}
+
+	if (json_output) {
+		jprogs = json_array();
+		doc = json_pack("{s:s,s:o}", "file", path, "programs", jprogs);
+		if (!doc) {
+			json_decref(jprogs);
+			p_err("out of memory");
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	c = 0;
+	bpf_object__for_each_program(prog, obj) {
+		if (prog_name && strcmp(bpf_program__name(prog), prog_name))
+			continue;
+		if (!json_output && c++)
+			putchar('\n');
+		err = dump_prog(prog, jprogs);
+		if (err)
+			goto out;
+	}
+	if (doc) {
+		err = json_print(doc);
+		doc = NULL;
+	}
+out:
+	json_decref(doc);
+	bpf_object__close(obj);
+	return err;
+}

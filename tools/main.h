@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/: the bpfsynth command line, shaped like bpftool.
+ *
+ * main.c owns the global options, the command table and the single error
+ * printer; each command lives in a file of its own (dump.c, ...) and has the
+ * signature of struct cmd's func.  Commands return 0 or a negative errno after
+ * reporting the failure once with p_err(); main turns any failure into exit
+ * status 255, as bpftool does (its commands return -1).
+ */
+#ifndef BPFSYNTH_TOOLS_MAIN_H
+#define BPFSYNTH_TOOLS_MAIN_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+extern const char *bin_name;
+extern bool json_output;
+extern bool pretty_output;
+extern bool debug_output;
+
+struct cmd {
+	const char *name;
+	int (*func)(int argc, char **argv);
+	const char *synopsis; /* arguments, as in "dump OBJ.o [--prog NAME]" */
+	const char *summary;  /* one line */
+	void (*help)(void);   /* detailed help of the command, or NULL */
+};
+
+/*
+ * Report an error: one line "bpfsynth: error: ..." on stderr; in JSON mode
+ * also {"error": "..."} on stdout so a consumer of -j always gets JSON.
+ */
+void p_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A warning on stderr; never on stdout, which carries the data. */
+void p_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Print a JSON document to stdout (pretty with -p) and release it. */
+int json_print(json_t *doc);
+
+/*
+ * Parse a command's own options with getopt_long.  The global flags
+ * (-j/--json, -p/--pretty, -d/--debug) are accepted among them too, so that
+ * "bpfsynth dump x.o --json" works like "bpfsynth --json dump x.o".  Returns
+ * the option character, -1 at the end, or '?' after p_err() for an unknown
+ * option or a missing argument.
+ */
+struct option;
+int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
+/* Commands. */
+int do_dump(int argc, char **argv);
+void dump_help(void);
+
+/* Shared by commands that read objects (tools/objfile.c). */
+#include <stddef.h>
+int objfile_check(const char *path, char *msg, size_t msgsz);
+void set_libbpf_print(void);
+
+#endif

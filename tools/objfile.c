@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Checking a file before libbpf sees it.
+ *
+ * libbpf's answer to a file that is not a BPF object is an errno
+ * ("Invalid argument", "Unknown error 4003"), which tells the user little.  We
+ * read the ELF header and the section table with libelf first and say what is
+ * wrong: not ELF, the wrong machine, truncated, a section outside the file.
+ * The checks are the ones libbpf's bpf_object__elf_init() relies on, so a file
+ * that passes here reaches libbpf in a shape it parses without surprises.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "tools/main.h"
+
+#ifndef EM_BPF
+#define EM_BPF 247
+#endif
+
+static int check_sections(Elf *elf, uint64_t fsize, char *msg, size_t msgsz)
+{
+	size_t shnum, shstrndx, i;
+	GElf_Shdr strsh;
+	Elf_Scn *scn;
+
+	if (elf_getshdrnum(elf, &shnum) || elf_getshdrstrndx(elf, &shstrndx)) {
+		snprintf(msg, msgsz, "corrupt section table (%s)", elf_errmsg(-1));
+		return -EINVAL;
+	}
+	if (!shnum || shstrndx >= shnum) {
+		snprintf(msg, msgsz, "corrupt section table (%zu sections, names in %zu)", shnum,
+			 shstrndx);
+		return -EINVAL;
+	}
+	scn = elf_getscn(elf, shstrndx);
+	if (!scn || !gelf_getshdr(scn, &strsh) || strsh.sh_type != SHT_STRTAB) {
+		snprintf(msg, msgsz, "corrupt section table (no section name table)");
+		return -EINVAL;
+	}
+	for (i = 1; i < shnum; i++) {
+		const char *name;
+		GElf_Shdr sh;
+
+		scn = elf_getscn(elf, i);
+		if (!scn || !gelf_getshdr(scn, &sh)) {
+			snprintf(msg, msgsz, "corrupt section header %zu (%s)", i, elf_errmsg(-1));
+			return -EINVAL;
+		}
+		if (sh.sh_type != SHT_NOBITS &&
+		    (sh.sh_offset > fsize || sh.sh_size > fsize - sh.sh_offset)) {
+			snprintf(msg, msgsz,
+				 "truncated or corrupt: section %zu extends past the end of the "
+				 "file (offset %llu, size %llu, file %llu)",
+				 i, (unsigned long long)sh.sh_offset,
+				 (unsigned long long)sh.sh_size, (unsigned long long)fsize);
+			return -EINVAL;
+		}
+		if (sh.sh_name >= strsh.sh_size || !(name = elf_strptr(elf, shstrndx, sh.sh_name))) {
+			snprintf(msg, msgsz, "corrupt section header %zu (bad name)", i);
+			return -EINVAL;
+		}
+		if ((sh.sh_type == SHT_SYMTAB && sh.sh_entsize != sizeof(Elf64_Sym)) ||
+		    (sh.sh_type == SHT_REL && sh.sh_entsize != sizeof(Elf64_Rel))) {
+			snprintf(msg, msgsz, "corrupt section %zu '%s' (entry size %llu)", i, name,
+				 (unsigned long long)sh.sh_entsize);
+			return -EINVAL;
+		}
+		if ((sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_REL) &&
+		    (sh.sh_link >= shnum || (sh.sh_type == SHT_REL && sh.sh_info >= shnum))) {
+			snprintf(msg, msgsz, "corrupt section %zu '%s' (links to a missing section)",
+				 i, name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Returns 0 if @path looks like a BPF ELF object libbpf can open, or a negative
+ * errno with the reason in @msg: "No such file or directory", "not a BPF ELF
+ * object (e_machine 62)", "truncated or corrupt: section 5 ...".
+ */
+int objfile_check(const char *path, char *msg, size_t msgsz)
+{
+	unsigned char *ident;
+	GElf_Ehdr ehdr;
+	struct stat st;
+	Elf *elf = NULL;
+	int fd, err = -EINVAL;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(msg, msgsz, "%s", strerror(errno));
+		return err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		snprintf(msg, msgsz, "%s", strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(msg, msgsz, "not a regular file");
+		goto out;
+	}
+	if (st.st_size == 0) {
+		snprintf(msg, msgsz, "not a BPF ELF object (empty file)");
+		goto out;
+	}
+	if (elf_version(EV_CURRENT) == EV_NONE) {
+		snprintf(msg, msgsz, "libelf: %s", elf_errmsg(-1));
+		goto out;
+	}
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF) {
+		snprintf(msg, msgsz, "not a BPF ELF object (not an ELF file)");
+		goto out;
+	}
+	ident = (unsigned char *)elf_getident(elf, NULL);
+	if (!ident || !gelf_getehdr(elf, &ehdr)) {
+		snprintf(msg, msgsz, "not a BPF ELF object (truncated ELF header)");
+		goto out;
+	}
+	if (ident[EI_CLASS] != ELFCLASS64) {
+		snprintf(msg, msgsz, "not a BPF ELF object (ELF class %u, not 64-bit)",
+			 ident[EI_CLASS]);
+		goto out;
+	}
+	/* libbpf accepts e_machine 0 from old toolchains, so do we. */
+	if (ehdr.e_machine != EM_BPF && ehdr.e_machine != EM_NONE) {
+		snprintf(msg, msgsz, "not a BPF ELF object (e_machine %u)", ehdr.e_machine);
+		goto out;
+	}
+	if (ehdr.e_type != ET_REL) {
+		snprintf(msg, msgsz, "not a relocatable BPF object (e_type %u)", ehdr.e_type);
+		goto out;
+	}
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	if (ident[EI_DATA] != ELFDATA2LSB) {
+#else
+	if (ident[EI_DATA] != ELFDATA2MSB) {
+#endif
+		snprintf(msg, msgsz, "BPF object of the other byte order than this host");
+		goto out;
+	}
+	if (ehdr.e_shoff > (uint64_t)st.st_size ||
+	    (uint64_t)ehdr.e_shnum * ehdr.e_shentsize > (uint64_t)st.st_size - ehdr.e_shoff ||
+	    (ehdr.e_shnum && ehdr.e_shentsize != sizeof(Elf64_Shdr))) {
+		snprintf(msg, msgsz, "truncated or corrupt section table (offset %llu, %u entries)",
+			 (unsigned long long)ehdr.e_shoff, ehdr.e_shnum);
+		goto out;
+	}
+	err = check_sections(elf, st.st_size, msg, msgsz);
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return err;
+}
