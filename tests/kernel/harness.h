@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tests/kernel/harness: the real kernel as a test oracle, through libbpf.
+ *
+ * Load one program of an object (kh_load), read what the kernel made of it
+ * (xlated/jited sizes), run it with BPF_PROG_TEST_RUN (kh_test_run), and set
+ * up or inspect its maps by name.  Used by kernel tests, benchmarks and the
+ * corpus tools.
+ *
+ * Every function returns 0 or a negative errno (kh_bpf_permitted: a bool) and
+ * writes human detail into a caller-owned buffer; nothing here prints.  Maps
+ * never get pinned: every pin path is cleared before load, so a program whose
+ * maps say LIBBPF_PIN_BY_NAME neither reuses nor leaves anything in /sys/fs/bpf.
+ */
+#ifndef BPFSYNTH_TESTS_KERNEL_HARNESS_H
+#define BPFSYNTH_TESTS_KERNEL_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+struct bpf_object;
+struct bpf_program;
+
+#define KH_LOG_SIZE (64 * 1024)	   /* a sensible size for load logs */
+#define KH_DEFAULT_MAX_ENTRIES 256 /* for maps declared with max_entries 0 */
+
+struct kh_prog {
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	int fd;			  /* -1 until loaded */
+	enum bpf_prog_type type;  /* the type it was loaded as */
+	bool type_inferred;	  /* set by us from the section name, not by libbpf */
+	uint32_t insn_cnt;	  /* instructions submitted (after libbpf's relocation) */
+	uint32_t xlated_len;	  /* bytes, as the kernel reports them */
+	uint32_t jited_len;	  /* bytes; 0 when not JITed */
+};
+
+/*
+ * Whether this process may load and test-run BPF programs (it tries a
+ * two-instruction socket filter).  If not, @why says why, e.g. "bpf() not
+ * permitted: Operation not permitted (need CAP_BPF)".
+ */
+bool kh_bpf_permitted(char *why, size_t whysz);
+
+/*
+ * The program type a section name implies by the prefix conventions of older
+ * loaders (samples/bpf, iproute2): "xdp_foo" -> XDP, "socket1" ->
+ * SOCKET_FILTER, "classifier"/"tc" -> SCHED_CLS, "kprobe/..." -> KPROBE, ...
+ * BPF_PROG_TYPE_UNSPEC if nothing matches.
+ */
+enum bpf_prog_type kh_prog_type_from_section(const char *sec);
+
+/*
+ * Open the object at @path and load the program @prog_name (NULL: the first
+ * one) alone.  The type is @type_override if not BPF_PROG_TYPE_UNSPEC, else
+ * libbpf's, else the one kh_prog_type_from_section() infers (out->type_inferred).
+ * On failure the verifier log (or, failing that, libbpf's warnings) is left in
+ * @log, and @out holds nothing to release.  On success release with kh_unload().
+ */
+int kh_load(const char *path, const char *prog_name, enum bpf_prog_type type_override,
+	    struct kh_prog *out, char *log, size_t logsz);
+void kh_unload(struct kh_prog *kp);
+
+/*
+ * The line of a load log that says why the load failed: the last line that
+ * is not the verifier's statistics.  "" if none.
+ */
+void kh_log_reason(const char *log, char *buf, size_t bufsz);
+
+/* Kernel-reported sizes of a loaded program (what kh_load fills in). */
+int kh_prog_info(int prog_fd, uint32_t *xlated_len, uint32_t *jited_len);
+
+/* One BPF_PROG_TEST_RUN.  Sizes named _out are capacities in, lengths out. */
+struct kh_run {
+	const void *data_in;
+	uint32_t data_size_in;
+	void *data_out;
+	uint32_t data_size_out;
+	const void *ctx_in;
+	uint32_t ctx_size_in;
+	void *ctx_out;
+	uint32_t ctx_size_out;
+	uint32_t repeat; /* 0 means 1 */
+	uint32_t flags;	 /* BPF_F_TEST_* */
+	uint32_t retval;   /* out */
+	uint32_t duration; /* out: average ns per run */
+};
+
+int kh_test_run(int prog_fd, struct kh_run *run, char *msg, size_t msgsz);
+
+/* Maps of a loaded object, by name. */
+int kh_map_fd(const struct kh_prog *kp, const char *name);
+int kh_map_update(const struct kh_prog *kp, const char *name, const void *key, const void *value,
+		  uint64_t flags);
+int kh_map_lookup(const struct kh_prog *kp, const char *name, const void *key, void *value);
+/* Next key after @key (NULL: the first); -ENOENT after the last. */
+int kh_map_next_key(const struct kh_prog *kp, const char *name, const void *key, void *next);
+/* Key and value sizes of the map @name (either pointer may be NULL). */
+int kh_map_sizes(const struct kh_prog *kp, const char *name, uint32_t *key_size,
+		 uint32_t *value_size);
+
+/* A map of our own, not pinned anywhere; returns its fd or a negative errno. */
+int kh_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
+		  uint32_t max_entries);
+
+#endif
