@@ -163,7 +163,7 @@ int do_dump(int argc, char **argv)
 		return -EINVAL;
 	}
 
-	err = objfile_check(path, msg, sizeof(msg));
+	err = objfile_check(path, msg, sizeof(msg)) ?: objfile_probe(path, msg, sizeof(msg));
 	if (err) {
 		p_err("%s: %s", path, msg);
 		return err;

@@ -55,6 +55,7 @@ void dump_help(void);
 /* Shared by commands that read objects (tools/objfile.c). */
 #include <stddef.h>
 int objfile_check(const char *path, char *msg, size_t msgsz);
+int objfile_probe(const char *path, char *msg, size_t msgsz);
 void set_libbpf_print(void);
 
 #endif

@@ -8,6 +8,11 @@
  * wrong: not ELF, the wrong machine, truncated, a section outside the file.
  * The checks are the ones libbpf's bpf_object__elf_init() relies on, so a file
  * that passes here reaches libbpf in a shape it parses without surprises.
+ *
+ * Not every corruption shows in the ELF structure: a damaged .BTF section can
+ * crash libbpf 1.1's parser.  objfile_probe() therefore lets libbpf open the
+ * file once in a child process first, so that a crash or a hang there becomes
+ * one error line here instead of a core dump.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +21,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <bpf/libbpf.h>
 
 #include "tools/main.h"
 
@@ -164,4 +172,45 @@ out:
 		elf_end(elf);
 	close(fd);
 	return err;
+}
+
+#define PROBE_TIMEOUT_SECS 20
+
+/*
+ * Open @path with libbpf in a child.  Returns 0 if the child came back
+ * (whether libbpf accepted the file or failed cleanly: the caller's own open
+ * reports that), or -EINVAL with @msg if libbpf crashed or hung on it.
+ */
+int objfile_probe(const char *path, char *msg, size_t msgsz)
+{
+	int status;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 0; /* cannot isolate: let the caller try unprotected */
+	if (pid == 0) {
+		struct bpf_object *obj;
+
+		alarm(PROBE_TIMEOUT_SECS);
+		libbpf_set_print(NULL);
+		obj = bpf_object__open_file(path, NULL);
+		bpf_object__close(obj);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+		snprintf(msg, msgsz, "corrupt BPF object (libbpf did not finish parsing it in %d s)",
+			 PROBE_TIMEOUT_SECS);
+		return -EINVAL;
+	}
+	if (WIFSIGNALED(status)) {
+		snprintf(msg, msgsz, "corrupt BPF object (libbpf crashed parsing it: %s)",
+			 strsignal(WTERMSIG(status)));
+		return -EINVAL;
+	}
+	return 0;
 }
