@@ -38,7 +38,8 @@ void dump_help(void)
 	       "\n"
 	       "  --prog NAME     only the program NAME\n"
 	       "  -j, --json      JSON output: {\"file\", \"programs\": [{\"name\", \"section\",\n"
-	       "                  \"type\", \"insns\", \"valid\", \"text\": [{\"idx\", \"asm\", \"code\",\n"
+	       "                  \"type\", \"insns\", \"valid\", \"text\": [{\"idx\", \"asm\", "
+	       "\"code\",\n"
 	       "                  \"dst\", \"src\", \"off\", \"imm\"}]}]}\n"
 	       "  -p, --pretty    indented JSON\n"
 	       "  -d, --debug     show libbpf's own messages\n",
@@ -126,9 +127,9 @@ nomem:
 int do_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "prog", required_argument, NULL, 'P' }, { "json", no_argument, NULL, 'j' },
-		{ "pretty", no_argument, NULL, 'p' },	  { "debug", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },	  { 0 },
+		{"prog", required_argument, NULL, 'P'}, {"json", no_argument, NULL, 'j'},
+		{"pretty", no_argument, NULL, 'p'},	{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},	{0},
 	};
 	const char *path = NULL, *prog_name = NULL;
 	struct bpf_program *prog;
@@ -192,7 +193,7 @@ int do_dump(int argc, char **argv)
 		}
 	}
 	c = 0;
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program (prog, obj) {
 		if (prog_name && strcmp(bpf_program__name(prog), prog_name))
 			continue;
 		if (!json_output && c++)

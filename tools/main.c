@@ -35,10 +35,10 @@ static int do_help(int argc, char **argv);
  * help and the dispatcher need nothing else.
  */
 static const struct cmd cmds[] = {
-	{ "dump", do_dump, "dump OBJ.o [--prog NAME]",
-	  "disassemble the programs of a BPF ELF object", dump_help },
-	{ "help", do_help, "help [COMMAND]", "show this help, or the help of COMMAND", NULL },
-	{ 0 },
+	{"dump", do_dump, "dump OBJ.o [--prog NAME]",
+	 "disassemble the programs of a BPF ELF object", dump_help},
+	{"help", do_help, "help [COMMAND]", "show this help, or the help of COMMAND", NULL},
+	{0},
 };
 
 static void p_msg(FILE *f, const char *kind, const char *fmt, va_list ap)
@@ -115,16 +115,15 @@ static void usage(FILE *f)
 		bin_name, bin_name, bin_name);
 	for (c = cmds; c->name; c++)
 		fprintf(f, "  %-30s %s\n", c->synopsis, c->summary);
-	fprintf(f,
-		"\n"
-		"Options:\n"
-		"  -j, --json      JSON output\n"
-		"  -p, --pretty    indented JSON output (implies --json)\n"
-		"  -d, --debug     show libbpf's own messages on stderr\n"
-		"  -h, --help      show this help\n"
-		"  -V, --version   show the version\n"
-		"\n"
-		"Exit status: 0 on success, 255 on error.\n");
+	fprintf(f, "\n"
+		   "Options:\n"
+		   "  -j, --json      JSON output\n"
+		   "  -p, --pretty    indented JSON output (implies --json)\n"
+		   "  -d, --debug     show libbpf's own messages on stderr\n"
+		   "  -h, --help      show this help\n"
+		   "  -V, --version   show the version\n"
+		   "\n"
+		   "Exit status: 0 on success, 255 on error.\n");
 }
 
 static void help_json(void)
@@ -251,9 +250,9 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },   { "pretty", no_argument, NULL, 'p' },
-		{ "debug", no_argument, NULL, 'd' },  { "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' }, { 0 },
+		{"json", no_argument, NULL, 'j'},    {"pretty", no_argument, NULL, 'p'},
+		{"debug", no_argument, NULL, 'd'},   {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'}, {0},
 	};
 	bool version = false, help = false;
 	const struct cmd *c;
@@ -298,7 +297,7 @@ int main(int argc, char **argv)
 	if (version)
 		return do_version() ? 255 : 0;
 	if (help) {
-		char *hargv[] = { "help", NULL };
+		char *hargv[] = {"help", NULL};
 
 		return do_help(1, hargv) ? 255 : 0;
 	}

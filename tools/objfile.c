@@ -71,7 +71,8 @@ static int check_sections(Elf *elf, uint64_t fsize, char *msg, size_t msgsz)
 				 (unsigned long long)sh.sh_size, (unsigned long long)fsize);
 			return -EINVAL;
 		}
-		if (sh.sh_name >= strsh.sh_size || !(name = elf_strptr(elf, shstrndx, sh.sh_name))) {
+		if (sh.sh_name >= strsh.sh_size ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name))) {
 			snprintf(msg, msgsz, "corrupt section header %zu (bad name)", i);
 			return -EINVAL;
 		}
@@ -83,8 +84,8 @@ static int check_sections(Elf *elf, uint64_t fsize, char *msg, size_t msgsz)
 		}
 		if ((sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_REL) &&
 		    (sh.sh_link >= shnum || (sh.sh_type == SHT_REL && sh.sh_info >= shnum))) {
-			snprintf(msg, msgsz, "corrupt section %zu '%s' (links to a missing section)",
-				 i, name);
+			snprintf(msg, msgsz,
+				 "corrupt section %zu '%s' (links to a missing section)", i, name);
 			return -EINVAL;
 		}
 	}
@@ -203,7 +204,8 @@ int objfile_probe(const char *path, char *msg, size_t msgsz)
 		if (errno != EINTR)
 			return 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
-		snprintf(msg, msgsz, "corrupt BPF object (libbpf did not finish parsing it in %d s)",
+		snprintf(msg, msgsz,
+			 "corrupt BPF object (libbpf did not finish parsing it in %d s)",
 			 PROBE_TIMEOUT_SECS);
 		return -EINVAL;
 	}

@@ -27,6 +27,8 @@ check() { # check NAME CONDITION-COMMAND...
 	shift
 	if "$@"; then ok "$name"; else bad "$name"; fi
 }
+# matches STRING REGEX: expr(1) anchored match, quietly
+matches() { expr "$1" : "$2" >/dev/null; }
 finish() {
 	echo "$SUITE: $pass passed, $fail failed, $skip skipped"
 	[ "$fail" -eq 0 ]
@@ -145,7 +147,7 @@ check "dump writes nothing on stderr" [ ! -s "$tmp/err" ]
 cp "$tmp/out" "$tmp/dump.txt"
 hdr=$(sed -n 1p "$tmp/dump.txt")
 check "dump header names the program, section and type" \
-	expr "$hdr" : 'xdp_example: section xdp, type xdp, [0-9][0-9]* insns$' >/dev/null
+	matches "$hdr" 'xdp_example: section xdp, type xdp, [0-9][0-9]* insns$'
 n=$(echo "$hdr" | sed -n 's/.*, \([0-9]*\) insns$/\1/p')
 body=$(($(lines "$tmp/dump.txt") - 1))
 numbered=$(grep -Ec '^ *[0-9]+:	' "$tmp/dump.txt")
@@ -202,13 +204,14 @@ if [ -n "$JGET" ]; then
 	check "JSON section" [ "$(jget "$j" programs.0.section)" = xdp ]
 	check "JSON type" [ "$(jget "$j" programs.0.type)" = xdp ]
 	check "JSON insns equals text insns" [ "$(jget "$j" programs.0.insns)" = "$n" ]
-	check "JSON valid is a boolean" expr "$(jget "$j" programs.0.valid)" : '\(true\|false\)$' >/dev/null
+	check "JSON valid is a boolean" \
+		matches "$(jget "$j" programs.0.valid)" '\(true\|false\)$'
 	check "JSON one text entry per line" [ "$(jget "$j" programs.0.text.#)" = "$body" ]
 	first=$(sed -n 2p "$tmp/dump.txt" | cut -f2)
 	check "JSON text.0 asm equals the text dump" [ "$(jget "$j" programs.0.text.0.asm)" = "$first" ]
 	check "JSON text.0 idx" [ "$(jget "$j" programs.0.text.0.idx)" = 0 ]
 	code=$(jget "$j" programs.0.text.0.code)
-	check "JSON text.0 code is hex ($code)" expr "$code" : '0x[0-9a-f][0-9a-f]$' >/dev/null
+	check "JSON text.0 code is hex ($code)" matches "$code" '0x[0-9a-f][0-9a-f]$'
 	for f in dst src off imm; do
 		check "JSON text.0 has $f" has "$j" programs.0.text.0.$f
 	done
@@ -272,7 +275,7 @@ check "no command: usage on stderr, status 255" [ "$rc" -eq 255 ] && grep -q '^U
 run -j dump /bin/ls
 if [ -n "$JGET" ]; then
 	check "JSON mode error is JSON on stdout" \
-		expr "$(jget "$tmp/out" error)" : '.*e_machine 62' >/dev/null
+		matches "$(jget "$tmp/out" error)" '.*e_machine 62'
 else
 	skipped "JSON mode error is JSON on stdout" "no jansson checker"
 fi

@@ -47,9 +47,9 @@ static void put_field(FILE *f, const char *s, bool last)
 	fputc(last ? '\n' : '\t', f);
 }
 
-static void put_line(FILE *f, const char *obj, const char *prog, const char *sec,
-		     const char *type, unsigned long insns, bool loads, unsigned long xlated,
-		     unsigned long jited, const char *note)
+static void put_line(FILE *f, const char *obj, const char *prog, const char *sec, const char *type,
+		     unsigned long insns, bool loads, unsigned long xlated, unsigned long jited,
+		     const char *note)
 {
 	char num[3][24];
 
@@ -111,7 +111,7 @@ static void manifest_object(FILE *f, const char *path, const char *obj_name)
 		put_line(f, obj_name, "-", "-", "-", 0, false, 0, 0, note);
 		return;
 	}
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program (prog, obj) {
 		enum bpf_prog_type t = bpf_program__type(prog);
 		const char *sec = bpf_program__section_name(prog);
 		const char *type, *tnote = "";
@@ -227,10 +227,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "root", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"root", required_argument, NULL, 'r'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c, i, ret = 0;
 

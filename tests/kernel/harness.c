@@ -34,10 +34,10 @@
 bool kh_bpf_permitted(char *why, size_t whysz)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
-		{ .code = BPF_JMP | BPF_EXIT },
+		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
+		{.code = BPF_JMP | BPF_EXIT},
 	};
-	char pkt[64] = { 0 };
+	char pkt[64] = {0};
 	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = pkt, .data_size_in = sizeof(pkt),
 		    .repeat = 1);
 	int fd, err;
@@ -66,32 +66,32 @@ static const struct {
 	const char *prefix;
 	enum bpf_prog_type type;
 } sec_prefixes[] = {
-	{ "xdp", BPF_PROG_TYPE_XDP },
-	{ "socket", BPF_PROG_TYPE_SOCKET_FILTER },
-	{ "classifier", BPF_PROG_TYPE_SCHED_CLS },
-	{ "tc", BPF_PROG_TYPE_SCHED_CLS },
-	{ "action", BPF_PROG_TYPE_SCHED_ACT },
-	{ "kprobe", BPF_PROG_TYPE_KPROBE },
-	{ "kretprobe", BPF_PROG_TYPE_KPROBE },
-	{ "uprobe", BPF_PROG_TYPE_KPROBE },
-	{ "uretprobe", BPF_PROG_TYPE_KPROBE },
-	{ "tracepoint", BPF_PROG_TYPE_TRACEPOINT },
-	{ "tp/", BPF_PROG_TYPE_TRACEPOINT },
-	{ "raw_tracepoint", BPF_PROG_TYPE_RAW_TRACEPOINT },
-	{ "raw_tp", BPF_PROG_TYPE_RAW_TRACEPOINT },
-	{ "perf_event", BPF_PROG_TYPE_PERF_EVENT },
-	{ "cgroup/skb", BPF_PROG_TYPE_CGROUP_SKB },
-	{ "cgroup_skb", BPF_PROG_TYPE_CGROUP_SKB },
-	{ "cgroup/sock", BPF_PROG_TYPE_CGROUP_SOCK },
-	{ "sockops", BPF_PROG_TYPE_SOCK_OPS },
-	{ "sock_ops", BPF_PROG_TYPE_SOCK_OPS },
-	{ "sk_skb", BPF_PROG_TYPE_SK_SKB },
-	{ "sk_msg", BPF_PROG_TYPE_SK_MSG },
-	{ "lwt_in", BPF_PROG_TYPE_LWT_IN },
-	{ "lwt_out", BPF_PROG_TYPE_LWT_OUT },
-	{ "lwt_xmit", BPF_PROG_TYPE_LWT_XMIT },
-	{ "lwt_seg6local", BPF_PROG_TYPE_LWT_SEG6LOCAL },
-	{ "flow_dissector", BPF_PROG_TYPE_FLOW_DISSECTOR },
+	{"xdp", BPF_PROG_TYPE_XDP},
+	{"socket", BPF_PROG_TYPE_SOCKET_FILTER},
+	{"classifier", BPF_PROG_TYPE_SCHED_CLS},
+	{"tc", BPF_PROG_TYPE_SCHED_CLS},
+	{"action", BPF_PROG_TYPE_SCHED_ACT},
+	{"kprobe", BPF_PROG_TYPE_KPROBE},
+	{"kretprobe", BPF_PROG_TYPE_KPROBE},
+	{"uprobe", BPF_PROG_TYPE_KPROBE},
+	{"uretprobe", BPF_PROG_TYPE_KPROBE},
+	{"tracepoint", BPF_PROG_TYPE_TRACEPOINT},
+	{"tp/", BPF_PROG_TYPE_TRACEPOINT},
+	{"raw_tracepoint", BPF_PROG_TYPE_RAW_TRACEPOINT},
+	{"raw_tp", BPF_PROG_TYPE_RAW_TRACEPOINT},
+	{"perf_event", BPF_PROG_TYPE_PERF_EVENT},
+	{"cgroup/skb", BPF_PROG_TYPE_CGROUP_SKB},
+	{"cgroup_skb", BPF_PROG_TYPE_CGROUP_SKB},
+	{"cgroup/sock", BPF_PROG_TYPE_CGROUP_SOCK},
+	{"sockops", BPF_PROG_TYPE_SOCK_OPS},
+	{"sock_ops", BPF_PROG_TYPE_SOCK_OPS},
+	{"sk_skb", BPF_PROG_TYPE_SK_SKB},
+	{"sk_msg", BPF_PROG_TYPE_SK_MSG},
+	{"lwt_in", BPF_PROG_TYPE_LWT_IN},
+	{"lwt_out", BPF_PROG_TYPE_LWT_OUT},
+	{"lwt_xmit", BPF_PROG_TYPE_LWT_XMIT},
+	{"lwt_seg6local", BPF_PROG_TYPE_LWT_SEG6LOCAL},
+	{"flow_dissector", BPF_PROG_TYPE_FLOW_DISSECTOR},
 };
 
 enum bpf_prog_type kh_prog_type_from_section(const char *sec)
@@ -144,7 +144,7 @@ static int fix_maps(struct bpf_object *obj)
 	struct bpf_map *map;
 	int err;
 
-	bpf_object__for_each_map(map, obj) {
+	bpf_object__for_each_map (map, obj) {
 		enum bpf_map_type t = bpf_map__type(map);
 		uint32_t max = bpf_map__max_entries(map);
 
@@ -238,7 +238,7 @@ int kh_load(const char *path, const char *prog_name, enum bpf_prog_type type_ove
 		snprintf(wlog, KH_LOG_SIZE, "no program named '%s'", prog_name ?: "(any)");
 		goto restore;
 	}
-	bpf_object__for_each_program(p, obj)
+	bpf_object__for_each_program (p, obj)
 		bpf_program__set_autoload(p, p == prog);
 
 	if (type_override != BPF_PROG_TYPE_UNSPEC) {
@@ -304,8 +304,9 @@ void kh_unload(struct kh_prog *kp)
 
 static bool is_stats_line(const char *s, size_t n)
 {
-	static const char *const stats[] = { "processed ", "verification time", "stack depth",
-					     "max_states_per_insn", "-- END", "-- BEGIN" };
+	static const char *const stats[] = {"processed ",  "verification time",
+					    "stack depth", "max_states_per_insn",
+					    "-- END",	   "-- BEGIN"};
 	size_t i;
 
 	for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)

@@ -29,12 +29,12 @@ struct bpf_program;
 struct kh_prog {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	int fd;			  /* -1 until loaded */
-	enum bpf_prog_type type;  /* the type it was loaded as */
-	bool type_inferred;	  /* set by us from the section name, not by libbpf */
-	uint32_t insn_cnt;	  /* instructions submitted (after libbpf's relocation) */
-	uint32_t xlated_len;	  /* bytes, as the kernel reports them */
-	uint32_t jited_len;	  /* bytes; 0 when not JITed */
+	int fd;			 /* -1 until loaded */
+	enum bpf_prog_type type; /* the type it was loaded as */
+	bool type_inferred;	 /* set by us from the section name, not by libbpf */
+	uint32_t insn_cnt;	 /* instructions submitted (after libbpf's relocation) */
+	uint32_t xlated_len;	 /* bytes, as the kernel reports them */
+	uint32_t jited_len;	 /* bytes; 0 when not JITed */
 };
 
 /*
@@ -82,8 +82,8 @@ struct kh_run {
 	uint32_t ctx_size_in;
 	void *ctx_out;
 	uint32_t ctx_size_out;
-	uint32_t repeat; /* 0 means 1 */
-	uint32_t flags;	 /* BPF_F_TEST_* */
+	uint32_t repeat;   /* 0 means 1 */
+	uint32_t flags;	   /* BPF_F_TEST_* */
 	uint32_t retval;   /* out */
 	uint32_t duration; /* out: average ns per run */
 };
