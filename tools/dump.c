@@ -34,7 +34,9 @@ void dump_help(void)
 	       "Disassemble the programs of the BPF ELF object OBJ.o: name, section, program\n"
 	       "type (as libbpf decides from the section), instruction count, and one line per\n"
 	       "instruction.  A program that core/prog finds structurally invalid is still\n"
-	       "printed, with the reason.\n"
+	       "printed, with the reason (\"valid\": false and \"error\" in JSON).  A program\n"
+	       "that calls BPF-to-BPF subprograms is shown as libbpf holds it before load,\n"
+	       "without them, and is not validated (\"valid\": null).\n"
 	       "\n"
 	       "  --prog NAME     only the program NAME\n"
 	       "  -j, --json      JSON output: {\"file\", \"programs\": [{\"name\", \"section\",\n"
@@ -70,29 +72,58 @@ static json_t *insn_json(const struct bpf_insn *insns, size_t i, const char *tex
 	return o;
 }
 
+/*
+ * Before bpf_object__load() a program's calls to BPF-to-BPF subprograms (and
+ * callback references) point into .text, which libbpf appends only at load:
+ * such a program cannot be judged on its own instructions.
+ */
+static bool calls_subprogs(const struct bpf_insn *insns, size_t cnt)
+{
+	size_t i;
+
+	for (i = 0; i < cnt; i++) {
+		if (prog_insn_is_pseudo_call(&insns[i]))
+			return true;
+		if (prog_insn_is_ldimm64(&insns[i]) && insns[i].src_reg == BPF_PSEUDO_FUNC)
+			return true;
+	}
+	return false;
+}
+
 static int dump_prog(struct bpf_program *prog, json_t *jprogs)
 {
 	const struct bpf_insn *insns = bpf_program__insns(prog);
 	size_t cnt = bpf_program__insn_cnt(prog), i;
 	char vmsg[PROG_MSG_SIZE] = "";
 	json_t *jprog = NULL, *jtext = NULL;
-	bool valid;
+	enum { VALID, INVALID, UNCHECKED } verdict = VALID;
+	static const char unchecked[] =
+		"not validated: calls subprograms that libbpf appends at load";
 
-	valid = prog_validate(insns, cnt, vmsg, sizeof(vmsg)) == 0;
+	if (calls_subprogs(insns, cnt))
+		verdict = UNCHECKED;
+	else if (prog_validate(insns, cnt, vmsg, sizeof(vmsg)))
+		verdict = INVALID;
 	if (jprogs) {
 		jtext = json_array();
-		jprog = json_pack("{s:s,s:s,s:s,s:I,s:b}", "name", bpf_program__name(prog),
+		jprog = json_pack("{s:s,s:s,s:s,s:I,s:o}", "name", bpf_program__name(prog),
 				  "section", bpf_program__section_name(prog), "type",
-				  prog_type_name(prog), "insns", (json_int_t)cnt, "valid", valid);
+				  prog_type_name(prog), "insns", (json_int_t)cnt, "valid",
+				  verdict == UNCHECKED ? json_null()
+						       : json_boolean(verdict == VALID));
 		if (!jprog || !jtext)
 			goto nomem;
-		if (!valid)
+		if (verdict == INVALID)
 			json_object_set_new(jprog, "error", json_string(vmsg));
+		else if (verdict == UNCHECKED)
+			json_object_set_new(jprog, "note", json_string(unchecked));
 	} else {
 		printf("%s: section %s, type %s, %zu insns\n", bpf_program__name(prog),
 		       bpf_program__section_name(prog), prog_type_name(prog), cnt);
-		if (!valid)
+		if (verdict == INVALID)
 			printf("; invalid: %s\n", vmsg);
+		else if (verdict == UNCHECKED)
+			printf("; %s\n", unchecked);
 	}
 
 	for (i = 0; i < cnt;) {

@@ -65,6 +65,24 @@ check "ELF of another machine: note says open" matches "$(field ls.o - 9)" 'open
 check "missing file: No such file" \
 	matches "$(field missing.o - 9)" '.*No such file'
 
+# An object whose damaged .BTF crashed libbpf 1.1.2 while opening: it costs one
+# line, and the object after it is still done.
+btf=$(readelf -SW "$OBJ" 2>/dev/null |
+	sed -n 's/^ *\[ *[0-9]*\] \.BTF  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+if [ -n "$btf" ]; then
+	cp "$OBJ" "$tmp/root/btf.o"
+	printf '\232' | dd of="$tmp/root/btf.o" bs=1 seek=$((0x$btf + 226)) conv=notrunc 2>/dev/null
+	"$TOOL" --root "$tmp/root" "$tmp/root/btf.o" "$tmp/root/sub/example.o" >"$tmp/out2" 2>&1
+	rc=$?
+	check "damaged .BTF: the run goes on (status $rc)" [ "$rc" -eq 0 ] &&
+		[ "$(awk -F'\t' '$1 == "sub/example.o"' "$tmp/out2" | wc -l)" -eq 1 ]
+	note=$(awk -F'\t' '$1 == "btf.o" { print $9; exit }' "$tmp/out2")
+	check "damaged .BTF: one line with a reason ($note)" \
+		[ "$(awk -F'\t' '$1 == "btf.o"' "$tmp/out2" | wc -l)" -ge 1 ] && [ -n "$note" ]
+else
+	skipped "damaged .BTF" "no readelf"
+fi
+
 loads=$(field sub/example.o xdp_example 6)
 if [ "$loads" = yes ]; then
 	ok "example loads"
