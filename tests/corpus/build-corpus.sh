@@ -259,8 +259,8 @@ prebuilt() {
 				n=${n%.c}; n=${n%.bpf}
 				while [ -e "$OBJS/xdp-tools/$n.o" ]; do n=${n}_; done
 				cp "$f" "$OBJS/xdp-tools/$n.o"
-				echo "$(grep "^$f	" "$e/list" | cut -f2- | tr '\t' ' ') -> xdp-tools/$n.o" \
-					>> "$e/names"
+				grep "^$f	" "$e/list" | cut -f2- |
+					sed "s|^$d/||; s|\$| -> xdp-tools/$n.o|; s|	| |g" >> "$e/names"
 			done
 			: > "$OBJS/xdp-tools/.done"
 		else
