@@ -200,11 +200,15 @@ int do_dump(int argc, char **argv)
 		p_err("%s: %s", path, msg);
 		return err;
 	}
+	libbpf_clear_warning();
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj) {
+		const char *why = libbpf_last_warning();
+
 		err = -errno;
 		libbpf_strerror(err, msg, sizeof(msg));
-		p_err("%s: libbpf cannot open it: %s", path, msg);
+		p_err("%s: libbpf cannot open it: %s%s%s%s", path, msg, *why ? " (" : "", why,
+		      *why ? ")" : "");
 		return err;
 	}
 	if (prog_name && !bpf_object__find_program_by_name(obj, prog_name)) {

@@ -96,10 +96,43 @@ static int libbpf_print_all(enum libbpf_print_level level, const char *fmt, va_l
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* libbpf prints warnings on its own; we report its errors once, ourselves, unless -d. */
+/*
+ * Without -d, libbpf's warnings are kept, not printed: the last one is the
+ * "why" behind an errno such as ENOENT from open ("failed to find BTF for
+ * extern 'memcmp'"), and goes into our single error line.
+ */
+static char libbpf_warning[512];
+
+static int libbpf_print_keep(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[sizeof(libbpf_warning)];
+	size_t n;
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (n)
+		snprintf(libbpf_warning, sizeof(libbpf_warning), "%s",
+			 strncmp(line, "libbpf: ", 8) ? line : line + 8);
+	return 0;
+}
+
 void set_libbpf_print(void)
 {
-	libbpf_set_print(debug_output ? libbpf_print_all : NULL);
+	libbpf_set_print(debug_output ? libbpf_print_all : libbpf_print_keep);
+}
+
+const char *libbpf_last_warning(void)
+{
+	return libbpf_warning;
+}
+
+void libbpf_clear_warning(void)
+{
+	libbpf_warning[0] = '\0';
 }
 
 static void usage(FILE *f)

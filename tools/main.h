@@ -57,5 +57,8 @@ void dump_help(void);
 int objfile_check(const char *path, char *msg, size_t msgsz);
 int objfile_probe(const char *path, char *msg, size_t msgsz);
 void set_libbpf_print(void);
+/* libbpf's last warning since libbpf_clear_warning() ("" if none, or with -d). */
+const char *libbpf_last_warning(void);
+void libbpf_clear_warning(void);
 
 #endif

@@ -101,13 +101,16 @@ static void manifest_object(FILE *f, const char *path, const char *obj_name)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
-	char err_buf[128], note[512];
+	static char log[KH_LOG_SIZE];
+	char err_buf[128], note[512], reason[256];
 	int n = 0;
 
-	obj = bpf_object__open_file(path, NULL);
+	obj = kh_open(path, log, sizeof(log));
 	if (!obj) {
 		errstr(-errno, err_buf, sizeof(err_buf));
-		snprintf(note, sizeof(note), "open: %s", err_buf);
+		kh_log_reason(log, reason, sizeof(reason));
+		snprintf(note, sizeof(note), "open: %s%s%s", err_buf, reason[0] ? ": " : "",
+			 reason);
 		put_line(f, obj_name, "-", "-", "-", 0, false, 0, 0, note);
 		return;
 	}
@@ -115,7 +118,6 @@ static void manifest_object(FILE *f, const char *path, const char *obj_name)
 		enum bpf_prog_type t = bpf_program__type(prog);
 		const char *sec = bpf_program__section_name(prog);
 		const char *type, *tnote = "";
-		char log[KH_LOG_SIZE], reason[256];
 		struct kh_prog kp;
 		int err;
 

@@ -200,6 +200,27 @@ int kh_prog_info(int prog_fd, uint32_t *xlated_len, uint32_t *jited_len)
 	return 0;
 }
 
+struct bpf_object *kh_open(const char *path, char *log, size_t logsz)
+{
+	libbpf_print_fn_t old_print;
+	struct bpf_object *obj;
+	int err = 0;
+
+	if (log && logsz)
+		log[0] = '\0';
+	cap_buf = log;
+	cap_size = log ? logsz : 0;
+	cap_len = 0;
+	old_print = libbpf_set_print(capture_print);
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		err = errno;
+	libbpf_set_print(old_print);
+	cap_buf = NULL;
+	errno = err;
+	return obj;
+}
+
 int kh_load(const char *path, const char *prog_name, enum bpf_prog_type type_override,
 	    struct kh_prog *out, char *log, size_t logsz)
 {
@@ -302,15 +323,32 @@ void kh_unload(struct kh_prog *kp)
 	kp->fd = -1;
 }
 
-static bool is_stats_line(const char *s, size_t n)
+/*
+ * Lines that say only that something failed, not what: the verifier's
+ * statistics and libbpf's summaries that follow the real reason.
+ */
+static bool is_summary_line(const char *s, size_t n)
 {
-	static const char *const stats[] = {"processed ",  "verification time",
-					    "stack depth", "max_states_per_insn",
-					    "-- END",	   "-- BEGIN"};
+	static const char *const prefixes[] = {"processed ",  "verification time",
+					       "stack depth", "max_states_per_insn",
+					       "-- END",      "-- BEGIN"};
+	static const char *const libbpf_summaries[] = {
+		"failed to load object", "': failed to load: ", "failed to prepare load attributes",
+		"permission error while running as root"};
+	char line[512];
 	size_t i;
 
-	for (i = 0; i < sizeof(stats) / sizeof(stats[0]); i++)
-		if (n >= strlen(stats[i]) && !strncmp(s, stats[i], strlen(stats[i])))
+	for (i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++)
+		if (n >= strlen(prefixes[i]) && !strncmp(s, prefixes[i], strlen(prefixes[i])))
+			return true;
+	if (n < 8 || strncmp(s, "libbpf: ", 8))
+		return false;
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, s, n);
+	line[n] = '\0';
+	for (i = 0; i < sizeof(libbpf_summaries) / sizeof(libbpf_summaries[0]); i++)
+		if (strstr(line, libbpf_summaries[i]))
 			return true;
 	return false;
 }
@@ -335,7 +373,7 @@ void kh_log_reason(const char *log, char *buf, size_t bufsz)
 		while (start > log && start[-1] != '\n')
 			start--;
 		n = (size_t)(end - start);
-		if (n && !is_stats_line(start, n)) {
+		if (n && !is_summary_line(start, n)) {
 			best = start;
 			best_len = n;
 			break;
@@ -344,6 +382,10 @@ void kh_log_reason(const char *log, char *buf, size_t bufsz)
 	}
 	if (!best)
 		return;
+	if (best_len > 8 && !strncmp(best, "libbpf: ", 8)) {
+		best += 8;
+		best_len -= 8;
+	}
 	if (best_len >= bufsz)
 		best_len = bufsz - 1;
 	memcpy(buf, best, best_len);

@@ -53,6 +53,13 @@ bool kh_bpf_permitted(char *why, size_t whysz);
 enum bpf_prog_type kh_prog_type_from_section(const char *sec);
 
 /*
+ * bpf_object__open_file() with libbpf's warnings captured into @log instead of
+ * printed (the caller's print callback is restored).  NULL and errno on error;
+ * kh_log_reason(@log) then says why ("failed to find BTF for extern ...").
+ */
+struct bpf_object *kh_open(const char *path, char *log, size_t logsz);
+
+/*
  * Open the object at @path and load the program @prog_name (NULL: the first
  * one) alone.  The type is @type_override if not BPF_PROG_TYPE_UNSPEC, else
  * libbpf's, else the one kh_prog_type_from_section() infers (out->type_inferred).
@@ -65,7 +72,8 @@ void kh_unload(struct kh_prog *kp);
 
 /*
  * The line of a load log that says why the load failed: the last line that
- * is not the verifier's statistics.  "" if none.
+ * is neither the verifier's statistics nor one of libbpf's "failed to load"
+ * summaries, without libbpf's "libbpf: " prefix.  "" if none.
  */
 void kh_log_reason(const char *log, char *buf, size_t bufsz);
 

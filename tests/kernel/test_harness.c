@@ -260,12 +260,19 @@ static void test_section_types(void)
 
 static void test_log_reason(void)
 {
-	char buf[64];
+	char buf[64], big[256];
 
 	kh_log_reason("0: (b7) r0 = 0\n1: (95) exit\nR0 !read_ok\nprocessed 2 insns (limit "
 		      "1000000) max_states_per_insn 0\n\n",
 		      buf, sizeof(buf));
 	ASSERT_STREQ(buf, "R0 !read_ok", "last non-statistics line");
+	kh_log_reason("libbpf: prog 'p': failed to find kernel BTF type ID of 'f': -3\n"
+		      "libbpf: prog 'p': failed to prepare load attributes: -3\n"
+		      "libbpf: prog 'p': failed to load: -3\n"
+		      "libbpf: failed to load object 'x.o'\n",
+		      big, sizeof(big));
+	ASSERT_STREQ(big, "prog 'p': failed to find kernel BTF type ID of 'f': -3",
+		     "libbpf's reason, not its summary");
 	kh_log_reason("", buf, sizeof(buf));
 	ASSERT_STREQ(buf, "", "empty log");
 	kh_log_reason("a very long line that does not fit into the buffer at all, no", buf, 8);
