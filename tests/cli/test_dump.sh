@@ -9,6 +9,7 @@
 # compiler those checks are skipped.  Instruction counts and numbering are
 # compared with llvm-objdump (package llvm) when it is there.
 set -u
+cd "$(dirname "$0")/../.." || exit 1 # BUILD and the sources are relative to the root
 
 BUILD=${BUILD:-build}
 BIN=${BPFSYNTH:-$BUILD/bpfsynth}

@@ -6,6 +6,7 @@
 # /sys/fs/bpf.  Load checks skip when bpf() is not permitted; the object is
 # compiled here with clang (scripts/deps.sh), or those checks skip.
 set -u
+cd "$(dirname "$0")/../.." || exit 1 # BUILD and the sources are relative to the root
 
 BUILD=${BUILD:-build}
 TOOL=$BUILD/tests/corpus/corpus_manifest

@@ -102,6 +102,7 @@ int kh_test_run(int prog_fd, struct kh_run *run, char *msg, size_t msgsz);
 int kh_map_fd(const struct kh_prog *kp, const char *name);
 int kh_map_update(const struct kh_prog *kp, const char *name, const void *key, const void *value,
 		  uint64_t flags);
+/* For per-CPU maps @value holds one value per possible CPU, each rounded up to 8 bytes. */
 int kh_map_lookup(const struct kh_prog *kp, const char *name, const void *key, void *value);
 /* Next key after @key (NULL: the first); -ENOENT after the last. */
 int kh_map_next_key(const struct kh_prog *kp, const char *name, const void *key, void *next);

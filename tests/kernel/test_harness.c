@@ -216,6 +216,40 @@ static void test_repeat(void)
 	kh_unload(&kp);
 }
 
+/* XDP takes a struct xdp_md as ctx_in (data offsets into the packet) and gives it back. */
+static void test_ctx(void)
+{
+	struct xdp_md ctx_in = {}, ctx_out = {};
+	unsigned char pkt[128];
+	struct kh_prog kp;
+	struct kh_run run = {};
+	char msg[128] = "";
+	size_t len;
+
+	if (!load_example(&kp))
+		return;
+	len = make_udp(pkt, IPPROTO_UDP, 9, 16);
+	ctx_in.data = 0;
+	ctx_in.data_end = (uint32_t)len;
+	run.data_in = pkt;
+	run.data_size_in = (uint32_t)len;
+	run.ctx_in = &ctx_in;
+	run.ctx_size_in = sizeof(ctx_in);
+	run.ctx_out = &ctx_out;
+	run.ctx_size_out = sizeof(ctx_out);
+	if (CHECK(kh_test_run(kp.fd, &run, msg, sizeof(msg)) == 0, "run with ctx: %s", msg)) {
+		ASSERT_EQ(run.retval, XDP_DROP, "retval with ctx");
+		ASSERT_EQ(run.ctx_size_out, sizeof(ctx_out), "ctx out size");
+		ASSERT_EQ(ctx_out.data_end - ctx_out.data, len, "ctx out spans the packet");
+	}
+
+	/* A ctx that contradicts the data is refused, and the message says so. */
+	ctx_in.data_end = (uint32_t)len + 100;
+	ASSERT_EQ(kh_test_run(kp.fd, &run, msg, sizeof(msg)), -EINVAL, "inconsistent ctx");
+	CHECK(strstr(msg, "BPF_PROG_TEST_RUN") != NULL, "message: '%s'", msg);
+	kh_unload(&kp);
+}
+
 static void test_load_errors(void)
 {
 	char log[KH_LOG_SIZE], reason[256];
@@ -292,6 +326,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_run_packets);
 	RUN_TEST(test_map_iterate);
 	RUN_TEST(test_repeat);
+	RUN_TEST(test_ctx);
 	RUN_TEST(test_load_errors);
 	return test_summary("test_harness");
 }
