@@ -10,30 +10,39 @@
  * llvm-objdump 14 of Debian bookworm by encoding it with .byte.
  *
  * LLVM 14 does not know every encoding the kernel accepts.  Where objdump 14
- * prints <unknown>, or prints something that loses information, we print what
- * newer LLVM (17+) prints, or the kernel's own disassembler (kernel/bpf/disasm.c)
- * when LLVM has no form at all:
+ * prints <unknown>, drops a field, or decodes wrongly, we print what newer LLVM
+ * prints (version in brackets), or keep the field in the nearest syntax.
+ * tests/unit/test_asm.c holds one NEWER row per case below and checks, against
+ * the installed llvm-objdump, that objdump 14 really prints what this table says.
  *
- *   encoding                         objdump 14              we print (source)
- *   ALU/ALU64 MOD (0x94 0x9c 0x97 0x9f)  <unknown>           w0 %= w1, r0 %= 3 (LLVM 17)
- *   JMP/JMP32 JSET (0x45 0x4d 0x46 0x4e) <unknown>           if r1 & r2 goto +1 (LLVM 17)
- *   ST imm (0x62 0x6a 0x72 0x7a)     <unknown>               *(u32 *)(r10 - 8) = 5 (LLVM 17)
- *   ALU64/ALU MOV X, off 8/16/32     r1 = r2 (off dropped)   r1 = (s8)r2, w1 = (s16)w2 (LLVM 17)
- *   ALU64/ALU DIV/MOD, off 1         r1 /= r2 (off dropped)  r1 s/= r2, w1 s%= 3 (LLVM 17)
- *   ALU64 END (bswap, 0xd7)          <unknown>               r1 = bswap16 r1 (LLVM 17)
- *   LDX MEMSX (0x81 0x89 0x91)       <unknown>               r1 = *(s8 *)(r2 + 0) (LLVM 17)
- *   JMP32 JA (gotol, 0x06)           <unknown>               gotol +5 (LLVM 17)
- *   JMP JCOND (may_goto, 0xe5)       <unknown>               may_goto +3 (LLVM 19)
- *   ALU64 MOV X off 1 (arena cast)   r1 = r2 (off dropped)   r1 = addr_space_cast(r2, 0, 1) (LLVM 18)
- *   STX ATOMIC LOAD_ACQ/STORE_REL    <unknown>               r0 = load_acquire((u64 *)(r1 + 0)),
- *                                                            store_release((u8 *)(r1 + 0), w2) (LLVM 20)
- *   STX ATOMIC W, not plain add      <unknown>               w2 = atomic_fetch_or((u32 *)(r1 + 0), w2),
- *     (or/and/xor, fetch, xchg,                              lock *(u32 *)(r1 + 0) |= w2,
- *      cmpxchg)                                              w2 = xchg32_32(r1 + 0, w2),
- *                                                            w0 = cmpxchg32_32(r1 + 0, w0, w2)
- *                                                            (objdump 14 --mattr=+alu32)
- *   LD_IND with imm != 0             r0 = *(u8 *)skb[r3]     r0 = *(u8 *)skb[r3 + 4] (imm kept)
- *   LD_IMM64 pseudo, 2nd imm != 0    ld_pseudo r1, 2, 3      ld_pseudo r1, 2, 3, 8 (2nd imm kept)
+ *   encoding                      objdump 14 prints      we print
+ *   --------------------------    --------------------   ---------------------------------------
+ *   ALU/ALU64 MOD 0x94 0x9c ..    <unknown>              w0 %= w1, r0 %= 3                  [17]
+ *   JMP/JMP32 JSET 0x45 0x4e ..   <unknown>              if r1 & r2 goto +1                 [17]
+ *   ST imm 0x62 0x6a 0x72 0x7a    <unknown>              *(u32 *)(r10 - 8) = 5              [17]
+ *   MOV X, off 8/16/32 (movsx)    r1 = r2 (off lost)     r1 = (s8)r2, w1 = (s16)w2          [17]
+ *   DIV/MOD, off 1 (sdiv/smod)    r1 /= r2, <unknown>    r1 s/= r2, w1 s%= 3                [17]
+ *   ALU64 END 0xd7 (bswap)        <unknown>              r1 = bswap16 r1                    [17]
+ *   LDX MEMSX 0x81 0x89 0x91      <unknown>              r1 = *(s8 *)(r2 + 0)               [17]
+ *   JMP32 JA 0x06 (gotol)         <unknown>              gotol +5                           [17]
+ *   JMP JCOND 0xe5 (may_goto)     <unknown>              may_goto +3                        [19]
+ *   ALU64 MOV X off 1 (arena)     r1 = r2 (off lost)     r1 = addr_space_cast(r2, 0, 1)     [18]
+ *   ATOMIC LOAD_ACQ               <unknown>, or for      r0 = load_acquire((u64 *)(r1 + 0)) [20]
+ *                                 W/DW "lock .. += r1"
+ *   ATOMIC STORE_REL              <unknown>              store_release((u8 *)(r1 + 0), w2)  [20]
+ *   ATOMIC W or/and/xor           <unknown>              lock *(u32 *)(r1 + 0) |= w2         [a]
+ *   ATOMIC W fetch ops            <unknown>, or for      w2 = atomic_fetch_or((u32 *)(r1 + 0), w2)
+ *                                 add "lock .. += r2"                                        [a]
+ *   ATOMIC W xchg                 <unknown>              w2 = xchg32_32(r1 + 0, w2)          [a]
+ *   ATOMIC W cmpxchg              <unknown>              w0 = cmpxchg32_32(r1 + 0, w0, w2)   [a]
+ *   LD_IND, imm != 0              skb[r3] (imm lost)     r0 = *(u8 *)skb[r3 + 4]            [us]
+ *   LD_IMM64 pseudo, 2nd imm      ld_pseudo r1, 2, 3     ld_pseudo r1, 2, 3, 8              [us]
+ *
+ *   [17] .. [20]: LLVM 17 .. 20; [a]: llvm-objdump 14 --mattr=+alu32; [us]: our own
+ *   extension of objdump's form, so that no field is lost.
+ *
+ * (objdump 14 reads only the low byte of an atomic's imm, so imm 0x100 and
+ * 32-bit imm 0x01 both come out as a plain add: our text is right, its is not.)
  *
  * Objdump 14 forms that may surprise, kept as objdump prints them: the 32-bit
  * plain atomic add is "lock *(u32 *)(r1 + 0) += r2" (an r register); BPF_END
@@ -56,13 +65,15 @@
 #include "core/prog.h"
 #include "core/prog_internal.h"
 
-static const char *const size_name[] = {
-	[BPF_W >> 3] = "u32", [BPF_H >> 3] = "u16", [BPF_B >> 3] = "u8", [BPF_DW >> 3] = "u64"
-};
+static const char *const size_name[] = {[BPF_W >> 3] = "u32",
+					[BPF_H >> 3] = "u16",
+					[BPF_B >> 3] = "u8",
+					[BPF_DW >> 3] = "u64"};
 
-static const char *const ssize_name[] = {
-	[BPF_W >> 3] = "s32", [BPF_H >> 3] = "s16", [BPF_B >> 3] = "s8", [BPF_DW >> 3] = "s64"
-};
+static const char *const ssize_name[] = {[BPF_W >> 3] = "s32",
+					 [BPF_H >> 3] = "s16",
+					 [BPF_B >> 3] = "s8",
+					 [BPF_DW >> 3] = "s64"};
 
 static const char *const alu_op[16] = {
 	[BPF_ADD >> 4] = "+=",	[BPF_SUB >> 4] = "-=",	[BPF_MUL >> 4] = "*=",
@@ -72,10 +83,10 @@ static const char *const alu_op[16] = {
 };
 
 static const char *const jmp_op[16] = {
-	[BPF_JEQ >> 4] = "==",	[BPF_JGT >> 4] = ">",	 [BPF_JGE >> 4] = ">=",
-	[BPF_JSET >> 4] = "&",	[BPF_JNE >> 4] = "!=",	 [BPF_JSGT >> 4] = "s>",
-	[BPF_JSGE >> 4] = "s>=", [BPF_JLT >> 4] = "<",	 [BPF_JLE >> 4] = "<=",
-	[BPF_JSLT >> 4] = "s<", [BPF_JSLE >> 4] = "s<=",
+	[BPF_JEQ >> 4] = "==",	 [BPF_JGT >> 4] = ">",	  [BPF_JGE >> 4] = ">=",
+	[BPF_JSET >> 4] = "&",	 [BPF_JNE >> 4] = "!=",	  [BPF_JSGT >> 4] = "s>",
+	[BPF_JSGE >> 4] = "s>=", [BPF_JLT >> 4] = "<",	  [BPF_JLE >> 4] = "<=",
+	[BPF_JSLT >> 4] = "s<",	 [BPF_JSLE >> 4] = "s<=",
 };
 
 /* Atomic read-modify-write ops by imm without BPF_FETCH: lock form and fetch name. */
@@ -211,8 +222,7 @@ static void fmt_atomic(const struct bpf_insn *insn, char *buf, size_t bufsz)
 		snprintf(buf, bufsz, "%c%u = load_acquire((%s *)(%s))", r, insn->dst_reg, sz, addr);
 		return;
 	case BPF_STORE_REL:
-		snprintf(buf, bufsz, "store_release((%s *)(%s), %c%u)", sz, addr, r,
-			 insn->src_reg);
+		snprintf(buf, bufsz, "store_release((%s *)(%s), %c%u)", sz, addr, r, insn->src_reg);
 		return;
 	case BPF_XCHG:
 		snprintf(buf, bufsz, "%c%u = xchg%s(%s, %c%u)", r, insn->src_reg,

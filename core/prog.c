@@ -59,8 +59,7 @@ static int set_msg(char *msg, size_t msgsz, const char *fmt, ...)
 }
 
 /* The first reserved (must-be-zero) field that is set, or NULL. */
-static const char *reserved_set(const struct bpf_insn *insn, bool dst, bool src, bool off,
-				bool imm)
+static const char *reserved_set(const struct bpf_insn *insn, bool dst, bool src, bool off, bool imm)
 {
 	if (dst && insn->dst_reg)
 		return "dst_reg";
@@ -73,8 +72,7 @@ static const char *reserved_set(const struct bpf_insn *insn, bool dst, bool src,
 	return NULL;
 }
 
-#define RESERVED(what, kind)                                                                       \
-	set_msg(msg, msgsz, "reserved field %s set in %s insn", (what), (kind))
+#define RESERVED(what, kind) set_msg(msg, msgsz, "reserved field %s set in %s insn", (what), (kind))
 
 static int check_reg(unsigned int reg, char *msg, size_t msgsz)
 {
@@ -119,7 +117,8 @@ static int check_alu(const struct bpf_insn *insn, char *msg, size_t msgsz)
 		if (r)
 			return RESERVED(r, "end");
 		if (insn->imm != 16 && insn->imm != 32 && insn->imm != 64)
-			return set_msg(msg, msgsz, "invalid byte swap width %d (must be 16, 32 or 64)",
+			return set_msg(msg, msgsz,
+				       "invalid byte swap width %d (must be 16, 32 or 64)",
 				       insn->imm);
 		return check_regs(insn, false, msg, msgsz);
 	case BPF_MOV:
@@ -322,15 +321,13 @@ static int check_ld(const struct bpf_insn *insns, size_t len, size_t i, char *ms
 			       "invalid ld_imm64 second half (code 0x%02x, regs, off must be 0)",
 			       hi->code);
 	/* an fd or map index has nowhere to put an offset (resolve_pseudo_ldimm64) */
-	if ((insn->src_reg == BPF_PSEUDO_MAP_FD || insn->src_reg == BPF_PSEUDO_MAP_IDX) &&
-	    hi->imm)
+	if ((insn->src_reg == BPF_PSEUDO_MAP_FD || insn->src_reg == BPF_PSEUDO_MAP_IDX) && hi->imm)
 		return set_msg(msg, msgsz, "ld_imm64 map reference with nonzero second imm %d",
 			       hi->imm);
 	return check_reg(insn->dst_reg, msg, msgsz);
 }
 
-int prog_check_encoding(const struct bpf_insn *insns, size_t len, size_t i, char *msg,
-			size_t msgsz)
+int prog_check_encoding(const struct bpf_insn *insns, size_t len, size_t i, char *msg, size_t msgsz)
 {
 	const struct bpf_insn *insn = &insns[i];
 
@@ -493,8 +490,8 @@ static int collect_subprogs(const struct bpf_insn *insns, size_t len, const bool
 }
 
 /* Pass 2: every control transfer lands on the first slot of an insn in the program. */
-static int check_targets(const struct bpf_insn *insns, size_t len, const bool *second,
-			 char *msg, size_t msgsz)
+static int check_targets(const struct bpf_insn *insns, size_t len, const bool *second, char *msg,
+			 size_t msgsz)
 {
 	const struct bpf_insn *insn;
 	const char *what;
@@ -518,8 +515,9 @@ static int check_targets(const struct bpf_insn *insns, size_t len, const bool *s
 			continue;
 		}
 		if (t < 0 || t >= (int64_t)len)
-			return set_msg(msg, msgsz, "insn %zu: %s out of range (target %lld, len %zu)",
-				       i, what, (long long)t, len);
+			return set_msg(msg, msgsz,
+				       "insn %zu: %s out of range (target %lld, len %zu)", i, what,
+				       (long long)t, len);
 		if (second[t])
 			return set_msg(msg, msgsz,
 				       "insn %zu: %s into the middle of ld_imm64 at insn %lld", i,
