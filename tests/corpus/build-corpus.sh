@@ -148,7 +148,7 @@ while [ $# -gt 0 ]; do
 	--no-manifest)	NO_MANIFEST=1 ;;
 	--remanifest)	REMANIFEST=1 ;;
 	-h|--help)	usage 0 ;;
-	*)		echo "build-corpus: unknown option $1" >&2; usage ;;
+	*)		echo "build-corpus: unknown option $1" >&2; usage 2 >&2 ;;
 	esac
 	shift
 done
@@ -172,6 +172,12 @@ BUILD_LOG=$CORPUS_DIR/build.log
 export CORPUS_DIR LSRC INC WORK OBJS MANIFEST_TOOL
 
 mkdir -p "$PKGS" "$ROOT" "$WORK" "$OBJS" || exit 1
+# One run at a time per corpus directory (make check-corpus from two shells):
+# the second waits, then finds everything present.
+if command -v flock >/dev/null 2>&1; then
+	exec 9>"$CORPUS_DIR/.lock"
+	flock -n 9 || { echo "build-corpus: waiting for another run on $CORPUS_DIR"; flock 9; }
+fi
 START=$(date +%s)
 { echo "# build-corpus $(date -u '+%Y-%m-%dT%H:%M:%SZ') dir=$CORPUS_DIR jobs=$JOBS" \
 	"prebuilt-only=$PREBUILT_ONLY"; } > "$BUILD_LOG"
@@ -501,7 +507,7 @@ summary() {
 	function src(o) { sub(/\/.*/, "", o); return o }
 	/^#/ { next }
 	{ s = src($1); progs[s]++; total++
-	  if (yes($6)) { ld[s]++; ldt[$4]++; nld++; objld[$1]++ }
+	  if (yes($6)) { ld[s]++; ldt[$4]++; ldts[$4, s]++; nld++; objld[$1]++ }
 	  objp[$1]++ }
 	END {
 		printf "\n  %-10s %8s %8s\n", "source", "programs", "load"
@@ -509,10 +515,17 @@ summary() {
 		for (i = 1; i <= n; i++) if (order[i] in progs)
 			printf "  %-10s %8d %8d\n", order[i], progs[order[i]], ld[order[i]]
 		printf "  %-10s %8d %8d\n", "total", total, nld
-		printf "\n  %-28s %8s\n", "loading, per prog type", "programs"
+		printf "\n  %-24s %6s", "loading, per prog type", "total"
+		for (i = 1; i <= n; i++) printf " %9s", order[i]
+		printf "\n"
 		fflush()
-		for (t in ldt) printf "  %-28s %8d\n", t, ldt[t] | "sort -k2,2nr -k1,1"
-		close("sort -k2,2nr -k1,1")
+		cmd = "sort -k2,2nr -k1,1"
+		for (t in ldt) {
+			line = sprintf("  %-24s %6d", t, ldt[t])
+			for (i = 1; i <= n; i++) line = line sprintf(" %9d", ldts[t, order[i]])
+			print line | cmd
+		}
+		close(cmd)
 		printf "\n  required (object pattern: objects present, programs, loading)\n"
 		while ((getline line < req) > 0) {
 			if (line ~ /^#/ || line == "") continue
