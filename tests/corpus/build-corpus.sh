@@ -568,6 +568,6 @@ fi
 		sed 's/^/   /' "$WORK/xdp-tools-embedded/names"; }
 } >> "$BUILD_LOG"
 manifest
-summary
+summary | tee -a "$BUILD_LOG"
 say "done in $(( $(date +%s) - START ))s; log: $BUILD_LOG"
 exit 0
