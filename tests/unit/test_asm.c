@@ -522,6 +522,7 @@ static void test_compiled_program(void)
 	char src[128], obj[128], dis[128], cmd[1024], line[512], buf[ASM_LINE_SIZE];
 	struct bpf_insn *insns = NULL;
 	size_t len = 0, i = 0, lines = 0;
+	struct prog *prog;
 	FILE *f;
 	int n;
 
@@ -574,6 +575,14 @@ static void test_compiled_program(void)
 	fclose(f);
 	ASSERT_EQ(i, len, "every slot covered");
 	ASSERT_GE(lines, 15, "a program of some size");
+
+	/* core/prog sees what clang built: main and the noinline callee */
+	prog = prog__new(insns, len, NULL, 0);
+	if (ASSERT_OK_PTR(prog, "prog__new on clang output")) {
+		ASSERT_EQ(prog->nsubprogs, 2, "subprograms of clang output");
+		ASSERT_EQ(prog->subprogs[1].end, len, "callee ends the program");
+	}
+	prog__free(prog);
 out:
 	free(insns);
 }
