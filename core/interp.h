@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/interp: a concrete interpreter with the kernel's exact semantics.
+ *
+ * The search judges candidate programs by running them on test inputs, so this
+ * must compute exactly what the kernel computes (the differential test in
+ * tests/kernel/test_interp_diff.c holds it to that).  Three objects:
+ *
+ *   struct interp_prog  a program predecoded once (jump and call targets
+ *                       resolved, LD_IMM64 folded into one slot), immutable,
+ *                       shareable between threads;
+ *   struct interp_ctx   a machine: the maps' definitions and storage, the
+ *                       stacks, the packet buffer, the helper trace.  Reused
+ *                       across runs without allocation in the hot path; one
+ *                       per thread;
+ *   interp_run()        one execution of a program on one input.
+ *
+ * Memory is a set of regions at fake 64-bit addresses far apart (stack frames,
+ * ctx, packet, map values, map objects), so pointer arithmetic and
+ * comparisons work on plain u64 values, and an access that is not inside one
+ * region with the right permission stops the run with a fault naming the
+ * instruction.  Nothing here touches files, fds or the kernel.
+ */
+#ifndef BPFSYNTH_CORE_INTERP_H
+#define BPFSYNTH_CORE_INTERP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+#define INTERP_MAX_FRAMES 8	       /* MAX_CALL_FRAMES */
+#define INTERP_STACK_SIZE 512	       /* MAX_BPF_STACK, per frame */
+#define INTERP_MSG_SIZE 160	       /* fault messages */
+#define INTERP_XDP_HEADROOM 256	       /* XDP_PACKET_HEADROOM */
+#define INTERP_XDP_FRAME_SIZE 4096     /* PAGE_SIZE: the test run's frame_sz */
+#define INTERP_XDP_SHINFO_SIZE 320     /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
+#define INTERP_XDP_FRAME_HDR 40	       /* sizeof(struct xdp_frame): adjust_head/meta floor */
+#define INTERP_SKB_HEADROOM 64	       /* NET_SKB_PAD + NET_IP_ALIGN on x86-64 */
+#define INTERP_DEFAULT_BUDGET 10000000 /* instructions per run */
+
+/* One map of the environment.  @ref is the imm LD_IMM64 uses to name it. */
+struct interp_map_def {
+	uint32_t type; /* BPF_MAP_TYPE_ARRAY or BPF_MAP_TYPE_HASH in this version */
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t flags; /* BPF_F_RDONLY_PROG makes values read-only to the program */
+	int32_t ref;	/* fd (BPF_PSEUDO_MAP_FD/VALUE) or index (BPF_PSEUDO_MAP_IDX*) */
+};
+
+/* An initial map element. */
+struct interp_map_elem {
+	uint32_t map; /* index into the ctx's map table */
+	const void *key;
+	const void *value;
+};
+
+/* The input of one run. */
+struct interp_input {
+	const uint8_t *pkt; /* packet as given to BPF_PROG_TEST_RUN's data_in */
+	uint32_t pkt_len;
+	/*
+	 * For __sk_buff types: the ctx fields (as BPF_PROG_TEST_RUN's ctx_in plus
+	 * what the kernel derives from the packet); see interp_skb_defaults().
+	 * len, data, data_end and data_meta are always computed from the packet.
+	 * NULL: interp_skb_defaults() of the packet.
+	 */
+	const struct __sk_buff *skb;
+	/* For XDP: ingress_ifindex, rx_queue_index, egress_ifindex (data* ignored). */
+	const struct xdp_md *xdp;
+	const struct interp_map_elem *elems; /* initial map contents; the rest empty/zero */
+	uint32_t nelems;
+	/* What non-deterministic helpers return. */
+	uint64_t ktime_ns;	    /* first bpf_ktime_get_ns(); each later call adds ktime_step */
+	uint64_t ktime_step;
+	const uint32_t *prandom;    /* bpf_get_prandom_u32() values, used in turn, cyclically */
+	uint32_t nprandom;	    /* 0: returns 0 */
+	uint32_t cpu;		    /* bpf_get_smp_processor_id() */
+	uint64_t budget;	    /* instructions; 0: INTERP_DEFAULT_BUDGET */
+};
+
+enum interp_status {
+	INTERP_OK = 0,	    /* the program exited */
+	INTERP_FAULT,	    /* invalid memory access, bad ctx access, call depth, ... */
+	INTERP_BUDGET,	    /* instruction budget exhausted */
+	INTERP_UNSUPPORTED, /* a helper, kfunc, opcode or ctx field not modelled */
+	INTERP_BAD_INPUT,   /* the input cannot be given to this program (e.g. packet size) */
+};
+
+/* A helper call, in execution order. */
+struct interp_call {
+	uint32_t insn; /* index of the call instruction */
+	int32_t helper;
+	uint64_t args[5];
+	uint64_t ret;
+};
+
+/*
+ * The output of one run.  Pointers point into the interp_ctx and stay valid
+ * until its next run.
+ */
+struct interp_result {
+	enum interp_status status;
+	uint64_t r0;	 /* all 64 bits (what trampolines and subprog returns see) */
+	uint32_t retval; /* what BPF_PROG_TEST_RUN reports: the low 32 bits */
+	uint64_t insns;	 /* instructions executed (LD_IMM64 counts once) */
+	uint32_t fault_insn;
+	char msg[INTERP_MSG_SIZE]; /* "insn 12: read of 4 bytes at packet+62 outside ..." */
+
+	/* Packet as BPF_PROG_TEST_RUN's data_out would give it. */
+	const uint8_t *pkt;
+	uint32_t pkt_len;
+	int32_t meta_len;     /* XDP: data - data_meta */
+	int32_t head_delta;   /* XDP: how far data moved (adjust_head), bytes */
+
+	/* __sk_buff types: the ctx after the run (writable fields written). */
+	const struct __sk_buff *skb;
+
+	const struct interp_call *calls;
+	uint32_t ncalls;      /* recorded (at most the trace capacity) */
+	uint32_t ncalls_total;
+};
+
+struct interp_prog;
+struct interp_ctx;
+
+/*
+ * Predecode @insns[0..@len) for program type @type (BPF_PROG_TYPE_XDP,
+ * _SOCKET_FILTER, _SCHED_CLS, _SCHED_ACT, _CGROUP_SKB in this version).
+ * Structural errors (a jump out of range, a truncated LD_IMM64, an unknown
+ * opcode) are reported here with the instruction index in @msg; NULL and errno.
+ */
+struct interp_prog *interp_prog__new(const struct bpf_insn *insns, size_t len, uint32_t type,
+				     char *msg, size_t msgsz);
+void interp_prog__free(struct interp_prog *p);
+uint32_t interp_prog__type(const struct interp_prog *p);
+
+/* A machine with the maps @maps[0..@nmaps) (copied).  NULL and errno on error. */
+struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t nmaps, char *msg,
+				   size_t msgsz);
+void interp_ctx__free(struct interp_ctx *c);
+
+/*
+ * Run @p on @in.  Returns 0 when the run happened (whatever its outcome,
+ * which is in @res->status), or -errno when it could not be started
+ * (-EINVAL: the input does not fit the program, e.g. a map element for a map
+ * that does not exist; @res->msg says why).
+ */
+int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct interp_input *in,
+	       struct interp_result *res);
+
+/* The __sk_buff BPF_PROG_TEST_RUN builds for @type from a packet (no ctx_in). */
+void interp_skb_defaults(uint32_t type, const uint8_t *pkt, uint32_t len, struct __sk_buff *skb);
+
+/*
+ * Map contents after a run.  interp_map_lookup() copies the value of @key into
+ * @value (0, or -ENOENT).  interp_map_next() walks the elements: start with
+ * *@iter = 0; returns 0 and the element's key and value pointers, or -ENOENT
+ * at the end.  Arrays list every element.
+ */
+int interp_map_lookup(const struct interp_ctx *c, uint32_t map, const void *key, void *value);
+int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, const void **key,
+		    const void **value);
+
+#endif

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/interp internals shared by interp.c (decode, the run loop) and
+ * interp_env.c (memory regions, ctx fields, maps, helpers).
+ *
+ * Address space.  Region i occupies the 4 GiB window starting at
+ * INTERP_ADDR_BASE + (i << 32); its offset 0 sits in the middle of the window,
+ * so a pointer a little below or above a region still names that region and
+ * the fault message can say how far outside it the access was.  Finding the
+ * region of an address is a subtraction and a shift.
+ */
+#ifndef BPFSYNTH_CORE_INTERP_INTERNAL_H
+#define BPFSYNTH_CORE_INTERP_INTERNAL_H
+
+#include "core/interp.h"
+
+#define INTERP_ADDR_BASE 0x0000100000000000ULL
+#define INTERP_ADDR_MID 0x80000000ULL
+
+/* Fixed region indices; map i has values at R_MAP0 + 2i and its object at + 1. */
+enum {
+	R_STACK0 = 0, /* one per frame */
+	R_CTX = INTERP_MAX_FRAMES,
+	R_PKT,
+	R_MAP0,
+};
+
+enum interp_region_kind {
+	RK_NONE,
+	RK_STACK,
+	RK_CTX,
+	RK_PKT,
+	RK_MAPVAL,
+	RK_MAPOBJ,
+};
+
+struct interp_region {
+	uint8_t kind;
+	bool writable;
+	uint16_t map;	  /* RK_MAPVAL / RK_MAPOBJ */
+	uint32_t shift;	  /* RK_MAPVAL: element stride is 1 << shift */
+	uint32_t vsize;	  /* RK_MAPVAL: value size */
+	int64_t lo, hi;	  /* accessible offsets [lo, hi) */
+	int64_t show;	  /* subtracted from offsets in messages (packet: data) */
+	uint8_t *host;	  /* host address of offset 0 */
+	uint64_t base;	  /* fake address of offset 0 */
+};
+
+static inline uint64_t interp_region_base(uint32_t i)
+{
+	return INTERP_ADDR_BASE + ((uint64_t)i << 32) + INTERP_ADDR_MID;
+}
+
+/* A predecoded instruction; slot indices are the original ones. */
+struct interp_insn {
+	uint8_t code;
+	uint8_t dst;
+	uint8_t src;
+	uint8_t size; /* memory access width in bytes */
+	int32_t off;  /* memory offset; jumps and calls: absolute target index */
+	int64_t imm;  /* sign-extended imm; LD_IMM64 src 0: the constant */
+};
+
+struct interp_prog {
+	struct interp_insn *insns;
+	uint32_t len;
+	uint32_t type;
+};
+
+/* A map's storage.  Element i's value is at vals + (i << shift). */
+struct interp_map {
+	struct interp_map_def def;
+	uint32_t shift;
+	uint8_t *vals;
+	uint32_t nalloc;   /* elements with storage */
+	/* hash: */
+	uint8_t *keys;	   /* element i's key at keys + i * key_size */
+	uint32_t *next;	   /* chain link per element; UINT32_MAX ends */
+	uint8_t *used;	   /* per element: in the map */
+	uint32_t *buckets; /* nbuckets heads */
+	uint32_t nbuckets;
+	uint32_t count;	   /* elements in the map */
+	uint32_t nfresh;   /* elements ever handed out since reset (hash) */
+	uint32_t *freelist;
+	uint32_t nfree;
+	/* array: elements a run may have written, to re-zero before the next run */
+	uint32_t *dirty;
+	uint32_t ndirty, dirty_cap;
+	uint8_t *dirty_bit;
+	uint32_t iter_key;
+};
+
+struct interp_frame {
+	uint32_t ret_pc;
+	uint64_t saved[4]; /* r6-r9 */
+	uint64_t fp;
+	uint64_t may_goto;
+};
+
+#define INTERP_TRACE_CAP 256
+#define INTERP_PKT_BUF 4096
+
+struct interp_ctx {
+	struct interp_region *regions;
+	uint32_t nregions;
+	struct interp_map *maps;
+	uint32_t nmaps;
+
+	uint8_t stack[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
+	uint8_t pkt[INTERP_PKT_BUF];
+	uint8_t pkt_out[INTERP_PKT_BUF];
+
+	/* per run */
+	uint32_t type;
+	const struct interp_input *in;
+	int64_t data, data_end, data_meta; /* packet offsets in pkt[] */
+	int64_t data0;			   /* data at the start of the run */
+	int64_t mac;			   /* skb: mac header offset */
+	uint32_t pkt_len0;
+	struct xdp_md xdp;
+	struct __sk_buff skb;
+	uint64_t ktime;
+	uint32_t prandom_i;
+	struct interp_call calls[INTERP_TRACE_CAP];
+	uint32_t ncalls;
+};
+
+/* Out-of-line memory access: ctx fields, and the faults. */
+enum { INTERP_READ, INTERP_WRITE, INTERP_ATOMIC };
+int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint64_t addr,
+		    uint32_t size, int mode, uint64_t *val);
+void interp_fault(struct interp_result *res, enum interp_status st, uint32_t pc, const char *fmt,
+		  ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Translate [addr, addr + size) to host memory, or NULL if it is not plainly
+ * inside one region with the permission (the caller then takes the slow path).
+ */
+static inline uint8_t *interp_xlate(struct interp_ctx *c, uint64_t addr, uint32_t size, bool write)
+{
+	uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
+	struct interp_region *r;
+	int64_t off;
+
+	if (i >= c->nregions)
+		return NULL;
+	r = &c->regions[i];
+	off = (int64_t)(addr - r->base);
+	if (off < r->lo || off + size > r->hi || (write && !r->writable))
+		return NULL;
+	if (r->kind == RK_MAPVAL && (off & ((1ULL << r->shift) - 1)) + size > r->vsize)
+		return NULL;
+	return r->host + off;
+}
+
+/* interp_env.c */
+int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
+		     const struct interp_input *in, struct interp_result *res);
+void interp_env_finish(struct interp_ctx *c, struct interp_result *res);
+int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
+		  uint64_t *r);
+int interp_ld_abs(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t off,
+		  uint32_t size, uint64_t *val);
+int interp_ldimm64_map(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint32_t kind,
+		       int32_t ref, int32_t voff, uint64_t *val);
+
+#endif
