@@ -29,6 +29,14 @@ from collections import Counter
 
 CLANG = os.environ.get("CLANG", "clang")
 OBJDUMP = os.environ.get("LLVM_OBJDUMP", "llvm-objdump")
+READELF = os.environ.get("LLVM_READELF", "llvm-readelf")
+
+
+def func_symbols(path):
+    """Names of STT_FUNC symbols: objdump also prints local labels (LBB0_2) as headers."""
+    out = subprocess.run([READELF, "-s", "--wide", path], capture_output=True, text=True)
+    return {f[7] for f in (l.split() for l in out.stdout.splitlines())
+            if len(f) >= 8 and f[3] == "FUNC"}
 
 NOT_EXPRESSIBLE = [
     ("atomic fetch/xchg/cmpxchg", re.compile(r"= (atomic_fetch_\w+|xchg\w*|cmpxchg\w*)\(")),
@@ -44,7 +52,7 @@ NOT_EXPRESSIBLE = [
 
 FUNC_RE = re.compile(r"^[0-9a-f]+ <(.+)>:$")
 SECT_RE = re.compile(r"^Disassembly of section (.+):$")
-RAW_RE = re.compile(r"^\s*(\d+):\s+((?:[0-9a-f]{2} )+)\s*(.*)$")
+RAW_RE = re.compile(r"^\s*(\d+):\t((?:[0-9a-f]{2} )*[0-9a-f]{2})(?:\t(.*))?$")
 ERR_RE = re.compile(r"^[^:]+\.s:(\d+):\d+: error:")
 
 
@@ -52,14 +60,18 @@ def raw_functions(path):
     """{(section, function): {index_in_function: bytes}}"""
     out = subprocess.run([OBJDUMP, "-d", path], capture_output=True, text=True)
     funcs = {}
+    funcs_wanted = func_symbols(path)
     sect = func = None
     base = 0
     for line in out.stdout.splitlines():
         m = SECT_RE.match(line)
         if m:
-            sect, func = m.group(1), None
+            # libbpf drops the '?' that marks a program not loaded by default
+            sect, func = m.group(1).lstrip("?"), None
             continue
         m = FUNC_RE.match(line)
+        if m and m.group(1) not in funcs_wanted:
+            continue  # a local label (LBB0_2) inside the current function
         if m:
             func = m.group(1)
             funcs[(sect, func)] = {}
@@ -182,6 +194,10 @@ def main():
                 for idx in sorted(a):
                     if (prog["name"], idx) in replace:
                         continue  # .byte of the original: nothing to compare
+                    if len(a[idx]) not in (8, 16) or len(b[idx]) != len(a[idx]):
+                        bad.append(f"{prog['name']} insn {idx}: odd instruction length "
+                                   f"{len(a[idx])} / {len(b[idx])}")
+                        continue
                     ma, pa = masked(a[idx])
                     mb, _ = masked(b[idx])
                     ncompared += 1
