@@ -14,7 +14,7 @@ Objects libbpf itself refuses to open (e.g. legacy SEC("maps") definitions)
 must make `bpfsynth dump` fail cleanly: one error line, a non-zero exit, no
 crash; they are counted, not compared.
 
-Usage: check_objdump.py BPFSYNTH OBJ_ROOT [--limit N]
+Usage: check_objdump.py BPFSYNTH OBJ_ROOT [--limit N] [--sources A,B]
 Ends with a line "check_objdump: N passed, N failed, N skipped" (one unit per
 object).
 """
@@ -99,6 +99,9 @@ def main():
 
     objs = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
                   if f.endswith(".o"))
+    if "--sources" in sys.argv:  # e.g. libxdp,xdp-tests: only these subfolders of the root
+        keep = sys.argv[sys.argv.index("--sources") + 1].split(",")
+        objs = [o for o in objs if os.path.relpath(o, root).split(os.sep)[0] in keep]
     if limit:
         objs = objs[:limit]
     passed = failed = skipped = 0

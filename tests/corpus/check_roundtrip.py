@@ -16,7 +16,7 @@ line must be one of the forms in NOT_EXPRESSIBLE (LLVM 14 gaps, see
 ../../shared/CORPUS-NOTES.md) and they are counted per form.  A line of any
 other form that clang refuses is a failure.
 
-Usage: check_roundtrip.py BPFSYNTH OBJ_ROOT [--limit N]
+Usage: check_roundtrip.py BPFSYNTH OBJ_ROOT [--limit N] [--sources A,B]
 Ends with "check_roundtrip: N passed, N failed, N skipped" (one unit per object).
 """
 import json
@@ -132,6 +132,9 @@ def main():
     limit = int(sys.argv[sys.argv.index("--limit") + 1]) if "--limit" in sys.argv else 0
     objs = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
                   if f.endswith(".o"))
+    if "--sources" in sys.argv:  # e.g. libxdp,xdp-tests: only these subfolders of the root
+        keep = sys.argv[sys.argv.index("--sources") + 1].split(",")
+        objs = [o for o in objs if os.path.relpath(o, root).split(os.sep)[0] in keep]
     if limit:
         objs = objs[:limit]
 
