@@ -107,9 +107,11 @@ manifest_one() {	# OBJ (absolute, under $OBJS)
 	# bpffs so that objects pinning maps by name cannot touch /sys/fs/bpf.
 	if [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
 		unshare -m sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$@"' sh \
-			"$MANIFEST_TOOL" --root "$OBJS" "$obj" >"$part.tmp" 2>"$part.err"
+			"$MANIFEST_TOOL" --root "$OBJS" --types "$SECTION_TYPES" "$obj" \
+			>"$part.tmp" 2>"$part.err"
 	else
-		"$MANIFEST_TOOL" --root "$OBJS" "$obj" >"$part.tmp" 2>"$part.err"
+		"$MANIFEST_TOOL" --root "$OBJS" --types "$SECTION_TYPES" "$obj" \
+			>"$part.tmp" 2>"$part.err"
 	fi
 	rc=$?
 	if [ $rc -ne 0 ]; then
@@ -161,6 +163,8 @@ esac
 BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$REPO/$BUILD ;; esac
 MANIFEST_TOOL=$BUILD/tests/corpus/corpus_manifest
+# program types of pre-libbpf-1.0 section names, as their own loaders set them
+SECTION_TYPES=$REPO/tests/corpus/lists/section-types.tsv
 
 PKGS=$CORPUS_DIR/pkgs		# the .deb files
 ROOT=$CORPUS_DIR/root		# dpkg -x of each package: root/<package>/
@@ -169,7 +173,7 @@ INC=$CORPUS_DIR/src/include	# vmlinux.h, libbpf/bpf -> libbpf headers
 WORK=$CORPUS_DIR/work		# intermediates
 OBJS=$CORPUS_DIR/objs
 BUILD_LOG=$CORPUS_DIR/build.log
-export CORPUS_DIR LSRC INC WORK OBJS MANIFEST_TOOL
+export CORPUS_DIR LSRC INC WORK OBJS MANIFEST_TOOL SECTION_TYPES
 
 mkdir -p "$PKGS" "$ROOT" "$WORK" "$OBJS" || exit 1
 # One run at a time per corpus directory (make check-corpus from two shells):
@@ -448,7 +452,7 @@ manifest() {
 	fi
 	md=$CORPUS_DIR/manifest.d
 	# A different tool (rebuilt) may say different things: start over.
-	toolsum=$(sha256sum "$MANIFEST_TOOL" | cut -d' ' -f1)
+	toolsum=$(cat "$MANIFEST_TOOL" "$SECTION_TYPES" | sha256sum | cut -d' ' -f1)
 	if [ $REMANIFEST = 1 ] || [ "$(cat "$md/.tool" 2>/dev/null)" != "$toolsum" ]; then
 		rm -rf "$md"
 	fi

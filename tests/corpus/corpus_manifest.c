@@ -3,7 +3,7 @@
  * corpus_manifest: what each program of a set of BPF objects is, and whether
  * this kernel loads it.
  *
- *   corpus_manifest [--root DIR] [--timeout SECS] OBJ...
+ *   corpus_manifest [--root DIR] [--timeout SECS] [--types FILE] OBJ...
  *
  * prints a '#' header and then one TSV line per program:
  *
@@ -17,6 +17,12 @@
  * short reason for a failure.  An object that does not open gets one line with
  * program "-".
  *
+ * --types FILE (tests/corpus/lists/section-types.tsv) gives the program type of
+ * sections whose names predate libbpf 1.0, as their own loaders (tc, ip, test
+ * scripts) set it: lines "object<TAB>section-glob<TAB>bpftool-type<TAB>libbpf-type".
+ * It is consulted only where libbpf leaves the type unspecified, before the
+ * guess from the section name (note "type from list").
+ *
  * Each object is handled in a child process with a time limit, so that an
  * object that crashes libbpf or makes the verifier run long costs one line
  * ("crashed: ..." / "timeout ..."), never the whole run.  No map is ever
@@ -24,6 +30,7 @@
  * its lines, 1 on usage or output errors.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -38,6 +45,70 @@
 
 static const char *root;
 static unsigned int timeout_secs = 300;
+
+#define MAX_TYPE_RULES 256
+static struct type_rule {
+	char obj[256], sec_glob[128];
+	enum bpf_prog_type type;
+} type_rules[MAX_TYPE_RULES];
+static int ntype_rules;
+
+static enum bpf_prog_type prog_type_by_str(const char *name)
+{
+	const char *s;
+	int t;
+
+	for (t = 1; (s = libbpf_bpf_prog_type_str((enum bpf_prog_type)t)); t++)
+		if (!strcmp(s, name))
+			return (enum bpf_prog_type)t;
+	return BPF_PROG_TYPE_UNSPEC;
+}
+
+/* Read --types FILE; returns 0 or -errno, and names the bad line in @msg. */
+static int load_type_rules(const char *path, char *msg, size_t msgsz)
+{
+	char line[1024], *f[4], *save;
+	int lineno = 0, i, err = 0;
+	FILE *fp = fopen(path, "r");
+
+	if (!fp) {
+		snprintf(msg, msgsz, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		lineno++;
+		if (line[0] == '#' || line[0] == '\n')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		f[0] = strtok_r(line, "\t", &save);
+		for (i = 1; i < 4; i++)
+			f[i] = f[i - 1] ? strtok_r(NULL, "\t", &save) : NULL;
+		if (!f[3] || ntype_rules == MAX_TYPE_RULES ||
+		    prog_type_by_str(f[3]) == BPF_PROG_TYPE_UNSPEC) {
+			snprintf(msg, msgsz, "%s:%d: expected object, section glob, bpftool type "
+				 "and a libbpf program type name", path, lineno);
+			err = -EINVAL;
+			break;
+		}
+		snprintf(type_rules[ntype_rules].obj, sizeof(type_rules[0].obj), "%s", f[0]);
+		snprintf(type_rules[ntype_rules].sec_glob, sizeof(type_rules[0].sec_glob), "%s",
+			 f[1]);
+		type_rules[ntype_rules++].type = prog_type_by_str(f[3]);
+	}
+	fclose(fp);
+	return err;
+}
+
+static enum bpf_prog_type type_from_rules(const char *obj_name, const char *sec)
+{
+	int i;
+
+	for (i = 0; i < ntype_rules; i++)
+		if (!strcmp(type_rules[i].obj, obj_name) &&
+		    !fnmatch(type_rules[i].sec_glob, sec, 0))
+			return type_rules[i].type;
+	return BPF_PROG_TYPE_UNSPEC;
+}
 
 /* A field must not break the TSV: tabs and newlines become spaces. */
 static void put_field(FILE *f, const char *s, bool last)
@@ -117,19 +188,25 @@ static void manifest_object(FILE *f, const char *path, const char *obj_name)
 	bpf_object__for_each_program (prog, obj) {
 		enum bpf_prog_type t = bpf_program__type(prog);
 		const char *sec = bpf_program__section_name(prog);
+		enum bpf_prog_type override = BPF_PROG_TYPE_UNSPEC;
 		const char *type, *tnote = "";
 		struct kh_prog kp;
 		int err;
 
 		n++;
 		if (t == BPF_PROG_TYPE_UNSPEC) {
-			t = kh_prog_type_from_section(sec);
-			tnote = t == BPF_PROG_TYPE_UNSPEC ? "type unknown" : "type inferred";
+			override = type_from_rules(obj_name, sec);
+			if (override != BPF_PROG_TYPE_UNSPEC) {
+				t = override;
+				tnote = "type from list";
+			} else {
+				t = kh_prog_type_from_section(sec);
+				tnote = t == BPF_PROG_TYPE_UNSPEC ? "type unknown" : "type inferred";
+			}
 		}
 		type = libbpf_bpf_prog_type_str(t) ?: "unknown";
 
-		err = kh_load(path, bpf_program__name(prog), BPF_PROG_TYPE_UNSPEC, &kp, log,
-			      sizeof(log));
+		err = kh_load(path, bpf_program__name(prog), override, &kp, log, sizeof(log));
 		if (err) {
 			errstr(err, err_buf, sizeof(err_buf));
 			kh_log_reason(log, reason, sizeof(reason));
@@ -221,7 +298,7 @@ static int manifest_isolated(const char *path)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: corpus_manifest [--root DIR] [--timeout SECS] OBJ...\n"
+	fprintf(f, "Usage: corpus_manifest [--root DIR] [--timeout SECS] [--types FILE] OBJ...\n"
 		   "One TSV line per program: object, program, section, type, insns, loads,\n"
 		   "xlated (insns), jited (bytes), note.\n");
 }
@@ -231,13 +308,21 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{"root", required_argument, NULL, 'r'},
 		{"timeout", required_argument, NULL, 't'},
+		{"types", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
+	char msg[512];
 	int c, i, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "r:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:t:T:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'T':
+			if (load_type_rules(optarg, msg, sizeof(msg))) {
+				fprintf(stderr, "corpus_manifest: %s\n", msg);
+				return 1;
+			}
+			break;
 		case 'r':
 			root = optarg;
 			break;
