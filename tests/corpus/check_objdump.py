@@ -25,15 +25,7 @@ import subprocess
 import sys
 from collections import Counter
 
-OBJDUMP = os.environ.get("LLVM_OBJDUMP", "llvm-objdump")
-READELF = os.environ.get("LLVM_READELF", "llvm-readelf")
-
-
-def func_symbols(path):
-    """Names of STT_FUNC symbols: objdump also prints local labels (LBB0_2) as headers."""
-    out = subprocess.run([READELF, "-s", "--wide", path], capture_output=True, text=True)
-    return {f[7] for f in (l.split() for l in out.stdout.splitlines())
-            if len(f) >= 8 and f[3] == "FUNC"}
+import objdump_parse
 
 # objdump's text for an instruction LLVM 14 cannot name -> why ours differs.
 INTENDED = {
@@ -46,9 +38,6 @@ INTENDED = {
 ATOMIC32 = 0xc3
 ATOMIC32_WHY = "objdump 14 misreads 32-bit atomics without --mattr=+alu32; we match +alu32"
 
-FUNC_RE = re.compile(r"^[0-9a-f]+ <(.+)>:$")
-SECT_RE = re.compile(r"^Disassembly of section (.+):$")
-INSN_RE = re.compile(r"^\s*(\d+):\s+(.*)$")
 LABEL_HINT_RE = re.compile(r"\s*<[^<>]*>$")
 
 
@@ -58,36 +47,11 @@ def norm(text):
 
 
 def objdump_functions(path, extra=()):
-    """{(section, function): {index_in_function: text}}"""
-    out = subprocess.run([OBJDUMP, "-d", "--no-show-raw-insn", *extra, path],
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        return None, out.stderr.strip()
-    funcs = {}
-    funcs_wanted = func_symbols(path)
-    sect = func = None
-    base = 0
-    for line in out.stdout.splitlines():
-        m = SECT_RE.match(line)
-        if m:
-            # libbpf drops the '?' that marks a program not loaded by default
-            sect, func = m.group(1).lstrip("?"), None
-            continue
-        m = FUNC_RE.match(line)
-        if m and m.group(1) not in funcs_wanted:
-            continue  # a local label (LBB0_2) inside the current function
-        if m:
-            func = m.group(1)
-            funcs[(sect, func)] = {}
-            base = None
-            continue
-        m = INSN_RE.match(line)
-        if m and func is not None:
-            idx = int(m.group(1))
-            if base is None:
-                base = idx
-            funcs[(sect, func)][idx - base] = norm(m.group(2))
-    return funcs, None
+    """{(section, function): {index_in_function: normalized text}}, error"""
+    funcs, err = objdump_parse.functions(path, extra=extra)
+    if funcs is None:
+        return None, err
+    return {k: {i: norm(t) for i, t in v.items()} for k, v in funcs.items()}, None
 
 
 def main():

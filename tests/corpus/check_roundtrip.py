@@ -27,16 +27,9 @@ import sys
 import tempfile
 from collections import Counter
 
+import objdump_parse
+
 CLANG = os.environ.get("CLANG", "clang")
-OBJDUMP = os.environ.get("LLVM_OBJDUMP", "llvm-objdump")
-READELF = os.environ.get("LLVM_READELF", "llvm-readelf")
-
-
-def func_symbols(path):
-    """Names of STT_FUNC symbols: objdump also prints local labels (LBB0_2) as headers."""
-    out = subprocess.run([READELF, "-s", "--wide", path], capture_output=True, text=True)
-    return {f[7] for f in (l.split() for l in out.stdout.splitlines())
-            if len(f) >= 8 and f[3] == "FUNC"}
 
 NOT_EXPRESSIBLE = [
     ("atomic fetch/xchg/cmpxchg", re.compile(r"= (atomic_fetch_\w+|xchg\w*|cmpxchg\w*)\(")),
@@ -50,40 +43,12 @@ NOT_EXPRESSIBLE = [
     ("may_goto", re.compile(r"^may_goto ")),
 ]
 
-FUNC_RE = re.compile(r"^[0-9a-f]+ <(.+)>:$")
-SECT_RE = re.compile(r"^Disassembly of section (.+):$")
-RAW_RE = re.compile(r"^\s*(\d+):\t((?:[0-9a-f]{2} )*[0-9a-f]{2})(?:\t(.*))?$")
 ERR_RE = re.compile(r"^[^:]+\.s:(\d+):\d+: error:")
 
 
 def raw_functions(path):
     """{(section, function): {index_in_function: bytes}}"""
-    out = subprocess.run([OBJDUMP, "-d", path], capture_output=True, text=True)
-    funcs = {}
-    funcs_wanted = func_symbols(path)
-    sect = func = None
-    base = 0
-    for line in out.stdout.splitlines():
-        m = SECT_RE.match(line)
-        if m:
-            # libbpf drops the '?' that marks a program not loaded by default
-            sect, func = m.group(1).lstrip("?"), None
-            continue
-        m = FUNC_RE.match(line)
-        if m and m.group(1) not in funcs_wanted:
-            continue  # a local label (LBB0_2) inside the current function
-        if m:
-            func = m.group(1)
-            funcs[(sect, func)] = {}
-            base = None
-            continue
-        m = RAW_RE.match(line)
-        if m and func is not None:
-            idx = int(m.group(1))
-            if base is None:
-                base = idx
-            funcs[(sect, func)][idx - base] = bytes.fromhex(m.group(2).replace(" ", ""))
-    return funcs
+    return objdump_parse.functions(path, raw=True)[0] or {}
 
 
 def form_of(text):
