@@ -15,26 +15,11 @@ BUILD=${BUILD:-build}
 BIN=${BPFSYNTH:-$BUILD/bpfsynth}
 OBJ=$BUILD/examples/xdp_example.bpf.o
 SUITE=test_dump
-pass=0 fail=0 skip=0
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-skipped() { skip=$((skip + 1)); echo "skip $1${2:+: $2}"; }
-check() { # check NAME CONDITION-COMMAND...
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
-# matches STRING REGEX: expr(1) anchored match, quietly
-matches() { expr "$1" : "$2" >/dev/null; }
-finish() {
-	echo "$SUITE: $pass passed, $fail failed, $skip skipped"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
+. tests/cli/lib.sh
 
 # run ARGS...: stdout to $tmp/out, stderr to $tmp/err, status in $rc
 run() {

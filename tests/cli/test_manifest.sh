@@ -12,26 +12,11 @@ BUILD=${BUILD:-build}
 TOOL=$BUILD/tests/corpus/corpus_manifest
 OBJ=$BUILD/examples/xdp_example.bpf.o
 SUITE=test_manifest
-pass=0 fail=0 skip=0
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-bad() { fail=$((fail + 1)); echo "FAIL $1${2:+: $2}"; }
-skipped() { skip=$((skip + 1)); echo "skip $1${2:+: $2}"; }
-check() {
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
-# matches STRING REGEX: expr(1) anchored match, quietly
-matches() { expr "$1" : "$2" >/dev/null; }
-finish() {
-	echo "$SUITE: $pass passed, $fail failed, $skip skipped"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
+. tests/cli/lib.sh
 # field OBJECT PROGRAM COLUMN: one column of the line for OBJECT/PROGRAM
 field() {
 	awk -F'\t' -v o="$1" -v p="$2" -v c="$3" '$1 == o && $2 == p { print $c; exit }' "$tmp/out"

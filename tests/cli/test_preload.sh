@@ -4,10 +4,8 @@ set -u
 BUILD=${BUILD:-build}
 SO="$BUILD/libbpfsynth.so"
 OBJ="$BUILD/examples/xdp_example.bpf.o"
-pass=0 fail=0 skip=0
-ok() { pass=$((pass + 1)); [ "${V:-0}" = 1 ] && echo "ok   $1"; return 0; }
-bad() { fail=$((fail + 1)); echo "FAIL $1"; }
-skipped() { skip=$((skip + 1)); echo "SKIP $1"; }
+SUITE=test_preload
+. "$(dirname "$0")/lib.sh"
 
 syms=$(nm -D --defined-only "$SO" | awk '{print $3}' | sort | tr '\n' ' ')
 [ "$syms" = "syscall " ] && ok "exports only syscall" || bad "exported symbols: '$syms'"
@@ -36,5 +34,4 @@ else
 	fi
 fi
 
-echo "test_preload: $pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+finish

@@ -13,13 +13,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <unistd.h>
 
 #include "core/asm.h"
 #include "core/prog.h"
 #include "tests/test.h"
+#include "tests/unit/elf_text.h"
 
 #define I(c, d, s, o, i)                                                            \
 	{                                                                           \
@@ -323,47 +322,6 @@ static void tmp_path(char *buf, size_t sz, const char *name)
 	snprintf(buf, sz, "%s/%s", tmpdir, name);
 }
 
-static int read_text(const char *path, struct bpf_insn **insns, size_t *len)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	int fd, err = -ENOENT;
-	Elf *e;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_getshdrstrndx(e, &shstrndx)) {
-		err = -EINVAL;
-		goto out;
-	}
-	while ((scn = elf_nextscn(e, scn))) {
-		const char *name;
-		Elf_Data *d;
-		GElf_Shdr sh;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(e, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, ".text"))
-			continue;
-		d = elf_getdata(scn, NULL);
-		*len = d ? d->d_size / sizeof(struct bpf_insn) : 0;
-		*insns = calloc(*len + 1, sizeof(struct bpf_insn));
-		if (*len)
-			memcpy(*insns, d->d_buf, *len * sizeof(struct bpf_insn));
-		err = 0;
-		break;
-	}
-out:
-	if (e)
-		elf_end(e);
-	close(fd);
-	return err;
-}
-
 /*
  * Drop the " <.text+0x30>" objdump appends to branch targets; "<unknown>"
  * alone and the "<" of "if w1 < 5" stay.
@@ -495,7 +453,7 @@ static void test_reassemble(void)
 	snprintf(cmd, sizeof(cmd), "clang -target bpf -mcpu=v3 -c %s -o %s", src, obj);
 	if (!ASSERT_OK(system(cmd), "clang accepts our text"))
 		return;
-	if (!ASSERT_OK(read_text(obj, &got, &len), "read .text"))
+	if (!ASSERT_OK(elf_read_text(obj, &got, &len), "read .text"))
 		return;
 	if (ASSERT_EQ(len, n, "slots assembled"))
 		for (i = 0; i < n; i++)
@@ -544,7 +502,7 @@ static void test_compiled_program(void)
 		 src, obj, obj, dis);
 	if (!ASSERT_OK(system(cmd), "compile and disassemble"))
 		return;
-	if (!ASSERT_OK(read_text(obj, &insns, &len), "read .text"))
+	if (!ASSERT_OK(elf_read_text(obj, &insns, &len), "read .text"))
 		return;
 	f = fopen(dis, "r");
 	if (!ASSERT_OK_PTR(f, "open disassembly"))

@@ -11,12 +11,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <unistd.h>
 
 #include "core/prog.h"
 #include "tests/test.h"
+#include "tests/unit/elf_text.h"
 
 #define ASM_PRELUDE                                \
 	"\t.macro insn code, dst, src, off, imm\n" \
@@ -28,48 +27,6 @@
 
 static char tmpdir[] = "/tmp/test_prog.XXXXXX";
 static bool have_tmpdir;
-
-/* Read the .text section of the ELF object at @path. */
-static int read_text(const char *path, struct bpf_insn **insns, size_t *len)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-	int fd, err = -ENOENT;
-	Elf *e;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	elf_version(EV_CURRENT);
-	e = elf_begin(fd, ELF_C_READ, NULL);
-	if (!e || elf_getshdrstrndx(e, &shstrndx)) {
-		err = -EINVAL;
-		goto out;
-	}
-	while ((scn = elf_nextscn(e, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *d;
-		const char *name;
-
-		if (!gelf_getshdr(scn, &sh))
-			continue;
-		name = elf_strptr(e, shstrndx, sh.sh_name);
-		if (!name || strcmp(name, ".text"))
-			continue;
-		d = elf_getdata(scn, NULL);
-		*len = d ? d->d_size / sizeof(struct bpf_insn) : 0;
-		*insns = calloc(*len ? *len : 1, sizeof(struct bpf_insn));
-		if (*len)
-			memcpy(*insns, d->d_buf, *len * sizeof(struct bpf_insn));
-		err = 0;
-		break;
-	}
-out:
-	if (e)
-		elf_end(e);
-	close(fd);
-	return err;
-}
 
 /* Assemble @text with clang; 0 and a malloc'ed program, or -errno. */
 static int assemble(const char *text, struct bpf_insn **insns, size_t *len)
@@ -93,7 +50,7 @@ static int assemble(const char *text, struct bpf_insn **insns, size_t *len)
 	snprintf(cmd, sizeof(cmd), "clang -target bpf -mcpu=v3 -c %s -o %s", src, obj);
 	if (system(cmd) != 0)
 		return -EINVAL;
-	return read_text(obj, insns, len);
+	return elf_read_text(obj, insns, len);
 }
 
 /* Tests written in assembly need clang; say so instead of failing without it. */
