@@ -36,6 +36,7 @@
 #define INTERP_XDP_FRAME_SIZE 4096     /* PAGE_SIZE: the test run's frame_sz */
 #define INTERP_XDP_SHINFO_SIZE 320     /* SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) */
 #define INTERP_XDP_FRAME_HDR 40	       /* sizeof(struct xdp_frame): adjust_head/meta floor */
+#define INTERP_XDP_META_MAX 255	       /* type_max(skb_shared_info::meta_len) */
 #define INTERP_SKB_HEADROOM 64	       /* NET_SKB_PAD + NET_IP_ALIGN on x86-64 */
 #define INTERP_DEFAULT_BUDGET 10000000 /* instructions per run */
 
@@ -108,7 +109,11 @@ struct interp_result {
 	uint32_t fault_insn;
 	char msg[INTERP_MSG_SIZE]; /* "insn 12: read of 4 bytes at packet+62 outside ..." */
 
-	/* Packet as BPF_PROG_TEST_RUN's data_out would give it. */
+	/*
+	 * Packet as BPF_PROG_TEST_RUN's data_out gives it: XDP from data_meta
+	 * (the first meta_len bytes are metadata) to data_end; __sk_buff types
+	 * from the MAC header.
+	 */
 	const uint8_t *pkt;
 	uint32_t pkt_len;
 	int32_t meta_len;     /* XDP: data - data_meta */

@@ -9,12 +9,16 @@
  * XDP_PACKET_HEADROOM (256); the frame ends 320 bytes (the aligned
  * skb_shared_info the kernel reserves) before the page does, which bounds
  * bpf_xdp_adjust_tail(); sizeof(struct xdp_frame) (40) bounds adjust_head and
- * adjust_meta from below.  __sk_buff types: the frame starts at NET_SKB_PAD;
+ * adjust_meta from below; metadata may grow to 255 bytes (the u8
+ * skb_shared_info::meta_len), in steps of 4.  __sk_buff types: the frame starts at NET_SKB_PAD;
  * eth_type_trans() has pulled the Ethernet header for socket filters and
  * cgroup_skb (skb->data is the network header, skb->len excludes 14 bytes),
  * and tc programs see it pushed back (is_l2).  The output packet is what
- * bpf_test_finish() copies: XDP from data to data_end, skb types from the
- * MAC header, whose 14 bytes the kernel zeroes for non-l2 types.
+ * bpf_test_finish() copies: XDP from data_meta to data_end, skb types from
+ * the MAC header, whose 14 bytes the kernel zeroes for non-l2 types.  The
+ * skb test run refuses (EINVAL) an IPv4 packet without 20 bytes of IP header
+ * and an IPv6 packet without 40; so do we (INTERP_BAD_INPUT).  XDP's data_out starts
+ * at data_meta: the metadata comes first.
  *
  * Context.  The ctx region has no directly addressable bytes; every access
  * comes here and is served field by field, the way the verifier's
@@ -483,6 +487,12 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 		if (in->pkt_len < ETH_HLEN || in->pkt_len > INTERP_XDP_FRAME_SIZE -
 				INTERP_SKB_HEADROOM - INTERP_XDP_SHINFO_SIZE)
 			goto bad_len;
+		uint16_t proto = in->pkt_len >= ETH_HLEN ? in->pkt[12] << 8 | in->pkt[13] : 0;
+
+		/* bpf_prog_test_run_skb() wants the whole IP header of IP packets */
+		if ((proto == 0x0800 && in->pkt_len < ETH_HLEN + 20) ||
+		    (proto == 0x86dd && in->pkt_len < ETH_HLEN + 40))
+			goto bad_len;
 		c->mac = INTERP_SKB_HEADROOM;
 		c->data = c->data0 = c->data_meta =
 			c->mac + (is_l2_type(p->type) ? 0 : ETH_HLEN);
@@ -513,8 +523,8 @@ void interp_env_finish(struct interp_ctx *c, struct interp_result *res)
 	res->ncalls = c->ncalls < INTERP_TRACE_CAP ? c->ncalls : INTERP_TRACE_CAP;
 	res->ncalls_total = c->ncalls;
 	if (c->type == BPF_PROG_TYPE_XDP) {
-		res->pkt = c->pkt + c->data;
-		res->pkt_len = (uint32_t)(c->data_end - c->data);
+		res->pkt = c->pkt + c->data_meta;
+		res->pkt_len = (uint32_t)(c->data_end - c->data_meta);
 		res->meta_len = (int32_t)(c->data - c->data_meta);
 		res->head_delta = (int32_t)(c->data - c->data0);
 		return;
@@ -813,7 +823,7 @@ static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
 
 		if (meta < floor || meta > c->data)
 			return -EINVAL;
-		if ((metalen & 3) || metalen > 32)
+		if ((metalen & 3) || metalen > INTERP_XDP_META_MAX)
 			return -EACCES;
 		c->data_meta = meta;
 		break;

@@ -331,6 +331,7 @@ static const struct interp_case interp_cases[] = {
 		BPF_EXIT_INSN() }, 6 },
 	{ "gotol", SOCK, {
 		BPF_MOV64_IMM(BPF_REG_0, 1),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 2, 1),
 		BPF_JMP32_A(1),
 		BPF_MOV64_IMM(BPF_REG_0, 2),
 		BPF_EXIT_INSN() }, 1 },
@@ -649,7 +650,7 @@ static const struct interp_case interp_cases[] = {
 		BPF_MOV64_IMM(BPF_REG_2, -51),
 		BPF_EMIT_CALL(BPF_FUNC_xdp_adjust_tail),
 		BPF_EXIT_INSN() }, (uint64_t)-EINVAL, .pkt_len = 64 },
-	{ "xdp: adjust_meta -32, meta bytes, then -4 more", XDP, {
+	{ "xdp: adjust_meta -32, a meta store, -184 more, then below the floor", XDP, {
 		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
 		BPF_MOV64_IMM(BPF_REG_2, -32),
 		BPF_EMIT_CALL(BPF_FUNC_xdp_adjust_meta),
@@ -661,11 +662,21 @@ static const struct interp_case interp_cases[] = {
 		BPF_JMP_REG(BPF_JGT, BPF_REG_4, BPF_REG_3, 1),
 		BPF_ST_MEM(BPF_DW, BPF_REG_2, 24, 0x1234),
 		BPF_MOV64_REG(BPF_REG_1, BPF_REG_6),
+		BPF_MOV64_IMM(BPF_REG_2, -184), /* metadata up to the xdp_frame floor */
+		BPF_EMIT_CALL(BPF_FUNC_xdp_adjust_meta),
+		BPF_MOV64_REG(BPF_REG_8, BPF_REG_0),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_6),
 		BPF_MOV64_IMM(BPF_REG_2, -4),
 		BPF_EMIT_CALL(BPF_FUNC_xdp_adjust_meta),
+		BPF_ALU64_IMM(BPF_AND, BPF_REG_0, 0xff),
 		BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 8),
+		BPF_ALU64_IMM(BPF_AND, BPF_REG_8, 0xff),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_8),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 8),
+		BPF_ALU64_IMM(BPF_AND, BPF_REG_7, 0xff),
 		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_7),
-		BPF_EXIT_INSN() }, (uint64_t)-EACCES << 8, .pkt_len = 64 },
+		BPF_EXIT_INSN() }, (-EINVAL & 0xff) << 16,
+		.pkt_len = 64 + INTERP_XDP_HEADROOM - INTERP_XDP_FRAME_HDR },
 	{ "xdp: adjust_meta by 2 is not a multiple of 4", XDP, {
 		BPF_MOV64_IMM(BPF_REG_2, -2),
 		BPF_EMIT_CALL(BPF_FUNC_xdp_adjust_meta),
