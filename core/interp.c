@@ -671,6 +671,8 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 				memcpy(f->saved, &r[6], sizeof(f->saved));
 				f->fp = r[10];
 				depth++;
+				if (depth > c->max_depth)
+					c->max_depth = depth;
 				frames[depth].may_goto = BPF_MAX_LOOPS;
 				r[10] = c->regions[R_STACK0 + depth].base;
 				pc = ins->off;

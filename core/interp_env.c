@@ -448,7 +448,11 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	c->ncalls = 0;
 	c->ktime = in->ktime_ns;
 	c->prandom_i = 0;
-	memset(c->stack, 0, sizeof(c->stack));
+	/* deterministic zeroes where the kernel has old bytes: only what was used */
+	for (i = 0; i <= c->max_depth; i++)
+		memset(c->stack[i], 0, INTERP_STACK_SIZE);
+	c->max_depth = 0;
+	memset(c->pkt + c->pkt_lo, 0, c->pkt_hi - c->pkt_lo);
 
 	for (i = 0; i < c->nmaps; i++)
 		map_reset(&c->maps[i]);
@@ -469,7 +473,6 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 		}
 	}
 
-	memset(c->pkt, 0, sizeof(c->pkt));
 	if (p->type == BPF_PROG_TYPE_XDP) {
 		if (in->pkt_len < ETH_HLEN || in->pkt_len > INTERP_XDP_FRAME_SIZE -
 				INTERP_XDP_HEADROOM - INTERP_XDP_SHINFO_SIZE)
@@ -506,6 +509,8 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	c->data_end = (p->type == BPF_PROG_TYPE_XDP ? c->data : c->mac) + in->pkt_len;
 	c->pkt_len0 = in->pkt_len;
 	c->skb.len = (uint32_t)(c->data_end - c->data);
+	c->pkt_lo = p->type == BPF_PROG_TYPE_XDP ? c->data : c->mac;
+	c->pkt_hi = c->data_end;
 	pr->lo = c->data_meta;
 	pr->hi = c->data_end;
 	pr->show = c->data;
@@ -844,6 +849,10 @@ static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
 	c->regions[R_PKT].lo = c->data_meta;
 	c->regions[R_PKT].hi = c->data_end;
 	c->regions[R_PKT].show = c->data;
+	if (c->data_meta < c->pkt_lo)
+		c->pkt_lo = c->data_meta;
+	if (c->data_end > c->pkt_hi)
+		c->pkt_hi = c->data_end;
 	return 0;
 }
 

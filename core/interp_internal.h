@@ -110,6 +110,10 @@ struct interp_ctx {
 	uint8_t pkt[INTERP_PKT_BUF];
 	uint8_t pkt_out[INTERP_PKT_BUF];
 
+	/* what the last run may have written, to re-zero before the next */
+	int64_t pkt_lo, pkt_hi;	/* pkt[pkt_lo, pkt_hi) */
+	uint32_t max_depth;	/* stack frames 0..max_depth */
+
 	/* per run */
 	uint32_t type;
 	const struct interp_input *in;
