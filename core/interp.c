@@ -679,8 +679,8 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 				continue;
 			}
 			if (ins->src != 0) {
-				interp_fault(res, INTERP_UNSUPPORTED, pc, "unsupported kfunc call %d",
-					     (int)ins->imm);
+				interp_fault(res, INTERP_UNSUPPORTED, pc,
+					     "unsupported kfunc call %d", (int)ins->imm);
 				goto stop;
 			}
 			if (interp_helper(c, res, pc, (int32_t)ins->imm, r))

@@ -10,15 +10,18 @@
  * skb_shared_info the kernel reserves) before the page does, which bounds
  * bpf_xdp_adjust_tail(); sizeof(struct xdp_frame) (40) bounds adjust_head and
  * adjust_meta from below; metadata may grow to 255 bytes (the u8
- * skb_shared_info::meta_len), in steps of 4.  __sk_buff types: the frame starts at NET_SKB_PAD;
- * eth_type_trans() has pulled the Ethernet header for socket filters and
- * cgroup_skb (skb->data is the network header, skb->len excludes 14 bytes),
- * and tc programs see it pushed back (is_l2).  The output packet is what
- * bpf_test_finish() copies: XDP from data_meta to data_end, skb types from
- * the MAC header, whose 14 bytes the kernel zeroes for non-l2 types.  The
- * skb test run refuses (EINVAL) an IPv4 packet without 20 bytes of IP header
- * and an IPv6 packet without 40; so do we (INTERP_BAD_INPUT).  XDP's data_out starts
- * at data_meta: the metadata comes first.
+ * skb_shared_info::meta_len) in steps of 4.  __sk_buff types: the frame
+ * starts at NET_SKB_PAD; eth_type_trans() has pulled the Ethernet header for
+ * socket filters and cgroup_skb (skb->data is the network header, skb->len
+ * excludes 14 bytes), and tc programs see it pushed back (is_l2).  The skb
+ * test run refuses (EINVAL) an IPv4 packet without 20 bytes of IP header and
+ * an IPv6 packet without 40; so do we (INTERP_BAD_INPUT).
+ *
+ * The output packet is what bpf_test_finish() copies: XDP from data_meta (the
+ * metadata comes first) to data_end; skb types from the MAC header, whose 14
+ * bytes the kernel zeroes for non-l2 types.  Each run starts from zeroes
+ * where the kernel has fresh kzalloc'ed memory; only the bytes the last run
+ * could have touched are re-zeroed.
  *
  * Context.  The ctx region has no directly addressable bytes; every access
  * comes here and is served field by field, the way the verifier's
@@ -460,8 +463,8 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 		const struct interp_map_elem *el = &in->elems[i];
 
 		if (el->map >= c->nmaps) {
-			snprintf(res->msg, sizeof(res->msg), "map element for map %u of %u", el->map,
-				 c->nmaps);
+			snprintf(res->msg, sizeof(res->msg), "map element for map %u of %u",
+				 el->map, c->nmaps);
 			res->status = INTERP_BAD_INPUT;
 			return -EINVAL;
 		}
@@ -627,7 +630,8 @@ bad:
 }
 
 #define SKB_OFF(f) ((int64_t)offsetof(struct __sk_buff, f))
-#define SKB_IN(o, f) ((o) >= SKB_OFF(f) && (o) < SKB_OFF(f) + (int64_t)sizeof(((struct __sk_buff *)0)->f))
+#define SKB_SIZE(f) ((int64_t)sizeof(((struct __sk_buff *)0)->f))
+#define SKB_IN(o, f) ((o) >= SKB_OFF(f) && (o) < SKB_OFF(f) + SKB_SIZE(f))
 
 static int skb_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t off,
 		   uint32_t size, int mode, uint64_t *val)
@@ -726,8 +730,8 @@ int interp_ldimm64_map(struct interp_ctx *c, struct interp_result *res, uint32_t
 		if (c->maps[m].def.ref == ref)
 			break;
 	if (m == c->nmaps) {
-		interp_fault(res, INTERP_FAULT, pc, "LD_IMM64 refers to map %d, not in the map table",
-			     ref);
+		interp_fault(res, INTERP_FAULT, pc,
+			     "LD_IMM64 refers to map %d, not in the map table", ref);
 		return -EINVAL;
 	}
 	if (kind == BPF_PSEUDO_MAP_FD || kind == BPF_PSEUDO_MAP_IDX) {

@@ -75,8 +75,9 @@ static void test_case_table(void)
 		      (unsigned long long)res.r0, (unsigned long long)tc->r0);
 		CHECK(res.retval == (uint32_t)tc->r0, "%s: retval", tc->descr);
 		if (tc->pkt_len)
-			CHECK(res.pkt_len == (uint32_t)tc->pkt_len, "%s: data_out len %u, expected %d",
-			      tc->descr, res.pkt_len, tc->pkt_len);
+			CHECK(res.pkt_len == (uint32_t)tc->pkt_len,
+			      "%s: data_out len %u, expected %d", tc->descr, res.pkt_len,
+			      tc->pkt_len);
 next:
 		interp_prog__free(p);
 	}
