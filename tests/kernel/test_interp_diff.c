@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include "tests/test.h"
 #include "tests/unit/interp_cases.h"
@@ -91,12 +92,77 @@ static void print_bytes(const char *what, const uint8_t *b, size_t n)
 	fputc('\n', stderr);
 }
 
+/*
+ * BTF for a program with subprograms: "int f(void *)" at each function start.
+ * The verifier wants it for some programs (LD_ABS in a subprogram, whose
+ * implicit exit must return an int).  Returns the BTF fd, or -errno.
+ */
+static int func_btf(const struct bpf_insn *insns, size_t len, struct bpf_func_info *fi,
+		    uint32_t *nfi)
+{
+	struct btf *btf = btf__new_empty();
+	int int_id, ptr_id, proto, fn, fd;
+	size_t i;
+
+	if (!btf)
+		return -errno;
+	int_id = btf__add_int(btf, "int", 4, BTF_INT_SIGNED);
+	ptr_id = btf__add_ptr(btf, 0);
+	proto = btf__add_func_proto(btf, int_id);
+	btf__add_func_param(btf, "ctx", ptr_id);
+	fn = btf__add_func(btf, "f", BTF_FUNC_STATIC, proto);
+	*nfi = 0;
+	fi[(*nfi)++] = (struct bpf_func_info){ .insn_off = 0, .type_id = fn };
+	for (i = 0; i < len; i++) {
+		uint32_t t, j;
+
+		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg != BPF_PSEUDO_CALL)
+			continue;
+		t = (uint32_t)(i + 1 + insns[i].imm);
+		for (j = 0; j < *nfi && fi[j].insn_off != t; j++)
+			;
+		if (j == *nfi && *nfi < 16)
+			fi[(*nfi)++] = (struct bpf_func_info){ .insn_off = t, .type_id = fn };
+	}
+	/* sorted by insn_off */
+	for (i = 1; i < *nfi; i++)
+		for (uint32_t j = i; j > 0 && fi[j - 1].insn_off > fi[j].insn_off; j--) {
+			struct bpf_func_info tmp = fi[j];
+
+			fi[j] = fi[j - 1];
+			fi[j - 1] = tmp;
+		}
+	fd = btf__load_into_kernel(btf) ? -errno : dup(btf__fd(btf));
+	btf__free(btf);
+	return fd;
+}
+
 /* Load @insns; fd, or -errno with the verifier's log in vlog. */
 static int load(uint32_t type, const struct bpf_insn *insns, size_t len, bool want_log)
 {
 	LIBBPF_OPTS(bpf_prog_load_opts, opts);
-	int fd;
+	struct bpf_func_info fi[16];
+	uint32_t nfi = 0;
+	int fd, btf_fd = -1;
+	size_t i;
 
+	for (i = 0; i < len; i++)
+		if (insns[i].code == (BPF_LD | BPF_ABS | BPF_B) ||
+		    insns[i].code == (BPF_LD | BPF_ABS | BPF_H) ||
+		    insns[i].code == (BPF_LD | BPF_ABS | BPF_W))
+			break;
+	if (i < len) { /* LD_ABS with subprograms needs BTF */
+		for (i = 0; i < len; i++)
+			if (insns[i].code == (BPF_JMP | BPF_CALL) &&
+			    insns[i].src_reg == BPF_PSEUDO_CALL)
+				break;
+		if (i < len && (btf_fd = func_btf(insns, len, fi, &nfi)) >= 0) {
+			opts.prog_btf_fd = btf_fd;
+			opts.func_info = fi;
+			opts.func_info_cnt = nfi;
+			opts.func_info_rec_size = sizeof(fi[0]);
+		}
+	}
 	if (want_log) {
 		opts.log_buf = vlog;
 		opts.log_size = sizeof(vlog);
@@ -104,9 +170,13 @@ static int load(uint32_t type, const struct bpf_insn *insns, size_t len, bool wa
 		vlog[0] = 0;
 	}
 	fd = bpf_prog_load(type, NULL, "GPL", insns, len, &opts);
+	if (fd < 0)
+		fd = -errno;
+	if (btf_fd >= 0)
+		close(btf_fd);
 	if (fd < 0 && !want_log) /* load again for the log */
 		return load(type, insns, len, true);
-	return fd < 0 ? -errno : fd;
+	return fd;
 }
 
 struct kout {

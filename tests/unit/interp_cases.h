@@ -530,10 +530,11 @@ static const struct interp_case interp_cases[] = {
 		BPF_CALL_REL(2),
 		BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, 100),
 		BPF_EXIT_INSN(),
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
 		BPF_MOV64_IMM(BPF_REG_0, 1),
 		BPF_LD_ABS(BPF_B, 1000),
 		BPF_MOV64_IMM(BPF_REG_0, 2),
-		BPF_EXIT_INSN() }, 100, .no_kernel = true /* needs BTF func_info to load */ },
+		BPF_EXIT_INSN() }, 100 },
 
 	/* ---- contexts ---- */
 	{ "skb len, protocol, pkt_type, ifindex (socket filter)", SOCK, {

@@ -223,15 +223,17 @@ static void test_socket_filter_data_out(void)
 static void test_tc_mark_out(void)
 {
 	const struct bpf_insn prog[] = {
-		BPF_ST_MEM(BPF_W, BPF_REG_1, offsetof(struct __sk_buff, mark), 0x1234),
-		BPF_ST_MEM(BPF_W, BPF_REG_1, offsetof(struct __sk_buff, cb[4]), 7),
+		BPF_MOV64_IMM(BPF_REG_2, 0x1234),
+		BPF_STX_MEM(BPF_W, BPF_REG_1, BPF_REG_2, offsetof(struct __sk_buff, mark)),
+		BPF_MOV64_IMM(BPF_REG_2, 7),
+		BPF_STX_MEM(BPF_W, BPF_REG_1, BPF_REG_2, offsetof(struct __sk_buff, cb[4])),
 		BPF_MOV64_IMM(BPF_REG_0, 0),
 		BPF_EXIT_INSN(),
 	};
 	struct interp_input in = { .pkt = case_pkt, .pkt_len = 64 };
 	struct interp_result res;
 
-	run_simple(prog, 4, BPF_PROG_TYPE_SCHED_CLS, &in, &res, NULL);
+	run_simple(prog, 6, BPF_PROG_TYPE_SCHED_CLS, &in, &res, NULL);
 	ASSERT_EQ(res.status, INTERP_OK, "status");
 	if (ASSERT_OK_PTR(res.skb, "skb out")) {
 		ASSERT_EQ(res.skb->mark, 0x1234, "mark");
