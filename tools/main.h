@@ -61,4 +61,19 @@ void set_libbpf_print(void);
 const char *libbpf_last_warning(void);
 void libbpf_clear_warning(void);
 
+/* The functions of an object from its ELF symbol table (tools/elfprogs.c). */
+#include <stdint.h>
+struct bpf_insn;
+struct elf_prog {
+	char *name;
+	char *section;
+	struct bpf_insn *insns;
+	size_t cnt;
+	size_t shndx; /* for ordering: section, then offset */
+	uint64_t off;
+};
+int elf_progs_read(const char *path, struct elf_prog **progs, size_t *n, char *msg,
+		   size_t msgsz);
+void elf_progs_free(struct elf_prog *progs, size_t n);
+
 #endif
