@@ -36,7 +36,10 @@ void dump_help(void)
 	       "instruction.  A program that core/prog finds structurally invalid is still\n"
 	       "printed, with the reason (\"valid\": false and \"error\" in JSON).  A program\n"
 	       "that calls BPF-to-BPF subprograms is shown as libbpf holds it before load,\n"
-	       "without them, and is not validated (\"valid\": null).\n"
+	       "without them, and is not validated (\"valid\": null).  An object libbpf\n"
+	       "refuses to open (legacy SEC(\"maps\"), unresolved externs) is shown from its\n"
+	       "ELF symbol table instead, every function, with the reason first (JSON:\n"
+	       "\"source\": \"elf\", \"libbpf_error\").\n"
 	       "\n"
 	       "  --prog NAME     only the program NAME\n"
 	       "  -j, --json      JSON output: {\"file\", \"programs\": [{\"name\", \"section\",\n"
@@ -90,10 +93,11 @@ static bool calls_subprogs(const struct bpf_insn *insns, size_t cnt)
 	return false;
 }
 
-static int dump_prog(struct bpf_program *prog, json_t *jprogs)
+/* One program: header, validation verdict and instructions. */
+static int dump_insns(const char *name, const char *section, const char *type,
+		      const struct bpf_insn *insns, size_t cnt, json_t *jprogs)
 {
-	const struct bpf_insn *insns = bpf_program__insns(prog);
-	size_t cnt = bpf_program__insn_cnt(prog), i;
+	size_t i;
 	char vmsg[PROG_MSG_SIZE] = "";
 	json_t *jprog = NULL, *jtext = NULL;
 	enum { VALID, INVALID, UNCHECKED } verdict = VALID;
@@ -106,9 +110,8 @@ static int dump_prog(struct bpf_program *prog, json_t *jprogs)
 		verdict = INVALID;
 	if (jprogs) {
 		jtext = json_array();
-		jprog = json_pack("{s:s,s:s,s:s,s:I,s:o}", "name", bpf_program__name(prog),
-				  "section", bpf_program__section_name(prog), "type",
-				  prog_type_name(prog), "insns", (json_int_t)cnt, "valid",
+		jprog = json_pack("{s:s,s:s,s:s,s:I,s:o}", "name", name, "section", section,
+				  "type", type, "insns", (json_int_t)cnt, "valid",
 				  verdict == UNCHECKED ? json_null()
 						       : json_boolean(verdict == VALID));
 		if (!jprog || !jtext)
@@ -118,8 +121,7 @@ static int dump_prog(struct bpf_program *prog, json_t *jprogs)
 		else if (verdict == UNCHECKED)
 			json_object_set_new(jprog, "note", json_string(unchecked));
 	} else {
-		printf("%s: section %s, type %s, %zu insns\n", bpf_program__name(prog),
-		       bpf_program__section_name(prog), prog_type_name(prog), cnt);
+		printf("%s: section %s, type %s, %zu insns\n", name, section, type, cnt);
 		if (verdict == INVALID)
 			printf("; invalid: %s\n", vmsg);
 		else if (verdict == UNCHECKED)
@@ -153,6 +155,85 @@ nomem:
 	json_decref(jprog);
 	p_err("out of memory");
 	return -ENOMEM;
+}
+
+static int dump_prog(struct bpf_program *prog, json_t *jprogs)
+{
+	return dump_insns(bpf_program__name(prog), bpf_program__section_name(prog),
+			  prog_type_name(prog), bpf_program__insns(prog),
+			  bpf_program__insn_cnt(prog), jprogs);
+}
+
+static const char *section_type_name(const char *section)
+{
+	enum bpf_attach_type attach;
+	enum bpf_prog_type type;
+
+	if (libbpf_prog_type_by_name(section, &type, &attach))
+		return "unknown";
+	return libbpf_bpf_prog_type_str(type) ?: "unknown";
+}
+
+/*
+ * libbpf refused the object (@why says why): show its functions from the ELF
+ * symbol table instead, as llvm-objdump would, .text subprograms included.
+ * Returns 0, or -errno after p_err() when even that is not possible.
+ */
+static int dump_elf(const char *path, const char *prog_name, const char *why)
+{
+	json_t *doc = NULL, *jprogs = NULL;
+	struct elf_prog *progs;
+	size_t n, i, shown = 0;
+	char msg[256];
+	int err;
+
+	err = elf_progs_read(path, &progs, &n, msg, sizeof(msg));
+	if (err || !n) {
+		p_err("%s: libbpf cannot open it: %s; %s", path, why,
+		      err ? msg : "and it has no functions");
+		return err ?: -ENOENT;
+	}
+	for (i = 0; i < n; i++)
+		shown += !prog_name || !strcmp(progs[i].name, prog_name);
+	if (!shown) {
+		p_err("%s: no program named '%s'", path, prog_name);
+		err = -ENOENT;
+		goto out;
+	}
+	if (json_output) {
+		jprogs = json_array();
+		doc = json_pack("{s:s,s:s,s:s,s:o}", "file", path, "source", "elf", "libbpf_error",
+				why, "programs", jprogs);
+		if (!doc) {
+			json_decref(jprogs);
+			p_err("out of memory");
+			err = -ENOMEM;
+			goto out;
+		}
+	} else {
+		printf("; libbpf cannot open this object: %s\n"
+		       "; its functions, from the ELF symbol table (.text subprograms too):\n\n",
+		       why);
+	}
+	for (i = 0, shown = 0; i < n; i++) {
+		if (prog_name && strcmp(progs[i].name, prog_name))
+			continue;
+		if (!json_output && shown++)
+			putchar('\n');
+		err = dump_insns(progs[i].name, progs[i].section,
+				 section_type_name(progs[i].section), progs[i].insns, progs[i].cnt,
+				 jprogs);
+		if (err)
+			goto out;
+	}
+	if (doc) {
+		err = json_print(doc);
+		doc = NULL;
+	}
+out:
+	json_decref(doc);
+	elf_progs_free(progs, n);
+	return err;
 }
 
 int do_dump(int argc, char **argv)
@@ -205,11 +286,12 @@ int do_dump(int argc, char **argv)
 	if (!obj) {
 		const char *why = libbpf_last_warning();
 
-		err = -errno;
-		libbpf_strerror(err, msg, sizeof(msg));
-		p_err("%s: libbpf cannot open it: %s%s%s%s", path, msg, *why ? " (" : "", why,
-		      *why ? ")" : "");
-		return err;
+		char reason[512];
+
+		libbpf_strerror(-errno, msg, sizeof(msg));
+		snprintf(reason, sizeof(reason), "%s%s%s%s", msg, *why ? " (" : "", why,
+			 *why ? ")" : "");
+		return dump_elf(path, prog_name, reason);
 	}
 	if (prog_name && !bpf_object__find_program_by_name(obj, prog_name)) {
 		p_err("%s: no program named '%s'", path, prog_name);

@@ -271,6 +271,61 @@ else
 	skipped "several programs" "cannot compile with clang"
 fi
 
+# --- an object libbpf refuses: shown from the ELF symbol table ---------------------
+# Legacy SEC("maps") definitions are refused by libbpf 1.x; the code is still
+# there, and dump shows every function, .text helpers included, with the reason.
+cat >"$tmp/legacy.bpf.c" <<'CEOF'
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+struct legacy_map_def { unsigned int type, key_size, value_size, max_entries, flags; };
+struct legacy_map_def counts SEC("maps") = {
+	.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1,
+};
+
+static __attribute__((noinline)) int twice(int x)
+{
+	return x * 2;
+}
+
+SEC("socket")
+int legacy_prog(struct __sk_buff *skb)
+{
+	int key = 0;
+	long *v = bpf_map_lookup_elem(&counts, &key);
+
+	if (v)
+		*v += 1;
+	return twice(skb->len);
+}
+
+char _license[] SEC("license") = "GPL";
+CEOF
+if command -v clang >/dev/null 2>&1 &&
+	clang -target bpf -O2 -g -idirafter "/usr/include/$(cc -dumpmachine 2>/dev/null)" \
+		-c "$tmp/legacy.bpf.c" -o "$tmp/legacy.o" 2>/dev/null; then
+	run dump "$tmp/legacy.o"
+	check "libbpf refuses legacy maps: still status 0" [ "$rc" -eq 0 ]
+	check "libbpf refuses legacy maps: the reason comes first" \
+		grep -q "^; libbpf cannot open this object: .*legacy map definitions" "$tmp/out"
+	check "libbpf refuses legacy maps: program from its section" \
+		grep -q '^legacy_prog: section socket, type socket_filter, ' "$tmp/out"
+	check "libbpf refuses legacy maps: .text subprogram shown too" \
+		grep -q '^twice: section .text, ' "$tmp/out"
+	n=$(llvm-objdump -d --no-show-raw-insn "$tmp/legacy.o" 2>/dev/null | grep -c '^ *[0-9]*:')
+	m=$(grep -c '^ *[0-9]*:' "$tmp/out")
+	check "libbpf refuses legacy maps: as many lines as llvm-objdump ($n)" [ "$n" -eq "$m" ]
+	run dump "$tmp/legacy.o" --prog nosuch
+	check "libbpf refuses legacy maps: unknown --prog is an error" [ "$rc" -eq 255 ]
+	if [ -n "$JGET" ]; then
+		run -j dump "$tmp/legacy.o"
+		check "JSON: source elf" [ "$(jget "$tmp/out" source)" = elf ]
+		check "JSON: two functions" [ "$(jget "$tmp/out" programs.#)" = 2 ]
+	fi
+else
+	skipped "object libbpf refuses" "cannot compile with clang"
+fi
+
 # --- errors: one line on stderr, status 255, nothing on stdout, no crash ---------
 # expect_error NAME PATTERN ARGS...
 expect_error() {
