@@ -25,11 +25,11 @@ void dump_help(void)
 {
 	if (json_output) {
 		json_print(json_pack("{s:s,s:s,s:[s,s]}", "name", "dump", "synopsis",
-				     "dump OBJ.o [--prog NAME]", "options", "--prog NAME",
+				     "dump OBJ.o [--prog NAME] [--linked]", "options", "--prog NAME, --linked",
 				     "-j/--json, -p/--pretty, -d/--debug"));
 		return;
 	}
-	printf("Usage: %s dump OBJ.o [--prog NAME]\n"
+	printf("Usage: %s dump OBJ.o [--prog NAME] [--linked]\n"
 	       "\n"
 	       "Disassemble the programs of the BPF ELF object OBJ.o: name, section, program\n"
 	       "type (as libbpf decides from the section), instruction count, and one line per\n"
@@ -42,6 +42,9 @@ void dump_help(void)
 	       "\"source\": \"elf\", \"libbpf_error\").\n"
 	       "\n"
 	       "  --prog NAME     only the program NAME\n"
+	       "  --linked        each program as libbpf would submit it to the kernel:\n"
+	       "                  subprograms appended and calls resolved, maps named by\n"
+	       "                  index (computed without the kernel; CO-RE not applied)\n"
 	       "  -j, --json      JSON output: {\"file\", \"programs\": [{\"name\", \"section\",\n"
 	       "                  \"type\", \"insns\", \"valid\", \"text\": [{\"idx\", \"asm\", "
 	       "\"code\",\n"
@@ -95,7 +98,7 @@ static bool calls_subprogs(const struct bpf_insn *insns, size_t cnt)
 
 /* One program: header, validation verdict and instructions. */
 static int dump_insns(const char *name, const char *section, const char *type,
-		      const struct bpf_insn *insns, size_t cnt, json_t *jprogs)
+		      const struct bpf_insn *insns, size_t cnt, bool linked, json_t *jprogs)
 {
 	size_t i;
 	char vmsg[PROG_MSG_SIZE] = "";
@@ -104,7 +107,7 @@ static int dump_insns(const char *name, const char *section, const char *type,
 	static const char unchecked[] =
 		"not validated: calls subprograms that libbpf appends at load";
 
-	if (calls_subprogs(insns, cnt))
+	if (!linked && calls_subprogs(insns, cnt))
 		verdict = UNCHECKED;
 	else if (prog_validate(insns, cnt, vmsg, sizeof(vmsg)))
 		verdict = INVALID;
@@ -157,11 +160,35 @@ nomem:
 	return -ENOMEM;
 }
 
-static int dump_prog(struct bpf_program *prog, json_t *jprogs)
+static int dump_prog(struct bpf_program *prog, bool linked, json_t *jprogs)
 {
 	return dump_insns(bpf_program__name(prog), bpf_program__section_name(prog),
 			  prog_type_name(prog), bpf_program__insns(prog),
-			  bpf_program__insn_cnt(prog), jprogs);
+			  bpf_program__insn_cnt(prog), linked, jprogs);
+}
+
+/*
+ * Have libbpf do everything it does before BPF_PROG_LOAD — append the .text
+ * subprograms each program calls, resolve BPF-to-BPF call offsets, point map
+ * and global-data references at their maps — without the kernel: in
+ * gen_loader mode (light skeletons) libbpf records the load instead of
+ * performing it, and makes no bpf() call.  Maps are then named by index
+ * (BPF_PSEUDO_MAP_IDX / _IDX_VALUE) rather than by fd.  CO-RE relocations
+ * are left for the kernel in this mode, so CO-RE offsets show unrelocated.
+ * Returns 0, or -1 with errno set.
+ */
+static int link_object(struct bpf_object *obj)
+{
+	LIBBPF_OPTS(gen_loader_opts, gopts);
+	int err;
+
+	libbpf_clear_warning();
+	err = bpf_object__gen_loader(obj, &gopts) ?: bpf_object__load(obj);
+	if (err) {
+		errno = err < 0 ? -err : EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 static const char *section_type_name(const char *section)
@@ -222,7 +249,7 @@ static int dump_elf(const char *path, const char *prog_name, const char *why)
 			putchar('\n');
 		err = dump_insns(progs[i].name, progs[i].section,
 				 section_type_name(progs[i].section), progs[i].insns, progs[i].cnt,
-				 jprogs);
+				 false, jprogs);
 		if (err)
 			goto out;
 	}
@@ -239,11 +266,13 @@ out:
 int do_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"prog", required_argument, NULL, 'P'}, {"json", no_argument, NULL, 'j'},
+		{"prog", required_argument, NULL, 'P'}, {"linked", no_argument, NULL, 'L'},
+		{"json", no_argument, NULL, 'j'},
 		{"pretty", no_argument, NULL, 'p'},	{"debug", no_argument, NULL, 'd'},
 		{"help", no_argument, NULL, 'h'},	{0},
 	};
 	const char *path = NULL, *prog_name = NULL;
+	bool linked = false;
 	struct bpf_program *prog;
 	struct bpf_object *obj;
 	json_t *doc = NULL, *jprogs = NULL;
@@ -258,6 +287,9 @@ int do_dump(int argc, char **argv)
 		switch (c) {
 		case 'P':
 			prog_name = optarg;
+			break;
+		case 'L':
+			linked = true;
 			break;
 		case 'h':
 			dump_help();
@@ -293,6 +325,14 @@ int do_dump(int argc, char **argv)
 			 *why ? ")" : "");
 		return dump_elf(path, prog_name, reason);
 	}
+	if (linked && link_object(obj)) {
+		const char *why = libbpf_last_warning();
+
+		p_err("%s: libbpf cannot link it: %s%s%s%s", path, strerror(errno), *why ? " (" : "",
+		      why, *why ? ")" : "");
+		err = -errno;
+		goto out;
+	}
 	if (prog_name && !bpf_object__find_program_by_name(obj, prog_name)) {
 		p_err("%s: no program named '%s'", path, prog_name);
 		err = -ENOENT;
@@ -301,7 +341,7 @@ int do_dump(int argc, char **argv)
 
 	if (json_output) {
 		jprogs = json_array();
-		doc = json_pack("{s:s,s:o}", "file", path, "programs", jprogs);
+		doc = json_pack("{s:s,s:b,s:o}", "file", path, "linked", linked, "programs", jprogs);
 		if (!doc) {
 			json_decref(jprogs);
 			p_err("out of memory");
@@ -315,7 +355,7 @@ int do_dump(int argc, char **argv)
 			continue;
 		if (!json_output && c++)
 			putchar('\n');
-		err = dump_prog(prog, jprogs);
+		err = dump_prog(prog, linked, jprogs);
 		if (err)
 			goto out;
 	}

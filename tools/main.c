@@ -35,7 +35,7 @@ static int do_help(int argc, char **argv);
  * help and the dispatcher need nothing else.
  */
 static const struct cmd cmds[] = {
-	{"dump", do_dump, "dump OBJ.o [--prog NAME]",
+	{"dump", do_dump, "dump OBJ.o [--prog NAME] [--linked]",
 	 "disassemble the programs of a BPF ELF object", dump_help},
 	{"help", do_help, "help [COMMAND]", "show this help, or the help of COMMAND", NULL},
 	{0},
