@@ -482,6 +482,35 @@ static void emit_pkt_store(struct gen *g)
 		emit(g, BPF_STX_MEM(sz, g->res, work_reg(g), off));
 }
 
+/* A context field into @dst (socket filter: r6 is the ctx; XDP: the ctx spilled at fp-88). */
+static void emit_ctx_load(struct gen *g, int dst)
+{
+	static const int16_t skb_off[] = {
+		offsetof(struct __sk_buff, len), offsetof(struct __sk_buff, pkt_type),
+		offsetof(struct __sk_buff, mark), offsetof(struct __sk_buff, queue_mapping),
+		offsetof(struct __sk_buff, protocol), offsetof(struct __sk_buff, vlan_present),
+		offsetof(struct __sk_buff, vlan_tci), offsetof(struct __sk_buff, vlan_proto),
+		offsetof(struct __sk_buff, priority), offsetof(struct __sk_buff, ingress_ifindex),
+		offsetof(struct __sk_buff, ifindex), offsetof(struct __sk_buff, tc_index),
+		offsetof(struct __sk_buff, cb[0]), offsetof(struct __sk_buff, cb[4]),
+		offsetof(struct __sk_buff, hash), offsetof(struct __sk_buff, napi_id),
+	};
+
+	if (g->xdp) {
+		emit(g, BPF_LDX_MEM(BPF_DW, dst, BPF_REG_10, -88));
+		emit(g, BPF_LDX_MEM(BPF_W, dst, dst, rn(g, 2) ? offsetof(struct xdp_md, ingress_ifindex)
+						   : offsetof(struct xdp_md, rx_queue_index)));
+		return;
+	}
+	int off = skb_off[rn(g, sizeof(skb_off) / sizeof(skb_off[0]))];
+
+	switch (rn(g, 4)) { /* narrow loads read the low bytes */
+	case 0: emit(g, BPF_LDX_MEM(BPF_B, dst, BPF_REG_6, off)); break;
+	case 1: emit(g, BPF_LDX_MEM(BPF_H, dst, BPF_REG_6, off)); break;
+	default: emit(g, BPF_LDX_MEM(BPF_W, dst, BPF_REG_6, off)); break;
+	}
+}
+
 static void reinit_args(struct gen *g)
 {
 	int r;
@@ -630,7 +659,10 @@ static int generate(struct gen *g)
 
 		if (dst == g->res)
 			continue;
-		switch (rn(g, 5)) {
+		switch (rn(g, 6)) {
+		case 5:
+			emit_ctx_load(g, dst);
+			break;
 		case 0: emit(g, BPF_MOV64_IMM(dst, rand_imm(g))); break;
 		case 1: emit(g, BPF_MOV32_IMM(dst, rand_imm(g))); break;
 		case 2: emit_ldimm64(g, dst, rnd(g)); break;
