@@ -9,20 +9,24 @@
  *    a variant with "r0 >>= 32" before it checks the upper half too.  The
  *    output packet must match the interpreter's byte for byte.
  *
- * 2. Random programs: a seeded generator of verifier-acceptable XDP and
- *    socket filter programs (registers initialized from constants and from
- *    the packet after a bounds check -- LD_ABS/LD_IND for socket filters --,
+ * 2. Random programs: a seeded generator of verifier-acceptable XDP, tc
+ *    (sched_cls) and socket filter programs (registers initialized from
+ *    constants, context fields and the packet after a bounds check --
+ *    LD_ABS/LD_IND for socket filters --, writes of writable ctx fields,
  *    then random ALU/ALU32 including every shift with register counts,
  *    div/mod/sdiv/smod by registers that may be zero, byte swaps, neg, movsx;
  *    forward JMP/JMP32 branches; stack stores, loads, sign-extending loads
- *    and atomics on pre-initialized slots; packet loads and, for XDP, stores;
+ *    and atomics on pre-initialized slots; packet loads and (XDP, tc) stores;
  *    map lookups (using the value), updates and deletes on an array and a
  *    hash map; BPF-to-BPF calls; for XDP, a final adjust_head/tail/meta; and
  *    a fold of every register into r0, upper halves included, so most
  *    results reach the retval).  Each program runs in the kernel and in the
  *    interpreter on random packets and random initial map contents; retval,
- *    output packet and the maps afterwards must agree.
- *    A disagreement prints the program and the packet and fails.
+ *    output packet, the maps afterwards and (skb types) the mark, priority
+ *    and cb[] of ctx_out must agree.
+ *    A disagreement prints the program and the packet and fails; inputs the
+ *    kernel refuses (EINVAL: short IP packets for skb types) must be refused
+ *    by the interpreter too.
  *
  * INTERP_DIFF_N (default 10000) programs, INTERP_DIFF_SEED (default 1);
  * INTERP_DIFF_SHOW=N prints the first N programs with both results;
@@ -185,17 +189,30 @@ struct kout {
 	uint32_t retval;
 	uint8_t data[OUT_MAX];
 	uint32_t len;
+	struct __sk_buff skb; /* ctx_out, when asked for */
 };
 
-static int krun(int fd, const uint8_t *pkt, uint32_t len, struct kout *o)
+static int krun_ctx(int fd, const uint8_t *pkt, uint32_t len, struct kout *o, bool ctx)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = pkt, .data_size_in = len,
 		    .data_out = o->data, .data_size_out = sizeof(o->data), .repeat = 1);
-	int err = bpf_prog_test_run_opts(fd, &topts);
+	int err;
+
+	if (ctx) {
+		memset(&o->skb, 0, sizeof(o->skb));
+		topts.ctx_out = &o->skb;
+		topts.ctx_size_out = sizeof(o->skb);
+	}
+	err = bpf_prog_test_run_opts(fd, &topts);
 
 	o->retval = topts.retval;
 	o->len = topts.data_size_out;
 	return err ? -errno : 0;
+}
+
+static int krun(int fd, const uint8_t *pkt, uint32_t len, struct kout *o)
+{
+	return krun_ctx(fd, pkt, len, o, false);
 }
 
 /* ---- 1. the case table ---- */
@@ -295,7 +312,8 @@ next:
 struct gen {
 	uint64_t s;
 	bool xdp;
-	int res; /* reserved register: packet pointer (XDP) or ctx for LD_ABS */
+	bool tc;     /* sched_cls: direct packet access through __sk_buff, ctx writes */
+	int res; /* reserved register: packet pointer (XDP, tc) or ctx for LD_ABS */
 	int map_fd[2]; /* array (key 4, value 8, 4 entries), hash (key 4, value 8, 8 entries) */
 	struct bpf_insn ins[MAX_SLOTS];
 	int n;
@@ -361,7 +379,7 @@ static void emit_pkt_load(struct gen *g, int dst, bool ind)
 {
 	static const int sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
 
-	if (g->xdp) {
+	if (g->res == BPF_REG_9) { /* direct packet access */
 		int sz = sizes[rn(g, 4)], bytes = sz == BPF_DW ? 8 : sz == BPF_W ? 4 :
 						  sz == BPF_H ? 2 : 1;
 
@@ -496,19 +514,48 @@ static void emit_ctx_load(struct gen *g, int dst)
 		offsetof(struct __sk_buff, hash), offsetof(struct __sk_buff, napi_id),
 	};
 
+	int off = skb_off[rn(g, sizeof(skb_off) / sizeof(skb_off[0]))], base = BPF_REG_6;
+
 	if (g->xdp) {
 		emit(g, BPF_LDX_MEM(BPF_DW, dst, BPF_REG_10, -88));
-		emit(g, BPF_LDX_MEM(BPF_W, dst, dst, rn(g, 2) ? offsetof(struct xdp_md, ingress_ifindex)
-						   : offsetof(struct xdp_md, rx_queue_index)));
+		off = rn(g, 2) ? offsetof(struct xdp_md, ingress_ifindex)
+			       : offsetof(struct xdp_md, rx_queue_index);
+		emit(g, BPF_LDX_MEM(BPF_W, dst, dst, off));
 		return;
 	}
-	int off = skb_off[rn(g, sizeof(skb_off) / sizeof(skb_off[0]))];
+	if (g->tc) {
+		emit(g, BPF_LDX_MEM(BPF_DW, dst, BPF_REG_10, -88));
+		base = dst;
+	}
 
 	switch (rn(g, 4)) { /* narrow loads read the low bytes */
-	case 0: emit(g, BPF_LDX_MEM(BPF_B, dst, BPF_REG_6, off)); break;
-	case 1: emit(g, BPF_LDX_MEM(BPF_H, dst, BPF_REG_6, off)); break;
-	default: emit(g, BPF_LDX_MEM(BPF_W, dst, BPF_REG_6, off)); break;
+	case 0: emit(g, BPF_LDX_MEM(BPF_B, dst, base, off)); break;
+	case 1: emit(g, BPF_LDX_MEM(BPF_H, dst, base, off)); break;
+	default: emit(g, BPF_LDX_MEM(BPF_W, dst, base, off)); break;
 	}
+}
+
+/* A write of a writable ctx field: tc mark, priority, tc_index, cb[]; socket filter cb[]. */
+static void emit_ctx_store(struct gen *g)
+{
+	static const int16_t tc_off[] = {
+		offsetof(struct __sk_buff, mark), offsetof(struct __sk_buff, priority),
+		offsetof(struct __sk_buff, tc_index), offsetof(struct __sk_buff, cb[0]),
+		offsetof(struct __sk_buff, cb[3]),
+	};
+	int src = work_reg(g), off;
+
+	if (g->tc) {
+		while (src == BPF_REG_1)
+			src = work_reg(g);
+		off = tc_off[rn(g, 5)];
+		emit(g, BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, -88));
+		emit(g, BPF_STX_MEM(BPF_W, BPF_REG_1, src, off));
+		emit(g, BPF_MOV64_IMM(BPF_REG_1, rand_imm(g)));
+		return;
+	}
+	off = offsetof(struct __sk_buff, cb[0]) + 4 * (int)rn(g, 5);
+	emit(g, BPF_STX_MEM(BPF_W, BPF_REG_6, src, off));
 }
 
 static void reinit_args(struct gen *g)
@@ -637,12 +684,15 @@ static int generate(struct gen *g)
 
 	g->n = 0;
 	g->ncalls = 0;
-	if (g->xdp) {
+	if (g->xdp || g->tc) {
 		g->res = BPF_REG_9;
-		emit(g, BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -88)); /* ctx, for adjust_* */
-		emit(g, BPF_LDX_MEM(BPF_W, BPF_REG_9, BPF_REG_1, offsetof(struct xdp_md, data)));
+		emit(g, BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -88)); /* ctx, for later */
+		emit(g, BPF_LDX_MEM(BPF_W, BPF_REG_9, BPF_REG_1,
+				    g->tc ? offsetof(struct __sk_buff, data)
+					  : offsetof(struct xdp_md, data)));
 		emit(g, BPF_LDX_MEM(BPF_W, BPF_REG_8, BPF_REG_1,
-				    offsetof(struct xdp_md, data_end)));
+				    g->tc ? offsetof(struct __sk_buff, data_end)
+					  : offsetof(struct xdp_md, data_end)));
 		emit(g, BPF_MOV64_REG(BPF_REG_7, BPF_REG_9));
 		emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, 64));
 		fail_jmp = g->n;
@@ -655,7 +705,7 @@ static int generate(struct gen *g)
 		emit(g, BPF_ST_MEM(BPF_DW, BPF_REG_10, -8 * (r + 1), rand_imm(g)));
 	/* socket filter: LD_ABS clobbers r1-r5, so r0 and r7-r9 first */
 	for (r = 0; r < 10; r++) {
-		int dst = g->xdp ? r : (r < 4 ? (r == 3 ? 0 : 7 + r) : r - 3);
+		int dst = g->res == BPF_REG_9 ? r : (r < 4 ? (r == 3 ? 0 : 7 + r) : r - 3);
 
 		if (dst == g->res)
 			continue;
@@ -667,7 +717,7 @@ static int generate(struct gen *g)
 		case 1: emit(g, BPF_MOV32_IMM(dst, rand_imm(g))); break;
 		case 2: emit_ldimm64(g, dst, rnd(g)); break;
 		default:
-			if (g->xdp || dst == 0 || dst >= 7)
+			if (g->res == BPF_REG_9 || dst == 0 || dst >= 7)
 				emit_pkt_load(g, dst, false);
 			else if (rn(g, 2))
 				emit(g, BPF_MOV64_REG(dst, 7 + rn(g, 3)));
@@ -703,11 +753,13 @@ static int generate(struct gen *g)
 			emit_stack(g);
 		} else if (k < 78) {
 			emit_pkt_load(g, work_reg(g), true);
-			if (!g->xdp)
+			if (g->res != BPF_REG_9)
 				for (r = 1; r <= 5; r++)
 					emit(g, BPF_MOV64_IMM(r, rand_imm(g)));
-		} else if (k < 84 && g->xdp) {
+		} else if (k < 82 && g->res == BPF_REG_9) {
 			emit_pkt_store(g);
+		} else if (k < 84 && !g->xdp) {
+			emit_ctx_store(g);
 		} else if (k < 88) {
 			emit_misc_alu(g);
 		} else if (k < 90) { /* if/else diamond: a JA or gotol over the else arm */
@@ -859,6 +911,11 @@ static int maps_compare(const int *fd, const struct interp_ctx *c)
 	return bad;
 }
 
+static const char *type_name(const struct gen *g)
+{
+	return g->xdp ? "xdp" : g->tc ? "tc" : "socket filter";
+}
+
 static uint64_t env_u64(const char *name, uint64_t def)
 {
 	const char *v = getenv(name);
@@ -907,8 +964,11 @@ static void test_random_programs(void)
 		int fd;
 
 		attempts++;
-		g.xdp = rn(&g, 2);
-		type = g.xdp ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SOCKET_FILTER;
+		k = rn(&g, 3);
+		g.xdp = k == 0;
+		g.tc = k == 2;
+		type = g.xdp ? BPF_PROG_TYPE_XDP : g.tc ? BPF_PROG_TYPE_SCHED_CLS
+						 : BPF_PROG_TYPE_SOCKET_FILTER;
 		if (generate(&g))
 			continue;
 		fd = load(type, g.ins, g.n, false);
@@ -945,13 +1005,13 @@ static void test_random_programs(void)
 			if (!CHECK(kernel_maps_set(g.map_fd, &mi) == 0, "map setup: %s",
 				   strerror(errno)))
 				break;
-			err = krun(fd, pkt, in.pkt_len, &ko);
+			err = krun_ctx(fd, pkt, in.pkt_len, &ko, !g.xdp);
 			interp_run(c, p, &in, &res);
 			runs++;
 			if (err) { /* the input itself refused: both must refuse it */
 				if (CHECK(err == -EINVAL && res.status == INTERP_BAD_INPUT,
 					  "test run (%s, %u bytes): kernel %s, interp status %d %s",
-					  g.xdp ? "xdp" : "socket filter", in.pkt_len,
+					  type_name(&g), in.pkt_len,
 					  strerror(-err), res.status, res.msg)) {
 					refused++;
 					continue;
@@ -963,20 +1023,24 @@ static void test_random_programs(void)
 			if (done < show) {
 				fprintf(stderr, "program %llu (%s), packet %u bytes: kernel 0x%x, "
 					"interp 0x%x, %llu insns\n", (unsigned long long)done,
-					g.xdp ? "xdp" : "socket filter", in.pkt_len, ko.retval,
+					type_name(&g), in.pkt_len, ko.retval,
 					res.retval, (unsigned long long)res.insns);
 				if (k == 0)
 					print_prog(g.ins, g.n);
 			}
 			same = res.status == INTERP_OK && res.retval == ko.retval &&
 			       res.pkt_len == ko.len && !memcmp(res.pkt, ko.data, ko.len);
+			if (same && !g.xdp) /* the writable fields ctx_out reports */
+				same = res.skb && res.skb->mark == ko.skb.mark &&
+				       res.skb->priority == ko.skb.priority &&
+				       !memcmp(res.skb->cb, ko.skb.cb, sizeof(ko.skb.cb));
 			if (same && maps_compare(g.map_fd, c) == 0)
 				continue;
 			disagree++;
 			if (disagree <= 3) {
 				fprintf(stderr, "DISAGREEMENT (program %llu, %s, seed %llu):\n",
 					(unsigned long long)done,
-					g.xdp ? "xdp" : "socket filter", (unsigned long long)seed);
+					type_name(&g), (unsigned long long)seed);
 				fprintf(stderr, "  kernel: retval 0x%x, data_out %u bytes\n",
 					ko.retval, ko.len);
 				fprintf(stderr, "  interp: status %d %s retval 0x%x (r0 0x%llx), "
