@@ -30,6 +30,13 @@
  *    bpf_skb_load_helper_{8,16,32} and, when it fails, "w0 = 0; exit" -- an
  *    exit of the current function, as the inlined code does.
  *
+ * Where the kernel does not do what the instruction says, we keep the ISA
+ * and the differential test stays away: on x86-64 a successful cmpxchg32
+ * leaves r0's upper half alone unless the verifier inserted a zero-extension
+ * after it, which depends on its liveness marks; and in rare programs with
+ * fetching atomics on stack slots the 6.18 verifier hard-wires a branch the
+ * program later takes the other way (see tests/kernel/test_interp_diff.c).
+ *
  * Memory goes through interp_xlate() (interp_internal.h): a region lookup by
  * address, a bounds and permission check, and a host pointer.  What it
  * refuses goes to interp_mem_slow() (interp_env.c), which serves ctx field
