@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: MIT
+/*
+ * cache/cache: entries on disk.
+ *
+ * Layout of a cache directory (see cache_path()):
+ *
+ *   <dir>/entries/<key>   optimized programs, one file per canonical program
+ *   <dir>/queue/<key>     programs waiting for the optimizer (same format, no
+ *                         optimized part); written by the preload in async mode
+ *   <dir>/stats.log       appended events; <dir>/stats.json the folded sums (stats.c)
+ *
+ * An entry file, version 1:
+ *
+ *   bpfsynth-cache-entry 1 <N>\n      first line, ASCII; N = length of the header
+ *   <header: N bytes of JSON>\n       one JSON object, see below
+ *   <original: orig_insns x 8 bytes>  canonical original program
+ *   <optimized: opt_insns x 8 bytes>  optimized program over the same slots
+ *
+ * Instructions are struct bpf_insn as the kernel takes them, in the byte order
+ * the header names ("little" is the only one written on our hosts).  The file
+ * ends exactly after the optimized program: a longer or shorter file is
+ * malformed.  Header (all fields required unless marked):
+ *
+ *   format 1; key (64 hex: the file's name); byte_order "little";
+ *   prog_type, expected_attach_type, prog_flags, attach_btf_id (numbers);
+ *   maps: [{type, key_size, value_size, max_entries, map_flags}] by slot;
+ *   orig_insns, orig_sha256 (of the original's bytes);
+ *   opt_insns, opt_effective_insns (without `ja +0`), opt_sha256 -- null in
+ *   a queue entry;
+ *   optimizer_version, kernel_release (uname -r where it was made), created
+ *   (unix seconds); proof, timings: objects (optional).
+ *
+ * A reader trusts nothing: the first line, the JSON, every type and count, the
+ * file's length, both digests, and that the key recomputed from the stored
+ * original is the file's name.  Any failure is a miss (-EBADMSG), never a
+ * crash and never a wrong program: cache_lookup() then compares the stored
+ * original with the caller's, instruction by instruction and map by map.
+ *
+ * Writers write a temp file in the same directory, fsync it, rename it over
+ * the entry and fsync the directory (redis' rdbSave), so any number of
+ * processes may write and read concurrently: a reader sees an old entry or a
+ * new one, whole.  Files must be regular, owned by the effective user and
+ * writable by nobody else; so must the directory: a cache is code that gets
+ * loaded into the kernel, so it may only come from someone who may load it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "cache/cache.h"
+
+#define ENTRY_MAGIC "bpfsynth-cache-entry"
+#define ENTRY_FORMAT 1
+#define ENTRY_MAX_SIZE (64u << 20)
+
+static const char *const area_dirs[] = {
+	[CACHE_ENTRIES] = "entries",
+	[CACHE_QUEUE] = "queue",
+};
+
+int cache_path(const char *dir, enum cache_area area, const char *key, char *buf, size_t bufsz)
+{
+	int n;
+
+	if (key && !cache_key_valid(key))
+		return -EINVAL;
+	n = key ? snprintf(buf, bufsz, "%s/%s/%s", dir, area_dirs[area], key)
+		: snprintf(buf, bufsz, "%s/%s", dir, area_dirs[area]);
+	return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
+}
+
+static int check_owner(const char *what, const char *path, const struct stat *st, char *msg,
+		       size_t msgsz)
+{
+	if (st->st_uid != geteuid()) {
+		snprintf(msg, msgsz, "%s %s is owned by uid %u, not by us (uid %u)", what, path,
+			 (unsigned int)st->st_uid, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(msg, msgsz, "%s %s is writable by %s (mode %04o)", what, path,
+			 st->st_mode & S_IWOTH ? "everyone" : "its group",
+			 (unsigned int)(st->st_mode & 07777));
+		return -EPERM;
+	}
+	return 0;
+}
+
+int cache_dir_check(const char *dir, char *msg, size_t msgsz)
+{
+	char sub[PATH_MAX];
+	struct stat st;
+	int err;
+	size_t i;
+
+	if (stat(dir, &st)) {
+		err = -errno;
+		snprintf(msg, msgsz, "cache directory %s: %s", dir, strerror(errno));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(msg, msgsz, "cache directory %s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	err = check_owner("cache directory", dir, &st, msg, msgsz);
+	if (err)
+		return err;
+	for (i = 0; i < sizeof(area_dirs) / sizeof(area_dirs[0]); i++) {
+		if (cache_path(dir, i, NULL, sub, sizeof(sub)))
+			return -ENAMETOOLONG;
+		if (lstat(sub, &st))
+			continue; /* created when first needed */
+		if (!S_ISDIR(st.st_mode)) {
+			snprintf(msg, msgsz, "%s is not a directory", sub);
+			return -ENOTDIR;
+		}
+		err = check_owner("cache directory", sub, &st, msg, msgsz);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, i == n ? mode : 0755) && errno != EEXIST)
+			return -errno;
+		buf[i] = i == n ? '\0' : '/';
+	}
+	return 0;
+}
+
+int cache_dir_prepare(const char *dir, char *msg, size_t msgsz)
+{
+	char sub[PATH_MAX];
+	int err;
+	size_t i;
+
+	err = mkdir_p(dir, 0755);
+	if (err) {
+		snprintf(msg, msgsz, "cannot create cache directory %s: %s", dir, strerror(-err));
+		return err;
+	}
+	for (i = 0; i < sizeof(area_dirs) / sizeof(area_dirs[0]); i++) {
+		if (cache_path(dir, i, NULL, sub, sizeof(sub)))
+			return -ENAMETOOLONG;
+		if (mkdir(sub, 0755) && errno != EEXIST) {
+			err = -errno;
+			snprintf(msg, msgsz, "cannot create %s: %s", sub, strerror(errno));
+			return err;
+		}
+	}
+	return cache_dir_check(dir, msg, msgsz);
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n, len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int fsync_parent(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	int fd, err = 0;
+
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (n) {
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	} else {
+		strcpy(dir, slash ? "/" : ".");
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int cache_write_atomic(const char *path, const void *data, size_t len, unsigned int flags,
+		       char *msg, size_t msgsz)
+{
+	static unsigned int seq;
+	char tmp[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd, err, n;
+
+	/* ".tmp." names are never keys, and gc removes stale ones. */
+	n = snprintf(tmp, sizeof(tmp), "%.*s.tmp.%s.%ld.%u", slash ? (int)(slash - path + 1) : 0,
+		     path, slash ? slash + 1 : path, (long)getpid(),
+		     __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(msg, msgsz, "cannot create %s: %s", tmp, strerror(errno));
+		return err;
+	}
+	err = write_all(fd, data, len);
+	if (!err && !(flags & CACHE_WRITE_NOSYNC) && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (err) {
+		snprintf(msg, msgsz, "cannot write %s: %s", tmp, strerror(-err));
+		goto out_unlink;
+	}
+	if (flags & CACHE_WRITE_EXCL) {
+		/* link() fails with EEXIST rather than replace: first writer wins. */
+		if (link(tmp, path)) {
+			err = -errno;
+			if (err != -EEXIST)
+				snprintf(msg, msgsz, "cannot link %s: %s", path, strerror(errno));
+			goto out_unlink;
+		}
+		unlink(tmp);
+	} else if (rename(tmp, path)) {
+		err = -errno;
+		snprintf(msg, msgsz, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+		goto out_unlink;
+	}
+	if (!(flags & CACHE_WRITE_NOSYNC)) {
+		err = fsync_parent(path);
+		if (err)
+			snprintf(msg, msgsz, "cannot fsync the directory of %s: %s", path,
+				 strerror(-err));
+	}
+	return err;
+
+out_unlink:
+	unlink(tmp);
+	return err;
+}
+
+static void digest_hex(const void *data, size_t len, char hex[SHA256_HEX_LEN + 1])
+{
+	uint8_t dig[SHA256_LEN];
+
+	sha256(data, len, dig);
+	sha256_hex(dig, hex);
+}
+
+static json_t *maps_json(const struct cache_prog *cp)
+{
+	json_t *arr = json_array();
+	uint32_t i;
+
+	for (i = 0; arr && i < cp->nmaps; i++) {
+		const struct cache_map_desc *m = &cp->maps[i];
+
+		json_array_append_new(arr, json_pack("{s:I,s:I,s:I,s:I,s:I}", "type",
+						     (json_int_t)m->type, "key_size",
+						     (json_int_t)m->key_size, "value_size",
+						     (json_int_t)m->value_size, "max_entries",
+						     (json_int_t)m->max_entries, "map_flags",
+						     (json_int_t)m->map_flags));
+	}
+	return arr;
+}
+
+static json_t *entry_header(const struct cache_entry *e)
+{
+	char osha[SHA256_HEX_LEN + 1], psha[SHA256_HEX_LEN + 1];
+	const struct cache_prog *cp = &e->orig;
+	struct utsname u;
+	json_t *h;
+
+	digest_hex(cp->insns, (size_t)cp->insn_cnt * 8, osha);
+	h = json_pack("{s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:I,s:s,s:s,s:I}", "format", ENTRY_FORMAT,
+		      "key", e->key, "byte_order", "little", "prog_type", (json_int_t)cp->prog_type,
+		      "expected_attach_type", (json_int_t)cp->expected_attach_type, "prog_flags",
+		      (json_int_t)cp->prog_flags, "attach_btf_id", (json_int_t)cp->attach_btf_id,
+		      "maps", maps_json(cp), "orig_insns", (json_int_t)cp->insn_cnt, "orig_sha256",
+		      osha, "optimizer_version", e->optimizer_version, "created",
+		      (json_int_t)(e->created ? e->created : time(NULL)));
+	if (!h)
+		return NULL;
+	if (e->opt) {
+		digest_hex(e->opt, (size_t)e->opt_cnt * 8, psha);
+		json_object_set_new(h, "opt_insns", json_integer(e->opt_cnt));
+		json_object_set_new(h, "opt_effective_insns",
+				    json_integer(cache_insn_cnt_effective(e->opt, e->opt_cnt)));
+		json_object_set_new(h, "opt_sha256", json_string(psha));
+	} else {
+		json_object_set_new(h, "opt_insns", json_null());
+		json_object_set_new(h, "opt_effective_insns", json_null());
+		json_object_set_new(h, "opt_sha256", json_null());
+	}
+	if (e->kernel_release[0])
+		json_object_set_new(h, "kernel_release", json_string(e->kernel_release));
+	else
+		json_object_set_new(h, "kernel_release",
+				    json_string(uname(&u) ? "unknown" : u.release));
+	if (e->proof)
+		json_object_set(h, "proof", e->proof);
+	if (e->timings)
+		json_object_set(h, "timings", e->timings);
+	return h;
+}
+
+int cache_entry_write(const char *dir, enum cache_area area, const struct cache_entry *e,
+		      unsigned int flags, char *msg, size_t msgsz)
+{
+	char path[PATH_MAX], line[64], key[CACHE_KEY_LEN + 1];
+	size_t hlen, olen, plen, llen, total;
+	char *hdr = NULL, *buf = NULL;
+	json_t *h;
+	int err;
+
+	if (!e->orig.insn_cnt || (area == CACHE_ENTRIES && (!e->opt || !e->opt_cnt))) {
+		snprintf(msg, msgsz, "entry without instructions");
+		return -EINVAL;
+	}
+	/* The name must be the key of what is stored, or readers reject it. */
+	cache_key(&e->orig, e->optimizer_version, key);
+	if (strcmp(key, e->key)) {
+		snprintf(msg, msgsz, "key %.16s... is not the key of the program (%.16s...)",
+			 e->key, key);
+		return -EINVAL;
+	}
+	err = cache_path(dir, area, e->key, path, sizeof(path));
+	if (err) {
+		snprintf(msg, msgsz, "bad cache path");
+		return err;
+	}
+	h = entry_header(e);
+	hdr = h ? json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(h);
+	if (!hdr) {
+		snprintf(msg, msgsz, "cannot build the entry header");
+		return -ENOMEM;
+	}
+	hlen = strlen(hdr);
+	olen = (size_t)e->orig.insn_cnt * 8;
+	plen = e->opt ? (size_t)e->opt_cnt * 8 : 0;
+	llen = (size_t)snprintf(line, sizeof(line), "%s %d %zu\n", ENTRY_MAGIC, ENTRY_FORMAT, hlen);
+	total = llen + hlen + 1 + olen + plen;
+	buf = malloc(total);
+	if (!buf) {
+		free(hdr);
+		return -ENOMEM;
+	}
+	memcpy(buf, line, llen);
+	memcpy(buf + llen, hdr, hlen);
+	buf[llen + hlen] = '\n';
+	memcpy(buf + llen + hlen + 1, e->orig.insns, olen);
+	if (plen)
+		memcpy(buf + llen + hlen + 1 + olen, e->opt, plen);
+	err = cache_write_atomic(path, buf, total, flags, msg, msgsz);
+	free(buf);
+	free(hdr);
+	return err;
+}
+
+void cache_entry_free(struct cache_entry *e)
+{
+	free(e->orig.insns);
+	free(e->opt);
+	json_decref(e->proof);
+	json_decref(e->timings);
+	memset(e, 0, sizeof(*e));
+}
+
+/* A JSON integer in [0, max], or -1. */
+static int64_t get_uint(json_t *h, const char *name, uint64_t max)
+{
+	json_t *v = json_object_get(h, name);
+	json_int_t i;
+
+	if (!json_is_integer(v))
+		return -1;
+	i = json_integer_value(v);
+	return i < 0 || (uint64_t)i > max ? -1 : (int64_t)i;
+}
+
+static int bad(char *msg, size_t msgsz, const char *what)
+{
+	snprintf(msg, msgsz, "malformed entry: %s", what);
+	return -EBADMSG;
+}
+
+static int parse_header(json_t *h, struct cache_entry *e, size_t *olen, size_t *plen, char *msg,
+			size_t msgsz)
+{
+	static const char *const map_fields[] = {"type", "key_size", "value_size", "max_entries",
+						 "map_flags"};
+	const char *key, *ver, *rel, *bo;
+	json_t *maps, *m;
+	int64_t v[5], orig, opt;
+	size_t i, j;
+
+	if (!json_is_object(h))
+		return bad(msg, msgsz, "header is not an object");
+	if (get_uint(h, "format", 1000) != ENTRY_FORMAT)
+		return bad(msg, msgsz, "unknown format");
+	key = json_string_value(json_object_get(h, "key"));
+	if (!key || !cache_key_valid(key))
+		return bad(msg, msgsz, "key");
+	bo = json_string_value(json_object_get(h, "byte_order"));
+	if (!bo || strcmp(bo, __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? "little" : "big"))
+		return bad(msg, msgsz, "byte order");
+	strcpy(e->key, key);
+	v[0] = get_uint(h, "prog_type", UINT32_MAX);
+	v[1] = get_uint(h, "expected_attach_type", UINT32_MAX);
+	v[2] = get_uint(h, "prog_flags", UINT32_MAX);
+	v[3] = get_uint(h, "attach_btf_id", UINT32_MAX);
+	if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0)
+		return bad(msg, msgsz, "program type fields");
+	e->orig.prog_type = v[0];
+	e->orig.expected_attach_type = v[1];
+	e->orig.prog_flags = v[2];
+	e->orig.attach_btf_id = v[3];
+	maps = json_object_get(h, "maps");
+	if (!json_is_array(maps) || json_array_size(maps) > CACHE_MAX_MAPS)
+		return bad(msg, msgsz, "maps");
+	json_array_foreach(maps, i, m) {
+		for (j = 0; j < 5; j++) {
+			v[j] = get_uint(m, map_fields[j], UINT32_MAX);
+			if (v[j] < 0)
+				return bad(msg, msgsz, "map description");
+		}
+		e->orig.maps[i] = (struct cache_map_desc){v[0], v[1], v[2], v[3], v[4]};
+	}
+	e->orig.nmaps = json_array_size(maps);
+	orig = get_uint(h, "orig_insns", 1u << 20);
+	if (orig <= 0)
+		return bad(msg, msgsz, "orig_insns");
+	e->orig.insn_cnt = orig;
+	*olen = (size_t)orig * 8;
+	if (json_is_null(json_object_get(h, "opt_insns"))) {
+		*plen = 0;
+	} else {
+		opt = get_uint(h, "opt_insns", 1u << 20);
+		if (opt <= 0)
+			return bad(msg, msgsz, "opt_insns");
+		e->opt_cnt = opt;
+		*plen = (size_t)opt * 8;
+	}
+	ver = json_string_value(json_object_get(h, "optimizer_version"));
+	if (!ver || strlen(ver) >= sizeof(e->optimizer_version))
+		return bad(msg, msgsz, "optimizer_version");
+	strcpy(e->optimizer_version, ver);
+	rel = json_string_value(json_object_get(h, "kernel_release"));
+	if (!rel)
+		return bad(msg, msgsz, "kernel_release");
+	snprintf(e->kernel_release, sizeof(e->kernel_release), "%s", rel);
+	e->created = json_integer_value(json_object_get(h, "created"));
+	e->proof = json_incref(json_object_get(h, "proof"));
+	e->timings = json_incref(json_object_get(h, "timings"));
+	return 0;
+}
+
+static int check_digest(json_t *h, const char *name, const void *data, size_t len)
+{
+	char hex[SHA256_HEX_LEN + 1];
+	const char *want = json_string_value(json_object_get(h, name));
+
+	digest_hex(data, len, hex);
+	return want && !strcmp(want, hex) ? 0 : -EBADMSG;
+}
+
+static int read_file(int fd, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = pread(fd, buf + off, len - off, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EBADMSG; /* shrank under us */
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+int cache_entry_read(const char *path, struct cache_entry *e, char *msg, size_t msgsz)
+{
+	char key[CACHE_KEY_LEN + 1], *buf = NULL, *nl, *end;
+	const char *base = strrchr(path, '/');
+	size_t llen, hlen, olen = 0, plen = 0;
+	json_error_t jerr;
+	struct stat st;
+	json_t *h = NULL;
+	int fd, err;
+
+	memset(e, 0, sizeof(*e));
+	base = base ? base + 1 : path;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(msg, msgsz, "%s: %s", path, strerror(errno));
+		return err == -ELOOP ? -EPERM : err;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(msg, msgsz, "%s is not a regular file", path);
+		err = -EPERM;
+		goto out;
+	}
+	err = check_owner("entry", path, &st, msg, msgsz);
+	if (err)
+		goto out;
+	if (st.st_size < 32 || (uint64_t)st.st_size > ENTRY_MAX_SIZE) {
+		err = bad(msg, msgsz, "file size");
+		goto out;
+	}
+	e->size = st.st_size;
+	buf = malloc(st.st_size + 1);
+	if (!buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = read_file(fd, buf, st.st_size);
+	if (err) {
+		snprintf(msg, msgsz, "%s: read: %s", path, strerror(-err));
+		goto out;
+	}
+	buf[st.st_size] = '\0';
+	/* First line: magic, format, header length. */
+	nl = memchr(buf, '\n', st.st_size < 64 ? st.st_size : 64);
+	if (!nl || strncmp(buf, ENTRY_MAGIC " 1 ", sizeof(ENTRY_MAGIC " 1 ") - 1)) {
+		err = bad(msg, msgsz, "first line");
+		goto out;
+	}
+	errno = 0;
+	hlen = strtoul(buf + sizeof(ENTRY_MAGIC " 1 ") - 1, &end, 10);
+	llen = (size_t)(nl - buf) + 1;
+	if (errno || end != nl || llen + 1 > (size_t)st.st_size ||
+	    hlen > (size_t)st.st_size - llen - 1 || buf[llen + hlen] != '\n') {
+		err = bad(msg, msgsz, "header length");
+		goto out;
+	}
+	h = json_loadb(buf + llen, hlen, JSON_REJECT_DUPLICATES, &jerr);
+	if (!h) {
+		snprintf(msg, msgsz, "malformed entry: header: %s (column %d)", jerr.text,
+			 jerr.column);
+		err = -EBADMSG;
+		goto out;
+	}
+	err = parse_header(h, e, &olen, &plen, msg, msgsz);
+	if (err)
+		goto out;
+	if (llen + hlen + 1 + olen + plen != (size_t)st.st_size) {
+		err = bad(msg, msgsz, "file length does not match the header (truncated?)");
+		goto out;
+	}
+	if (check_digest(h, "orig_sha256", buf + llen + hlen + 1, olen) ||
+	    (plen && check_digest(h, "opt_sha256", buf + llen + hlen + 1 + olen, plen))) {
+		err = bad(msg, msgsz, "checksum mismatch");
+		goto out;
+	}
+	e->orig.insns = malloc(olen);
+	e->opt = plen ? malloc(plen) : NULL;
+	if (!e->orig.insns || (plen && !e->opt)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(e->orig.insns, buf + llen + hlen + 1, olen);
+	if (plen)
+		memcpy(e->opt, buf + llen + hlen + 1 + olen, plen);
+	cache_key(&e->orig, e->optimizer_version, key);
+	if (strcmp(key, e->key) || strcmp(base, e->key)) {
+		err = bad(msg, msgsz, "key does not match the program or the file name");
+		goto out;
+	}
+out:
+	if (err)
+		cache_entry_free(e);
+	json_decref(h);
+	free(buf);
+	close(fd);
+	return err;
+}
+
+int cache_lookup(const char *dir, const struct cache_prog *cp, const char *key,
+		 struct cache_entry *e, char *msg, size_t msgsz)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = cache_path(dir, CACHE_ENTRIES, key, path, sizeof(path));
+	if (err)
+		return err;
+	err = cache_entry_read(path, e, msg, msgsz);
+	if (err)
+		return err;
+	if (!e->opt) {
+		err = bad(msg, msgsz, "no optimized program");
+	} else if (e->orig.prog_type != cp->prog_type ||
+		   e->orig.expected_attach_type != cp->expected_attach_type ||
+		   e->orig.prog_flags != cp->prog_flags ||
+		   e->orig.attach_btf_id != cp->attach_btf_id || e->orig.nmaps != cp->nmaps ||
+		   memcmp(e->orig.maps, cp->maps, cp->nmaps * sizeof(cp->maps[0]))) {
+		err = bad(msg, msgsz, "stored program type or maps differ");
+	} else if (e->orig.insn_cnt != cp->insn_cnt ||
+		   memcmp(e->orig.insns, cp->insns, (size_t)cp->insn_cnt * 8)) {
+		err = bad(msg, msgsz, "stored original differs");
+	}
+	if (err)
+		cache_entry_free(e);
+	return err;
+}
+
+int cache_entry_remove(const char *dir, const char *key)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = cache_path(dir, CACHE_ENTRIES, key, path, sizeof(path));
+	if (err)
+		return err;
+	if (unlink(path))
+		return -errno;
+	return fsync_parent(path);
+}
