@@ -6,32 +6,379 @@
  * the kernel through syscall(__NR_bpf, ...).  Loaded with LD_PRELOAD, this file
  * defines syscall() ahead of glibc's and forwards every call to the next
  * definition (glibc's), found once with dlsym(RTLD_NEXT) under pthread_once,
- * as libfaketime and proxychains-ng do.
+ * as libfaketime and proxychains-ng do.  Every call that is not
+ * bpf(BPF_PROG_LOAD) is forwarded at once: six long arguments, as the kernel
+ * ABI passes them, whatever the caller supplied.
  *
- * For now every call, BPF_PROG_LOAD included, is forwarded untouched: the
- * cache lookup and the optimized load come with the proxy's own issue.  The
- * forwarding path is the one `BPFSYNTH_MODE=off` will keep: six long
- * arguments, as the kernel ABI passes them, whatever the caller supplied
- * (glibc's syscall() reads the same six registers).
+ * A BPF_PROG_LOAD goes through pl_prog_load():
+ *
+ *  1. Settings (config/, read once): mode off means pass-through; programs
+ *     shorter than min_insns (libbpf's feature probes) or filtered out by name
+ *     or type are passed through too.
+ *  2. The attr (never beyond `size`) and the instructions are copied out of
+ *     the caller's memory with process_vm_readv() on ourselves, which fails
+ *     with EFAULT instead of faulting: a bad pointer is simply passed through
+ *     and the kernel gives the caller its own answer.
+ *  3. Each map reference is resolved to a map (fd, or fd_array[idx]) and
+ *     described by BPF_OBJ_GET_INFO_BY_FD; the program is canonicalized and
+ *     keyed (cache/key.c).
+ *  4. Hit: the cached optimized program is relinked to this caller's fds or
+ *     fd_array indexes and loaded with a copy of the caller's attr that differs
+ *     only in insns/insn_cnt, so BTF, func_info/line_info (cache entries keep
+ *     the original length, with `ja +0` where instructions went, which the
+ *     verifier removes and fixes line info for), the log buffer and every field
+ *     we do not know about reach the kernel as the caller set them.
+ *  5. Anything else -- a miss, a malformed entry, an error of ours, the kernel
+ *     rejecting the optimized program with any errno -- and the caller's own
+ *     arguments are forwarded unchanged, so the caller sees what it would have
+ *     seen without us (its log buffer holds the log of what finally loaded).
+ *     In async mode a miss also leaves a queue entry for the background
+ *     optimizer; sync mode would optimize here but there is no optimizer yet.
+ *
+ * Inside the host process we never print to stdout, never exit, close every
+ * fd we open, keep errno as the caller would have it, and keep our own calls
+ * out of the hook with a thread-local guard.  Nothing is cached across calls
+ * except the settings, so fork() needs no handling.
  */
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <linux/bpf.h>
+
+#include "cache/cache.h"
+#include "config/config.h"
+#include "tools/version.h"
+
+#define PL_ATTR_MAX 4096 /* the kernel refuses a larger attr (E2BIG) unless its tail is 0 */
+#define PL_OFFSETOFEND(f) (offsetof(union bpf_attr, f) + sizeof(((union bpf_attr *)0)->f))
+/* Added in 6.4, after core_relo_rec_size; the kernel writes it back. */
+#define PL_LOG_TRUE_SIZE_OFF PL_OFFSETOFEND(core_relo_rec_size)
 
 typedef long (*pl_syscall_fn)(long number, ...);
 
 static pl_syscall_fn pl_real_syscall;
 static pthread_once_t pl_once = PTHREAD_ONCE_INIT;
+static pthread_once_t pl_cfg_once = PTHREAD_ONCE_INIT;
+static struct config pl_cfg;
+static __thread int pl_busy;
 
 static void pl_init(void)
 {
 	pl_real_syscall = (pl_syscall_fn)dlsym(RTLD_NEXT, "syscall");
 }
 
+static void pl_init_config(void)
+{
+	char msg[CONFIG_MSG_SIZE];
+	int err;
+
+	err = config_load(&pl_cfg, msg, sizeof(msg));
+	log_setup(pl_cfg.log_level, pl_cfg.log_path);
+	if (err)
+		log_warn("configuration: %s; using the rest", msg);
+	log_debug("mode %s, cache %s, min_insns %u", config_mode_str(pl_cfg.mode),
+		  pl_cfg.cache_dir, pl_cfg.min_insns);
+}
+
+static long pl_bpf(int cmd, void *attr, unsigned int size)
+{
+	return pl_real_syscall(__NR_bpf, (long)cmd, (long)attr, (long)size);
+}
+
+/* Copy @len bytes at the caller's address @src without ever faulting. */
+static int pl_read(void *dst, uint64_t src, size_t len)
+{
+	struct iovec local = {dst, len}, remote = {(void *)(uintptr_t)src, len};
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	if (!src)
+		return -EFAULT;
+	n = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EFAULT;
+}
+
+static int pl_write(uint64_t dst, const void *src, size_t len)
+{
+	struct iovec local = {(void *)src, len}, remote = {(void *)(uintptr_t)dst, len};
+
+	return process_vm_writev(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)len ? 0 : -EFAULT;
+}
+
+static int pl_map_info(int fd, struct bpf_map_info *info)
+{
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	memset(info, 0, sizeof(*info));
+	a.info.bpf_fd = fd;
+	a.info.info_len = sizeof(*info);
+	a.info.info = (uint64_t)(uintptr_t)info;
+	return pl_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) < 0 ? -errno : 0;
+}
+
+/* One BPF_PROG_LOAD as we see it. */
+struct pl_load {
+	unsigned char attr[PL_ATTR_MAX] __attribute__((aligned(8))); /* zero past size */
+	unsigned int size;
+	long cmd;
+	uint64_t uattr;
+	char name[BPF_OBJ_NAME_LEN + 1];
+	struct bpf_insn *insns; /* the caller's */
+	struct cache_map_ref *refs;
+	uint32_t *ref_slot;
+	int nrefs;
+	struct cache_slot_handle handles[CACHE_MAX_MAPS];
+	uint32_t map_ids[CACHE_MAX_MAPS];
+	struct cache_prog cp; /* canonical */
+	char key[CACHE_KEY_LEN + 1];
+	char why[CACHE_MSG_SIZE];
+};
+
+static union bpf_attr *pl_attr(struct pl_load *l)
+{
+	return (union bpf_attr *)l->attr;
+}
+
+/*
+ * Resolve the map references to slots and descriptions.  0, or -errno with
+ * l->why: the program is passed through (a bad fd is the kernel's to report).
+ */
+static int pl_resolve_maps(struct pl_load *l)
+{
+	union bpf_attr *a = pl_attr(l);
+	struct bpf_map_info info;
+	int i, fd, err;
+	uint32_t s;
+
+	l->refs = malloc(sizeof(*l->refs) * (l->cp.insn_cnt / 2 + 1));
+	l->ref_slot = malloc(sizeof(*l->ref_slot) * (l->cp.insn_cnt / 2 + 1));
+	if (!l->refs || !l->ref_slot)
+		return -ENOMEM;
+	l->nrefs = cache_map_refs(l->insns, l->cp.insn_cnt, l->refs, l->cp.insn_cnt / 2 + 1,
+				  l->why, sizeof(l->why));
+	if (l->nrefs < 0)
+		return l->nrefs;
+	for (i = 0; i < l->nrefs; i++) {
+		const struct cache_map_ref *r = &l->refs[i];
+		bool idx = r->src_reg == 5 || r->src_reg == 6; /* BPF_PSEUDO_MAP_IDX[_VALUE] */
+
+		fd = r->imm;
+		if (idx) {
+			err = r->imm < 0 ? -EINVAL
+					 : pl_read(&fd, a->fd_array + 4ull * (uint32_t)r->imm, 4);
+			if (err) {
+				snprintf(l->why, sizeof(l->why), "fd_array[%d] unreadable", r->imm);
+				return err;
+			}
+		}
+		err = pl_map_info(fd, &info);
+		if (err) {
+			snprintf(l->why, sizeof(l->why), "map fd %d: %s", fd, strerror(-err));
+			return err;
+		}
+		for (s = 0; s < l->cp.nmaps && l->map_ids[s] != info.id; s++)
+			;
+		if (s == l->cp.nmaps) {
+			if (s == CACHE_MAX_MAPS) {
+				snprintf(l->why, sizeof(l->why), "too many maps");
+				return -E2BIG;
+			}
+			l->map_ids[s] = info.id;
+			l->cp.maps[s] = (struct cache_map_desc){info.type, info.key_size,
+								info.value_size, info.max_entries,
+								info.map_flags};
+			l->handles[s] = (struct cache_slot_handle){idx, r->imm};
+			l->cp.nmaps++;
+		}
+		l->ref_slot[i] = s;
+	}
+	return 0;
+}
+
+static const char *pl_errname(int err)
+{
+	const char *s = strerrorname_np(err);
+
+	return s ? s : "unknown";
+}
+
+/* Load the cached optimized program.  The fd, or -1 with l->why set. */
+static long pl_load_hit(struct pl_load *l, const struct cache_entry *e)
+{
+	unsigned char attr[PL_ATTR_MAX] __attribute__((aligned(8)));
+	union bpf_attr *a = (union bpf_attr *)attr;
+	struct bpf_insn *opt;
+	long fd;
+	int err;
+
+	if (e->opt_cnt != l->cp.insn_cnt && (a->func_info_cnt || a->line_info_cnt)) {
+		snprintf(l->why, sizeof(l->why), "length-changed-with-btf-info");
+		return -1;
+	}
+	opt = malloc((size_t)e->opt_cnt * sizeof(*opt));
+	if (!opt) {
+		snprintf(l->why, sizeof(l->why), "no-memory");
+		return -1;
+	}
+	err = cache_relink(e->opt, e->opt_cnt, l->handles, l->cp.nmaps, opt);
+	if (err) {
+		snprintf(l->why, sizeof(l->why), "relink-failed");
+		free(opt);
+		return -1;
+	}
+	memcpy(attr, l->attr, sizeof(attr));
+	a->insns = (uint64_t)(uintptr_t)opt;
+	a->insn_cnt = e->opt_cnt;
+	fd = pl_bpf((int)l->cmd, attr, l->size);
+	if (fd < 0) {
+		snprintf(l->why, sizeof(l->why), "kernel-rejected:%s", pl_errname(errno));
+	} else if (l->size >= PL_LOG_TRUE_SIZE_OFF + 4) {
+		/* Newer loaders read the log size the kernel wrote into their attr. */
+		pl_write(l->uattr + PL_LOG_TRUE_SIZE_OFF, attr + PL_LOG_TRUE_SIZE_OFF, 4);
+	}
+	free(opt);
+	return fd;
+}
+
+/* A miss in async mode: leave the program for `bpfsynth worker`. */
+static void pl_queue(struct pl_load *l)
+{
+	struct cache_entry q;
+	char msg[CACHE_MSG_SIZE];
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	memcpy(q.key, l->key, sizeof(q.key));
+	q.orig = l->cp;
+	snprintf(q.optimizer_version, sizeof(q.optimizer_version), "%s", BPFSYNTH_VERSION);
+	/* Losing a queue entry in a crash costs one more miss: no fsync on the load path. */
+	err = cache_entry_write(pl_cfg.cache_dir, CACHE_QUEUE, &q,
+				CACHE_WRITE_NOSYNC | CACHE_WRITE_EXCL, msg, sizeof(msg));
+	if (!err)
+		cache_stats_add(pl_cfg.cache_dir, CACHE_EV_QUEUED, 0, NULL);
+	else if (err != -EEXIST)
+		log_info("%.16s: not queued: %s", l->key, msg);
+}
+
+/*
+ * Try to serve a BPF_PROG_LOAD from the cache.  Returns true with the result
+ * in *ret if it did; false means: forward the caller's arguments unchanged.
+ */
+static bool pl_prog_load(const long *args, long *ret)
+{
+	struct pl_load *l;
+	struct cache_entry e;
+	union bpf_attr *a;
+	bool done = false;
+	const char *dir = pl_cfg.cache_dir;
+	uint32_t cnt;
+	int err;
+
+	if (pl_cfg.mode == CONFIG_MODE_OFF)
+		return false;
+	if ((unsigned int)args[2] < PL_OFFSETOFEND(insns) || (unsigned int)args[2] > PL_ATTR_MAX)
+		return false;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return false;
+	l->cmd = args[0];
+	l->uattr = (uint64_t)args[1];
+	l->size = (unsigned int)args[2];
+	a = pl_attr(l);
+	if (pl_read(l->attr, l->uattr, l->size))
+		goto out; /* the kernel reports EFAULT */
+	cnt = a->insn_cnt;
+	memcpy(l->name, a->prog_name, BPF_OBJ_NAME_LEN);
+	if (!cnt || cnt > (1u << 20) || !config_wants(&pl_cfg, l->name, a->prog_type, cnt))
+		goto out;
+
+	err = cache_dir_check(dir, l->why, sizeof(l->why));
+	if (err == -ENOENT && pl_cfg.mode != CONFIG_MODE_CACHE)
+		err = cache_dir_prepare(dir, l->why, sizeof(l->why));
+	if (err) {
+		if (err != -ENOENT || pl_cfg.mode != CONFIG_MODE_CACHE)
+			log_warn("cache not used: %s", l->why);
+		goto out;
+	}
+	if (a->attach_prog_fd) {
+		cache_stats_add(dir, CACHE_EV_FALLBACK, 0, "unsupported:attach-fd");
+		goto out;
+	}
+
+	l->insns = malloc((size_t)cnt * sizeof(*l->insns));
+	l->cp.insns = malloc((size_t)cnt * sizeof(*l->insns));
+	if (!l->insns || !l->cp.insns || pl_read(l->insns, a->insns, (size_t)cnt * 8))
+		goto out;
+	l->cp.insn_cnt = cnt;
+	l->cp.prog_type = a->prog_type;
+	l->cp.expected_attach_type = a->expected_attach_type;
+	l->cp.prog_flags = a->prog_flags;
+	l->cp.attach_btf_id = a->attach_btf_id;
+	err = pl_resolve_maps(l);
+	if (err) {
+		log_debug("'%s' passed through: %s", l->name, l->why);
+		if (err == -EINVAL || err == -E2BIG)
+			cache_stats_add(dir, CACHE_EV_FALLBACK, 0, "unsupported:references");
+		goto out;
+	}
+	if (cache_canon_insns(l->insns, cnt, l->refs, l->nrefs, l->ref_slot, l->cp.insns))
+		goto out;
+	cache_key(&l->cp, BPFSYNTH_VERSION, l->key);
+
+	err = cache_lookup(dir, &l->cp, l->key, &e, l->why, sizeof(l->why));
+	if (!err) {
+		long fd = pl_load_hit(l, &e);
+
+		if (fd >= 0) {
+			uint32_t saved = cache_insn_cnt_effective(l->cp.insns, cnt) -
+					 cache_insn_cnt_effective(e.opt, e.opt_cnt);
+
+			cache_stats_add(dir, CACHE_EV_HIT, (uint64_t)saved * 8, NULL);
+			log_info("'%s' %.16s: optimized program loaded (%u -> %u insns)", l->name,
+				 l->key, cnt, cache_insn_cnt_effective(e.opt, e.opt_cnt));
+			*ret = fd;
+			done = true;
+		} else {
+			cache_stats_add(dir, CACHE_EV_FALLBACK, 0, l->why);
+			log_info("'%s' %.16s: loading the original: %s", l->name, l->key, l->why);
+		}
+		cache_entry_free(&e);
+		goto out;
+	}
+	if (err == -ENOENT) {
+		cache_stats_add(dir, CACHE_EV_MISS, 0, NULL);
+		log_debug("'%s' %.16s: miss", l->name, l->key);
+	} else {
+		cache_stats_add(dir, CACHE_EV_BAD, 0, err == -EPERM ? "not-ours" : "malformed");
+		log_warn("'%s' %.16s: entry not used: %s", l->name, l->key, l->why);
+	}
+	if (pl_cfg.mode == CONFIG_MODE_ASYNC)
+		pl_queue(l);
+out:
+	free(l->insns);
+	free(l->cp.insns);
+	free(l->refs);
+	free(l->ref_slot);
+	free(l);
+	return done;
+}
+
 __attribute__((visibility("default"))) long syscall(long number, ...)
 {
-	long a[6];
+	int saved_errno = errno;
+	long a[6], ret;
 	va_list ap;
 	int i;
 
@@ -45,5 +392,18 @@ __attribute__((visibility("default"))) long syscall(long number, ...)
 		errno = ENOSYS;
 		return -1;
 	}
+	/* The kernel takes cmd as an int: the upper half of the long is not part of it. */
+	if (number != __NR_bpf || (int)a[0] != BPF_PROG_LOAD || pl_busy)
+		return pl_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+
+	pl_busy = 1;
+	pthread_once(&pl_cfg_once, pl_init_config);
+	if (pl_prog_load(a, &ret)) {
+		pl_busy = 0;
+		errno = saved_errno;
+		return ret;
+	}
+	pl_busy = 0;
+	errno = saved_errno;
 	return pl_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
