@@ -536,6 +536,22 @@ static const struct interp_case interp_cases[] = {
 		BPF_MOV64_IMM(BPF_REG_0, 2),
 		BPF_EXIT_INSN() }, 100 },
 
+	{ "ld_ind offset is the low 32 bits of src + imm", SOCK, {
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_LD_IMM64(BPF_REG_7, 0x100000014ULL),
+		BPF_LD_IND(BPF_H, BPF_REG_7, 2),
+		BPF_EXIT_INSN() }, 0x35 },
+	{ "ld_abs leaves r6-r9 alone", SOCK, {
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_MOV64_IMM(BPF_REG_7, 3),
+		BPF_MOV64_IMM(BPF_REG_8, 4),
+		BPF_MOV64_IMM(BPF_REG_9, 5),
+		BPF_LD_ABS(BPF_B, 9),
+		BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_7),
+		BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_8),
+		BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_9),
+		BPF_EXIT_INSN() }, 0x11 + 12 },
+
 	/* ---- contexts ---- */
 	{ "skb len, protocol, pkt_type, ifindex (socket filter)", SOCK, {
 		BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, offsetof(struct __sk_buff, len)),
@@ -589,6 +605,18 @@ static const struct interp_case interp_cases[] = {
 		BPF_ALU64_IMM(BPF_LSH, BPF_REG_4, 16),
 		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_4),
 		BPF_EXIT_INSN() }, 64 | 1 << 8 },
+	{ "xdp: ldsx from the packet", XDP, {
+		BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct xdp_md, data)),
+		BPF_LDX_MEM(BPF_W, BPF_REG_3, BPF_REG_1, offsetof(struct xdp_md, data_end)),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_MOV64_REG(BPF_REG_4, BPF_REG_2),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_4, 64),
+		BPF_JMP_REG(BPF_JGT, BPF_REG_4, BPF_REG_3, 4),
+		BPF_ST_MEM(BPF_B, BPF_REG_2, 16, 0xf0),
+		BPF_LDX_MEMSX(BPF_W, BPF_REG_0, BPF_REG_2, 26), /* 0a 00 00 01 */
+		BPF_LDX_MEMSX(BPF_B, BPF_REG_5, BPF_REG_2, 16), /* -16 */
+		BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_5),
+		BPF_EXIT_INSN() }, 0x0100000a - 16, .pkt_len = 64 },
 	{ "xdp: data_meta == data at start", XDP, {
 		BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct xdp_md, data)),
 		BPF_LDX_MEM(BPF_W, BPF_REG_3, BPF_REG_1, offsetof(struct xdp_md, data_meta)),
@@ -717,6 +745,20 @@ static const struct interp_case interp_cases[] = {
 		BPF_ATOMIC_OP(BPF_DW, BPF_ADD, BPF_REG_0, BPF_REG_1, 0),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0),
 		BPF_EXIT_INSN() }, 42, .maps = true },
+	{ "atomic fetch_add32 on a map value: old value zero-extended", SOCK, {
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0),
+		BPF_LD_MAP_FD(BPF_REG_1, CASE_ARRAY),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 6),
+		BPF_ST_MEM(BPF_DW, BPF_REG_0, 0, -1),
+		BPF_MOV64_IMM(BPF_REG_1, 2),
+		BPF_ATOMIC_OP(BPF_W, BPF_ADD | BPF_FETCH, BPF_REG_0, BPF_REG_1, 0),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0),
+		BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_1),
+		BPF_EXIT_INSN(),
+		BPF_EXIT_INSN() }, 0xffffffff00000001ULL ^ 0xffffffffULL, .maps = true },
 	{ "array update NOEXIST is -EEXIST, delete is -EINVAL", SOCK, {
 		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0),
 		BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, 5),
