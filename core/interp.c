@@ -445,6 +445,8 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 	do {                                                                                       \
 		uint64_t ___v = (val_);                                                            \
 		h = interp_xlate(c, (addr_), (size_), true);                                       \
+		if (!h)                                                                            \
+			h = interp_mem_wptr(c, (addr_), (size_));                                  \
 		if (h)                                                                             \
 			store_host(h, (size_), ___v);                                              \
 		else if (interp_mem_slow(c, res, pc, (addr_), (size_), INTERP_WRITE, &___v))       \
@@ -590,6 +592,8 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 				break;
 			}
 			h = interp_xlate(c, addr, sz, true);
+			if (!h)
+				h = interp_mem_wptr(c, addr, sz);
 			if (!h) {
 				interp_mem_slow(c, res, pc, addr, sz, INTERP_ATOMIC, &v);
 				goto stop;

@@ -33,10 +33,14 @@
  * Maps.  A map's values are one region with a power-of-two stride per
  * element, so a map value pointer is region base + (index << shift) and an
  * access is checked against its element's value_size.  Arrays remember which
- * elements a run may have written (handed out by lookup, written by update)
- * and re-zero only those before the next run.  Hash maps chain elements in
- * buckets; an update of an existing key writes in place (the kernel swaps in
- * a new element, which only a stale pointer could tell apart).
+ * elements a run may have written (handed out by lookup, written by update,
+ * or written at all: writes to arrays of more than one element take the slow
+ * path, interp_mem_wptr(), because a candidate program the verifier would
+ * reject may reach another element by pointer arithmetic) and re-zero only
+ * those before the next run, so no run sees another's values.  Hash maps
+ * chain elements in buckets; only the elements handed out since the reset
+ * are addressable; an update of an existing key writes in place (the kernel
+ * swaps in a new element, which only a stale pointer could tell apart).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -282,8 +286,9 @@ static int64_t map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 			if (m->nfresh == m->nalloc && map_grow(m, m->nalloc + 1))
 				return -ENOMEM;
 			e = m->nfresh++;
+			/* only elements handed out since the reset are memory */
 			c->regions[R_MAP0 + 2 * mi].host = m->vals;
-			c->regions[R_MAP0 + 2 * mi].hi = (int64_t)m->nalloc << m->shift;
+			c->regions[R_MAP0 + 2 * mi].hi = (int64_t)m->nfresh << m->shift;
 		}
 		memcpy(m->keys + (size_t)e * m->def.key_size, key, m->def.key_size);
 		b = key_hash(key, m->def.key_size) & (m->nbuckets - 1);
@@ -388,9 +393,11 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 		v->map = i;
 		v->shift = m->shift;
 		v->vsize = m->def.value_size;
-		v->writable = !(m->def.flags & BPF_F_RDONLY_PROG);
+		/* multi-element arrays: writes via interp_mem_wptr(), see there */
+		v->writable = !(m->def.flags & BPF_F_RDONLY_PROG) &&
+			      !(m->def.type == BPF_MAP_TYPE_ARRAY && m->def.max_entries > 1);
 		v->host = m->vals;
-		v->hi = (int64_t)m->nalloc << m->shift;
+		v->hi = m->def.type == BPF_MAP_TYPE_ARRAY ? (int64_t)m->nalloc << m->shift : 0;
 		c->regions[R_MAP0 + 2 * i + 1].kind = RK_MAPOBJ;
 		c->regions[R_MAP0 + 2 * i + 1].map = i;
 	}
@@ -457,8 +464,11 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	c->max_depth = 0;
 	memset(c->pkt + c->pkt_lo, 0, c->pkt_hi - c->pkt_lo);
 
-	for (i = 0; i < c->nmaps; i++)
+	for (i = 0; i < c->nmaps; i++) {
 		map_reset(&c->maps[i]);
+		if (c->maps[i].def.type == BPF_MAP_TYPE_HASH)
+			c->regions[R_MAP0 + 2 * i].hi = 0;
+	}
 	for (i = 0; i < in->nelems; i++) {
 		const struct interp_map_elem *el = &in->elems[i];
 
@@ -585,7 +595,8 @@ static int fault(struct interp_ctx *c, struct interp_result *res, uint32_t pc, u
 
 		if (off >= r->lo && off + size <= r->hi && in + size <= r->vsize)
 			interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at map %u value%+lld: "
-				     "map is read-only", what, size, r->map, (long long)in);
+				     "map is read-only to programs", what, size, r->map,
+				     (long long)in);
 		else
 			interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at map %u value%+lld "
 				     "outside value [0, %u)", what, size, r->map, (long long)in,
@@ -697,6 +708,27 @@ unsupported:
 	interp_fault(res, INTERP_UNSUPPORTED, pc, "%s of %u bytes at __sk_buff+%lld: %s",
 		     mode_name[mode], size, (long long)off, why);
 	return -EOPNOTSUPP;
+}
+
+uint8_t *interp_mem_wptr(struct interp_ctx *c, uint64_t addr, uint32_t size)
+{
+	uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
+	struct interp_region *r;
+	struct interp_map *m;
+	int64_t off;
+
+	if (i >= c->nregions || c->regions[i].kind != RK_MAPVAL)
+		return NULL;
+	r = &c->regions[i];
+	m = &c->maps[r->map];
+	off = (int64_t)(addr - r->base);
+	if (m->def.type != BPF_MAP_TYPE_ARRAY || (m->def.flags & BPF_F_RDONLY_PROG) ||
+	    off < r->lo || off + size > r->hi ||
+	    (off & ((1LL << r->shift) - 1)) + size > r->vsize)
+		return NULL;
+	if (array_mark_dirty(m, (uint32_t)(off >> r->shift)))
+		return NULL;
+	return r->host + off;
 }
 
 int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint64_t addr,

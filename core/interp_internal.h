@@ -157,6 +157,13 @@ static inline uint8_t *interp_xlate(struct interp_ctx *c, uint64_t addr, uint32_
 	return r->host + off;
 }
 
+/*
+ * Writes the fast path refuses but that are fine: array map values, which
+ * take this way so that the element is marked for re-zeroing whatever
+ * pointer arithmetic reached it.  A host pointer, or NULL (no fault set).
+ */
+uint8_t *interp_mem_wptr(struct interp_ctx *c, uint64_t addr, uint32_t size);
+
 /* interp_env.c */
 int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 		     const struct interp_input *in, struct interp_result *res);

@@ -299,6 +299,45 @@ out:
 	interp_ctx__free(c);
 }
 
+/*
+ * A program the verifier would reject walks from element 0 of an array to
+ * element 1 by pointer arithmetic and writes it; the next run must still
+ * start from a zero element 1.
+ */
+static void test_array_write_by_arithmetic_is_reset(void)
+{
+	const struct bpf_insn prog[] = {
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0),
+		BPF_LD_MAP_FD(BPF_REG_1, CASE_ARRAY),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 3),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_0, 8),	/* element 1 */
+		BPF_ST_MEM(BPF_DW, BPF_REG_0, 8, 77),
+		BPF_MOV64_REG(BPF_REG_0, BPF_REG_1),
+		BPF_EXIT_INSN(),
+	};
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = 64 };
+	struct interp_prog *p = load(prog, 11, BPF_PROG_TYPE_XDP);
+	struct interp_ctx *c = interp_ctx__new(case_maps, NMAPS, NULL, 0);
+	struct interp_result res;
+	uint32_t key = 1;
+	uint64_t v = 0;
+
+	if (!ASSERT_OK_PTR(p, "prog") || !ASSERT_OK_PTR(c, "ctx"))
+		goto out;
+	ASSERT_OK(interp_run(c, p, &in, &res), "run 1");
+	ASSERT_EQ(res.r0, 0, "run 1 reads a zero element 1");
+	ASSERT_OK(interp_map_lookup(c, 0, &key, &v), "lookup");
+	ASSERT_EQ(v, 77, "run 1 wrote element 1");
+	ASSERT_OK(interp_run(c, p, &in, &res), "run 2");
+	ASSERT_EQ(res.r0, 0, "run 2 reads a zero element 1 again");
+out:
+	interp_prog__free(p);
+	interp_ctx__free(c);
+}
+
 static void test_input_helpers(void)
 {
 	const struct bpf_insn prog[] = {
@@ -419,6 +458,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_socket_filter_data_out);
 	RUN_TEST(test_tc_mark_out);
 	RUN_TEST(test_maps_and_reuse);
+	RUN_TEST(test_array_write_by_arithmetic_is_reset);
 	RUN_TEST(test_input_helpers);
 	RUN_TEST(test_decode_errors);
 	RUN_TEST(test_speed);
