@@ -54,12 +54,6 @@ void dump_help(void)
 	       bin_name);
 }
 
-static const char *prog_type_name(const struct bpf_program *prog)
-{
-	const char *s = libbpf_bpf_prog_type_str(bpf_program__type(prog));
-
-	return s ?: "unknown";
-}
 
 static json_t *insn_json(const struct bpf_insn *insns, size_t i, const char *text, int slots)
 {
@@ -95,6 +89,8 @@ static bool calls_subprogs(const struct bpf_insn *insns, size_t cnt)
 	}
 	return false;
 }
+
+static const char *section_type_name(const char *section);
 
 /* One program: header, validation verdict and instructions. */
 static int dump_insns(const char *name, const char *section, const char *type,
@@ -163,34 +159,11 @@ nomem:
 static int dump_prog(struct bpf_program *prog, bool linked, json_t *jprogs)
 {
 	return dump_insns(bpf_program__name(prog), bpf_program__section_name(prog),
-			  prog_type_name(prog), bpf_program__insns(prog),
+			  section_type_name(bpf_program__section_name(prog)), bpf_program__insns(prog),
 			  bpf_program__insn_cnt(prog), linked, jprogs);
 }
 
-/*
- * Have libbpf do everything it does before BPF_PROG_LOAD — append the .text
- * subprograms each program calls, resolve BPF-to-BPF call offsets, point map
- * and global-data references at their maps — without the kernel: in
- * gen_loader mode (light skeletons) libbpf records the load instead of
- * performing it, and makes no bpf() call.  Maps are then named by index
- * (BPF_PSEUDO_MAP_IDX / _IDX_VALUE) rather than by fd.  CO-RE relocations
- * are left for the kernel in this mode, so CO-RE offsets show unrelocated.
- * Returns 0, or -1 with errno set.
- */
-static int link_object(struct bpf_object *obj)
-{
-	LIBBPF_OPTS(gen_loader_opts, gopts);
-	int err;
-
-	libbpf_clear_warning();
-	err = bpf_object__gen_loader(obj, &gopts) ?: bpf_object__load(obj);
-	if (err) {
-		errno = err < 0 ? -err : EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
+/* The program type as libbpf decides it from the section name. */
 static const char *section_type_name(const char *section)
 {
 	enum bpf_attach_type attach;
@@ -309,6 +282,8 @@ int do_dump(int argc, char **argv)
 	}
 
 	err = objfile_check(path, msg, sizeof(msg)) ?: objfile_probe(path, msg, sizeof(msg));
+	if (!err && linked)
+		err = objfile_probe_link(path, msg, sizeof(msg));
 	if (err) {
 		p_err("%s: %s", path, msg);
 		return err;
@@ -325,9 +300,11 @@ int do_dump(int argc, char **argv)
 			 *why ? ")" : "");
 		return dump_elf(path, prog_name, reason);
 	}
-	if (linked && link_object(obj)) {
+	if (linked && objfile_link(obj)) {
 		const char *why = libbpf_last_warning();
 
+		if (errno == EOPNOTSUPP && !*why)
+			why = "struct_ops objects cannot be linked without the kernel by libbpf 1.1";
 		p_err("%s: libbpf cannot link it: %s%s%s%s", path, strerror(errno), *why ? " (" : "",
 		      why, *why ? ")" : "");
 		err = -errno;

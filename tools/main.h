@@ -56,6 +56,9 @@ void dump_help(void);
 #include <stddef.h>
 int objfile_check(const char *path, char *msg, size_t msgsz);
 int objfile_probe(const char *path, char *msg, size_t msgsz);
+int objfile_probe_link(const char *path, char *msg, size_t msgsz);
+struct bpf_object;
+int objfile_link(struct bpf_object *obj);
 void set_libbpf_print(void);
 /* libbpf's last warning since libbpf_clear_warning() ("" if none, or with -d). */
 const char *libbpf_last_warning(void);

@@ -175,7 +175,72 @@ out:
 	return err;
 }
 
+/*
+ * Have libbpf do everything it does before BPF_PROG_LOAD — append the .text
+ * subprograms each program calls, resolve BPF-to-BPF call offsets, point map
+ * and global-data references at their maps — without the kernel: in
+ * gen_loader mode (light skeletons) libbpf records the load instead of
+ * performing it, and makes no bpf() call.  Maps are then named by index
+ * (BPF_PSEUDO_MAP_IDX / _IDX_VALUE) rather than by fd.  Programs marked not
+ * to load by default (SEC("?...")) are linked too.  CO-RE relocations
+ * are left for the kernel in this mode, so CO-RE offsets show unrelocated.
+ * Returns 0, or -1 with errno set.
+ */
+int objfile_link(struct bpf_object *obj)
+{
+	LIBBPF_OPTS(gen_loader_opts, gopts);
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int err;
+
+	/* libbpf 1.1 dereferences kernel-only state linking struct_ops in this mode */
+	bpf_object__for_each_map (map, obj) {
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS) {
+			errno = EOPNOTSUPP;
+			return -1;
+		}
+	}
+	bpf_object__for_each_program (prog, obj) {
+		/* SEC("?...") programs are not loaded by default; libbpf links only loaded ones */
+		bpf_program__set_autoload(prog, true);
+		/* legacy section names: any type will do for linking (shown: the section's) */
+		if (bpf_program__type(prog) == BPF_PROG_TYPE_UNSPEC)
+			bpf_program__set_type(prog, BPF_PROG_TYPE_SOCKET_FILTER);
+	}
+	/* pinning would look at (and write to) the real bpffs */
+	bpf_object__for_each_map (map, obj)
+		bpf_map__set_pin_path(map, NULL);
+	libbpf_clear_warning();
+	err = bpf_object__gen_loader(obj, &gopts) ?: bpf_object__load(obj);
+	if (err) {
+		errno = err < 0 ? -err : EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 #define PROBE_TIMEOUT_SECS 20
+
+/* Wait for a probe child; -EINVAL and @msg if libbpf crashed or hung @doing. */
+static int probe_wait(pid_t pid, const char *doing, char *msg, size_t msgsz)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
+		snprintf(msg, msgsz, "libbpf did not finish %s it in %d s", doing,
+			 PROBE_TIMEOUT_SECS);
+		return -EINVAL;
+	}
+	if (WIFSIGNALED(status)) {
+		snprintf(msg, msgsz, "libbpf crashed %s it: %s", doing,
+			 strsignal(WTERMSIG(status)));
+		return -EINVAL;
+	}
+	return 0;
+}
 
 /*
  * Open @path with libbpf in a child.  Returns 0 if the child came back
@@ -184,8 +249,8 @@ out:
  */
 int objfile_probe(const char *path, char *msg, size_t msgsz)
 {
-	int status;
 	pid_t pid;
+	int err;
 
 	fflush(NULL);
 	pid = fork();
@@ -200,19 +265,38 @@ int objfile_probe(const char *path, char *msg, size_t msgsz)
 		bpf_object__close(obj);
 		_exit(0);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return 0;
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM) {
-		snprintf(msg, msgsz,
-			 "corrupt BPF object (libbpf did not finish parsing it in %d s)",
-			 PROBE_TIMEOUT_SECS);
-		return -EINVAL;
+	err = probe_wait(pid, "parsing", msg, msgsz);
+	if (err) { /* a file libbpf cannot even parse is damaged */
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", msg);
+		snprintf(msg, msgsz, "corrupt BPF object (%s)", why);
 	}
-	if (WIFSIGNALED(status)) {
-		snprintf(msg, msgsz, "corrupt BPF object (libbpf crashed parsing it: %s)",
-			 strsignal(WTERMSIG(status)));
-		return -EINVAL;
+	return err;
+}
+
+/*
+ * The same for objfile_link(): libbpf 1.1 crashes linking some objects in
+ * gen_loader mode (struct_ops), so link once in a child first.
+ */
+int objfile_probe_link(const char *path, char *msg, size_t msgsz)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 0;
+	if (pid == 0) {
+		struct bpf_object *obj;
+
+		alarm(PROBE_TIMEOUT_SECS);
+		libbpf_set_print(NULL);
+		obj = bpf_object__open_file(path, NULL);
+		if (obj)
+			objfile_link(obj);
+		bpf_object__close(obj);
+		_exit(0);
 	}
-	return 0;
+	return probe_wait(pid, "linking", msg, msgsz);
 }

@@ -253,6 +253,7 @@ CEOF
 if command -v clang >/dev/null 2>&1 &&
 	clang -target bpf -O2 -g -idirafter "/usr/include/$(cc -dumpmachine 2>/dev/null)" \
 		-c "$tmp/multi.bpf.c" -o "$tmp/multi.o" 2>/dev/null; then
+	MULTI_OK=1
 	run dump "$tmp/multi.o"
 	check "two programs: both headers" [ "$(grep -c '^[a-z]*: section ' "$tmp/out")" -eq 2 ]
 	check "tc program type" grep -q '^second: section tc, type sched_cls, ' "$tmp/out"
@@ -324,6 +325,43 @@ if command -v clang >/dev/null 2>&1 &&
 	fi
 else
 	skipped "object libbpf refuses" "cannot compile with clang"
+fi
+
+# --- libbpf crashing on a file: one error line, not a core dump ---------------------
+# A damaged .BTF section makes libbpf 1.1.2 segfault while opening the file
+# (the byte below, found by mutation); dump lets libbpf try in a child first.
+btf=$(readelf -SW "$OBJ" 2>/dev/null |
+	sed -n 's/^ *\[ *[0-9]*\] \.BTF  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
+if [ -n "$btf" ]; then
+	cp "$OBJ" "$tmp/btf.o"
+	printf '\232' | dd of="$tmp/btf.o" bs=1 seek=$((0x$btf + 226)) conv=notrunc 2>/dev/null
+	run dump "$tmp/btf.o"
+	check "damaged .BTF: status 255, one error line naming the crash" \
+		[ "$rc" -eq 255 ] && [ "$(lines "$tmp/err")" -eq 1 ] &&
+		grep -q 'libbpf crashed parsing it' "$tmp/err"
+else
+	skipped "damaged .BTF" "no readelf"
+fi
+
+# --- dump --linked: what libbpf would submit, computed without the kernel -----------
+run dump --linked "$OBJ"
+check "--linked: status 0" [ "$rc" -eq 0 ]
+check "--linked: map reference by index (ld_pseudo r1, 5, 0)" \
+	grep -q 'ld_pseudo.r1, 5, 0' "$tmp/out"
+if [ -n "${MULTI_OK:-}" ]; then
+	run dump --linked "$tmp/multi.o"
+	check "--linked: the subprogram call is resolved and validated" \
+		[ "$rc" -eq 0 ] && ! grep -q 'not validated' "$tmp/out" &&
+		! grep -q '^; invalid' "$tmp/out"
+	n1=$(awk '/^first: /{print $(NF-1)}' "$tmp/out")
+	"$BIN" dump "$tmp/multi.o" >"$tmp/out.unlinked" 2>&1
+	n0=$(awk '/^first: /{print $(NF-1)}' "$tmp/out.unlinked")
+	check "--linked: the subprogram is appended ($n0 -> $n1 insns)" [ "${n1:-0}" -gt "${n0:-0}" ]
+fi
+if [ -n "$btf" ]; then
+	run dump --linked "$tmp/btf.o"
+	check "--linked on a damaged file: status 255, one line" \
+		[ "$rc" -eq 255 ] && [ "$(lines "$tmp/err")" -eq 1 ]
 fi
 
 # --- errors: one line on stderr, status 255, nothing on stdout, no crash ---------
