@@ -684,6 +684,7 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 				depth++;
 				if (depth > c->max_depth)
 					c->max_depth = depth;
+				c->regions[R_STACK0 + depth].lo = -INTERP_STACK_SIZE;
 				frames[depth].may_goto = BPF_MAX_LOOPS;
 				r[10] = c->regions[R_STACK0 + depth].base;
 				pc = ins->off;
@@ -701,6 +702,7 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 do_exit:
 			if (depth == 0)
 				goto done;
+			c->regions[R_STACK0 + depth].lo = 0; /* the callee's stack is gone */
 			depth--;
 			pc = frames[depth].ret_pc;
 			memcpy(&r[6], frames[depth].saved, sizeof(frames[depth].saved));

@@ -34,10 +34,11 @@
  * element, so a map value pointer is region base + (index << shift) and an
  * access is checked against its element's value_size.  Arrays remember which
  * elements a run may have written (handed out by lookup, written by update,
- * or written at all: writes to arrays of more than one element take the slow
- * path, interp_mem_wptr(), because a candidate program the verifier would
- * reject may reach another element by pointer arithmetic) and re-zero only
- * those before the next run, so no run sees another's values.  Hash maps
+ * or written at all: writes to arrays take the slow path, interp_mem_wptr(),
+ * because a candidate program the verifier would reject may reach an element
+ * by pointer arithmetic or a forged address) and re-zero only those before
+ * the next run, so no run sees another's values.  Stack frames the run is not
+ * in are not addressable, for the same reason.  Hash maps
  * chain elements in buckets; only the elements handed out since the reset
  * are addressable; an update of an existing key writes in place (the kernel
  * swaps in a new element, which only a stale pointer could tell apart).
@@ -375,7 +376,7 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 
 		r->kind = RK_STACK;
 		r->writable = true;
-		r->lo = -INTERP_STACK_SIZE;
+		r->lo = i ? 0 : -INTERP_STACK_SIZE; /* frames 1.. from the call that enters */
 		r->hi = 0;
 		r->host = c->stack[i] + INTERP_STACK_SIZE;
 	}
@@ -393,9 +394,9 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 		v->map = i;
 		v->shift = m->shift;
 		v->vsize = m->def.value_size;
-		/* multi-element arrays: writes via interp_mem_wptr(), see there */
+		/* arrays: writes via interp_mem_wptr(), see there */
 		v->writable = !(m->def.flags & BPF_F_RDONLY_PROG) &&
-			      !(m->def.type == BPF_MAP_TYPE_ARRAY && m->def.max_entries > 1);
+			      m->def.type != BPF_MAP_TYPE_ARRAY;
 		v->host = m->vals;
 		v->hi = m->def.type == BPF_MAP_TYPE_ARRAY ? (int64_t)m->nalloc << m->shift : 0;
 		c->regions[R_MAP0 + 2 * i + 1].kind = RK_MAPOBJ;
@@ -459,8 +460,11 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	c->ktime = in->ktime_ns;
 	c->prandom_i = 0;
 	/* deterministic zeroes where the kernel has old bytes: only what was used */
-	for (i = 0; i <= c->max_depth; i++)
+	for (i = 0; i <= c->max_depth; i++) {
 		memset(c->stack[i], 0, INTERP_STACK_SIZE);
+		if (i > 0)
+			c->regions[R_STACK0 + i].lo = 0; /* until a call enters it */
+	}
 	c->max_depth = 0;
 	memset(c->pkt + c->pkt_lo, 0, c->pkt_hi - c->pkt_lo);
 
@@ -577,8 +581,14 @@ static int fault(struct interp_ctx *c, struct interp_result *res, uint32_t pc, u
 	off = (int64_t)(addr - r->base);
 	switch (r->kind) {
 	case RK_STACK:
-		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at fp%+lld outside stack "
-			     "[-%d, 0)", what, size, (long long)off, INTERP_STACK_SIZE);
+		if (r->lo == 0)
+			interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at the stack of call "
+				     "depth %llu, not active", what, size,
+				     (unsigned long long)(i - R_STACK0));
+		else
+			interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at fp%+lld outside "
+				     "stack [-%d, 0)", what, size, (long long)off,
+				     INTERP_STACK_SIZE);
 		break;
 	case RK_PKT:
 		if (off >= r->lo && off + size <= r->hi)

@@ -338,6 +338,28 @@ out:
 	interp_ctx__free(c);
 }
 
+/* A callee's stack is gone once it returns, even to a pointer that kept it. */
+static void test_callee_stack_gone(void)
+{
+	const struct bpf_insn prog[] = {
+		BPF_CALL_REL(3),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_0, 0),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 5),
+		BPF_MOV64_REG(BPF_REG_0, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_0, -8),
+		BPF_EXIT_INSN(),
+	};
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = 64 };
+	struct interp_result res;
+
+	run_simple(prog, 8, BPF_PROG_TYPE_XDP, &in, &res, NULL);
+	ASSERT_EQ(res.status, INTERP_FAULT, "status");
+	ASSERT_STREQ(res.msg, "insn 1: read of 8 bytes at the stack of call depth 1, not active",
+		     "msg");
+}
+
 static void test_input_helpers(void)
 {
 	const struct bpf_insn prog[] = {
@@ -459,6 +481,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_tc_mark_out);
 	RUN_TEST(test_maps_and_reuse);
 	RUN_TEST(test_array_write_by_arithmetic_is_reset);
+	RUN_TEST(test_callee_stack_gone);
 	RUN_TEST(test_input_helpers);
 	RUN_TEST(test_decode_errors);
 	RUN_TEST(test_speed);
