@@ -7,13 +7,16 @@
  * tests/kernel/test_interp_diff.c holds it to that).  Three objects:
  *
  *   struct interp_prog  a program predecoded once (jump and call targets
- *                       resolved, LD_IMM64 folded into one slot), immutable,
- *                       shareable between threads;
+ *                       resolved, LD_IMM64's constant in its first slot),
+ *                       immutable, shareable between threads;
  *   struct interp_ctx   a machine: the maps' definitions and storage, the
  *                       stacks, the packet buffer, the helper trace.  Reused
- *                       across runs without allocation in the hot path; one
- *                       per thread;
- *   interp_run()        one execution of a program on one input.
+ *                       across runs without allocation (except when a hash
+ *                       map first grows); one per thread;
+ *   interp_run()        one execution of a program on one input.  Every run
+ *                       starts from the same state: maps holding exactly the
+ *                       input's elements, zeroed stack and packet surround,
+ *                       whatever earlier runs did.
  *
  * Memory is a set of regions at fake 64-bit addresses far apart (stack frames,
  * ctx, packet, map values, map objects), so pointer arithmetic and
