@@ -37,6 +37,8 @@ static int do_help(int argc, char **argv);
 static const struct cmd cmds[] = {
 	{"dump", do_dump, "dump OBJ.o [--prog NAME] [--linked]",
 	 "disassemble the programs of a BPF ELF object", dump_help},
+	{"exec", do_exec, "exec OBJ.o [--prog NAME] [--data-in FILE] [--data-out FILE] ...",
+	 "run a program in the interpreter, like bpftool prog run", exec_help},
 	{"help", do_help, "help [COMMAND]", "show this help, or the help of COMMAND", NULL},
 	{0},
 };

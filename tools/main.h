@@ -51,6 +51,8 @@ int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option
 /* Commands. */
 int do_dump(int argc, char **argv);
 void dump_help(void);
+int do_exec(int argc, char **argv);
+void exec_help(void);
 
 /* Shared by commands that read objects (tools/objfile.c). */
 #include <stddef.h>
