@@ -987,6 +987,40 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 	case BPF_FUNC_get_smp_processor_id:
 		ret = c->in->cpu;
 		break;
+	case BPF_FUNC_redirect:
+		/* the target is the call's arguments, in the trace */
+		if (c->type == BPF_PROG_TYPE_XDP)
+			ret = r[2] ? XDP_ABORTED : XDP_REDIRECT;
+		else if (is_l2_type(c->type))
+			ret = r[2] & ~(uint64_t)BPF_F_INGRESS ? 2 /* TC_ACT_SHOT */
+							       : 7 /* TC_ACT_REDIRECT */;
+		else
+			goto unsupported;
+		break;
+	case BPF_FUNC_skb_load_bytes: {
+		uint32_t off = (uint32_t)r[2], len = (uint32_t)r[4];
+		uint8_t *to;
+
+		if (!is_skb_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an __sk_buff", id);
+			return -EINVAL;
+		}
+		to = len ? interp_xlate(c, r[3], len, true) : NULL;
+		if (len && !to)
+			to = interp_mem_wptr(c, r[3], len);
+		if (len && !to) {
+			fault(c, res, pc, r[3], len, INTERP_WRITE);
+			return -EFAULT;
+		}
+		/* skb_header_pointer() on a linear skb: inside skb->data .. len */
+		if (off > INT32_MAX || (int64_t)off + len > c->data_end - c->data) {
+			memset(to, 0, len);
+			ret = -EFAULT;
+		} else {
+			memcpy(to, c->pkt + c->data + off, len);
+		}
+		break;
+	}
 	case BPF_FUNC_xdp_adjust_head:
 	case BPF_FUNC_xdp_adjust_meta:
 	case BPF_FUNC_xdp_adjust_tail:
@@ -997,12 +1031,14 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		ret = xdp_adjust(c, id, (int32_t)r[2]);
 		break;
 	default:
-		interp_fault(res, INTERP_UNSUPPORTED, pc, "unsupported helper %d", id);
-		return -EOPNOTSUPP;
+		goto unsupported;
 	}
 	r[0] = (uint64_t)ret;
 	if (call)
 		call->ret = (uint64_t)ret;
 	c->ncalls++;
 	return 0;
+unsupported:
+	interp_fault(res, INTERP_UNSUPPORTED, pc, "unsupported helper %d", id);
+	return -EOPNOTSUPP;
 }

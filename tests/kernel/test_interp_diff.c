@@ -567,6 +567,23 @@ static void reinit_args(struct gen *g)
 		emit(g, BPF_MOV64_IMM(r, rand_imm(g)));
 }
 
+/* skb types: bpf_skb_load_bytes() into the stack scratch area; r0 = result */
+static void emit_skb_load_bytes(struct gen *g)
+{
+	int len = 1 + rn(g, 8);
+
+	if (g->tc)
+		emit(g, BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, -88));
+	else
+		emit(g, BPF_MOV64_REG(BPF_REG_1, BPF_REG_6));
+	emit(g, BPF_MOV64_IMM(BPF_REG_2, rn(g, 3) ? (int32_t)rn(g, 64) : rand_imm(g)));
+	emit(g, BPF_MOV64_REG(BPF_REG_3, BPF_REG_10));
+	emit(g, BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -64 + (int)rn(g, 64 - len + 1)));
+	emit(g, BPF_MOV64_IMM(BPF_REG_4, len));
+	emit(g, BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes));
+	reinit_args(g);
+}
+
 /*
  * After a lookup: an atomic on the value, if there is one, through r1; @src
  * (r6-r9) takes the old value for the fetching ones, r0 for cmpxchg.
@@ -751,6 +768,8 @@ static int generate(struct gen *g)
 				njumps--;
 		} else if (k < 70) {
 			emit_stack(g);
+		} else if (k < 78 && !g->xdp && rn(g, 3) == 0) {
+			emit_skb_load_bytes(g);
 		} else if (k < 78) {
 			emit_pkt_load(g, work_reg(g), true);
 			if (g->res != BPF_REG_9)

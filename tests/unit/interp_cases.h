@@ -714,6 +714,54 @@ static const struct interp_case interp_cases[] = {
 		BPF_EMIT_CALL(BPF_FUNC_xdp_adjust_meta),
 		BPF_EXIT_INSN() }, (uint64_t)-EACCES, .pkt_len = 64 },
 
+	/* ---- more helpers ---- */
+	{ "skb_load_bytes into the stack, and past the end: -EFAULT, zeroed", SOCK, {
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, -1),
+		BPF_MOV64_IMM(BPF_REG_2, 12),	/* ip saddr */
+		BPF_MOV64_REG(BPF_REG_3, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -8),
+		BPF_MOV64_IMM(BPF_REG_4, 6),
+		BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes),
+		BPF_MOV64_REG(BPF_REG_7, BPF_REG_0),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_8, BPF_REG_10, -8),
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, -1),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_6),
+		BPF_MOV64_IMM(BPF_REG_2, 46),
+		BPF_MOV64_REG(BPF_REG_3, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -16),
+		BPF_MOV64_IMM(BPF_REG_4, 5),
+		BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, -16),
+		BPF_ALU64_REG(BPF_XOR, BPF_REG_8, BPF_REG_1),	/* upper bytes 0xff.. stay */
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 8),
+		BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_7),
+		BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_8),
+		BPF_EXIT_INSN() },
+		((uint64_t)-EFAULT << 8) ^ 0xffff000a0100000aULL ^ 0xffffff0000000000ULL },
+	{ "tc redirect: TC_ACT_REDIRECT, and TC_ACT_SHOT for bad flags", TC, {
+		BPF_MOV64_IMM(BPF_REG_1, 1),
+		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_EMIT_CALL(BPF_FUNC_redirect),
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_0),
+		BPF_MOV64_IMM(BPF_REG_1, 1),
+		BPF_MOV64_IMM(BPF_REG_2, 2),
+		BPF_EMIT_CALL(BPF_FUNC_redirect),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 8),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_6),
+		BPF_EXIT_INSN() }, 2 << 8 | 7, .pkt_len = 64 },
+	{ "xdp redirect: XDP_REDIRECT, and XDP_ABORTED for any flag", XDP, {
+		BPF_MOV64_IMM(BPF_REG_1, 1),
+		BPF_MOV64_IMM(BPF_REG_2, 1),
+		BPF_EMIT_CALL(BPF_FUNC_redirect),
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_0),
+		BPF_MOV64_IMM(BPF_REG_1, 1),
+		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_EMIT_CALL(BPF_FUNC_redirect),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_6, 8),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_6),
+		BPF_EXIT_INSN() }, XDP_REDIRECT, .pkt_len = 64 },
+
 	/* ---- maps ---- */
 	{ "array lookup in range and out of range", SOCK, {
 		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 3),
