@@ -1002,7 +1002,8 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		uint8_t *to;
 
 		if (!is_skb_type(c->type) || r[1] != c->regions[R_CTX].base) {
-			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an __sk_buff", id);
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an __sk_buff",
+				     id);
 			return -EINVAL;
 		}
 		to = len ? interp_xlate(c, r[3], len, true) : NULL;
