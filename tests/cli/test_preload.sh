@@ -7,6 +7,13 @@ OBJ="$BUILD/examples/xdp_example.bpf.o"
 SUITE=test_preload
 . "$(dirname "$0")/lib.sh"
 
+# Never touch the real cache (/var/cache/bpfsynth for root): the default mode
+# is async, which queues every program it sees.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export BPFSYNTH_CACHE_DIR="$tmp/cache" BPFSYNTH_CONFIG=""
+unset BPFSYNTH_MODE BPFSYNTH_LOG
+
 syms=$(nm -D --defined-only "$SO" | awk '{print $3}' | sort | tr '\n' ' ')
 [ "$syms" = "syscall " ] && ok "exports only syscall" || bad "exported symbols: '$syms'"
 

@@ -1,0 +1,968 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libbpfsynth.so end to end, with the kernel as the judge.
+ *
+ * A real loader (bpftool) loads the shipped example XDP program under
+ * LD_PRELOAD in a private mount namespace with its own bpffs; we open the pin
+ * and ask the kernel what it got (BPF_OBJ_GET_INFO_BY_FD: xlated length and
+ * instructions) and how it behaves (BPF_PROG_TEST_RUN).
+ *
+ * The optimizer does not exist yet (issue 6), so stand_in_optimizer() plays
+ * it: it takes the program the preload queued in async mode and applies one
+ * hand-checked rewrite, proven in the comment there, that turns one
+ * instruction into `ja +0`.  The kernel then has one instruction fewer.
+ *
+ * Some cases need the preload inside this very process's children: the test
+ * re-executes itself with LD_PRELOAD set and a --child-* argument (raw
+ * syscalls with bad pointers and sizes, verifier logs, concurrent loaders).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <bpf/bpf.h>
+
+#include "cache/cache.h"
+#include "tests/kernel/harness.h"
+#include "tests/test.h"
+#include "tools/version.h"
+
+static char so_path[PATH_MAX], obj_path[PATH_MAX], self_path[PATH_MAX];
+static char bpffs[64], root[64];
+static char key[CACHE_KEY_LEN + 1];
+static struct cache_entry orig_q; /* the original, as the preload queued it */
+static uint32_t plain_xlated, opt_xlated;
+static uint8_t plain_insns[4096];
+
+/* Settings for a spawned process: NULL preload = without the preload. */
+struct run {
+	const char *preload;
+	const char *mode;
+	const char *dir;
+	const char *log; /* BPFSYNTH_LOG */
+};
+
+/* Run @argv with @r's environment; stdout into @out (if not NULL).  Exit status or -1. */
+static int spawn(char *const argv[], const struct run *r, char *out, size_t outsz)
+{
+	int pfd[2], status;
+	size_t n = 0;
+	ssize_t k;
+	pid_t pid;
+
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(out ? pfd[1] : null, 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		unsetenv("LD_PRELOAD");
+		unsetenv("BPFSYNTH_MODE");
+		unsetenv("BPFSYNTH_LOG");
+		setenv("BPFSYNTH_CONFIG", "", 1);
+		if (r->preload)
+			setenv("LD_PRELOAD", r->preload, 1);
+		if (r->mode)
+			setenv("BPFSYNTH_MODE", r->mode, 1);
+		if (r->dir)
+			setenv("BPFSYNTH_CACHE_DIR", r->dir, 1);
+		if (r->log)
+			setenv("BPFSYNTH_LOG", r->log, 1);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (out && n + 1 < outsz && (k = read(pfd[0], out + n, outsz - n - 1)) > 0)
+		n += (size_t)k;
+	if (out)
+		out[n] = '\0';
+	close(pfd[0]);
+	if (waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Kernel's view of a loaded program: xlated length and instructions. */
+static int prog_xlated(int fd, uint32_t *len, uint8_t *insns, size_t cap)
+{
+	struct bpf_prog_info info;
+	uint32_t ilen = sizeof(info);
+	uint32_t i;
+
+	memset(&info, 0, sizeof(info));
+	info.xlated_prog_insns = (uint64_t)(uintptr_t)insns;
+	info.xlated_prog_len = insns ? cap : 0;
+	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		return -errno;
+	*len = info.xlated_prog_len;
+	/* Map references are dumped as map ids, which differ per load: mask them. */
+	for (i = 0; insns && i + 1 < *len / 8 && i + 1 < cap / 8; i++) {
+		struct bpf_insn *in = (struct bpf_insn *)insns + i;
+
+		if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_VALUE)
+				in->imm = 0;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * bpftool prog load of the example, pinned at bpffs/NAME; the pinned program's
+ * fd, or a negative errno.
+ */
+static int bpftool_load(const struct run *r, const char *name)
+{
+	char pin[128];
+	char *argv[] = {"bpftool", "prog", "load", obj_path, pin, "type", "xdp", NULL};
+	int st, fd;
+
+	snprintf(pin, sizeof(pin), "%s/%s", bpffs, name);
+	unlink(pin);
+	st = spawn(argv, r, NULL, 0);
+	if (st) {
+		fprintf(stderr, "  bpftool prog load exited with %d\n", st);
+		return -ECHILD;
+	}
+	fd = bpf_obj_get(pin);
+	unlink(pin);
+	return fd < 0 ? -errno : fd;
+}
+
+static json_int_t stat_of(const char *dir, const char *name)
+{
+	char msg[CACHE_MSG_SIZE];
+	json_t *s = cache_stats_read(dir, msg, sizeof(msg));
+	json_int_t v = json_integer_value(json_object_get(s, name));
+
+	json_decref(s);
+	return v;
+}
+
+static json_int_t reason_of(const char *dir, const char *obj, const char *reason)
+{
+	char msg[CACHE_MSG_SIZE];
+	json_t *s = cache_stats_read(dir, msg, sizeof(msg));
+	json_int_t v = json_integer_value(json_object_get(json_object_get(s, obj), reason));
+
+	json_decref(s);
+	return v;
+}
+
+static void dir_of(char *buf, size_t sz, const char *name)
+{
+	snprintf(buf, sz, "%s/%s", root, name);
+}
+
+/*
+ * 1. async mode on a miss: the original loads and is queued.  The queue entry
+ *    is our copy of the original as the preload saw it.
+ */
+static void test_async_queues_miss(void)
+{
+	char dir[128], path[PATH_MAX], msg[CACHE_MSG_SIZE];
+	struct run r = {so_path, "async", dir, NULL};
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	dir_of(dir, sizeof(dir), "async");
+	fd = bpftool_load(&r, "async");
+	if (!ASSERT_GE(fd, 0, "bpftool load under async"))
+		return;
+	close(fd);
+	snprintf(path, sizeof(path), "%s/queue", dir);
+	d = opendir(path);
+	while (d && (de = readdir(d)))
+		if (cache_key_valid(de->d_name))
+			memcpy(key, de->d_name, sizeof(key));
+	if (d)
+		closedir(d);
+	if (!ASSERT_TRUE(key[0], "a queue entry"))
+		return;
+	snprintf(path, sizeof(path), "%s/queue/%s", dir, key);
+	if (!ASSERT_OK(cache_entry_read(path, &orig_q, msg, sizeof(msg)), msg))
+		return;
+	ASSERT_EQ(orig_q.orig.prog_type, BPF_PROG_TYPE_XDP, "queued: xdp");
+	ASSERT_EQ(orig_q.orig.nmaps, 1, "queued: one map");
+	ASSERT_EQ(orig_q.orig.maps[0].max_entries, 256, "queued: the map's description");
+	ASSERT_TRUE(orig_q.opt == NULL, "queued: nothing optimized");
+	ASSERT_EQ(stat_of(dir, "misses"), 1, "one miss");
+	ASSERT_EQ(stat_of(dir, "queued"), 1, "one queued");
+	fd = bpftool_load(&r, "async");
+	if (fd >= 0)
+		close(fd);
+	ASSERT_EQ(stat_of(dir, "queued"), 1, "queued once only");
+	ASSERT_EQ(stat_of(dir, "misses"), 2, "second miss counted");
+}
+
+/*
+ * The stand-in for the optimizer.  In the example, r6 is set to 2 at entry and
+ * written nowhere else but in the tail
+ *
+ *	i:   r6 = 1
+ *	i+1: if r1 == 2304 goto +1
+ *	i+2: r6 = 2
+ *	i+3: r0 = r6
+ *
+ * With r6 == 2 on entry to i, that is equivalent to
+ *
+ *	i:   if r1 != 2304 goto +1     (r6 stays 2)
+ *	i+1: r6 = 1
+ *	i+2: ja +0                     (deleted by the verifier)
+ *
+ * provided nothing else jumps to i+1 or i+2, which the code checks, together
+ * with the claim about r6.  Every other register and all memory are untouched
+ * by both versions.  One instruction fewer.
+ */
+static int stand_in_optimizer(const struct bpf_insn *p, uint32_t n, struct bpf_insn *o)
+{
+	uint32_t i, j, at = 0;
+
+	memcpy(o, p, n * sizeof(*o));
+	for (i = 0; i + 2 < n; i++)
+		if (p[i].code == (BPF_ALU64 | BPF_MOV | BPF_K) && p[i].dst_reg == 6 &&
+		    p[i].imm == 1 && p[i + 1].code == (BPF_JMP | BPF_JEQ | BPF_K) &&
+		    p[i + 1].off == 1 && p[i + 2].code == (BPF_ALU64 | BPF_MOV | BPF_K) &&
+		    p[i + 2].dst_reg == 6 && p[i + 2].imm == 2)
+			at = i;
+	if (!at)
+		return -ENOENT;
+	for (j = 0; j < n; j++) {
+		const struct bpf_insn *x = &p[j];
+		uint8_t cls = BPF_CLASS(x->code);
+
+		if (x->code == (BPF_LD | BPF_IMM | BPF_DW)) {
+			j++;
+			continue;
+		}
+		/* r6 written only by the entry `r6 = 2` and the tail */
+		if ((cls == BPF_ALU64 || cls == BPF_ALU || cls == BPF_LDX) && x->dst_reg == 6 &&
+		    j != at && j != at + 2 && !(j == 0 && x->imm == 2 && x->code == p[at + 2].code))
+			return -EINVAL;
+		if ((cls == BPF_JMP || cls == BPF_JMP32) && BPF_OP(x->code) != BPF_CALL &&
+		    BPF_OP(x->code) != BPF_EXIT) {
+			int64_t t = (int64_t)j + 1 + x->off;
+
+			if (t == at + 1 || t == at + 2)
+				return -EINVAL;
+		}
+	}
+	o[at] = p[at + 1];
+	o[at].code = BPF_JMP | BPF_JNE | BPF_K;
+	o[at + 1] = p[at];
+	o[at + 2] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	return 0;
+}
+
+static int write_entry(const char *dir, const struct bpf_insn *opt, const char *method)
+{
+	char msg[CACHE_MSG_SIZE];
+	struct cache_entry e = orig_q;
+	int err;
+
+	e.opt = (struct bpf_insn *)opt;
+	e.opt_cnt = orig_q.orig.insn_cnt;
+	e.proof = json_pack("{s:s,s:s}", "method", method, "note",
+			    "hand-made rewrite in tests/kernel/test_preload.c; stands in for the "
+			    "optimizer (issue 6) and the checker");
+	e.timings = json_pack("{s:i}", "search_ms", 0);
+	e.created = 0;
+	err = cache_dir_prepare(dir, msg, sizeof(msg));
+	if (!err)
+		err = cache_entry_write(dir, CACHE_ENTRIES, &e, 0, msg, sizeof(msg));
+	if (err)
+		fprintf(stderr, "  write_entry: %s\n", msg);
+	json_decref(e.proof);
+	json_decref(e.timings);
+	return err;
+}
+
+static struct bpf_insn opt_insns[4096];
+
+/* Packets for the example: Ethernet, IPv4, UDP/TCP, with variations. */
+static uint32_t make_packet(uint8_t *p, uint32_t seed)
+{
+	uint32_t len = 64, r = seed * 2654435761u + 12345;
+
+	memset(p, 0, 128);
+	memset(p, 0xaa, 12);
+	p[12] = (seed % 5) ? 0x08 : 0x86; /* IPv4 mostly */
+	p[13] = (seed % 5) ? 0x00 : 0xdd;
+	p[14] = (seed % 7) ? 0x45 : 0x46; /* ihl 5 mostly */
+	p[23] = (seed % 3) ? 17 : (seed % 2 ? 6 : (uint8_t)r);
+	p[36] = 0;
+	p[37] = (seed % 4) ? 9 : (uint8_t)(r >> 8); /* port 9 often */
+	if (seed % 11 == 0)
+		len = 14 + (r % 30); /* truncated headers */
+	if (seed % 13 == 0)
+		len = 14;
+	return len;
+}
+
+static int map_of(int prog_fd)
+{
+	struct bpf_prog_info info;
+	uint32_t ilen = sizeof(info), id = 0;
+
+	memset(&info, 0, sizeof(info));
+	info.nr_map_ids = 1;
+	info.map_ids = (uint64_t)(uintptr_t)&id;
+	if (bpf_obj_get_info_by_fd(prog_fd, &info, &ilen) || !id)
+		return -1;
+	return bpf_map_get_fd_by_id(id);
+}
+
+/* Same return values, packets and map contents for a set of packets. */
+static void same_behaviour(int fa, int fb)
+{
+	uint8_t pkt[128], oa[256], ob[256];
+	char msg[256];
+	int i, diffs = 0, drops = 0, ma, mb;
+	uint32_t k;
+
+	for (i = 0; i < 300; i++) {
+		struct kh_run ra = {0}, rb = {0};
+		uint32_t len = make_packet(pkt, i);
+
+		ra.data_in = rb.data_in = pkt;
+		ra.data_size_in = rb.data_size_in = len;
+		ra.data_out = oa, rb.data_out = ob;
+		ra.data_size_out = rb.data_size_out = sizeof(oa);
+		if (kh_test_run(fa, &ra, msg, sizeof(msg)) || kh_test_run(fb, &rb, msg, sizeof(msg))) {
+			diffs++;
+			continue;
+		}
+		drops += ra.retval == XDP_DROP;
+		diffs += ra.retval != rb.retval || ra.data_size_out != rb.data_size_out ||
+			 memcmp(oa, ob, ra.data_size_out);
+	}
+	ASSERT_EQ(diffs, 0, "packets with different results, original vs optimized");
+	ASSERT_GE(drops, 10, "some packets are dropped (the rewritten path runs)");
+	ma = map_of(fa);
+	mb = map_of(fb);
+	if (!ASSERT_TRUE(ma >= 0 && mb >= 0, "the programs' maps"))
+		return;
+	for (k = 0, diffs = 0; k < 256; k++) {
+		uint64_t va = 0, vb = 1;
+
+		bpf_map_lookup_elem(ma, &k, &va);
+		bpf_map_lookup_elem(mb, &k, &vb);
+		diffs += va != vb;
+	}
+	ASSERT_EQ(diffs, 0, "map counters differ, original vs optimized");
+	close(ma);
+	close(mb);
+}
+
+/* 2. The kernel gets the optimized program from the cache, through bpftool. */
+static void test_cache_hit_bpftool(void)
+{
+	char dir[128];
+	struct run plain = {NULL, NULL, NULL, NULL}, r = {so_path, "cache", dir, NULL};
+	uint8_t ins[4096];
+	uint32_t len;
+	int fa, fb;
+
+	if (!orig_q.orig.insns) {
+		test_skip("no queued original");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "hit");
+	if (!ASSERT_OK(stand_in_optimizer(orig_q.orig.insns, orig_q.orig.insn_cnt, opt_insns),
+		       "stand-in optimizer finds its pattern"))
+		return;
+	ASSERT_EQ(cache_insn_cnt_effective(opt_insns, orig_q.orig.insn_cnt),
+		  orig_q.orig.insn_cnt - 1, "one instruction fewer");
+	if (!ASSERT_OK(write_entry(dir, opt_insns, "hand-made"), "write the entry"))
+		return;
+	fa = bpftool_load(&plain, "plain");
+	if (!ASSERT_GE(fa, 0, "plain bpftool load"))
+		return;
+	prog_xlated(fa, &plain_xlated, plain_insns, sizeof(plain_insns));
+	fb = bpftool_load(&r, "hit");
+	if (!ASSERT_GE(fb, 0, "bpftool load under the preload, cache mode")) {
+		close(fa);
+		return;
+	}
+	prog_xlated(fb, &len, ins, sizeof(ins));
+	opt_xlated = len;
+	ASSERT_EQ(len, plain_xlated - 8, "kernel's xlated_prog_len: one instruction fewer");
+	ASSERT_TRUE(memcmp(ins, plain_insns, len), "different instructions");
+	ASSERT_EQ(stat_of(dir, "hits"), 1, "stats: one hit");
+	ASSERT_EQ(stat_of(dir, "bytes_saved"), 8, "stats: 8 bytes saved");
+	same_behaviour(fa, fb);
+	close(fa);
+	close(fb);
+}
+
+/* 3. Mode off: byte-identical to a load without the preload, cache ignored. */
+static void test_mode_off_identical(void)
+{
+	char dir[128];
+	struct run r = {so_path, "off", dir, NULL};
+	uint8_t ins[4096];
+	uint32_t len = 0;
+	int fd;
+
+	dir_of(dir, sizeof(dir), "hit");
+	if (!plain_xlated) {
+		test_skip("no plain load to compare with");
+		return;
+	}
+	fd = bpftool_load(&r, "off");
+	if (!ASSERT_GE(fd, 0, "load with mode off"))
+		return;
+	prog_xlated(fd, &len, ins, sizeof(ins));
+	ASSERT_EQ(len, plain_xlated, "same xlated length as without the preload");
+	ASSERT_TRUE(!memcmp(ins, plain_insns, len), "byte-identical xlated instructions");
+	ASSERT_EQ(stat_of(dir, "hits"), 1, "mode off records nothing");
+	close(fd);
+}
+
+/* Load under mode @mode with cache @dir and expect the plain program. */
+static void expect_plain(const char *what, const char *dir, const char *mode)
+{
+	struct run r = {so_path, mode, dir, NULL};
+	uint8_t ins[4096];
+	uint32_t len = 0;
+	int fd;
+
+	fd = bpftool_load(&r, "fb");
+	if (!CHECK(fd >= 0, "%s: load failed (%d)", what, fd))
+		return;
+	prog_xlated(fd, &len, ins, sizeof(ins));
+	CHECK(len == plain_xlated && !memcmp(ins, plain_insns, len),
+	      "%s: the original should load (xlated %u, plain %u)", what, len, plain_xlated);
+	close(fd);
+}
+
+static void copy_entry_dir(const char *from, const char *to)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s && cp -a %s %s && rm -f %s/stats.log", to, from, to,
+		 to);
+	if (system(cmd))
+		fprintf(stderr, "  %s failed\n", cmd);
+}
+
+/* 4. The kernel rejects the cached program: the original loads. */
+static void test_kernel_rejects_optimized(void)
+{
+	char dir[128];
+	struct bpf_insn bad[4096];
+	uint32_t n = orig_q.orig.insn_cnt, i;
+
+	if (!plain_xlated) {
+		test_skip("no plain load to compare with");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "rejected");
+	/* The nop becomes `r0 = r9`: r9 is never initialized, the verifier says no. */
+	memcpy(bad, opt_insns, n * sizeof(*bad));
+	for (i = 0; i < n && !cache_insn_is_nop(&bad[i]); i++)
+		;
+	bad[i] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0, .src_reg = 9};
+	if (!ASSERT_OK(write_entry(dir, bad, "deliberately wrong"), "write the bad entry"))
+		return;
+	expect_plain("kernel rejects the optimized program", dir, "cache");
+	ASSERT_EQ(reason_of(dir, "fallback_reasons", "kernel-rejected:EACCES"), 1,
+		  "stats: fallback, kernel-rejected:EACCES");
+	ASSERT_EQ(stat_of(dir, "hits"), 0, "no hit");
+}
+
+static void damage(const char *dir, const char *how)
+{
+	char path[PATH_MAX], cmd[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/entries/%s", dir, key);
+	snprintf(cmd, sizeof(cmd), how, path);
+	if (system(cmd))
+		fprintf(stderr, "  '%s' failed\n", cmd);
+}
+
+/* 5. Damaged and foreign entries are misses; unsafe directories are not used. */
+static void test_bad_entries_and_dirs(void)
+{
+	static const struct {
+		const char *what, *cmd, *reason;
+	} cases[] = {
+		{"truncated entry", "truncate -s -5 %s", "malformed"},
+		{"corrupted entry", "printf '\\377' | dd of=%s bs=1 seek=700 conv=notrunc 2>/dev/null",
+		 "malformed"},
+		{"garbage entry", "echo garbage > %s", "malformed"},
+		{"foreign-owned entry", "chown 65534 %s", "not-ours"},
+		{"world-writable entry", "chmod 666 %s", "not-ours"},
+	};
+	char src[128], dir[128], sub[160];
+	size_t i;
+
+	if (!plain_xlated) {
+		test_skip("no plain load to compare with");
+		return;
+	}
+	dir_of(src, sizeof(src), "hit");
+	dir_of(dir, sizeof(dir), "damaged");
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		copy_entry_dir(src, dir);
+		damage(dir, cases[i].cmd);
+		expect_plain(cases[i].what, dir, "cache");
+		CHECK(reason_of(dir, "bad_reasons", cases[i].reason) == 1,
+		      "%s: counted as a bad entry (%s)", cases[i].what, cases[i].reason);
+	}
+	/* Directories we must not trust: the entry is fine, but never used. */
+	copy_entry_dir(src, dir);
+	chmod(dir, 0777);
+	expect_plain("world-writable cache dir", dir, "cache");
+	snprintf(sub, sizeof(sub), "%s/stats.log", dir);
+	ASSERT_EQ(access(sub, F_OK), -1, "nothing written into an untrusted dir");
+	chmod(dir, 0755);
+	snprintf(sub, sizeof(sub), "%s/entries", dir);
+	chmod(sub, 0777);
+	expect_plain("world-writable entries dir", dir, "cache");
+	chmod(sub, 0755);
+	if (chown(dir, 65534, 65534) == 0)
+		expect_plain("cache dir owned by another user", dir, "cache");
+	copy_entry_dir(src, dir);
+	expect_plain("cache dir intact again (control)", dir, "off");
+}
+
+/* 6. Read-only and full cache directories: loads go on. */
+static void test_unwritable_and_full(void)
+{
+	char dir[128], cmd[2048];
+	struct run r;
+	uint32_t len = 0;
+	int fd;
+
+	if (!plain_xlated || !opt_xlated) {
+		test_skip("no loads to compare with");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "ro");
+	mkdir(dir, 0755);
+	snprintf(cmd, sizeof(cmd),
+		 "mount -t tmpfs -o size=1m,mode=0755 none %s && cp -a %s/hit/. %s/ && "
+		 "mount -o remount,ro %s",
+		 dir, root, dir, dir);
+	if (!ASSERT_OK(system(cmd), "read-only tmpfs with the entry"))
+		return;
+	r = (struct run){so_path, "cache", dir, NULL};
+	fd = bpftool_load(&r, "ro");
+	if (ASSERT_GE(fd, 0, "load with a read-only cache dir")) {
+		prog_xlated(fd, &len, NULL, 0);
+		ASSERT_EQ(len, opt_xlated, "read-only cache still serves its entries");
+		close(fd);
+	}
+	r.mode = "async";
+	fd = bpftool_load(&r, "ro");
+	ASSERT_GE(fd, 0, "async load with a read-only cache dir");
+	if (fd >= 0)
+		close(fd);
+	/* A full disk: the queue entry cannot be written, the load goes on. */
+	dir_of(dir, sizeof(dir), "full");
+	mkdir(dir, 0755);
+	snprintf(cmd, sizeof(cmd),
+		 "mount -t tmpfs -o size=8k,mode=0755 none %s && mkdir %s/entries %s/queue && "
+		 "(dd if=/dev/zero of=%s/fill bs=4k count=16 2>/dev/null; true)",
+		 dir, dir, dir, dir);
+	if (!ASSERT_OK(system(cmd), "full tmpfs"))
+		return;
+	expect_plain("async load with a full cache disk", dir, "async");
+}
+
+/* Child: raw syscalls with bad attrs; lines "abi ..." must not depend on the preload. */
+static int child_abi(void)
+{
+	union bpf_attr a;
+	struct bpf_insn *p;
+	char log[4096];
+	long ret;
+	int map, e, i;
+	uint32_t n = orig_q.orig.insn_cnt;
+	struct cache_slot_handle h = {false, 0};
+	unsigned char *guard, big[8192];
+
+	map = bpf_map_create(BPF_MAP_TYPE_ARRAY, "proto_count", 4, 8, 256, NULL);
+	if (map < 0)
+		return 2;
+	h.imm = map;
+	p = malloc(n * sizeof(*p));
+	cache_relink(orig_q.orig.insns, n, &h, 1, p);
+	/* A page whose second half is unmapped, for instructions that run off it. */
+	guard = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	munmap(guard + 4096, 4096);
+
+#define BASE()                                                                                     \
+	do {                                                                                       \
+		memset(&a, 0, sizeof(a));                                                          \
+		a.prog_type = BPF_PROG_TYPE_XDP;                                                   \
+		a.expected_attach_type = BPF_XDP;                                                  \
+		a.insns = (uint64_t)(uintptr_t)p;                                                  \
+		a.insn_cnt = n;                                                                    \
+		a.license = (uint64_t)(uintptr_t)"GPL";                                            \
+		memcpy(a.prog_name, "xdp_example", 12);                                           \
+	} while (0)
+#define CASE(name, cmd, attr, size)                                                                \
+	do {                                                                                       \
+		errno = 777;                                                                       \
+		ret = syscall(__NR_bpf, (long)(cmd), (attr), (long)(size));                        \
+		e = errno;                                                                         \
+		printf("abi %-28s %s errno %d\n", name, ret >= 0 ? "ok" : "fail", e);              \
+		if (ret >= 0)                                                                      \
+			close((int)ret);                                                           \
+	} while (0)
+
+	BASE();
+	CASE("valid", BPF_PROG_LOAD, &a, sizeof(a));
+	CASE("cmd with upper bits", (long)BPF_PROG_LOAD | (1l << 40), &a, sizeof(a));
+	CASE("attr NULL", BPF_PROG_LOAD, NULL, sizeof(a));
+	CASE("attr bad pointer", BPF_PROG_LOAD, (void *)8, sizeof(a));
+	CASE("attr runs off the mapping", BPF_PROG_LOAD, guard + 4096 - 64, sizeof(a));
+	CASE("size 0", BPF_PROG_LOAD, &a, 0);
+	CASE("size 8", BPF_PROG_LOAD, &a, 8);
+	CASE("size up to insns", BPF_PROG_LOAD, &a, 16);
+	memset(big, 0, sizeof(big));
+	memcpy(big, &a, sizeof(a));
+	CASE("size 8192, zero tail", BPF_PROG_LOAD, big, sizeof(big));
+	CASE("size 4096, zero tail", BPF_PROG_LOAD, big, 4096);
+	big[4000] = 1;
+	CASE("size 4096, nonzero tail", BPF_PROG_LOAD, big, 4096);
+	big[200] = 1;
+	CASE("size 256, nonzero tail", BPF_PROG_LOAD, big, 256);
+	BASE();
+	a.insns = 16;
+	CASE("insns bad pointer", BPF_PROG_LOAD, &a, sizeof(a));
+	BASE();
+	memcpy(guard + 4096 - 8 * (n - 3), p, 8 * (n - 3));
+	a.insns = (uint64_t)(uintptr_t)(guard + 4096 - 8 * (n - 3));
+	CASE("insns run off the mapping", BPF_PROG_LOAD, &a, sizeof(a));
+	BASE();
+	a.insn_cnt = 2u << 20;
+	CASE("insn_cnt huge", BPF_PROG_LOAD, &a, sizeof(a));
+	BASE();
+	a.insn_cnt = 0;
+	CASE("insn_cnt 0", BPF_PROG_LOAD, &a, sizeof(a));
+	BASE();
+	a.license = 24;
+	CASE("license bad pointer", BPF_PROG_LOAD, &a, sizeof(a));
+	BASE();
+	a.log_level = 1;
+	a.log_buf = 32;
+	a.log_size = 4096;
+	CASE("log_buf bad pointer", BPF_PROG_LOAD, &a, sizeof(a));
+	BASE();
+	a.log_level = 1;
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = 8;
+	CASE("log too small", BPF_PROG_LOAD, &a, sizeof(a));
+	BASE();
+	for (i = 0; i < (int)n; i++)
+		if (p[i].code == (BPF_LD | BPF_IMM | BPF_DW))
+			p[i].imm = 999; /* not an fd */
+	CASE("map fd not open", BPF_PROG_LOAD, &a, sizeof(a));
+	for (i = 0; i < (int)n; i++)
+		if (p[i].code == (BPF_LD | BPF_IMM | BPF_DW))
+			p[i].imm = 0; /* stdin: not a map */
+	CASE("map fd not a map", BPF_PROG_LOAD, &a, sizeof(a));
+	for (i = 0; i < (int)n; i++)
+		if (p[i].code == (BPF_LD | BPF_IMM | BPF_DW))
+			p[i].src_reg = 5, p[i].imm = 0; /* BPF_PSEUDO_MAP_IDX */
+	CASE("fd_array NULL", BPF_PROG_LOAD, &a, sizeof(a));
+	a.fd_array = 40;
+	CASE("fd_array bad pointer", BPF_PROG_LOAD, &a, sizeof(a));
+	a.fd_array = (uint64_t)(uintptr_t)&map;
+	CASE("fd_array valid", BPF_PROG_LOAD, &a, sizeof(a));
+	fflush(stdout);
+	return 0;
+}
+
+/* Child: a verifier log for the load; prints it. */
+static int child_log(void)
+{
+	struct cache_slot_handle h = {false, 0};
+	uint32_t n = orig_q.orig.insn_cnt;
+	static char log[1 << 16];
+	struct bpf_insn *p;
+	union bpf_attr a;
+	long fd;
+
+	h.imm = bpf_map_create(BPF_MAP_TYPE_ARRAY, "proto_count", 4, 8, 256, NULL);
+	p = malloc(n * sizeof(*p));
+	cache_relink(orig_q.orig.insns, n, &h, 1, p);
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_XDP;
+	a.expected_attach_type = BPF_XDP;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = n;
+	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.log_level = 2;
+	a.log_buf = (uint64_t)(uintptr_t)log;
+	a.log_size = sizeof(log);
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	printf("fd %s\n%s", fd >= 0 ? "ok" : "fail", log);
+	return 0;
+}
+
+/* Child: @loads loads of the example (own map, fds shifted by @shift); exit 0 if all hit. */
+static int child_loads(int loads, int shift, uint32_t want_xlated)
+{
+	struct cache_slot_handle h = {false, 0};
+	uint32_t n = orig_q.orig.insn_cnt, len;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_XDP);
+	struct bpf_insn *p;
+	int i, fd, bad = 0, fds_before, fds_after;
+	DIR *d;
+
+	for (i = 0; i < shift; i++)
+		if (open("/dev/null", O_RDONLY) < 0)
+			return 3;
+	h.imm = bpf_map_create(BPF_MAP_TYPE_ARRAY, "proto_count", 4, 8, 256, NULL);
+	p = malloc(n * sizeof(*p));
+	cache_relink(orig_q.orig.insns, n, &h, 1, p);
+	d = opendir("/proc/self/fd");
+	for (fds_before = 0; readdir(d);)
+		fds_before++;
+	closedir(d);
+	for (i = 0; i < loads; i++) {
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xdp_example", "GPL", p, n, &opts);
+		if (fd < 0) {
+			fprintf(stderr, "  load %d: %s\n", i, strerror(errno));
+			bad++;
+			continue;
+		}
+		len = 0;
+		prog_xlated(fd, &len, NULL, 0);
+		bad += len != want_xlated;
+		close(fd);
+	}
+	d = opendir("/proc/self/fd");
+	for (fds_after = 0; readdir(d);)
+		fds_after++;
+	closedir(d);
+	if (fds_after != fds_before)
+		fprintf(stderr, "  fds: %d before, %d after\n", fds_before, fds_after);
+	return bad ? 1 : fds_after != fds_before ? 4 : 0;
+}
+
+/* 7. Bad pointers and sizes: the same answers with and without the preload. */
+static void test_abi_bad_attrs(void)
+{
+	static char out_plain[16384], out_pre[16384], out_async[16384];
+	char dir[128], adir[128];
+	char *argv[] = {self_path, "--child-abi", dir, NULL};
+	struct run plain = {NULL, NULL, NULL, NULL}, pre = {so_path, "cache", dir, NULL};
+	struct run as = {so_path, "async", adir, NULL};
+
+	if (!opt_xlated) {
+		test_skip("no cache entry");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "hit");
+	dir_of(adir, sizeof(adir), "abi-async");
+	ASSERT_EQ(spawn(argv, &plain, out_plain, sizeof(out_plain)), 0, "child without preload");
+	ASSERT_EQ(spawn(argv, &pre, out_pre, sizeof(out_pre)), 0, "child with preload (cache)");
+	ASSERT_EQ(spawn(argv, &as, out_async, sizeof(out_async)), 0, "child with preload (async)");
+	ASSERT_TRUE(strstr(out_plain, "abi valid ") && strstr(out_plain, "fail errno 14"),
+		    "the cases ran and some gave EFAULT");
+	if (!CHECK(!strcmp(out_plain, out_pre), "cache mode differs:\n--- without\n%s--- with\n%s",
+		   out_plain, out_pre))
+		return;
+	CHECK(!strcmp(out_plain, out_async), "async mode differs:\n--- without\n%s--- with\n%s",
+	      out_plain, out_async);
+	ASSERT_GE(stat_of(dir, "hits"), 3, "the valid loads were hits (errno kept on success)");
+}
+
+/* 8. The caller's log buffer holds the log of what finally loaded. */
+static void test_log_of_what_loaded(void)
+{
+	static char out[1 << 17];
+	char dir[128], hit[128];
+	char *argv[] = {self_path, "--child-log", dir, NULL};
+	struct run r = {so_path, "cache", dir, NULL};
+
+	if (!opt_xlated) {
+		test_skip("no cache entry");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "rejected");
+	ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "child");
+	ASSERT_TRUE(!strncmp(out, "fd ok", 5), "loaded");
+	ASSERT_TRUE(strstr(out, "processed ") != NULL, "a complete log");
+	ASSERT_TRUE(strstr(out, "R9 !read_ok") == NULL, "not the log of the rejected program");
+	ASSERT_TRUE(strstr(out, "r0 = r6") != NULL, "the original's instructions in the log");
+	dir_of(hit, sizeof(hit), "hit");
+	argv[2] = hit;
+	r.dir = hit;
+	ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "child, hit");
+	ASSERT_TRUE(strstr(out, "if r1 != 0x900 goto") != NULL,
+		    "on a hit, the log of the optimized program");
+}
+
+/* 9. 8 concurrent loaders x 20 loads, with 2 processes rewriting the entry meanwhile. */
+static void test_concurrent_loaders(void)
+{
+	char dir[128], loads[16], shift[16], want[16];
+	char *argv[] = {self_path, "--child-loads", loads, shift, want, NULL};
+	struct run r = {so_path, "cache", dir, NULL};
+	pid_t pids[8], writers[2];
+	int i, status, bad = 0;
+
+	if (!opt_xlated) {
+		test_skip("no cache entry");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "concurrent");
+	{
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd))
+			return;
+	}
+	if (!ASSERT_OK(write_entry(dir, opt_insns, "hand-made"), "entry"))
+		return;
+	for (i = 0; i < 2; i++) {
+		writers[i] = fork();
+		if (writers[i] == 0) {
+			int j;
+
+			for (j = 0; j < 100; j++)
+				write_entry(dir, opt_insns, j % 2 ? "rewritten" : "hand-made");
+			_exit(0);
+		}
+	}
+	snprintf(loads, sizeof(loads), "20");
+	snprintf(want, sizeof(want), "%u", opt_xlated);
+	for (i = 0; i < 8; i++) {
+		pids[i] = fork();
+		if (pids[i] == 0) {
+			snprintf(shift, sizeof(shift), "%d", i * 3);
+			_exit(spawn(argv, &r, NULL, 0));
+		}
+	}
+	for (i = 0; i < 8; i++) {
+		waitpid(pids[i], &status, 0);
+		bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
+	for (i = 0; i < 2; i++)
+		waitpid(writers[i], &status, 0);
+	ASSERT_EQ(bad, 0, "loaders with a failed load, a miss or an fd leak");
+	ASSERT_EQ(stat_of(dir, "hits"), 160, "160 hits");
+	ASSERT_EQ(stat_of(dir, "bad_entries"), 0, "never a partial entry");
+}
+
+static int setup(const char *argv0)
+{
+	char buf[PATH_MAX], *build = getenv("BUILD"), why[256];
+	char msg[CACHE_MSG_SIZE];
+
+	if (!realpath("/proc/self/exe", self_path))
+		return -1;
+	if (build && *build) {
+		snprintf(buf, sizeof(buf), "%s/libbpfsynth.so", build);
+	} else {
+		/* BUILD/tests/kernel/test_preload */
+		snprintf(buf, sizeof(buf), "%s", self_path);
+		*strrchr(buf, '/') = '\0';
+		*strrchr(buf, '/') = '\0';
+		*strrchr(buf, '/') = '\0';
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/libbpfsynth.so");
+	}
+	(void)argv0;
+	if (!realpath(buf, so_path))
+		return -1;
+	*strrchr(buf, '/') = '\0';
+	snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "/examples/xdp_example.bpf.o");
+	if (!realpath(buf, obj_path))
+		return -1;
+	(void)msg;
+	return kh_bpf_permitted(why, sizeof(why)) ? 0 : 1;
+}
+
+static int child_main(int argc, char **argv)
+{
+	char path[PATH_MAX], msg[CACHE_MSG_SIZE], dir[128];
+
+	/* The children find the original in the queue of the async test. */
+	snprintf(dir, sizeof(dir), "%s", getenv("PL_TEST_ROOT") ? getenv("PL_TEST_ROOT") : "");
+	snprintf(path, sizeof(path), "%s/async/queue/%s", dir, getenv("PL_TEST_KEY"));
+	if (cache_entry_read(path, &orig_q, msg, sizeof(msg))) {
+		fprintf(stderr, "child: %s\n", msg);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--child-abi"))
+		return child_abi();
+	if (!strcmp(argv[1], "--child-log"))
+		return child_log();
+	if (!strcmp(argv[1], "--child-loads") && argc >= 5)
+		return child_loads(atoi(argv[2]), atoi(argv[3]), (uint32_t)atoi(argv[4]));
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	int err;
+
+	if (argc > 1 && !strncmp(argv[1], "--child-", 8))
+		return child_main(argc, argv);
+	test_init(argc, argv);
+	err = setup(argv[0]);
+	if (err) {
+		printf("  SKIP: %s\n", err > 0 ? "bpf() not permitted" : "preload or example missing");
+		test_env.skipped++;
+		return test_summary("test_preload");
+	}
+	/* Our own mount namespace: a private bpffs for pins, tmpfs mounts for faults. */
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) {
+		printf("  SKIP: no private mount namespace: %s\n", strerror(errno));
+		test_env.skipped++;
+		return test_summary("test_preload");
+	}
+	snprintf(bpffs, sizeof(bpffs), "/tmp/test_preload_bpffs.XXXXXX");
+	snprintf(root, sizeof(root), "/tmp/test_preload.XXXXXX");
+	if (!mkdtemp(bpffs) || !mkdtemp(root) || mount("bpf", bpffs, "bpf", 0, NULL)) {
+		printf("  SKIP: bpffs: %s\n", strerror(errno));
+		test_env.skipped++;
+		return test_summary("test_preload");
+	}
+	chmod(root, 0755);
+	setenv("PL_TEST_ROOT", root, 1);
+
+	RUN_TEST(test_async_queues_miss);
+	setenv("PL_TEST_KEY", key, 1);
+	RUN_TEST(test_cache_hit_bpftool);
+	RUN_TEST(test_mode_off_identical);
+	RUN_TEST(test_kernel_rejects_optimized);
+	RUN_TEST(test_bad_entries_and_dirs);
+	RUN_TEST(test_unwritable_and_full);
+	RUN_TEST(test_abi_bad_attrs);
+	RUN_TEST(test_log_of_what_loaded);
+	RUN_TEST(test_concurrent_loaders);
+
+	umount2(bpffs, MNT_DETACH);
+	{
+		char cmd[1024];
+		int rc;
+
+		snprintf(cmd, sizeof(cmd), "umount %s/ro %s/full 2>/dev/null; rm -rf %s %s", root,
+			 root, root, bpffs);
+		rc = system(cmd);
+		(void)rc;
+	}
+	cache_entry_free(&orig_q);
+	return test_summary("test_preload");
+}
