@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * core/interp: the environment a program runs in -- memory regions, the
- * context structs, maps and helpers -- modelled on what BPF_PROG_TEST_RUN
+ * packet and the context structs -- modelled on what BPF_PROG_TEST_RUN
  * gives a program (net/bpf/test_run.c) so that the differential test can hold
  * the interpreter to the kernel's answers.
  *
@@ -30,18 +30,9 @@
  * pointers; other fields are u32 values, narrow loads allowed; what a
  * program type may not read or write is a fault.
  *
- * Maps.  A map's values are one region with a power-of-two stride per
- * element, so a map value pointer is region base + (index << shift) and an
- * access is checked against its element's value_size.  Arrays remember which
- * elements a run may have written (handed out by lookup, written by update,
- * or written at all: writes to arrays take the slow path, interp_mem_wptr(),
- * because a candidate program the verifier would reject may reach an element
- * by pointer arithmetic or a forged address) and re-zero only those before
- * the next run, so no run sees another's values.  Stack frames the run is not
- * in are not addressable, for the same reason.  Hash maps
- * chain elements in buckets; only the elements handed out since the reset
- * are addressable; an update of an existing key writes in place (the kernel
- * swaps in a new element, which only a stale pointer could tell apart).
+ * Stack.  512 zeroed bytes per frame; a frame is addressable only while the
+ * call that entered it is active, so that no pointer (kept, or forged by a
+ * candidate the verifier would reject) reaches bytes another run left.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -51,300 +42,11 @@
 
 #include "core/interp_internal.h"
 
-#ifndef ENOTSUPP
-#define ENOTSUPP 524 /* kernel-internal, what some helpers return */
-#endif
-
-#define ETH_HLEN 14
-#define SKF_NET_OFF (-0x100000)
-#define SKF_LL_OFF (-0x200000)
-#define MAP_MAX_BYTES (256u << 20)
-
 #define SET_MSG(msg, msgsz, ...)                                                                   \
 	do {                                                                                       \
 		if (msg && msgsz)                                                                  \
 			snprintf(msg, msgsz, __VA_ARGS__);                                         \
 	} while (0)
-
-static uint32_t pow2_shift(uint32_t n)
-{
-	uint32_t s = 0;
-
-	while ((1u << s) < n)
-		s++;
-	return s;
-}
-
-static bool is_skb_type(uint32_t type)
-{
-	return type == BPF_PROG_TYPE_SOCKET_FILTER || type == BPF_PROG_TYPE_SCHED_CLS ||
-	       type == BPF_PROG_TYPE_SCHED_ACT || type == BPF_PROG_TYPE_CGROUP_SKB;
-}
-
-static bool is_l2_type(uint32_t type)
-{
-	return type == BPF_PROG_TYPE_SCHED_CLS || type == BPF_PROG_TYPE_SCHED_ACT;
-}
-
-/* ---- maps ---- */
-
-static int map_grow(struct interp_map *m, uint32_t want)
-{
-	uint32_t n = m->nalloc ? m->nalloc : 16;
-	void *p;
-
-	while (n < want)
-		n *= 2;
-	if (n > m->def.max_entries)
-		n = m->def.max_entries;
-	if (n <= m->nalloc)
-		return 0;
-	p = realloc(m->vals, (size_t)n << m->shift);
-	if (!p)
-		return -ENOMEM;
-	m->vals = p;
-	memset(m->vals + ((size_t)m->nalloc << m->shift), 0, (size_t)(n - m->nalloc) << m->shift);
-	if (m->def.type == BPF_MAP_TYPE_HASH) {
-		if (!(p = realloc(m->keys, (size_t)n * m->def.key_size)))
-			return -ENOMEM;
-		m->keys = p;
-		if (!(p = realloc(m->next, (size_t)n * sizeof(*m->next))))
-			return -ENOMEM;
-		m->next = p;
-		if (!(p = realloc(m->used, n)))
-			return -ENOMEM;
-		m->used = p;
-		memset(m->used + m->nalloc, 0, n - m->nalloc);
-		if (!(p = realloc(m->freelist, (size_t)n * sizeof(*m->freelist))))
-			return -ENOMEM;
-		m->freelist = p;
-	}
-	m->nalloc = n;
-	return 0;
-}
-
-static int map_init(struct interp_map *m, const struct interp_map_def *d, char *msg, size_t msgsz)
-{
-	m->def = *d;
-	if (d->value_size == 0 || d->max_entries == 0) {
-		SET_MSG(msg, msgsz, "map with value_size %u, max_entries %u", d->value_size,
-			d->max_entries);
-		return -EINVAL;
-	}
-	m->shift = pow2_shift(d->value_size);
-	if (((uint64_t)d->max_entries << m->shift) > MAP_MAX_BYTES) {
-		SET_MSG(msg, msgsz, "map of %u x %u bytes is too large to model", d->max_entries,
-			d->value_size);
-		return -E2BIG;
-	}
-	switch (d->type) {
-	case BPF_MAP_TYPE_ARRAY:
-		if (d->key_size != 4) {
-			SET_MSG(msg, msgsz, "array map with key_size %u", d->key_size);
-			return -EINVAL;
-		}
-		if (map_grow(m, d->max_entries))
-			return -ENOMEM;
-		m->dirty_bit = calloc(d->max_entries, 1);
-		m->dirty_cap = 16;
-		m->dirty = malloc(m->dirty_cap * sizeof(*m->dirty));
-		if (!m->dirty_bit || !m->dirty)
-			return -ENOMEM;
-		return 0;
-	case BPF_MAP_TYPE_HASH:
-		if (d->key_size == 0 || d->key_size > 512) {
-			SET_MSG(msg, msgsz, "hash map with key_size %u", d->key_size);
-			return -EINVAL;
-		}
-		m->nbuckets = 1u << pow2_shift(d->max_entries < 4096 ? d->max_entries : 4096);
-		m->buckets = malloc(m->nbuckets * sizeof(*m->buckets));
-		if (!m->buckets || map_grow(m, 16))
-			return -ENOMEM;
-		memset(m->buckets, 0xff, m->nbuckets * sizeof(*m->buckets));
-		return 0;
-	}
-	SET_MSG(msg, msgsz, "map type %u not supported", d->type);
-	return -EOPNOTSUPP;
-}
-
-static void map_free(struct interp_map *m)
-{
-	free(m->vals);
-	free(m->keys);
-	free(m->next);
-	free(m->used);
-	free(m->buckets);
-	free(m->freelist);
-	free(m->dirty);
-	free(m->dirty_bit);
-}
-
-static int array_mark_dirty(struct interp_map *m, uint32_t i)
-{
-	if (m->dirty_bit[i])
-		return 0;
-	if (m->ndirty == m->dirty_cap) {
-		uint32_t *p = realloc(m->dirty, 2 * m->dirty_cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		m->dirty = p;
-		m->dirty_cap *= 2;
-	}
-	m->dirty_bit[i] = 1;
-	m->dirty[m->ndirty++] = i;
-	return 0;
-}
-
-static void map_reset(struct interp_map *m)
-{
-	uint32_t i;
-
-	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
-		for (i = 0; i < m->ndirty; i++) {
-			memset(m->vals + ((size_t)m->dirty[i] << m->shift), 0, m->def.value_size);
-			m->dirty_bit[m->dirty[i]] = 0;
-		}
-		m->ndirty = 0;
-		return;
-	}
-	if (m->nfresh) {
-		memset(m->buckets, 0xff, m->nbuckets * sizeof(*m->buckets));
-		memset(m->used, 0, m->nfresh);
-	}
-	m->count = m->nfresh = m->nfree = 0;
-}
-
-static uint32_t key_hash(const uint8_t *k, uint32_t n)
-{
-	uint32_t h = 2166136261u;
-
-	while (n--)
-		h = (h ^ *k++) * 16777619u;
-	return h;
-}
-
-/* Element index of @key in hash map @m, or UINT32_MAX. */
-static uint32_t hash_find(const struct interp_map *m, const void *key)
-{
-	uint32_t ks = m->def.key_size;
-	uint32_t e = m->buckets[key_hash(key, ks) & (m->nbuckets - 1)];
-
-	for (; e != UINT32_MAX; e = m->next[e])
-		if (!memcmp(m->keys + (size_t)e * ks, key, ks))
-			return e;
-	return UINT32_MAX;
-}
-
-static void hash_unlink(struct interp_map *m, uint32_t e)
-{
-	uint32_t *pp = &m->buckets[key_hash(m->keys + (size_t)e * m->def.key_size,
-					    m->def.key_size) & (m->nbuckets - 1)];
-
-	while (*pp != e)
-		pp = &m->next[*pp];
-	*pp = m->next[e];
-	m->used[e] = 0;
-	m->freelist[m->nfree++] = e;
-	m->count--;
-}
-
-/* bpf_map_update_elem() on map @mi; returns what the helper returns. */
-static int64_t map_update(struct interp_ctx *c, uint32_t mi, const void *key, const void *val,
-			  uint64_t flags)
-{
-	struct interp_map *m = &c->maps[mi];
-	uint32_t e;
-
-	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
-		return -EINVAL; /* no bpf_spin_lock in our values */
-	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
-		uint32_t idx;
-
-		memcpy(&idx, key, 4);
-		if (idx >= m->def.max_entries)
-			return -E2BIG;
-		if (flags == BPF_NOEXIST)
-			return -EEXIST;
-		if (array_mark_dirty(m, idx))
-			return -ENOMEM;
-		memcpy(m->vals + ((size_t)idx << m->shift), val, m->def.value_size);
-		return 0;
-	}
-	e = hash_find(m, key);
-	if (e != UINT32_MAX && flags == BPF_NOEXIST)
-		return -EEXIST;
-	if (e == UINT32_MAX && flags == BPF_EXIST)
-		return -ENOENT;
-	if (e == UINT32_MAX) {
-		uint32_t b;
-
-		if (m->count >= m->def.max_entries)
-			return -E2BIG;
-		if (m->nfree) {
-			e = m->freelist[--m->nfree];
-		} else {
-			if (m->nfresh == m->nalloc && map_grow(m, m->nalloc + 1))
-				return -ENOMEM;
-			e = m->nfresh++;
-			/* only elements handed out since the reset are memory */
-			c->regions[R_MAP0 + 2 * mi].host = m->vals;
-			c->regions[R_MAP0 + 2 * mi].hi = (int64_t)m->nfresh << m->shift;
-		}
-		memcpy(m->keys + (size_t)e * m->def.key_size, key, m->def.key_size);
-		b = key_hash(key, m->def.key_size) & (m->nbuckets - 1);
-		m->next[e] = m->buckets[b];
-		m->buckets[b] = e;
-		m->used[e] = 1;
-		m->count++;
-	}
-	memcpy(m->vals + ((size_t)e << m->shift), val, m->def.value_size);
-	return 0;
-}
-
-int interp_map_lookup(const struct interp_ctx *c, uint32_t map, const void *key, void *value)
-{
-	const struct interp_map *m;
-	uint32_t e;
-
-	if (map >= c->nmaps)
-		return -EINVAL;
-	m = &c->maps[map];
-	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
-		memcpy(&e, key, 4);
-		if (e >= m->def.max_entries)
-			return -ENOENT;
-	} else if ((e = hash_find(m, key)) == UINT32_MAX) {
-		return -ENOENT;
-	}
-	memcpy(value, m->vals + ((size_t)e << m->shift), m->def.value_size);
-	return 0;
-}
-
-int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, const void **key,
-		    const void **value)
-{
-	struct interp_map *m;
-
-	if (map >= c->nmaps)
-		return -EINVAL;
-	m = &c->maps[map];
-	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
-		if (*iter >= m->def.max_entries)
-			return -ENOENT;
-		m->iter_key = *iter;
-		*key = &m->iter_key;
-		*value = m->vals + ((size_t)(*iter)++ << m->shift);
-		return 0;
-	}
-	while (*iter < m->nfresh && !m->used[*iter])
-		(*iter)++;
-	if (*iter >= m->nfresh)
-		return -ENOENT;
-	*key = m->keys + (size_t)*iter * m->def.key_size;
-	*value = m->vals + ((size_t)(*iter)++ << m->shift);
-	return 0;
-}
 
 /* ---- the machine ---- */
 
@@ -387,7 +89,7 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 		struct interp_region *v = &c->regions[R_MAP0 + 2 * i];
 		struct interp_map *m = &c->maps[i];
 
-		err = map_init(m, &maps[i], msg, msgsz);
+		err = interp_map_init(m, &maps[i], msg, msgsz);
 		if (err)
 			goto fail;
 		v->kind = RK_MAPVAL;
@@ -418,7 +120,7 @@ void interp_ctx__free(struct interp_ctx *c)
 	if (!c)
 		return;
 	for (i = 0; c->maps && i < c->nmaps; i++)
-		map_free(&c->maps[i]);
+		interp_map_free(&c->maps[i]);
 	free(c->maps);
 	free(c->regions);
 	free(c);
@@ -431,7 +133,7 @@ void interp_skb_defaults(uint32_t type, const uint8_t *pkt, uint32_t len, struct
 	uint16_t proto;
 
 	memset(skb, 0, sizeof(*skb));
-	skb->len = is_l2_type(type) ? len : len - ETH_HLEN;
+	skb->len = interp_is_l2_type(type) ? len : len - ETH_HLEN;
 	skb->ifindex = 1; /* the test run's skb->dev is the loopback device */
 	if (len < ETH_HLEN)
 		return;
@@ -469,7 +171,7 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	memset(c->pkt + c->pkt_lo, 0, c->pkt_hi - c->pkt_lo);
 
 	for (i = 0; i < c->nmaps; i++) {
-		map_reset(&c->maps[i]);
+		interp_map_reset(&c->maps[i]);
 		if (c->maps[i].def.type == BPF_MAP_TYPE_HASH)
 			c->regions[R_MAP0 + 2 * i].hi = 0;
 	}
@@ -482,7 +184,7 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 			res->status = INTERP_BAD_INPUT;
 			return -EINVAL;
 		}
-		if (map_update(c, el->map, el->key, el->value, BPF_ANY)) {
+		if (interp_map_update(c, el->map, el->key, el->value, BPF_ANY)) {
 			snprintf(res->msg, sizeof(res->msg), "cannot insert map %u element %u",
 				 el->map, i);
 			res->status = INTERP_BAD_INPUT;
@@ -515,12 +217,12 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 			goto bad_len;
 		c->mac = INTERP_SKB_HEADROOM;
 		c->data = c->data0 = c->data_meta =
-			c->mac + (is_l2_type(p->type) ? 0 : ETH_HLEN);
+			c->mac + (interp_is_l2_type(p->type) ? 0 : ETH_HLEN);
 		if (in->skb)
 			c->skb = *in->skb;
 		else
 			interp_skb_defaults(p->type, in->pkt, in->pkt_len, &c->skb);
-		pr->writable = is_l2_type(p->type);
+		pr->writable = interp_is_l2_type(p->type);
 	}
 	memcpy(c->pkt + (p->type == BPF_PROG_TYPE_XDP ? c->data : c->mac), in->pkt, in->pkt_len);
 	c->data_end = (p->type == BPF_PROG_TYPE_XDP ? c->data : c->mac) + in->pkt_len;
@@ -552,7 +254,7 @@ void interp_env_finish(struct interp_ctx *c, struct interp_result *res)
 		return;
 	}
 	memcpy(c->pkt_out, c->pkt + c->mac, c->data_end - c->mac);
-	if (!is_l2_type(c->type))
+	if (!interp_is_l2_type(c->type))
 		memset(c->pkt_out, 0, ETH_HLEN);
 	res->pkt = c->pkt_out;
 	res->pkt_len = (uint32_t)(c->data_end - c->mac);
@@ -564,7 +266,7 @@ void interp_env_finish(struct interp_ctx *c, struct interp_result *res)
 
 static const char *const mode_name[] = { "read", "write", "atomic", "helper read" };
 
-static int fault(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint64_t addr,
+int interp_mem_fault(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint64_t addr,
 		 uint32_t size, int mode)
 {
 	uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
@@ -658,7 +360,7 @@ static int skb_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 		   uint32_t size, int mode, uint64_t *val)
 {
 	uint32_t t = c->type, fsize = 4;
-	bool l2 = is_l2_type(t), wr = mode == INTERP_WRITE;
+	bool l2 = interp_is_l2_type(t), wr = mode == INTERP_WRITE;
 	const char *why = "invalid ctx access";
 	uint8_t *f;
 
@@ -736,7 +438,7 @@ uint8_t *interp_mem_wptr(struct interp_ctx *c, uint64_t addr, uint32_t size)
 	    off < r->lo || off + size > r->hi ||
 	    (off & ((1LL << r->shift) - 1)) + size > r->vsize)
 		return NULL;
-	if (array_mark_dirty(m, (uint32_t)(off >> r->shift)))
+	if (interp_array_mark_dirty(m, (uint32_t)(off >> r->shift)))
 		return NULL;
 	return r->host + off;
 }
@@ -748,298 +450,10 @@ int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 	int64_t off;
 
 	if (i != R_CTX || mode > INTERP_ATOMIC)
-		return fault(c, res, pc, addr, size, mode);
+		return interp_mem_fault(c, res, pc, addr, size, mode);
 	off = (int64_t)(addr - c->regions[R_CTX].base);
 	if (c->type == BPF_PROG_TYPE_XDP)
 		return xdp_ctx(c, res, pc, off, size, mode, val);
 	return skb_ctx(c, res, pc, off, size, mode, val);
 }
 
-/* ---- LD_IMM64 map forms, LD_ABS ---- */
-
-int interp_ldimm64_map(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint32_t kind,
-		       int32_t ref, int32_t voff, uint64_t *val)
-{
-	uint32_t m;
-
-	if (kind != BPF_PSEUDO_MAP_FD && kind != BPF_PSEUDO_MAP_VALUE &&
-	    kind != BPF_PSEUDO_MAP_IDX && kind != BPF_PSEUDO_MAP_IDX_VALUE) {
-		interp_fault(res, INTERP_UNSUPPORTED, pc, "LD_IMM64 of kind %u not supported",
-			     kind);
-		return -EOPNOTSUPP;
-	}
-	for (m = 0; m < c->nmaps; m++)
-		if (c->maps[m].def.ref == ref)
-			break;
-	if (m == c->nmaps) {
-		interp_fault(res, INTERP_FAULT, pc,
-			     "LD_IMM64 refers to map %d, not in the map table", ref);
-		return -EINVAL;
-	}
-	if (kind == BPF_PSEUDO_MAP_FD || kind == BPF_PSEUDO_MAP_IDX) {
-		*val = c->regions[R_MAP0 + 2 * m + 1].base;
-		return 0;
-	}
-	if (c->maps[m].def.type != BPF_MAP_TYPE_ARRAY || voff < 0 ||
-	    (uint32_t)voff >= c->maps[m].def.value_size) {
-		interp_fault(res, INTERP_FAULT, pc, "direct value offset %d of map %u not allowed",
-			     voff, m);
-		return -EINVAL;
-	}
-	if (array_mark_dirty(&c->maps[m], 0)) {
-		interp_fault(res, INTERP_FAULT, pc, "out of memory");
-		return -ENOMEM;
-	}
-	*val = c->regions[R_MAP0 + 2 * m].base + voff;
-	return 0;
-}
-
-/*
- * bpf_skb_load_helper_{8,16,32}: 0 and the value (network byte order read),
- * 1 when the bytes are not in the packet, or -errno after a fault.
- */
-int interp_ld_abs(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t k,
-		  uint32_t size, uint64_t *val)
-{
-	int64_t ptr;
-	const uint8_t *b;
-
-	if (!is_skb_type(c->type)) {
-		interp_fault(res, INTERP_FAULT, pc, "LD_ABS/LD_IND outside a __sk_buff program");
-		return -EINVAL;
-	}
-	if (k >= 0) {
-		if (c->data_end - c->data - k < size)
-			return 1;
-		ptr = c->data + k;
-	} else {
-		if (k >= SKF_NET_OFF)
-			ptr = c->mac + ETH_HLEN + k - SKF_NET_OFF;
-		else if (k >= SKF_LL_OFF)
-			ptr = c->mac + k - SKF_LL_OFF;
-		else
-			return 1;
-		if (ptr < 0 || ptr + size > c->data_end)
-			return 1;
-	}
-	b = c->pkt + ptr;
-	switch (size) {
-	case 1: *val = b[0]; break;
-	case 2: *val = (uint32_t)b[0] << 8 | b[1]; break;
-	default: *val = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-	}
-	return 0;
-}
-
-/* ---- helpers ---- */
-
-/* The map whose object @addr is, or -1. */
-static int map_of(struct interp_ctx *c, uint64_t addr)
-{
-	uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
-
-	if (i >= c->nregions || c->regions[i].kind != RK_MAPOBJ || addr != c->regions[i].base)
-		return -1;
-	return c->regions[i].map;
-}
-
-static const uint8_t *helper_mem(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
-				 uint64_t addr, uint32_t size)
-{
-	const uint8_t *h = interp_xlate(c, addr, size, false);
-
-	if (!h)
-		fault(c, res, pc, addr, size, 3);
-	return h;
-}
-
-static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
-{
-	int64_t floor = INTERP_XDP_FRAME_HDR;
-
-	switch (id) {
-	case BPF_FUNC_xdp_adjust_head: {
-		int64_t metalen = c->data - c->data_meta, data = c->data + off;
-
-		if (data < floor + metalen || data > c->data_end - ETH_HLEN)
-			return -EINVAL;
-		if (metalen)
-			memmove(c->pkt + c->data_meta + off, c->pkt + c->data_meta, metalen);
-		c->data_meta += off;
-		c->data = data;
-		break;
-	}
-	case BPF_FUNC_xdp_adjust_meta: {
-		int64_t meta = c->data_meta + off, metalen = c->data - meta;
-
-		if (meta < floor || meta > c->data)
-			return -EINVAL;
-		if ((metalen & 3) || metalen > INTERP_XDP_META_MAX)
-			return -EACCES;
-		c->data_meta = meta;
-		break;
-	}
-	default: { /* BPF_FUNC_xdp_adjust_tail */
-		int64_t end = c->data_end + off;
-
-		if (end > INTERP_XDP_FRAME_SIZE - INTERP_XDP_SHINFO_SIZE)
-			return -EINVAL;
-		if (end < c->data + ETH_HLEN)
-			return -EINVAL;
-		if (off > 0)
-			memset(c->pkt + c->data_end, 0, off);
-		c->data_end = end;
-		break;
-	}
-	}
-	c->regions[R_PKT].lo = c->data_meta;
-	c->regions[R_PKT].hi = c->data_end;
-	c->regions[R_PKT].show = c->data;
-	if (c->data_meta < c->pkt_lo)
-		c->pkt_lo = c->data_meta;
-	if (c->data_end > c->pkt_hi)
-		c->pkt_hi = c->data_end;
-	return 0;
-}
-
-int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
-		  uint64_t *r)
-{
-	struct interp_call *call = c->ncalls < INTERP_TRACE_CAP ? &c->calls[c->ncalls] : NULL;
-	const uint8_t *key, *val;
-	struct interp_map *m;
-	int64_t ret = 0;
-	int mi;
-
-	if (call) {
-		call->insn = pc;
-		call->helper = id;
-		memcpy(call->args, &r[1], sizeof(call->args));
-	}
-	switch (id) {
-	case BPF_FUNC_map_lookup_elem:
-	case BPF_FUNC_map_update_elem:
-	case BPF_FUNC_map_delete_elem:
-		mi = map_of(c, r[1]);
-		if (mi < 0) {
-			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a map", id);
-			return -EINVAL;
-		}
-		m = &c->maps[mi];
-		key = helper_mem(c, res, pc, r[2], m->def.key_size);
-		if (!key)
-			return -EFAULT;
-		if (id == BPF_FUNC_map_update_elem) {
-			uint8_t kbuf[512];
-
-			/* the value read may overlap what the insert changes */
-			memcpy(kbuf, key, m->def.key_size);
-			val = helper_mem(c, res, pc, r[3], m->def.value_size);
-			if (!val)
-				return -EFAULT;
-			ret = map_update(c, mi, kbuf, val, r[4]);
-			if (ret == -ENOMEM) {
-				interp_fault(res, INTERP_FAULT, pc, "out of memory");
-				return -ENOMEM;
-			}
-			break;
-		}
-		if (m->def.type == BPF_MAP_TYPE_ARRAY) {
-			uint32_t idx;
-
-			memcpy(&idx, key, 4);
-			if (id == BPF_FUNC_map_delete_elem) {
-				ret = -EINVAL;
-			} else if (idx < m->def.max_entries) {
-				if (array_mark_dirty(m, idx)) {
-					interp_fault(res, INTERP_FAULT, pc, "out of memory");
-					return -ENOMEM;
-				}
-				ret = (int64_t)(c->regions[R_MAP0 + 2 * mi].base +
-						((uint64_t)idx << m->shift));
-			}
-			break;
-		}
-		{
-			uint32_t e = hash_find(m, key);
-
-			if (id == BPF_FUNC_map_delete_elem) {
-				if (e == UINT32_MAX) {
-					ret = -ENOENT;
-				} else {
-					hash_unlink(m, e);
-					ret = 0;
-				}
-			} else if (e != UINT32_MAX) {
-				ret = (int64_t)(c->regions[R_MAP0 + 2 * mi].base +
-						((uint64_t)e << m->shift));
-			}
-		}
-		break;
-	case BPF_FUNC_ktime_get_ns:
-		ret = (int64_t)c->ktime;
-		c->ktime += c->in->ktime_step;
-		break;
-	case BPF_FUNC_get_prandom_u32:
-		if (c->in->nprandom)
-			ret = c->in->prandom[c->prandom_i++ % c->in->nprandom];
-		break;
-	case BPF_FUNC_get_smp_processor_id:
-		ret = c->in->cpu;
-		break;
-	case BPF_FUNC_redirect:
-		/* the target is the call's arguments, in the trace */
-		if (c->type == BPF_PROG_TYPE_XDP)
-			ret = r[2] ? XDP_ABORTED : XDP_REDIRECT;
-		else if (is_l2_type(c->type))
-			ret = r[2] & ~(uint64_t)BPF_F_INGRESS ? 2 /* TC_ACT_SHOT */
-							       : 7 /* TC_ACT_REDIRECT */;
-		else
-			goto unsupported;
-		break;
-	case BPF_FUNC_skb_load_bytes: {
-		uint32_t off = (uint32_t)r[2], len = (uint32_t)r[4];
-		uint8_t *to;
-
-		if (!is_skb_type(c->type) || r[1] != c->regions[R_CTX].base) {
-			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an __sk_buff",
-				     id);
-			return -EINVAL;
-		}
-		to = len ? interp_xlate(c, r[3], len, true) : NULL;
-		if (len && !to)
-			to = interp_mem_wptr(c, r[3], len);
-		if (len && !to) {
-			fault(c, res, pc, r[3], len, INTERP_WRITE);
-			return -EFAULT;
-		}
-		/* skb_header_pointer() on a linear skb: inside skb->data .. len */
-		if (off > INT32_MAX || (int64_t)off + len > c->data_end - c->data) {
-			memset(to, 0, len);
-			ret = -EFAULT;
-		} else {
-			memcpy(to, c->pkt + c->data + off, len);
-		}
-		break;
-	}
-	case BPF_FUNC_xdp_adjust_head:
-	case BPF_FUNC_xdp_adjust_meta:
-	case BPF_FUNC_xdp_adjust_tail:
-		if (c->type != BPF_PROG_TYPE_XDP || r[1] != c->regions[R_CTX].base) {
-			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an xdp_md", id);
-			return -EINVAL;
-		}
-		ret = xdp_adjust(c, id, (int32_t)r[2]);
-		break;
-	default:
-		goto unsupported;
-	}
-	r[0] = (uint64_t)ret;
-	if (call)
-		call->ret = (uint64_t)ret;
-	c->ncalls++;
-	return 0;
-unsupported:
-	interp_fault(res, INTERP_UNSUPPORTED, pc, "unsupported helper %d", id);
-	return -EOPNOTSUPP;
-}

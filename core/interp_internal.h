@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/interp internals shared by interp.c (decode, the run loop) and
- * interp_env.c (memory regions, ctx fields, maps, helpers).
+ * core/interp internals shared by interp.c (decode, the run loop),
+ * interp_env.c (memory regions, packet, ctx fields), interp_maps.c and
+ * interp_helpers.c.
  *
  * Address space.  Region i occupies the 4 GiB window starting at
  * INTERP_ADDR_BASE + (i << 32); its offset 0 sits in the middle of the window,
@@ -130,7 +131,7 @@ struct interp_ctx {
 };
 
 /* Out-of-line memory access: ctx fields, and the faults. */
-enum { INTERP_READ, INTERP_WRITE, INTERP_ATOMIC };
+enum { INTERP_READ, INTERP_WRITE, INTERP_ATOMIC, INTERP_HELPER_READ };
 int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint64_t addr,
 		    uint32_t size, int mode, uint64_t *val);
 void interp_fault(struct interp_result *res, enum interp_status st, uint32_t pc, const char *fmt,
@@ -164,7 +165,36 @@ static inline uint8_t *interp_xlate(struct interp_ctx *c, uint64_t addr, uint32_
  */
 uint8_t *interp_mem_wptr(struct interp_ctx *c, uint64_t addr, uint32_t size);
 
+#define ETH_HLEN 14
+
+static inline bool interp_is_skb_type(uint32_t type)
+{
+	return type == BPF_PROG_TYPE_SOCKET_FILTER || type == BPF_PROG_TYPE_SCHED_CLS ||
+	       type == BPF_PROG_TYPE_SCHED_ACT || type == BPF_PROG_TYPE_CGROUP_SKB;
+}
+
+/* tc: the test run pushes the Ethernet header back (is_l2) */
+static inline bool interp_is_l2_type(uint32_t type)
+{
+	return type == BPF_PROG_TYPE_SCHED_CLS || type == BPF_PROG_TYPE_SCHED_ACT;
+}
+
+/* interp_maps.c */
+int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *msg,
+		    size_t msgsz);
+void interp_map_free(struct interp_map *m);
+void interp_map_reset(struct interp_map *m);
+int interp_array_mark_dirty(struct interp_map *m, uint32_t i);
+uint32_t interp_hash_find(const struct interp_map *m, const void *key);
+void interp_hash_unlink(struct interp_map *m, uint32_t e);
+/* bpf_map_update_elem() on map @mi: what the helper returns */
+int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, const void *val,
+			  uint64_t flags);
+
 /* interp_env.c */
+/* Write the fault message for a bad access; returns -EFAULT. */
+int interp_mem_fault(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint64_t addr,
+		     uint32_t size, int mode);
 int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 		     const struct interp_input *in, struct interp_result *res);
 void interp_env_finish(struct interp_ctx *c, struct interp_result *res);

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/interp: helper calls, the map forms of LD_IMM64, and LD_ABS/LD_IND.
+ *
+ * A helper is a case of interp_helper()'s switch: it checks its pointer
+ * arguments against the memory regions like any access (a bad one is a fault
+ * naming the call), computes what the kernel's helper returns
+ * (net/core/filter.c, kernel/bpf/helpers.c), and is recorded in the trace with
+ * its arguments and result.  Values the kernel takes from the world (time,
+ * random numbers, the cpu) come from the input.  A helper not modelled stops
+ * the run with "unsupported helper N".
+ *
+ * LD_ABS/LD_IND are what the verifier makes of them (bpf_gen_ld_abs): a call
+ * of bpf_skb_load_helper_{8,16,32} on skb->data with SKF_NET_OFF/SKF_LL_OFF
+ * for negative offsets, the bytes read in network order.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/interp_internal.h"
+
+#define SKF_NET_OFF (-0x100000)
+#define SKF_LL_OFF (-0x200000)
+
+/* ---- LD_IMM64 map forms, LD_ABS ---- */
+
+int interp_ldimm64_map(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint32_t kind,
+		       int32_t ref, int32_t voff, uint64_t *val)
+{
+	uint32_t m;
+
+	if (kind != BPF_PSEUDO_MAP_FD && kind != BPF_PSEUDO_MAP_VALUE &&
+	    kind != BPF_PSEUDO_MAP_IDX && kind != BPF_PSEUDO_MAP_IDX_VALUE) {
+		interp_fault(res, INTERP_UNSUPPORTED, pc, "LD_IMM64 of kind %u not supported",
+			     kind);
+		return -EOPNOTSUPP;
+	}
+	for (m = 0; m < c->nmaps; m++)
+		if (c->maps[m].def.ref == ref)
+			break;
+	if (m == c->nmaps) {
+		interp_fault(res, INTERP_FAULT, pc,
+			     "LD_IMM64 refers to map %d, not in the map table", ref);
+		return -EINVAL;
+	}
+	if (kind == BPF_PSEUDO_MAP_FD || kind == BPF_PSEUDO_MAP_IDX) {
+		*val = c->regions[R_MAP0 + 2 * m + 1].base;
+		return 0;
+	}
+	if (c->maps[m].def.type != BPF_MAP_TYPE_ARRAY || voff < 0 ||
+	    (uint32_t)voff >= c->maps[m].def.value_size) {
+		interp_fault(res, INTERP_FAULT, pc, "direct value offset %d of map %u not allowed",
+			     voff, m);
+		return -EINVAL;
+	}
+	if (interp_array_mark_dirty(&c->maps[m], 0)) {
+		interp_fault(res, INTERP_FAULT, pc, "out of memory");
+		return -ENOMEM;
+	}
+	*val = c->regions[R_MAP0 + 2 * m].base + voff;
+	return 0;
+}
+
+/*
+ * bpf_skb_load_helper_{8,16,32}: 0 and the value (network byte order read),
+ * 1 when the bytes are not in the packet, or -errno after a fault.
+ */
+int interp_ld_abs(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t k,
+		  uint32_t size, uint64_t *val)
+{
+	int64_t ptr;
+	const uint8_t *b;
+
+	if (!interp_is_skb_type(c->type)) {
+		interp_fault(res, INTERP_FAULT, pc, "LD_ABS/LD_IND outside a __sk_buff program");
+		return -EINVAL;
+	}
+	if (k >= 0) {
+		if (c->data_end - c->data - k < size)
+			return 1;
+		ptr = c->data + k;
+	} else {
+		if (k >= SKF_NET_OFF)
+			ptr = c->mac + ETH_HLEN + k - SKF_NET_OFF;
+		else if (k >= SKF_LL_OFF)
+			ptr = c->mac + k - SKF_LL_OFF;
+		else
+			return 1;
+		if (ptr < 0 || ptr + size > c->data_end)
+			return 1;
+	}
+	b = c->pkt + ptr;
+	switch (size) {
+	case 1: *val = b[0]; break;
+	case 2: *val = (uint32_t)b[0] << 8 | b[1]; break;
+	default: *val = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+	}
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+/* The map whose object @addr is, or -1. */
+static int map_of(struct interp_ctx *c, uint64_t addr)
+{
+	uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
+
+	if (i >= c->nregions || c->regions[i].kind != RK_MAPOBJ || addr != c->regions[i].base)
+		return -1;
+	return c->regions[i].map;
+}
+
+static const uint8_t *helper_mem(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+				 uint64_t addr, uint32_t size)
+{
+	const uint8_t *h = interp_xlate(c, addr, size, false);
+
+	if (!h)
+		interp_mem_fault(c, res, pc, addr, size, INTERP_HELPER_READ);
+	return h;
+}
+
+static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
+{
+	int64_t floor = INTERP_XDP_FRAME_HDR;
+
+	switch (id) {
+	case BPF_FUNC_xdp_adjust_head: {
+		int64_t metalen = c->data - c->data_meta, data = c->data + off;
+
+		if (data < floor + metalen || data > c->data_end - ETH_HLEN)
+			return -EINVAL;
+		if (metalen)
+			memmove(c->pkt + c->data_meta + off, c->pkt + c->data_meta, metalen);
+		c->data_meta += off;
+		c->data = data;
+		break;
+	}
+	case BPF_FUNC_xdp_adjust_meta: {
+		int64_t meta = c->data_meta + off, metalen = c->data - meta;
+
+		if (meta < floor || meta > c->data)
+			return -EINVAL;
+		if ((metalen & 3) || metalen > INTERP_XDP_META_MAX)
+			return -EACCES;
+		c->data_meta = meta;
+		break;
+	}
+	default: { /* BPF_FUNC_xdp_adjust_tail */
+		int64_t end = c->data_end + off;
+
+		if (end > INTERP_XDP_FRAME_SIZE - INTERP_XDP_SHINFO_SIZE)
+			return -EINVAL;
+		if (end < c->data + ETH_HLEN)
+			return -EINVAL;
+		if (off > 0)
+			memset(c->pkt + c->data_end, 0, off);
+		c->data_end = end;
+		break;
+	}
+	}
+	c->regions[R_PKT].lo = c->data_meta;
+	c->regions[R_PKT].hi = c->data_end;
+	c->regions[R_PKT].show = c->data;
+	if (c->data_meta < c->pkt_lo)
+		c->pkt_lo = c->data_meta;
+	if (c->data_end > c->pkt_hi)
+		c->pkt_hi = c->data_end;
+	return 0;
+}
+
+int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
+		  uint64_t *r)
+{
+	struct interp_call *call = c->ncalls < INTERP_TRACE_CAP ? &c->calls[c->ncalls] : NULL;
+	const uint8_t *key, *val;
+	struct interp_map *m;
+	int64_t ret = 0;
+	int mi;
+
+	if (call) {
+		call->insn = pc;
+		call->helper = id;
+		memcpy(call->args, &r[1], sizeof(call->args));
+	}
+	switch (id) {
+	case BPF_FUNC_map_lookup_elem:
+	case BPF_FUNC_map_update_elem:
+	case BPF_FUNC_map_delete_elem:
+		mi = map_of(c, r[1]);
+		if (mi < 0) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a map", id);
+			return -EINVAL;
+		}
+		m = &c->maps[mi];
+		key = helper_mem(c, res, pc, r[2], m->def.key_size);
+		if (!key)
+			return -EFAULT;
+		if (id == BPF_FUNC_map_update_elem) {
+			uint8_t kbuf[512];
+
+			/* the value read may overlap what the insert changes */
+			memcpy(kbuf, key, m->def.key_size);
+			val = helper_mem(c, res, pc, r[3], m->def.value_size);
+			if (!val)
+				return -EFAULT;
+			ret = interp_map_update(c, mi, kbuf, val, r[4]);
+			if (ret == -ENOMEM) {
+				interp_fault(res, INTERP_FAULT, pc, "out of memory");
+				return -ENOMEM;
+			}
+			break;
+		}
+		if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+			uint32_t idx;
+
+			memcpy(&idx, key, 4);
+			if (id == BPF_FUNC_map_delete_elem) {
+				ret = -EINVAL;
+			} else if (idx < m->def.max_entries) {
+				if (interp_array_mark_dirty(m, idx)) {
+					interp_fault(res, INTERP_FAULT, pc, "out of memory");
+					return -ENOMEM;
+				}
+				ret = (int64_t)(c->regions[R_MAP0 + 2 * mi].base +
+						((uint64_t)idx << m->shift));
+			}
+			break;
+		}
+		{
+			uint32_t e = interp_hash_find(m, key);
+
+			if (id == BPF_FUNC_map_delete_elem) {
+				if (e == UINT32_MAX) {
+					ret = -ENOENT;
+				} else {
+					interp_hash_unlink(m, e);
+					ret = 0;
+				}
+			} else if (e != UINT32_MAX) {
+				ret = (int64_t)(c->regions[R_MAP0 + 2 * mi].base +
+						((uint64_t)e << m->shift));
+			}
+		}
+		break;
+	case BPF_FUNC_ktime_get_ns:
+		ret = (int64_t)c->ktime;
+		c->ktime += c->in->ktime_step;
+		break;
+	case BPF_FUNC_get_prandom_u32:
+		if (c->in->nprandom)
+			ret = c->in->prandom[c->prandom_i++ % c->in->nprandom];
+		break;
+	case BPF_FUNC_get_smp_processor_id:
+		ret = c->in->cpu;
+		break;
+	case BPF_FUNC_redirect:
+		/* the target is the call's arguments, in the trace */
+		if (c->type == BPF_PROG_TYPE_XDP)
+			ret = r[2] ? XDP_ABORTED : XDP_REDIRECT;
+		else if (interp_is_l2_type(c->type))
+			ret = r[2] & ~(uint64_t)BPF_F_INGRESS ? 2 /* TC_ACT_SHOT */
+							       : 7 /* TC_ACT_REDIRECT */;
+		else
+			goto unsupported;
+		break;
+	case BPF_FUNC_skb_load_bytes: {
+		uint32_t off = (uint32_t)r[2], len = (uint32_t)r[4];
+		uint8_t *to;
+
+		if (!interp_is_skb_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		to = len ? interp_xlate(c, r[3], len, true) : NULL;
+		if (len && !to)
+			to = interp_mem_wptr(c, r[3], len);
+		if (len && !to) {
+			interp_mem_fault(c, res, pc, r[3], len, INTERP_WRITE);
+			return -EFAULT;
+		}
+		/* skb_header_pointer() on a linear skb: inside skb->data .. len */
+		if (off > INT32_MAX || (int64_t)off + len > c->data_end - c->data) {
+			memset(to, 0, len);
+			ret = -EFAULT;
+		} else {
+			memcpy(to, c->pkt + c->data + off, len);
+		}
+		break;
+	}
+	case BPF_FUNC_xdp_adjust_head:
+	case BPF_FUNC_xdp_adjust_meta:
+	case BPF_FUNC_xdp_adjust_tail:
+		if (c->type != BPF_PROG_TYPE_XDP || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an xdp_md", id);
+			return -EINVAL;
+		}
+		ret = xdp_adjust(c, id, (int32_t)r[2]);
+		break;
+	default:
+		goto unsupported;
+	}
+	r[0] = (uint64_t)ret;
+	if (call)
+		call->ret = (uint64_t)ret;
+	c->ncalls++;
+	return 0;
+unsupported:
+	interp_fault(res, INTERP_UNSUPPORTED, pc, "unsupported helper %d", id);
+	return -EOPNOTSUPP;
+}
+

@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/interp: the maps a program sees -- array and hash -- with the
+ * semantics of the kernel's map helpers (kernel/bpf/arraymap.c, hashtab.c).
+ *
+ * A map's values are one memory region with a power-of-two stride per
+ * element, so a map value pointer is region base + (index << shift) and an
+ * access is checked against its element's value_size.
+ *
+ * Runs must not see each other.  Arrays remember which elements a run may
+ * have written (handed out by lookup, written by update, or written at all:
+ * every write to an array goes through interp_mem_wptr(), because a candidate
+ * program the verifier would reject may reach an element by pointer
+ * arithmetic or a forged address) and re-zero only those before the next run.
+ * Hash maps chain elements in buckets; only the elements handed out since the
+ * reset are addressable, and an element's value is written whole when it is
+ * inserted.  An update of an existing key writes in place (the kernel swaps
+ * in a new element, which only a stale pointer could tell apart).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/interp_internal.h"
+
+#define MAP_MAX_BYTES (256u << 20)
+
+#define SET_MSG(msg, msgsz, ...)                                                                   \
+	do {                                                                                       \
+		if (msg && msgsz)                                                                  \
+			snprintf(msg, msgsz, __VA_ARGS__);                                         \
+	} while (0)
+
+static uint32_t pow2_shift(uint32_t n)
+{
+	uint32_t s = 0;
+
+	while ((1u << s) < n)
+		s++;
+	return s;
+}
+
+
+static int map_grow(struct interp_map *m, uint32_t want)
+{
+	uint32_t n = m->nalloc ? m->nalloc : 16;
+	void *p;
+
+	while (n < want)
+		n *= 2;
+	if (n > m->def.max_entries)
+		n = m->def.max_entries;
+	if (n <= m->nalloc)
+		return 0;
+	p = realloc(m->vals, (size_t)n << m->shift);
+	if (!p)
+		return -ENOMEM;
+	m->vals = p;
+	memset(m->vals + ((size_t)m->nalloc << m->shift), 0, (size_t)(n - m->nalloc) << m->shift);
+	if (m->def.type == BPF_MAP_TYPE_HASH) {
+		if (!(p = realloc(m->keys, (size_t)n * m->def.key_size)))
+			return -ENOMEM;
+		m->keys = p;
+		if (!(p = realloc(m->next, (size_t)n * sizeof(*m->next))))
+			return -ENOMEM;
+		m->next = p;
+		if (!(p = realloc(m->used, n)))
+			return -ENOMEM;
+		m->used = p;
+		memset(m->used + m->nalloc, 0, n - m->nalloc);
+		if (!(p = realloc(m->freelist, (size_t)n * sizeof(*m->freelist))))
+			return -ENOMEM;
+		m->freelist = p;
+	}
+	m->nalloc = n;
+	return 0;
+}
+
+int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *msg, size_t msgsz)
+{
+	m->def = *d;
+	if (d->value_size == 0 || d->max_entries == 0) {
+		SET_MSG(msg, msgsz, "map with value_size %u, max_entries %u", d->value_size,
+			d->max_entries);
+		return -EINVAL;
+	}
+	m->shift = pow2_shift(d->value_size);
+	if (((uint64_t)d->max_entries << m->shift) > MAP_MAX_BYTES) {
+		SET_MSG(msg, msgsz, "map of %u x %u bytes is too large to model", d->max_entries,
+			d->value_size);
+		return -E2BIG;
+	}
+	switch (d->type) {
+	case BPF_MAP_TYPE_ARRAY:
+		if (d->key_size != 4) {
+			SET_MSG(msg, msgsz, "array map with key_size %u", d->key_size);
+			return -EINVAL;
+		}
+		if (map_grow(m, d->max_entries))
+			return -ENOMEM;
+		m->dirty_bit = calloc(d->max_entries, 1);
+		m->dirty_cap = 16;
+		m->dirty = malloc(m->dirty_cap * sizeof(*m->dirty));
+		if (!m->dirty_bit || !m->dirty)
+			return -ENOMEM;
+		return 0;
+	case BPF_MAP_TYPE_HASH:
+		if (d->key_size == 0 || d->key_size > 512) {
+			SET_MSG(msg, msgsz, "hash map with key_size %u", d->key_size);
+			return -EINVAL;
+		}
+		m->nbuckets = 1u << pow2_shift(d->max_entries < 4096 ? d->max_entries : 4096);
+		m->buckets = malloc(m->nbuckets * sizeof(*m->buckets));
+		if (!m->buckets || map_grow(m, 16))
+			return -ENOMEM;
+		memset(m->buckets, 0xff, m->nbuckets * sizeof(*m->buckets));
+		return 0;
+	}
+	SET_MSG(msg, msgsz, "map type %u not supported", d->type);
+	return -EOPNOTSUPP;
+}
+
+void interp_map_free(struct interp_map *m)
+{
+	free(m->vals);
+	free(m->keys);
+	free(m->next);
+	free(m->used);
+	free(m->buckets);
+	free(m->freelist);
+	free(m->dirty);
+	free(m->dirty_bit);
+}
+
+int interp_array_mark_dirty(struct interp_map *m, uint32_t i)
+{
+	if (m->dirty_bit[i])
+		return 0;
+	if (m->ndirty == m->dirty_cap) {
+		uint32_t *p = realloc(m->dirty, 2 * m->dirty_cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		m->dirty = p;
+		m->dirty_cap *= 2;
+	}
+	m->dirty_bit[i] = 1;
+	m->dirty[m->ndirty++] = i;
+	return 0;
+}
+
+void interp_map_reset(struct interp_map *m)
+{
+	uint32_t i;
+
+	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+		for (i = 0; i < m->ndirty; i++) {
+			memset(m->vals + ((size_t)m->dirty[i] << m->shift), 0, m->def.value_size);
+			m->dirty_bit[m->dirty[i]] = 0;
+		}
+		m->ndirty = 0;
+		return;
+	}
+	if (m->nfresh) {
+		memset(m->buckets, 0xff, m->nbuckets * sizeof(*m->buckets));
+		memset(m->used, 0, m->nfresh);
+	}
+	m->count = m->nfresh = m->nfree = 0;
+}
+
+static uint32_t key_hash(const uint8_t *k, uint32_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ *k++) * 16777619u;
+	return h;
+}
+
+/* Element index of @key in hash map @m, or UINT32_MAX. */
+uint32_t interp_hash_find(const struct interp_map *m, const void *key)
+{
+	uint32_t ks = m->def.key_size;
+	uint32_t e = m->buckets[key_hash(key, ks) & (m->nbuckets - 1)];
+
+	for (; e != UINT32_MAX; e = m->next[e])
+		if (!memcmp(m->keys + (size_t)e * ks, key, ks))
+			return e;
+	return UINT32_MAX;
+}
+
+void interp_hash_unlink(struct interp_map *m, uint32_t e)
+{
+	uint32_t *pp = &m->buckets[key_hash(m->keys + (size_t)e * m->def.key_size,
+					    m->def.key_size) & (m->nbuckets - 1)];
+
+	while (*pp != e)
+		pp = &m->next[*pp];
+	*pp = m->next[e];
+	m->used[e] = 0;
+	m->freelist[m->nfree++] = e;
+	m->count--;
+}
+
+/* bpf_map_update_elem() on map @mi; returns what the helper returns. */
+int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, const void *val,
+			  uint64_t flags)
+{
+	struct interp_map *m = &c->maps[mi];
+	uint32_t e;
+
+	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
+		return -EINVAL; /* no bpf_spin_lock in our values */
+	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+		uint32_t idx;
+
+		memcpy(&idx, key, 4);
+		if (idx >= m->def.max_entries)
+			return -E2BIG;
+		if (flags == BPF_NOEXIST)
+			return -EEXIST;
+		if (interp_array_mark_dirty(m, idx))
+			return -ENOMEM;
+		memcpy(m->vals + ((size_t)idx << m->shift), val, m->def.value_size);
+		return 0;
+	}
+	e = interp_hash_find(m, key);
+	if (e != UINT32_MAX && flags == BPF_NOEXIST)
+		return -EEXIST;
+	if (e == UINT32_MAX && flags == BPF_EXIST)
+		return -ENOENT;
+	if (e == UINT32_MAX) {
+		uint32_t b;
+
+		if (m->count >= m->def.max_entries)
+			return -E2BIG;
+		if (m->nfree) {
+			e = m->freelist[--m->nfree];
+		} else {
+			if (m->nfresh == m->nalloc && map_grow(m, m->nalloc + 1))
+				return -ENOMEM;
+			e = m->nfresh++;
+			/* only elements handed out since the reset are memory */
+			c->regions[R_MAP0 + 2 * mi].host = m->vals;
+			c->regions[R_MAP0 + 2 * mi].hi = (int64_t)m->nfresh << m->shift;
+		}
+		memcpy(m->keys + (size_t)e * m->def.key_size, key, m->def.key_size);
+		b = key_hash(key, m->def.key_size) & (m->nbuckets - 1);
+		m->next[e] = m->buckets[b];
+		m->buckets[b] = e;
+		m->used[e] = 1;
+		m->count++;
+	}
+	memcpy(m->vals + ((size_t)e << m->shift), val, m->def.value_size);
+	return 0;
+}
+
+int interp_map_lookup(const struct interp_ctx *c, uint32_t map, const void *key, void *value)
+{
+	const struct interp_map *m;
+	uint32_t e;
+
+	if (map >= c->nmaps)
+		return -EINVAL;
+	m = &c->maps[map];
+	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+		memcpy(&e, key, 4);
+		if (e >= m->def.max_entries)
+			return -ENOENT;
+	} else if ((e = interp_hash_find(m, key)) == UINT32_MAX) {
+		return -ENOENT;
+	}
+	memcpy(value, m->vals + ((size_t)e << m->shift), m->def.value_size);
+	return 0;
+}
+
+int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, const void **key,
+		    const void **value)
+{
+	struct interp_map *m;
+
+	if (map >= c->nmaps)
+		return -EINVAL;
+	m = &c->maps[map];
+	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+		if (*iter >= m->def.max_entries)
+			return -ENOENT;
+		m->iter_key = *iter;
+		*key = &m->iter_key;
+		*value = m->vals + ((size_t)(*iter)++ << m->shift);
+		return 0;
+	}
+	while (*iter < m->nfresh && !m->used[*iter])
+		(*iter)++;
+	if (*iter >= m->nfresh)
+		return -ENOENT;
+	*key = m->keys + (size_t)*iter * m->def.key_size;
+	*value = m->vals + ((size_t)(*iter)++ << m->shift);
+	return 0;
+}
+
