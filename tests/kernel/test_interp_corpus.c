@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/interp against the kernel on real programs: every XDP, tc, socket
+ * filter and cgroup_skb program of the corpus that loads (manifest.tsv), on
+ * generated packets (tests/kernel/harness_pkt.c).
+ *
+ * Each program is loaded alone (kh_load); the interpreter gets the very
+ * instructions libbpf submitted (bpf_program__insns() after load: maps named
+ * by fd) and the object's maps, with the same definitions.  Before every
+ * packet the kernel's map contents are read and given to the interpreter as
+ * its initial state, so state the program accumulates cannot make the two
+ * drift apart; after it, retval, the packet out and every map must agree.
+ *
+ * Programs the interpreter does not model yet (a helper, a map type, a ctx
+ * field: status UNSUPPORTED, or a map type interp_ctx__new() refuses) are
+ * counted by reason and not compared; a fault in the interpreter on a program
+ * the verifier accepted is a disagreement.
+ *
+ * Environment: CORPUS_DIR (default /var/cache/bpfsynth-corpus),
+ * INTERP_CORPUS_PKTS packets per program (default 200), INTERP_CORPUS_PROGS
+ * programs at most (default all), INTERP_CORPUS_SEED.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "core/asm.h"
+#include "core/interp.h"
+#include "tests/kernel/harness.h"
+#include "tests/kernel/harness_pkt.h"
+#include "tests/test.h"
+
+#define MAX_MAPS 64
+#define MAX_ELEMS 4096	/* elements read from the kernel per packet, all maps */
+#define ELEM_BYTES 1024 /* key + value at most, per element */
+#define OUT_MAX 4096
+
+struct kmaps {
+	int fd[MAX_MAPS];
+	struct interp_map_def def[MAX_MAPS];
+	const char *name[MAX_MAPS];
+	uint32_t n;
+	struct interp_map_elem elems[MAX_ELEMS];
+	uint8_t store[MAX_ELEMS][ELEM_BYTES];
+	uint32_t nelems;
+};
+
+/*
+ * Programs whose result the kernel does not determine from the input, found
+ * by this test and checked by reading their source: the interpreter's answer
+ * is one of the kernel's possible ones, but not comparable run by run.
+ * (core/interp zeroes the stack; flagging reads of uninitialized stack in
+ * interp_result would let the test find these by itself.)
+ */
+static const struct {
+	const char *obj, *prog, *why;
+} not_comparable[] = {
+	{"selftests/test_global_func16.o", "global_func16",
+	 "returns array[9] of an uninitialized stack array: kernel stack garbage"},
+};
+
+static const char *skip_reason(const char *obj, const char *prog)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(not_comparable) / sizeof(not_comparable[0]); i++)
+		if (!strcmp(obj, not_comparable[i].obj) && !strcmp(prog, not_comparable[i].prog))
+			return not_comparable[i].why;
+	return NULL;
+}
+
+static uint64_t env_u64(const char *name, uint64_t def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoull(v, NULL, 0) : def;
+}
+
+static const char *corpus_dir(void)
+{
+	const char *d = getenv("CORPUS_DIR");
+
+	return d && *d ? d : "/var/cache/bpfsynth-corpus";
+}
+
+static bool tested_type(const char *t)
+{
+	return !strcmp(t, "xdp") || !strcmp(t, "sched_cls") || !strcmp(t, "sched_act") ||
+	       !strcmp(t, "socket_filter") || !strcmp(t, "cgroup_skb");
+}
+
+static enum bpf_prog_type type_by_str(const char *name)
+{
+	const char *s;
+	int t;
+
+	for (t = 1; (s = libbpf_bpf_prog_type_str((enum bpf_prog_type)t)); t++)
+		if (!strcmp(s, name))
+			return (enum bpf_prog_type)t;
+	return BPF_PROG_TYPE_UNSPEC;
+}
+
+/* Read every element of every map from the kernel into @km->elems. */
+static int kmaps_read(struct kmaps *km)
+{
+	uint32_t m;
+
+	km->nelems = 0;
+	for (m = 0; m < km->n; m++) {
+		uint32_t ks = km->def[m].key_size, vs = km->def[m].value_size;
+		uint8_t key[512], next[512];
+		bool first = true;
+
+		if (ks + vs > ELEM_BYTES || ks > sizeof(key))
+			return -E2BIG;
+		while (!bpf_map_get_next_key(km->fd[m], first ? NULL : key, next)) {
+			uint8_t *st;
+
+			first = false;
+			memcpy(key, next, ks);
+			if (km->nelems == MAX_ELEMS)
+				return -E2BIG;
+			st = km->store[km->nelems];
+			memcpy(st, key, ks);
+			if (bpf_map_lookup_elem(km->fd[m], key, st + ks))
+				continue; /* deleted meanwhile: not for us */
+			km->elems[km->nelems++] = (struct interp_map_elem){
+				.map = m, .key = st, .value = st + ks};
+		}
+	}
+	return 0;
+}
+
+/* Every kernel element is in the interpreter with the same value, and no more. */
+static int kmaps_compare(struct kmaps *km, const struct interp_ctx *c, char *msg, size_t msgsz)
+{
+	uint32_t i, m, counts[MAX_MAPS] = {0};
+	uint8_t val[ELEM_BYTES];
+
+	if (kmaps_read(km))
+		return snprintf(msg, msgsz, "cannot read the kernel's maps"), -1;
+	for (i = 0; i < km->nelems; i++) {
+		const struct interp_map_elem *el = &km->elems[i];
+
+		counts[el->map]++;
+		if (interp_map_lookup(c, el->map, el->key, val) ||
+		    memcmp(val, el->value, km->def[el->map].value_size)) {
+			snprintf(msg, msgsz, "map %s: element %u differs or is missing",
+				 km->name[el->map], i);
+			return -1;
+		}
+	}
+	for (m = 0; m < km->n; m++) {
+		const void *k, *v;
+		uint32_t iter = 0, n = 0;
+
+		while (!interp_map_next(c, m, &iter, &k, &v))
+			n++;
+		if (n != counts[m]) {
+			snprintf(msg, msgsz, "map %s: interp has %u elements, kernel %u", km->name[m],
+				 n, counts[m]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Helpers whose results the kernel draws from time, randomness or the CPU it
+ * runs on: the interpreter takes them from its input, the kernel cannot be
+ * told them, so runs that call them are not comparable.
+ */
+static bool nondeterministic(const struct interp_result *res)
+{
+	static const int32_t ids[] = {
+		BPF_FUNC_ktime_get_ns,	    BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id,
+		BPF_FUNC_jiffies64,	    BPF_FUNC_ktime_get_boot_ns, BPF_FUNC_ktime_get_coarse_ns,
+		208 /* ktime_get_tai_ns */,
+	};
+	uint32_t i, j;
+
+	for (i = 0; i < res->ncalls; i++)
+		for (j = 0; j < sizeof(ids) / sizeof(ids[0]); j++)
+			if (res->calls[i].helper == ids[j])
+				return true;
+	return false;
+}
+
+static void print_bytes(const char *what, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	fprintf(stderr, "  %s (%zu bytes):", what, n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", b[i]);
+	fputc('\n', stderr);
+}
+
+struct tally {
+	uint64_t progs, compared_progs, runs, refused, disagree;
+	char unsupported[32][96];
+	uint32_t unsupported_n[32], nunsup;
+};
+
+static void count_unsupported(struct tally *t, const char *why)
+{
+	char key[96];
+	uint32_t i;
+
+	/* "insn 12: unsupported helper 51" -> "unsupported helper 51" */
+	snprintf(key, sizeof(key), "%s", strstr(why, ": ") ? strstr(why, ": ") + 2 : why);
+	for (i = 0; i < t->nunsup; i++)
+		if (!strcmp(t->unsupported[i], key))
+			break;
+	if (i == t->nunsup) {
+		if (t->nunsup == 32)
+			i = 31;
+		else
+			snprintf(t->unsupported[t->nunsup++], sizeof(key), "%s", key);
+	}
+	t->unsupported_n[i]++;
+}
+
+static void run_program(const char *obj, const char *prog, const char *type, struct tally *t,
+			struct pkt_gen *g, uint64_t npkts)
+{
+	static struct kmaps km;
+	static char log[KH_LOG_SIZE];
+	static uint8_t out[OUT_MAX];
+	const struct bpf_insn *insns;
+	struct interp_prog *ip = NULL;
+	struct interp_ctx *ic = NULL;
+	struct bpf_map *map;
+	struct kh_prog kp;
+	char path[4096], msg[256];
+	uint64_t k, runs = 0, refused = 0;
+	size_t cnt;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/objs/%s", corpus_dir(), obj);
+	err = kh_load(path, prog, type_by_str(type), &kp, log, sizeof(log));
+	if (err) {
+		/* loaded when the manifest was made: say so, but it is not interp's fault */
+		fprintf(stderr, "  note: %s %s no longer loads: %s\n", obj, prog, strerror(-err));
+		return;
+	}
+	t->progs++;
+	insns = bpf_program__insns(kp.prog);
+	cnt = bpf_program__insn_cnt(kp.prog);
+	km.n = 0;
+	bpf_object__for_each_map (map, kp.obj) {
+		if (km.n == MAX_MAPS)
+			break;
+		km.fd[km.n] = bpf_map__fd(map);
+		km.name[km.n] = bpf_map__name(map);
+		km.def[km.n] = (struct interp_map_def){
+			.type = bpf_map__type(map),
+			.key_size = bpf_map__key_size(map),
+			.value_size = bpf_map__value_size(map),
+			.max_entries = bpf_map__max_entries(map),
+			.flags = bpf_map__map_flags(map),
+			.ref = bpf_map__fd(map),
+		};
+		km.n++;
+	}
+	ip = interp_prog__new(insns, cnt, kp.type, msg, sizeof(msg));
+	if (!ip) {
+		count_unsupported(t, msg);
+		goto out;
+	}
+	ic = interp_ctx__new(km.def, km.n, msg, sizeof(msg));
+	if (!ic) {
+		count_unsupported(t, msg);
+		goto out;
+	}
+	t->compared_progs++;
+	for (k = 0; k < npkts; k++) {
+		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_out = out, .data_size_out = sizeof(out),
+			    .repeat = 1);
+		uint8_t pkt[PKT_GEN_MAX];
+		struct interp_input in = {0};
+		struct interp_result res;
+		const char *kind;
+		bool same;
+
+		in.pkt_len = pkt_gen_next(g, pkt, &kind);
+		in.pkt = pkt;
+		if (kmaps_read(&km)) {
+			count_unsupported(t, "maps too large to copy per packet");
+			t->compared_progs--;
+			goto out;
+		}
+		in.elems = km.elems;
+		in.nelems = km.nelems;
+		interp_run(ic, ip, &in, &res);
+		topts.data_in = pkt;
+		topts.data_size_in = in.pkt_len;
+		err = bpf_prog_test_run_opts(kp.fd, &topts) ? -errno : 0;
+		if (res.status == INTERP_UNSUPPORTED) {
+			count_unsupported(t, res.msg);
+			t->compared_progs--;
+			goto out;
+		}
+		if (nondeterministic(&res)) {
+			count_unsupported(t, "x: calls a helper whose result the kernel draws at random "
+					     "or from the clock");
+			t->compared_progs--;
+			goto out;
+		}
+		runs++;
+		if (err) { /* the kernel refused the input: so must we */
+			if (res.status == INTERP_BAD_INPUT) {
+				refused++;
+				continue;
+			}
+			snprintf(msg, sizeof(msg), "kernel refused the input (%s), interp status %d",
+				 strerror(-err), res.status);
+			goto disagree;
+		}
+		same = res.status == INTERP_OK && res.retval == topts.retval &&
+		       res.pkt_len == topts.data_size_out &&
+		       !memcmp(res.pkt, out, topts.data_size_out);
+		if (!same) {
+			snprintf(msg, sizeof(msg), "kernel retval %u, %u bytes out; interp %s%s%u, "
+				 "%u bytes out", topts.retval, topts.data_size_out,
+				 res.status == INTERP_OK ? "" : res.msg,
+				 res.status == INTERP_OK ? "retval " : ", retval ", res.retval,
+				 res.pkt_len);
+			goto disagree;
+		}
+		if (kmaps_compare(&km, ic, msg, sizeof(msg)))
+			goto disagree;
+		continue;
+disagree:
+		t->disagree++;
+		CHECK(false, "%s %s, packet %llu (%s): %s", obj, prog, (unsigned long long)k,
+		      kind, msg);
+		if (t->disagree <= 3) {
+			print_bytes("input packet", pkt, in.pkt_len);
+			if (res.status == INTERP_OK)
+				print_bytes("interp packet out", res.pkt, res.pkt_len);
+			print_bytes("kernel packet out", out, topts.data_size_out);
+		}
+		break; /* one reproducer per program is enough */
+	}
+	t->runs += runs;
+	t->refused += refused;
+out:
+	interp_ctx__free(ic);
+	interp_prog__free(ip);
+	kh_unload(&kp);
+}
+
+static void test_corpus_programs(void)
+{
+	uint64_t npkts = env_u64("INTERP_CORPUS_PKTS", 200);
+	uint64_t maxprogs = env_u64("INTERP_CORPUS_PROGS", 0);
+	struct tally *t = calloc(1, sizeof(*t));
+	char path[4096], line[8192], why[256];
+	struct pkt_gen g;
+	uint32_t i;
+	FILE *f;
+
+	if (!t)
+		return (void)CHECK(false, "out of memory");
+	if (!kh_bpf_permitted(why, sizeof(why))) {
+		test_skip("%s", why);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/manifest.tsv", corpus_dir());
+	f = fopen(path, "r");
+	if (!f) {
+		test_skip("no corpus manifest at %s (make corpus)", path);
+		goto out;
+	}
+	pkt_gen_init(&g, env_u64("INTERP_CORPUS_SEED", 1));
+	while (fgets(line, sizeof(line), f) && (!maxprogs || t->progs < maxprogs)) {
+		char *col[9], *save = NULL;
+		int c;
+
+		if (line[0] == '#')
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		col[0] = strtok_r(line, "\t", &save);
+		for (c = 1; c < 9; c++)
+			col[c] = col[c - 1] ? strtok_r(NULL, "\t", &save) : NULL;
+		if (!col[7] || strcmp(col[5], "yes") || !tested_type(col[3]))
+			continue;
+		if (skip_reason(col[0], col[1])) {
+			fprintf(stderr, "  not compared: %s %s: %s\n", col[0], col[1],
+				skip_reason(col[0], col[1]));
+			continue;
+		}
+		run_program(col[0], col[1], col[3], t, &g, npkts);
+	}
+	fclose(f);
+
+	fprintf(stderr, "interp vs kernel on the corpus: %llu programs loaded, %llu compared on "
+		"%llu packets each: %llu runs (%llu inputs refused by both), %llu disagreements\n",
+		(unsigned long long)t->progs, (unsigned long long)t->compared_progs,
+		(unsigned long long)npkts, (unsigned long long)t->runs,
+		(unsigned long long)t->refused, (unsigned long long)t->disagree);
+	for (i = 0; i < t->nunsup; i++)
+		fprintf(stderr, "  not compared (%u programs): %s\n", t->unsupported_n[i],
+			t->unsupported[i]);
+	ASSERT_EQ(t->disagree, 0, "disagreements between core/interp and the kernel");
+	if (!t->progs)
+		test_skip("no loadable network programs in the manifest");
+out:
+	free(t);
+}
+
+int main(int argc, char **argv)
+{
+	test_init(argc, argv);
+	RUN_TEST(test_corpus_programs);
+	return test_summary("test_interp_corpus");
+}
