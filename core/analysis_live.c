@@ -1,0 +1,365 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/analysis: backward liveness of registers and stack bytes.
+ *
+ * A register or stack byte is live before an instruction if some path from
+ * there reads it before writing it.  The classic backward dataflow: per
+ * instruction a use set and a kill set, live_in = use | (live_out & ~kill),
+ * live_out = union of the successors' live_in, iterated over each
+ * subprogram's blocks until nothing changes.
+ *
+ * What reads and writes is decided with the forward analysis' states, which
+ * say where a pointer points: a load through a stack pointer with a known
+ * offset reads exactly those bytes, and a store kills exactly those bytes; a
+ * load through a stack pointer of unknown offset, or through something that
+ * may be one (UNKNOWN), reads the whole frame, and such a store kills
+ * nothing.  Helpers read their argument registers (by the helper's arity
+ * where known, else all of r1-r5) and the stack bytes their pointer
+ * arguments cover: map keys and values by the sizes of the map the caller
+ * described, (pointer, constant size) pairs of the helpers that take them,
+ * and otherwise everything from the pointer to the top of the frame.  A
+ * BPF-to-BPF call reads r1-r5 and, if one of them points into our frame, the
+ * whole frame.  All calls write r0 and clobber r1-r5.  exit reads r0 only:
+ * the stack is not observable after the program (DESIGN.md, "Equivalence").
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/analysis_internal.h"
+
+#define ALL_ARGS 0x3e /* r1-r5 */
+
+struct effects {
+	uint16_t use, def;
+	struct analysis_stack_bits suse, skill;
+};
+
+static void bits_set(struct analysis_stack_bits *b, int64_t lo, int64_t hi)
+{
+	int64_t x;
+
+	if (lo < -ANALYSIS_STACK_SIZE)
+		lo = -ANALYSIS_STACK_SIZE;
+	if (hi > 0)
+		hi = 0;
+	for (x = lo; x < hi; x++) {
+		unsigned int k = (unsigned int)(x + ANALYSIS_STACK_SIZE);
+
+		b->w[k / 64] |= 1ull << (k % 64);
+	}
+}
+
+static bool bits_test(const struct analysis_stack_bits *b, int off)
+{
+	unsigned int k;
+
+	if (off < -ANALYSIS_STACK_SIZE || off >= 0)
+		return false;
+	k = (unsigned int)(off + ANALYSIS_STACK_SIZE);
+	return b->w[k / 64] >> (k % 64) & 1;
+}
+
+/* How many argument registers a helper reads; 5 when we do not know. */
+static unsigned int helper_nargs(int32_t id)
+{
+	switch (id) {
+	case 5: case 7: case 8: case 14: case 15: case 35: case 125: /* no arguments */
+		return 0;
+	case 1: case 3: case 16: case 23: case 44: case 54: case 65: case 88: case 89:
+	case 132: case 133:
+		return 2;
+	case 4: case 12: case 13: case 51: case 87: case 112: case 113: case 131: case 195:
+		return 3;
+	case 2: case 26: case 69: case 130: case 189: case 190:
+		return 4;
+	}
+	return 5;
+}
+
+/* Helpers with (pointer, size) argument pairs: the argument index of the pointer. */
+static bool helper_ptr_size(int32_t id, unsigned int arg)
+{
+	switch (id) {
+	case 4: case 16: case 112: case 113: /* probe_read*(dst, size, ...), get_current_comm */
+		return arg == 1;
+	case 6: /* trace_printk(fmt, size, ...) */
+		return arg == 1;
+	case 9: case 26: case 189: case 190: /* skb/xdp load/store bytes(ctx, off, buf, len) */
+		return arg == 3;
+	case 25: /* perf_event_output(ctx, map, flags, data, size) */
+		return arg == 4;
+	case 28: /* csum_diff(from, from_size, to, to_size, seed) */
+		return arg == 1 || arg == 3;
+	case 69: case 130: /* fib_lookup(ctx, params, plen, ..), ringbuf_output(rb, data, size, ..) */
+		return arg == 2;
+	}
+	return false;
+}
+
+static void helper_stack_reads(const struct analysis *a, const struct analysis_state *st,
+			       const struct bpf_insn *in, struct effects *e)
+{
+	const struct analysis_map *m = analysis_map_of(a, &st->regs[1]);
+	unsigned int n = helper_nargs(in->imm), r;
+
+	for (r = 1; r <= n; r++) {
+		const struct analysis_reg *arg = &st->regs[r];
+		int64_t off, size = -1;
+
+		if (arg->type == ANALYSIS_UNKNOWN) {
+			bits_set(&e->suse, -ANALYSIS_STACK_SIZE, 0);
+			continue;
+		}
+		if (arg->type != ANALYSIS_STACK)
+			continue;
+		if (!analysis_scalar_is_const(&arg->s)) {
+			bits_set(&e->suse, -ANALYSIS_STACK_SIZE, 0);
+			continue;
+		}
+		off = arg->off + (int64_t)arg->s.value;
+		switch (in->imm) {
+		case 1: case 3: case 195: /* lookup, delete: key */
+		case 2: /* update(map, key, value, flags) */
+		case 87: /* push(map, value, flags) */
+			if (m && st->regs[1].type == ANALYSIS_MAP_PTR)
+				size = (in->imm == 87 || (in->imm == 2 && r == 3)) ? m->value_size
+										 : m->key_size;
+			break;
+		default:
+			if (helper_ptr_size(in->imm, r) && r < 5) {
+				uint64_t v;
+
+				if (analysis_reg_is_const(&st->regs[r + 1], &v) && v <= 512)
+					size = (int64_t)v;
+			}
+		}
+		if (size >= 0)
+			bits_set(&e->suse, off, off + size);
+		else
+			bits_set(&e->suse, off, 0);
+	}
+}
+
+/* Stack bytes accessed through @base + @insn_off, @size bytes: into @set. */
+static void mem_access(const struct analysis_reg *base, int16_t insn_off, unsigned int size,
+		       struct analysis_stack_bits *exact, struct analysis_stack_bits *maybe)
+{
+	if (base->type == ANALYSIS_STACK && analysis_scalar_is_const(&base->s)) {
+		int64_t off = base->off + (int64_t)base->s.value + insn_off;
+
+		if (exact)
+			bits_set(exact, off, off + size);
+		else if (maybe)
+			bits_set(maybe, off, off + size);
+	} else if ((base->type == ANALYSIS_STACK || base->type == ANALYSIS_UNKNOWN) && maybe) {
+		bits_set(maybe, -ANALYSIS_STACK_SIZE, 0);
+	}
+}
+
+static unsigned int size_bytes(uint8_t code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B: return 1;
+	case BPF_H: return 2;
+	case BPF_W: return 4;
+	default: return 8;
+	}
+}
+
+static void effects_of(const struct analysis *a, uint32_t i, struct effects *e)
+{
+	const struct bpf_insn *in = &a->p->insns[i];
+	const struct analysis_state *st = &a->states[i];
+	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+	unsigned int size = size_bytes(in->code), r;
+
+	memset(e, 0, sizeof(*e));
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		if (op != BPF_MOV)
+			e->use |= 1u << in->dst_reg;
+		if (BPF_SRC(in->code) == BPF_X && op != BPF_END && op != BPF_NEG)
+			e->use |= 1u << in->src_reg;
+		e->def |= 1u << in->dst_reg;
+		break;
+	case BPF_LD:
+		if (prog_insn_is_ldimm64(in)) {
+			e->def |= 1u << in->dst_reg;
+			break;
+		}
+		e->use |= 1u << BPF_REG_6;
+		if (BPF_MODE(in->code) == BPF_IND)
+			e->use |= 1u << in->src_reg;
+		e->def |= 1u | ALL_ARGS;
+		break;
+	case BPF_LDX:
+		e->use |= 1u << in->src_reg;
+		e->def |= 1u << in->dst_reg;
+		mem_access(&st->regs[in->src_reg], in->off, size, NULL, &e->suse);
+		break;
+	case BPF_ST:
+		e->use |= 1u << in->dst_reg;
+		mem_access(&st->regs[in->dst_reg], in->off, size, &e->skill, NULL);
+		break;
+	case BPF_STX:
+		e->use |= 1u << in->dst_reg | 1u << in->src_reg;
+		if (BPF_MODE(in->code) == BPF_ATOMIC) {
+			mem_access(&st->regs[in->dst_reg], in->off, size, NULL, &e->suse);
+			if (in->imm == BPF_CMPXCHG) {
+				e->use |= 1u;
+				e->def |= 1u;
+			} else if (in->imm & BPF_FETCH) {
+				e->def |= 1u << in->src_reg;
+			}
+			break;
+		}
+		mem_access(&st->regs[in->dst_reg], in->off, size, &e->skill, NULL);
+		break;
+	case BPF_JMP:
+	case BPF_JMP32:
+		if (prog_insn_is_exit(in)) {
+			e->use |= 1u;
+		} else if (prog_insn_is_call(in)) {
+			if (in->src_reg == 0) {
+				unsigned int n = helper_nargs(in->imm);
+
+				e->use |= (uint16_t)(((1u << (n + 1)) - 1) & ALL_ARGS);
+				helper_stack_reads(a, st, in, e);
+			} else {
+				e->use |= ALL_ARGS;
+				for (r = 1; r <= 5; r++)
+					if (st->regs[r].type == ANALYSIS_STACK ||
+					    st->regs[r].type == ANALYSIS_UNKNOWN)
+						bits_set(&e->suse, -ANALYSIS_STACK_SIZE, 0);
+			}
+			e->def |= 1u | ALL_ARGS;
+		} else if (op != BPF_JA && op != BPF_JCOND) {
+			e->use |= 1u << in->dst_reg;
+			if (BPF_SRC(in->code) == BPF_X)
+				e->use |= 1u << in->src_reg;
+		}
+		break;
+	}
+}
+
+/* live_in = use | (out & ~kill), for one instruction. */
+static void transfer(const struct effects *e, uint16_t out, const struct analysis_stack_bits *sout,
+		     uint16_t *in, struct analysis_stack_bits *sin)
+{
+	unsigned int w;
+
+	*in = (uint16_t)(e->use | (out & ~e->def));
+	for (w = 0; w < ANALYSIS_STACK_SIZE / 64; w++)
+		sin->w[w] = e->suse.w[w] | (sout->w[w] & ~e->skill.w[w]);
+}
+
+static uint32_t next_insn(const struct prog *p, uint32_t i)
+{
+	return i + (prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1);
+}
+
+int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
+{
+	const struct prog *p = a->p;
+	uint16_t *bin = calloc(p->nblocks ? p->nblocks : 1, sizeof(*bin));
+	struct analysis_stack_bits *sbin = calloc(p->nblocks ? p->nblocks : 1, sizeof(*sbin));
+	struct effects e;
+	bool changed = true;
+	uint32_t b, i;
+
+	(void)msgsz;
+	if (!bin || !sbin) {
+		free(bin);
+		free(sbin);
+		if (msg && msgsz)
+			strncpy(msg, "out of memory", msgsz - 1);
+		return -ENOMEM;
+	}
+	/*
+	 * Round-robin in reverse program order until stable; each round records
+	 * the per-instruction sets, so the last round leaves the fixpoint.
+	 * Unreachable instructions never run: they read nothing, and edges into
+	 * them (a branch side the forward analysis proved impossible) add nothing.
+	 */
+	while (changed) {
+		changed = false;
+		for (b = p->nblocks; b-- > 0;) {
+			const struct prog_block *blk = &p->blocks[b];
+			const struct bpf_insn *last = &p->insns[blk->last];
+			struct analysis_stack_bits sout;
+			uint16_t out = 0, in;
+			unsigned int k, w;
+
+			memset(&sout, 0, sizeof(sout));
+			if (!prog_insn_is_exit(last)) {
+				for (k = 0; k < 2; k++) {
+					int32_t s = blk->succ[k];
+
+					if (s < 0 || !a->states[p->blocks[s].first].reached)
+						continue;
+					out |= bin[s];
+					for (w = 0; w < ANALYSIS_STACK_SIZE / 64; w++)
+						sout.w[w] |= sbin[s].w[w];
+				}
+			}
+			for (i = blk->last;;) {
+				struct analysis_stack_bits sin;
+
+				if (a->states[i].reached) {
+					effects_of(a, i, &e);
+				} else {
+					memset(&e, 0, sizeof(e));
+				}
+				transfer(&e, out, &sout, &in, &sin);
+				a->live_out[i] = out;
+				a->slive_out[i] = sout;
+				a->live_in[i] = in;
+				a->slive_in[i] = sin;
+				out = in;
+				sout = sin;
+				if (i == blk->first)
+					break;
+				/* the previous instruction (LD_IMM64 is two slots) */
+				{
+					uint32_t j = blk->first, prev = blk->first;
+
+					while (j < i) {
+						prev = j;
+						j = next_insn(p, j);
+					}
+					i = prev;
+				}
+			}
+			if (out != bin[b] || memcmp(&sout, &sbin[b], sizeof(sout))) {
+				bin[b] = out;
+				sbin[b] = sout;
+				changed = true;
+			}
+		}
+	}
+	free(bin);
+	free(sbin);
+	return 0;
+}
+
+uint16_t analysis_live_in(const struct analysis *a, uint32_t i)
+{
+	return a && i < a->p->len ? a->live_in[i] : 0;
+}
+
+uint16_t analysis_live_out(const struct analysis *a, uint32_t i)
+{
+	return a && i < a->p->len ? a->live_out[i] : 0;
+}
+
+bool analysis_stack_live_in(const struct analysis *a, uint32_t i, int off)
+{
+	return a && i < a->p->len && bits_test(&a->slive_in[i], off);
+}
+
+bool analysis_stack_live_out(const struct analysis *a, uint32_t i, int off)
+{
+	return a && i < a->p->len && bits_test(&a->slive_out[i], off);
+}
