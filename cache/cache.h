@@ -211,6 +211,21 @@ int cache_stats_add(const char *dir, enum cache_event ev, uint64_t n, const char
 json_t *cache_stats_read(const char *dir, char *msg, size_t msgsz);
 int cache_stats_compact(const char *dir, char *msg, size_t msgsz);
 
+/*
+ * Garbage collection (gc.c): remove temp files left by dead writers (older
+ * than an hour), malformed entries, entries older than @max_age_s (0: no
+ * limit; by mtime), then the oldest entries until the rest fit in @max_bytes
+ * (0: no limit); then fold the statistics log.  Entries owned by someone else
+ * are left alone and counted.
+ */
+struct cache_gc_result {
+	uint32_t kept, removed_old, removed_size, removed_bad, removed_tmp, foreign;
+	uint64_t bytes_kept, bytes_removed;
+};
+
+int cache_gc(const char *dir, int64_t max_age_s, uint64_t max_bytes, struct cache_gc_result *r,
+	     char *msg, size_t msgsz);
+
 /* Write @data to @path atomically (used for entries and stats.json). */
 int cache_write_atomic(const char *path, const void *data, size_t len, unsigned int flags,
 		       char *msg, size_t msgsz);

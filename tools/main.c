@@ -35,6 +35,8 @@ static int do_help(int argc, char **argv);
  * help and the dispatcher need nothing else.
  */
 static const struct cmd cmds[] = {
+	{"cache", do_cache, "cache { path | ls | show KEY | rm KEY | stats | gc }",
+	 "inspect the cache of optimized programs the preload uses", cache_help},
 	{"dump", do_dump, "dump OBJ.o [--prog NAME] [--linked]",
 	 "disassemble the programs of a BPF ELF object", dump_help},
 	{"exec", do_exec, "exec OBJ.o [--prog NAME] [--data-in FILE] [--data-out FILE] ...",

@@ -49,6 +49,8 @@ struct option;
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /* Commands. */
+int do_cache(int argc, char **argv);
+void cache_help(void);
 int do_dump(int argc, char **argv);
 void dump_help(void);
 int do_exec(int argc, char **argv);
