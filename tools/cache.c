@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cache/cache.h"
 #include "config/config.h"
@@ -148,7 +149,9 @@ static int do_ls(void)
 
 			if (!cache_key_valid(de->d_name))
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", sub, de->d_name);
+			if (snprintf(path, sizeof(path), "%s/%.64s", sub, de->d_name) >=
+			    (int)sizeof(path))
+				continue;
 			err = cache_entry_read(path, &e, msg, sizeof(msg));
 			if (err) {
 				if (json_output)
