@@ -25,7 +25,8 @@ void dump_help(void)
 {
 	if (json_output) {
 		json_print(json_pack("{s:s,s:s,s:[s,s]}", "name", "dump", "synopsis",
-				     "dump OBJ.o [--prog NAME] [--linked]", "options", "--prog NAME, --linked",
+				     "dump OBJ.o [--prog NAME] [--linked]", "options",
+				     "--prog NAME, --linked",
 				     "-j/--json, -p/--pretty, -d/--debug"));
 		return;
 	}
@@ -53,7 +54,6 @@ void dump_help(void)
 	       "  -d, --debug     show libbpf's own messages\n",
 	       bin_name);
 }
-
 
 static json_t *insn_json(const struct bpf_insn *insns, size_t i, const char *text, int slots)
 {
@@ -109,8 +109,8 @@ static int dump_insns(const char *name, const char *section, const char *type,
 		verdict = INVALID;
 	if (jprogs) {
 		jtext = json_array();
-		jprog = json_pack("{s:s,s:s,s:s,s:I,s:o}", "name", name, "section", section,
-				  "type", type, "insns", (json_int_t)cnt, "valid",
+		jprog = json_pack("{s:s,s:s,s:s,s:I,s:o}", "name", name, "section", section, "type",
+				  type, "insns", (json_int_t)cnt, "valid",
 				  verdict == UNCHECKED ? json_null()
 						       : json_boolean(verdict == VALID));
 		if (!jprog || !jtext)
@@ -159,8 +159,8 @@ nomem:
 static int dump_prog(struct bpf_program *prog, bool linked, json_t *jprogs)
 {
 	return dump_insns(bpf_program__name(prog), bpf_program__section_name(prog),
-			  section_type_name(bpf_program__section_name(prog)), bpf_program__insns(prog),
-			  bpf_program__insn_cnt(prog), linked, jprogs);
+			  section_type_name(bpf_program__section_name(prog)),
+			  bpf_program__insns(prog), bpf_program__insn_cnt(prog), linked, jprogs);
 }
 
 /* The program type as libbpf decides it from the section name. */
@@ -239,10 +239,13 @@ out:
 int do_dump(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"prog", required_argument, NULL, 'P'}, {"linked", no_argument, NULL, 'L'},
+		{"prog", required_argument, NULL, 'P'},
+		{"linked", no_argument, NULL, 'L'},
 		{"json", no_argument, NULL, 'j'},
-		{"pretty", no_argument, NULL, 'p'},	{"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},	{0},
+		{"pretty", no_argument, NULL, 'p'},
+		{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *path = NULL, *prog_name = NULL;
 	bool linked = false;
@@ -304,9 +307,10 @@ int do_dump(int argc, char **argv)
 		const char *why = libbpf_last_warning();
 
 		if (errno == EOPNOTSUPP && !*why)
-			why = "struct_ops objects cannot be linked without the kernel by libbpf 1.1";
-		p_err("%s: libbpf cannot link it: %s%s%s%s", path, strerror(errno), *why ? " (" : "",
-		      why, *why ? ")" : "");
+			why = "struct_ops objects cannot be linked without the kernel by libbpf "
+			      "1.1";
+		p_err("%s: libbpf cannot link it: %s%s%s%s", path, strerror(errno),
+		      *why ? " (" : "", why, *why ? ")" : "");
 		err = -errno;
 		goto out;
 	}
@@ -318,7 +322,8 @@ int do_dump(int argc, char **argv)
 
 	if (json_output) {
 		jprogs = json_array();
-		doc = json_pack("{s:s,s:b,s:o}", "file", path, "linked", linked, "programs", jprogs);
+		doc = json_pack("{s:s,s:b,s:o}", "file", path, "linked", linked, "programs",
+				jprogs);
 		if (!doc) {
 			json_decref(jprogs);
 			p_err("out of memory");

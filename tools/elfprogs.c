@@ -128,7 +128,8 @@ int elf_progs_read(const char *path, struct elf_prog **progs, size_t *n, char *m
 		d = elf_getdata(scn, NULL);
 		if (!name || !sec || !d || sym.st_value > d->d_size ||
 		    sym.st_size > d->d_size - sym.st_value ||
-		    sym.st_value % sizeof(struct bpf_insn) || sym.st_size % sizeof(struct bpf_insn)) {
+		    sym.st_value % sizeof(struct bpf_insn) ||
+		    sym.st_size % sizeof(struct bpf_insn)) {
 			snprintf(msg, msgsz, "symbol %zu lies outside its section", i);
 			err = -EINVAL;
 			goto out;

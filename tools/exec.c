@@ -178,8 +178,8 @@ static int env_maps(struct exec_env *e)
 				free(val);
 				return -ENOMEM;
 			}
-			memcpy(val, init, init_sz < e->defs[i].value_size ? init_sz
-									 : e->defs[i].value_size);
+			memcpy(val, init,
+			       init_sz < e->defs[i].value_size ? init_sz : e->defs[i].value_size);
 			err = env_add_elem(e, i, key, val);
 			if (err)
 				return err;
@@ -205,7 +205,8 @@ static int env_maps_json(struct exec_env *e, const char *path)
 		err = -EINVAL;
 		goto out;
 	}
-	json_object_foreach (doc, name, elems) {
+	json_object_foreach(doc, name, elems)
+	{
 		uint32_t m;
 		size_t k;
 		json_t *el;
@@ -222,7 +223,8 @@ static int env_maps_json(struct exec_env *e, const char *path)
 			err = -EINVAL;
 			goto out;
 		}
-		json_array_foreach (elems, k, el) {
+		json_array_foreach(elems, k, el)
+		{
 			const char *ks = json_string_value(json_object_get(el, "key"));
 			const char *vs = json_string_value(json_object_get(el, "value"));
 			uint8_t *key = malloc(e->defs[m].key_size ?: 1);
@@ -233,7 +235,8 @@ static int env_maps_json(struct exec_env *e, const char *path)
 			    hex_decode(vs, val, e->defs[m].value_size)) {
 				free(key);
 				free(val);
-				p_err("%s: map '%s' element %zu: need \"key\" of %u and \"value\" of "
+				p_err("%s: map '%s' element %zu: need \"key\" of %u and \"value\" "
+				      "of "
 				      "%u bytes in hex",
 				      path, name, k, e->defs[m].key_size, e->defs[m].value_size);
 				err = -EINVAL;
@@ -299,10 +302,9 @@ static json_t *maps_json(const struct interp_ctx *c, const struct exec_env *e)
 				;
 			if (e->defs[m].type == BPF_MAP_TYPE_ARRAY && i == e->defs[m].value_size)
 				continue;
-			json_array_append_new(arr, json_pack("{s:o,s:o}", "key",
-							     hex_json(k, e->defs[m].key_size),
-							     "value",
-							     hex_json(v, e->defs[m].value_size)));
+			json_array_append_new(
+				arr, json_pack("{s:o,s:o}", "key", hex_json(k, e->defs[m].key_size),
+					       "value", hex_json(v, e->defs[m].value_size)));
 		}
 		json_object_set_new(maps, e->names[m], arr);
 	}
@@ -316,8 +318,8 @@ static int write_data_out(const char *path, const struct interp_result *res)
 
 	if (!strcmp(path, "-")) {
 		for (i = 0; i < res->pkt_len; i++)
-			printf("%02x%s", res->pkt[i], (i % 16 == 15 || i + 1 == res->pkt_len) ? "\n"
-											       : " ");
+			printf("%02x%s", res->pkt[i],
+			       (i % 16 == 15 || i + 1 == res->pkt_len) ? "\n" : " ");
 		return 0;
 	}
 	f = fopen(path, "wb");
@@ -333,12 +335,17 @@ static int write_data_out(const char *path, const struct interp_result *res)
 int do_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"prog", required_argument, NULL, 'P'},	    {"data-in", required_argument, NULL, 'I'},
-		{"data-out", required_argument, NULL, 'O'}, {"maps", required_argument, NULL, 'M'},
-		{"repeat", required_argument, NULL, 'R'},   {"type", required_argument, NULL, 'T'},
+		{"prog", required_argument, NULL, 'P'},
+		{"data-in", required_argument, NULL, 'I'},
+		{"data-out", required_argument, NULL, 'O'},
+		{"maps", required_argument, NULL, 'M'},
+		{"repeat", required_argument, NULL, 'R'},
+		{"type", required_argument, NULL, 'T'},
 		{"json", no_argument, NULL, 'j'},
-		{"pretty", no_argument, NULL, 'p'},	    {"debug", no_argument, NULL, 'd'},
-		{"help", no_argument, NULL, 'h'},	    {0},
+		{"pretty", no_argument, NULL, 'p'},
+		{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *path, *prog_name = NULL, *data_in = NULL, *data_out = NULL, *maps = NULL;
 	struct exec_env env = {0};
@@ -469,8 +476,8 @@ int do_exec(int argc, char **argv)
 			p_err("out of memory");
 		goto out;
 	}
-	ip = interp_prog__new(bpf_program__insns(prog), bpf_program__insn_cnt(prog),
-			      type, msg, sizeof(msg));
+	ip = interp_prog__new(bpf_program__insns(prog), bpf_program__insn_cnt(prog), type, msg,
+			      sizeof(msg));
 	if (!ip) {
 		err = -errno;
 		p_err("%s: %s: %s", path, bpf_program__name(prog), msg);
@@ -511,10 +518,10 @@ int do_exec(int argc, char **argv)
 		uint32_t i;
 
 		for (i = 0; calls && i < res.ncalls; i++)
-			json_array_append_new(calls, json_pack("{s:i,s:i,s:I}", "insn",
-							       res.calls[i].insn, "helper",
-							       res.calls[i].helper, "ret",
-							       (json_int_t)res.calls[i].ret));
+			json_array_append_new(calls,
+					      json_pack("{s:i,s:i,s:I}", "insn", res.calls[i].insn,
+							"helper", res.calls[i].helper, "ret",
+							(json_int_t)res.calls[i].ret));
 		snprintf(r0, sizeof(r0), "0x%016" PRIx64, res.r0);
 		doc = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o}", "retval",
 				(json_int_t)res.retval, "r0", r0, "status", status_str(res.status),

@@ -85,8 +85,10 @@ static int load_type_rules(const char *path, char *msg, size_t msgsz)
 			f[i] = f[i - 1] ? strtok_r(NULL, "\t", &save) : NULL;
 		if (!f[3] || ntype_rules == MAX_TYPE_RULES ||
 		    prog_type_by_str(f[3]) == BPF_PROG_TYPE_UNSPEC) {
-			snprintf(msg, msgsz, "%s:%d: expected object, section glob, bpftool type "
-				 "and a libbpf program type name", path, lineno);
+			snprintf(msg, msgsz,
+				 "%s:%d: expected object, section glob, bpftool type "
+				 "and a libbpf program type name",
+				 path, lineno);
 			err = -EINVAL;
 			break;
 		}
@@ -201,7 +203,8 @@ static void manifest_object(FILE *f, const char *path, const char *obj_name)
 				tnote = "type from list";
 			} else {
 				t = kh_prog_type_from_section(sec);
-				tnote = t == BPF_PROG_TYPE_UNSPEC ? "type unknown" : "type inferred";
+				tnote = t == BPF_PROG_TYPE_UNSPEC ? "type unknown"
+								  : "type inferred";
 			}
 		}
 		type = libbpf_bpf_prog_type_str(t) ?: "unknown";

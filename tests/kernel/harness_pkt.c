@@ -76,7 +76,8 @@ static uint32_t l4(struct pkt_gen *g, uint8_t *p, uint32_t proto, uint32_t room)
 		put16(p, pick(g, ports, 11, 0xffff));
 		put16(p + 2, pick(g, ports, 11, 0xffff));
 		p[12] = (uint8_t)((5 + (rn(g, 4) ? 0 : rn(g, 11))) << 4); /* doff, options */
-		p[13] = (uint8_t)(rn(g, 3) ? (1u << rn(g, 6)) : pkt_gen_rand(g)); /* SYN, ACK, ... */
+		p[13] = (uint8_t)(rn(g, 3) ? (1u << rn(g, 6))
+					   : pkt_gen_rand(g)); /* SYN, ACK, ... */
 		n = 20;
 		break;
 	case P_UDP:

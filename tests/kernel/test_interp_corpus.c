@@ -128,8 +128,8 @@ static int kmaps_read(struct kmaps *km)
 			memcpy(st, key, ks);
 			if (bpf_map_lookup_elem(km->fd[m], key, st + ks))
 				continue; /* deleted meanwhile: not for us */
-			km->elems[km->nelems++] = (struct interp_map_elem){
-				.map = m, .key = st, .value = st + ks};
+			km->elems[km->nelems++] =
+				(struct interp_map_elem){.map = m, .key = st, .value = st + ks};
 		}
 	}
 	return 0;
@@ -161,8 +161,8 @@ static int kmaps_compare(struct kmaps *km, const struct interp_ctx *c, char *msg
 		while (!interp_map_next(c, m, &iter, &k, &v))
 			n++;
 		if (n != counts[m]) {
-			snprintf(msg, msgsz, "map %s: interp has %u elements, kernel %u", km->name[m],
-				 n, counts[m]);
+			snprintf(msg, msgsz, "map %s: interp has %u elements, kernel %u",
+				 km->name[m], n, counts[m]);
 			return -1;
 		}
 	}
@@ -177,8 +177,9 @@ static int kmaps_compare(struct kmaps *km, const struct interp_ctx *c, char *msg
 static bool nondeterministic(const struct interp_result *res)
 {
 	static const int32_t ids[] = {
-		BPF_FUNC_ktime_get_ns,	    BPF_FUNC_get_prandom_u32, BPF_FUNC_get_smp_processor_id,
-		BPF_FUNC_jiffies64,	    BPF_FUNC_ktime_get_boot_ns, BPF_FUNC_ktime_get_coarse_ns,
+		BPF_FUNC_ktime_get_ns,	       BPF_FUNC_get_prandom_u32,
+		BPF_FUNC_get_smp_processor_id, BPF_FUNC_jiffies64,
+		BPF_FUNC_ktime_get_boot_ns,    BPF_FUNC_ktime_get_coarse_ns,
 		208 /* ktime_get_tai_ns */,
 	};
 	uint32_t i, j;
@@ -306,8 +307,9 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 			goto out;
 		}
 		if (nondeterministic(&res)) {
-			count_unsupported(t, "x: calls a helper whose result the kernel draws at random "
-					     "or from the clock");
+			count_unsupported(
+				t, "x: calls a helper whose result the kernel draws at random "
+				   "or from the clock");
 			t->compared_progs--;
 			goto out;
 		}
@@ -317,16 +319,19 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 				refused++;
 				continue;
 			}
-			snprintf(msg, sizeof(msg), "kernel refused the input (%s), interp status %d",
-				 strerror(-err), res.status);
+			snprintf(msg, sizeof(msg),
+				 "kernel refused the input (%s), interp status %d", strerror(-err),
+				 res.status);
 			goto disagree;
 		}
 		same = res.status == INTERP_OK && res.retval == topts.retval &&
 		       res.pkt_len == topts.data_size_out &&
 		       !memcmp(res.pkt, out, topts.data_size_out);
 		if (!same) {
-			snprintf(msg, sizeof(msg), "kernel retval %u, %u bytes out; interp %s%s%u, "
-				 "%u bytes out", topts.retval, topts.data_size_out,
+			snprintf(msg, sizeof(msg),
+				 "kernel retval %u, %u bytes out; interp %s%s%u, "
+				 "%u bytes out",
+				 topts.retval, topts.data_size_out,
 				 res.status == INTERP_OK ? "" : res.msg,
 				 res.status == INTERP_OK ? "retval " : ", retval ", res.retval,
 				 res.pkt_len);
@@ -335,10 +340,10 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		if (kmaps_compare(&km, ic, msg, sizeof(msg)))
 			goto disagree;
 		continue;
-disagree:
+	disagree:
 		t->disagree++;
-		CHECK(false, "%s %s, packet %llu (%s): %s", obj, prog, (unsigned long long)k,
-		      kind, msg);
+		CHECK(false, "%s %s, packet %llu (%s): %s", obj, prog, (unsigned long long)k, kind,
+		      msg);
 		if (t->disagree <= 3) {
 			print_bytes("input packet", pkt, in.pkt_len);
 			if (res.status == INTERP_OK)
@@ -399,7 +404,8 @@ static void test_corpus_programs(void)
 	}
 	fclose(f);
 
-	fprintf(stderr, "interp vs kernel on the corpus: %llu programs loaded, %llu compared on "
+	fprintf(stderr,
+		"interp vs kernel on the corpus: %llu programs loaded, %llu compared on "
 		"%llu packets each: %llu runs (%llu inputs refused by both), %llu disagreements\n",
 		(unsigned long long)t->progs, (unsigned long long)t->compared_progs,
 		(unsigned long long)npkts, (unsigned long long)t->runs,
