@@ -415,7 +415,7 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 {
 	const struct interp_insn *insns = p->insns, *ins;
 	struct interp_frame frames[INTERP_MAX_FRAMES];
-	uint32_t depth = 0, pc = 0;
+	uint32_t depth = 0, pc = 0, ntail = 0;
 	uint64_t r[11], budget, n = 0;
 	uint8_t *h;
 	uint64_t addr, v;
@@ -482,7 +482,7 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 		break;
 
 	for (;;) {
-		if (pc >= p->len) {
+		if (pc >= p->len) { /* p: the program running now (tail calls change it) */
 			interp_fault(res, INTERP_FAULT, pc ? pc - 1 : 0, "fell off the end");
 			goto stop;
 		}
@@ -678,6 +678,7 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 					goto stop;
 				}
 				f = &frames[depth];
+				f->prog = p;
 				f->ret_pc = pc + 1;
 				memcpy(f->saved, &r[6], sizeof(f->saved));
 				f->fp = r[10];
@@ -695,6 +696,19 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 					     "unsupported kfunc call %d", (int)ins->imm);
 				goto stop;
 			}
+			if (ins->imm == BPF_FUNC_tail_call) {
+				const struct interp_prog *t;
+
+				if (interp_tail_call(c, res, pc, r, &ntail, &t))
+					goto stop;
+				if (t) { /* same frame, same ctx in r1 */
+					p = t;
+					insns = p->insns;
+					pc = 0;
+					continue;
+				}
+				break;
+			}
 			if (interp_helper(c, res, pc, (int32_t)ins->imm, r))
 				goto stop;
 			break;
@@ -704,6 +718,8 @@ do_exit:
 				goto done;
 			c->regions[R_STACK0 + depth].lo = 0; /* the callee's stack is gone */
 			depth--;
+			p = frames[depth].prog;
+			insns = p->insns;
 			pc = frames[depth].ret_pc;
 			memcpy(&r[6], frames[depth].saved, sizeof(frames[depth].saved));
 			r[10] = frames[depth].fp;

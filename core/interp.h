@@ -45,7 +45,7 @@
 
 /* One map of the environment.  @ref is the imm LD_IMM64 uses to name it. */
 struct interp_map_def {
-	uint32_t type; /* BPF_MAP_TYPE_ARRAY or BPF_MAP_TYPE_HASH in this version */
+	uint32_t type; /* ARRAY, HASH, PROG_ARRAY, PERF_EVENT_ARRAY in this version */
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
@@ -157,6 +157,14 @@ void interp_ctx__free(struct interp_ctx *c);
  */
 int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct interp_input *in,
 	       struct interp_result *res);
+
+/*
+ * Put @p (NULL: nothing) in slot @index of the BPF_MAP_TYPE_PROG_ARRAY map
+ * @map, for bpf_tail_call().  The slot stays across runs (it is part of the
+ * machine, not of an input); @p must outlive its use.  0 or -EINVAL.
+ */
+int interp_ctx__set_prog(struct interp_ctx *c, uint32_t map, uint32_t index,
+			 const struct interp_prog *p);
 
 /* The __sk_buff BPF_PROG_TEST_RUN builds for @type from a packet (no ctx_in). */
 void interp_skb_defaults(uint32_t type, const uint8_t *pkt, uint32_t len, struct __sk_buff *skb);

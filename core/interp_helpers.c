@@ -196,6 +196,11 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			return -EINVAL;
 		}
 		m = &c->maps[mi];
+		if (m->def.type != BPF_MAP_TYPE_ARRAY && m->def.type != BPF_MAP_TYPE_HASH) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d on a map of type %u", id,
+				     m->def.type);
+			return -EINVAL;
+		}
 		key = helper_mem(c, res, pc, r[2], m->def.key_size);
 		if (!key)
 			return -EFAULT;
@@ -257,6 +262,30 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 	case BPF_FUNC_get_smp_processor_id:
 		ret = c->in->cpu;
 		break;
+	case BPF_FUNC_perf_event_output: {
+		/* bpf_{skb,xdp}_event_output(ctx, map, flags, data, size): no event is open */
+		uint64_t flags = r[3], idx = flags & BPF_F_INDEX_MASK;
+
+		mi = map_of(c, r[2]);
+		if (mi < 0 || c->maps[mi].def.type != BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+		    r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: bad ctx or map", id);
+			return -EINVAL;
+		}
+		if (r[5] && !helper_mem(c, res, pc, r[4], (uint32_t)r[5]))
+			return -EFAULT;
+		if (idx == BPF_F_CURRENT_CPU)
+			idx = c->in->cpu;
+		if (flags & ~(BPF_F_CTXLEN_MASK | BPF_F_INDEX_MASK))
+			ret = -EINVAL;
+		else if ((flags & BPF_F_CTXLEN_MASK) >> 32 > (uint64_t)(c->data_end - c->data))
+			ret = -EFAULT;
+		else if (idx >= c->maps[mi].def.max_entries)
+			ret = -E2BIG;
+		else
+			ret = -ENOENT;
+		break;
+	}
 	case BPF_FUNC_redirect:
 		/* the target is the call's arguments, in the trace */
 		if (c->type == BPF_PROG_TYPE_XDP)
@@ -314,3 +343,38 @@ unsupported:
 	return -EOPNOTSUPP;
 }
 
+
+#define MAX_TAIL_CALL_CNT 33
+
+int interp_tail_call(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		     const uint64_t *r, uint32_t *ntail, const struct interp_prog **target)
+{
+	struct interp_call *call = c->ncalls < INTERP_TRACE_CAP ? &c->calls[c->ncalls] : NULL;
+	uint32_t idx = (uint32_t)r[3];
+	struct interp_map *m;
+	int mi = map_of(c, r[2]);
+
+	*target = NULL;
+	if (mi < 0 || c->maps[mi].def.type != BPF_MAP_TYPE_PROG_ARRAY ||
+	    r[1] != c->regions[R_CTX].base) {
+		interp_fault(res, INTERP_FAULT, pc, "tail call: bad ctx or prog array");
+		return -EINVAL;
+	}
+	if (call) {
+		call->insn = pc;
+		call->helper = BPF_FUNC_tail_call;
+		memcpy(call->args, &r[1], sizeof(call->args));
+		call->ret = 0;
+	}
+	c->ncalls++;
+	m = &c->maps[mi];
+	/* the JIT's order: index, then the count, then the slot */
+	if (idx >= m->def.max_entries || (*ntail)++ >= MAX_TAIL_CALL_CNT || !m->progs[idx])
+		return 0;
+	if (interp_prog__type(m->progs[idx]) != c->type) {
+		interp_fault(res, INTERP_FAULT, pc, "tail call into a program of another type");
+		return -EINVAL;
+	}
+	*target = m->progs[idx];
+	return 0;
+}

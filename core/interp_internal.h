@@ -89,9 +89,12 @@ struct interp_map {
 	uint32_t ndirty, dirty_cap;
 	uint8_t *dirty_bit;
 	uint32_t iter_key;
+	/* prog array: the programs in the slots */
+	const struct interp_prog **progs;
 };
 
 struct interp_frame {
+	const struct interp_prog *prog; /* the caller's, to return into */
 	uint32_t ret_pc;
 	uint64_t saved[4]; /* r6-r9 */
 	uint64_t fp;
@@ -200,6 +203,12 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 void interp_env_finish(struct interp_ctx *c, struct interp_result *res);
 int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
 		  uint64_t *r);
+/*
+ * bpf_tail_call(r1 ctx, r2 prog array, r3 index); *@ntail counts them:
+ * 0 and *@target (NULL: no tail call, execution goes on), or -errno (fault).
+ */
+int interp_tail_call(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		     const uint64_t *r, uint32_t *ntail, const struct interp_prog **target);
 int interp_ld_abs(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t off,
 		  uint32_t size, uint64_t *val);
 int interp_ldimm64_map(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint32_t kind,

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * core/interp: the maps a program sees -- array and hash -- with the
- * semantics of the kernel's map helpers (kernel/bpf/arraymap.c, hashtab.c).
+ * semantics of the kernel's map helpers (kernel/bpf/arraymap.c, hashtab.c),
+ * and the fd arrays: a prog array's slots hold programs for bpf_tail_call()
+ * (set by the caller, interp_ctx__set_prog()); a perf event array has no
+ * events open, as in a test run.
  *
  * A map's values are one memory region with a power-of-two stride per
  * element, so a map value pointer is region base + (index << shift) and an
@@ -106,6 +109,18 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 		if (!m->dirty_bit || !m->dirty)
 			return -ENOMEM;
 		return 0;
+	case BPF_MAP_TYPE_PROG_ARRAY:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		/* no memory a program sees; prog array slots are set by the caller */
+		if (d->key_size != 4 || d->value_size != 4) {
+			SET_MSG(msg, msgsz, "fd array map with key_size %u, value_size %u",
+				d->key_size, d->value_size);
+			return -EINVAL;
+		}
+		if (d->type == BPF_MAP_TYPE_PROG_ARRAY &&
+		    !(m->progs = calloc(d->max_entries, sizeof(*m->progs))))
+			return -ENOMEM;
+		return 0;
 	case BPF_MAP_TYPE_HASH:
 		if (d->key_size == 0 || d->key_size > 512) {
 			SET_MSG(msg, msgsz, "hash map with key_size %u", d->key_size);
@@ -132,6 +147,7 @@ void interp_map_free(struct interp_map *m)
 	free(m->freelist);
 	free(m->dirty);
 	free(m->dirty_bit);
+	free(m->progs);
 }
 
 int interp_array_mark_dirty(struct interp_map *m, uint32_t i)
@@ -155,6 +171,8 @@ void interp_map_reset(struct interp_map *m)
 {
 	uint32_t i;
 
+	if (m->def.type != BPF_MAP_TYPE_ARRAY && m->def.type != BPF_MAP_TYPE_HASH)
+		return;
 	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
 		for (i = 0; i < m->ndirty; i++) {
 			memset(m->vals + ((size_t)m->dirty[i] << m->shift), 0, m->def.value_size);
@@ -211,6 +229,8 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 	struct interp_map *m = &c->maps[mi];
 	uint32_t e;
 
+	if (m->def.type != BPF_MAP_TYPE_ARRAY && m->def.type != BPF_MAP_TYPE_HASH)
+		return -EINVAL; /* fd arrays: interp_ctx__set_prog() */
 	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
 		return -EINVAL; /* no bpf_spin_lock in our values */
 	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
@@ -265,6 +285,15 @@ int interp_map_lookup(const struct interp_ctx *c, uint32_t map, const void *key,
 	if (map >= c->nmaps)
 		return -EINVAL;
 	m = &c->maps[map];
+	if (m->def.type == BPF_MAP_TYPE_PROG_ARRAY) { /* the value: the slot's index */
+		memcpy(&e, key, 4);
+		if (e >= m->def.max_entries || !m->progs[e])
+			return -ENOENT;
+		memcpy(value, &e, 4);
+		return 0;
+	}
+	if (m->def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return -ENOENT;
 	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
 		memcpy(&e, key, 4);
 		if (e >= m->def.max_entries)
@@ -284,6 +313,17 @@ int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, co
 	if (map >= c->nmaps)
 		return -EINVAL;
 	m = &c->maps[map];
+	if (m->def.type == BPF_MAP_TYPE_PROG_ARRAY) { /* the slots holding a program */
+		while (*iter < m->def.max_entries && !m->progs[*iter])
+			(*iter)++;
+		if (*iter >= m->def.max_entries)
+			return -ENOENT;
+		m->iter_key = (*iter)++;
+		*key = *value = &m->iter_key;
+		return 0;
+	}
+	if (m->def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return -ENOENT;
 	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
 		if (*iter >= m->def.max_entries)
 			return -ENOENT;
@@ -301,3 +341,17 @@ int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, co
 	return 0;
 }
 
+
+int interp_ctx__set_prog(struct interp_ctx *c, uint32_t map, uint32_t index,
+			 const struct interp_prog *p)
+{
+	struct interp_map *m;
+
+	if (map >= c->nmaps)
+		return -EINVAL;
+	m = &c->maps[map];
+	if (m->def.type != BPF_MAP_TYPE_PROG_ARRAY || index >= m->def.max_entries)
+		return -EINVAL;
+	m->progs[index] = p;
+	return 0;
+}

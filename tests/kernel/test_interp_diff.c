@@ -231,7 +231,7 @@ static void test_cases_in_kernel(void)
 		uint32_t type = tc->type ? tc->type : BPF_PROG_TYPE_SOCKET_FILTER;
 		uint32_t len = interp_case_len(tc), nexit = 0, j, variant;
 		struct bpf_insn insns[CASE_MAX_INSNS + 1];
-		int mfd[2] = { -1, -1 };
+		int mfd[CASE_NMAPS] = { -1, -1, -1, -1 };
 		struct interp_ctx *c = NULL;
 		struct interp_prog *p = NULL;
 		struct interp_input in = { .pkt = case_pkt, .pkt_len = sizeof(case_pkt) };
@@ -253,16 +253,20 @@ static void test_cases_in_kernel(void)
 				insns[len] = BPF_EXIT_INSN();
 			}
 			if (tc->maps) {
-				mfd[0] = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 8, 4, NULL);
-				mfd[1] = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, 4, 8, 2, NULL);
-				if (!CHECK(mfd[0] >= 0 && mfd[1] >= 0, "%s: map create: %s",
-					   tc->descr, strerror(errno)))
-					goto next;
+				for (j = 0; j < CASE_NMAPS; j++) {
+					const struct interp_map_def *d = &case_maps[j];
+
+					mfd[j] = bpf_map_create(d->type, NULL, d->key_size,
+								d->value_size, d->max_entries,
+								NULL);
+					if (!CHECK(mfd[j] >= 0, "%s: map create: %s", tc->descr,
+						   strerror(errno)))
+						goto next;
+				}
 				for (j = 0; j < len; j++)
 					if (insns[j].code == (BPF_LD | BPF_IMM | BPF_DW) &&
 					    insns[j].src_reg == BPF_PSEUDO_MAP_FD)
-						insns[j].imm = insns[j].imm == CASE_ARRAY ? mfd[0]
-											  : mfd[1];
+						insns[j].imm = mfd[insns[j].imm - CASE_ARRAY];
 			}
 			fd = load(type, insns, len + variant, false);
 			if (!CHECK(fd >= 0, "%s: kernel rejects it: %s\n%s", tc->descr,
@@ -281,7 +285,7 @@ static void test_cases_in_kernel(void)
 
 			/* the interpreter's output packet must be the kernel's */
 			if (variant == 0) {
-				c = interp_ctx__new(case_maps, 2, NULL, 0);
+				c = interp_ctx__new(case_maps, CASE_NMAPS, NULL, 0);
 				p = interp_prog__new(tc->insns, len, type, NULL, 0);
 				if (CHECK(c && p, "%s: interp setup", tc->descr) &&
 				    CHECK(interp_run(c, p, &in, &res) == 0 &&
@@ -298,13 +302,111 @@ static void test_cases_in_kernel(void)
 				c = NULL;
 			}
 next:
-			for (j = 0; j < 2; j++)
+			for (j = 0; j < CASE_NMAPS; j++) {
 				if (mfd[j] >= 0)
 					close(mfd[j]);
-			mfd[0] = mfd[1] = -1;
+				mfd[j] = -1;
+			}
 		}
 	}
 	printf("interp cases confirmed by the kernel: %zu runs\n", nrun);
+}
+
+/*
+ * Tail calls: a program that counts its runs in an array and tail-calls the
+ * slot @slot of a prog array holding itself in slot 0: the kernel stops the
+ * chain after 33 tail calls, an empty slot falls through.
+ */
+static void tail_chain(uint32_t slot)
+{
+	struct bpf_insn insns[] = {
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0),
+		BPF_LD_MAP_FD(BPF_REG_1, 0),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 2),
+		BPF_MOV64_IMM(BPF_REG_1, 1),
+		BPF_ATOMIC_OP(BPF_DW, BPF_ADD, BPF_REG_0, BPF_REG_1, 0),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_6),
+		BPF_LD_MAP_FD(BPF_REG_2, 0),
+		BPF_MOV64_IMM(BPF_REG_3, slot),
+		BPF_EMIT_CALL(BPF_FUNC_tail_call),
+		BPF_LD_MAP_FD(BPF_REG_1, 0),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 1),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+	};
+	size_t n = sizeof(insns) / sizeof(insns[0]);
+	int afd = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 8, 1, NULL);
+	int pfd = bpf_map_create(BPF_MAP_TYPE_PROG_ARRAY, NULL, 4, 4, 4, NULL);
+	struct interp_map_def defs[2] = {
+		{ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 1,
+		  .ref = afd },
+		{ .type = BPF_MAP_TYPE_PROG_ARRAY, .key_size = 4, .value_size = 4,
+		  .max_entries = 4, .ref = pfd },
+	};
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = sizeof(case_pkt) };
+	struct interp_ctx *c = NULL;
+	struct interp_prog *p = NULL;
+	struct interp_result res;
+	uint64_t kcount = 0, icount = 0;
+	uint32_t zero = 0;
+	struct kout ko;
+	int fd = -1;
+
+	if (!ASSERT_TRUE(afd >= 0 && pfd >= 0, "maps"))
+		goto out;
+	insns[2].imm = insns[15].imm = afd;
+	insns[11].imm = pfd;
+	fd = load(BPF_PROG_TYPE_SOCKET_FILTER, insns, n, false);
+	if (!CHECK(fd >= 0, "load: %s\n%s", strerror(-fd), vlog))
+		goto out;
+	if (!ASSERT_OK(bpf_map_update_elem(pfd, &zero, &fd, BPF_ANY), "prog array slot 0") ||
+	    !ASSERT_OK(krun(fd, case_pkt, sizeof(case_pkt), &ko), "test run"))
+		goto out;
+	bpf_map_lookup_elem(afd, &zero, &kcount);
+
+	c = interp_ctx__new(defs, 2, NULL, 0);
+	p = interp_prog__new(insns, n, BPF_PROG_TYPE_SOCKET_FILTER, NULL, 0);
+	if (!ASSERT_OK_PTR(c, "ctx") || !ASSERT_OK_PTR(p, "prog") ||
+	    !ASSERT_OK(interp_ctx__set_prog(c, 1, 0, p), "set prog"))
+		goto out;
+	ASSERT_OK(interp_run(c, p, &in, &res), "interp");
+	interp_map_lookup(c, 0, &zero, &icount);
+	CHECK(res.status == INTERP_OK && res.retval == ko.retval && icount == kcount,
+	      "slot %u: kernel retval %u count %llu, interp retval %u count %llu (%s)", slot,
+	      ko.retval, (unsigned long long)kcount, res.retval, (unsigned long long)icount,
+	      res.msg);
+	ASSERT_EQ(ko.retval, slot == 0 ? 34 : 1, "runs of the program");
+out:
+	interp_prog__free(p);
+	interp_ctx__free(c);
+	if (fd >= 0) {
+		if (pfd >= 0)
+			bpf_map_delete_elem(pfd, &zero); /* the slot holds the program */
+		close(fd);
+	}
+	if (afd >= 0)
+		close(afd);
+	if (pfd >= 0)
+		close(pfd);
+}
+
+static void test_tail_calls(void)
+{
+	char why[128];
+
+	if (!bpf_ok(why, sizeof(why))) {
+		test_skip("%s", why);
+		return;
+	}
+	tail_chain(0);
+	tail_chain(1);
 }
 
 /* ---- 2. random programs ---- */
@@ -1100,6 +1202,7 @@ int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	RUN_TEST(test_cases_in_kernel);
+	RUN_TEST(test_tail_calls);
 	RUN_TEST(test_random_programs);
 	return test_summary("test_interp_diff");
 }

@@ -25,13 +25,21 @@
 #define CASE_MAX_INSNS 48
 #define CASE_ARRAY 100 /* array: key 4, value 8, 4 entries */
 #define CASE_HASH 101  /* hash: key 4, value 8, 2 entries */
+#define CASE_PROGS 102 /* prog array, 4 entries, all empty */
+#define CASE_PERF 103  /* perf event array, 256 entries, no events open */
 
 static const struct interp_map_def case_maps[] = {
 	{ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4,
 	  .ref = CASE_ARRAY },
 	{ .type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 2,
 	  .ref = CASE_HASH },
+	{ .type = BPF_MAP_TYPE_PROG_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 4,
+	  .ref = CASE_PROGS },
+	{ .type = BPF_MAP_TYPE_PERF_EVENT_ARRAY, .key_size = 4, .value_size = 4,
+	  .max_entries = 256, .ref = CASE_PERF },
 };
+
+#define CASE_NMAPS (sizeof(case_maps) / sizeof(case_maps[0]))
 
 static const uint8_t case_pkt[64] = {
 	/* Ethernet */
@@ -761,6 +769,36 @@ static const struct interp_case interp_cases[] = {
 		BPF_ALU64_IMM(BPF_LSH, BPF_REG_6, 8),
 		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_6),
 		BPF_EXIT_INSN() }, XDP_REDIRECT, .pkt_len = 64 },
+
+	{ "tail call into an empty slot goes on, r6-r9 kept", SOCK, {
+		BPF_MOV64_IMM(BPF_REG_6, 9),
+		BPF_LD_MAP_FD(BPF_REG_2, CASE_PROGS),
+		BPF_MOV64_IMM(BPF_REG_3, 1),
+		BPF_EMIT_CALL(BPF_FUNC_tail_call),
+		BPF_MOV64_REG(BPF_REG_0, BPF_REG_6),
+		BPF_EXIT_INSN() }, 9, .maps = true },
+	{ "perf_event_output: -ENOENT with no event open, -EINVAL for bad flags", XDP, {
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 1),
+		BPF_LD_MAP_FD(BPF_REG_2, CASE_PERF),
+		BPF_LD_IMM64(BPF_REG_3, BPF_F_CURRENT_CPU),
+		BPF_MOV64_REG(BPF_REG_4, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_4, -8),
+		BPF_MOV64_IMM(BPF_REG_5, 8),
+		BPF_EMIT_CALL(BPF_FUNC_perf_event_output),
+		BPF_MOV64_REG(BPF_REG_7, BPF_REG_0),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_6),
+		BPF_LD_MAP_FD(BPF_REG_2, CASE_PERF),
+		BPF_LD_IMM64(BPF_REG_3, 1ULL << 60),
+		BPF_MOV64_REG(BPF_REG_4, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_4, -8),
+		BPF_MOV64_IMM(BPF_REG_5, 8),
+		BPF_EMIT_CALL(BPF_FUNC_perf_event_output),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 8),
+		BPF_ALU64_IMM(BPF_AND, BPF_REG_7, 0xff),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_7),
+		BPF_EXIT_INSN() }, ((uint64_t)-EINVAL << 8) | (-ENOENT & 0xff), .maps = true,
+		.pkt_len = 64 },
 
 	/* ---- maps ---- */
 	{ "array lookup in range and out of range", SOCK, {
