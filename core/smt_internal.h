@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/smt internals shared by smt_enc.c (BPF semantics as formulas) and
+ * smt.c (the checks, counterexamples, replay, the query cache).
+ */
+#ifndef BPFSYNTH_CORE_SMT_INTERNAL_H
+#define BPFSYNTH_CORE_SMT_INTERNAL_H
+
+#include <z3.h>
+
+#include "core/smt.h"
+
+/*
+ * Value tags: what the encoder knows statically about a register or a
+ * spilled stack slot.  Pointers are bv64 values base(region) + offset, the
+ * bases far apart; the tag names the region so that accesses go to the
+ * region's own memory and pointer operations the verifier forbids (and whose
+ * result would depend on our choice of bases) are refused.
+ */
+enum {
+	T_UNINIT = 0,
+	T_SCALAR,
+	T_STACK,
+	T_CTX,
+	T_PKT,
+	T_PKT_END,
+	T_MIXED, /* stack slot: partly overwritten spill */
+	T_MAPVAL = 16,			 /* + map */
+	T_MAPOBJ = T_MAPVAL + SMT_MAX_MAPS, /* + map */
+};
+
+struct sval {
+	Z3_ast v; /* bv64 */
+	uint16_t tag;
+};
+
+struct sevent {
+	Z3_ast id;	/* bv32 */
+	Z3_ast args[5]; /* bv64; unused ones 0 */
+};
+
+/* The state of one program on one set of paths (all with the same events). */
+struct sstate {
+	Z3_ast pc;    /* path condition */
+	Z3_ast fault; /* faulted on the way here */
+	struct sval r[11];
+	Z3_ast stk[512];     /* region mode: stack bytes fp-512.., NULL = not written */
+	uint8_t sinit[512];  /* byte written on every path to here */
+	uint16_t stag[64];   /* per 8-byte slot: T_SCALAR or a spilled pointer's tag */
+	Z3_ast ctx, pkt;     /* region mode: bv64 -> bv8 arrays */
+	Z3_ast mv[SMT_MAX_MAPS];
+	Z3_ast mem;	     /* plain mode: all memory */
+	uint32_t nev;
+	struct sevent ev[SMT_MAX_EVENTS];
+};
+
+/* A map lookup the encoder saw, to put its element into a counterexample. */
+struct slookup {
+	uint32_t map;
+	Z3_ast key; /* bv(8 * key_size) */
+};
+
+#define SMT_MAX_EXITS 64
+#define SMT_MAX_LOOKUPS 16
+
+/* What one program's encoding produced. */
+struct senc {
+	struct sstate *exits[SMT_MAX_EXITS];
+	uint32_t nexits;
+	struct sstate *end; /* window: the state after the last instruction */
+	struct slookup lookups[SMT_MAX_LOOKUPS];
+	uint32_t nlookups;
+};
+
+struct smt_cache_ent;
+
+struct smt_ctx {
+	Z3_context z;
+	Z3_solver solver;
+	uint32_t timeout_ms;
+	Z3_sort bv8, bv32, bv64, mem_sort;
+	Z3_ast dummy;
+
+	/* every term made during a check, released at its end */
+	Z3_ast *arena;
+	size_t narena, carena;
+	bool zerr;
+
+	/* the current check */
+	const struct smt_env *env;
+	bool window;
+	char unsup[160]; /* non-empty: the check is UNKNOWN for this reason */
+	Z3_ast pkt0, plen, ctx0, stk0, mem0;
+	Z3_ast mv0[SMT_MAX_MAPS];
+	Z3_func_decl present[SMT_MAX_MAPS], slot[SMT_MAX_MAPS];
+	Z3_ast hret[SMT_MAX_EVENTS];
+	Z3_ast wreg[11]; /* window: entry register values */
+	Z3_ast welem[SMT_MAX_MAPS];
+
+	struct smt_cache_ent **cache;
+	uint32_t ncache;
+	struct smt_stats stats;
+};
+
+/* Track a fresh term; never NULL (a Z3 error yields a placeholder and sets zerr). */
+Z3_ast smt_t(struct smt_ctx *s, Z3_ast t);
+void smt_release(struct smt_ctx *s);
+
+Z3_ast smt_bv(struct smt_ctx *s, uint64_t v, unsigned bits);
+Z3_ast smt_var(struct smt_ctx *s, const char *name, Z3_sort sort);
+uint64_t smt_region_base(uint16_t tag);
+Z3_ast smt_eq(struct smt_ctx *s, Z3_ast a, Z3_ast b);
+Z3_ast smt_and2(struct smt_ctx *s, Z3_ast a, Z3_ast b);
+Z3_ast smt_or2(struct smt_ctx *s, Z3_ast a, Z3_ast b);
+Z3_ast smt_not(struct smt_ctx *s, Z3_ast a);
+
+/* Set up the inputs both programs share (call once per check). */
+void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window);
+/* Encode a whole program (@cond NULL) or a window from @cond. */
+int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
+		 const struct smt_window_cond *cond, struct senc *out);
+void smt_enc_free(struct senc *e);
+/* bytes [off, off+n) of a final state's memory in region @tag (for diffs) */
+Z3_ast smt_enc_mem_byte(struct smt_ctx *s, const struct sstate *st, uint16_t tag, Z3_ast off);
+Z3_ast smt_enc_stack_byte(struct smt_ctx *s, const struct sstate *st, int off);
+
+#endif

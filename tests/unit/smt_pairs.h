@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pair table of tests/unit/test_smt.c: two programs in LLVM's BPF
+ * assembly and what the checker must say about them.
+ *
+ * "@name" is a label local to the program (the test makes it unique).
+ * Encodings clang 14 cannot assemble use the raw macros of the prelude:
+ *   insn code, dst, src, off, imm     one instruction
+ *   ldmap dst, ref                    dst = map (BPF_PSEUDO_MAP_FD ref)
+ * with a comment saying what they are.  The environment has two maps:
+ * ref 1 an array (key 4, value 8, 4 entries), ref 2 a hash (key 4, value 8,
+ * 16 entries).
+ *
+ * Inputs come from where the interpreter can reproduce them when it replays
+ * a counterexample: S64 puts two arbitrary 64-bit values in r6 and r7 (two
+ * bpf_ktime_get_ns() calls: the first value and the step), U32 a u32 in r6
+ * (xdp_md->ingress_ifindex).
+ */
+#ifndef BPFSYNTH_TESTS_SMT_PAIRS_H
+#define BPFSYNTH_TESTS_SMT_PAIRS_H
+
+#define S64 "call 5\nr6 = r0\ncall 5\nr7 = r0\n"
+#define U32 "r6 = *(u32 *)(r1 + 12)\n"
+/* r0 = &array[0] or NULL; jumps to @out when NULL */
+#define LOOKUP0                                                                                   \
+	"r1 = 0\n*(u32 *)(r10 - 4) = r1\nldmap 1, 1\nr2 = r10\nr2 += -4\ncall 1\n"               \
+	"if r0 == 0 goto @out\n"
+/* r2 = data, r3 = data_end, and two bytes of packet, else @out */
+#define PKT2                                                                                      \
+	"r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 2\n"                        \
+	"if r4 > r3 goto @out\n"
+#define OUT "@out:\nr0 = 2\nexit\n"
+
+enum { EQ = SMT_EQUIVALENT, DIFF = SMT_DIFFERENT, UNK = SMT_UNKNOWN };
+
+#define XDP BPF_PROG_TYPE_XDP
+#define TRACING BPF_PROG_TYPE_TRACING
+
+struct smt_pair {
+	const char *descr;
+	uint32_t type;
+	const char *a, *b;
+	int expect;
+};
+
+static const struct smt_pair smt_pairs[] = {
+	/* ---- equivalent: strength reductions and algebra ---- */
+	{"mul 2 = lsh 1", XDP, S64 "r6 *= 2\nr0 = r6\nexit", S64 "r6 <<= 1\nr0 = r6\nexit", EQ},
+	{"add self = lsh 1", TRACING, S64 "r6 += r6\nr0 = r6\nexit",
+	 S64 "r6 <<= 1\nr0 = r6\nexit", EQ},
+	{"mul 8 = lsh 3", TRACING, S64 "r6 *= 8\nr0 = r6\nexit", S64 "r6 <<= 3\nr0 = r6\nexit", EQ},
+	{"udiv 4 = rsh 2", TRACING, S64 "r6 /= 4\nr0 = r6\nexit", S64 "r6 >>= 2\nr0 = r6\nexit",
+	 EQ},
+	{"umod 8 = and 7", TRACING,
+	 S64 "insn 0x97, 6, 0, 0, 8 // r6 %= 8\nr0 = r6\nexit", S64 "r6 &= 7\nr0 = r6\nexit", EQ},
+	{"xor self = 0", TRACING, S64 "r6 ^= r6\nr0 = r6\nexit", S64 "r0 = 0\nexit", EQ},
+	{"sub self = 0", TRACING, S64 "r6 -= r6\nr0 = r6\nexit", S64 "r0 = 0\nexit", EQ},
+	{"double neg", TRACING, S64 "r6 = -r6\nr6 = -r6\nr0 = r6\nexit", S64 "r0 = r6\nexit", EQ},
+	{"div by 1", TRACING, S64 "r6 /= 1\nr0 = r6\nexit", S64 "r0 = r6\nexit", EQ},
+	{"mod by zero keeps the dividend", TRACING,
+	 S64 "r7 = 0\nr0 = r6\ninsn 0x9f, 0, 7, 0, 0 // r0 %= r7\nexit", S64 "r0 = r6\nexit", EQ},
+	{"div by zero is zero", TRACING, S64 "r7 = 0\nr6 /= r7\nr0 = r6\nexit", S64 "r0 = 0\nexit",
+	 EQ},
+	{"arsh 63 & 1 = rsh 63", TRACING, S64 "r6 s>>= 63\nr6 &= 1\nr0 = r6\nexit",
+	 S64 "r6 >>= 63\nr0 = r6\nexit", EQ},
+	{"sdiv -1 = neg", TRACING, S64 "insn 0x37, 6, 0, 1, -1 // r6 s/= -1\nr0 = r6\nexit",
+	 S64 "r6 = -r6\nr0 = r6\nexit", EQ},
+	{"smod 1 = 0", TRACING, S64 "insn 0x97, 6, 0, 1, 1 // r6 s%= 1\nr0 = r6\nexit",
+	 S64 "r0 = 0\nexit", EQ},
+	{"xor swap", TRACING, S64 "r6 ^= r7\nr7 ^= r6\nr6 ^= r7\nr0 = r6\nr0 -= r7\nexit",
+	 S64 "r0 = r7\nr0 -= r6\nexit", EQ},
+	{"le64 is a no-op", TRACING, S64 "r6 = le64 r6\nr0 = r6\nexit", S64 "r0 = r6\nexit", EQ},
+	{"be16 twice = and 0xffff", TRACING, S64 "r6 = be16 r6\nr6 = be16 r6\nr0 = r6\nexit",
+	 S64 "r6 &= 0xffff\nr0 = r6\nexit", EQ},
+	{"bswap64 twice", TRACING,
+	 S64 "insn 0xd7, 6, 0, 0, 64 // r6 = bswap64 r6\ninsn 0xd7, 6, 0, 0, 64\nr0 = r6\nexit",
+	 S64 "r0 = r6\nexit", EQ},
+	{"sign test: s< 0 = rsh 63", TRACING,
+	 S64 "r0 = 0\nif r6 s< 0 goto @l\nexit\n@l:\nr0 = 1\nexit",
+	 S64 "r0 = r6\nr0 >>= 63\nexit", EQ},
+	{"movsx 32 = lsh/arsh", TRACING,
+	 S64 "insn 0xbf, 0, 6, 32, 0 // r0 = (s32)r6\nexit",
+	 S64 "r0 = r6\nr0 <<= 32\nr0 s>>= 32\nexit", EQ},
+	/* ---- equivalent: moves, widths, r0 ---- */
+	{"w move when the upper half is zero", TRACING, U32 "r0 = r6\nexit", U32 "w0 = w6\nexit",
+	 EQ},
+	{"zero-extension of a u32 is a no-op", TRACING, U32 "w6 = w6\nr0 = r6\nexit",
+	 U32 "r0 = r6\nexit", EQ},
+	{"JMP32 = JMP when the upper half is zero", TRACING,
+	 U32 "r0 = 0\nif w6 > 5 goto @l\nexit\n@l:\nr0 = 1\nexit",
+	 U32 "r0 = 0\nif r6 > 5 goto @l\nexit\n@l:\nr0 = 1\nexit", EQ},
+	{"XDP: only r0's low half counts", XDP, S64 "r0 = r6\nexit", S64 "w0 = w6\nexit", EQ},
+	{"XDP: r0 = 1 << 32 is r0 = 0", XDP, "r0 = 0x100000000 ll\nexit", "r0 = 0\nexit", EQ},
+	{"prandom's upper half is zero", TRACING, "call 7\nexit", "call 7\nw0 = w0\nexit", EQ},
+	{"both branches equal", TRACING, S64 "if r6 > 5 goto @l\nr0 = 1\nexit\n@l:\nr0 = 1\nexit",
+	 S64 "r0 = 1\nexit", EQ},
+	/* ---- equivalent: stack ---- */
+	{"merged narrow stack stores", TRACING,
+	 "insn 0x72, 10, 0, -4, 1 // *(u8 *)(r10 - 4) = 1\n"
+	 "insn 0x72, 10, 0, -3, 2 // *(u8 *)(r10 - 3) = 2\n"
+	 "insn 0x6a, 10, 0, -2, 0x0403 // *(u16 *)(r10 - 2) = 0x403\n"
+	 "r0 = *(u32 *)(r10 - 4)\nexit",
+	 "insn 0x62, 10, 0, -4, 0x04030201 // *(u32 *)(r10 - 4) = 0x4030201\n"
+	 "r0 = *(u32 *)(r10 - 4)\nexit",
+	 EQ},
+	{"dead stack store removed", XDP, S64 "*(u64 *)(r10 - 8) = r6\nr0 = 0\nexit",
+	 S64 "r0 = 0\nexit", EQ},
+	{"store-to-load forwarding", TRACING, S64 "*(u64 *)(r10 - 8) = r6\nr0 = *(u64 *)(r10 - 8)\nexit",
+	 S64 "r0 = r6\nexit", EQ},
+	{"spill and fill of a pointer", XDP,
+	 PKT2 "*(u64 *)(r10 - 16) = r2\nr2 = 0\nr2 = *(u64 *)(r10 - 16)\nr0 = *(u8 *)(r2 + 1)\n"
+	      "exit\n" OUT,
+	 PKT2 "r0 = *(u8 *)(r2 + 1)\nexit\n" OUT, EQ},
+	{"reordered independent instructions", TRACING,
+	 S64 "r0 = r6\nr0 += 1\nr2 = r7\nr2 += 2\nr0 += r2\nexit",
+	 S64 "r2 = r7\nr0 = r6\nr2 += 2\nr0 += 1\nr0 += r2\nexit", EQ},
+	{"atomic add on the stack = add", TRACING,
+	 S64 "*(u64 *)(r10 - 8) = r6\nlock *(u64 *)(r10 - 8) += r7\nr0 = *(u64 *)(r10 - 8)\nexit",
+	 S64 "r0 = r6\nr0 += r7\nexit", EQ},
+	{"ldsx = ldx + movsx", TRACING,
+	 S64 "*(u64 *)(r10 - 8) = r6\ninsn 0x89, 0, 10, -8, 0 // r0 = *(s16 *)(r10 - 8)\nexit",
+	 S64 "*(u64 *)(r10 - 8) = r6\nr0 = *(u16 *)(r10 - 8)\n"
+	     "insn 0xbf, 0, 0, 16, 0 // r0 = (s16)r0\nexit",
+	 EQ},
+	/* ---- equivalent: packet, maps, helpers ---- */
+	{"merged packet stores", XDP,
+	 PKT2 "r5 = 1\n*(u8 *)(r2 + 0) = r5\nr5 = 2\n*(u8 *)(r2 + 1) = r5\nr0 = 2\nexit\n" OUT,
+	 PKT2 "r5 = 0x201\n*(u16 *)(r2 + 0) = r5\nr0 = 2\nexit\n" OUT, EQ},
+	{"packet load twice = once", XDP,
+	 PKT2 "r0 = *(u8 *)(r2 + 1)\nr5 = *(u8 *)(r2 + 1)\nr0 += r5\nexit\n" OUT,
+	 PKT2 "r0 = *(u8 *)(r2 + 1)\nr0 <<= 1\nexit\n" OUT, EQ},
+	{"dead array lookup removed", XDP, LOOKUP0 OUT, "r0 = 2\nexit", EQ},
+	{"dead hash lookup removed", XDP,
+	 "r1 = 0\n*(u32 *)(r10 - 4) = r1\nldmap 1, 2\nr2 = r10\nr2 += -4\ncall 1\nr0 = 1\nexit",
+	 "r0 = 1\nexit", EQ},
+	{"map value write through an offset pointer", XDP,
+	 LOOKUP0 "r1 = 7\n*(u32 *)(r0 + 4) = r1\n" OUT,
+	 LOOKUP0 "r0 += 4\nr1 = 7\n*(u32 *)(r0 + 0) = r1\n" OUT, EQ},
+	{"lookup of a constant key twice", XDP,
+	 LOOKUP0 "r6 = r0\n" LOOKUP0 "r1 = *(u64 *)(r6 + 0)\nr0 = r1\nexit\n" OUT,
+	 LOOKUP0 "r1 = *(u64 *)(r0 + 0)\nr0 = r1\nexit\n" OUT, EQ},
+	{"same helper calls", XDP, "call 7\nr6 = r0\ncall 7\nr0 += r6\nexit",
+	 "call 7\nr6 = r0\ncall 7\nr6 += r0\nr0 = r6\nexit", EQ},
+	{"hash lookup: found flag", XDP,
+	 "r1 = 3\n*(u32 *)(r10 - 4) = r1\nldmap 1, 2\nr2 = r10\nr2 += -4\ncall 1\n"
+	 "if r0 != 0 goto @l\nr0 = 0\nexit\n@l:\nr0 = 1\nexit",
+	 "r1 = 3\n*(u32 *)(r10 - 4) = r1\nldmap 1, 2\nr2 = r10\nr2 += -4\ncall 1\n"
+	 "r1 = 1\nif r0 != 0 goto @l\nr1 = 0\n@l:\nr0 = r1\nexit", EQ},
+
+	/* ---- near-misses: different ---- */
+	{"stack offset off by one", XDP,
+	 S64 "*(u64 *)(r10 - 8) = r6\nr0 = *(u32 *)(r10 - 8)\nexit",
+	 S64 "*(u64 *)(r10 - 8) = r6\nr0 = *(u32 *)(r10 - 7)\nexit", DIFF},
+	{"packet offset off by one", XDP, PKT2 "r0 = *(u8 *)(r2 + 0)\nexit\n" OUT,
+	 PKT2 "r0 = *(u8 *)(r2 + 1)\nexit\n" OUT, DIFF},
+	{"32 vs 64-bit shift", XDP, S64 "r6 >>= 1\nr0 = r6\nexit", S64 "w6 >>= 1\nr0 = r6\nexit",
+	 DIFF},
+	{"32 vs 64-bit add (tracing)", TRACING, S64 "r6 += r7\nr0 = r6\nexit",
+	 S64 "w6 += w7\nr0 = r6\nexit", DIFF},
+	{"arithmetic vs logical shift", XDP, S64 "r6 s>>= 40\nr0 = r6\nexit",
+	 S64 "r6 >>= 40\nr0 = r6\nexit", DIFF},
+	{"missing zero-extension", TRACING, S64 "w0 = w6\nexit", S64 "r0 = r6\nexit", DIFF},
+	{"div by zero is 0, not the dividend", XDP, S64 "r0 = r6\nr0 /= r7\nexit",
+	 S64 "r0 = r6\nif r7 == 0 goto @l\nr0 /= r7\n@l:\nexit", DIFF},
+	{"32-bit mod by zero truncates", TRACING,
+	 S64 "insn 0x9c, 6, 7, 0, 0 // w6 %= w7\nr0 = r6\nexit",
+	 S64 "insn 0x9f, 6, 7, 0, 0 // r6 %= r7\nr0 = r6\nexit", DIFF},
+	{"signed vs unsigned comparison", XDP,
+	 S64 "r0 = 0\nif r6 s> 5 goto @l\nexit\n@l:\nr0 = 1\nexit",
+	 S64 "r0 = 0\nif r6 > 5 goto @l\nexit\n@l:\nr0 = 1\nexit", DIFF},
+	{"JMP vs JMP32", XDP, S64 "r0 = 0\nif r6 > 5 goto @l\nexit\n@l:\nr0 = 1\nexit",
+	 S64 "r0 = 0\nif w6 > 5 goto @l\nexit\n@l:\nr0 = 1\nexit", DIFF},
+	{"dropped helper call", XDP, "call 7\nr0 = 0\nexit", "r0 = 0\nexit", DIFF},
+	{"changed map value write", XDP, LOOKUP0 "r1 = 7\n*(u32 *)(r0 + 4) = r1\n" OUT,
+	 LOOKUP0 "r1 = 8\n*(u32 *)(r0 + 4) = r1\n" OUT, DIFF},
+	{"map value write off by one", XDP, LOOKUP0 "r1 = 7\n*(u8 *)(r0 + 4) = r1\n" OUT,
+	 LOOKUP0 "r1 = 7\n*(u8 *)(r0 + 5) = r1\n" OUT, DIFF},
+	{"r0 upper half counts for tracing", TRACING, "r0 = 0x100000000 ll\nexit",
+	 "r0 = 0\nexit", DIFF},
+	{"r0 low half for XDP", XDP, "r0 = 1\nexit", "r0 = 2\nexit", DIFF},
+	{"packet write of another value", XDP,
+	 PKT2 "r5 = 1\n*(u8 *)(r2 + 1) = r5\nr0 = 2\nexit\n" OUT,
+	 PKT2 "r5 = 3\n*(u8 *)(r2 + 1) = r5\nr0 = 2\nexit\n" OUT, DIFF},
+	{"packet bounds check off by one", XDP,
+	 "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 20\nif r4 > r3 goto @out\n"
+	 "r0 = *(u8 *)(r2 + 19)\nexit\n" OUT,
+	 "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 19\nif r4 > r3 goto @out\n"
+	 "r0 = *(u8 *)(r2 + 19)\nexit\n" OUT, DIFF},
+	{"lookup key 0 vs 1", XDP, LOOKUP0 "r0 = *(u64 *)(r0 + 0)\nexit\n" OUT,
+	 "r1 = 1\n*(u32 *)(r10 - 4) = r1\nldmap 1, 1\nr2 = r10\nr2 += -4\ncall 1\n"
+	 "if r0 == 0 goto @out\nr0 = *(u64 *)(r0 + 0)\nexit\n" OUT, DIFF},
+	{"fetch-add returns the old value", TRACING,
+	 S64 "*(u64 *)(r10 - 8) = r6\ninsn 0xdb, 10, 7, -8, 0x01 // r7 = atomic_fetch_add(r10-8)\n"
+	     "r0 = r7\nexit",
+	 S64 "*(u64 *)(r10 - 8) = r6\nlock *(u64 *)(r10 - 8) += r7\nr0 = *(u64 *)(r10 - 8)\nexit",
+	 DIFF},
+	{"movsx 8 vs 16", TRACING, S64 "insn 0xbf, 0, 6, 8, 0 // r0 = (s8)r6\nexit",
+	 S64 "insn 0xbf, 0, 6, 16, 0 // r0 = (s16)r6\nexit", DIFF},
+	{"be16 vs le16", XDP, S64 "r6 = be16 r6\nr0 = r6\nexit", S64 "r6 = le16 r6\nr0 = r6\nexit",
+	 DIFF},
+	{"u32 load vs sign-extending load", TRACING,
+	 S64 "*(u64 *)(r10 - 8) = r6\nr0 = *(u32 *)(r10 - 8)\nexit",
+	 S64 "*(u64 *)(r10 - 8) = r6\ninsn 0x81, 0, 10, -8, 0 // r0 = *(s32 *)(r10 - 8)\nexit",
+	 DIFF},
+	{"jset vs jne", XDP, S64 "r0 = 0\ninsn 0x45, 6, 0, 1, 3 // if r6 & 3 goto +1\nexit\nr0 = 1\nexit",
+	 S64 "r0 = 0\nif r6 != 3 goto @l\nexit\n@l:\nr0 = 1\nexit", DIFF},
+	{"unsigned vs signed division", XDP, S64 "r6 /= r7\nr0 = r6\nexit",
+	 S64 "insn 0x3f, 6, 7, 1, 0 // r6 s/= r7\nr0 = r6\nexit", DIFF},
+	{"unsigned vs signed modulo", XDP, S64 "insn 0x9f, 6, 7, 0, 0 // r6 %= r7\nr0 = r6\nexit",
+	 S64 "insn 0x9f, 6, 7, 1, 0 // r6 s%= r7\nr0 = r6\nexit", DIFF},
+	{"hash lookup may miss", XDP,
+	 "r1 = 3\n*(u32 *)(r10 - 4) = r1\nldmap 1, 2\nr2 = r10\nr2 += -4\ncall 1\n"
+	 "if r0 != 0 goto @l\nr0 = 0\nexit\n@l:\nr0 = 1\nexit",
+	 "r0 = 1\nexit", DIFF},
+	{"neg 32 vs 64 (tracing)", TRACING, S64 "w6 = -w6\nr0 = r6\nexit",
+	 S64 "r6 = -r6\nr0 = r6\nexit", DIFF},
+	{"mul vs wrong shift", XDP, S64 "r6 *= 4\nr0 = r6\nexit", S64 "r6 <<= 3\nr0 = r6\nexit",
+	 DIFF},
+	{"helper result used twice vs two calls", XDP, "call 7\nr6 = r0\nr0 += r6\nexit",
+	 "call 7\nr6 = r0\ncall 7\nr0 += r6\nexit", DIFF},
+	{"dead store to a live stack slot read later", XDP,
+	 S64 "*(u64 *)(r10 - 8) = r6\n*(u64 *)(r10 - 8) = r7\nr0 = *(u64 *)(r10 - 8)\nexit",
+	 S64 "*(u64 *)(r10 - 8) = r7\n*(u64 *)(r10 - 8) = r6\nr0 = *(u64 *)(r10 - 8)\nexit",
+	 DIFF},
+	{"u32 ctx field compared as 64 bits after sign extension", XDP,
+	 U32 "r0 = 0\nif r6 s> 5 goto @l\nexit\n@l:\nr0 = 1\nexit",
+	 U32 "r0 = 0\nif w6 s> 5 goto @l\nexit\n@l:\nr0 = 1\nexit", DIFF},
+
+	/* ---- unknown by design ---- */
+	{"loop", XDP, "r0 = 0\n@l:\nr0 += 1\nif r0 < 4 goto @l\nexit", "r0 = 4\nexit", UNK},
+	{"LD_ABS", BPF_PROG_TYPE_SOCKET_FILTER,
+	 "r6 = r1\ninsn 0x30, 0, 0, 0, 0 // r0 = *(u8 *)skb[0]\nexit", "r0 = 0\nexit", UNK},
+	{"helper not modelled (tail call)", XDP, "r2 = 0\nr3 = 0\ncall 12\nr0 = 0\nexit",
+	 "r0 = 0\nexit", UNK},
+	{"BPF-to-BPF call", XDP, "call @f\nexit\n@f:\nr0 = 1\nexit", "r0 = 1\nexit", UNK},
+	{"uninitialized register", XDP, "r0 = r5\nexit", "r0 = 0\nexit", UNK},
+};
+
+#endif

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for core/smt: the pair table of tests/unit/smt_pairs.h (whole
+ * programs: each pair proven EQUIVALENT, found DIFFERENT with a
+ * counterexample core/interp confirms, or UNKNOWN by design), window checks
+ * under pre- and post-conditions, the query cache, and both memory
+ * encodings.
+ *
+ * All programs are assembled in one clang run: each program is a section of
+ * its own ("p<i>a", "p<i>b") and is read back with libelf.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <libelf.h>
+#include <unistd.h>
+
+#include "core/smt.h"
+#include "tests/test.h"
+#include "tests/unit/smt_pairs.h"
+
+#define ASM_PRELUDE                                \
+	"\t.macro insn code, dst, src, off, imm\n" \
+	"\t.byte \\code, (\\src << 4) | \\dst\n"   \
+	"\t.short \\off\n"                         \
+	"\t.long \\imm\n"                          \
+	"\t.endm\n"                                \
+	"\t.macro ldmap dst, ref\n"                \
+	"\tinsn 0x18, \\dst, 1, 0, \\ref\n"        \
+	"\tinsn 0, 0, 0, 0, 0\n"                   \
+	"\t.endm\n"
+
+#define NPAIRS (sizeof(smt_pairs) / sizeof(smt_pairs[0]))
+
+struct sec {
+	char name[32];
+	struct bpf_insn *insns;
+	size_t len;
+};
+
+static struct sec *secs;
+static size_t nsecs;
+static bool assembled, have_clang;
+
+static const struct interp_map_def maps[] = {
+	{ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4, .ref = 1 },
+	{ .type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 16, .ref = 2 },
+};
+
+/* Write @text with "@label" made unique as ".L<prefix>_label". */
+static void put_prog(FILE *f, const char *prefix, const char *text)
+{
+	fprintf(f, "\t.section %s,\"ax\",@progbits\n", prefix);
+	for (; *text; text++) {
+		if (*text == '@')
+			fprintf(f, ".L%s_", prefix);
+		else
+			fputc(*text, f);
+	}
+	fputc('\n', f);
+}
+
+static int read_secs(const char *path)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	int fd, err = 0;
+	Elf *e;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	elf_version(EV_CURRENT);
+	e = elf_begin(fd, ELF_C_READ, NULL);
+	if (!e || elf_getshdrstrndx(e, &shstrndx)) {
+		err = -EINVAL;
+		goto out;
+	}
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+		const char *name;
+		struct sec *s;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
+			continue;
+		name = elf_strptr(e, shstrndx, sh.sh_name);
+		if (!name || name[0] != 'p' || !(d = elf_getdata(scn, NULL)))
+			continue;
+		secs = realloc(secs, (nsecs + 1) * sizeof(*secs));
+		s = &secs[nsecs++];
+		snprintf(s->name, sizeof(s->name), "%s", name);
+		s->len = d->d_size / sizeof(struct bpf_insn);
+		s->insns = malloc(d->d_size + 1);
+		memcpy(s->insns, d->d_buf, d->d_size);
+	}
+out:
+	if (e)
+		elf_end(e);
+	close(fd);
+	return err;
+}
+
+/* Assemble every program of the tables once. */
+static bool assemble_all(void)
+{
+	char dir[] = "/tmp/test_smt.XXXXXX", src[64], obj[64], cmd[256], name[32];
+	size_t i;
+	FILE *f;
+
+	if (assembled)
+		return have_clang;
+	assembled = true;
+	if (system("command -v clang >/dev/null 2>&1") != 0 || !mkdtemp(dir))
+		return false;
+	snprintf(src, sizeof(src), "%s/p.s", dir);
+	snprintf(obj, sizeof(obj), "%s/p.o", dir);
+	f = fopen(src, "w");
+	if (!f)
+		return false;
+	fputs(ASM_PRELUDE, f);
+	for (i = 0; i < NPAIRS; i++) {
+		snprintf(name, sizeof(name), "p%zua", i);
+		put_prog(f, name, smt_pairs[i].a);
+		snprintf(name, sizeof(name), "p%zub", i);
+		put_prog(f, name, smt_pairs[i].b);
+	}
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "clang -target bpf -mcpu=v3 -c %s -o %s", src, obj);
+	have_clang = system(cmd) == 0 && read_secs(obj) == 0;
+	unlink(src);
+	unlink(obj);
+	rmdir(dir);
+	return have_clang;
+}
+
+static const struct sec *find_sec(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nsecs; i++)
+		if (!strcmp(secs[i].name, name))
+			return &secs[i];
+	return NULL;
+}
+
+static struct smt_ctx *sctx;
+
+static void run_pairs(bool plain, int *counts)
+{
+	size_t i;
+
+	for (i = 0; i < NPAIRS; i++) {
+		const struct smt_pair *p = &smt_pairs[i];
+		struct smt_env env = { .prog_type = p->type, .maps = maps, .nmaps = 2,
+				       .plain = plain };
+		struct smt_result res;
+		const struct sec *a, *b;
+		char name[32];
+		int err;
+
+		snprintf(name, sizeof(name), "p%zua", i);
+		a = find_sec(name);
+		snprintf(name, sizeof(name), "p%zub", i);
+		b = find_sec(name);
+		if (!CHECK(a && b, "%s: assembled", p->descr))
+			continue;
+		err = smt_check_prog(sctx, a->insns, a->len, b->insns, b->len, &env, &res);
+		if (!CHECK(err == 0, "%s: check returned %d (%s)", p->descr, err, res.msg))
+			continue;
+		CHECK(res.verdict == (enum smt_verdict)p->expect, "%s%s: %s, expected %s (%s)",
+		      p->descr, plain ? " [plain]" : "", smt_verdict_str(res.verdict),
+		      smt_verdict_str(p->expect), res.msg);
+		if (res.verdict == SMT_DIFFERENT)
+			CHECK(res.replayed, "%s: counterexample replayed", p->descr);
+		counts[res.verdict]++;
+		if (test_env.verbose)
+			fprintf(stderr, "  %-50s %-10s %.3fs %s\n", p->descr,
+				smt_verdict_str(res.verdict), res.seconds, res.msg);
+	}
+}
+
+static void test_pairs(void)
+{
+	int counts[3] = { 0, 0, 0 };
+
+	if (!assemble_all()) {
+		test_skip("clang not installed or the pair table does not assemble");
+		return;
+	}
+	ASSERT_GE(NPAIRS, 60, "pairs in the table");
+	run_pairs(false, counts);
+	fprintf(stderr, "  pairs: %zu (%d equivalent, %d different, %d unknown)\n", NPAIRS,
+		counts[0], counts[1], counts[2]);
+}
+
+static void test_pairs_plain(void)
+{
+	int counts[3] = { 0, 0, 0 };
+
+	if (!assemble_all()) {
+		test_skip("clang not installed or the pair table does not assemble");
+		return;
+	}
+	run_pairs(true, counts);
+}
+
+/* ---- windows ---- */
+
+#define I(CODE, DST, SRC, OFF, IMM)                                                               \
+	((struct bpf_insn){ .code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF),      \
+			    .imm = (IMM) })
+
+static void cond_init(struct smt_window_cond *c)
+{
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->regs[1].type = SMT_REG_CTX;
+	c->regs[10].type = SMT_REG_STACK;
+	for (i = 2; i < 10; i++)
+		c->regs[i].type = SMT_REG_SCALAR;
+}
+
+static void test_window(void)
+{
+	struct smt_env env = { .prog_type = BPF_PROG_TYPE_XDP, .maps = maps, .nmaps = 2 };
+	struct smt_window_cond c;
+	struct smt_result res;
+	struct smt_stats st;
+	/* r2 *= 2  vs  r2 <<= 1 */
+	struct bpf_insn mul[] = { I(BPF_ALU64 | BPF_MUL | BPF_K, 2, 0, 0, 2) };
+	struct bpf_insn lsh[] = { I(BPF_ALU64 | BPF_LSH | BPF_K, 2, 0, 0, 1) };
+	struct bpf_insn lsh2[] = { I(BPF_ALU64 | BPF_LSH | BPF_K, 2, 0, 0, 2) };
+	/* r0 = r3  vs  w0 = w3 */
+	struct bpf_insn mov64[] = { I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 3, 0, 0) };
+	struct bpf_insn mov32[] = { I(BPF_ALU | BPF_MOV | BPF_X, 0, 3, 0, 0) };
+	/* *(u64 *)(r10 - 8) = r2; r0 = r3  vs  r0 = r3 */
+	struct bpf_insn st_mov[] = { I(BPF_STX | BPF_DW | BPF_MEM, 10, 2, -8, 0),
+				     I(BPF_ALU64 | BPF_MOV | BPF_X, 0, 3, 0, 0) };
+	/* *(u32 *)(r10 - 8) = r2  vs  *(u32 *)(r10 - 7) = r2 */
+	struct bpf_insn st8[] = { I(BPF_STX | BPF_W | BPF_MEM, 10, 2, -8, 0) };
+	struct bpf_insn st7[] = { I(BPF_STX | BPF_W | BPF_MEM, 10, 2, -7, 0) };
+	struct bpf_insn jmp[] = { I(BPF_JMP | BPF_JA, 0, 0, 0, 0) };
+
+	if (!sctx)
+		return;
+	cond_init(&c);
+	c.live_regs = 1 << 2;
+	ASSERT_OK(smt_check_window(sctx, mul, 1, lsh, 1, &env, &c, &res), "mul/lsh window");
+	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r2 *= 2 vs r2 <<= 1");
+	ASSERT_FALSE(res.cached, "first query not cached");
+	ASSERT_OK(smt_check_window(sctx, mul, 1, lsh, 1, &env, &c, &res), "again");
+	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r2 *= 2 vs r2 <<= 1, again");
+	ASSERT_TRUE(res.cached, "second query from the cache");
+	ASSERT_OK(smt_check_window(sctx, mul, 1, lsh2, 1, &env, &c, &res), "mul/lsh2");
+	ASSERT_EQ(res.verdict, SMT_DIFFERENT, "r2 *= 2 vs r2 <<= 2");
+	ASSERT_TRUE(res.replayed, "window counterexample replayed");
+	c.live_regs = 0;
+	ASSERT_OK(smt_check_window(sctx, mul, 1, lsh2, 1, &env, &c, &res), "mul/lsh2 dead");
+	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r2 *= 2 vs r2 <<= 2 with r2 dead");
+
+	c.live_regs = 1 << 0;
+	c.regs[3].type = SMT_REG_SCALAR32;
+	ASSERT_OK(smt_check_window(sctx, mov64, 1, mov32, 1, &env, &c, &res), "mov32");
+	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r0 = r3 vs w0 = w3, r3 upper half zero");
+	c.regs[3].type = SMT_REG_SCALAR;
+	ASSERT_OK(smt_check_window(sctx, mov64, 1, mov32, 1, &env, &c, &res), "mov32 any");
+	ASSERT_EQ(res.verdict, SMT_DIFFERENT, "r0 = r3 vs w0 = w3, r3 any");
+	ASSERT_TRUE(res.replayed, "window counterexample replayed");
+
+	ASSERT_OK(smt_check_window(sctx, st_mov, 2, mov64, 1, &env, &c, &res), "dead store");
+	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "dead stack store removed");
+	c.live_stack[(512 - 8) / 8] = 0xff;
+	ASSERT_OK(smt_check_window(sctx, st_mov, 2, mov64, 1, &env, &c, &res), "live store");
+	ASSERT_EQ(res.verdict, SMT_DIFFERENT, "store to a live stack slot removed");
+	ASSERT_TRUE(res.replayed, "window counterexample replayed");
+
+	c.live_regs = 0;
+	ASSERT_OK(smt_check_window(sctx, st8, 1, st7, 1, &env, &c, &res), "st off by one");
+	ASSERT_EQ(res.verdict, SMT_DIFFERENT, "stack store off by one");
+	ASSERT_TRUE(res.replayed, "window counterexample replayed");
+	memset(c.live_stack, 0, sizeof(c.live_stack));
+	ASSERT_OK(smt_check_window(sctx, st8, 1, st7, 1, &env, &c, &res), "dead off by one");
+	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "stack store off by one, slot dead");
+
+	ASSERT_OK(smt_check_window(sctx, jmp, 1, jmp, 1, &env, &c, &res), "jump");
+	ASSERT_EQ(res.verdict, SMT_UNKNOWN, "a jump inside a window");
+
+	smt_ctx__stats(sctx, &st);
+	ASSERT_GE(st.cache_hits, 1, "cache hits counted");
+}
+
+/* Counterexample replay catches an encoder that disagrees with the interpreter. */
+static void test_errors(void)
+{
+	struct smt_env env = { .prog_type = BPF_PROG_TYPE_XDP };
+	struct bpf_insn bad[] = { I(BPF_JMP | BPF_JA, 0, 0, 5, 0) };
+	struct bpf_insn ok[] = { I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+				 I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0) };
+	struct smt_result res;
+
+	if (!sctx)
+		return;
+	ASSERT_EQ(smt_check_prog(sctx, bad, 1, ok, 2, &env, &res), -EINVAL, "invalid program A");
+	ASSERT_TRUE(strstr(res.msg, "program A") != NULL, "message names the program");
+	ASSERT_EQ(smt_check_prog(sctx, ok, 2, ok, 0, &env, &res), -EINVAL, "empty program B");
+	ASSERT_OK(smt_check_prog(sctx, ok, 2, ok, 2, &env, &res), "identical");
+	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "a program is equivalent to itself");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	test_init(argc, argv);
+	sctx = smt_ctx__new(20000);
+	if (!sctx) {
+		fprintf(stderr, "smt_ctx__new: %s\n", strerror(errno));
+		return 1;
+	}
+	RUN_TEST(test_pairs);
+	RUN_TEST(test_pairs_plain);
+	RUN_TEST(test_window);
+	RUN_TEST(test_errors);
+	smt_ctx__free(sctx);
+	for (i = 0; i < nsecs; i++)
+		free(secs[i].insns);
+	free(secs);
+	return test_summary("test_smt");
+}
