@@ -34,9 +34,14 @@ static int do_help(int argc, char **argv);
  * Later commands (opt, warm, check, cache, run, exec, bench) go here; the
  * help and the dispatcher need nothing else.
  */
+int do_check(int argc, char **argv); /* tools/check.c */
+void check_help(void);
+
 static const struct cmd cmds[] = {
 	{"cache", do_cache, "cache { path | ls | show KEY | rm KEY | stats | gc }",
 	 "inspect the cache of optimized programs the preload uses", cache_help},
+	{"check", do_check, "check A.o B.o [--prog NAME] [--timeout SEC]",
+	 "prove two programs equivalent, or show an input on which they differ", check_help},
 	{"dump", do_dump, "dump OBJ.o [--prog NAME] [--linked]",
 	 "disassemble the programs of a BPF ELF object", dump_help},
 	{"exec", do_exec, "exec OBJ.o [--prog NAME] [--data-in FILE] [--data-out FILE] ...",
