@@ -358,6 +358,14 @@ int cache_entry_write(const char *dir, enum cache_area area, const struct cache_
 		snprintf(msg, msgsz, "bad cache path");
 		return err;
 	}
+	/* The area may be missing in a directory someone else created. */
+	*strrchr(path, '/') = '\0';
+	if (mkdir(path, 0755) && errno != EEXIST) {
+		err = -errno;
+		snprintf(msg, msgsz, "cannot create %s: %s", path, strerror(errno));
+		return err;
+	}
+	path[strlen(path)] = '/';
 	h = entry_header(e);
 	hdr = h ? json_dumps(h, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(h);
@@ -389,8 +397,12 @@ int cache_entry_write(const char *dir, enum cache_area area, const struct cache_
 
 void cache_entry_free(struct cache_entry *e)
 {
-	free(e->orig.insns);
-	free(e->opt);
+	if (e->mem) {
+		free(e->mem);
+	} else {
+		free(e->orig.insns);
+		free(e->opt);
+	}
 	json_decref(e->proof);
 	json_decref(e->timings);
 	memset(e, 0, sizeof(*e));
@@ -494,12 +506,12 @@ static int check_digest(json_t *h, const char *name, const void *data, size_t le
 	return want && !strcmp(want, hex) ? 0 : -EBADMSG;
 }
 
-static int read_file(int fd, char *buf, size_t len)
+static int read_at(int fd, void *buf, size_t len, off_t at)
 {
 	size_t off = 0;
 
 	while (off < len) {
-		ssize_t n = pread(fd, buf + off, len - off, (off_t)off);
+		ssize_t n = pread(fd, (char *)buf + off, len - off, at + (off_t)off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -512,11 +524,21 @@ static int read_file(int fd, char *buf, size_t len)
 	return 0;
 }
 
-int cache_entry_read(const char *path, struct cache_entry *e, char *msg, size_t msgsz)
+/*
+ * @lookup: the caller compares the stored original with its own program in
+ * full, which makes the original's digest and the key recomputation
+ * redundant; on the load path they cost two passes over the program.
+ *
+ * The header is read into a small buffer and the two programs straight into
+ * one allocation that the entry keeps (e->mem): on the load path every
+ * kilobyte of fresh memory costs page faults.
+ */
+static int entry_read(const char *path, struct cache_entry *e, bool lookup, char *msg,
+		      size_t msgsz)
 {
-	char key[CACHE_KEY_LEN + 1], *buf = NULL, *nl, *end;
+	char key[CACHE_KEY_LEN + 1], head[4096], *hbuf = NULL, *hdr, *nl, *end;
 	const char *base = strrchr(path, '/');
-	size_t llen, hlen, olen = 0, plen = 0;
+	size_t llen, hlen, olen = 0, plen = 0, n;
 	json_error_t jerr;
 	struct stat st;
 	json_t *h = NULL;
@@ -547,32 +569,46 @@ int cache_entry_read(const char *path, struct cache_entry *e, char *msg, size_t 
 		goto out;
 	}
 	e->size = st.st_size;
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	err = read_file(fd, buf, st.st_size);
+	n = (size_t)st.st_size < sizeof(head) ? (size_t)st.st_size : sizeof(head);
+	err = read_at(fd, head, n, 0);
 	if (err) {
 		snprintf(msg, msgsz, "%s: read: %s", path, strerror(-err));
 		goto out;
 	}
-	buf[st.st_size] = '\0';
 	/* First line: magic, format, header length. */
-	nl = memchr(buf, '\n', st.st_size < 64 ? st.st_size : 64);
-	if (!nl || strncmp(buf, ENTRY_MAGIC " 1 ", sizeof(ENTRY_MAGIC " 1 ") - 1)) {
+	nl = memchr(head, '\n', n < 64 ? n : 64);
+	if (!nl || strncmp(head, ENTRY_MAGIC " 1 ", sizeof(ENTRY_MAGIC " 1 ") - 1)) {
 		err = bad(msg, msgsz, "first line");
 		goto out;
 	}
 	errno = 0;
-	hlen = strtoul(buf + sizeof(ENTRY_MAGIC " 1 ") - 1, &end, 10);
-	llen = (size_t)(nl - buf) + 1;
+	hlen = strtoul(head + sizeof(ENTRY_MAGIC " 1 ") - 1, &end, 10);
+	llen = (size_t)(nl - head) + 1;
 	if (errno || end != nl || llen + 1 > (size_t)st.st_size ||
-	    hlen > (size_t)st.st_size - llen - 1 || buf[llen + hlen] != '\n') {
+	    hlen > (size_t)st.st_size - llen - 1) {
 		err = bad(msg, msgsz, "header length");
 		goto out;
 	}
-	h = json_loadb(buf + llen, hlen, JSON_REJECT_DUPLICATES, &jerr);
+	if (llen + hlen + 1 <= n) {
+		hdr = head + llen;
+	} else {
+		hbuf = malloc(hlen + 1);
+		if (!hbuf) {
+			err = -ENOMEM;
+			goto out;
+		}
+		err = read_at(fd, hbuf, hlen + 1, (off_t)llen);
+		if (err) {
+			snprintf(msg, msgsz, "%s: read: %s", path, strerror(-err));
+			goto out;
+		}
+		hdr = hbuf;
+	}
+	if (hdr[hlen] != '\n') {
+		err = bad(msg, msgsz, "header length");
+		goto out;
+	}
+	h = json_loadb(hdr, hlen, JSON_REJECT_DUPLICATES, &jerr);
 	if (!h) {
 		snprintf(msg, msgsz, "malformed entry: header: %s (column %d)", jerr.text,
 			 jerr.column);
@@ -586,22 +622,26 @@ int cache_entry_read(const char *path, struct cache_entry *e, char *msg, size_t 
 		err = bad(msg, msgsz, "file length does not match the header (truncated?)");
 		goto out;
 	}
-	if (check_digest(h, "orig_sha256", buf + llen + hlen + 1, olen) ||
-	    (plen && check_digest(h, "opt_sha256", buf + llen + hlen + 1 + olen, plen))) {
-		err = bad(msg, msgsz, "checksum mismatch");
-		goto out;
-	}
-	e->orig.insns = malloc(olen);
-	e->opt = plen ? malloc(plen) : NULL;
-	if (!e->orig.insns || (plen && !e->opt)) {
+	e->mem = malloc(olen + plen);
+	if (!e->mem) {
 		err = -ENOMEM;
 		goto out;
 	}
-	memcpy(e->orig.insns, buf + llen + hlen + 1, olen);
-	if (plen)
-		memcpy(e->opt, buf + llen + hlen + 1 + olen, plen);
-	cache_key(&e->orig, e->optimizer_version, key);
-	if (strcmp(key, e->key) || strcmp(base, e->key)) {
+	e->orig.insns = e->mem;
+	e->opt = plen ? (struct bpf_insn *)((char *)e->mem + olen) : NULL;
+	err = read_at(fd, e->mem, olen + plen, (off_t)(llen + hlen + 1));
+	if (err) {
+		snprintf(msg, msgsz, "%s: read: %s", path, strerror(-err));
+		goto out;
+	}
+	if ((!lookup && check_digest(h, "orig_sha256", e->orig.insns, olen)) ||
+	    (plen && check_digest(h, "opt_sha256", e->opt, plen))) {
+		err = bad(msg, msgsz, "checksum mismatch");
+		goto out;
+	}
+	if (!lookup)
+		cache_key(&e->orig, e->optimizer_version, key);
+	if ((!lookup && strcmp(key, e->key)) || strcmp(base, e->key)) {
 		err = bad(msg, msgsz, "key does not match the program or the file name");
 		goto out;
 	}
@@ -609,13 +649,18 @@ out:
 	if (err)
 		cache_entry_free(e);
 	json_decref(h);
-	free(buf);
+	free(hbuf);
 	close(fd);
 	return err;
 }
 
+int cache_entry_read(const char *path, struct cache_entry *e, char *msg, size_t msgsz)
+{
+	return entry_read(path, e, false, msg, msgsz);
+}
+
 int cache_lookup(const char *dir, const struct cache_prog *cp, const char *key,
-		 struct cache_entry *e, char *msg, size_t msgsz)
+		 const char *optimizer_version, struct cache_entry *e, char *msg, size_t msgsz)
 {
 	char path[PATH_MAX];
 	int err;
@@ -623,10 +668,12 @@ int cache_lookup(const char *dir, const struct cache_prog *cp, const char *key,
 	err = cache_path(dir, CACHE_ENTRIES, key, path, sizeof(path));
 	if (err)
 		return err;
-	err = cache_entry_read(path, e, msg, msgsz);
+	err = entry_read(path, e, true, msg, msgsz);
 	if (err)
 		return err;
-	if (!e->opt) {
+	if (strcmp(e->key, key) || strcmp(e->optimizer_version, optimizer_version)) {
+		err = bad(msg, msgsz, "key or optimizer version differ");
+	} else if (!e->opt) {
 		err = bad(msg, msgsz, "no optimized program");
 	} else if (e->orig.prog_type != cp->prog_type ||
 		   e->orig.expected_attach_type != cp->expected_attach_type ||

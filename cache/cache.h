@@ -84,8 +84,8 @@ struct cache_slot_handle {
 };
 
 /*
- * The map references of @insns, in order, into @refs (at most @max).  Returns
- * their number, -E2BIG past @max, or -EINVAL (message in @msg) if the program
+ * The map references of @insns, in order, into @refs (at most @max; NULL:
+ * only count them).  Returns their number, -E2BIG past @max, or -EINVAL (message in @msg) if the program
  * holds a reference we cannot canonicalize: an fd we do not know how to
  * relink (BPF_PSEUDO_BTF_ID with a module BTF fd, a kfunc call into a module)
  * or a truncated LD_IMM64.
@@ -133,6 +133,7 @@ struct cache_entry {
 	json_t *proof;	  /* object, may be NULL: the proof record */
 	json_t *timings;  /* object, may be NULL: e.g. {"search_ms": 12, "check_ms": 3} */
 	uint64_t size;	  /* bytes of the file (reads only) */
+	void *mem;	  /* reads: holds orig.insns and opt; else NULL (they are freed apart) */
 };
 
 void cache_entry_free(struct cache_entry *e);
@@ -175,13 +176,16 @@ int cache_entry_write(const char *dir, enum cache_area area, const struct cache_
 int cache_entry_read(const char *path, struct cache_entry *e, char *msg, size_t msgsz);
 
 /*
- * Look @cp (key @key) up.  0: @e holds an entry whose stored original equals
- * @cp in full (type, flags, every instruction, every map description) and
- * which has an optimized program; otherwise -ENOENT (no entry) or the error
- * of cache_entry_read(), or -EBADMSG for an entry that does not match.
+ * Look @cp up (@key = cache_key(@cp, @optimizer_version)).  0: @e holds an
+ * entry of that key and optimizer version whose stored original equals @cp in
+ * full (type, flags, every instruction, every map description) and which has
+ * an intact optimized program; otherwise -ENOENT (no entry) or the error of
+ * cache_entry_read(), or -EBADMSG for an entry that does not match.  The full
+ * comparison stands in for the original's digest and the key's recomputation,
+ * which the load path is spared.
  */
 int cache_lookup(const char *dir, const struct cache_prog *cp, const char *key,
-		 struct cache_entry *e, char *msg, size_t msgsz);
+		 const char *optimizer_version, struct cache_entry *e, char *msg, size_t msgsz);
 
 /* Remove the entry @key (-ENOENT if none). */
 int cache_entry_remove(const char *dir, const char *key);

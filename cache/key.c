@@ -84,9 +84,11 @@ int cache_map_refs(const struct bpf_insn *insns, uint32_t cnt, struct cache_map_
 				snprintf(msg, msgsz, "more than %u map references", max);
 				return -E2BIG;
 			}
-			refs[n].insn = i;
-			refs[n].src_reg = insn->src_reg;
-			refs[n].imm = insn->imm;
+			if (refs) {
+				refs[n].insn = i;
+				refs[n].src_reg = insn->src_reg;
+				refs[n].imm = insn->imm;
+			}
 			n++;
 		}
 		i++; /* the second half is data */
@@ -150,6 +152,8 @@ int cache_relink(const struct bpf_insn *insns, uint32_t cnt,
 	return 0;
 }
 
+#define KEY_CHUNK 512 /* instructions serialized per sha256_update */
+
 static void put32(struct sha256 *s, uint32_t v)
 {
 	uint8_t b[4] = {v, v >> 8, v >> 16, v >> 24};
@@ -161,7 +165,7 @@ void cache_key(const struct cache_prog *cp, const char *optimizer_version,
 	       char key[CACHE_KEY_LEN + 1])
 {
 	static const char tag[] = "bpfsynth-cache-key";
-	uint8_t dig[SHA256_LEN];
+	uint8_t dig[SHA256_LEN], chunk[8 * KEY_CHUNK];
 	struct sha256 s;
 	uint32_t i;
 
@@ -175,14 +179,19 @@ void cache_key(const struct cache_prog *cp, const char *optimizer_version,
 	put32(&s, cp->prog_flags);
 	put32(&s, cp->attach_btf_id);
 	put32(&s, cp->insn_cnt);
+	/* Serialized in chunks: one sha256_update per instruction would cost more than the hash. */
 	for (i = 0; i < cp->insn_cnt; i++) {
 		const struct bpf_insn *insn = &cp->insns[i];
-		uint8_t b[8] = {insn->code, insn->dst_reg | insn->src_reg << 4,
-				(uint8_t)insn->off, (uint8_t)((uint16_t)insn->off >> 8)};
+		uint8_t *b = &chunk[8 * (i % KEY_CHUNK)];
 		uint32_t imm = (uint32_t)insn->imm;
 
+		b[0] = insn->code;
+		b[1] = insn->dst_reg | insn->src_reg << 4;
+		b[2] = (uint8_t)insn->off;
+		b[3] = (uint8_t)((uint16_t)insn->off >> 8);
 		b[4] = imm, b[5] = imm >> 8, b[6] = imm >> 16, b[7] = imm >> 24;
-		sha256_update(&s, b, 8);
+		if (i % KEY_CHUNK == KEY_CHUNK - 1 || i + 1 == cp->insn_cnt)
+			sha256_update(&s, chunk, 8 * (i % KEY_CHUNK + 1));
 	}
 	put32(&s, cp->nmaps);
 	for (i = 0; i < cp->nmaps; i++) {

@@ -1,6 +1,17 @@
 // SPDX-License-Identifier: MIT
-/* cache/sha256: see sha256.h.  Straight from FIPS 180-4, section 6.2. */
+/*
+ * cache/sha256: see sha256.h.  Straight from FIPS 180-4, section 6.2; on x86
+ * CPUs with the SHA extensions the block function uses them (the preload
+ * hashes every program it serves, so a 90 KB program costs 0.3 ms in C and
+ * well under 0.1 ms with them).  The unit test checks both against the vectors
+ * and against each other.
+ */
+#include <stdbool.h>
 #include <string.h>
+#if defined(__x86_64__)
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 #include "cache/sha256.h"
 
@@ -19,7 +30,7 @@ static const uint32_t K[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void sha256_block(struct sha256 *s, const uint8_t *p)
+static void sha256_block_c(struct sha256 *s, const uint8_t *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, h, t1, t2;
 	int i;
@@ -45,6 +56,100 @@ static void sha256_block(struct sha256 *s, const uint8_t *p)
 	s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
 }
 
+#if defined(__x86_64__)
+/*
+ * Four rounds per step with sha256rnds2 (two rounds each), the message
+ * schedule four words at a time with sha256msg1/msg2, as in Intel's white
+ * paper "Intel SHA Extensions" (2013); the state lives as ABEF/CDGH.
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void sha256_blocks_ni(struct sha256 *s,
+									  const uint8_t *p,
+									  size_t n)
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bull, 0x0405060700010203ull);
+	__m128i st0, st1, tmp, msg, m[4], abef, cdgh;
+	int g;
+
+	tmp = _mm_loadu_si128((const __m128i *)&s->h[0]);
+	st1 = _mm_loadu_si128((const __m128i *)&s->h[4]);
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);	     /* CDAB */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);	     /* EFGH */
+	st0 = _mm_alignr_epi8(tmp, st1, 8);	     /* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);	     /* CDGH */
+next:
+	abef = st0, cdgh = st1;
+	/* Unrolled, the m[] indexes are constants and m[] stays in registers. */
+#pragma GCC unroll 16
+	for (g = 0; g < 16; g++) {
+		if (g < 4)
+			m[g] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)),
+						mask);
+		msg = _mm_add_epi32(m[g & 3], _mm_loadu_si128((const __m128i *)&K[4 * g]));
+		st1 = _mm_sha256rnds2_epu32(st1, st0, msg);
+		if (g >= 3 && g <= 14) {
+			tmp = _mm_alignr_epi8(m[g & 3], m[(g - 1) & 3], 4);
+			m[(g + 1) & 3] = _mm_add_epi32(m[(g + 1) & 3], tmp);
+			m[(g + 1) & 3] = _mm_sha256msg2_epu32(m[(g + 1) & 3], m[g & 3]);
+		}
+		msg = _mm_shuffle_epi32(msg, 0x0E);
+		st0 = _mm_sha256rnds2_epu32(st0, st1, msg);
+		if (g >= 1 && g <= 12)
+			m[(g - 1) & 3] = _mm_sha256msg1_epu32(m[(g - 1) & 3], m[g & 3]);
+	}
+	st0 = _mm_add_epi32(st0, abef);
+	st1 = _mm_add_epi32(st1, cdgh);
+	p += 64;
+	if (--n)
+		goto next;
+	tmp = _mm_shuffle_epi32(st0, 0x1B);	     /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);	     /* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0);	     /* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);	     /* HGFE */
+	_mm_storeu_si128((__m128i *)&s->h[0], st0);
+	_mm_storeu_si128((__m128i *)&s->h[4], st1);
+}
+
+static bool sha256_have_ni(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+#endif
+
+/* 0: not decided yet, 1: C, 2: SHA extensions.  Races only ever store the same value. */
+static int sha256_impl;
+
+void sha256_use_generic(bool on)
+{
+	__atomic_store_n(&sha256_impl, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
+/* @n >= 1 consecutive blocks. */
+static void sha256_blocks(struct sha256 *s, const uint8_t *p, size_t n)
+{
+	int impl = __atomic_load_n(&sha256_impl, __ATOMIC_RELAXED);
+
+	if (!impl) {
+#if defined(__x86_64__)
+		impl = sha256_have_ni() ? 2 : 1;
+#else
+		impl = 1;
+#endif
+		__atomic_store_n(&sha256_impl, impl, __ATOMIC_RELAXED);
+	}
+#if defined(__x86_64__)
+	if (impl == 2) {
+		sha256_blocks_ni(s, p, n);
+		return;
+	}
+#endif
+	for (; n; n--, p += 64)
+		sha256_block_c(s, p);
+}
+
 void sha256_init(struct sha256 *s)
 {
 	static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
@@ -67,11 +172,14 @@ void sha256_update(struct sha256 *s, const void *data, size_t len)
 		s->nbuf += n, p += n, len -= n;
 		if (s->nbuf < 64)
 			return;
-		sha256_block(s, s->buf);
+		sha256_blocks(s, s->buf, 1);
 		s->nbuf = 0;
 	}
-	for (; len >= 64; p += 64, len -= 64)
-		sha256_block(s, p);
+	if (len >= 64) {
+		sha256_blocks(s, p, len / 64);
+		p += len & ~(size_t)63;
+		len &= 63;
+	}
 	memcpy(s->buf, p, len);
 	s->nbuf = len;
 }
@@ -84,13 +192,13 @@ void sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN])
 	s->buf[s->nbuf++] = 0x80;
 	if (s->nbuf > 56) {
 		memset(s->buf + s->nbuf, 0, 64 - s->nbuf);
-		sha256_block(s, s->buf);
+		sha256_blocks(s, s->buf, 1);
 		s->nbuf = 0;
 	}
 	memset(s->buf + s->nbuf, 0, 56 - s->nbuf);
 	for (i = 0; i < 8; i++)
 		s->buf[56 + i] = bits >> (56 - 8 * i);
-	sha256_block(s, s->buf);
+	sha256_blocks(s, s->buf, 1);
 	for (i = 0; i < 8; i++) {
 		out[4 * i] = s->h[i] >> 24;
 		out[4 * i + 1] = s->h[i] >> 16;

@@ -10,6 +10,7 @@
 #ifndef BPFSYNTH_CACHE_SHA256_H
 #define BPFSYNTH_CACHE_SHA256_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,11 @@ void sha256_final(struct sha256 *s, uint8_t out[SHA256_LEN]);
 void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN]);
 /* Lower-case hex of a digest; @hex gets SHA256_HEX_LEN characters and a NUL. */
 void sha256_hex(const uint8_t dig[SHA256_LEN], char hex[SHA256_HEX_LEN + 1]);
+
+/*
+ * Tests: force the portable C block function (true), or go back to choosing
+ * the fastest one the CPU has (false).
+ */
+void sha256_use_generic(bool on);
 
 #endif

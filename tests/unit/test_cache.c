@@ -76,6 +76,30 @@ static void test_sha256_vectors(void)
 	free(mil);
 }
 
+/* The portable block function and the one the CPU may offer agree. */
+static void test_sha256_implementations(void)
+{
+	static uint8_t data[5000];
+	uint8_t a[SHA256_LEN], b[SHA256_LEN];
+	size_t len, i, diffs = 0;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 2654435761u >> 13);
+	for (len = 0; len < sizeof(data); len += len < 200 ? 1 : 97) {
+		sha256_use_generic(true);
+		sha256(data, len, a);
+		sha256_use_generic(false);
+		sha256(data, len, b);
+		diffs += memcmp(a, b, sizeof(a)) != 0;
+	}
+	ASSERT_EQ(diffs, 0, "lengths where the two implementations differ");
+	sha256_use_generic(true);
+	sha256("abc", 3, a);
+	sha256_use_generic(false);
+	sha256_hex(a, (char[SHA256_HEX_LEN + 1]){0});
+	ASSERT_EQ(a[0], 0xba, "generic: abc");
+}
+
 /* A program with three map references to two maps, named by fds @fa and @fb. */
 static void prog_with_maps(struct bpf_insn *p, int fa, int fb)
 {
@@ -255,11 +279,11 @@ static void test_entry_round_trip(void)
 	make_tmpdir();
 	make_entry(&e, c, o);
 	ASSERT_OK(cache_dir_prepare(tmpdir, msg, sizeof(msg)), "prepare");
-	err = cache_lookup(tmpdir, &e.orig, e.key, &r, msg, sizeof(msg));
+	err = cache_lookup(tmpdir, &e.orig, e.key, "test", &r, msg, sizeof(msg));
 	ASSERT_EQ(err, -ENOENT, "miss before the write");
 	err = cache_entry_write(tmpdir, CACHE_ENTRIES, &e, 0, msg, sizeof(msg));
 	ASSERT_OK(err, msg);
-	err = cache_lookup(tmpdir, &e.orig, e.key, &r, msg, sizeof(msg));
+	err = cache_lookup(tmpdir, &e.orig, e.key, "test", &r, msg, sizeof(msg));
 	if (ASSERT_OK(err, msg)) {
 		ASSERT_EQ(r.opt_cnt, NP, "opt count");
 		ASSERT_TRUE(!memcmp(r.opt, o, sizeof(o)), "optimized program back");
@@ -287,11 +311,11 @@ static void test_entry_round_trip(void)
 		memcpy(c2, c, sizeof(c2));
 		c2[6].imm = 7;
 		cp2.insns = c2;
-		err = cache_lookup(tmpdir, &cp2, e.key, &r, msg, sizeof(msg));
+		err = cache_lookup(tmpdir, &cp2, e.key, "test", &r, msg, sizeof(msg));
 		ASSERT_EQ(err, -EBADMSG, "stored original compared in full");
 		cp2 = e.orig;
 		cp2.maps[0].value_size = 16;
-		err = cache_lookup(tmpdir, &cp2, e.key, &r, msg, sizeof(msg));
+		err = cache_lookup(tmpdir, &cp2, e.key, "test", &r, msg, sizeof(msg));
 		ASSERT_EQ(err, -EBADMSG, "map descriptions compared");
 	}
 	ASSERT_OK(cache_entry_remove(tmpdir, e.key), "remove");
@@ -316,7 +340,7 @@ static void damaged(const char *what, void (*damage)(const char *path, size_t si
 	cache_path(tmpdir, CACHE_ENTRIES, e.key, path, sizeof(path));
 	stat(path, &st);
 	damage(path, st.st_size);
-	err = cache_lookup(tmpdir, &e.orig, e.key, &r, msg, sizeof(msg));
+	err = cache_lookup(tmpdir, &e.orig, e.key, "test", &r, msg, sizeof(msg));
 	if (!CHECK(err == want, "%s: got %d (%s), expected %d", what, err, msg, want))
 		return;
 	if (!err)
@@ -512,7 +536,7 @@ static void test_concurrent_writers_readers(void)
 				e.proof = json_pack("{s:i,s:i}", "writer", i, "round", j);
 				if (cache_entry_write(tmpdir, CACHE_ENTRIES, &e, 0, m, sizeof(m)))
 					fails++;
-				err = cache_lookup(tmpdir, &e.orig, e.key, &r, m, sizeof(m));
+				err = cache_lookup(tmpdir, &e.orig, e.key, "test", &r, m, sizeof(m));
 				if (err) {
 					fprintf(stderr, "reader: %d %s\n", err, m);
 					fails++;
@@ -607,6 +631,7 @@ int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	RUN_TEST(test_sha256_vectors);
+	RUN_TEST(test_sha256_implementations);
 	RUN_TEST(test_key_same_program_other_fds);
 	RUN_TEST(test_refs_unsupported);
 	RUN_TEST(test_relink);
