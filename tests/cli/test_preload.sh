@@ -41,4 +41,56 @@ else
 	fi
 fi
 
+# Other real loaders, in a network namespace with a veth pair: the cache entry
+# made for bpftool's load (tests/kernel/test_preload --make-entry: the
+# stand-in optimizer) must be hit by ip and xdp-loader too (same canonical
+# program, same key), and the kernel must report the optimized program.
+xlated_of_id() { bpftool prog show id "$1" | grep -o 'xlated [0-9]*B'; }
+loaders() {
+	unshare -m -n sh -c '
+	ip link add v0 type veth peer name v1 && ip link set v0 up && ip link set v1 up || exit 3
+	ipid() { ip -j link show v0 | python3 -c "import json,sys; print(json.load(sys.stdin)[0][\"xdp\"][\"prog\"][\"id\"])"; }
+	xlid() { xdp-loader status v0 | awk "/xdp_example/ { for (i = 2; i <= NF; i++) if (length(\$i) == 16 && \$i ~ /^[0-9a-f]+\$/) print \$(i - 1) }"; }
+	'"$1"' ip link set dev v0 xdp obj "$0" sec xdp && echo "ip $(bpftool prog show id $(ipid) | grep -o "xlated [0-9]*B")"
+	echo "ip-dump $(bpftool prog dump xlated id $(ipid) | sed "s/map\[id:[0-9]*\]/map/" | cksum)"
+	ip link set dev v0 xdp off
+	'"$1"' xdp-loader load -m skb v0 "$0" >/dev/null && echo "xdp-loader $(bpftool prog show id $(xlid) | grep -o "xlated [0-9]*B")"
+	xdp-loader unload -a v0 >/dev/null 2>&1
+	d=$(mktemp -d) && mount -t bpf bpf "$d" || exit 3
+	'"$1"' bpftool prog loadall "$0" "$d/all" && echo "loadall $(bpftool prog show pinned "$d/all/xdp_example" | grep -o "xlated [0-9]*B")"
+	' "$PWD/$OBJ"
+}
+if ! bpftool prog list >/dev/null 2>&1 || ! command -v xdp-loader >/dev/null; then
+	skipped "other loaders: bpf() not permitted or xdp-loader missing"
+elif ! unshare -m sh -c '
+		d=$(mktemp -d) && mount -t bpf bpf "$d" || exit 3
+		BPFSYNTH_MODE=async LD_PRELOAD='"$PWD/$SO"' bpftool prog load "$0" "$d/p" type xdp' \
+		"$OBJ" || ! key=$(ls "$tmp/cache/queue") ||
+	! "$BUILD/tests/kernel/test_preload" --make-entry "$tmp/cache" "$key"; then
+	bad "cache entry for the example (queue + stand-in optimizer)"
+else
+	ok "cache entry for the example (queue + stand-in optimizer)"
+	plain=$(loaders "")
+	hit=$(BPFSYNTH_MODE=cache loaders "LD_PRELOAD=$PWD/$SO")
+	off=$(BPFSYNTH_MODE=off loaders "LD_PRELOAD=$PWD/$SO")
+	for l in ip xdp-loader loadall; do
+		p=$(echo "$plain" | awk -v l="$l" '$1 == l { print $3 }' | tr -d B)
+		h=$(echo "$hit" | awk -v l="$l" '$1 == l { print $3 }' | tr -d B)
+		o=$(echo "$off" | awk -v l="$l" '$1 == l { print $3 }' | tr -d B)
+		if [ -n "$p" ] && [ -n "$h" ] && [ "$h" -eq $((p - 8)) ]; then
+			ok "$l under the preload (cache): kernel reports ${h}B xlated, plain ${p}B"
+		else
+			bad "$l under the preload (cache)" "xlated '$h', plain '$p'"
+		fi
+		[ -n "$o" ] && [ "$o" = "$p" ] && ok "$l with BPFSYNTH_MODE=off: ${o}B as plain" ||
+			bad "$l with BPFSYNTH_MODE=off" "xlated '$o', plain '$p'"
+	done
+	pd=$(echo "$plain" | awk '$1 == "ip-dump"')
+	od=$(echo "$off" | awk '$1 == "ip-dump"')
+	[ -n "$pd" ] && [ "$pd" = "$od" ] && ok "ip, mode off: xlated dump identical to plain" ||
+		bad "ip, mode off: xlated dump differs" "'$pd' vs '$od'"
+	hits=$("$BUILD/bpfsynth" -j cache stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["hits"])')
+	[ "$hits" = 3 ] && ok "stats: 3 hits (ip, xdp-loader, loadall)" || bad "stats: hits '$hits'"
+fi
+
 finish

@@ -893,9 +893,33 @@ static int setup(const char *argv0)
 	return kh_bpf_permitted(why, sizeof(why)) ? 0 : 1;
 }
 
+/*
+ * --make-entry DIR KEY: the stand-in optimizer as a tool, for the shell tests
+ * with other loaders (tests/cli/test_preload.sh): DIR/queue/KEY in, the
+ * optimized entry DIR/entries/KEY out.
+ */
+static int make_entry_main(const char *dir, const char *k)
+{
+	char path[PATH_MAX], msg[CACHE_MSG_SIZE];
+
+	snprintf(path, sizeof(path), "%s/queue/%s", dir, k);
+	if (cache_entry_read(path, &orig_q, msg, sizeof(msg))) {
+		fprintf(stderr, "%s\n", msg);
+		return 1;
+	}
+	if (stand_in_optimizer(orig_q.orig.insns, orig_q.orig.insn_cnt, opt_insns)) {
+		fprintf(stderr, "the stand-in optimizer does not apply to %s\n", k);
+		return 1;
+	}
+	return write_entry(dir, opt_insns, "hand-made") ? 1 : 0;
+}
+
 static int child_main(int argc, char **argv)
 {
 	char path[PATH_MAX], msg[CACHE_MSG_SIZE], dir[128];
+
+	if (!strcmp(argv[1], "--make-entry") && argc == 4)
+		return make_entry_main(argv[2], argv[3]);
 
 	/* The children find the original in the queue of the async test. */
 	snprintf(dir, sizeof(dir), "%s", getenv("PL_TEST_ROOT") ? getenv("PL_TEST_ROOT") : "");
@@ -917,7 +941,7 @@ int main(int argc, char **argv)
 {
 	int err;
 
-	if (argc > 1 && !strncmp(argv[1], "--child-", 8))
+	if (argc > 1 && (!strncmp(argv[1], "--child-", 8) || !strcmp(argv[1], "--make-entry")))
 		return child_main(argc, argv);
 	test_init(argc, argv);
 	err = setup(argv[0]);
