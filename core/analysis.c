@@ -75,6 +75,9 @@ struct fwd {
 	uint32_t *visits;	      /* per block */
 	struct analysis_state *callee_entry; /* per subprogram */
 	int8_t *changes_pkt;		     /* per subprogram: -1 unknown, 0, 1 */
+	struct analysis_reg *ret_assumed;    /* per subprogram: r0 its callers see */
+	struct analysis_reg *ret_seen;	     /* per subprogram: r0 at its exits */
+	bool *ret_reached;		     /* per subprogram: some exit reached */
 	char *msg;
 	size_t msgsz;
 };
@@ -242,6 +245,11 @@ static bool slot_eq(const struct analysis_slot *x, const struct analysis_slot *y
 	       (!x->spilled || reg_eq(&x->reg, &y->reg));
 }
 
+static bool slot_may_hold_ptr(const struct analysis_slot *sl)
+{
+	return sl->spilled && sl->reg.type != ANALYSIS_SCALAR;
+}
+
 /* d |= s; returns whether d changed. */
 static bool state_join(struct analysis_state *d, const struct analysis_state *s, bool widen,
 		       uint32_t block)
@@ -270,6 +278,10 @@ static bool state_join(struct analysis_state *d, const struct analysis_state *s,
 		sl.init &= s->slots[i].init;
 		if (sl.spilled && s->slots[i].spilled) {
 			join_reg(&sl.reg, &s->slots[i].reg, widen, block);
+		} else if (slot_may_hold_ptr(&sl) || slot_may_hold_ptr(&s->slots[i])) {
+			/* a pointer on one path, data on the other: a fill is not a scalar */
+			sl.spilled = true;
+			mark_type(&sl.reg, ANALYSIS_UNKNOWN);
 		} else {
 			sl.spilled = false;
 			mark_not_init(&sl.reg);
@@ -290,19 +302,36 @@ static bool state_join(struct analysis_state *d, const struct analysis_state *s,
 							   ? &(st)->slots[(k) - ANALYSIS_NREGS].reg \
 							   : NULL)))
 
-static void clobber_pkt(struct analysis_state *st)
+/*
+ * A helper that may change packet data was called: the verifier turns every
+ * packet pointer into an unknown scalar.  @maybe: only some paths (through a
+ * callee) call it, so a pointer may also have survived: UNKNOWN.
+ */
+static void clobber_pkt(struct analysis_state *st, bool maybe)
 {
 	struct analysis_reg *r;
 	unsigned int k;
 
-	for_each_reg (st, r, k)
-		if (r->type == ANALYSIS_PKT || r->type == ANALYSIS_PKT_END ||
-		    r->type == ANALYSIS_PKT_META)
+	for_each_reg (st, r, k) {
+		if (r->type != ANALYSIS_PKT && r->type != ANALYSIS_PKT_END &&
+		    r->type != ANALYSIS_PKT_META)
+			continue;
+		if (maybe)
+			mark_type(r, ANALYSIS_UNKNOWN);
+		else
 			mark_scalar(r);
+	}
 }
 
-/* Something may have written stack bytes [lo, hi) (frame offsets): spills there are gone. */
-static void clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, bool init)
+/*
+ * Something may have written stack bytes [lo, hi) (frame offsets): spilled
+ * scalars there are gone.  A spilled pointer may or may not have been
+ * overwritten, and if @may_ptr a pointer may have been written: such slots
+ * hold "a spill of something", whose 8-byte fill is UNKNOWN, not a scalar.
+ * @init: the bytes were certainly written (a store, not a maybe).
+ */
+static void clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, bool init,
+			  bool may_ptr)
 {
 	int64_t b;
 
@@ -314,7 +343,10 @@ static void clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, boo
 		unsigned int k = (unsigned int)((-b - 1) / 8);
 		struct analysis_slot *sl = &st->slots[k];
 
-		if (sl->spilled) {
+		if (may_ptr || slot_may_hold_ptr(sl)) {
+			sl->spilled = true;
+			mark_type(&sl->reg, ANALYSIS_UNKNOWN);
+		} else if (sl->spilled) {
 			sl->spilled = false;
 			mark_not_init(&sl->reg);
 		}
@@ -567,7 +599,18 @@ static void stack_store(struct analysis_state *st, const struct analysis_reg *va
 
 	if (off < -ANALYSIS_STACK_SIZE || off + size > 0)
 		return; /* the verifier rejects it; nothing of ours is touched */
-	clobber_stack(st, off, off + size, true);
+	if (size != 8 || (off % 8) != 0) {
+		/* a partial overwrite of a spill leaves bytes of data, as the verifier sees it */
+		int64_t b;
+
+		for (b = off; b < off + size; b++) {
+			struct analysis_slot *sl = &st->slots[(-b - 1) / 8];
+
+			sl->spilled = false;
+			mark_not_init(&sl->reg);
+		}
+	}
+	clobber_stack(st, off, off + size, true, false);
 	if (size == 8 && (off % 8) == 0 && val) {
 		sl = &st->slots[(-off - 1) / 8];
 		sl->spilled = true;
@@ -584,7 +627,8 @@ static void store_effect(struct analysis_state *st, const struct analysis_reg *b
 	if (stack_const(base, insn_off, &off)) {
 		stack_store(st, val, off, size);
 	} else if (base->type == ANALYSIS_STACK || base->type == ANALYSIS_UNKNOWN) {
-		clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false);
+		clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false,
+			      size == 8 && (!val || val->type != ANALYSIS_SCALAR));
 	}
 }
 
@@ -723,8 +767,9 @@ static void do_ldx(struct fwd *f, struct analysis_state *st, const struct bpf_in
 		stack_load(st, &v, off, size, sx);
 	} else if (base->type == ANALYSIS_CTX && analysis_scalar_is_const(&base->s)) {
 		ctx_load(f->a, &v, base->off + (int64_t)base->s.value + in->off, size, sx);
-	} else if (size == 8 && (base->type == ANALYSIS_UNKNOWN || base->type == ANALYSIS_STACK ||
-				 base->type == ANALYSIS_CTX)) {
+	} else if ((size == 8 && (base->type == ANALYSIS_STACK || base->type == ANALYSIS_CTX)) ||
+		   (size >= 4 && base->type == ANALYSIS_UNKNOWN)) {
+		/* a spilled pointer, or (4 bytes) a ctx field that is one */
 		mark_type(&v, ANALYSIS_UNKNOWN);
 	} else {
 		mark_width(&v, size * 8);
@@ -752,9 +797,9 @@ static void do_call(struct fwd *f, struct analysis_state *st, const struct bpf_i
 		if (known_ro)
 			continue; /* map helpers only read keys and values */
 		if (stack_const(arg, 0, &off))
-			clobber_stack(st, off, 0, false);
+			clobber_stack(st, off, 0, false, in->src_reg != 0);
 		else if (arg->type == ANALYSIS_STACK || arg->type == ANALYSIS_UNKNOWN)
-			clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false);
+			clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false, in->src_reg != 0);
 	}
 	if (in->src_reg == BPF_PSEUDO_CALL) {
 		uint32_t callee = subprog_of(p, i + in->imm + 1);
@@ -771,7 +816,9 @@ static void do_call(struct fwd *f, struct analysis_state *st, const struct bpf_i
 		}
 		state_join(ce, &args, false, 0);
 		pkt = subprog_changes_pkt(f, callee, 0);
-		mark_scalar(r0);
+		*r0 = f->ret_assumed[callee];
+		if (r0->type == ANALYSIS_STACK)
+			mark_type(r0, ANALYSIS_UNKNOWN); /* the callee's frame is gone */
 	} else if (in->src_reg == 0) {
 		const struct analysis_map *m = analysis_map_of(f->a, &st->regs[1]);
 		int32_t map = st->regs[1].type == ANALYSIS_MAP_PTR ? st->regs[1].map : -1;
@@ -799,7 +846,7 @@ static void do_call(struct fwd *f, struct analysis_state *st, const struct bpf_i
 	for (r = 1; r <= 5; r++)
 		mark_not_init(&st->regs[r]);
 	if (pkt)
-		clobber_pkt(st);
+		clobber_pkt(st, in->src_reg != 0);
 }
 
 /* The state after instruction @i, which is not a jump or exit. */
@@ -1057,8 +1104,14 @@ static int run_subprog(struct fwd *f, uint32_t sp, uint32_t *queue, bool *queued
 			step(f, st, i);
 		}
 		in = &p->insns[last];
-		if (prog_insn_is_exit(in))
+		if (prog_insn_is_exit(in)) {
+			if (!f->ret_reached[sp])
+				f->ret_seen[sp] = st->regs[BPF_REG_0];
+			else
+				join_reg(&f->ret_seen[sp], &st->regs[BPF_REG_0], false, b);
+			f->ret_reached[sp] = true;
 			continue;
+		}
 		if (prog_insn_is_jump(in) && !(BPF_CLASS(in->code) == BPF_JMP &&
 					       (BPF_OP(in->code) == BPF_JA))) {
 			struct analysis_state *t = malloc(sizeof(*t));
@@ -1127,33 +1180,27 @@ static int order_subprogs(const struct prog *p, uint32_t *order)
 	return 0;
 }
 
-static int forward(struct analysis *a, char *msg, size_t msgsz)
+/* One pass over all subprograms, callers first, under f->ret_assumed. */
+static int one_round(struct fwd *f, const uint32_t *order, uint32_t *queue, bool *queued)
 {
-	const struct prog *p = a->p;
-	struct fwd f = {.a = a, .msg = msg, .msgsz = msgsz};
-	uint32_t *queue = NULL, *order = NULL, s, i;
-	bool *queued = NULL;
-	int err = -ENOMEM;
+	const struct prog *p = f->a->p;
+	uint32_t s, i;
+	int err;
 
-	f.entry = calloc(p->nblocks ? p->nblocks : 1, sizeof(*f.entry));
-	f.visits = calloc(p->nblocks ? p->nblocks : 1, sizeof(*f.visits));
-	f.callee_entry = calloc(p->nsubprogs, sizeof(*f.callee_entry));
-	f.changes_pkt = malloc(p->nsubprogs);
-	queue = calloc(p->nblocks ? p->nblocks : 1, sizeof(*queue));
-	queued = calloc(p->nblocks ? p->nblocks : 1, sizeof(*queued));
-	order = calloc(p->nsubprogs, sizeof(*order));
-	if (!f.entry || !f.visits || !f.callee_entry || !f.changes_pkt || !queue || !queued ||
-	    !order)
-		goto out;
-	memset(f.changes_pkt, -1, p->nsubprogs);
-	for (i = 0; i < p->nblocks; i++)
-		state_init(&f.entry[i]);
-	for (s = 0; s < p->nsubprogs; s++)
-		state_init(&f.callee_entry[s]);
+	for (i = 0; i < p->len; i++)
+		f->a->states[i].reached = false;
+	for (i = 0; i < p->nblocks; i++) {
+		state_init(&f->entry[i]);
+		f->visits[i] = 0;
+	}
+	for (s = 0; s < p->nsubprogs; s++) {
+		state_init(&f->callee_entry[s]);
+		f->ret_reached[s] = false;
+	}
 	/* main: r1 = ctx, r10 = fp */
-	f.callee_entry[0].reached = true;
-	mark_type(&f.callee_entry[0].regs[BPF_REG_1], ANALYSIS_CTX);
-	mark_type(&f.callee_entry[0].regs[BPF_REG_10], ANALYSIS_STACK);
+	f->callee_entry[0].reached = true;
+	mark_type(&f->callee_entry[0].regs[BPF_REG_1], ANALYSIS_CTX);
+	mark_type(&f->callee_entry[0].regs[BPF_REG_10], ANALYSIS_STACK);
 	/* callbacks (LD_IMM64 of a function): arguments unknown */
 	for (i = 0; i < p->len; i++) {
 		const struct bpf_insn *in = &p->insns[i];
@@ -1167,16 +1214,83 @@ static int forward(struct analysis *a, char *msg, size_t msgsz)
 		mark_type(&cb.regs[BPF_REG_10], ANALYSIS_STACK);
 		for (r = 1; r <= 5; r++)
 			mark_type(&cb.regs[r], ANALYSIS_UNKNOWN);
-		state_join(&f.callee_entry[subprog_of(p, i + in->imm + 1)], &cb, false, 0);
+		state_join(&f->callee_entry[subprog_of(p, i + in->imm + 1)], &cb, false, 0);
 		i++;
 	}
+	for (s = 0; s < p->nsubprogs; s++) {
+		err = run_subprog(f, order[s], queue, queued);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * Callers are analysed before callees (for the arguments), so what a callee
+ * returns is an assumption: first "a scalar", then what the exits produced
+ * in that round, then, round after round, the join of the assumption with
+ * what they produced, until every assumption covers its result.  Most programs need one round (no calls) or
+ * two; a program that does not settle gets UNKNOWN for every return.
+ */
+#define MAX_ROUNDS 6
+
+static int forward(struct analysis *a, char *msg, size_t msgsz)
+{
+	const struct prog *p = a->p;
+	struct fwd f = {.a = a, .msg = msg, .msgsz = msgsz};
+	uint32_t *queue = NULL, *order = NULL, s, round;
+	bool *queued = NULL;
+	int err = -ENOMEM;
+
+	f.entry = calloc(p->nblocks ? p->nblocks : 1, sizeof(*f.entry));
+	f.visits = calloc(p->nblocks ? p->nblocks : 1, sizeof(*f.visits));
+	f.callee_entry = calloc(p->nsubprogs, sizeof(*f.callee_entry));
+	f.changes_pkt = malloc(p->nsubprogs);
+	f.ret_assumed = calloc(p->nsubprogs, sizeof(*f.ret_assumed));
+	f.ret_seen = calloc(p->nsubprogs, sizeof(*f.ret_seen));
+	f.ret_reached = calloc(p->nsubprogs, sizeof(*f.ret_reached));
+	queue = calloc(p->nblocks ? p->nblocks : 1, sizeof(*queue));
+	queued = calloc(p->nblocks ? p->nblocks : 1, sizeof(*queued));
+	order = calloc(p->nsubprogs, sizeof(*order));
+	if (!f.entry || !f.visits || !f.callee_entry || !f.changes_pkt || !f.ret_assumed ||
+	    !f.ret_seen || !f.ret_reached || !queue || !queued || !order)
+		goto out;
+	memset(f.changes_pkt, -1, p->nsubprogs);
+	for (s = 0; s < p->nsubprogs; s++)
+		mark_scalar(&f.ret_assumed[s]);
 	err = order_subprogs(p, order);
 	if (err)
 		goto out;
-	for (s = 0; s < p->nsubprogs; s++) {
-		err = run_subprog(&f, order[s], queue, queued);
-		if (err)
+	for (round = 0;; round++) {
+		bool settled = true;
+
+		err = one_round(&f, order, queue, queued);
+		if (err || p->nsubprogs == 1)
 			goto out;
+		for (s = 1; s < p->nsubprogs; s++) {
+			struct analysis_reg j = f.ret_assumed[s];
+
+			if (!f.ret_reached[s])
+				continue;
+			if (round == 0)
+				j = f.ret_seen[s]; /* a better guess than "a scalar" */
+			else
+				join_reg(&j, &f.ret_seen[s], round >= 2, 0);
+			if (j.type == ANALYSIS_NOT_INIT)
+				mark_type(&j, ANALYSIS_UNKNOWN);
+			if (!reg_eq(&j, &f.ret_assumed[s])) {
+				f.ret_assumed[s] = j;
+				settled = false;
+			}
+		}
+		if (settled)
+			break;
+		if (round + 1 == MAX_ROUNDS) {
+			for (s = 0; s < p->nsubprogs; s++)
+				mark_type(&f.ret_assumed[s], ANALYSIS_UNKNOWN);
+			err = one_round(&f, order, queue, queued);
+			break;
+		}
 	}
 out:
 	if (err == -ENOMEM)
@@ -1185,6 +1299,9 @@ out:
 	free(f.visits);
 	free(f.callee_entry);
 	free(f.changes_pkt);
+	free(f.ret_assumed);
+	free(f.ret_seen);
+	free(f.ret_reached);
 	free(queue);
 	free(queued);
 	free(order);

@@ -408,7 +408,7 @@ static const struct acase cases[] = {
 	 "exit",		   /* 6 */
 	 BPF_PROG_TYPE_XDP,
 	 {{1, "sout-8", "1"}, {2, "sout-24", "0"}, {5, "in", "0x3e"}}},
-	{"BPF-to-BPF call: callee-saved kept, arguments passed, r0 unknown",
+	{"BPF-to-BPF call: callee-saved kept, arguments passed, r0 from the callee's exits",
 	 "r6 = 9\n"			/* 0 */
 	 "r1 = 5\n"			/* 1 */
 	 "insn 0x85, 0, 1, 0, 2\n"	/* 2: call pc+2 (insn 5) */
@@ -418,7 +418,7 @@ static const struct acase cases[] = {
 	 "exit",			/* 6 */
 	 BPF_PROG_TYPE_XDP,
 	 {{3, "R6", "9"},
-	  {3, "R0", "scalar()"},
+	  {3, "R0", "5"},
 	  {3, "T:R1", "?"},
 	  {5, "R1", "5"},
 	  {5, "T:R6", "?"},
