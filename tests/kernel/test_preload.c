@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <dirent.h>
@@ -758,6 +759,84 @@ static int child_loads(int loads, int shift, uint32_t want_xlated)
 	return bad ? 1 : fds_after != fds_before ? 4 : 0;
 }
 
+struct thread_arg {
+	struct bpf_insn *p;
+	uint32_t n, want;
+	int bad;
+};
+
+static void *load_thread(void *arg)
+{
+	struct thread_arg *t = arg;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_XDP);
+	uint32_t len;
+	int i, fd;
+
+	for (i = 0; i < 10; i++) {
+		fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xdp_example", "GPL", t->p, t->n, &opts);
+		len = 0;
+		if (fd >= 0)
+			prog_xlated(fd, &len, NULL, 0);
+		t->bad += fd < 0 || len != t->want;
+		if (fd >= 0)
+			close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * Child: 4 threads x 10 loads at once in one process, then a fork() and 10
+ * more loads in both parent and child; every load must hit.
+ */
+static int child_threads(uint32_t want)
+{
+	struct cache_slot_handle h = {false, 0};
+	struct thread_arg args[4];
+	pthread_t th[4];
+	int i, bad = 0, status;
+	pid_t pid;
+
+	h.imm = bpf_map_create(BPF_MAP_TYPE_ARRAY, "proto_count", 4, 8, 256, NULL);
+	args[0].p = malloc(orig_q.orig.insn_cnt * sizeof(struct bpf_insn));
+	cache_relink(orig_q.orig.insns, orig_q.orig.insn_cnt, &h, 1, args[0].p);
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct thread_arg){args[0].p, orig_q.orig.insn_cnt, want, 0};
+		pthread_create(&th[i], NULL, load_thread, &args[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		bad += args[i].bad;
+	}
+	pid = fork();
+	args[0].bad = 0;
+	load_thread(&args[0]);
+	if (pid == 0)
+		_exit(args[0].bad ? 1 : 0);
+	bad += args[0].bad;
+	waitpid(pid, &status, 0);
+	bad += !WIFEXITED(status) || WEXITSTATUS(status);
+	return bad ? 1 : 0;
+}
+
+/* 6b. Threads and fork() inside one preloaded process. */
+static void test_threads_and_fork(void)
+{
+	char dir[128], want[16];
+	char *argv[] = {self_path, "--child-threads", want, NULL};
+	struct run r = {so_path, "cache", dir, NULL};
+	json_int_t before;
+
+	if (!opt_xlated) {
+		test_skip("no cache entry");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "hit");
+	snprintf(want, sizeof(want), "%u", opt_xlated);
+	before = stat_of(dir, "hits");
+	ASSERT_EQ(spawn(argv, &r, NULL, 0), 0, "every load from 4 threads and after fork() hit");
+	ASSERT_EQ(stat_of(dir, "hits") - before, 60, "60 hits recorded");
+}
+
 /* 7. Bad pointers and sizes: the same answers with and without the preload. */
 static void test_abi_bad_attrs(void)
 {
@@ -932,6 +1011,8 @@ static int child_main(int argc, char **argv)
 		return child_abi();
 	if (!strcmp(argv[1], "--child-log"))
 		return child_log();
+	if (!strcmp(argv[1], "--child-threads") && argc >= 3)
+		return child_threads((uint32_t)atoi(argv[2]));
 	if (!strcmp(argv[1], "--child-loads") && argc >= 5)
 		return child_loads(atoi(argv[2]), atoi(argv[3]), (uint32_t)atoi(argv[4]));
 	return 2;
@@ -973,6 +1054,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_kernel_rejects_optimized);
 	RUN_TEST(test_bad_entries_and_dirs);
 	RUN_TEST(test_unwritable_and_full);
+	RUN_TEST(test_threads_and_fork);
 	RUN_TEST(test_abi_bad_attrs);
 	RUN_TEST(test_log_of_what_loaded);
 	RUN_TEST(test_concurrent_loaders);
