@@ -53,17 +53,17 @@ struct analysis_env {
 };
 
 enum analysis_type {
-	ANALYSIS_NOT_INIT = 0,	   /* never written on some path: reading it is an error */
-	ANALYSIS_SCALAR,	   /* a number; see the scalar fields */
-	ANALYSIS_CTX,		   /* the context, + off */
-	ANALYSIS_STACK,		   /* this frame's r10 + off (off < 0 inside the frame) */
-	ANALYSIS_PKT,		   /* packet data + off + var, range bytes proven readable */
-	ANALYSIS_PKT_END,	   /* packet data_end */
-	ANALYSIS_PKT_META,	   /* packet data_meta + off + var */
-	ANALYSIS_MAP_PTR,	   /* the map @map itself */
-	ANALYSIS_MAP_VALUE,	   /* a value of map @map, + off + var */
+	ANALYSIS_NOT_INIT = 0,	    /* never written on some path: reading it is an error */
+	ANALYSIS_SCALAR,	    /* a number; see the scalar fields */
+	ANALYSIS_CTX,		    /* the context, + off */
+	ANALYSIS_STACK,		    /* this frame's r10 + off (off < 0 inside the frame) */
+	ANALYSIS_PKT,		    /* packet data + off + var, range bytes proven readable */
+	ANALYSIS_PKT_END,	    /* packet data_end */
+	ANALYSIS_PKT_META,	    /* packet data_meta + off + var */
+	ANALYSIS_MAP_PTR,	    /* the map @map itself */
+	ANALYSIS_MAP_VALUE,	    /* a value of map @map, + off + var */
 	ANALYSIS_MAP_VALUE_OR_NULL, /* what map_lookup_elem returned, before the NULL check */
-	ANALYSIS_UNKNOWN,	   /* initialized, but of a type the analysis does not follow */
+	ANALYSIS_UNKNOWN,	    /* initialized, but of a type the analysis does not follow */
 };
 
 /*
@@ -78,18 +78,18 @@ struct analysis_scalar {
 };
 
 struct analysis_reg {
-	uint8_t type;	/* enum analysis_type */
-	int32_t off;	/* pointers: fixed offset */
-	int32_t map;	/* MAP_*: index into env->maps, or -1 if not described */
-	uint32_t id;	/* PKT*: pointers of one id share a base; OR_NULL: the lookup */
-	uint32_t range; /* PKT: bytes from base readable, proven by a data_end check */
+	uint8_t type;		  /* enum analysis_type */
+	int32_t off;		  /* pointers: fixed offset */
+	int32_t map;		  /* MAP_*: index into env->maps, or -1 if not described */
+	uint32_t id;		  /* PKT*: one id, one base; OR_NULL: the lookup */
+	uint32_t range;		  /* PKT: bytes from base proven readable */
 	struct analysis_scalar s; /* SCALAR: the value; pointers: variable offset */
 };
 
 /* An 8-byte stack slot: a spilled register, or bytes of unknown data. */
 struct analysis_slot {
-	uint8_t init;	/* bit i: byte (slot start + i) written on every path */
-	bool spilled;	/* all 8 bytes hold @reg, written by one 8-byte store */
+	uint8_t init; /* bit i: byte (slot start + i) written on every path */
+	bool spilled; /* all 8 bytes hold @reg, written by one 8-byte store */
 	struct analysis_reg reg;
 };
 

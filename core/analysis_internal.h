@@ -3,6 +3,8 @@
 #ifndef BPFSYNTH_CORE_ANALYSIS_INTERNAL_H
 #define BPFSYNTH_CORE_ANALYSIS_INTERNAL_H
 
+#include <string.h>
+
 #include "core/analysis.h"
 
 /* The abstract state before one instruction of one frame. */
@@ -53,6 +55,97 @@ void analysis_scalar_end(struct analysis_scalar *d, unsigned int bits, bool swap
  */
 bool analysis_scalar_cond(struct analysis_scalar *a, struct analysis_scalar *b, uint8_t op,
 			  bool jmp32, bool taken);
+
+/* Ids (struct analysis_reg.id) the transfer functions make. */
+#define ANALYSIS_ID_NONE 0xffffffffu	/* shared with nothing */
+#define ANALYSIS_ID_PKT_VAR 0x10000000u /* + insn: packet pointer + unknown scalar */
+
+/* The forward analysis in progress (analysis.c drives, analysis_insn.c steps). */
+struct analysis_fwd {
+	struct analysis *a;
+	struct analysis_state *entry;	     /* per block */
+	uint32_t *visits;		     /* per block */
+	struct analysis_state *callee_entry; /* per subprogram */
+	int8_t *changes_pkt;		     /* per subprogram: -1 unknown, 0, 1 */
+	struct analysis_reg *ret_assumed;    /* per subprogram: r0 its callers see */
+	struct analysis_reg *ret_seen;	     /* per subprogram: r0 at its exits */
+	bool *ret_reached;		     /* per subprogram: some exit reached */
+	char *msg;
+	size_t msgsz;
+};
+
+static inline void analysis_mark_not_init(struct analysis_reg *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->map = -1;
+	analysis_scalar_unknown(&r->s);
+}
+
+static inline void analysis_mark_scalar(struct analysis_reg *r)
+{
+	analysis_mark_not_init(r);
+	r->type = ANALYSIS_SCALAR;
+}
+
+static inline void analysis_mark_const(struct analysis_reg *r, uint64_t v)
+{
+	analysis_mark_not_init(r);
+	r->type = ANALYSIS_SCALAR;
+	analysis_scalar_const(&r->s, v);
+}
+
+static inline void analysis_mark_width(struct analysis_reg *r, unsigned int bits)
+{
+	analysis_mark_scalar(r);
+	analysis_scalar_width(&r->s, bits);
+}
+
+/* A pointer of type @t at offset 0, no variable part. */
+static inline void analysis_mark_type(struct analysis_reg *r, enum analysis_type t)
+{
+	analysis_mark_not_init(r);
+	r->type = t;
+	analysis_scalar_const(&r->s, 0);
+}
+
+static inline bool analysis_is_ptr(const struct analysis_reg *r)
+{
+	return r->type > ANALYSIS_SCALAR && r->type < ANALYSIS_UNKNOWN;
+}
+
+static inline bool analysis_is_const_zero(const struct analysis_reg *r)
+{
+	uint64_t v;
+
+	return analysis_reg_is_const(r, &v) && v == 0;
+}
+
+/* A spill of something that is not a scalar: its 8-byte fill is no number. */
+static inline bool analysis_slot_may_hold_ptr(const struct analysis_slot *sl)
+{
+	return sl->spilled && sl->reg.type != ANALYSIS_SCALAR;
+}
+
+/* Every register and every spilled register of @st, as @r (k: a counter). */
+#define analysis_for_each_reg(st, r, k)                                                           \
+	for ((k) = 0; (k) < ANALYSIS_NREGS + ANALYSIS_NSLOTS; (k)++)                              \
+		if (((r) = (k) < ANALYSIS_NREGS ? &(st)->regs[(k)]                                \
+						: ((st)->slots[(k)-ANALYSIS_NREGS].spilled        \
+							   ? &(st)->slots[(k)-ANALYSIS_NREGS].reg \
+							   : NULL)))
+
+/* analysis.c: states */
+void analysis_state_init(struct analysis_state *st);
+/* d |= s (@widen: drop bounds that moved); whether d changed. */
+bool analysis_state_join(struct analysis_state *d, const struct analysis_state *s, bool widen,
+			 uint32_t block);
+
+/* analysis_insn.c: transfer functions */
+/* The state after instruction @i, which is not a jump or exit. */
+void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i);
+/* Refine @st for the conditional jump @in being @taken; false if impossible. */
+bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool taken);
+uint32_t analysis_subprog_of(const struct prog *p, uint32_t insn);
 
 /* analysis_live.c */
 int analysis_liveness(struct analysis *a, char *msg, size_t msgsz);

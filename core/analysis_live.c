@@ -64,14 +64,42 @@ static bool bits_test(const struct analysis_stack_bits *b, int off)
 static unsigned int helper_nargs(int32_t id)
 {
 	switch (id) {
-	case 5: case 7: case 8: case 14: case 15: case 35: case 125: /* no arguments */
+	case 5:
+	case 7:
+	case 8:
+	case 14:
+	case 15:
+	case 35:
+	case 125: /* no arguments */
 		return 0;
-	case 1: case 3: case 16: case 23: case 44: case 54: case 65: case 88: case 89:
-	case 132: case 133:
+	case 1:
+	case 3:
+	case 16:
+	case 23:
+	case 44:
+	case 54:
+	case 65:
+	case 88:
+	case 89:
+	case 132:
+	case 133:
 		return 2;
-	case 4: case 12: case 13: case 51: case 87: case 112: case 113: case 131: case 195:
+	case 4:
+	case 12:
+	case 13:
+	case 51:
+	case 87:
+	case 112:
+	case 113:
+	case 131:
+	case 195:
 		return 3;
-	case 2: case 26: case 69: case 130: case 189: case 190:
+	case 2:
+	case 26:
+	case 69:
+	case 130:
+	case 189:
+	case 190:
 		return 4;
 	}
 	return 5;
@@ -81,17 +109,24 @@ static unsigned int helper_nargs(int32_t id)
 static bool helper_ptr_size(int32_t id, unsigned int arg)
 {
 	switch (id) {
-	case 4: case 16: case 112: case 113: /* probe_read*(dst, size, ...), get_current_comm */
+	case 4:
+	case 16:
+	case 112:
+	case 113: /* probe_read*(dst, size, ...), get_current_comm */
 		return arg == 1;
 	case 6: /* trace_printk(fmt, size, ...) */
 		return arg == 1;
-	case 9: case 26: case 189: case 190: /* skb/xdp load/store bytes(ctx, off, buf, len) */
+	case 9:
+	case 26:
+	case 189:
+	case 190: /* skb/xdp load/store bytes(ctx, off, buf, len) */
 		return arg == 3;
 	case 25: /* perf_event_output(ctx, map, flags, data, size) */
 		return arg == 4;
 	case 28: /* csum_diff(from, from_size, to, to_size, seed) */
 		return arg == 1 || arg == 3;
-	case 69: case 130: /* fib_lookup(ctx, params, plen, ..), ringbuf_output(rb, data, size, ..) */
+	case 69:
+	case 130: /* fib_lookup(ctx, params, plen, ..), ringbuf_output(rb, data, size, ..) */
 		return arg == 2;
 	}
 	return false;
@@ -119,12 +154,14 @@ static void helper_stack_reads(const struct analysis *a, const struct analysis_s
 		}
 		off = arg->off + (int64_t)arg->s.value;
 		switch (in->imm) {
-		case 1: case 3: case 195: /* lookup, delete: key */
-		case 2: /* update(map, key, value, flags) */
-		case 87: /* push(map, value, flags) */
+		case 1:
+		case 3:
+		case 195: /* lookup, delete: key */
+		case 2:	  /* update(map, key, value, flags) */
+		case 87:  /* push(map, value, flags) */
 			if (m && st->regs[1].type == ANALYSIS_MAP_PTR)
 				size = (in->imm == 87 || (in->imm == 2 && r == 3)) ? m->value_size
-										 : m->key_size;
+										   : m->key_size;
 			break;
 		default:
 			if (helper_ptr_size(in->imm, r) && r < 5) {
@@ -160,10 +197,14 @@ static void mem_access(const struct analysis_reg *base, int16_t insn_off, unsign
 static unsigned int size_bytes(uint8_t code)
 {
 	switch (BPF_SIZE(code)) {
-	case BPF_B: return 1;
-	case BPF_H: return 2;
-	case BPF_W: return 4;
-	default: return 8;
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
 	}
 }
 

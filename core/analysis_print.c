@@ -117,7 +117,8 @@ static void put_reg(struct out *o, const struct analysis *a, const struct analys
 		return;
 	}
 	if ((r->type == ANALYSIS_PKT || r->type == ANALYSIS_PKT_META ||
-	     r->type == ANALYSIS_MAP_VALUE_OR_NULL) && r->id) {
+	     r->type == ANALYSIS_MAP_VALUE_OR_NULL) &&
+	    r->id) {
 		put(o, "id=%#x", r->id);
 		first = false;
 	}

@@ -436,29 +436,62 @@ void analysis_scalar_alu(struct analysis_scalar *d, const struct analysis_scalar
 		unsigned int w = alu32 ? 32 : 64;
 
 		switch (op) {
-		case BPF_ADD: r = a + b; break;
-		case BPF_SUB: r = a - b; break;
-		case BPF_MUL: r = a * b; break;
-		case BPF_DIV: r = b ? a / b : 0; break;
-		case BPF_MOD: r = b ? a % b : a; break;
-		case BPF_OR: r = a | b; break;
-		case BPF_AND: r = a & b; break;
-		case BPF_XOR: r = a ^ b; break;
-		case BPF_LSH: r = a << (b & (w - 1)); break;
-		case BPF_RSH: r = a >> (b & (w - 1)); break;
-		case BPF_ARSH: r = (uint64_t)((int64_t)a >> (b & (w - 1))); break;
-		case BPF_NEG: r = -a; break;
-		case BPF_MOV: r = b; break;
-		default: goto general;
+		case BPF_ADD:
+			r = a + b;
+			break;
+		case BPF_SUB:
+			r = a - b;
+			break;
+		case BPF_MUL:
+			r = a * b;
+			break;
+		case BPF_DIV:
+			r = b ? a / b : 0;
+			break;
+		case BPF_MOD:
+			r = b ? a % b : a;
+			break;
+		case BPF_OR:
+			r = a | b;
+			break;
+		case BPF_AND:
+			r = a & b;
+			break;
+		case BPF_XOR:
+			r = a ^ b;
+			break;
+		case BPF_LSH:
+			r = a << (b & (w - 1));
+			break;
+		case BPF_RSH:
+			r = a >> (b & (w - 1));
+			break;
+		case BPF_ARSH:
+			r = (uint64_t)((int64_t)a >> (b & (w - 1)));
+			break;
+		case BPF_NEG:
+			r = -a;
+			break;
+		case BPF_MOV:
+			r = b;
+			break;
+		default:
+			goto general;
 		}
 		analysis_scalar_const(d, r);
 		goto out;
 	}
 general:
 	switch (op) {
-	case BPF_ADD: alu_add(d, &s); break;
-	case BPF_SUB: alu_sub(d, &s); break;
-	case BPF_MUL: alu_mul(d, &s); break;
+	case BPF_ADD:
+		alu_add(d, &s);
+		break;
+	case BPF_SUB:
+		alu_sub(d, &s);
+		break;
+	case BPF_MUL:
+		alu_mul(d, &s);
+		break;
 	case BPF_DIV:
 		if (off)
 			analysis_scalar_unknown(d);
@@ -493,7 +526,9 @@ general:
 		break;
 	case BPF_LSH:
 	case BPF_RSH:
-	case BPF_ARSH: alu_shift(d, &s, op, alu32 ? 32 : 64); break;
+	case BPF_ARSH:
+		alu_shift(d, &s, op, alu32 ? 32 : 64);
+		break;
 	case BPF_NEG: {
 		struct analysis_scalar z;
 
@@ -502,8 +537,12 @@ general:
 		*d = z;
 		break;
 	}
-	case BPF_MOV: *d = s; break;
-	default: analysis_scalar_unknown(d); break;
+	case BPF_MOV:
+		*d = s;
+		break;
+	default:
+		analysis_scalar_unknown(d);
+		break;
 	}
 out:
 	if (!analysis_scalar_sync(d))
@@ -515,9 +554,12 @@ out:
 static uint64_t bswap(uint64_t v, unsigned int bits)
 {
 	switch (bits) {
-	case 16: return __builtin_bswap16((uint16_t)v);
-	case 32: return __builtin_bswap32((uint32_t)v);
-	default: return __builtin_bswap64(v);
+	case 16:
+		return __builtin_bswap16((uint16_t)v);
+	case 32:
+		return __builtin_bswap32((uint32_t)v);
+	default:
+		return __builtin_bswap64(v);
 	}
 }
 
@@ -549,17 +591,28 @@ void analysis_scalar_end(struct analysis_scalar *d, unsigned int bits, bool swap
 static uint8_t negate(uint8_t op)
 {
 	switch (op) {
-	case BPF_JEQ: return BPF_JNE;
-	case BPF_JNE: return BPF_JEQ;
-	case BPF_JGT: return BPF_JLE;
-	case BPF_JLE: return BPF_JGT;
-	case BPF_JGE: return BPF_JLT;
-	case BPF_JLT: return BPF_JGE;
-	case BPF_JSGT: return BPF_JSLE;
-	case BPF_JSLE: return BPF_JSGT;
-	case BPF_JSGE: return BPF_JSLT;
-	case BPF_JSLT: return BPF_JSGE;
-	default: return 0xff; /* "JSET not taken" */
+	case BPF_JEQ:
+		return BPF_JNE;
+	case BPF_JNE:
+		return BPF_JEQ;
+	case BPF_JGT:
+		return BPF_JLE;
+	case BPF_JLE:
+		return BPF_JGT;
+	case BPF_JGE:
+		return BPF_JLT;
+	case BPF_JLT:
+		return BPF_JGE;
+	case BPF_JSGT:
+		return BPF_JSLE;
+	case BPF_JSLE:
+		return BPF_JSGT;
+	case BPF_JSGE:
+		return BPF_JSLT;
+	case BPF_JSLT:
+		return BPF_JSGE;
+	default:
+		return 0xff; /* "JSET not taken" */
 	}
 }
 
@@ -618,8 +671,10 @@ static bool refine(struct analysis_scalar *a, struct analysis_scalar *b, uint8_t
 		if (a->umax < b->umax)
 			b->umax = a->umax;
 		return true;
-	case BPF_JLT: return refine(b, a, BPF_JGT);
-	case BPF_JLE: return refine(b, a, BPF_JGE);
+	case BPF_JLT:
+		return refine(b, a, BPF_JGT);
+	case BPF_JLE:
+		return refine(b, a, BPF_JGE);
 	case BPF_JSGT:
 		if (a->smax == INT64_MIN || b->smin == INT64_MAX)
 			return false;
@@ -634,8 +689,10 @@ static bool refine(struct analysis_scalar *a, struct analysis_scalar *b, uint8_t
 		if (a->smax < b->smax)
 			b->smax = a->smax;
 		return true;
-	case BPF_JSLT: return refine(b, a, BPF_JSGT);
-	case BPF_JSLE: return refine(b, a, BPF_JSGE);
+	case BPF_JSLT:
+		return refine(b, a, BPF_JSGT);
+	case BPF_JSLE:
+		return refine(b, a, BPF_JSGE);
 	case BPF_JSET:
 		if (analysis_scalar_is_const(b)) {
 			if (((a->value | a->mask) & b->value) == 0)

@@ -178,10 +178,14 @@ static bool parse_vval(const char *s, struct vval *v)
 		const char *name;
 		enum analysis_type t;
 	} types[] = {
-		{"scalar(", ANALYSIS_SCALAR},	  {"ctx(", ANALYSIS_CTX},
-		{"pkt(", ANALYSIS_PKT},		  {"pkt_end(", ANALYSIS_PKT_END},
-		{"pkt_meta(", ANALYSIS_PKT_META},  {"map_ptr(", ANALYSIS_MAP_PTR},
-		{"map_value(", ANALYSIS_MAP_VALUE}, {"map_value_or_null(", ANALYSIS_MAP_VALUE_OR_NULL},
+		{"scalar(", ANALYSIS_SCALAR},
+		{"ctx(", ANALYSIS_CTX},
+		{"pkt(", ANALYSIS_PKT},
+		{"pkt_end(", ANALYSIS_PKT_END},
+		{"pkt_meta(", ANALYSIS_PKT_META},
+		{"map_ptr(", ANALYSIS_MAP_PTR},
+		{"map_value(", ANALYSIS_MAP_VALUE},
+		{"map_value_or_null(", ANALYSIS_MAP_VALUE_OR_NULL},
 	};
 	size_t i, n;
 
@@ -260,8 +264,8 @@ static bool contains(const struct analysis_scalar *s, uint64_t c)
 	       (int64_t)c >= s->smin && (int64_t)c <= s->smax;
 }
 
-static void compare_reg(const struct progctx *pc, uint32_t insn, const char *what,
-			const char *text, const struct analysis_reg *ours)
+static void compare_reg(const struct progctx *pc, uint32_t insn, const char *what, const char *text,
+			const struct analysis_reg *ours)
 {
 	struct vval v;
 	uint64_t oc;
@@ -315,8 +319,12 @@ static void compare_reg(const struct progctx *pc, uint32_t insn, const char *wha
 	if (v.type == ANALYSIS_PKT && !v.has_id && ours->id == 0 &&
 	    v.range < 0xff00 /* AT_PKT_END / BEYOND_PKT_END markers are negative */) {
 		st.ranges++;
-		if (ours->range < v.range)
+		if (ours->range < v.range) {
 			st.ranges_lower++;
+			if (getenv("ANALYSIS_VERIFIER_SHOW_RANGES"))
+				fprintf(stderr, "  range %s %s insn %u %s: verifier %s, ours %u\n",
+					pc->obj, pc->name, insn, what, text, ours->range);
+		}
 		if (ours->range > v.range)
 			show(pc, insn, what, text, ours, "our packet range is larger");
 	}
@@ -355,7 +363,8 @@ static void compare_state(const struct progctx *pc, uint32_t insn, char *s)
 			memcpy(name, tok, (size_t)(eq - tok));
 			name[eq - tok] = 0;
 			if (sscanf(name, "R%u", &regno) == 1 && regno < ANALYSIS_NREGS) {
-				compare_reg(pc, insn, name, eq + 1, analysis_reg(pc->a, insn, regno));
+				compare_reg(pc, insn, name, eq + 1,
+					    analysis_reg(pc->a, insn, regno));
 			} else if (sscanf(name, "fp%d", &off) == 1 && off < 0 && off >= -512 &&
 				   off % 8 == 0) {
 				const struct analysis_slot *sl =

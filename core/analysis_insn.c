@@ -1,0 +1,799 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/analysis: the transfer functions -- what one instruction does to an
+ * abstract state (analysis.c runs them to a fixpoint).
+ *
+ * They follow the kernel verifier's rules, so that our states describe what
+ * the verifier will believe:
+ *
+ *   - ALU: scalars through analysis_scalar.c; pointer +/- scalar stays a
+ *     pointer of the same kind, constants moving the fixed offset and
+ *     anything else the variable part (a packet pointer then gets a new id
+ *     and range 0, as in adjust_ptr_min_max_vals()); ALU32 on a pointer,
+ *     pointer - pointer and other arithmetic give scalars or UNKNOWN;
+ *   - loads: from the ctx by the program type's layout (XDP data, data_end,
+ *     data_meta at 0, 4, 8; __sk_buff data, data_end at 76, 80 and data_meta
+ *     at 140 for tc; sk_msg/sk_reuseport at 0, 8), from the stack by the slot
+ *     (an aligned 8-byte fill returns the spilled register, a narrower one of
+ *     a spilled constant its low bytes, else unknown bits of the width);
+ *     through anything that may be a pointer to a pointer, UNKNOWN;
+ *   - stores to the stack with a known offset spill (8 bytes, aligned) or
+ *     write bytes; with an unknown offset, they may have hit any slot;
+ *   - calls: r1-r5 become NOT_INIT, r0 takes the helper's return type
+ *     (map_lookup_elem: map_value_or_null of the map in r1 with the call's id;
+ *     pointer-returning helpers: UNKNOWN; the rest: scalar) or the callee's
+ *     return; helpers that may change packet data turn packet pointers into
+ *     scalars; stack slots behind pointer arguments may have been written;
+ *   - conditional jumps: NULL checks, data_end comparisons (the verifier's
+ *     find_good_pkt_pointers(), taking the lower of its readings for strict
+ *     comparisons), and scalar comparisons refine each side.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/analysis_internal.h"
+
+/* BPF helper ids (include/uapi/linux/bpf.h) that the transfer functions need. */
+enum {
+	H_MAP_LOOKUP = 1,
+	H_MAP_LOOKUP_PERCPU = 195,
+};
+
+/*
+ * A helper that may change packet data was called: the verifier turns every
+ * packet pointer into an unknown scalar.  @maybe: only some paths (through a
+ * callee) call it, so a pointer may also have survived: UNKNOWN.
+ */
+static void clobber_pkt(struct analysis_state *st, bool maybe)
+{
+	struct analysis_reg *r;
+	unsigned int k;
+
+	analysis_for_each_reg(st, r, k)
+	{
+		if (r->type != ANALYSIS_PKT && r->type != ANALYSIS_PKT_END &&
+		    r->type != ANALYSIS_PKT_META)
+			continue;
+		if (maybe)
+			analysis_mark_type(r, ANALYSIS_UNKNOWN);
+		else
+			analysis_mark_scalar(r);
+	}
+}
+
+/*
+ * Something may have written stack bytes [lo, hi) (frame offsets): spilled
+ * scalars there are gone.  A spilled pointer may or may not have been
+ * overwritten, and if @may_ptr a pointer may have been written: such slots
+ * hold "a spill of something", whose 8-byte fill is UNKNOWN, not a scalar.
+ * @init: the bytes were certainly written (a store, not a maybe).
+ */
+static void clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, bool init,
+			  bool may_ptr)
+{
+	int64_t b;
+
+	if (lo < -ANALYSIS_STACK_SIZE)
+		lo = -ANALYSIS_STACK_SIZE;
+	if (hi > 0)
+		hi = 0;
+	for (b = lo; b < hi; b++) {
+		unsigned int k = (unsigned int)((-b - 1) / 8);
+		struct analysis_slot *sl = &st->slots[k];
+
+		if (may_ptr || analysis_slot_may_hold_ptr(sl)) {
+			sl->spilled = true;
+			analysis_mark_type(&sl->reg, ANALYSIS_UNKNOWN);
+		} else if (sl->spilled) {
+			sl->spilled = false;
+			analysis_mark_not_init(&sl->reg);
+		}
+		if (init)
+			sl->init |= 1u << ((b + ANALYSIS_STACK_SIZE) % 8);
+	}
+}
+
+/* ---- maps and helpers ---------------------------------------------------- */
+
+static int32_t map_index(const struct analysis *a, int32_t ref)
+{
+	uint32_t i;
+
+	for (i = 0; a->env && i < a->env->nmaps; i++)
+		if (a->env->maps[i].ref == ref)
+			return (int32_t)i;
+	return -1;
+}
+
+const struct analysis_map *analysis_map_of(const struct analysis *a, const struct analysis_reg *r)
+{
+	if (!r || r->map < 0 || !a->env || (uint32_t)r->map >= a->env->nmaps)
+		return NULL;
+	return &a->env->maps[r->map];
+}
+
+/* include/linux/filter.h bpf_helper_changes_pkt_data() */
+static bool helper_changes_pkt(int32_t id)
+{
+	switch (id) {
+	case 9:	  /* skb_store_bytes */
+	case 10:  /* l3_csum_replace */
+	case 11:  /* l4_csum_replace */
+	case 18:  /* skb_vlan_push */
+	case 19:  /* skb_vlan_pop */
+	case 31:  /* skb_change_proto */
+	case 32:  /* skb_change_type */
+	case 38:  /* skb_change_tail */
+	case 39:  /* skb_pull_data */
+	case 43:  /* skb_change_head */
+	case 44:  /* xdp_adjust_head */
+	case 50:  /* skb_adjust_room */
+	case 54:  /* xdp_adjust_meta */
+	case 61:  /* msg_pull_data */
+	case 63:  /* msg_push_data? (kept conservative) */
+	case 65:  /* xdp_adjust_tail */
+	case 73:  /* lwt_push_encap */
+	case 74:  /* lwt_seg6_store_bytes */
+	case 75:  /* lwt_seg6_adjust_srh */
+	case 76:  /* lwt_seg6_action */
+	case 90:  /* msg_push_data */
+	case 91:  /* msg_pop_data */
+	case 190: /* xdp_store_bytes */
+		return true;
+	}
+	return false;
+}
+
+/* Helpers whose return value is a pointer the analysis does not follow. */
+static bool helper_returns_ptr(int32_t id)
+{
+	switch (id) {
+	case 81:	  /* get_local_storage */
+	case 84:	  /* sk_lookup_tcp */
+	case 85:	  /* sk_lookup_udp */
+	case 95:	  /* sk_fullsock */
+	case 96:	  /* tcp_sock */
+	case 98:	  /* get_listener_sock */
+	case 99:	  /* skc_lookup_tcp */
+	case 107:	  /* sk_storage_get */
+	case 131:	  /* ringbuf_reserve */
+	case 136 ... 140: /* skc_to_* */
+	case 145:	  /* inode_storage_get */
+	case 153:	  /* per_cpu_ptr */
+	case 154:	  /* this_cpu_ptr */
+	case 156:	  /* task_storage_get */
+	case 158:	  /* get_current_task_btf */
+	case 162:	  /* sock_from_file */
+	case 175:	  /* task_pt_regs */
+	case 178:	  /* skc_to_unix_sock */
+	case 194:	  /* kptr_xchg */
+	case 196:	  /* skc_to_mptcp_sock */
+	case 203:	  /* dynptr_data */
+	case 210:	  /* cgrp_storage_get */
+		return true;
+	}
+	return false;
+}
+
+uint32_t analysis_subprog_of(const struct prog *p, uint32_t insn)
+{
+	uint32_t s;
+
+	for (s = 0; s < p->nsubprogs; s++)
+		if (insn >= p->subprogs[s].start && insn < p->subprogs[s].end)
+			return s;
+	return 0;
+}
+
+static bool subprog_changes_pkt(struct analysis_fwd *f, uint32_t sp, unsigned int depth)
+{
+	const struct prog *p = f->a->p;
+	uint32_t i;
+	bool r = false;
+
+	if (f->changes_pkt[sp] >= 0)
+		return f->changes_pkt[sp];
+	if (depth > 16)
+		return true;
+	for (i = p->subprogs[sp].start; i < p->subprogs[sp].end && !r; i++) {
+		const struct bpf_insn *in = &p->insns[i];
+
+		if (!prog_insn_is_call(in))
+			continue;
+		if (in->src_reg == 0)
+			r = helper_changes_pkt(in->imm);
+		else if (in->src_reg == BPF_PSEUDO_CALL)
+			r = subprog_changes_pkt(f, analysis_subprog_of(p, i + in->imm + 1),
+						depth + 1);
+		else
+			r = true; /* kfunc: do not guess */
+	}
+	f->changes_pkt[sp] = r;
+	return r;
+}
+
+/* ---- instructions -------------------------------------------------------- */
+
+static bool prog_type_has_skb_ctx(enum bpf_prog_type t)
+{
+	switch (t) {
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_LWT_SEG6LOCAL:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* What a load of @size bytes at ctx + @off gives. */
+static void ctx_load(const struct analysis *a, struct analysis_reg *dst, int64_t off,
+		     unsigned int size, bool sx)
+{
+	enum bpf_prog_type t = a->env ? a->env->prog_type : BPF_PROG_TYPE_UNSPEC;
+
+	if (t == BPF_PROG_TYPE_XDP && size == 4) {
+		if (off == 0)
+			return analysis_mark_type(dst, ANALYSIS_PKT);
+		if (off == 4)
+			return analysis_mark_type(dst, ANALYSIS_PKT_END);
+		if (off == 8)
+			return analysis_mark_type(dst, ANALYSIS_PKT_META);
+	} else if (prog_type_has_skb_ctx(t) && size == 4) {
+		if (off == 76)
+			return analysis_mark_type(dst, ANALYSIS_PKT);
+		if (off == 80)
+			return analysis_mark_type(dst, ANALYSIS_PKT_END);
+		if (off == 140 && (t == BPF_PROG_TYPE_SCHED_CLS || t == BPF_PROG_TYPE_SCHED_ACT))
+			return analysis_mark_type(dst, ANALYSIS_PKT_META);
+	} else if ((t == BPF_PROG_TYPE_SK_MSG || t == BPF_PROG_TYPE_SK_REUSEPORT) && size == 8) {
+		if (off == 0)
+			return analysis_mark_type(dst, ANALYSIS_PKT);
+		if (off == 8)
+			return analysis_mark_type(dst, ANALYSIS_PKT_END);
+	}
+	if (size == 8) {
+		/* pointer fields are 8 bytes wide; scalars where the layout says so */
+		bool scalar = t == BPF_PROG_TYPE_XDP || t == BPF_PROG_TYPE_KPROBE ||
+			      t == BPF_PROG_TYPE_TRACEPOINT || t == BPF_PROG_TYPE_PERF_EVENT ||
+			      t == BPF_PROG_TYPE_RAW_TRACEPOINT ||
+			      (prog_type_has_skb_ctx(t) && off != 144 && off != 168) ||
+			      t == BPF_PROG_TYPE_SOCKET_FILTER;
+
+		if (scalar)
+			analysis_mark_scalar(dst);
+		else
+			analysis_mark_type(dst, ANALYSIS_UNKNOWN);
+		return;
+	}
+	analysis_mark_width(dst, size * 8);
+	if (sx)
+		analysis_scalar_sext(&dst->s, size * 8);
+}
+
+static unsigned int size_bytes(uint8_t code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
+/* Stack pointer with a known offset: the frame offset in *off. */
+static bool stack_const(const struct analysis_reg *r, int64_t insn_off, int64_t *off)
+{
+	if (r->type != ANALYSIS_STACK || !analysis_scalar_is_const(&r->s))
+		return false;
+	*off = r->off + (int64_t)r->s.value + insn_off;
+	return true;
+}
+
+static void stack_load(struct analysis_state *st, struct analysis_reg *dst, int64_t off,
+		       unsigned int size, bool sx)
+{
+	struct analysis_slot *sl;
+	int64_t end = off + size;
+
+	if (off < -ANALYSIS_STACK_SIZE || end > 0) {
+		analysis_mark_scalar(dst);
+		return;
+	}
+	sl = &st->slots[(-off - 1) / 8];
+	if (sl->spilled && (off % 8) == 0) {
+		if (size == 8) {
+			*dst = sl->reg;
+			return;
+		}
+		if (analysis_reg_is_const(&sl->reg, NULL)) {
+			uint64_t v = sl->reg.s.value & ((1ull << (size * 8)) - 1);
+
+			analysis_mark_const(dst, v);
+			if (sx)
+				analysis_scalar_sext(&dst->s, size * 8);
+			return;
+		}
+	}
+	if (size == 8 && sl->spilled)
+		analysis_mark_type(dst, ANALYSIS_UNKNOWN); /* misaligned piece of a spill */
+	else
+		analysis_mark_width(dst, size * 8);
+	if (sx && dst->type == ANALYSIS_SCALAR)
+		analysis_scalar_sext(&dst->s, size * 8);
+}
+
+static void stack_store(struct analysis_state *st, const struct analysis_reg *val, int64_t off,
+			unsigned int size)
+{
+	struct analysis_slot *sl;
+
+	if (off < -ANALYSIS_STACK_SIZE || off + size > 0)
+		return; /* the verifier rejects it; nothing of ours is touched */
+	if (size != 8 || (off % 8) != 0) {
+		/* a partial overwrite of a spill leaves bytes of data, as the verifier sees it */
+		int64_t b;
+
+		for (b = off; b < off + size; b++) {
+			struct analysis_slot *sl = &st->slots[(-b - 1) / 8];
+
+			sl->spilled = false;
+			analysis_mark_not_init(&sl->reg);
+		}
+	}
+	clobber_stack(st, off, off + size, true, false);
+	if (size == 8 && (off % 8) == 0 && val) {
+		sl = &st->slots[(-off - 1) / 8];
+		sl->spilled = true;
+		sl->reg = *val;
+	}
+}
+
+/* A store or atomic through @base may have hit our stack: where? */
+static void store_effect(struct analysis_state *st, const struct analysis_reg *base,
+			 int16_t insn_off, unsigned int size, const struct analysis_reg *val)
+{
+	int64_t off;
+
+	if (stack_const(base, insn_off, &off)) {
+		stack_store(st, val, off, size);
+	} else if (base->type == ANALYSIS_STACK || base->type == ANALYSIS_UNKNOWN) {
+		clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false,
+			      size == 8 && (!val || val->type != ANALYSIS_SCALAR));
+	}
+}
+
+/* pointer @d += scalar @s (negated first if @sub), at instruction @i */
+static void ptr_add(struct analysis_state *st, struct analysis_reg *d,
+		    const struct analysis_scalar *s, bool sub, uint32_t i)
+{
+	struct analysis_scalar v = *s;
+
+	if (d->type == ANALYSIS_PKT_END || d->type == ANALYSIS_MAP_PTR ||
+	    d->type == ANALYSIS_MAP_VALUE_OR_NULL) {
+		analysis_mark_type(d, ANALYSIS_UNKNOWN); /* the verifier forbids it */
+		return;
+	}
+	if (sub) {
+		struct analysis_scalar z;
+
+		analysis_scalar_const(&z, 0);
+		analysis_scalar_alu(&z, &v, BPF_SUB, 0, false);
+		v = z;
+	}
+	if (analysis_scalar_is_const(&v) && (int64_t)v.value >= -(1 << 29) &&
+	    (int64_t)v.value <= (1 << 29) && d->off + (int64_t)v.value >= -(1 << 29) &&
+	    d->off + (int64_t)v.value <= (1 << 29)) {
+		d->off += (int32_t)(int64_t)v.value;
+		return;
+	}
+	analysis_scalar_alu(&d->s, &v, BPF_ADD, 0, false);
+	if (d->type == ANALYSIS_PKT || d->type == ANALYSIS_PKT_META) {
+		struct analysis_reg *r;
+		uint32_t id = ANALYSIS_ID_PKT_VAR + i;
+		unsigned int k;
+
+		analysis_for_each_reg(
+			st, r, k) if ((r->type == ANALYSIS_PKT || r->type == ANALYSIS_PKT_META) &&
+				      r->id == id && r != d) r->id = ANALYSIS_ID_NONE;
+		d->id = id;
+		d->range = 0;
+	}
+}
+
+static void do_alu(struct analysis_state *st, const struct bpf_insn *in, uint32_t i)
+{
+	bool alu32 = BPF_CLASS(in->code) == BPF_ALU;
+	uint8_t op = BPF_OP(in->code);
+	struct analysis_reg *d = &st->regs[in->dst_reg];
+	struct analysis_reg src;
+
+	if (BPF_SRC(in->code) == BPF_X) {
+		src = st->regs[in->src_reg];
+	} else {
+		analysis_mark_const(&src, alu32 ? (uint64_t)(uint32_t)in->imm
+						: (uint64_t)(int64_t)in->imm);
+	}
+	if (op == BPF_END) {
+		if (d->type != ANALYSIS_SCALAR)
+			analysis_mark_scalar(d);
+		analysis_scalar_end(&d->s, (unsigned int)in->imm,
+				    !alu32 || BPF_SRC(in->code) == BPF_TO_BE);
+		return;
+	}
+	if (op == BPF_MOV) {
+		if (BPF_SRC(in->code) == BPF_X && in->off) {
+			/* movsx */
+			if (src.type != ANALYSIS_SCALAR)
+				analysis_mark_scalar(&src);
+			analysis_scalar_zext32(&src.s); /* keep the low part only ... */
+			if (in->off < 32) {
+				src.s.value &= (1ull << in->off) - 1;
+				src.s.mask &= (1ull << in->off) - 1;
+				src.s.smin = INT64_MIN;
+				src.s.smax = INT64_MAX;
+				src.s.umin = 0;
+				src.s.umax = UINT64_MAX;
+				analysis_scalar_sync(&src.s);
+			}
+			if (!alu32 || in->off < 32)
+				analysis_scalar_sext(&src.s, (unsigned int)in->off);
+			if (alu32)
+				analysis_scalar_zext32(&src.s);
+			*d = src;
+			return;
+		}
+		if (alu32) {
+			if (src.type != ANALYSIS_SCALAR)
+				analysis_mark_width(&src, 32);
+			analysis_scalar_zext32(&src.s);
+		}
+		*d = src;
+		return;
+	}
+	if (op == BPF_NEG) {
+		if (d->type != ANALYSIS_SCALAR)
+			analysis_mark_scalar(d);
+		analysis_scalar_alu(&d->s, &d->s, BPF_NEG, 0, alu32);
+		return;
+	}
+	if (d->type == ANALYSIS_SCALAR && src.type == ANALYSIS_SCALAR) {
+		analysis_scalar_alu(&d->s, &src.s, op, in->off, alu32);
+		return;
+	}
+	if (!alu32 && (op == BPF_ADD || op == BPF_SUB)) {
+		if (analysis_is_ptr(d) && src.type == ANALYSIS_SCALAR) {
+			ptr_add(st, d, &src.s, op == BPF_SUB, i);
+			return;
+		}
+		if (op == BPF_ADD && d->type == ANALYSIS_SCALAR && analysis_is_ptr(&src)) {
+			struct analysis_scalar s = d->s;
+
+			*d = src;
+			ptr_add(st, d, &s, false, i);
+			return;
+		}
+		if (op == BPF_SUB && analysis_is_ptr(d) && analysis_is_ptr(&src)) {
+			analysis_mark_scalar(d);
+			return;
+		}
+		analysis_mark_type(d, ANALYSIS_UNKNOWN);
+		return;
+	}
+	analysis_mark_scalar(d);
+	if (alu32)
+		analysis_scalar_width(&d->s, 32);
+}
+
+static void do_ldx(struct analysis_fwd *f, struct analysis_state *st, const struct bpf_insn *in)
+{
+	const struct analysis_reg *base = &st->regs[in->src_reg];
+	struct analysis_reg *d = &st->regs[in->dst_reg];
+	unsigned int size = size_bytes(in->code);
+	bool sx = BPF_MODE(in->code) == BPF_MEMSX;
+	struct analysis_reg v;
+	int64_t off;
+
+	if (stack_const(base, in->off, &off)) {
+		stack_load(st, &v, off, size, sx);
+	} else if (base->type == ANALYSIS_CTX && analysis_scalar_is_const(&base->s)) {
+		ctx_load(f->a, &v, base->off + (int64_t)base->s.value + in->off, size, sx);
+	} else if ((size == 8 && (base->type == ANALYSIS_STACK || base->type == ANALYSIS_CTX)) ||
+		   (size >= 4 && base->type == ANALYSIS_UNKNOWN)) {
+		/* a spilled pointer, or (4 bytes) a ctx field that is one */
+		analysis_mark_type(&v, ANALYSIS_UNKNOWN);
+	} else {
+		analysis_mark_width(&v, size * 8);
+		if (sx)
+			analysis_scalar_sext(&v.s, size * 8);
+	}
+	*d = v;
+}
+
+static void do_call(struct analysis_fwd *f, struct analysis_state *st, const struct bpf_insn *in,
+		    uint32_t i)
+{
+	const struct prog *p = f->a->p;
+	struct analysis_reg *r0 = &st->regs[0];
+	bool pkt = false;
+	unsigned int r;
+
+	/* pointers to our stack passed down may be written through */
+	for (r = 1; r <= 5; r++) {
+		const struct analysis_reg *arg = &st->regs[r];
+		int64_t off;
+		bool known_ro = in->src_reg == 0 &&
+				(in->imm == 1 || in->imm == 2 || in->imm == 3 || in->imm == 195);
+
+		if (known_ro)
+			continue; /* map helpers only read keys and values */
+		if (stack_const(arg, 0, &off))
+			clobber_stack(st, off, 0, false, in->src_reg != 0);
+		else if (arg->type == ANALYSIS_STACK || arg->type == ANALYSIS_UNKNOWN)
+			clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false, in->src_reg != 0);
+	}
+	if (in->src_reg == BPF_PSEUDO_CALL) {
+		uint32_t callee = analysis_subprog_of(p, i + in->imm + 1);
+		struct analysis_state *ce = &f->callee_entry[callee];
+		struct analysis_state args;
+
+		analysis_state_init(&args);
+		args.reached = true;
+		analysis_mark_type(&args.regs[BPF_REG_10], ANALYSIS_STACK);
+		for (r = 1; r <= 5; r++) {
+			args.regs[r] = st->regs[r];
+			if (args.regs[r].type == ANALYSIS_STACK)
+				analysis_mark_type(&args.regs[r], ANALYSIS_UNKNOWN);
+		}
+		analysis_state_join(ce, &args, false, 0);
+		pkt = subprog_changes_pkt(f, callee, 0);
+		*r0 = f->ret_assumed[callee];
+		if (r0->type == ANALYSIS_STACK)
+			analysis_mark_type(r0, ANALYSIS_UNKNOWN); /* the callee's frame is gone */
+	} else if (in->src_reg == 0) {
+		const struct analysis_map *m = analysis_map_of(f->a, &st->regs[1]);
+		int32_t map = st->regs[1].type == ANALYSIS_MAP_PTR ? st->regs[1].map : -1;
+
+		pkt = helper_changes_pkt(in->imm);
+		if ((in->imm == H_MAP_LOOKUP || in->imm == H_MAP_LOOKUP_PERCPU) &&
+		    st->regs[1].type == ANALYSIS_MAP_PTR && m && m->type != BPF_MAP_TYPE_SOCKMAP &&
+		    m->type != BPF_MAP_TYPE_SOCKHASH && m->type != BPF_MAP_TYPE_XSKMAP &&
+		    m->type != BPF_MAP_TYPE_DEVMAP && m->type != BPF_MAP_TYPE_CPUMAP &&
+		    m->type != BPF_MAP_TYPE_PROG_ARRAY && m->type != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
+		    m->type != BPF_MAP_TYPE_HASH_OF_MAPS && m->type != BPF_MAP_TYPE_DEVMAP_HASH) {
+			analysis_mark_type(r0, ANALYSIS_MAP_VALUE_OR_NULL);
+			r0->map = map;
+			r0->id = i + 1;
+		} else if (in->imm == H_MAP_LOOKUP || in->imm == H_MAP_LOOKUP_PERCPU ||
+			   helper_returns_ptr(in->imm)) {
+			analysis_mark_type(r0, ANALYSIS_UNKNOWN);
+		} else {
+			analysis_mark_scalar(r0);
+		}
+	} else {
+		analysis_mark_type(r0, ANALYSIS_UNKNOWN); /* kfunc */
+		pkt = true;
+	}
+	for (r = 1; r <= 5; r++)
+		analysis_mark_not_init(&st->regs[r]);
+	if (pkt)
+		clobber_pkt(st, in->src_reg != 0);
+}
+
+/* The state after instruction @i, which is not a jump or exit. */
+void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i)
+{
+	const struct prog *p = f->a->p;
+	const struct bpf_insn *in = &p->insns[i];
+	unsigned int r;
+
+	switch (BPF_CLASS(in->code)) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		do_alu(st, in, i);
+		break;
+	case BPF_LD:
+		if (prog_insn_is_ldimm64(in)) {
+			struct analysis_reg *d = &st->regs[in->dst_reg];
+
+			switch (in->src_reg) {
+			case 0:
+				analysis_mark_const(d,
+						    (uint64_t)(uint32_t)in->imm |
+							    ((uint64_t)(uint32_t)in[1].imm << 32));
+				break;
+			case BPF_PSEUDO_MAP_FD:
+			case BPF_PSEUDO_MAP_IDX:
+				analysis_mark_type(d, ANALYSIS_MAP_PTR);
+				d->map = map_index(f->a, in->imm);
+				break;
+			case BPF_PSEUDO_MAP_VALUE:
+			case BPF_PSEUDO_MAP_IDX_VALUE:
+				analysis_mark_type(d, ANALYSIS_MAP_VALUE);
+				d->map = map_index(f->a, in->imm);
+				d->off = in[1].imm;
+				break;
+			default:
+				analysis_mark_type(d, ANALYSIS_UNKNOWN);
+			}
+			break;
+		}
+		/* LD_ABS / LD_IND: r0 = packet bytes, caller-saved registers clobbered */
+		for (r = 1; r <= 5; r++)
+			analysis_mark_not_init(&st->regs[r]);
+		analysis_mark_width(&st->regs[0], size_bytes(in->code) * 8);
+		break;
+	case BPF_LDX:
+		do_ldx(f, st, in);
+		break;
+	case BPF_ST:
+	case BPF_STX: {
+		const struct analysis_reg *base = &st->regs[in->dst_reg];
+		unsigned int size = size_bytes(in->code);
+		struct analysis_reg v;
+
+		if (BPF_MODE(in->code) == BPF_ATOMIC) {
+			struct analysis_reg b = *base;
+
+			store_effect(st, &b, in->off, size, NULL);
+			if (in->imm == BPF_CMPXCHG)
+				analysis_mark_width(&st->regs[0], size * 8);
+			else if ((in->imm & BPF_FETCH) || in->imm == BPF_LOAD_ACQ)
+				analysis_mark_width(
+					&st->regs[in->imm == BPF_LOAD_ACQ ? in->dst_reg
+									  : in->src_reg],
+					size * 8);
+			break;
+		}
+		if (BPF_CLASS(in->code) == BPF_ST)
+			analysis_mark_const(&v, (uint64_t)(int64_t)in->imm);
+		else
+			v = st->regs[in->src_reg];
+		{
+			struct analysis_reg b = *base;
+
+			store_effect(st, &b, in->off, size, &v);
+		}
+		break;
+	}
+	case BPF_JMP:
+	case BPF_JMP32:
+		if (prog_insn_is_call(in))
+			do_call(f, st, in, i);
+		break;
+	}
+}
+
+/* ---- branches ------------------------------------------------------------ */
+
+/* Every copy of the lookup @id becomes NULL (scalar 0) or a map value. */
+static void mark_null(struct analysis_state *st, uint32_t id, bool is_null)
+{
+	struct analysis_reg *r;
+	unsigned int k;
+
+	analysis_for_each_reg(st, r, k)
+	{
+		if (r->type != ANALYSIS_MAP_VALUE_OR_NULL || r->id != id)
+			continue;
+		if (is_null) {
+			analysis_mark_const(r, 0);
+		} else {
+			r->type = ANALYSIS_MAP_VALUE;
+			r->id = 0;
+		}
+	}
+}
+
+/* find_good_pkt_pointers(): @pkt (register @regno) <= data_end on this side. */
+static void pkt_good(struct analysis_state *st, unsigned int regno, bool right_open)
+{
+	struct analysis_reg *dst = &st->regs[regno], *r;
+	int64_t range = dst->off;
+	unsigned int k;
+	uint32_t id = dst->id;
+
+	if (dst->off < 0 || (dst->off == 0 && right_open))
+		return;
+	if (dst->s.umax > 0xffff || dst->s.umax + dst->off > 0xffff)
+		return;
+	if (right_open)
+		range--; /* the conservative reading: never above the verifier's */
+	analysis_for_each_reg(st, r, k) if (r->type == dst->type &&
+					    (r == dst || (id != ANALYSIS_ID_NONE && r->id == id)) &&
+					    r->range < range) r->range = (uint32_t)range;
+}
+
+/*
+ * Refine @st for the conditional jump @in being @taken.  False if that side
+ * cannot happen.
+ */
+bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool taken)
+{
+	bool jmp32 = BPF_CLASS(in->code) == BPF_JMP32;
+	uint8_t op = BPF_OP(in->code);
+	struct analysis_reg *d = &st->regs[in->dst_reg], *s = NULL, imm;
+
+	if (op == BPF_JCOND)
+		return true;
+	if (BPF_SRC(in->code) == BPF_X) {
+		s = &st->regs[in->src_reg];
+	} else {
+		analysis_mark_const(&imm, jmp32 ? (uint64_t)(uint32_t)in->imm
+						: (uint64_t)(int64_t)in->imm);
+		s = &imm;
+	}
+	if (!jmp32 && (op == BPF_JEQ || op == BPF_JNE)) {
+		bool eq = (op == BPF_JEQ) == taken;
+
+		if (d->type == ANALYSIS_MAP_VALUE_OR_NULL && analysis_is_const_zero(s)) {
+			mark_null(st, d->id, eq);
+			return true;
+		}
+		if (s->type == ANALYSIS_MAP_VALUE_OR_NULL && analysis_is_const_zero(d)) {
+			mark_null(st, s->id, eq);
+			return true;
+		}
+	}
+	if (!jmp32 && BPF_SRC(in->code) == BPF_X) {
+		bool dp = d->type == ANALYSIS_PKT, sp = s->type == ANALYSIS_PKT;
+		bool de = d->type == ANALYSIS_PKT_END, se = s->type == ANALYSIS_PKT_END;
+
+		if ((dp && se) || (de && sp)) {
+			unsigned int pr = dp ? in->dst_reg : in->src_reg;
+			/* normalise to "pkt OP end" */
+			uint8_t o = op;
+
+			if (de) {
+				switch (op) {
+				case BPF_JGT:
+					o = BPF_JLT;
+					break;
+				case BPF_JLT:
+					o = BPF_JGT;
+					break;
+				case BPF_JGE:
+					o = BPF_JLE;
+					break;
+				case BPF_JLE:
+					o = BPF_JGE;
+					break;
+				}
+			}
+			switch (o) {
+			case BPF_JGT: /* pkt > end; not taken: pkt <= end */
+				if (!taken)
+					pkt_good(st, pr, false);
+				break;
+			case BPF_JLT: /* pkt < end */
+				if (taken)
+					pkt_good(st, pr, true);
+				break;
+			case BPF_JGE: /* not taken: pkt < end */
+				if (!taken)
+					pkt_good(st, pr, true);
+				break;
+			case BPF_JLE:
+				if (taken)
+					pkt_good(st, pr, false);
+				break;
+			}
+			return true;
+		}
+	}
+	if (d->type == ANALYSIS_SCALAR && s->type == ANALYSIS_SCALAR)
+		return analysis_scalar_cond(&d->s, &s->s, op, jmp32, taken);
+	return true;
+}
