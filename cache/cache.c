@@ -23,7 +23,8 @@
  *
  *   format 1; key (64 hex: the file's name); byte_order "little";
  *   prog_type, expected_attach_type, prog_flags, attach_btf_id (numbers);
- *   maps: [{type, key_size, value_size, max_entries, map_flags}] by slot;
+ *   maps: [{type, key_size, value_size, max_entries, map_flags,
+ *   content_sha256 (read-only maps only)}] by slot;
  *   orig_insns, orig_sha256 (of the original's bytes);
  *   opt_insns, opt_effective_insns (without `ja +0`), opt_sha256 -- null in
  *   a queue entry;
@@ -283,12 +284,20 @@ static json_t *maps_json(const struct cache_prog *cp)
 	for (i = 0; arr && i < cp->nmaps; i++) {
 		const struct cache_map_desc *m = &cp->maps[i];
 
-		json_array_append_new(arr, json_pack("{s:I,s:I,s:I,s:I,s:I}", "type",
-						     (json_int_t)m->type, "key_size",
-						     (json_int_t)m->key_size, "value_size",
-						     (json_int_t)m->value_size, "max_entries",
-						     (json_int_t)m->max_entries, "map_flags",
-						     (json_int_t)m->map_flags));
+		json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I}", "type", (json_int_t)m->type,
+				      "key_size", (json_int_t)m->key_size, "value_size",
+				      (json_int_t)m->value_size, "max_entries",
+				      (json_int_t)m->max_entries, "map_flags",
+				      (json_int_t)m->map_flags);
+		static const uint8_t zero[SHA256_LEN];
+
+		if (o && memcmp(m->content, zero, SHA256_LEN)) {
+			char hex[SHA256_HEX_LEN + 1];
+
+			sha256_hex(m->content, hex);
+			json_object_set_new(o, "content_sha256", json_string(hex));
+		}
+		json_array_append_new(arr, o);
 	}
 	return arr;
 }
@@ -426,6 +435,28 @@ static int bad(char *msg, size_t msgsz, const char *what)
 	return -EBADMSG;
 }
 
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* 64 lower-case hex digits into 32 bytes; -EINVAL if @hex is not that. */
+static int unhex(const char *hex, uint8_t out[SHA256_LEN])
+{
+	int i, hi, lo;
+
+	if (!hex || strlen(hex) != SHA256_HEX_LEN)
+		return -EINVAL;
+	for (i = 0; i < SHA256_LEN; i++) {
+		hi = hexval(hex[2 * i]);
+		lo = hexval(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		out[i] = hi << 4 | lo;
+	}
+	return 0;
+}
+
 static int parse_header(json_t *h, struct cache_entry *e, size_t *olen, size_t *plen, char *msg,
 			size_t msgsz)
 {
@@ -466,7 +497,11 @@ static int parse_header(json_t *h, struct cache_entry *e, size_t *olen, size_t *
 			if (v[j] < 0)
 				return bad(msg, msgsz, "map description");
 		}
-		e->orig.maps[i] = (struct cache_map_desc){v[0], v[1], v[2], v[3], v[4]};
+		e->orig.maps[i] = (struct cache_map_desc){v[0], v[1], v[2], v[3], v[4], {0}};
+		if (json_object_get(m, "content_sha256") &&
+		    unhex(json_string_value(json_object_get(m, "content_sha256")),
+			  e->orig.maps[i].content))
+			return bad(msg, msgsz, "map content digest");
 	}
 	e->orig.nmaps = json_array_size(maps);
 	orig = get_uint(h, "orig_insns", 1u << 20);

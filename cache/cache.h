@@ -41,14 +41,24 @@
 /* Bumped whenever the canonical form or the key's input changes. */
 #define CACHE_KEY_VERSION 1
 
-/* What the key knows of a map: what the program's semantics may depend on. */
+/*
+ * What the key knows of a map: what the program's semantics may depend on.
+ * A map the program may only read (BPF_F_RDONLY_PROG: libbpf's .rodata, frozen
+ * before the load) is part of the program: the verifier, and so an optimizer,
+ * may treat its contents as constants.  Its contents' digest is part of the
+ * description; for any other map @content is all zero.
+ */
 struct cache_map_desc {
 	uint32_t type;
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
 	uint32_t map_flags;
+	uint8_t content[SHA256_LEN];
 };
+
+/* Whether a map's contents belong to the program (see struct cache_map_desc). */
+bool cache_map_content_matters(const struct cache_map_desc *m);
 
 /*
  * A program in canonical form.  In @insns every LD_IMM64 map reference has

@@ -16,7 +16,7 @@
  * (BPF_F_XDP_HAS_FRAGS, strict alignment, ... change what a program may do),
  * attach_btf_id, the canonical instructions (fields written out one by one,
  * little-endian, so the key does not depend on bit-field layout), and the map
- * descriptions.  Program name, license and BTF do not change what the program
+ * descriptions (with the contents' digest of read-only maps).  Program name, license and BTF do not change what the program
  * computes and are left out, so renamed copies share an entry.
  */
 #include <errno.h>
@@ -200,9 +200,15 @@ void cache_key(const struct cache_prog *cp, const char *optimizer_version,
 		put32(&s, cp->maps[i].value_size);
 		put32(&s, cp->maps[i].max_entries);
 		put32(&s, cp->maps[i].map_flags);
+		sha256_update(&s, cp->maps[i].content, SHA256_LEN);
 	}
 	sha256_final(&s, dig);
 	sha256_hex(dig, key);
+}
+
+bool cache_map_content_matters(const struct cache_map_desc *m)
+{
+	return (m->map_flags & BPF_F_RDONLY_PROG) != 0;
 }
 
 bool cache_key_valid(const char *key)

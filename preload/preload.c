@@ -137,6 +137,40 @@ static int pl_map_info(int fd, struct bpf_map_info *info)
 	return pl_bpf(BPF_OBJ_GET_INFO_BY_FD, &a, sizeof(a)) < 0 ? -errno : 0;
 }
 
+/*
+ * Digest of a read-only array's contents (libbpf's .rodata: one element).
+ * Larger or other read-only maps are not supported: -E2BIG.
+ */
+static int pl_map_content(int fd, const struct bpf_map_info *info, uint8_t dig[SHA256_LEN])
+{
+	union bpf_attr a;
+	struct sha256 s;
+	uint32_t k;
+	void *v;
+	int err = 0;
+
+	if (info->type != BPF_MAP_TYPE_ARRAY || info->max_entries > 64 ||
+	    info->value_size > (1u << 20))
+		return -E2BIG;
+	v = malloc(info->value_size ? info->value_size : 1);
+	if (!v)
+		return -ENOMEM;
+	sha256_init(&s);
+	for (k = 0; k < info->max_entries && !err; k++) {
+		memset(&a, 0, sizeof(a));
+		a.map_fd = fd;
+		a.key = (uint64_t)(uintptr_t)&k;
+		a.value = (uint64_t)(uintptr_t)v;
+		if (pl_bpf(BPF_MAP_LOOKUP_ELEM, &a, sizeof(a)) < 0)
+			err = -errno;
+		else
+			sha256_update(&s, v, info->value_size);
+	}
+	sha256_final(&s, dig);
+	free(v);
+	return err;
+}
+
 /* One BPF_PROG_LOAD as we see it. */
 struct pl_load {
 	unsigned char attr[PL_ATTR_MAX] __attribute__((aligned(8))); /* zero past size */
@@ -219,9 +253,21 @@ static int pl_resolve_maps(struct pl_load *l)
 				return -E2BIG;
 			}
 			l->map_ids[s] = info.id;
-			l->cp.maps[s] = (struct cache_map_desc){info.type, info.key_size,
-								info.value_size, info.max_entries,
-								info.map_flags};
+			l->cp.maps[s] = (struct cache_map_desc){
+				.type = info.type,
+				.key_size = info.key_size,
+				.value_size = info.value_size,
+				.max_entries = info.max_entries,
+				.map_flags = info.map_flags,
+			};
+			if (cache_map_content_matters(&l->cp.maps[s])) {
+				err = pl_map_content(fd, &info, l->cp.maps[s].content);
+				if (err) {
+					snprintf(l->why, sizeof(l->why),
+						 "read-only map %u: contents unreadable", info.id);
+					return -EINVAL; /* counted as unsupported */
+				}
+			}
 			l->handles[s] = (struct cache_slot_handle){idx, r->imm};
 			l->cp.nmaps++;
 		}

@@ -251,10 +251,16 @@ static int do_show(const char *arg)
 	       "optimizer:  %s\nkernel:     %s\n",
 	       key, path, type_str(e.orig.prog_type), e.orig.expected_attach_type,
 	       e.optimizer_version, e.kernel_release);
-	for (i = 0; i < e.orig.nmaps; i++)
-		printf("map %u:      type %u, key %u B, value %u B, %u entries, flags 0x%x\n", i,
-		       e.orig.maps[i].type, e.orig.maps[i].key_size, e.orig.maps[i].value_size,
-		       e.orig.maps[i].max_entries, e.orig.maps[i].map_flags);
+	for (i = 0; i < e.orig.nmaps; i++) {
+		char hex[SHA256_HEX_LEN + 1];
+
+		sha256_hex(e.orig.maps[i].content, hex);
+		printf("map %u:      type %u, key %u B, value %u B, %u entries, flags 0x%x%s%.16s\n",
+		       i, e.orig.maps[i].type, e.orig.maps[i].key_size, e.orig.maps[i].value_size,
+		       e.orig.maps[i].max_entries, e.orig.maps[i].map_flags,
+		       cache_map_content_matters(&e.orig.maps[i]) ? ", contents sha256 " : "",
+		       cache_map_content_matters(&e.orig.maps[i]) ? hex : "");
+	}
 	json_decref(maps);
 	if (e.proof) {
 		char *s = json_dumps(e.proof, JSON_COMPACT | JSON_SORT_KEYS);
