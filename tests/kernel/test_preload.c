@@ -697,8 +697,15 @@ static int child_log(void)
 	struct cache_slot_handle h = {false, 0};
 	uint32_t n = orig_q.orig.insn_cnt;
 	static char log[1 << 16];
-	struct bpf_insn *p;
+	/* With room for log_true_size (6.4+), which the kernel writes back into the attr. */
+	struct {
+		union bpf_attr a;
+		uint32_t tail[8];
+	} big;
+	const size_t true_size_off = offsetof(union bpf_attr, core_relo_rec_size) + 4;
 	union bpf_attr a;
+	struct bpf_insn *p;
+	uint32_t true_size;
 	long fd;
 
 	h.imm = bpf_map_create(BPF_MAP_TYPE_ARRAY, "proto_count", 4, 8, 256, NULL);
@@ -713,8 +720,12 @@ static int child_log(void)
 	a.log_level = 2;
 	a.log_buf = (uint64_t)(uintptr_t)log;
 	a.log_size = sizeof(log);
-	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
-	printf("fd %s\n%s", fd >= 0 ? "ok" : "fail", log);
+	memset(&big, 0, sizeof(big));
+	memcpy(&big.a, &a, sizeof(a));
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &big, true_size_off + 4);
+	memcpy(&true_size, (char *)&big + true_size_off, 4);
+	printf("fd %s log_true_size %s\n%s", fd >= 0 ? "ok" : "fail",
+	       true_size == strlen(log) + 1 ? "matches" : "differs", log);
 	return 0;
 }
 
@@ -880,6 +891,8 @@ static void test_log_of_what_loaded(void)
 	dir_of(dir, sizeof(dir), "rejected");
 	ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "child");
 	ASSERT_TRUE(!strncmp(out, "fd ok", 5), "loaded");
+	ASSERT_TRUE(!strncmp(out, "fd ok log_true_size matches", 27),
+		    "log_true_size in the caller's attr is the final log's");
 	ASSERT_TRUE(strstr(out, "processed ") != NULL, "a complete log");
 	ASSERT_TRUE(strstr(out, "R9 !read_ok") == NULL, "not the log of the rejected program");
 	ASSERT_TRUE(strstr(out, "r0 = r6") != NULL, "the original's instructions in the log");
@@ -887,6 +900,8 @@ static void test_log_of_what_loaded(void)
 	argv[2] = hit;
 	r.dir = hit;
 	ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "child, hit");
+	ASSERT_TRUE(!strncmp(out, "fd ok log_true_size matches", 27),
+		    "on a hit, log_true_size copied back into the caller's attr");
 	ASSERT_TRUE(strstr(out, "if r1 != 0x900 goto") != NULL,
 		    "on a hit, the log of the optimized program");
 }
