@@ -398,6 +398,66 @@ static int ctx_ptr_field(uint32_t type, int64_t off, uint32_t size)
 	return 0;
 }
 
+static bool interp_type(uint32_t t)
+{
+	return t == BPF_PROG_TYPE_XDP || t == BPF_PROG_TYPE_SOCKET_FILTER ||
+	       t == BPF_PROG_TYPE_SCHED_CLS || t == BPF_PROG_TYPE_SCHED_ACT ||
+	       t == BPF_PROG_TYPE_CGROUP_SKB;
+}
+
+/*
+ * Whether a ctx access of @size bytes at @off is one the program type
+ * allows: 1 yes, 0 no (a fault), -1 cannot tell.  Which fields a type may
+ * read or write, at which sizes, is the verifier's long case analysis
+ * (is_valid_access); core/interp reproduces it and is held to the kernel by
+ * its differential test, so the encoder asks it, with a three-instruction
+ * program, and remembers the answer.  For types the interpreter does not
+ * run, only naturally aligned reads are accepted.
+ */
+static int ctx_ok(struct smt_ctx *s, int64_t off, uint32_t size, bool write)
+{
+	static const uint8_t szc[9] = { [1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW };
+	uint8_t pkt[64] = { [12] = 0x88, [13] = 0x88 };
+	struct interp_input in = { .pkt = pkt, .pkt_len = sizeof(pkt) };
+	struct bpf_insn p[4];
+	struct interp_prog *ip;
+	struct interp_ctx *ic;
+	struct interp_result res;
+	uint8_t *c;
+	int ok = -1;
+
+	if (!interp_type(s->env->prog_type))
+		return !write && off % size == 0 ? 1 : -1;
+	if (off < 0 || off >= SMT_CTX_PROBE || (size != 1 && size != 2 && size != 4 && size != 8))
+		return -1;
+	if (s->ctx_probe_type != s->env->prog_type) {
+		memset(s->ctx_probe, 0, sizeof(s->ctx_probe));
+		s->ctx_probe_type = s->env->prog_type;
+	}
+	c = &s->ctx_probe[write][size][off];
+	if (*c)
+		return *c - 2;
+	if (write) {
+		p[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2 };
+		p[1] = (struct bpf_insn){ .code = BPF_STX | BPF_MEM | szc[size], .dst_reg = 1,
+					  .src_reg = 2, .off = (int16_t)off };
+	} else {
+		p[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2 };
+		p[1] = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | szc[size], .dst_reg = 2,
+					  .src_reg = 1, .off = (int16_t)off };
+	}
+	p[2] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0 };
+	p[3] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	ip = interp_prog__new(p, 4, s->env->prog_type, NULL, 0);
+	ic = interp_ctx__new(NULL, 0, NULL, 0);
+	if (ip && ic && !interp_run(ic, ip, &in, &res))
+		ok = res.status == INTERP_OK ? 1 : res.status == INTERP_FAULT ? 0 : -1;
+	interp_prog__free(ip);
+	interp_ctx__free(ic);
+	*c = (uint8_t)(ok + 2);
+	return ok;
+}
+
 static Z3_ast *region_array(struct sstate *st, struct smt_ctx *s, uint16_t tag)
 {
 	if (s->env->plain)
@@ -508,6 +568,17 @@ static int mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, i
 		}
 		if (k < 0 || k + size > ctx_size(env->prog_type)) {
 			unsup(s, ie->i, "%s", "ctx access out of range");
+			return -1;
+		}
+		switch (ctx_ok(s, k, size, write)) {
+		case 1:
+			break;
+		case 0:
+			/* the interpreter (and the verifier) refuse it: a fault here */
+			add_fault(s, st, T(Z3_mk_false(s->z)));
+			break;
+		default:
+			unsup(s, ie->i, "%s", "ctx access the interpreter cannot judge");
 			return -1;
 		}
 		switch (ctx_ptr_field(env->prog_type, k, size)) {

@@ -62,6 +62,7 @@ struct slookup {
 
 #define SMT_MAX_EXITS 64
 #define SMT_MAX_LOOKUPS 16
+#define SMT_CTX_PROBE 256 /* ctx offsets whose access is checked */
 
 /* What one program's encoding produced. */
 struct senc {
@@ -96,6 +97,11 @@ struct smt_ctx {
 	Z3_ast hret[SMT_MAX_EVENTS];
 	Z3_ast wreg[11]; /* window: entry register values */
 	Z3_ast welem[SMT_MAX_MAPS];
+
+	/* ctx accesses the interpreter allows, per [write][size][offset]: 0 unknown,
+	 * 1 no, 2 cannot tell, 3 yes; for ctx_probe_type */
+	uint8_t ctx_probe[2][9][SMT_CTX_PROBE];
+	uint32_t ctx_probe_type;
 
 	struct smt_cache_ent **cache;
 	uint32_t ncache;
