@@ -91,6 +91,27 @@ else
 		bad "ip, mode off: xlated dump differs" "'$pd' vs '$od'"
 	hits=$("$BUILD/bpfsynth" -j cache stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["hits"])')
 	[ "$hits" = 3 ] && ok "stats: 3 hits (ip, xdp-loader, loadall)" || bad "stats: hits '$hits'"
+
+	# A broken config file never breaks a load: it is logged (line, column), and
+	# the environment still applies (cache mode: the entry is used).
+	printf '{\n  "mode": "cache",\n  "budget": 3,,\n}\n' >"$tmp/bad.json"
+	sizes=$(BPFSYNTH_CONFIG="$tmp/bad.json" BPFSYNTH_MODE=cache \
+		BPFSYNTH_LOG="warn:$tmp/log" load_sizes "LD_PRELOAD=$PWD/$SO")
+	[ "$sizes" = "xlated 344B" ] && ok "bad config file: load goes on, entry used" ||
+		bad "bad config file" "'$sizes'"
+	grep -q "bad.json:3:.*file ignored" "$tmp/log" 2>/dev/null &&
+		ok "bad config file: logged with its line" || bad "bad config file: not logged"
+	# An untrusted cache directory: pass-through, and the log says why.
+	chmod 777 "$tmp/cache"
+	sizes=$(BPFSYNTH_MODE=cache BPFSYNTH_LOG="warn:$tmp/log" load_sizes "LD_PRELOAD=$PWD/$SO")
+	chmod 755 "$tmp/cache"
+	[ "$sizes" = "xlated 352B" ] && ok "world-writable cache dir: the original loads" ||
+		bad "world-writable cache dir" "'$sizes'"
+	grep -q "cache not used: .*writable by everyone" "$tmp/log" &&
+		ok "world-writable cache dir: logged why" || bad "world-writable cache dir: not logged"
+	# Silent by default: nothing on stdout or stderr from the preload.
+	out=$(BPFSYNTH_MODE=cache load_sizes "LD_PRELOAD=$PWD/$SO" 2>&1)
+	[ "$out" = "xlated 344B" ] && ok "nothing printed by default" || bad "output: '$out'"
 fi
 
 finish
