@@ -35,6 +35,7 @@ enum { EQ = SMT_EQUIVALENT, DIFF = SMT_DIFFERENT, UNK = SMT_UNKNOWN };
 
 #define XDP BPF_PROG_TYPE_XDP
 #define TRACING BPF_PROG_TYPE_TRACING
+#define TC BPF_PROG_TYPE_SCHED_CLS
 
 struct smt_pair {
 	const char *descr;
@@ -225,6 +226,17 @@ static const struct smt_pair smt_pairs[] = {
 	{"u32 ctx field compared as 64 bits after sign extension", XDP,
 	 U32 "r0 = 0\nif r6 s> 5 goto @l\nexit\n@l:\nr0 = 1\nexit",
 	 U32 "r0 = 0\nif w6 s> 5 goto @l\nexit\n@l:\nr0 = 1\nexit", DIFF},
+
+	{"u64 read of a u32 ctx field faults", XDP, U32 "w0 = w6\nexit",
+	 "r6 = *(u64 *)(r1 + 12)\nw0 = w6\nexit", DIFF},
+	{"tc: cb[0] write of another value", TC, "r2 = 1\n*(u32 *)(r1 + 48) = r2\nr0 = 0\nexit",
+	 "r2 = 2\n*(u32 *)(r1 + 48) = r2\nr0 = 0\nexit", DIFF},
+	{"tc: cb[0] written twice = once", TC,
+	 "r2 = 1\n*(u32 *)(r1 + 48) = r2\nr2 = 2\n*(u32 *)(r1 + 48) = r2\nr0 = 0\nexit",
+	 "r2 = 2\n*(u32 *)(r1 + 48) = r2\nr0 = 0\nexit", EQ},
+	{"tc: a field read twice", TC,
+	 "r2 = *(u32 *)(r1 + 8)\nr3 = *(u32 *)(r1 + 8)\nr0 = r2\nr0 -= r3\nexit", "r0 = 0\nexit",
+	 EQ},
 
 	/* ---- unknown by design ---- */
 	{"loop", XDP, "r0 = 0\n@l:\nr0 += 1\nif r0 < 4 goto @l\nexit", "r0 = 4\nexit", UNK},
