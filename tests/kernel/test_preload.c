@@ -729,8 +729,12 @@ static int child_log(void)
 	return 0;
 }
 
-/* Child: @loads loads of the example (own map, fds shifted by @shift); exit 0 if all hit. */
-static int child_loads(int loads, int shift, uint32_t want_xlated)
+/*
+ * Child: @loads loads of the example (own map, fds shifted by @shift), or with
+ * @variant of a different program (its map is smaller: another key, a miss);
+ * exit 0 if every load succeeded with @want_xlated bytes and no fd leaked.
+ */
+static int child_loads(int loads, int shift, uint32_t want_xlated, bool variant)
 {
 	struct cache_slot_handle h = {false, 0};
 	uint32_t n = orig_q.orig.insn_cnt, len;
@@ -742,7 +746,7 @@ static int child_loads(int loads, int shift, uint32_t want_xlated)
 	for (i = 0; i < shift; i++)
 		if (open("/dev/null", O_RDONLY) < 0)
 			return 3;
-	h.imm = bpf_map_create(BPF_MAP_TYPE_ARRAY, "proto_count", 4, 8, 256, NULL);
+	h.imm = bpf_map_create(BPF_MAP_TYPE_ARRAY, "proto_count", 4, 8, variant ? 128 : 256, NULL);
 	p = malloc(n * sizeof(*p));
 	cache_relink(orig_q.orig.insns, n, &h, 1, p);
 	d = opendir("/proc/self/fd");
@@ -906,12 +910,16 @@ static void test_log_of_what_loaded(void)
 		    "on a hit, the log of the optimized program");
 }
 
-/* 9. 8 concurrent loaders x 20 loads, with 2 processes rewriting the entry meanwhile. */
+/*
+ * 9. 8 concurrent loaders x 50 loads, half of the example (hits), half of
+ *    another program (misses, queued by all of them at once), with 2 processes
+ *    rewriting the entry meanwhile.
+ */
 static void test_concurrent_loaders(void)
 {
-	char dir[128], loads[16], shift[16], want[16];
-	char *argv[] = {self_path, "--child-loads", loads, shift, want, NULL};
-	struct run r = {so_path, "cache", dir, NULL};
+	char dir[128], loads[16], shift[16], want[16], kind[16], cmd[256];
+	char *argv[] = {self_path, "--child-loads", loads, shift, want, kind, NULL};
+	struct run r = {so_path, "async", dir, NULL};
 	pid_t pids[8], writers[2];
 	int i, status, bad = 0;
 
@@ -920,13 +928,9 @@ static void test_concurrent_loaders(void)
 		return;
 	}
 	dir_of(dir, sizeof(dir), "concurrent");
-	{
-		char cmd[256];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd))
-			return;
-	}
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd))
+		return;
 	if (!ASSERT_OK(write_entry(dir, opt_insns, "hand-made"), "entry"))
 		return;
 	for (i = 0; i < 2; i++) {
@@ -939,12 +943,13 @@ static void test_concurrent_loaders(void)
 			_exit(0);
 		}
 	}
-	snprintf(loads, sizeof(loads), "20");
-	snprintf(want, sizeof(want), "%u", opt_xlated);
+	snprintf(loads, sizeof(loads), "50");
 	for (i = 0; i < 8; i++) {
 		pids[i] = fork();
 		if (pids[i] == 0) {
 			snprintf(shift, sizeof(shift), "%d", i * 3);
+			snprintf(want, sizeof(want), "%u", i % 2 ? plain_xlated : opt_xlated);
+			snprintf(kind, sizeof(kind), "%s", i % 2 ? "variant" : "example");
 			_exit(spawn(argv, &r, NULL, 0));
 		}
 	}
@@ -954,8 +959,10 @@ static void test_concurrent_loaders(void)
 	}
 	for (i = 0; i < 2; i++)
 		waitpid(writers[i], &status, 0);
-	ASSERT_EQ(bad, 0, "loaders with a failed load, a miss or an fd leak");
-	ASSERT_EQ(stat_of(dir, "hits"), 160, "160 hits");
+	ASSERT_EQ(bad, 0, "loaders with a failed load, a wrong program or an fd leak");
+	ASSERT_EQ(stat_of(dir, "hits"), 200, "200 hits");
+	ASSERT_EQ(stat_of(dir, "misses"), 200, "200 misses");
+	ASSERT_EQ(stat_of(dir, "queued"), 1, "the other program queued once");
 	ASSERT_EQ(stat_of(dir, "bad_entries"), 0, "never a partial entry");
 }
 
@@ -1028,8 +1035,9 @@ static int child_main(int argc, char **argv)
 		return child_log();
 	if (!strcmp(argv[1], "--child-threads") && argc >= 3)
 		return child_threads((uint32_t)atoi(argv[2]));
-	if (!strcmp(argv[1], "--child-loads") && argc >= 5)
-		return child_loads(atoi(argv[2]), atoi(argv[3]), (uint32_t)atoi(argv[4]));
+	if (!strcmp(argv[1], "--child-loads") && argc >= 6)
+		return child_loads(atoi(argv[2]), atoi(argv[3]), (uint32_t)atoi(argv[4]),
+				   !strcmp(argv[5], "variant"));
 	return 2;
 }
 
