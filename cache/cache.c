@@ -284,11 +284,11 @@ static json_t *maps_json(const struct cache_prog *cp)
 	for (i = 0; arr && i < cp->nmaps; i++) {
 		const struct cache_map_desc *m = &cp->maps[i];
 
-		json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I}", "type", (json_int_t)m->type,
-				      "key_size", (json_int_t)m->key_size, "value_size",
-				      (json_int_t)m->value_size, "max_entries",
-				      (json_int_t)m->max_entries, "map_flags",
-				      (json_int_t)m->map_flags);
+		json_t *o =
+			json_pack("{s:I,s:I,s:I,s:I,s:I}", "type", (json_int_t)m->type, "key_size",
+				  (json_int_t)m->key_size, "value_size", (json_int_t)m->value_size,
+				  "max_entries", (json_int_t)m->max_entries, "map_flags",
+				  (json_int_t)m->map_flags);
 		static const uint8_t zero[SHA256_LEN];
 
 		if (o && memcmp(m->content, zero, SHA256_LEN)) {
@@ -491,7 +491,8 @@ static int parse_header(json_t *h, struct cache_entry *e, size_t *olen, size_t *
 	maps = json_object_get(h, "maps");
 	if (!json_is_array(maps) || json_array_size(maps) > CACHE_MAX_MAPS)
 		return bad(msg, msgsz, "maps");
-	json_array_foreach(maps, i, m) {
+	json_array_foreach(maps, i, m)
+	{
 		for (j = 0; j < 5; j++) {
 			v[j] = get_uint(m, map_fields[j], UINT32_MAX);
 			if (v[j] < 0)
@@ -568,8 +569,7 @@ static int read_at(int fd, void *buf, size_t len, off_t at)
  * one allocation that the entry keeps (e->mem): on the load path every
  * kilobyte of fresh memory costs page faults.
  */
-static int entry_read(const char *path, struct cache_entry *e, bool lookup, char *msg,
-		      size_t msgsz)
+static int entry_read(const char *path, struct cache_entry *e, bool lookup, char *msg, size_t msgsz)
 {
 	char key[CACHE_KEY_LEN + 1], head[4096], *hbuf = NULL, *hdr, *nl, *end;
 	const char *base = strrchr(path, '/');

@@ -95,10 +95,9 @@ struct cache_slot_handle {
 
 /*
  * The map references of @insns, in order, into @refs (at most @max; NULL:
- * only count them).  Returns their number, -E2BIG past @max, or -EINVAL (message in @msg) if the program
- * holds a reference we cannot canonicalize: an fd we do not know how to
- * relink (BPF_PSEUDO_BTF_ID with a module BTF fd, a kfunc call into a module)
- * or a truncated LD_IMM64.
+ * only count them).  Returns their number, -E2BIG past @max, or -EINVAL (message in @msg) if the
+ * program holds a reference we cannot canonicalize: an fd we do not know how to relink
+ * (BPF_PSEUDO_BTF_ID with a module BTF fd, a kfunc call into a module) or a truncated LD_IMM64.
  */
 int cache_map_refs(const struct bpf_insn *insns, uint32_t cnt, struct cache_map_ref *refs,
 		   uint32_t max, char *msg, size_t msgsz);
@@ -139,11 +138,11 @@ struct cache_entry {
 	uint32_t opt_cnt;
 	char optimizer_version[32];
 	char kernel_release[65];
-	int64_t created;  /* unix time */
-	json_t *proof;	  /* object, may be NULL: the proof record */
-	json_t *timings;  /* object, may be NULL: e.g. {"search_ms": 12, "check_ms": 3} */
-	uint64_t size;	  /* bytes of the file (reads only) */
-	void *mem;	  /* reads: holds orig.insns and opt; else NULL (they are freed apart) */
+	int64_t created; /* unix time */
+	json_t *proof;	 /* object, may be NULL: the proof record */
+	json_t *timings; /* object, may be NULL: e.g. {"search_ms": 12, "check_ms": 3} */
+	uint64_t size;	 /* bytes of the file (reads only) */
+	void *mem;	 /* reads: holds orig.insns and opt; else NULL (they are freed apart) */
 };
 
 void cache_entry_free(struct cache_entry *e);

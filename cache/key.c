@@ -16,8 +16,8 @@
  * (BPF_F_XDP_HAS_FRAGS, strict alignment, ... change what a program may do),
  * attach_btf_id, the canonical instructions (fields written out one by one,
  * little-endian, so the key does not depend on bit-field layout), and the map
- * descriptions (with the contents' digest of read-only maps).  Program name, license and BTF do not change what the program
- * computes and are left out, so renamed copies share an entry.
+ * descriptions (with the contents' digest of read-only maps).  Program name, license and BTF do not
+ * change what the program computes and are left out, so renamed copies share an entry.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -43,8 +43,8 @@ static bool is_map_ref(uint8_t src)
 
 bool cache_insn_is_nop(const struct bpf_insn *insn)
 {
-	return insn->code == (BPF_JMP | BPF_JA) && !insn->dst_reg && !insn->src_reg &&
-	       !insn->off && !insn->imm;
+	return insn->code == (BPF_JMP | BPF_JA) && !insn->dst_reg && !insn->src_reg && !insn->off &&
+	       !insn->imm;
 }
 
 uint32_t cache_insn_cnt_effective(const struct bpf_insn *insns, uint32_t cnt)
@@ -99,7 +99,7 @@ int cache_map_refs(const struct bpf_insn *insns, uint32_t cnt, struct cache_map_
 static uint8_t canon_src(uint8_t src)
 {
 	return src == BPF_PSEUDO_MAP_FD || src == PSEUDO_MAP_IDX ? BPF_PSEUDO_MAP_FD
-								  : BPF_PSEUDO_MAP_VALUE;
+								 : BPF_PSEUDO_MAP_VALUE;
 }
 
 int cache_canon_insns(const struct bpf_insn *insns, uint32_t cnt, const struct cache_map_ref *refs,
@@ -136,7 +136,8 @@ int cache_relink(const struct bpf_insn *insns, uint32_t cnt,
 		if (i + 1 >= cnt)
 			return -EINVAL;
 		if (is_map_ref(insn->src_reg)) {
-			if (insn->src_reg != BPF_PSEUDO_MAP_FD && insn->src_reg != BPF_PSEUDO_MAP_VALUE)
+			if (insn->src_reg != BPF_PSEUDO_MAP_FD &&
+			    insn->src_reg != BPF_PSEUDO_MAP_VALUE)
 				return -EINVAL; /* canonical programs hold no _IDX forms */
 			if (insn->imm < 0 || (uint32_t)insn->imm >= nslots)
 				return -EINVAL;

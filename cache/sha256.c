@@ -63,8 +63,7 @@ static void sha256_block_c(struct sha256 *s, const uint8_t *p)
  * paper "Intel SHA Extensions" (2013); the state lives as ABEF/CDGH.
  */
 __attribute__((target("sha,sse4.1,ssse3"))) static void sha256_blocks_ni(struct sha256 *s,
-									  const uint8_t *p,
-									  size_t n)
+									 const uint8_t *p, size_t n)
 {
 	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bull, 0x0405060700010203ull);
 	__m128i st0, st1, tmp, msg, m[4], abef, cdgh;
@@ -72,10 +71,10 @@ __attribute__((target("sha,sse4.1,ssse3"))) static void sha256_blocks_ni(struct 
 
 	tmp = _mm_loadu_si128((const __m128i *)&s->h[0]);
 	st1 = _mm_loadu_si128((const __m128i *)&s->h[4]);
-	tmp = _mm_shuffle_epi32(tmp, 0xB1);	     /* CDAB */
-	st1 = _mm_shuffle_epi32(st1, 0x1B);	     /* EFGH */
-	st0 = _mm_alignr_epi8(tmp, st1, 8);	     /* ABEF */
-	st1 = _mm_blend_epi16(st1, tmp, 0xF0);	     /* CDGH */
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);    /* CDAB */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);    /* EFGH */
+	st0 = _mm_alignr_epi8(tmp, st1, 8);    /* ABEF */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0); /* CDGH */
 next:
 	abef = st0, cdgh = st1;
 	/* Unrolled, the m[] indexes are constants and m[] stays in registers. */
@@ -101,10 +100,10 @@ next:
 	p += 64;
 	if (--n)
 		goto next;
-	tmp = _mm_shuffle_epi32(st0, 0x1B);	     /* FEBA */
-	st1 = _mm_shuffle_epi32(st1, 0xB1);	     /* DCHG */
-	st0 = _mm_blend_epi16(tmp, st1, 0xF0);	     /* DCBA */
-	st1 = _mm_alignr_epi8(st1, tmp, 8);	     /* HGFE */
+	tmp = _mm_shuffle_epi32(st0, 0x1B);    /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);    /* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0); /* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);    /* HGFE */
 	_mm_storeu_si128((__m128i *)&s->h[0], st0);
 	_mm_storeu_si128((__m128i *)&s->h[4], st1);
 }

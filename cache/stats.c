@@ -26,15 +26,20 @@
 
 #include "cache/cache.h"
 
+/* Event names in the log, and the sums they add to. */
 static const char *const ev_names[] = {
-	[CACHE_EV_HIT] = "hit",		  [CACHE_EV_MISS] = "miss",
-	[CACHE_EV_BAD] = "bad",		  [CACHE_EV_FALLBACK] = "fallback",
+	[CACHE_EV_HIT] = "hit",
+	[CACHE_EV_MISS] = "miss",
+	[CACHE_EV_BAD] = "bad",
+	[CACHE_EV_FALLBACK] = "fallback",
 	[CACHE_EV_QUEUED] = "queued",
 };
 
 static const char *const ev_sums[] = {
-	[CACHE_EV_HIT] = "hits",	 [CACHE_EV_MISS] = "misses",
-	[CACHE_EV_BAD] = "bad_entries", [CACHE_EV_FALLBACK] = "fallbacks",
+	[CACHE_EV_HIT] = "hits",
+	[CACHE_EV_MISS] = "misses",
+	[CACHE_EV_BAD] = "bad_entries",
+	[CACHE_EV_FALLBACK] = "fallbacks",
 	[CACHE_EV_QUEUED] = "queued",
 };
 
@@ -74,7 +79,8 @@ static void add_reason(json_t *obj, const char *reason, json_int_t n)
 
 static void add_sum(json_t *s, const char *name, json_int_t n)
 {
-	json_object_set_new(s, name, json_integer(json_integer_value(json_object_get(s, name)) + n));
+	json_object_set_new(s, name,
+			    json_integer(json_integer_value(json_object_get(s, name)) + n));
 }
 
 static json_t *stats_zero(void)
@@ -131,7 +137,8 @@ static json_t *load_sums(const char *dir)
 		json_decref(s);
 		return z;
 	}
-	json_object_foreach(z, k, v) {
+	json_object_foreach(z, k, v)
+	{
 		json_t *sv = json_object_get(s, k);
 
 		if (json_is_integer(v) && json_is_integer(sv))
@@ -140,9 +147,8 @@ static json_t *load_sums(const char *dir)
 	for (i = 0; i < 2; i++) {
 		json_t *src = json_object_get(s, objs[i]), *dst = json_object_get(z, objs[i]);
 
-		json_object_foreach(src, k, v)
-			if (json_is_integer(v))
-				add_reason(dst, k, json_integer_value(v));
+		json_object_foreach(src, k, v) if (json_is_integer(v))
+			add_reason(dst, k, json_integer_value(v));
 	}
 	json_decref(s);
 	return z;

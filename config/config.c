@@ -19,17 +19,39 @@ static const char *const mode_names[] = {
 
 /* enum bpf_prog_type, by value, named as bpftool and libbpf name them. */
 static const char *const type_names[] = {
-	"unspec",	   "socket_filter",	 "kprobe",
-	"sched_cls",	   "sched_act",		 "tracepoint",
-	"xdp",		   "perf_event",	 "cgroup_skb",
-	"cgroup_sock",	   "lwt_in",		 "lwt_out",
-	"lwt_xmit",	   "sock_ops",		 "sk_skb",
-	"cgroup_device",   "sk_msg",		 "raw_tracepoint",
-	"cgroup_sock_addr", "lwt_seg6local",	 "lirc_mode2",
-	"sk_reuseport",	   "flow_dissector",	 "cgroup_sysctl",
-	"raw_tracepoint_writable", "cgroup_sockopt", "tracing",
-	"struct_ops",	   "ext",		 "lsm",
-	"sk_lookup",	   "syscall",		 "netfilter",
+	"unspec",
+	"socket_filter",
+	"kprobe",
+	"sched_cls",
+	"sched_act",
+	"tracepoint",
+	"xdp",
+	"perf_event",
+	"cgroup_skb",
+	"cgroup_sock",
+	"lwt_in",
+	"lwt_out",
+	"lwt_xmit",
+	"sock_ops",
+	"sk_skb",
+	"cgroup_device",
+	"sk_msg",
+	"raw_tracepoint",
+	"cgroup_sock_addr",
+	"lwt_seg6local",
+	"lirc_mode2",
+	"sk_reuseport",
+	"flow_dissector",
+	"cgroup_sysctl",
+	"raw_tracepoint_writable",
+	"cgroup_sockopt",
+	"tracing",
+	"struct_ops",
+	"ext",
+	"lsm",
+	"sk_lookup",
+	"syscall",
+	"netfilter",
 };
 
 #define NTYPES (sizeof(type_names) / sizeof(type_names[0]))
@@ -152,7 +174,8 @@ static int parse_filter(json_t *o, struct config_filter *f, const char *what, ch
 		snprintf(msg, msgsz, "\"%s\" must be an object", what);
 		return -EINVAL;
 	}
-	json_object_foreach(o, k, v) {
+	json_object_foreach(o, k, v)
+	{
 		if (strcmp(k, "names") && strcmp(k, "types")) {
 			snprintf(msg, msgsz, "unknown key \"%s.%s\"", what, k);
 			return -EINVAL;
@@ -164,18 +187,22 @@ static int parse_filter(json_t *o, struct config_filter *f, const char *what, ch
 		snprintf(msg, msgsz, "\"%s.names\" and \"%s.types\" must be arrays", what, what);
 		return -EINVAL;
 	}
-	json_array_foreach(names, i, v) {
+	json_array_foreach(names, i, v)
+	{
 		const char *s = json_string_value(v);
 
 		if (!s || strlen(s) >= sizeof(f->names[0]) || f->nnames == CONFIG_MAX_PATTERNS) {
-			snprintf(msg, msgsz, "\"%s.names\"[%zu]: a string of at most 63 characters"
-				 " (at most %d names)", what, i, CONFIG_MAX_PATTERNS);
+			snprintf(msg, msgsz,
+				 "\"%s.names\"[%zu]: a string of at most 63 characters"
+				 " (at most %d names)",
+				 what, i, CONFIG_MAX_PATTERNS);
 			return -EINVAL;
 		}
 		snprintf(f->names[f->nnames++], sizeof(f->names[0]), "%s", s);
 		f->any = true;
 	}
-	json_array_foreach(types, i, v) {
+	json_array_foreach(types, i, v)
+	{
 		const char *s = json_string_value(v);
 
 		t = s ? config_prog_type_parse(s) : -1;
@@ -200,7 +227,8 @@ static int parse_doc(json_t *doc, struct config *c, char *msg, size_t msgsz)
 		snprintf(msg, msgsz, "the configuration must be a JSON object");
 		return -EINVAL;
 	}
-	json_object_foreach(doc, k, v) {
+	json_object_foreach(doc, k, v)
+	{
 		s = json_string_value(v);
 		if (!strcmp(k, "mode")) {
 			m = s ? config_mode_parse(s) : -1;
@@ -296,25 +324,27 @@ int config_apply_env(struct config *c, char *msg, size_t msgsz)
 		if (m >= 0)
 			c->mode = m;
 		else
-			err = -EINVAL, add_msg(msg, msgsz, "%s: unknown mode '%s' "
-					       "(off, cache, sync, async)", "BPFSYNTH_MODE", s);
+			err = -EINVAL, add_msg(msg, msgsz,
+					       "%s: unknown mode '%s' "
+					       "(off, cache, sync, async)",
+					       "BPFSYNTH_MODE", s);
 	}
 	s = secure_getenv("BPFSYNTH_CACHE_DIR");
 	if (s && set_path(c->cache_dir, sizeof(c->cache_dir), s))
-		err = -EINVAL, add_msg(msg, msgsz, "%s: '%s' is not an absolute path",
-				       "BPFSYNTH_CACHE_DIR", s);
+		err = -EINVAL,
+		add_msg(msg, msgsz, "%s: '%s' is not an absolute path", "BPFSYNTH_CACHE_DIR", s);
 	s = secure_getenv("BPFSYNTH_BUDGET");
 	if (s) {
 		if (!config_budget_parse(s, &ms))
 			c->budget_ms = ms;
 		else
-			err = -EINVAL, add_msg(msg, msgsz, "%s: bad duration '%s'",
-					       "BPFSYNTH_BUDGET", s);
+			err = -EINVAL,
+			add_msg(msg, msgsz, "%s: bad duration '%s'", "BPFSYNTH_BUDGET", s);
 	}
 	s = secure_getenv("BPFSYNTH_LOG");
 	if (s && parse_log(s, &c->log_level, c->log_path, sizeof(c->log_path)))
-		err = -EINVAL, add_msg(msg, msgsz, "%s: bad value '%s' (LEVEL[:stderr|FILE])",
-				       "BPFSYNTH_LOG", s);
+		err = -EINVAL,
+		add_msg(msg, msgsz, "%s: bad value '%s' (LEVEL[:stderr|FILE])", "BPFSYNTH_LOG", s);
 	s = secure_getenv("BPFSYNTH_MIN_INSNS");
 	if (s) {
 		unsigned long v;
@@ -324,8 +354,8 @@ int config_apply_env(struct config *c, char *msg, size_t msgsz)
 		if (!errno && *s && !*end && v <= (1u << 20))
 			c->min_insns = v;
 		else
-			err = -EINVAL, add_msg(msg, msgsz, "%s: bad number '%s'",
-					       "BPFSYNTH_MIN_INSNS", s);
+			err = -EINVAL,
+			add_msg(msg, msgsz, "%s: bad number '%s'", "BPFSYNTH_MIN_INSNS", s);
 	}
 	return err;
 }
@@ -362,8 +392,7 @@ static bool filter_match(const struct config_filter *f, const char *name, uint32
 	return false;
 }
 
-bool config_wants(const struct config *c, const char *name, uint32_t prog_type,
-		  uint32_t insn_cnt)
+bool config_wants(const struct config *c, const char *name, uint32_t prog_type, uint32_t insn_cnt)
 {
 	if (c->mode == CONFIG_MODE_OFF || insn_cnt < c->min_insns)
 		return false;

@@ -82,8 +82,7 @@ int config_apply_env(struct config *c, char *msg, size_t msgsz);
 int config_load(struct config *c, char *msg, size_t msgsz);
 
 /* Whether a program of this name, type and length is for us. */
-bool config_wants(const struct config *c, const char *name, uint32_t prog_type,
-		  uint32_t insn_cnt);
+bool config_wants(const struct config *c, const char *name, uint32_t prog_type, uint32_t insn_cnt);
 
 const char *config_mode_str(enum config_mode mode);
 int config_mode_parse(const char *s);

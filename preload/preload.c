@@ -85,8 +85,8 @@ static void pl_init_config(void)
 	log_setup(pl_cfg.log_level, pl_cfg.log_path);
 	if (err)
 		log_warn("configuration: %s; using the rest", msg);
-	log_debug("mode %s, cache %s, min_insns %u", config_mode_str(pl_cfg.mode),
-		  pl_cfg.cache_dir, pl_cfg.min_insns);
+	log_debug("mode %s, cache %s, min_insns %u", config_mode_str(pl_cfg.mode), pl_cfg.cache_dir,
+		  pl_cfg.min_insns);
 }
 
 static uint64_t pl_now_ns(void)
@@ -207,16 +207,16 @@ static int pl_resolve_maps(struct pl_load *l)
 	uint32_t s;
 
 	/* Count first: most programs have a few references, and fresh memory costs faults. */
-	l->nrefs = cache_map_refs(l->insns, l->cp.insn_cnt, NULL, UINT32_MAX, l->why,
-				  sizeof(l->why));
+	l->nrefs =
+		cache_map_refs(l->insns, l->cp.insn_cnt, NULL, UINT32_MAX, l->why, sizeof(l->why));
 	if (l->nrefs <= 0)
 		return l->nrefs;
 	l->refs = malloc(sizeof(*l->refs) * l->nrefs);
 	l->ref_slot = malloc(sizeof(*l->ref_slot) * l->nrefs);
 	if (!l->refs || !l->ref_slot)
 		return -ENOMEM;
-	l->nrefs = cache_map_refs(l->insns, l->cp.insn_cnt, l->refs, l->nrefs, l->why,
-				  sizeof(l->why));
+	l->nrefs =
+		cache_map_refs(l->insns, l->cp.insn_cnt, l->refs, l->nrefs, l->why, sizeof(l->why));
 	if (l->nrefs < 0)
 		return l->nrefs;
 	for (i = 0; i < l->nrefs; i++) {
@@ -414,9 +414,10 @@ static bool pl_prog_load(const long *args, long *ret)
 
 			cache_stats_add(dir, CACHE_EV_HIT, (uint64_t)saved * 8, NULL);
 			/* "ours": what the preload added to the load (bench_preload reads it) */
-			log_info("'%s' %.16s: optimized program loaded (%u -> %u insns; ours %llu ns,"
-				 " kernel %llu ns)", l->name, l->key, cnt,
-				 cache_insn_cnt_effective(e.opt, e.opt_cnt),
+			log_info("'%s' %.16s: optimized program loaded (%u -> %u insns; ours %llu "
+				 "ns,"
+				 " kernel %llu ns)",
+				 l->name, l->key, cnt, cache_insn_cnt_effective(e.opt, e.opt_cnt),
 				 (unsigned long long)(pl_now_ns() - t0 - l->kernel_ns),
 				 (unsigned long long)l->kernel_ns);
 			*ret = fd;

@@ -155,11 +155,12 @@ static int do_ls(void)
 			err = cache_entry_read(path, &e, msg, sizeof(msg));
 			if (err) {
 				if (json_output)
-					json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "key",
-							de->d_name, "state", "unusable", "error", msg));
+					json_array_append_new(
+						arr, json_pack("{s:s,s:s,s:s}", "key", de->d_name,
+							       "state", "unusable", "error", msg));
 				else
-					printf("%.16s  %-10s  %5s -> %-5s  unusable: %s\n", de->d_name,
-					       "?", "?", "?", msg);
+					printf("%.16s  %-10s  %5s -> %-5s  unusable: %s\n",
+					       de->d_name, "?", "?", "?", msg);
 				continue;
 			}
 			if (json_output) {
@@ -168,8 +169,8 @@ static int do_ls(void)
 				snprintf(opt, sizeof(opt), "%u",
 					 e.opt ? cache_insn_cnt_effective(e.opt, e.opt_cnt) : 0);
 				printf("%.16s  %-10s  %5u -> %-5s  %s\n", de->d_name,
-				       type_str(e.orig.prog_type), e.orig.insn_cnt, e.opt ? opt : "-",
-				       state);
+				       type_str(e.orig.prog_type), e.orig.insn_cnt,
+				       e.opt ? opt : "-", state);
 			}
 			cache_entry_free(&e);
 		}
@@ -189,13 +190,13 @@ static json_t *listing(const struct bpf_insn *insns, uint32_t cnt, bool print, c
 
 	if (print)
 		printf("%s (%u insns):\n", title, cnt);
-	for (i = 0; i < cnt; i += slots > 0 ? slots : 1) {
+	for (i = 0; i<cnt; i += slots> 0 ? slots : 1) {
 		slots = asm_format_insn(insns, cnt, i, line, sizeof(line));
 		if (print)
 			printf("%5u:\t%s\n", i, line);
 		else
-			json_array_append_new(arr, json_pack("{s:I,s:s}", "idx", (json_int_t)i,
-							     "asm", line));
+			json_array_append_new(
+				arr, json_pack("{s:I,s:s}", "idx", (json_int_t)i, "asm", line));
 		if (slots < 1)
 			slots = 1;
 	}
@@ -225,14 +226,13 @@ static int do_show(const char *arg)
 	}
 	maps = json_array();
 	for (i = 0; i < e.orig.nmaps; i++)
-		json_array_append_new(maps, json_pack("{s:i,s:I,s:I,s:I,s:I,s:I}", "slot", i,
-						      "type", (json_int_t)e.orig.maps[i].type,
-						      "key_size", (json_int_t)e.orig.maps[i].key_size,
-						      "value_size",
-						      (json_int_t)e.orig.maps[i].value_size,
-						      "max_entries",
-						      (json_int_t)e.orig.maps[i].max_entries, "map_flags",
-						      (json_int_t)e.orig.maps[i].map_flags));
+		json_array_append_new(
+			maps, json_pack("{s:i,s:I,s:I,s:I,s:I,s:I}", "slot", i, "type",
+					(json_int_t)e.orig.maps[i].type, "key_size",
+					(json_int_t)e.orig.maps[i].key_size, "value_size",
+					(json_int_t)e.orig.maps[i].value_size, "max_entries",
+					(json_int_t)e.orig.maps[i].max_entries, "map_flags",
+					(json_int_t)e.orig.maps[i].map_flags));
 	if (json_output) {
 		doc = entry_summary(key, &e, e.opt ? "optimized" : "queued");
 		json_object_set_new(doc, "path", json_string(path));
@@ -255,7 +255,8 @@ static int do_show(const char *arg)
 		char hex[SHA256_HEX_LEN + 1];
 
 		sha256_hex(e.orig.maps[i].content, hex);
-		printf("map %u:      type %u, key %u B, value %u B, %u entries, flags 0x%x%s%.16s\n",
+		printf("map %u:      type %u, key %u B, value %u B, %u entries, flags "
+		       "0x%x%s%.16s\n",
 		       i, e.orig.maps[i].type, e.orig.maps[i].key_size, e.orig.maps[i].value_size,
 		       e.orig.maps[i].max_entries, e.orig.maps[i].map_flags,
 		       cache_map_content_matters(&e.orig.maps[i]) ? ", contents sha256 " : "",
@@ -342,19 +343,18 @@ static int do_gc(double max_age_days, double max_mb)
 	struct cache_gc_result r;
 	int err;
 
-	err = cache_gc(cache_dir, (int64_t)(max_age_days * 86400),
-		       (uint64_t)(max_mb * 1024 * 1024), &r, msg, sizeof(msg));
+	err = cache_gc(cache_dir, (int64_t)(max_age_days * 86400), (uint64_t)(max_mb * 1024 * 1024),
+		       &r, msg, sizeof(msg));
 	if (err) {
 		p_err("gc: %s", msg);
 		return err;
 	}
 	if (json_output)
-		return json_print(json_pack("{s:i,s:i,s:i,s:i,s:i,s:i,s:I,s:I}", "kept", r.kept,
-					    "removed_old", r.removed_old, "removed_size",
-					    r.removed_size, "removed_bad", r.removed_bad,
-					    "removed_tmp", r.removed_tmp, "foreign", r.foreign,
-					    "bytes_kept", (json_int_t)r.bytes_kept, "bytes_removed",
-					    (json_int_t)r.bytes_removed));
+		return json_print(json_pack(
+			"{s:i,s:i,s:i,s:i,s:i,s:i,s:I,s:I}", "kept", r.kept, "removed_old",
+			r.removed_old, "removed_size", r.removed_size, "removed_bad", r.removed_bad,
+			"removed_tmp", r.removed_tmp, "foreign", r.foreign, "bytes_kept",
+			(json_int_t)r.bytes_kept, "bytes_removed", (json_int_t)r.bytes_removed));
 	printf("kept %u entries (%llu bytes); removed %u old, %u over size, %u malformed, %u temp "
 	       "files (%llu bytes)%s\n",
 	       r.kept, (unsigned long long)r.bytes_kept, r.removed_old, r.removed_size,
@@ -378,10 +378,14 @@ static int parse_num(const char *opt, const char *s, double *v)
 int do_cache(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},	  {"pretty", no_argument, NULL, 'p'},
-		{"debug", no_argument, NULL, 'd'},	  {"help", no_argument, NULL, 'h'},
-		{"dir", required_argument, NULL, 'D'},	  {"max-age", required_argument, NULL, 'A'},
-		{"max-size", required_argument, NULL, 'S'}, {0},
+		{"json", no_argument, NULL, 'j'},
+		{"pretty", no_argument, NULL, 'p'},
+		{"debug", no_argument, NULL, 'd'},
+		{"help", no_argument, NULL, 'h'},
+		{"dir", required_argument, NULL, 'D'},
+		{"max-age", required_argument, NULL, 'A'},
+		{"max-size", required_argument, NULL, 'S'},
+		{0},
 	};
 	double max_age = 0, max_mb = 0;
 	const char *sub, *dir = NULL;

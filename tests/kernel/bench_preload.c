@@ -132,8 +132,8 @@ static int child_time(const char *key, int n)
 		const struct cache_map_desc *m = &e.orig.maps[i];
 
 		h[i].idx = false;
-		h[i].imm = bpf_map_create(m->type, NULL, m->key_size, m->value_size,
-					  m->max_entries, &mo);
+		h[i].imm = bpf_map_create(m->type, NULL, m->key_size, m->value_size, m->max_entries,
+					  &mo);
 		if (h[i].imm < 0)
 			return 3;
 	}
@@ -171,7 +171,7 @@ static int child_time(const char *key, int n)
 	a.expected_attach_type = e.orig.expected_attach_type;
 	a.insns = (uint64_t)(uintptr_t)p;
 	a.insn_cnt = e.orig.insn_cnt;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	for (k = -1; k < n; k++) { /* one warm-up load */
 		uint64_t t0 = now_ns();
 
@@ -322,8 +322,8 @@ int main(int argc, char **argv)
 		{"selftests/test_verif_scale2.o", "balancer_ingress"},
 	};
 	const char *build = getenv("BUILD") ? getenv("BUILD") : "build";
-	const char *cdir = getenv("CORPUS_DIR") ? getenv("CORPUS_DIR")
-					      : "/var/cache/bpfsynth-corpus";
+	const char *cdir =
+		getenv("CORPUS_DIR") ? getenv("CORPUS_DIR") : "/var/cache/bpfsynth-corpus";
 	char buf[PATH_MAX], out[256], nbuf[16] = "20001";
 	char *pargs[] = {self_path, "--passthrough", nbuf, NULL};
 	unsigned long long m0, g0, m1, g1;
@@ -331,8 +331,8 @@ int main(int argc, char **argv)
 	size_t i;
 	int a;
 
-	snprintf(dir, sizeof(dir), "%s", getenv("BPFSYNTH_CACHE_DIR") ? getenv("BPFSYNTH_CACHE_DIR")
-								      : "");
+	snprintf(dir, sizeof(dir), "%s",
+		 getenv("BPFSYNTH_CACHE_DIR") ? getenv("BPFSYNTH_CACHE_DIR") : "");
 	if (argc > 1 && !strcmp(argv[1], "--queue") && argc == 4)
 		return child_queue(argv[2], argv[3]);
 	if (argc > 1 && !strcmp(argv[1], "--time") && argc == 4)

@@ -342,7 +342,8 @@ static void same_behaviour(int fa, int fb)
 		ra.data_size_in = rb.data_size_in = len;
 		ra.data_out = oa, rb.data_out = ob;
 		ra.data_size_out = rb.data_size_out = sizeof(oa);
-		if (kh_test_run(fa, &ra, msg, sizeof(msg)) || kh_test_run(fb, &rb, msg, sizeof(msg))) {
+		if (kh_test_run(fa, &ra, msg, sizeof(msg)) ||
+		    kh_test_run(fb, &rb, msg, sizeof(msg))) {
 			diffs++;
 			continue;
 		}
@@ -502,8 +503,8 @@ static void test_bad_entries_and_dirs(void)
 		const char *what, *cmd, *reason;
 	} cases[] = {
 		{"truncated entry", "truncate -s -5 %s", "malformed"},
-		{"corrupted entry", "printf '\\377' | dd of=%s bs=1 seek=700 conv=notrunc 2>/dev/null",
-		 "malformed"},
+		{"corrupted entry",
+		 "printf '\\377' | dd of=%s bs=1 seek=700 conv=notrunc 2>/dev/null", "malformed"},
 		{"garbage entry", "echo garbage > %s", "malformed"},
 		{"foreign-owned entry", "chown 65534 %s", "not-ours"},
 		{"world-writable entry", "chmod 666 %s", "not-ours"},
@@ -607,24 +608,24 @@ static int child_abi(void)
 	guard = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(guard + 4096, 4096);
 
-#define BASE()                                                                                     \
-	do {                                                                                       \
-		memset(&a, 0, sizeof(a));                                                          \
-		a.prog_type = BPF_PROG_TYPE_XDP;                                                   \
-		a.expected_attach_type = BPF_XDP;                                                  \
-		a.insns = (uint64_t)(uintptr_t)p;                                                  \
-		a.insn_cnt = n;                                                                    \
-		a.license = (uint64_t)(uintptr_t)"GPL";                                            \
-		memcpy(a.prog_name, "xdp_example", 12);                                           \
+#define BASE()                                           \
+	do {                                             \
+		memset(&a, 0, sizeof(a));                \
+		a.prog_type = BPF_PROG_TYPE_XDP;         \
+		a.expected_attach_type = BPF_XDP;        \
+		a.insns = (uint64_t)(uintptr_t)p;        \
+		a.insn_cnt = n;                          \
+		a.license = (uint64_t)(uintptr_t) "GPL"; \
+		memcpy(a.prog_name, "xdp_example", 12);  \
 	} while (0)
-#define CASE(name, cmd, attr, size)                                                                \
-	do {                                                                                       \
-		errno = 777;                                                                       \
-		ret = syscall(__NR_bpf, (long)(cmd), (attr), (long)(size));                        \
-		e = errno;                                                                         \
-		printf("abi %-28s %s errno %d\n", name, ret >= 0 ? "ok" : "fail", e);              \
-		if (ret >= 0)                                                                      \
-			close((int)ret);                                                           \
+#define CASE(name, cmd, attr, size)                                                   \
+	do {                                                                          \
+		errno = 777;                                                          \
+		ret = syscall(__NR_bpf, (long)(cmd), (attr), (long)(size));           \
+		e = errno;                                                            \
+		printf("abi %-28s %s errno %d\n", name, ret >= 0 ? "ok" : "fail", e); \
+		if (ret >= 0)                                                         \
+			close((int)ret);                                              \
 	} while (0)
 
 	BASE();
@@ -716,7 +717,7 @@ static int child_log(void)
 	a.expected_attach_type = BPF_XDP;
 	a.insns = (uint64_t)(uintptr_t)p;
 	a.insn_cnt = n;
-	a.license = (uint64_t)(uintptr_t)"GPL";
+	a.license = (uint64_t)(uintptr_t) "GPL";
 	a.log_level = 2;
 	a.log_buf = (uint64_t)(uintptr_t)log;
 	a.log_size = sizeof(log);
@@ -1050,7 +1051,8 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	err = setup(argv[0]);
 	if (err) {
-		printf("  SKIP: %s\n", err > 0 ? "bpf() not permitted" : "preload or example missing");
+		printf("  SKIP: %s\n",
+		       err > 0 ? "bpf() not permitted" : "preload or example missing");
 		test_env.skipped++;
 		return test_summary("test_preload");
 	}

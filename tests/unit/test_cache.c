@@ -117,8 +117,8 @@ static void prog_with_maps(struct bpf_insn *p, int fa, int fb)
 #define NP 8 /* slots of prog_with_maps */
 
 static const struct cache_map_desc desc_a = {BPF_MAP_TYPE_ARRAY, 4, 8, 256, 0, {0}};
-static const struct cache_map_desc desc_b = {BPF_MAP_TYPE_HASH, 8, 16, 1024, BPF_F_NO_PREALLOC,
-					     {0}};
+static const struct cache_map_desc desc_b = {BPF_MAP_TYPE_HASH, 8,  16, 1024,
+					     BPF_F_NO_PREALLOC, {0}};
 
 /* Canonicalize @insns as the preload does, slots by fd. */
 static int canon(const struct bpf_insn *insns, struct bpf_insn *out, struct cache_prog *cp)
@@ -551,12 +551,14 @@ static void test_concurrent_writers_readers(void)
 				e.proof = json_pack("{s:i,s:i}", "writer", i, "round", j);
 				if (cache_entry_write(tmpdir, CACHE_ENTRIES, &e, 0, m, sizeof(m)))
 					fails++;
-				err = cache_lookup(tmpdir, &e.orig, e.key, "test", &r, m, sizeof(m));
+				err = cache_lookup(tmpdir, &e.orig, e.key, "test", &r, m,
+						   sizeof(m));
 				if (err) {
 					fprintf(stderr, "reader: %d %s\n", err, m);
 					fails++;
 				} else {
-					fails += !json_is_integer(json_object_get(r.proof, "round"));
+					fails +=
+						!json_is_integer(json_object_get(r.proof, "round"));
 					cache_entry_free(&r);
 				}
 			}
@@ -604,7 +606,8 @@ static void test_stats(void)
 			for (j = 0; j < 100; j++) {
 				cache_stats_add(tmpdir, CACHE_EV_HIT, 8, NULL);
 				cache_stats_add(tmpdir, CACHE_EV_FALLBACK, 0,
-						j % 2 ? "kernel-rejected:EACCES" : "bad reason\n x");
+						j % 2 ? "kernel-rejected:EACCES"
+						      : "bad reason\n x");
 			}
 			_exit(0);
 		}

@@ -13,8 +13,8 @@
 #include "config/config.h"
 #include "tests/test.h"
 
-static const char *const vars[] = {"BPFSYNTH_MODE",	"BPFSYNTH_CACHE_DIR", "BPFSYNTH_BUDGET",
-				   "BPFSYNTH_LOG",	"BPFSYNTH_MIN_INSNS", "BPFSYNTH_CONFIG"};
+static const char *const vars[] = {"BPFSYNTH_MODE", "BPFSYNTH_CACHE_DIR", "BPFSYNTH_BUDGET",
+				   "BPFSYNTH_LOG",  "BPFSYNTH_MIN_INSNS", "BPFSYNTH_CONFIG"};
 
 static void clear_env(void)
 {
