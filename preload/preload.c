@@ -292,7 +292,13 @@ static long pl_load_hit(struct pl_load *l, struct cache_entry *e)
 	long fd;
 	int err;
 
-	if (e->opt_cnt != l->cp.insn_cnt && (a->func_info_cnt || a->line_info_cnt)) {
+	/*
+	 * func_info and line_info name instruction offsets of the original: a
+	 * program of another length would need them remapped (not done yet);
+	 * entries that keep the length with `ja +0` need nothing.
+	 */
+	if (e->opt_cnt != l->cp.insn_cnt &&
+	    (pl_attr(l)->func_info_cnt || pl_attr(l)->line_info_cnt)) {
 		snprintf(l->why, sizeof(l->why), "length-changed-with-btf-info");
 		return -1;
 	}
@@ -409,15 +415,15 @@ static bool pl_prog_load(const long *args, long *ret)
 		long fd = pl_load_hit(l, &e);
 
 		if (fd >= 0) {
-			uint32_t saved = cache_insn_cnt_effective(l->cp.insns, cnt) -
-					 cache_insn_cnt_effective(e.opt, e.opt_cnt);
+			uint32_t before = cache_insn_cnt_effective(l->cp.insns, cnt);
+			uint32_t after = cache_insn_cnt_effective(e.opt, e.opt_cnt);
+			uint64_t saved = before > after ? (uint64_t)(before - after) * 8 : 0;
 
-			cache_stats_add(dir, CACHE_EV_HIT, (uint64_t)saved * 8, NULL);
+			cache_stats_add(dir, CACHE_EV_HIT, saved, NULL);
 			/* "ours": what the preload added to the load (bench_preload reads it) */
-			log_info("'%s' %.16s: optimized program loaded (%u -> %u insns; ours %llu "
-				 "ns,"
-				 " kernel %llu ns)",
-				 l->name, l->key, cnt, cache_insn_cnt_effective(e.opt, e.opt_cnt),
+			log_info("'%s' %.16s: optimized program loaded (%u -> %u insns; "
+				 "ours %llu ns, kernel %llu ns)",
+				 l->name, l->key, before, after,
 				 (unsigned long long)(pl_now_ns() - t0 - l->kernel_ns),
 				 (unsigned long long)l->kernel_ns);
 			*ret = fd;

@@ -834,6 +834,67 @@ static int child_threads(uint32_t want)
 	return bad ? 1 : 0;
 }
 
+/*
+ * The optimized program with its `ja +0` removed and jumps remapped: a
+ * shorter entry, as an optimizer that compacts would store it.  Returns the
+ * new length.
+ */
+static uint32_t compact(const struct bpf_insn *p, uint32_t n, struct bpf_insn *o)
+{
+	uint32_t map[4097], i, m = 0;
+
+	for (i = 0; i < n; i++) {
+		map[i] = m;
+		m += !cache_insn_is_nop(&p[i]);
+	}
+	map[n] = m;
+	for (i = 0; i < n; i++) {
+		struct bpf_insn x = p[i];
+		uint8_t cls = BPF_CLASS(x.code);
+
+		if (cache_insn_is_nop(&x))
+			continue;
+		if ((cls == BPF_JMP || cls == BPF_JMP32) && BPF_OP(x.code) != BPF_CALL &&
+		    BPF_OP(x.code) != BPF_EXIT)
+			x.off = (int16_t)(map[i + 1 + x.off] - map[i] - 1);
+		o[map[i]] = x;
+	}
+	return m;
+}
+
+/*
+ * 5b. A shorter entry: used for a load without BTF line info, refused (the
+ *     original loads) for bpftool's load, whose func_info/line_info name
+ *     offsets of the original.
+ */
+static void test_shorter_entry(void)
+{
+	char dir[128], loads[] = "3", shift[] = "0", want[16], kind[] = "example";
+	char *argv[] = {self_path, "--child-loads", loads, shift, want, kind, NULL};
+	struct run r = {so_path, "cache", dir, NULL};
+	struct cache_entry e = orig_q;
+	struct bpf_insn shorter[4096];
+	char msg[CACHE_MSG_SIZE];
+
+	if (!opt_xlated) {
+		test_skip("no cache entry");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "shorter");
+	e.opt = shorter;
+	e.opt_cnt = compact(opt_insns, orig_q.orig.insn_cnt, shorter);
+	ASSERT_EQ(e.opt_cnt, orig_q.orig.insn_cnt - 1, "compacted by one instruction");
+	cache_dir_prepare(dir, msg, sizeof(msg));
+	if (!ASSERT_OK(cache_entry_write(dir, CACHE_ENTRIES, &e, 0, msg, sizeof(msg)), msg))
+		return;
+	snprintf(want, sizeof(want), "%u", opt_xlated);
+	ASSERT_EQ(spawn(argv, &r, NULL, 0), 0, "raw loads without BTF: the shorter program");
+	ASSERT_EQ(stat_of(dir, "hits"), 3, "3 hits");
+	expect_plain("bpftool (func_info/line_info) with a shorter entry", dir, "cache");
+	ASSERT_EQ(reason_of(dir, "fallback_reasons", "length-changed-with-btf-info"), 1,
+		  "fallback reason: length-changed-with-btf-info");
+}
+
 /* 6b. Threads and fork() inside one preloaded process. */
 static void test_threads_and_fork(void)
 {
@@ -1079,6 +1140,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_kernel_rejects_optimized);
 	RUN_TEST(test_bad_entries_and_dirs);
 	RUN_TEST(test_unwritable_and_full);
+	RUN_TEST(test_shorter_entry);
 	RUN_TEST(test_threads_and_fork);
 	RUN_TEST(test_abi_bad_attrs);
 	RUN_TEST(test_log_of_what_loaded);
