@@ -895,6 +895,36 @@ static void test_shorter_entry(void)
 		  "fallback reason: length-changed-with-btf-info");
 }
 
+/* Child: open and load the example object with libbpf, as a skeleton does; print xlated. */
+static int child_object(const char *obj)
+{
+	static char log[KH_LOG_SIZE];
+	struct kh_prog kp;
+
+	if (kh_load(obj, "xdp_example", BPF_PROG_TYPE_UNSPEC, &kp, log, sizeof(log)))
+		return 1;
+	printf("xlated %u\n", kp.xlated_len);
+	kh_unload(&kp);
+	return 0;
+}
+
+/* 6a. A libbpf object loader (bpf_object__load, the skeleton path) hits too. */
+static void test_libbpf_object_loader(void)
+{
+	char dir[128], out[64], want[64];
+	char *argv[] = {self_path, "--child-object", obj_path, NULL};
+	struct run r = {so_path, "cache", dir, NULL};
+
+	if (!opt_xlated) {
+		test_skip("no cache entry");
+		return;
+	}
+	dir_of(dir, sizeof(dir), "hit");
+	ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "bpf_object__load under the preload");
+	snprintf(want, sizeof(want), "xlated %u\n", opt_xlated);
+	ASSERT_STREQ(out, want, "the kernel got the optimized program");
+}
+
 /* 6b. Threads and fork() inside one preloaded process. */
 static void test_threads_and_fork(void)
 {
@@ -1083,6 +1113,8 @@ static int child_main(int argc, char **argv)
 
 	if (!strcmp(argv[1], "--make-entry") && argc == 4)
 		return make_entry_main(argv[2], argv[3]);
+	if (!strcmp(argv[1], "--child-object") && argc == 3)
+		return child_object(argv[2]);
 
 	/* The children find the original in the queue of the async test. */
 	snprintf(dir, sizeof(dir), "%s", getenv("PL_TEST_ROOT") ? getenv("PL_TEST_ROOT") : "");
@@ -1140,6 +1172,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_kernel_rejects_optimized);
 	RUN_TEST(test_bad_entries_and_dirs);
 	RUN_TEST(test_unwritable_and_full);
+	RUN_TEST(test_libbpf_object_loader);
 	RUN_TEST(test_shorter_entry);
 	RUN_TEST(test_threads_and_fork);
 	RUN_TEST(test_abi_bad_attrs);
