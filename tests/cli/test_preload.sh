@@ -114,4 +114,36 @@ else
 	[ "$out" = "xlated 344B" ] && ok "nothing printed by default" || bad "output: '$out'"
 fi
 
+# tc (iproute2) with a tc program from the corpus (samples/tcbpf1_kern.o): the
+# preload queues it, the stand-in optimizer removes one redundant mask, and
+# tc's next load gets the optimized program.
+TCOBJ=${CORPUS_DIR:-/var/cache/bpfsynth-corpus}/objs/samples/tcbpf1_kern.o
+tc_load() {
+	unshare -m -n sh -c '
+	mount -t bpf bpf /sys/fs/bpf && ip link add v0 type veth peer name v1 &&
+		ip link set v1 up && tc qdisc add dev v1 clsact || exit 3
+	'"$1"' tc filter add dev v1 ingress bpf da obj "$0" sec classifier || exit 4
+	id=$(tc filter show dev v1 ingress | grep -o " id [0-9]*" | cut -d" " -f3)
+	bpftool prog show id "$id" | grep -o "xlated [0-9]*B" | tr -dc 0-9' "$TCOBJ"
+}
+if ! bpftool prog list >/dev/null 2>&1 || ! command -v tc >/dev/null || [ ! -f "$TCOBJ" ]; then
+	skipped "tc: bpf() not permitted, tc missing or corpus not built"
+else
+	export BPFSYNTH_CACHE_DIR="$tmp/tc"
+	BPFSYNTH_MODE=async tc_load "LD_PRELOAD=$PWD/$SO" >/dev/null
+	key=$(ls "$tmp/tc/queue" 2>/dev/null)
+	if [ -n "$key" ] && "$BUILD/tests/kernel/test_preload" --make-entry "$tmp/tc" "$key"; then
+		plain=$(tc_load "")
+		hit=$(BPFSYNTH_MODE=cache tc_load "LD_PRELOAD=$PWD/$SO")
+		off=$(BPFSYNTH_MODE=off tc_load "LD_PRELOAD=$PWD/$SO")
+		[ -n "$plain" ] && [ -n "$hit" ] && [ "$hit" -eq $((plain - 8)) ] &&
+			ok "tc filter add under the preload: ${hit}B xlated, plain ${plain}B" ||
+			bad "tc filter add under the preload" "xlated '$hit', plain '$plain'"
+		[ -n "$off" ] && [ "$off" = "$plain" ] && ok "tc with BPFSYNTH_MODE=off: as plain" ||
+			bad "tc with BPFSYNTH_MODE=off" "'$off' vs '$plain'"
+	else
+		bad "tc: queue entry and stand-in optimization" "key '$key'"
+	fi
+fi
+
 finish
