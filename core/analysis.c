@@ -278,12 +278,9 @@ static int run_subprog(struct analysis_fwd *f, uint32_t sp, uint32_t *queue, boo
 		}
 		*st = f->entry[b];
 		last = p->blocks[b].last;
-		for (i = p->blocks[b].first;; i += prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1) {
-			f->a->states[i] = *st;
-			if (i == last)
-				break;
+		for (i = p->blocks[b].first; i != last;
+		     i += prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1)
 			analysis_step(f, st, i);
-		}
 		in = &p->insns[last];
 		if (prog_insn_is_exit(in)) {
 			if (!f->ret_reached[sp])
@@ -368,8 +365,6 @@ static int one_round(struct analysis_fwd *f, const uint32_t *order, uint32_t *qu
 	uint32_t s, i;
 	int err;
 
-	for (i = 0; i < p->len; i++)
-		f->a->states[i].reached = false;
 	for (i = 0; i < p->nblocks; i++) {
 		analysis_state_init(&f->entry[i]);
 		f->visits[i] = 0;
@@ -438,6 +433,7 @@ static int forward(struct analysis *a, char *msg, size_t msgsz)
 	    !f.ret_seen || !f.ret_reached || !queue || !queued || !order)
 		goto out;
 	memset(f.changes_pkt, -1, p->nsubprogs);
+	analysis_find_pkt_changes(&f);
 	for (s = 0; s < p->nsubprogs; s++)
 		analysis_mark_scalar(&f.ret_assumed[s]);
 	err = order_subprogs(p, order);
@@ -477,6 +473,15 @@ static int forward(struct analysis *a, char *msg, size_t msgsz)
 out:
 	if (err == -ENOMEM)
 		set_msg(msg, msgsz, "out of memory");
+	if (!err) {
+		/* what replaying a block needs */
+		a->entry = f.entry;
+		a->ret_assumed = f.ret_assumed;
+		a->changes_pkt = f.changes_pkt;
+		f.entry = NULL;
+		f.ret_assumed = NULL;
+		f.changes_pkt = NULL;
+	}
 	free(f.entry);
 	free(f.visits);
 	free(f.callee_entry);
@@ -510,12 +515,11 @@ struct analysis *analysis__new(const struct prog *p, const struct analysis_env *
 		goto fail;
 	a->p = p;
 	a->env = env;
-	a->states = calloc(n, sizeof(*a->states)); /* reached = false everywhere */
 	a->live_in = calloc(n, sizeof(*a->live_in));
 	a->live_out = calloc(n, sizeof(*a->live_out));
 	a->slive_in = calloc(n, sizeof(*a->slive_in));
 	a->slive_out = calloc(n, sizeof(*a->slive_out));
-	if (!a->states || !a->live_in || !a->live_out || !a->slive_in || !a->slive_out) {
+	if (!a->live_in || !a->live_out || !a->slive_in || !a->slive_out) {
 		set_msg(msg, msgsz, "out of memory");
 		goto fail;
 	}
@@ -536,7 +540,9 @@ void analysis__free(struct analysis *a)
 {
 	if (!a)
 		return;
-	free(a->states);
+	free(a->entry);
+	free(a->ret_assumed);
+	free(a->changes_pkt);
 	free(a->live_in);
 	free(a->live_out);
 	free(a->slive_in);
@@ -546,19 +552,88 @@ void analysis__free(struct analysis *a)
 
 bool analysis_reachable(const struct analysis *a, uint32_t i)
 {
-	return a && i < a->p->len && a->states[i].reached;
+	int32_t b;
+
+	if (!a || i >= a->p->len)
+		return false;
+	b = a->p->insn_block[i];
+	return b >= 0 && a->entry[b].reached;
 }
 
-const struct analysis_reg *analysis_reg(const struct analysis *a, uint32_t i, unsigned int regno)
+/* A forward context that only replays transfer functions: nothing is written. */
+static struct analysis_fwd replay(const struct analysis *a)
 {
-	if (!analysis_reachable(a, i) || regno >= ANALYSIS_NREGS)
-		return NULL;
-	return &a->states[i].regs[regno];
+	return (struct analysis_fwd){
+		.a = (struct analysis *)a, /* analysis_step() only reads it */
+		.ret_assumed = a->ret_assumed,
+		.changes_pkt = a->changes_pkt,
+	};
 }
 
-const struct analysis_slot *analysis_slot(const struct analysis *a, uint32_t i, unsigned int slot)
+int analysis_state(const struct analysis *a, uint32_t i, struct analysis_state *out)
 {
-	if (!analysis_reachable(a, i) || slot >= ANALYSIS_NSLOTS)
-		return NULL;
-	return &a->states[i].slots[slot];
+	const struct prog *p;
+	struct analysis_fwd f;
+	uint32_t j;
+
+	if (!analysis_reachable(a, i))
+		return -ENOENT;
+	p = a->p;
+	f = replay(a);
+	*out = a->entry[p->insn_block[i]];
+	for (j = p->blocks[p->insn_block[i]].first; j < i;
+	     j += prog_insn_is_ldimm64(&p->insns[j]) ? 2 : 1)
+		analysis_step(&f, out, j);
+	return 0;
+}
+
+int analysis_state_step(const struct analysis *a, uint32_t i, struct analysis_state *st)
+{
+	const struct bpf_insn *in;
+	struct analysis_fwd f;
+
+	if (!a || i >= a->p->len || a->p->insn_block[i] < 0)
+		return -EINVAL;
+	in = &a->p->insns[i];
+	if (prog_insn_is_jump(in) || prog_insn_is_exit(in))
+		return -EINVAL;
+	f = replay(a);
+	analysis_step(&f, st, i);
+	return 0;
+}
+
+int analysis_reg(const struct analysis *a, uint32_t i, unsigned int regno,
+		 struct analysis_reg *out)
+{
+	struct analysis_state *st;
+	int err;
+
+	if (regno >= ANALYSIS_NREGS)
+		return -EINVAL;
+	st = malloc(sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	err = analysis_state(a, i, st);
+	if (!err)
+		*out = st->regs[regno];
+	free(st);
+	return err;
+}
+
+int analysis_slot(const struct analysis *a, uint32_t i, unsigned int slot,
+		  struct analysis_slot *out)
+{
+	struct analysis_state *st;
+	int err;
+
+	if (slot >= ANALYSIS_NSLOTS)
+		return -EINVAL;
+	st = malloc(sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	err = analysis_state(a, i, st);
+	if (!err)
+		*out = st->slots[slot];
+	free(st);
+	return err;
 }

@@ -93,13 +93,26 @@ struct analysis_slot {
 	struct analysis_reg reg;
 };
 
+/* What is known before one instruction (of the frame of its subprogram). */
+struct analysis_state {
+	bool reached; /* some path gets here; nothing else is meaningful if not */
+	struct analysis_reg regs[ANALYSIS_NREGS];
+	struct analysis_slot slots[ANALYSIS_NSLOTS]; /* slot k: fp-8(k+1) .. fp-8k-1 */
+};
+
 struct analysis;
 
 /*
- * Analyse @p under @env (which, with its maps, must stay valid while the
- * result is used).  NULL and errno on error (ENOMEM, or EINVAL with the
- * reason in @msg, e.g. "insn 7: r3 read before it is written" is not an error
- * -- only what the analysis itself cannot do is).
+ * Analyse @p under @env (both must stay valid while the result is used).
+ * NULL and errno on error: ENOMEM, or EINVAL with the reason in @msg (an
+ * empty program; no fixpoint, which would be a bug).  Programs the verifier
+ * would reject are analysed all the same: the analysis says what holds, not
+ * whether it is allowed.
+ *
+ * The result keeps the state at the entry of each basic block; the state
+ * before an instruction is recomputed from its block's entry when asked for
+ * (cheap: blocks are short), which keeps memory proportional to the number of
+ * blocks.  A const struct analysis may be queried from several threads.
  */
 struct analysis *analysis__new(const struct prog *p, const struct analysis_env *env, char *msg,
 			       size_t msgsz);
@@ -107,10 +120,19 @@ void analysis__free(struct analysis *a);
 
 /* Whether some path reaches instruction @i (false for LD_IMM64's second slot). */
 bool analysis_reachable(const struct analysis *a, uint32_t i);
-/* State before instruction @i; NULL if @i is not reachable. */
-const struct analysis_reg *analysis_reg(const struct analysis *a, uint32_t i, unsigned int regno);
-/* Slot covering fp-(8*(@slot+1)) .. fp-8*@slot-1 before @i; NULL if not reachable. */
-const struct analysis_slot *analysis_slot(const struct analysis *a, uint32_t i, unsigned int slot);
+/* The state before instruction @i into @out: 0, or -ENOENT if @i is not reachable. */
+int analysis_state(const struct analysis *a, uint32_t i, struct analysis_state *out);
+/*
+ * Advance @st, the state before instruction @i, to the state after it (for a
+ * window: analysis_state() at its start, then one step per instruction).
+ * -EINVAL for jumps and exit, whose successors are not one state.
+ */
+int analysis_state_step(const struct analysis *a, uint32_t i, struct analysis_state *st);
+/* Register @regno / stack slot @slot (fp-8(@slot+1)) before @i: 0 or -ENOENT/-EINVAL. */
+int analysis_reg(const struct analysis *a, uint32_t i, unsigned int regno,
+		 struct analysis_reg *out);
+int analysis_slot(const struct analysis *a, uint32_t i, unsigned int slot,
+		  struct analysis_slot *out);
 
 /* Registers live before / after instruction @i: bit n for rn. */
 uint16_t analysis_live_in(const struct analysis *a, uint32_t i);
@@ -128,6 +150,9 @@ bool analysis_reg_is_const(const struct analysis_reg *r, uint64_t *val);
  * Returns the length written (truncated to @bufsz), or -ENOENT if unreachable.
  */
 int analysis_state_str(const struct analysis *a, uint32_t i, char *buf, size_t bufsz);
+/* The same for a state the caller holds. */
+int analysis_state_fmt(const struct analysis *a, const struct analysis_state *st, char *buf,
+		       size_t bufsz);
 /* One register in the same style ("pkt(off=14,r=34)", "42", "scalar(umax=255,...)"). */
 int analysis_reg_str(const struct analysis *a, const struct analysis_reg *r, char *buf,
 		     size_t bufsz);

@@ -546,7 +546,7 @@ static void do_call(struct analysis_fwd *f, struct analysis_state *st, const str
 	}
 	if (in->src_reg == BPF_PSEUDO_CALL) {
 		uint32_t callee = analysis_subprog_of(p, i + in->imm + 1);
-		struct analysis_state *ce = &f->callee_entry[callee];
+		struct analysis_state *ce = f->callee_entry ? &f->callee_entry[callee] : NULL;
 		struct analysis_state args;
 
 		analysis_state_init(&args);
@@ -557,7 +557,8 @@ static void do_call(struct analysis_fwd *f, struct analysis_state *st, const str
 			if (args.regs[r].type == ANALYSIS_STACK)
 				analysis_mark_type(&args.regs[r], ANALYSIS_UNKNOWN);
 		}
-		analysis_state_join(ce, &args, false, 0);
+		if (f->callee_entry)
+			analysis_state_join(ce, &args, false, 0);
 		pkt = subprog_changes_pkt(f, callee, 0);
 		*r0 = f->ret_assumed[callee];
 		if (r0->type == ANALYSIS_STACK)
@@ -796,4 +797,12 @@ bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool 
 	if (d->type == ANALYSIS_SCALAR && s->type == ANALYSIS_SCALAR)
 		return analysis_scalar_cond(&d->s, &s->s, op, jmp32, taken);
 	return true;
+}
+
+void analysis_find_pkt_changes(struct analysis_fwd *f)
+{
+	uint32_t s;
+
+	for (s = 0; s < f->a->p->nsubprogs; s++)
+		subprog_changes_pkt(f, s, 0);
 }

@@ -7,13 +7,6 @@
 
 #include "core/analysis.h"
 
-/* The abstract state before one instruction of one frame. */
-struct analysis_state {
-	bool reached;
-	struct analysis_reg regs[ANALYSIS_NREGS];
-	struct analysis_slot slots[ANALYSIS_NSLOTS]; /* slot k: fp-8(k+1) .. fp-8k-1 */
-};
-
 /* Stack liveness: bit b of byte k is fp-(k*8+8-b)... simply: bit (off + 512). */
 struct analysis_stack_bits {
 	uint64_t w[ANALYSIS_STACK_SIZE / 64];
@@ -22,7 +15,9 @@ struct analysis_stack_bits {
 struct analysis {
 	const struct prog *p;
 	const struct analysis_env *env;
-	struct analysis_state *states; /* per instruction slot, before it */
+	struct analysis_state *entry;	  /* per block: the fixpoint at its entry */
+	struct analysis_reg *ret_assumed; /* per subprogram: r0 after a call to it */
+	int8_t *changes_pkt;		  /* per subprogram: may change packet data */
 	uint16_t *live_in, *live_out;
 	struct analysis_stack_bits *slive_in, *slive_out;
 };
@@ -65,7 +60,7 @@ struct analysis_fwd {
 	struct analysis *a;
 	struct analysis_state *entry;	     /* per block */
 	uint32_t *visits;		     /* per block */
-	struct analysis_state *callee_entry; /* per subprogram */
+	struct analysis_state *callee_entry; /* per subprogram; NULL: only replaying */
 	int8_t *changes_pkt;		     /* per subprogram: -1 unknown, 0, 1 */
 	struct analysis_reg *ret_assumed;    /* per subprogram: r0 its callers see */
 	struct analysis_reg *ret_seen;	     /* per subprogram: r0 at its exits */
@@ -146,6 +141,8 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 /* Refine @st for the conditional jump @in being @taken; false if impossible. */
 bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool taken);
 uint32_t analysis_subprog_of(const struct prog *p, uint32_t insn);
+/* Fill f->changes_pkt for every subprogram. */
+void analysis_find_pkt_changes(struct analysis_fwd *f);
 
 /* analysis_live.c */
 int analysis_liveness(struct analysis *a, char *msg, size_t msgsz);

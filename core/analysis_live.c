@@ -23,6 +23,7 @@
  * the stack is not observable after the program (DESIGN.md, "Equivalence").
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,10 +209,10 @@ static unsigned int size_bytes(uint8_t code)
 	}
 }
 
-static void effects_of(const struct analysis *a, uint32_t i, struct effects *e)
+static void effects_of(const struct analysis *a, const struct analysis_state *st, uint32_t i,
+		       struct effects *e)
 {
 	const struct bpf_insn *in = &a->p->insns[i];
-	const struct analysis_state *st = &a->states[i];
 	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
 	unsigned int size = size_bytes(in->code), r;
 
@@ -301,23 +302,49 @@ static uint32_t next_insn(const struct prog *p, uint32_t i)
 	return i + (prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1);
 }
 
+/* What every reachable instruction reads and writes, replaying each block once. */
+static int all_effects(struct analysis *a, struct effects *eff)
+{
+	struct analysis_fwd f = {
+		.a = a, .ret_assumed = a->ret_assumed, .changes_pkt = a->changes_pkt};
+	const struct prog *p = a->p;
+	struct analysis_state *st = malloc(sizeof(*st));
+	uint32_t b, i;
+
+	if (!st)
+		return -ENOMEM;
+	for (b = 0; b < p->nblocks; b++) {
+		const struct prog_block *blk = &p->blocks[b];
+
+		if (!a->entry[b].reached)
+			continue;
+		*st = a->entry[b];
+		for (i = blk->first;; i = next_insn(p, i)) {
+			effects_of(a, st, i, &eff[i]);
+			if (i == blk->last)
+				break;
+			analysis_step(&f, st, i);
+		}
+	}
+	free(st);
+	return 0;
+}
+
 int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
 {
 	const struct prog *p = a->p;
 	uint16_t *bin = calloc(p->nblocks ? p->nblocks : 1, sizeof(*bin));
 	struct analysis_stack_bits *sbin = calloc(p->nblocks ? p->nblocks : 1, sizeof(*sbin));
-	struct effects e;
+	struct effects *eff = calloc(p->len, sizeof(*eff)); /* unreachable: no effect */
 	bool changed = true;
 	uint32_t b, i;
+	int err = -ENOMEM;
 
-	(void)msgsz;
-	if (!bin || !sbin) {
-		free(bin);
-		free(sbin);
-		if (msg && msgsz)
-			strncpy(msg, "out of memory", msgsz - 1);
-		return -ENOMEM;
-	}
+	if (!bin || !sbin || !eff)
+		goto out;
+	err = all_effects(a, eff);
+	if (err)
+		goto out;
 	/*
 	 * Round-robin in reverse program order until stable; each round records
 	 * the per-instruction sets, so the last round leaves the fixpoint.
@@ -338,7 +365,7 @@ int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
 				for (k = 0; k < 2; k++) {
 					int32_t s = blk->succ[k];
 
-					if (s < 0 || !a->states[p->blocks[s].first].reached)
+					if (s < 0 || !a->entry[s].reached)
 						continue;
 					out |= bin[s];
 					for (w = 0; w < ANALYSIS_STACK_SIZE / 64; w++)
@@ -348,12 +375,7 @@ int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
 			for (i = blk->last;;) {
 				struct analysis_stack_bits sin;
 
-				if (a->states[i].reached) {
-					effects_of(a, i, &e);
-				} else {
-					memset(&e, 0, sizeof(e));
-				}
-				transfer(&e, out, &sout, &in, &sin);
+				transfer(&eff[i], out, &sout, &in, &sin);
 				a->live_out[i] = out;
 				a->slive_out[i] = sout;
 				a->live_in[i] = in;
@@ -362,16 +384,8 @@ int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
 				sout = sin;
 				if (i == blk->first)
 					break;
-				/* the previous instruction (LD_IMM64 is two slots) */
-				{
-					uint32_t j = blk->first, prev = blk->first;
-
-					while (j < i) {
-						prev = j;
-						j = next_insn(p, j);
-					}
-					i = prev;
-				}
+				/* the previous instruction: LD_IMM64's second slot has no block */
+				i -= p->insn_block[i - 1] < 0 ? 2 : 1;
 			}
 			if (out != bin[b] || memcmp(&sout, &sbin[b], sizeof(sout))) {
 				bin[b] = out;
@@ -380,9 +394,13 @@ int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
 			}
 		}
 	}
+out:
+	if (err == -ENOMEM && msg && msgsz)
+		snprintf(msg, msgsz, "out of memory");
 	free(bin);
 	free(sbin);
-	return 0;
+	free(eff);
+	return err;
 }
 
 uint16_t analysis_live_in(const struct analysis *a, uint32_t i)

@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/analysis_internal.h"
 
@@ -157,18 +158,17 @@ int analysis_reg_str(const struct analysis *a, const struct analysis_reg *r, cha
 	return (int)o.len;
 }
 
-int analysis_state_str(const struct analysis *a, uint32_t i, char *buf, size_t bufsz)
+int analysis_state_fmt(const struct analysis *a, const struct analysis_state *st, char *buf,
+		       size_t bufsz)
 {
 	struct out o = {buf, bufsz, 0};
-	const struct analysis_state *st;
 	unsigned int r, k, j;
 
 	if (!buf || !bufsz)
 		return -EINVAL;
 	buf[0] = 0;
-	if (!analysis_reachable(a, i))
+	if (!st->reached)
 		return -ENOENT;
-	st = &a->states[i];
 	for (r = 0; r < ANALYSIS_NREGS; r++) {
 		if (st->regs[r].type == ANALYSIS_NOT_INIT)
 			continue;
@@ -189,4 +189,22 @@ int analysis_state_str(const struct analysis *a, uint32_t i, char *buf, size_t b
 			put(&o, "%c", sl->init >> (7 - j) & 1 ? 'm' : '?');
 	}
 	return (int)o.len;
+}
+
+int analysis_state_str(const struct analysis *a, uint32_t i, char *buf, size_t bufsz)
+{
+	struct analysis_state *st;
+	int err;
+
+	if (!buf || !bufsz)
+		return -EINVAL;
+	buf[0] = 0;
+	st = malloc(sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	err = analysis_state(a, i, st);
+	if (!err)
+		err = analysis_state_fmt(a, st, buf, bufsz);
+	free(st);
+	return err;
 }

@@ -233,7 +233,34 @@ struct progctx {
 	const char *obj, *name;
 	const struct prog *p;
 	const struct analysis *a;
+	struct analysis_state *st; /* the state before insn @at, or @at < 0 */
+	int64_t at;
 };
+
+/*
+ * The state before @insn into pc->st: stepping forward from the last one
+ * inside a block, as a window walk would, else from the block's entry.
+ */
+static int state_at(struct progctx *pc, uint32_t insn)
+{
+	const struct prog *p = pc->p;
+	int err;
+
+	if (pc->at >= 0 && (int64_t)insn >= pc->at && p->insn_block[insn] >= 0 &&
+	    p->insn_block[insn] == p->insn_block[pc->at]) {
+		while (pc->at < (int64_t)insn) {
+			err = analysis_state_step(pc->a, (uint32_t)pc->at, pc->st);
+			if (err)
+				break;
+			pc->at += prog_insn_is_ldimm64(&p->insns[pc->at]) ? 2 : 1;
+		}
+		if (pc->at == (int64_t)insn)
+			return 0;
+	}
+	err = analysis_state(pc->a, insn, pc->st);
+	pc->at = err ? -1 : (int64_t)insn;
+	return err;
+}
 
 static void show(const struct progctx *pc, uint32_t insn, const char *what, const char *theirs,
 		 const struct analysis_reg *ours, const char *why)
@@ -296,6 +323,14 @@ static void compare_reg(const struct progctx *pc, uint32_t insn, const char *wha
 			st.consts++;
 			if (analysis_reg_is_const(ours, &oc) && oc == v.c)
 				st.consts_equal++;
+			if (getenv("ANALYSIS_VERIFIER_SHOW_CONSTS") && !analysis_reg_is_const(ours, NULL)) {
+				char b[256], l[ASM_LINE_SIZE];
+
+				analysis_reg_str(pc->a, ours, b, sizeof(b));
+				asm_format_insn(pc->p->insns, pc->p->len, insn, l, sizeof(l));
+				fprintf(stderr, "  const %s %s insn %u (%s) %s: verifier %s, ours %s\n",
+					pc->obj, pc->name, insn, l, what, text, b);
+			}
 			if (!contains(&ours->s, v.c))
 				show(pc, insn, what, text, ours, "constant not in our set");
 			else if (analysis_reg_is_const(ours, &oc) && oc != v.c)
@@ -331,14 +366,14 @@ static void compare_reg(const struct progctx *pc, uint32_t insn, const char *wha
 }
 
 /* Split a state "R1=ctx() R2=scalar(a; b) fp-8=mmmm" into NAME=VALUE tokens. */
-static void compare_state(const struct progctx *pc, uint32_t insn, char *s)
+static void compare_state(struct progctx *pc, uint32_t insn, char *s)
 {
 	char *tok = s;
 
 	if (insn >= pc->p->len)
 		return;
 	st.states++;
-	if (!analysis_reachable(pc->a, insn)) {
+	if (state_at(pc, insn)) {
 		st.unreachable++;
 		show(pc, insn, "reachability", "reached", NULL, "unreachable for us");
 		return;
@@ -363,16 +398,14 @@ static void compare_state(const struct progctx *pc, uint32_t insn, char *s)
 			memcpy(name, tok, (size_t)(eq - tok));
 			name[eq - tok] = 0;
 			if (sscanf(name, "R%u", &regno) == 1 && regno < ANALYSIS_NREGS) {
-				compare_reg(pc, insn, name, eq + 1,
-					    analysis_reg(pc->a, insn, regno));
+				compare_reg(pc, insn, name, eq + 1, &pc->st->regs[regno]);
 			} else if (sscanf(name, "fp%d", &off) == 1 && off < 0 && off >= -512 &&
 				   off % 8 == 0) {
-				const struct analysis_slot *sl =
-					analysis_slot(pc->a, insn, (unsigned int)(-off / 8 - 1));
+				const struct analysis_slot *sl = &pc->st->slots[-off / 8 - 1];
 				const char *val = eq + 1;
 				bool reg = strchr(val, '(') || (strncmp(val, "fp", 2) == 0);
 
-				if (reg && sl && sl->spilled)
+				if (reg && sl->spilled)
 					compare_reg(pc, insn, name, val, &sl->reg);
 				else if (reg)
 					st.uncompared++;
@@ -389,7 +422,7 @@ static uint32_t next_insn(const struct prog *p, uint32_t i)
 	return i + (prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1);
 }
 
-static void compare_log(const struct progctx *pc, char *log)
+static void compare_log(struct progctx *pc, char *log)
 {
 	char *line, *save = NULL;
 
@@ -505,10 +538,12 @@ static void check_prog(const char *obj, const char *name, enum bpf_prog_type typ
 		fprintf(stderr, "%s", vlog);
 	}
 	{
-		struct progctx pc = {obj, name, p, a};
+		struct progctx pc = {obj, name, p, a, malloc(sizeof(struct analysis_state)), -1};
 		unsigned int before = st.disagree;
 
-		compare_log(&pc, vlog);
+		if (ASSERT_OK_PTR(pc.st, "state buffer"))
+			compare_log(&pc, vlog);
+		free(pc.st);
 		if (test_env.verbose)
 			fprintf(stderr, "  %-40s %-24s %zu insns, %u disagreements\n", obj, name, n,
 				st.disagree - before);

@@ -446,8 +446,8 @@ static const char *type_name(const struct analysis_reg *r)
 
 static void run_check(const struct analysis *a, const struct check *c, char *got, size_t gotsz)
 {
-	const struct analysis_reg *r;
-	const struct analysis_slot *sl;
+	struct analysis_reg r;
+	struct analysis_slot sl;
 	unsigned int regno;
 	int off;
 
@@ -467,27 +467,27 @@ static void run_check(const struct analysis *a, const struct check *c, char *got
 	} else if (sscanf(c->what, "sout%d", &off) == 1) {
 		snprintf(got, gotsz, "%d", analysis_stack_live_out(a, c->insn, off));
 	} else if (sscanf(c->what, "fp%d", &off) == 1) {
-		sl = analysis_slot(a, c->insn, (unsigned int)(-off / 8 - 1));
-		if (!sl) {
+		if (analysis_slot(a, c->insn, (unsigned int)(-off / 8 - 1), &sl)) {
 			snprintf(got, gotsz, "(unreachable)");
-		} else if (sl->spilled) {
-			analysis_reg_str(a, &sl->reg, got, gotsz);
+		} else if (sl.spilled) {
+			analysis_reg_str(a, &sl.reg, got, gotsz);
 		} else {
 			int j;
 
 			for (j = 0; j < 8; j++)
-				got[j] = sl->init >> (7 - j) & 1 ? 'm' : '?';
+				got[j] = sl.init >> (7 - j) & 1 ? 'm' : '?';
 			got[8] = 0;
 		}
 	} else if (sscanf(c->what, "T:R%u", &regno) == 1) {
-		r = analysis_reg(a, c->insn, regno);
-		snprintf(got, gotsz, "%s", r ? type_name(r) : "(unreachable)");
-	} else if (sscanf(c->what, "R%u", &regno) == 1) {
-		r = analysis_reg(a, c->insn, regno);
-		if (r)
-			analysis_reg_str(a, r, got, gotsz);
-		else
+		if (analysis_reg(a, c->insn, regno, &r))
 			snprintf(got, gotsz, "(unreachable)");
+		else
+			snprintf(got, gotsz, "%s", type_name(&r));
+	} else if (sscanf(c->what, "R%u", &regno) == 1) {
+		if (analysis_reg(a, c->insn, regno, &r))
+			snprintf(got, gotsz, "(unreachable)");
+		else
+			analysis_reg_str(a, &r, got, gotsz);
 	} else {
 		snprintf(got, gotsz, "(bad check '%s')", c->what);
 	}
@@ -554,7 +554,7 @@ static void test_alu_soundness(void)
 				bool w32 = (i + j) % 2;
 				struct analysis_env env = {.prog_type = BPF_PROG_TYPE_XDP};
 				struct bpf_insn *insns = NULL;
-				const struct analysis_reg *r;
+				struct analysis_reg rv, *r = NULL;
 				struct analysis *an = NULL;
 				struct prog *p = NULL;
 				size_t len, x, y;
@@ -577,7 +577,8 @@ static void test_alu_soundness(void)
 					continue;
 				p = prog__new(insns, len, msg, sizeof(msg));
 				an = p ? analysis__new(p, &env, msg, sizeof(msg)) : NULL;
-				r = an ? analysis_reg(an, (uint32_t)len - 2, 2) : NULL;
+				if (an && !analysis_reg(an, (uint32_t)len - 2, 2, &rv))
+					r = &rv;
 				for (x = 0; r && x < 2; x++) {
 					for (y = 0; y < 2; y++) {
 						uint64_t d = x ? a1 : a0, s = y ? b1 : b0, v;
