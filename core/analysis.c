@@ -602,8 +602,7 @@ int analysis_state_step(const struct analysis *a, uint32_t i, struct analysis_st
 	return 0;
 }
 
-int analysis_reg(const struct analysis *a, uint32_t i, unsigned int regno,
-		 struct analysis_reg *out)
+int analysis_reg(const struct analysis *a, uint32_t i, unsigned int regno, struct analysis_reg *out)
 {
 	struct analysis_state *st;
 	int err;
