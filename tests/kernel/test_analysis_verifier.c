@@ -36,7 +36,13 @@
  * programs; ANALYSIS_VERIFIER_ALL=1 runs them all, ANALYSIS_VERIFIER_ONLY=name
  * one program; ANALYSIS_VERIFIER_SHOW=N prints the first N disagreements
  * (default 20) with a reproducer; ANALYSIS_VERIFIER_DUMP=1 prints our state
- * before every instruction and then the verifier's log.  Disagreements fail the test.
+ * before every instruction and then the verifier's log;
+ * ANALYSIS_VERIFIER_SHOW_CONSTS / _SHOW_RANGES list where the verifier knows
+ * a constant we do not, or a larger packet range (precision, not soundness).
+ * Disagreements fail the test.
+ *
+ * A second test analyses every program of every corpus object (all program
+ * types, as the ELF has them, no kernel needed): the analysis must succeed.
  */
 #include <dirent.h>
 #include <errno.h>
