@@ -6,6 +6,8 @@
  * config file, or the default), or --dir DIR.  Subcommands follow bpftool's
  * shape ("cache ls", "cache show KEY"); a KEY may be abbreviated to any
  * unique prefix of at least 4 hex digits.  Every subcommand has a JSON mode.
+ * `verify` proves entries again with core/smt; like `bpfsynth check`, its
+ * exit status is the verdict.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include "cache/cache.h"
 #include "config/config.h"
 #include "core/asm.h"
+#include "core/smt.h"
 #include "tools/main.h"
 
 static char cache_dir[PATH_MAX];
@@ -27,12 +30,14 @@ static char cache_dir[PATH_MAX];
 void cache_help(void)
 {
 	if (json_output) {
-		json_print(json_pack("{s:s,s:[s,s,s,s,s,s]}", "name", "cache", "synopsis",
+		json_print(json_pack("{s:s,s:[s,s,s,s,s,s,s]}", "name", "cache", "synopsis",
 				     "cache path", "cache ls", "cache show KEY", "cache rm KEY",
-				     "cache stats", "cache gc [--max-age DAYS] [--max-size MB]"));
+				     "cache verify [KEY] [--timeout SEC] [--prune]", "cache stats",
+				     "cache gc [--max-age DAYS] [--max-size MB]"));
 		return;
 	}
 	printf("Usage: %s cache [--dir DIR] { path | ls | show KEY | rm KEY | stats |\n"
+	       "                            verify [KEY] [--timeout SEC] [--prune] |\n"
 	       "                            gc [--max-age DAYS] [--max-size MB] }\n"
 	       "\n"
 	       "Inspect the cache of optimized programs that libbpfsynth.so serves loads from.\n"
@@ -44,6 +49,11 @@ void cache_help(void)
 	       "  show KEY    an entry: header (maps, proof record, timings, kernel release)\n"
 	       "              and both programs\n"
 	       "  rm KEY      remove an entry (and its queue entry)\n"
+	       "  verify      prove again, with core/smt, that each entry's (or KEY's)\n"
+	       "              optimized program is equivalent to its original; --prune\n"
+	       "              removes entries proven different.  Exit status: 0 all\n"
+	       "              proven, 1 some proven different, 2 some not proven\n"
+	       "              (timeout, construct not modelled), 255 errors\n"
 	       "  stats       hits, misses, bad entries, fallbacks with reasons, bytes saved\n"
 	       "  gc          remove malformed entries and stale temp files, entries older\n"
 	       "              than --max-age days, then the oldest until the rest fit in\n"
@@ -363,6 +373,115 @@ static int do_gc(double max_age_days, double max_mb)
 	return 0;
 }
 
+/* Prove one entry again; returns its verdict, or -errno. */
+static int verify_one(struct smt_ctx *s, const char *key, const struct cache_entry *e, bool prune,
+		      json_t *arr)
+{
+	struct interp_map_def maps[SMT_MAX_MAPS];
+	struct smt_env env = {.prog_type = e->orig.prog_type, .maps = maps};
+	struct smt_result res;
+	const char *action = "";
+	uint32_t i;
+	int err;
+
+	memset(&res, 0, sizeof(res));
+	if (e->orig.nmaps > SMT_MAX_MAPS) {
+		res.verdict = SMT_UNKNOWN;
+		snprintf(res.msg, sizeof(res.msg), "more than %d maps", SMT_MAX_MAPS);
+	} else {
+		/* Canonical programs name maps by slot: the slot is the reference. */
+		for (i = 0; i < e->orig.nmaps; i++)
+			maps[i] = (struct interp_map_def){
+				.type = e->orig.maps[i].type,
+				.key_size = e->orig.maps[i].key_size,
+				.value_size = e->orig.maps[i].value_size,
+				.max_entries = e->orig.maps[i].max_entries,
+				.flags = e->orig.maps[i].map_flags,
+				.ref = (int32_t)i,
+			};
+		env.nmaps = e->orig.nmaps;
+		err = smt_check_prog(s, e->orig.insns, e->orig.insn_cnt, e->opt, e->opt_cnt, &env,
+				     &res);
+		if (err) {
+			res.verdict = SMT_UNKNOWN;
+			if (!res.msg[0])
+				snprintf(res.msg, sizeof(res.msg), "%s", strerror(-err));
+		}
+	}
+	if (res.verdict == SMT_DIFFERENT && prune)
+		action = cache_entry_remove(cache_dir, key) ? "; could not remove it" : "; removed";
+	if (json_output)
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:s,s:f,s:b}", "key", key, "verdict",
+						     smt_verdict_str(res.verdict), "reason",
+						     res.msg, "seconds", res.seconds, "removed",
+						     !strcmp(action, "; removed")));
+	else
+		printf("%.16s  %-10s  %.3f s  %s%s\n", key, smt_verdict_str(res.verdict),
+		       res.seconds, res.msg, action);
+	return res.verdict;
+}
+
+/* The verdicts are the exit status, as for `bpfsynth check`: main knows only 0 and 255. */
+static int do_verify(const char *arg, double timeout, bool prune)
+{
+	char key[CACHE_KEY_LEN + 1], sub[PATH_MAX], path[PATH_MAX], msg[CACHE_MSG_SIZE];
+	json_t *arr = json_array();
+	int worst = SMT_EQUIVALENT, v, err;
+	struct cache_entry e;
+	struct smt_ctx *s;
+	struct dirent *de;
+	DIR *d = NULL;
+
+	if (arg && find_key(arg, key))
+		return -ENOENT;
+	s = smt_ctx__new((uint32_t)(timeout * 1000));
+	if (!s) {
+		p_err("verify: cannot create a checker: %s", strerror(errno));
+		return -errno;
+	}
+	cache_path(cache_dir, CACHE_ENTRIES, NULL, sub, sizeof(sub));
+	if (!arg)
+		d = opendir(sub);
+	for (;;) {
+		if (!arg) {
+			de = d ? readdir(d) : NULL;
+			if (!de)
+				break;
+			if (!cache_key_valid(de->d_name))
+				continue;
+			memcpy(key, de->d_name, sizeof(key));
+		}
+		if (snprintf(path, sizeof(path), "%s/%.64s", sub, key) >= (int)sizeof(path))
+			break;
+		err = cache_entry_read(path, &e, msg, sizeof(msg));
+		if (err) {
+			if (json_output)
+				json_array_append_new(arr, json_pack("{s:s,s:s,s:s}", "key", key,
+								     "verdict", "unusable",
+								     "reason", msg));
+			else
+				printf("%.16s  %-10s  %s\n", key, "unusable", msg);
+			worst = worst == SMT_DIFFERENT ? worst : SMT_UNKNOWN;
+		} else {
+			v = verify_one(s, key, &e, prune, arr);
+			cache_entry_free(&e);
+			if (v == SMT_DIFFERENT || (v == SMT_UNKNOWN && worst == SMT_EQUIVALENT))
+				worst = v;
+		}
+		if (arg)
+			break;
+	}
+	if (d)
+		closedir(d);
+	smt_ctx__free(s);
+	if (json_output)
+		json_print(json_pack("{s:s,s:o}", "dir", cache_dir, "entries", arr));
+	else
+		json_decref(arr);
+	fflush(stdout);
+	exit(worst == SMT_EQUIVALENT ? 0 : worst == SMT_DIFFERENT ? 1 : 2);
+}
+
 static int parse_num(const char *opt, const char *s, double *v)
 {
 	char *end;
@@ -385,9 +504,12 @@ int do_cache(int argc, char **argv)
 		{"dir", required_argument, NULL, 'D'},
 		{"max-age", required_argument, NULL, 'A'},
 		{"max-size", required_argument, NULL, 'S'},
+		{"timeout", required_argument, NULL, 'T'},
+		{"prune", no_argument, NULL, 'P'},
 		{0},
 	};
-	double max_age = 0, max_mb = 0;
+	double max_age = 0, max_mb = 0, timeout = 60;
+	bool prune = false, verify_opts = false;
 	const char *sub, *dir = NULL;
 	char msg[CONFIG_MSG_SIZE];
 	struct config c;
@@ -409,6 +531,14 @@ int do_cache(int argc, char **argv)
 		case 'S':
 			if (parse_num("--max-size", optarg, &max_mb))
 				return -EINVAL;
+			break;
+		case 'T':
+			if (parse_num("--timeout", optarg, &timeout))
+				return -EINVAL;
+			verify_opts = true;
+			break;
+		case 'P':
+			prune = verify_opts = true;
 			break;
 		case 'h':
 			cache_help();
@@ -435,6 +565,17 @@ int do_cache(int argc, char **argv)
 			return -EINVAL;
 		}
 		return sub[0] == 's' ? do_show(argv[optind]) : do_rm(argv[optind]);
+	}
+	if (verify_opts && strcmp(sub, "verify")) {
+		p_err("cache %s: --timeout and --prune are options of verify", sub);
+		return -EINVAL;
+	}
+	if (!strcmp(sub, "verify")) {
+		if (optind < argc - 1) {
+			p_err("cache verify: at most one KEY");
+			return -EINVAL;
+		}
+		return do_verify(optind < argc ? argv[optind] : NULL, timeout, prune);
 	}
 	if (optind != argc) {
 		p_err("cache %s: unexpected argument '%s'", sub, argv[optind]);

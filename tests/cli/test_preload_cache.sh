@@ -17,7 +17,7 @@ unset BPFSYNTH_MODE BPFSYNTH_LOG
 check "path is BPFSYNTH_CACHE_DIR" [ "$($B cache path)" = "$tmp/cache" ]
 check "path --dir" [ "$($B cache --dir /x/y path)" = "/x/y" ]
 check "help lists the subcommands" sh -c "$B cache help | grep -q 'gc \[--max-age'"
-check "help names no verify (no checker yet)" sh -c "! $B cache help | grep -q verify"
+check "help lists verify" sh -c "$B cache help | grep -q 'verify \[KEY\]'"
 $B cache nope 2>/dev/null
 check "unknown subcommand: 255" [ $? -eq 255 ]
 
@@ -45,6 +45,29 @@ check "gc removes the malformed entry and the stale temp file" \
 check "gc keeps the queued program" matches "$gc" '{"kept":1'
 check "gc folded the stats" [ -f "$tmp/cache/stats.json" ] && [ ! -f "$tmp/cache/stats.log" ]
 check "stats after gc" sh -c "$B -j cache stats | grep -q '\"misses\":1'"
+# verify: the stand-in optimizer's entry is proven by core/smt; a wrong one is
+# proven different (exit 1) and --prune removes it.
+T="$BUILD/tests/kernel/test_preload"
+if "$T" --make-entry "$tmp/cache" "$key"; then
+	out=$($B cache verify)
+	rc=$?
+	check "verify: the stand-in's entry is proven equivalent (exit 0)" [ $rc -eq 0 ]
+	check "verify says equivalent" matches "$out" '[0-9a-f]* *equivalent'
+	check "verify --json" sh -c "$B -j cache verify | grep -q '\"verdict\":\"equivalent\"'"
+	"$T" --make-entry "$tmp/cache" "$key" wrong
+	out=$($B cache verify "$(echo "$key" | cut -c1-6)")
+	rc=$?
+	check "verify: a wrong entry is proven different (exit 1)" [ $rc -eq 1 ]
+	check "verify says what differs" matches "$out" '.*different .*r0 differs'
+	$B cache verify --prune >/dev/null
+	check "verify --prune removes it" [ ! -f "$tmp/cache/entries/$key" ]
+	$B cache verify
+	check "verify on no entries: exit 0" [ $? -eq 0 ]
+else
+	bad "stand-in entry for verify"
+fi
+$B cache ls --timeout 3 2>/dev/null
+check "--timeout belongs to verify: 255" [ $? -eq 255 ]
 check "rm" sh -c "$B cache rm $key >/dev/null"
 $B cache show "$key" 2>/dev/null
 check "show after rm: 255" [ $? -eq 255 ]

@@ -9,8 +9,9 @@
  *
  * The optimizer does not exist yet (issue 6), so stand_in_optimizer() plays
  * it: it takes the program the preload queued in async mode and applies one
- * hand-checked rewrite, proven in the comment there, that turns one
- * instruction into `ja +0`.  The kernel then has one instruction fewer.
+ * hand-checked rewrite, argued in the comment there and proven by core/smt,
+ * that turns one instruction into `ja +0`.  The kernel then has one
+ * instruction fewer.
  *
  * Some cases need the preload inside this very process's children: the test
  * re-executes itself with LD_PRELOAD set and a --child-* argument (raw
@@ -32,6 +33,7 @@
 #include <bpf/bpf.h>
 
 #include "cache/cache.h"
+#include "core/smt.h"
 #include "tests/kernel/harness.h"
 #include "tests/test.h"
 #include "tools/version.h"
@@ -268,7 +270,52 @@ static int stand_in_optimizer(const struct bpf_insn *p, uint32_t n, struct bpf_i
 	return 0;
 }
 
-static int write_entry(const char *dir, const struct bpf_insn *opt, const char *method)
+/*
+ * Prove @opt equivalent to the queued original with core/smt, as `bpfsynth
+ * cache verify` does (maps named by slot).  Returns the verdict.
+ */
+static int prove(const struct bpf_insn *opt, uint32_t n, struct smt_result *res)
+{
+	struct interp_map_def maps[SMT_MAX_MAPS];
+	struct smt_env env = {.prog_type = orig_q.orig.prog_type, .maps = maps};
+	struct smt_ctx *s = smt_ctx__new(60000);
+	uint32_t i;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (!s || orig_q.orig.nmaps > SMT_MAX_MAPS) {
+		smt_ctx__free(s);
+		return res->verdict = SMT_UNKNOWN;
+	}
+	for (i = 0; i < orig_q.orig.nmaps; i++)
+		maps[i] = (struct interp_map_def){
+			orig_q.orig.maps[i].type,	orig_q.orig.maps[i].key_size,
+			orig_q.orig.maps[i].value_size, orig_q.orig.maps[i].max_entries,
+			orig_q.orig.maps[i].map_flags,	(int32_t)i};
+	env.nmaps = orig_q.orig.nmaps;
+	err = smt_check_prog(s, orig_q.orig.insns, orig_q.orig.insn_cnt, opt, n, &env, res);
+	smt_ctx__free(s);
+	if (err)
+		res->verdict = SMT_UNKNOWN;
+	return res->verdict;
+}
+
+static json_t *proof_record(const char *method, const struct smt_result *res)
+{
+	json_t *p = json_pack("{s:s,s:s}", "method", method, "note",
+			      "hand-made rewrite in tests/kernel/test_preload.c; stands in for the "
+			      "optimizer (issue 6)");
+
+	if (p && res)
+		json_object_set_new(p, "check",
+				    json_pack("{s:s,s:s,s:s,s:f}", "checker", "core/smt", "verdict",
+					      smt_verdict_str(res->verdict), "reason", res->msg,
+					      "seconds", res->seconds));
+	return p;
+}
+
+static int write_entry_proof(const char *dir, const struct bpf_insn *opt, const char *method,
+			     const struct smt_result *res)
 {
 	char msg[CACHE_MSG_SIZE];
 	struct cache_entry e = orig_q;
@@ -276,9 +323,7 @@ static int write_entry(const char *dir, const struct bpf_insn *opt, const char *
 
 	e.opt = (struct bpf_insn *)opt;
 	e.opt_cnt = orig_q.orig.insn_cnt;
-	e.proof = json_pack("{s:s,s:s}", "method", method, "note",
-			    "hand-made rewrite in tests/kernel/test_preload.c; stands in for the "
-			    "optimizer (issue 6) and the checker");
+	e.proof = proof_record(method, res);
 	e.timings = json_pack("{s:i}", "search_ms", 0);
 	e.created = 0;
 	err = cache_dir_prepare(dir, msg, sizeof(msg));
@@ -289,6 +334,11 @@ static int write_entry(const char *dir, const struct bpf_insn *opt, const char *
 	json_decref(e.proof);
 	json_decref(e.timings);
 	return err;
+}
+
+static int write_entry(const char *dir, const struct bpf_insn *opt, const char *method)
+{
+	return write_entry_proof(dir, opt, method, NULL);
 }
 
 static struct bpf_insn opt_insns[4096];
@@ -374,6 +424,7 @@ static void test_cache_hit_bpftool(void)
 {
 	char dir[128];
 	struct run plain = {NULL, NULL, NULL, NULL}, r = {so_path, "cache", dir, NULL};
+	struct smt_result res;
 	uint8_t ins[4096];
 	uint32_t len;
 	int fa, fb;
@@ -388,7 +439,9 @@ static void test_cache_hit_bpftool(void)
 		return;
 	ASSERT_EQ(cache_insn_cnt_effective(opt_insns, orig_q.orig.insn_cnt),
 		  orig_q.orig.insn_cnt - 1, "one instruction fewer");
-	if (!ASSERT_OK(write_entry(dir, opt_insns, "hand-made"), "write the entry"))
+	ASSERT_EQ(prove(opt_insns, orig_q.orig.insn_cnt, &res), SMT_EQUIVALENT,
+		  "core/smt proves the stand-in rewrite");
+	if (!ASSERT_OK(write_entry_proof(dir, opt_insns, "hand-made", &res), "write the entry"))
 		return;
 	fa = bpftool_load(&plain, "plain");
 	if (!ASSERT_GE(fa, 0, "plain bpftool load"))
@@ -1136,9 +1189,11 @@ static int stand_in_mask(const struct bpf_insn *p, uint32_t n, struct bpf_insn *
 	return -ENOENT;
 }
 
-static int make_entry_main(const char *dir, const char *k)
+static int make_entry_main(const char *dir, const char *k, bool wrong)
 {
 	char path[PATH_MAX], msg[CACHE_MSG_SIZE];
+	struct smt_result res;
+	uint32_t i;
 
 	snprintf(path, sizeof(path), "%s/queue/%s", dir, k);
 	if (cache_entry_read(path, &orig_q, msg, sizeof(msg))) {
@@ -1150,15 +1205,25 @@ static int make_entry_main(const char *dir, const char *k)
 		fprintf(stderr, "the stand-in optimizer does not apply to %s\n", k);
 		return 1;
 	}
-	return write_entry(dir, opt_insns, "hand-made") ? 1 : 0;
+	/* "wrong": the example's `r6 = 1` (XDP_DROP) becomes `r6 = 3` (XDP_TX). */
+	for (i = 0; wrong && i < orig_q.orig.insn_cnt; i++)
+		if (opt_insns[i].code == (BPF_ALU64 | BPF_MOV | BPF_K) &&
+		    opt_insns[i].dst_reg == 6 && opt_insns[i].imm == 1) {
+			opt_insns[i].imm = 3;
+			break;
+		}
+	prove(opt_insns, orig_q.orig.insn_cnt, &res);
+	return write_entry_proof(dir, opt_insns, wrong ? "deliberately wrong" : "hand-made", &res)
+		       ? 1
+		       : 0;
 }
 
 static int child_main(int argc, char **argv)
 {
 	char path[PATH_MAX], msg[CACHE_MSG_SIZE], dir[128];
 
-	if (!strcmp(argv[1], "--make-entry") && argc == 4)
-		return make_entry_main(argv[2], argv[3]);
+	if (!strcmp(argv[1], "--make-entry") && (argc == 4 || argc == 5))
+		return make_entry_main(argv[2], argv[3], argc == 5 && !strcmp(argv[4], "wrong"));
 	if (!strcmp(argv[1], "--child-object") && argc == 3)
 		return child_object(argv[2]);
 
