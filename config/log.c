@@ -66,7 +66,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	n = m < 0 ? n : n + m >= (int)sizeof(line) - 1 ? (int)sizeof(line) - 2 : n + m;
 	line[n++] = '\n';
 	if (log_path[0]) {
-		fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+		/* No symlinks: a root loader must not append to a file someone planted. */
+		fd = open(log_path,
+			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
 		if (fd >= 0) {
 			ignored = write(fd, line, n);
 			close(fd);

@@ -46,6 +46,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -78,9 +79,15 @@ static void pl_init(void)
 
 static void pl_init_config(void)
 {
+	const char *mode = secure_getenv("BPFSYNTH_MODE");
 	char msg[CONFIG_MSG_SIZE];
 	int err;
 
+	/* Off means off: not even the config file is read. */
+	if (mode && !strcmp(mode, "off")) {
+		pl_cfg.mode = CONFIG_MODE_OFF;
+		return;
+	}
 	err = config_load(&pl_cfg, msg, sizeof(msg));
 	log_setup(pl_cfg.log_level, pl_cfg.log_path);
 	if (err)
