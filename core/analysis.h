@@ -134,9 +134,16 @@ int analysis_reg(const struct analysis *a, uint32_t i, unsigned int regno,
 int analysis_slot(const struct analysis *a, uint32_t i, unsigned int slot,
 		  struct analysis_slot *out);
 
-/* Registers live before / after instruction @i: bit n for rn. */
+/* Registers live (either half) before / after instruction @i: bit n for rn. */
 uint16_t analysis_live_in(const struct analysis *a, uint32_t i);
 uint16_t analysis_live_out(const struct analysis *a, uint32_t i);
+/*
+ * Registers whose high 32 bits are live before / after @i.  A register live
+ * but not here matters only by its low half: e.g. r0 before the main exit of
+ * an XDP program (the kernel takes a u32), or a source of ALU32 and JMP32.
+ */
+uint16_t analysis_live_in_high(const struct analysis *a, uint32_t i);
+uint16_t analysis_live_out_high(const struct analysis *a, uint32_t i);
 /* Whether stack byte fp@off (-512 <= off < 0) is live before / after @i. */
 bool analysis_stack_live_in(const struct analysis *a, uint32_t i, int off);
 bool analysis_stack_live_out(const struct analysis *a, uint32_t i, int off);

@@ -18,7 +18,7 @@ struct analysis {
 	struct analysis_state *entry;	  /* per block: the fixpoint at its entry */
 	struct analysis_reg *ret_assumed; /* per subprogram: r0 after a call to it */
 	int8_t *changes_pkt;		  /* per subprogram: may change packet data */
-	uint16_t *live_in, *live_out;
+	uint32_t *live_in, *live_out;	  /* bit n: low half of rn; n + 16: high half */
 	struct analysis_stack_bits *slive_in, *slive_out;
 };
 

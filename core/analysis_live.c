@@ -21,6 +21,14 @@
  * BPF-to-BPF call reads r1-r5 and, if one of them points into our frame, the
  * whole frame.  All calls write r0 and clobber r1-r5.  exit reads r0 only:
  * the stack is not observable after the program (DESIGN.md, "Equivalence").
+ *
+ * Registers are tracked by halves, so that a rewrite knows when only the low
+ * 32 bits of a value matter: ALU32 and JMP32 read the low halves of their
+ * operands (and write whole registers: the result is zero-extended), so do
+ * narrow stores of their source, movsx, and 16/32-bit byte swaps; the main
+ * program's exit reads only the low half of r0 for program types run through
+ * bpf_prog_run(), which returns u32 (DESIGN.md), all of it for those entered
+ * through a trampoline and for subprogram returns.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,10 +37,16 @@
 
 #include "core/analysis_internal.h"
 
-#define ALL_ARGS 0x3e /* r1-r5 */
+/* Register masks: bit n is the low half of rn, bit n + 16 its high half. */
+#define LOW(r) (1u << (r))
+#define HIGH(r) (1u << ((r) + 16))
+#define FULL(r) (LOW(r) | HIGH(r))
+#define ALL_ARGS (0x3eu | 0x3eu << 16) /* r1-r5 */
 
 struct effects {
-	uint16_t use, def;
+	uint32_t use, def;
+	bool copy; /* a 64-bit register move: liveness flows through by halves */
+	uint8_t copy_from, copy_to;
 	struct analysis_stack_bits suse, skill;
 };
 
@@ -209,51 +223,79 @@ static unsigned int size_bytes(uint8_t code)
 	}
 }
 
+/* Whether the kernel reads only the low 32 bits of the main program's r0. */
+static bool exit_reads_low32(const struct analysis *a)
+{
+	switch (a->env ? a->env->prog_type : BPF_PROG_TYPE_UNSPEC) {
+	case BPF_PROG_TYPE_UNSPEC:
+	case BPF_PROG_TYPE_TRACING:
+	case BPF_PROG_TYPE_LSM:
+	case BPF_PROG_TYPE_STRUCT_OPS:
+	case BPF_PROG_TYPE_EXT:
+		return false; /* entered through a trampoline: all 64 bits count */
+	default:
+		return true; /* bpf_prog_run() returns u32 */
+	}
+}
+
 static void effects_of(const struct analysis *a, const struct analysis_state *st, uint32_t i,
 		       struct effects *e)
 {
 	const struct bpf_insn *in = &a->p->insns[i];
 	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
 	unsigned int size = size_bytes(in->code), r;
+	bool w32;
 
 	memset(e, 0, sizeof(*e));
 	switch (cls) {
 	case BPF_ALU:
 	case BPF_ALU64:
+		/* ALU32 reads low halves; so do movsx and 16/32-bit swaps */
+		w32 = (cls == BPF_ALU && op != BPF_END) || (op == BPF_END && in->imm < 64);
+		e->def |= FULL(in->dst_reg); /* ALU32 zero-extends */
 		if (op != BPF_MOV)
-			e->use |= 1u << in->dst_reg;
-		if (BPF_SRC(in->code) == BPF_X && op != BPF_END && op != BPF_NEG)
-			e->use |= 1u << in->src_reg;
-		e->def |= 1u << in->dst_reg;
+			e->use |= w32 ? LOW(in->dst_reg) : FULL(in->dst_reg);
+		if (BPF_SRC(in->code) != BPF_X || op == BPF_END || op == BPF_NEG)
+			break;
+		if (op == BPF_MOV && !w32 && !in->off) {
+			/* r = r': each half of r' is live where that half of r is */
+			e->copy = true;
+			e->copy_from = in->src_reg;
+			e->copy_to = in->dst_reg;
+			break;
+		}
+		e->use |= w32 || (op == BPF_MOV && in->off) ? LOW(in->src_reg) : FULL(in->src_reg);
 		break;
 	case BPF_LD:
 		if (prog_insn_is_ldimm64(in)) {
-			e->def |= 1u << in->dst_reg;
+			e->def |= FULL(in->dst_reg);
 			break;
 		}
-		e->use |= 1u << BPF_REG_6;
+		e->use |= FULL(BPF_REG_6);
 		if (BPF_MODE(in->code) == BPF_IND)
-			e->use |= 1u << in->src_reg;
-		e->def |= 1u | ALL_ARGS;
+			e->use |= FULL(in->src_reg);
+		e->def |= FULL(0) | ALL_ARGS;
 		break;
 	case BPF_LDX:
-		e->use |= 1u << in->src_reg;
-		e->def |= 1u << in->dst_reg;
+		e->use |= FULL(in->src_reg);
+		e->def |= FULL(in->dst_reg);
 		mem_access(&st->regs[in->src_reg], in->off, size, NULL, &e->suse);
 		break;
 	case BPF_ST:
-		e->use |= 1u << in->dst_reg;
+		e->use |= FULL(in->dst_reg);
 		mem_access(&st->regs[in->dst_reg], in->off, size, &e->skill, NULL);
 		break;
 	case BPF_STX:
-		e->use |= 1u << in->dst_reg | 1u << in->src_reg;
+		/* a narrow store writes the low bytes of its source */
+		e->use |= FULL(in->dst_reg) | (size <= 4 ? LOW(in->src_reg) : FULL(in->src_reg));
 		if (BPF_MODE(in->code) == BPF_ATOMIC) {
+			e->use |= FULL(in->src_reg);
 			mem_access(&st->regs[in->dst_reg], in->off, size, NULL, &e->suse);
 			if (in->imm == BPF_CMPXCHG) {
-				e->use |= 1u;
-				e->def |= 1u;
+				e->use |= FULL(0);
+				e->def |= FULL(0);
 			} else if (in->imm & BPF_FETCH) {
-				e->def |= 1u << in->src_reg;
+				e->def |= FULL(in->src_reg);
 			}
 			break;
 		}
@@ -262,12 +304,15 @@ static void effects_of(const struct analysis *a, const struct analysis_state *st
 	case BPF_JMP:
 	case BPF_JMP32:
 		if (prog_insn_is_exit(in)) {
-			e->use |= 1u;
+			bool main = a->p->blocks[a->p->insn_block[i]].subprog == 0;
+
+			e->use |= main && exit_reads_low32(a) ? LOW(0) : FULL(0);
 		} else if (prog_insn_is_call(in)) {
 			if (in->src_reg == 0) {
 				unsigned int n = helper_nargs(in->imm);
 
-				e->use |= (uint16_t)(((1u << (n + 1)) - 1) & ALL_ARGS);
+				for (r = 1; r <= n; r++)
+					e->use |= FULL(r);
 				helper_stack_reads(a, st, in, e);
 			} else {
 				e->use |= ALL_ARGS;
@@ -276,23 +321,27 @@ static void effects_of(const struct analysis *a, const struct analysis_state *st
 					    st->regs[r].type == ANALYSIS_UNKNOWN)
 						bits_set(&e->suse, -ANALYSIS_STACK_SIZE, 0);
 			}
-			e->def |= 1u | ALL_ARGS;
+			e->def |= FULL(0) | ALL_ARGS;
 		} else if (op != BPF_JA && op != BPF_JCOND) {
-			e->use |= 1u << in->dst_reg;
+			w32 = cls == BPF_JMP32;
+			e->use |= w32 ? LOW(in->dst_reg) : FULL(in->dst_reg);
 			if (BPF_SRC(in->code) == BPF_X)
-				e->use |= 1u << in->src_reg;
+				e->use |= w32 ? LOW(in->src_reg) : FULL(in->src_reg);
 		}
 		break;
 	}
 }
 
 /* live_in = use | (out & ~kill), for one instruction. */
-static void transfer(const struct effects *e, uint16_t out, const struct analysis_stack_bits *sout,
-		     uint16_t *in, struct analysis_stack_bits *sin)
+static void transfer(const struct effects *e, uint32_t out, const struct analysis_stack_bits *sout,
+		     uint32_t *in, struct analysis_stack_bits *sin)
 {
 	unsigned int w;
 
-	*in = (uint16_t)(e->use | (out & ~e->def));
+	*in = e->use | (out & ~e->def);
+	if (e->copy)
+		*in |= (out >> e->copy_to & LOW(0)) << e->copy_from | (out >> e->copy_to & HIGH(0))
+									      << e->copy_from;
 	for (w = 0; w < ANALYSIS_STACK_SIZE / 64; w++)
 		sin->w[w] = e->suse.w[w] | (sout->w[w] & ~e->skill.w[w]);
 }
@@ -333,7 +382,7 @@ static int all_effects(struct analysis *a, struct effects *eff)
 int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
 {
 	const struct prog *p = a->p;
-	uint16_t *bin = calloc(p->nblocks ? p->nblocks : 1, sizeof(*bin));
+	uint32_t *bin = calloc(p->nblocks ? p->nblocks : 1, sizeof(*bin));
 	struct analysis_stack_bits *sbin = calloc(p->nblocks ? p->nblocks : 1, sizeof(*sbin));
 	struct effects *eff = calloc(p->len, sizeof(*eff)); /* unreachable: no effect */
 	bool changed = true;
@@ -357,7 +406,7 @@ int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
 			const struct prog_block *blk = &p->blocks[b];
 			const struct bpf_insn *last = &p->insns[blk->last];
 			struct analysis_stack_bits sout;
-			uint16_t out = 0, in;
+			uint32_t out = 0, in;
 			unsigned int k, w;
 
 			memset(&sout, 0, sizeof(sout));
@@ -403,14 +452,30 @@ out:
 	return err;
 }
 
+/* Either half live: the register is. */
+static uint16_t whole(uint32_t m)
+{
+	return (uint16_t)(m | m >> 16);
+}
+
 uint16_t analysis_live_in(const struct analysis *a, uint32_t i)
 {
-	return a && i < a->p->len ? a->live_in[i] : 0;
+	return a && i < a->p->len ? whole(a->live_in[i]) : 0;
 }
 
 uint16_t analysis_live_out(const struct analysis *a, uint32_t i)
 {
-	return a && i < a->p->len ? a->live_out[i] : 0;
+	return a && i < a->p->len ? whole(a->live_out[i]) : 0;
+}
+
+uint16_t analysis_live_in_high(const struct analysis *a, uint32_t i)
+{
+	return a && i < a->p->len ? (uint16_t)(a->live_in[i] >> 16) : 0;
+}
+
+uint16_t analysis_live_out_high(const struct analysis *a, uint32_t i)
+{
+	return a && i < a->p->len ? (uint16_t)(a->live_out[i] >> 16) : 0;
 }
 
 bool analysis_stack_live_in(const struct analysis *a, uint32_t i, int off)

@@ -66,7 +66,7 @@
 struct stats {
 	unsigned int progs, skipped_sub, skipped_load, skipped_log, states, regs, compared;
 	unsigned int disagree, uncompared, bounds_looser, unreachable;
-	unsigned int consts, consts_equal, ranges, ranges_lower;
+	unsigned int consts, consts_equal, ranges, ranges_lower, live, live_skipped;
 	unsigned int shown, show_max;
 };
 
@@ -242,6 +242,16 @@ struct progctx {
 	const struct analysis *a;
 	struct analysis_state *st; /* the state before insn @at, or @at < 0 */
 	int64_t at;
+	/*
+	 * The verifier's liveness takes LD_ABS/LD_IND to read every register
+	 * (they may end the program); they read r6 and their source only.
+	 */
+	bool has_ldabs;
+	/*
+	 * Nor does it know which branches cannot be taken: where we found code
+	 * unreachable, our liveness ignores it and is rightly smaller.
+	 */
+	bool has_dead;
 };
 
 /*
@@ -426,6 +436,40 @@ static void compare_state(struct progctx *pc, uint32_t insn, char *s)
 	}
 }
 
+/*
+ * The verifier's own liveness ("Live regs before insn:", 6.15+): "     7:
+ * .12....... (bf) r1 = r6" has a digit for each register it considers live.
+ * Ours must include them: a register we call dead may be rewritten.
+ */
+static void compare_live(struct progctx *pc, uint32_t insn, const char *cols)
+{
+	uint16_t ours, theirs = 0;
+	unsigned int r;
+	char why[64];
+
+	if (insn >= pc->p->len || strlen(cols) < 10 || pc->has_ldabs || pc->has_dead)
+		return;
+	for (r = 0; r < 10; r++) {
+		if (cols[r] == '0' + (int)r)
+			theirs |= 1u << r;
+		else if (cols[r] != '.')
+			return; /* not a liveness line */
+	}
+	ours = analysis_live_in(pc->a, insn);
+	st.live++;
+	if (theirs & ~ours) {
+		char t[16], o[16];
+
+		for (r = 0; r < 10; r++) {
+			t[r] = theirs >> r & 1 ? (char)('0' + r) : '.';
+			o[r] = ours >> r & 1 ? (char)('0' + r) : '.';
+		}
+		t[10] = o[10] = 0;
+		snprintf(why, sizeof(why), "we say only %s are live", o);
+		show(pc, insn, "live registers", t, NULL, why);
+	}
+}
+
 static uint32_t next_insn(const struct prog *p, uint32_t i)
 {
 	return i + (prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1);
@@ -442,6 +486,10 @@ static void compare_log(struct progctx *pc, char *log)
 
 		if (sscanf(line, "from %u to %u: %n", &m, &n, &k) == 2 && k) {
 			compare_state(pc, n, line + k);
+			continue;
+		}
+		if (line[0] == ' ' && sscanf(line, " %u: %n", &n, &k) == 1 && k) {
+			compare_live(pc, n, line + k);
 			continue;
 		}
 		if (sscanf(line, "%u: %n", &n, &k) != 1 || !k)
@@ -547,9 +595,22 @@ static void check_prog(const char *obj, const char *name, enum bpf_prog_type typ
 		fprintf(stderr, "%s", vlog);
 	}
 	{
-		struct progctx pc = {obj, name, p, a, malloc(sizeof(struct analysis_state)), -1};
+		struct progctx pc = {obj, name,	 p,    a, malloc(sizeof(struct analysis_state)),
+				     -1,  false, false};
 		unsigned int before = st.disagree;
 
+		uint32_t i;
+
+		for (i = 0; i < p->len; i++)
+			if (BPF_CLASS(p->insns[i].code) == BPF_LD &&
+			    (BPF_MODE(p->insns[i].code) == BPF_ABS ||
+			     BPF_MODE(p->insns[i].code) == BPF_IND))
+				pc.has_ldabs = true;
+		for (i = 0; i < p->len; i++)
+			if (p->insn_block[i] >= 0 && !analysis_reachable(a, i))
+				pc.has_dead = true;
+		if (pc.has_ldabs || pc.has_dead)
+			st.live_skipped++;
 		if (ASSERT_OK_PTR(pc.st, "state buffer"))
 			compare_log(&pc, vlog);
 		free(pc.st);
@@ -623,12 +684,14 @@ static void test_corpus(void)
 		"our joins, %u scalars where the verifier's bounds are looser than ours\n"
 		"  constants: %u in the verifier, %u also constant for us; packet ranges: %u "
 		"compared, %u smaller for us (precision, not soundness)\n"
+		"  live registers: %u instructions where the verifier printed its liveness "
+		"(%u programs not compared: LD_ABS, or code unreachable for us)\n"
 		"  %u disagreements (%u unreachable for us)\n",
 		st.progs, st.skipped_sub + st.skipped_load + st.skipped_log, st.skipped_sub,
 		st.skipped_load, st.skipped_log, now() - t0,
 		capped ? " (capped: ANALYSIS_VERIFIER_ALL=1 for all)" : "", st.states, st.regs,
 		st.compared, st.uncompared, st.bounds_looser, st.consts, st.consts_equal, st.ranges,
-		st.ranges_lower, st.disagree, st.unreachable);
+		st.ranges_lower, st.live, st.live_skipped, st.disagree, st.unreachable);
 	ASSERT_GE(st.progs, 1, "programs compared");
 	ASSERT_EQ(st.disagree, 0, "disagreements with the verifier");
 }

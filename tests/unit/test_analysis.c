@@ -13,6 +13,7 @@
  *   "fp-8"      the stack slot fp-8 .. fp-1             "mmmm????", "ctx()"
  *   "state"     the whole state                         "R1=ctx() R10=fp0"
  *   "in", "out" live registers before / after, as hex   "0x6"
+ *   "hin", "hout" registers whose high halves are live  "0x1"
  *   "sin-8"     is stack byte fp-8 live before (1/0); "sout-8": after
  *   "reach"     is the instruction reachable (1/0)
  *
@@ -425,6 +426,29 @@ static const struct acase cases[] = {
 	  {5, "R10", "fp0"},
 	  {2, "in", "0x7e"},
 	  {6, "in", "0x1"}}},
+	{"halves: ALU32 reads low halves, an XDP exit only the low half of r0",
+	 "r2 = 1\n"	     /* 0 */
+	 "r3 = 2\n"	     /* 1 */
+	 "w2 += w3\n"	     /* 2 */
+	 "r0 = r2\n"	     /* 3 */
+	 "*(u32 *)(r10 - 4) = r3\n" /* 4 */
+	 "exit",	     /* 5 */
+	 BPF_PROG_TYPE_XDP,
+	 {{2, "in", "0x40c"},
+	  {2, "hin", "0x400"},
+	  {3, "in", "0x40c"},
+	  {3, "hin", "0x400"},
+	  {5, "in", "0x1"},
+	  {5, "hin", "0x0"},
+	  {4, "hin", "0x400"},
+	  {4, "in", "0x409"}}},
+	{"halves: a tracing program's exit reads all of r0",
+	 "r2 = 1\n"	     /* 0 */
+	 "w2 += 1\n"	     /* 1 */
+	 "r0 = r2\n"	     /* 2 */
+	 "exit",	     /* 3 */
+	 BPF_PROG_TYPE_TRACING,
+	 {{3, "hin", "0x1"}, {2, "hin", "0x4"}, {1, "hin", "0x0"}, {1, "in", "0x4"}}},
 	{"impossible branch sides are unreachable",
 	 "r1 = 3\n"		/* 0 */
 	 "if r1 > 5 goto +1\n"	/* 1 */
@@ -460,6 +484,12 @@ static void run_check(const struct analysis *a, const struct check *c, char *got
 		snprintf(got, gotsz, "%#x",
 			 c->what[0] == 'i' ? analysis_live_in(a, c->insn)
 					   : analysis_live_out(a, c->insn));
+		if (!strcmp(got, "0"))
+			snprintf(got, gotsz, "0x0");
+	} else if (!strcmp(c->what, "hin") || !strcmp(c->what, "hout")) {
+		snprintf(got, gotsz, "%#x",
+			 c->what[1] == 'i' ? analysis_live_in_high(a, c->insn)
+					   : analysis_live_out_high(a, c->insn));
 		if (!strcmp(got, "0"))
 			snprintf(got, gotsz, "0x0");
 	} else if (sscanf(c->what, "sin%d", &off) == 1) {
