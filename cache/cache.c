@@ -7,6 +7,8 @@
  *   <dir>/entries/<key>   optimized programs, one file per canonical program
  *   <dir>/queue/<key>     programs waiting for the optimizer (same format, no
  *                         optimized part); written by the preload in async mode
+ *   <dir>/rejected/<key>  entries whose optimized program the kernel refused
+ *                         while it accepted the original (moved there by the preload)
  *   <dir>/stats.log       appended events; <dir>/stats.json the folded sums (stats.c)
  *
  * An entry file, version 1:
@@ -64,6 +66,7 @@
 static const char *const area_dirs[] = {
 	[CACHE_ENTRIES] = "entries",
 	[CACHE_QUEUE] = "queue",
+	[CACHE_REJECTED] = "rejected",
 };
 
 int cache_path(const char *dir, enum cache_area area, const char *key, char *buf, size_t bufsz)
@@ -736,4 +739,23 @@ int cache_entry_remove(const char *dir, const char *key)
 	if (unlink(path))
 		return -errno;
 	return fsync_parent(path);
+}
+
+int cache_entry_reject(const char *dir, const char *key)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	int err;
+
+	err = cache_path(dir, CACHE_ENTRIES, key, from, sizeof(from));
+	if (!err)
+		err = cache_path(dir, CACHE_REJECTED, key, to, sizeof(to));
+	if (err)
+		return err;
+	*strrchr(to, '/') = '\0';
+	if (mkdir(to, 0755) && errno != EEXIST)
+		return -errno;
+	to[strlen(to)] = '/';
+	if (rename(from, to))
+		return -errno;
+	return fsync_parent(from);
 }

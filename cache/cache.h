@@ -161,8 +161,9 @@ int cache_dir_check(const char *dir, char *msg, size_t msgsz);
 int cache_dir_prepare(const char *dir, char *msg, size_t msgsz);
 
 enum cache_area {
-	CACHE_ENTRIES, /* <dir>/entries/<key>: optimized programs */
-	CACHE_QUEUE,   /* <dir>/queue/<key>: programs waiting for the optimizer */
+	CACHE_ENTRIES,	/* <dir>/entries/<key>: optimized programs */
+	CACHE_QUEUE,	/* <dir>/queue/<key>: programs waiting for the optimizer */
+	CACHE_REJECTED, /* <dir>/rejected/<key>: entries this kernel's verifier refused */
 };
 
 int cache_path(const char *dir, enum cache_area area, const char *key, char *buf, size_t bufsz);
@@ -198,6 +199,13 @@ int cache_lookup(const char *dir, const struct cache_prog *cp, const char *key,
 
 /* Remove the entry @key (-ENOENT if none). */
 int cache_entry_remove(const char *dir, const char *key);
+
+/*
+ * Move the entry @key out of the way into <dir>/rejected/: the kernel refused
+ * its optimized program where it accepted the original, so trying it again on
+ * every load would only double the load time.  Kept for inspection and gc.
+ */
+int cache_entry_reject(const char *dir, const char *key);
 
 /*
  * Statistics.  Every event is one line appended (O_APPEND, one write) to

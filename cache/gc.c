@@ -114,6 +114,8 @@ int cache_gc(const char *dir, int64_t max_age_s, uint64_t max_bytes, struct cach
 	err = gc_area(dir, CACHE_ENTRIES, &files, &n, &cap, r);
 	if (!err)
 		err = gc_area(dir, CACHE_QUEUE, &files, &n, &cap, r);
+	if (!err)
+		err = gc_area(dir, CACHE_REJECTED, &files, &n, &cap, r);
 	if (err) {
 		snprintf(msg, msgsz, "%s: %s", dir, strerror(-err));
 		free(files);

@@ -28,18 +28,13 @@
 
 /* Event names in the log, and the sums they add to. */
 static const char *const ev_names[] = {
-	[CACHE_EV_HIT] = "hit",
-	[CACHE_EV_MISS] = "miss",
-	[CACHE_EV_BAD] = "bad",
-	[CACHE_EV_FALLBACK] = "fallback",
-	[CACHE_EV_QUEUED] = "queued",
+	[CACHE_EV_HIT] = "hit",		  [CACHE_EV_MISS] = "miss",	[CACHE_EV_BAD] = "bad",
+	[CACHE_EV_FALLBACK] = "fallback", [CACHE_EV_QUEUED] = "queued",
 };
 
 static const char *const ev_sums[] = {
-	[CACHE_EV_HIT] = "hits",
-	[CACHE_EV_MISS] = "misses",
-	[CACHE_EV_BAD] = "bad_entries",
-	[CACHE_EV_FALLBACK] = "fallbacks",
+	[CACHE_EV_HIT] = "hits",	[CACHE_EV_MISS] = "misses",
+	[CACHE_EV_BAD] = "bad_entries", [CACHE_EV_FALLBACK] = "fallbacks",
 	[CACHE_EV_QUEUED] = "queued",
 };
 

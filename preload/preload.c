@@ -32,6 +32,8 @@
  *     rejecting the optimized program with any errno -- and the caller's own
  *     arguments are forwarded unchanged, so the caller sees what it would have
  *     seen without us (its log buffer holds the log of what finally loaded).
+ *     An entry the kernel refused while it took the caller's original is
+ *     moved to <cache>/rejected/, so later loads do not pay for it again.
  *     In async mode a miss also leaves a queue entry for the background
  *     optimizer; sync mode would optimize here but there is no optimizer yet.
  *
@@ -197,6 +199,12 @@ struct pl_load {
 	uint64_t kernel_ns; /* time spent in the kernel's load of the optimized program */
 };
 
+/* What the hook must do after forwarding the original. */
+struct pl_after {
+	bool rejected; /* the kernel refused our program: if it takes the original, retire ours */
+	char key[CACHE_KEY_LEN + 1];
+};
+
 static union bpf_attr *pl_attr(struct pl_load *l)
 {
 	return (union bpf_attr *)l->attr;
@@ -355,7 +363,7 @@ static void pl_queue(struct pl_load *l)
  * Try to serve a BPF_PROG_LOAD from the cache.  Returns true with the result
  * in *ret if it did; false means: forward the caller's arguments unchanged.
  */
-static bool pl_prog_load(const long *args, long *ret)
+static bool pl_prog_load(const long *args, long *ret, struct pl_after *after)
 {
 	uint64_t t0 = pl_now_ns();
 	struct pl_load *l;
@@ -438,6 +446,8 @@ static bool pl_prog_load(const long *args, long *ret)
 		} else {
 			cache_stats_add(dir, CACHE_EV_FALLBACK, 0, l->why);
 			log_info("'%s' %.16s: loading the original: %s", l->name, l->key, l->why);
+			after->rejected = !strncmp(l->why, "kernel-rejected:", 16);
+			memcpy(after->key, l->key, sizeof(after->key));
 		}
 		cache_entry_free(&e);
 		goto out;
@@ -461,6 +471,7 @@ out:
 
 __attribute__((visibility("default"))) long syscall(long number, ...)
 {
+	struct pl_after after;
 	int saved_errno = errno;
 	long a[6], ret;
 	va_list ap;
@@ -482,12 +493,21 @@ __attribute__((visibility("default"))) long syscall(long number, ...)
 
 	pl_busy = 1;
 	pthread_once(&pl_cfg_once, pl_init_config);
-	if (pl_prog_load(a, &ret)) {
+	memset(&after, 0, sizeof(after));
+	if (pl_prog_load(a, &ret, &after)) {
 		pl_busy = 0;
 		errno = saved_errno;
 		return ret;
 	}
-	pl_busy = 0;
 	errno = saved_errno;
-	return pl_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+	ret = pl_real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (ret >= 0 && after.rejected) {
+		/* The kernel takes this caller's original but not our program: retire it. */
+		saved_errno = errno;
+		if (!cache_entry_reject(pl_cfg.cache_dir, after.key))
+			log_info("%.16s: entry moved to rejected/", after.key);
+		errno = saved_errno;
+	}
+	pl_busy = 0;
+	return ret;
 }

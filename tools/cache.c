@@ -44,11 +44,13 @@ void cache_help(void)
 	       "\n"
 	       "  path        the cache directory, the mode and the config file in effect\n"
 	       "  ls          one line per entry: key, program type, instructions original ->\n"
-	       "              optimized (without `ja +0`), state (optimized, queued: waiting\n"
-	       "              for the optimizer, or why it is unusable)\n"
+	       "              optimized (without `ja +0`), state (optimized; queued: waiting\n"
+	       "              for the optimizer; rejected by the kernel: its verifier refused\n"
+	       "              the optimized program and accepted the original; or why it is\n"
+	       "              unusable)\n"
 	       "  show KEY    an entry: header (maps, proof record, timings, kernel release)\n"
 	       "              and both programs\n"
-	       "  rm KEY      remove an entry (and its queue entry)\n"
+	       "  rm KEY      remove an entry (and its queue and rejected copies)\n"
 	       "  verify      prove again, with core/smt, that each entry's (or KEY's)\n"
 	       "              optimized program is equivalent to its original; --prune\n"
 	       "              removes entries proven different.  Exit status: 0 all\n"
@@ -86,7 +88,7 @@ static int find_key(const char *arg, char key[CACHE_KEY_LEN + 1])
 		p_err("'%s' is not a key (64 hex digits, or a prefix of 4 or more)", arg);
 		return -EINVAL;
 	}
-	for (a = CACHE_ENTRIES; a <= CACHE_QUEUE; a++) {
+	for (a = CACHE_ENTRIES; a <= CACHE_REJECTED; a++) {
 		cache_path(cache_dir, a, NULL, sub, sizeof(sub));
 		d = opendir(sub);
 		while (d && (de = readdir(d))) {
@@ -151,11 +153,13 @@ static int do_ls(void)
 
 	if (!json_output)
 		printf("%-16s  %-10s  %5s -> %-5s  %s\n", "KEY", "TYPE", "INSNS", "OPT", "STATE");
-	for (a = CACHE_ENTRIES; a <= CACHE_QUEUE; a++) {
+	for (a = CACHE_ENTRIES; a <= CACHE_REJECTED; a++) {
 		cache_path(cache_dir, a, NULL, sub, sizeof(sub));
 		d = opendir(sub);
 		while (d && (de = readdir(d))) {
-			const char *state = a == CACHE_QUEUE ? "queued" : "optimized";
+			const char *state = a == CACHE_QUEUE	  ? "queued"
+					    : a == CACHE_REJECTED ? "rejected by the kernel"
+								  : "optimized";
 
 			if (!cache_key_valid(de->d_name))
 				continue;
@@ -228,6 +232,10 @@ static int do_show(const char *arg)
 	err = cache_entry_read(path, &e, msg, sizeof(msg));
 	if (err == -ENOENT) {
 		cache_path(cache_dir, CACHE_QUEUE, key, path, sizeof(path));
+		err = cache_entry_read(path, &e, msg, sizeof(msg));
+	}
+	if (err == -ENOENT) {
+		cache_path(cache_dir, CACHE_REJECTED, key, path, sizeof(path));
 		err = cache_entry_read(path, &e, msg, sizeof(msg));
 	}
 	if (err) {
@@ -307,6 +315,8 @@ static int do_rm(const char *arg)
 		return err;
 	removed += !cache_entry_remove(cache_dir, key);
 	cache_path(cache_dir, CACHE_QUEUE, key, path, sizeof(path));
+	removed += !unlink(path);
+	cache_path(cache_dir, CACHE_REJECTED, key, path, sizeof(path));
 	removed += !unlink(path);
 	if (!removed) {
 		p_err("%s: %s", key, strerror(errno));

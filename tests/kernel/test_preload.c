@@ -514,29 +514,80 @@ static void copy_entry_dir(const char *from, const char *to)
 		fprintf(stderr, "  %s failed\n", cmd);
 }
 
-/* 4. The kernel rejects the cached program: the original loads. */
-static void test_kernel_rejects_optimized(void)
+/* An entry for the example whose optimized program the verifier refuses. */
+static int write_rejected_entry(const char *dir)
 {
-	char dir[128];
 	struct bpf_insn bad[4096];
 	uint32_t n = orig_q.orig.insn_cnt, i;
+
+	/* The nop becomes `r0 = r9`: r9 is never initialized, the verifier says no. */
+	memcpy(bad, opt_insns, n * sizeof(*bad));
+	for (i = 0; i < n && !cache_insn_is_nop(&bad[i]); i++)
+		;
+	bad[i] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0, .src_reg = 9};
+	return write_entry(dir, bad, "deliberately wrong");
+}
+
+/*
+ * 4. The kernel rejects the cached program: the original loads, and the
+ *    entry is retired to rejected/ so that later loads do not pay twice.
+ */
+static void test_kernel_rejects_optimized(void)
+{
+	char dir[128], path[PATH_MAX];
 
 	if (!plain_xlated) {
 		test_skip("no plain load to compare with");
 		return;
 	}
 	dir_of(dir, sizeof(dir), "rejected");
-	/* The nop becomes `r0 = r9`: r9 is never initialized, the verifier says no. */
-	memcpy(bad, opt_insns, n * sizeof(*bad));
-	for (i = 0; i < n && !cache_insn_is_nop(&bad[i]); i++)
-		;
-	bad[i] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0, .src_reg = 9};
-	if (!ASSERT_OK(write_entry(dir, bad, "deliberately wrong"), "write the bad entry"))
+	if (!ASSERT_OK(write_rejected_entry(dir), "write the bad entry"))
 		return;
 	expect_plain("kernel rejects the optimized program", dir, "cache");
 	ASSERT_EQ(reason_of(dir, "fallback_reasons", "kernel-rejected:EACCES"), 1,
 		  "stats: fallback, kernel-rejected:EACCES");
 	ASSERT_EQ(stat_of(dir, "hits"), 0, "no hit");
+	snprintf(path, sizeof(path), "%s/entries/%s", dir, key);
+	ASSERT_EQ(access(path, F_OK), -1, "entry retired from entries/");
+	snprintf(path, sizeof(path), "%s/rejected/%s", dir, key);
+	ASSERT_OK(access(path, F_OK), "entry kept in rejected/");
+	expect_plain("second load after the rejection", dir, "cache");
+	ASSERT_EQ(stat_of(dir, "fallbacks"), 1, "the bad program is not tried again");
+	ASSERT_EQ(stat_of(dir, "misses"), 1, "a miss instead");
+	/* A caller whose own request fails too (bad license pointer) retires nothing. */
+	ASSERT_OK(write_rejected_entry(dir), "write the bad entry again");
+	{
+		char *argv[] = {self_path, "--child-badlicense", NULL};
+		struct run r = {so_path, "cache", dir, NULL};
+		char out[64];
+
+		ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "child");
+		ASSERT_STREQ(out, "fail errno 14\n", "EFAULT, as without the preload");
+		snprintf(path, sizeof(path), "%s/entries/%s", dir, key);
+		ASSERT_OK(access(path, F_OK), "entry not retired when the original fails too");
+	}
+}
+
+/* Child: the example with a bad license pointer: the kernel says EFAULT. */
+static int child_badlicense(void)
+{
+	struct cache_slot_handle h = {false, 0};
+	uint32_t n = orig_q.orig.insn_cnt;
+	struct bpf_insn *p = malloc(n * sizeof(*p));
+	union bpf_attr a;
+	long fd;
+
+	h.imm = bpf_map_create(BPF_MAP_TYPE_ARRAY, "proto_count", 4, 8, 256, NULL);
+	cache_relink(orig_q.orig.insns, n, &h, 1, p);
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_XDP;
+	a.expected_attach_type = BPF_XDP;
+	a.insns = (uint64_t)(uintptr_t)p;
+	a.insn_cnt = n;
+	a.license = 24;
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &a, sizeof(a));
+	printf("%s errno %d\n", fd >= 0 ? "ok" : "fail", fd >= 0 ? 0 : errno);
+	return 0;
 }
 
 static void damage(const char *dir, const char *how)
@@ -1023,6 +1074,14 @@ static void test_abi_bad_attrs(void)
 	CHECK(!strcmp(out_plain, out_async), "async mode differs:\n--- without\n%s--- with\n%s",
 	      out_plain, out_async);
 	ASSERT_GE(stat_of(dir, "hits"), 3, "the valid loads were hits (errno kept on success)");
+	/* With an entry the kernel refuses: every answer still the plain one. */
+	dir_of(adir, sizeof(adir), "abi-rejected");
+	as.mode = "cache";
+	if (ASSERT_OK(write_rejected_entry(adir), "entry the kernel refuses")) {
+		ASSERT_EQ(spawn(argv, &as, out_async, sizeof(out_async)), 0, "child (rejected)");
+		CHECK(!strcmp(out_plain, out_async),
+		      "with a refused entry:\n--- without\n%s--- with\n%s", out_plain, out_async);
+	}
 }
 
 /* 8. The caller's log buffer holds the log of what finally loaded. */
@@ -1037,7 +1096,9 @@ static void test_log_of_what_loaded(void)
 		test_skip("no cache entry");
 		return;
 	}
-	dir_of(dir, sizeof(dir), "rejected");
+	dir_of(dir, sizeof(dir), "rejected-log");
+	if (!ASSERT_OK(write_rejected_entry(dir), "write the bad entry"))
+		return;
 	ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "child");
 	ASSERT_TRUE(!strncmp(out, "fd ok", 5), "loaded");
 	ASSERT_TRUE(!strncmp(out, "fd ok log_true_size matches", 27),
@@ -1238,6 +1299,8 @@ static int child_main(int argc, char **argv)
 		return child_abi();
 	if (!strcmp(argv[1], "--child-log"))
 		return child_log();
+	if (!strcmp(argv[1], "--child-badlicense"))
+		return child_badlicense();
 	if (!strcmp(argv[1], "--child-threads") && argc >= 3)
 		return child_threads((uint32_t)atoi(argv[2]));
 	if (!strcmp(argv[1], "--child-loads") && argc >= 6)
