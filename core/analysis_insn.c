@@ -327,8 +327,10 @@ static void stack_load(struct analysis_state *st, struct analysis_reg *dst, int6
 			return;
 		}
 	}
-	if (size == 8 && sl->spilled)
-		analysis_mark_type(dst, ANALYSIS_UNKNOWN); /* misaligned piece of a spill */
+	/* 8 bytes across two slots: a piece of a spilled pointer is not a number */
+	if (size == 8 && (analysis_slot_may_hold_ptr(sl) ||
+			  analysis_slot_may_hold_ptr(&st->slots[(-(end - 1) - 1) / 8])))
+		analysis_mark_type(dst, ANALYSIS_UNKNOWN);
 	else
 		analysis_mark_width(dst, size * 8);
 	if (sx && dst->type == ANALYSIS_SCALAR)

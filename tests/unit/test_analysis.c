@@ -449,6 +449,85 @@ static const struct acase cases[] = {
 	 "exit",	     /* 3 */
 	 BPF_PROG_TYPE_TRACING,
 	 {{3, "hin", "0x1"}, {2, "hin", "0x4"}, {1, "hin", "0x0"}, {1, "in", "0x4"}}},
+	{"a store through a variable stack offset may hit a spill",
+	 "r2 = *(u32 *)(r1 + 0)\n"  /* 0 */
+	 "*(u64 *)(r10 - 8) = r2\n"  /* 1: spill a packet pointer */
+	 "r3 = *(u32 *)(r1 + 12)\n" /* 2 */
+	 "r3 &= 8\n"		     /* 3 */
+	 "r4 = r10\n"		     /* 4 */
+	 "r4 += -16\n"		     /* 5 */
+	 "r4 += r3\n"		     /* 6: fp-16 or fp-8 */
+	 "r5 = 0\n"		     /* 7 */
+	 "*(u64 *)(r4 + 0) = r5\n"   /* 8 */
+	 "r6 = *(u64 *)(r10 - 8)\n"  /* 9 */
+	 "r0 = 0\n"		     /* 10 */
+	 "exit",		     /* 11 */
+	 BPF_PROG_TYPE_XDP,
+	 {{8, "R4", "fp(off=-16,smin=0,smax=8,umax=8,var_off=(0x0; 0x8))"},
+	  {8, "fp-8", "pkt(r=0)"},
+	  {9, "fp-8", "unknown()"},
+	  {10, "R6", "unknown()"},
+	  {8, "sout-8", "1"}}},
+	{"a partial overwrite of a spilled pointer leaves data",
+	 "*(u64 *)(r10 - 8) = r1\n" /* 0 */
+	 "r2 = 0\n"		    /* 1 */
+	 "*(u32 *)(r10 - 8) = r2\n" /* 2 */
+	 "r3 = *(u64 *)(r10 - 8)\n" /* 3 */
+	 "r0 = 0\n"		    /* 4 */
+	 "exit",		    /* 5 */
+	 BPF_PROG_TYPE_XDP,
+	 {{2, "fp-8", "ctx()"}, {3, "fp-8", "mmmmmmmm"}, {4, "R3", "scalar()"}}},
+	{"atomics on the stack: the slot is read, and no longer a known spill",
+	 "r1 = 5\n"			/* 0 */
+	 "*(u64 *)(r10 - 8) = r1\n"	/* 1 */
+	 "r2 = 1\n"			/* 2 */
+	 "lock *(u64 *)(r10 - 8) += r2\n" /* 3 */
+	 "r0 = *(u64 *)(r10 - 8)\n"	/* 4 */
+	 "exit",			/* 5 */
+	 BPF_PROG_TYPE_XDP,
+	 {{3, "fp-8", "5"},
+	  {4, "fp-8", "mmmmmmmm"},
+	  {5, "R0", "scalar()"},
+	  {1, "sout-8", "1"},
+	  {3, "in", "0x404"}}},
+	{"ST immediate stores spill constants",
+	 "insn 0x7a, 10, 0, -8, 7\n"  /* 0: *(u64 *)(r10 - 8) = 7 */
+	 "insn 0x62, 10, 0, -16, 3\n" /* 1: *(u32 *)(r10 - 16) = 3 */
+	 "r0 = *(u64 *)(r10 - 8)\n"   /* 2 */
+	 "r1 = *(u32 *)(r10 - 16)\n"  /* 3 */
+	 "exit",		      /* 4 */
+	 BPF_PROG_TYPE_XDP,
+	 {{2, "fp-8", "7"},
+	  {2, "fp-16", "????mmmm"},
+	  {3, "R0", "7"},
+	  {4, "R1", U32},
+	  {0, "sout-8", "1"},
+	  {1, "sout-16", "1"},
+	  {1, "sout-12", "0"}}},
+	{"LD_ABS: r0 gets the bytes, r1-r5 are clobbered, r6 is read",
+	 "r6 = r1\n"		 /* 0 */
+	 "r2 = 7\n"		 /* 1: dead, LD_ABS clobbers it */
+	 "insn 0x28, 0, 0, 0, 12\n" /* 2: r0 = *(u16 *)skb[12] */
+	 "r3 = r0\n"		 /* 3 */
+	 "exit",		 /* 4 */
+	 BPF_PROG_TYPE_SOCKET_FILTER,
+	 {{3, "R0", "scalar(smin=0,smax=0xffff,umax=0xffff,var_off=(0x0; 0xffff))"},
+	  {3, "T:R2", "?"},
+	  {3, "R6", "ctx()"},
+	  {2, "in", "0x40"},
+	  {1, "out", "0x40"}}},
+	{"JSET refines the tested bit; movsx sign-extends",
+	 "r2 = *(u32 *)(r1 + 12)\n"	/* 0 */
+	 "r0 = 0\n"			/* 1 */
+	 "insn 0x45, 2, 0, 3, 4\n"	/* 2: if r2 & 4 goto +3 */
+	 "r3 = 0x80\n"			/* 3 */
+	 "insn 0xbf, 4, 3, 8, 0\n"	/* 4: r4 = (s8)r3 */
+	 "r5 = r4\n"			/* 5 */
+	 "exit",			/* 6 */
+	 BPF_PROG_TYPE_XDP,
+	 {{3, "R2", "scalar(smin=0,smax=0xfffffffb,umax=0xfffffffb,var_off=(0x0; 0xfffffffb))"},
+	  {5, "R4", "-128"},
+	  {6, "T:R2", "scalar"}}},
 	{"impossible branch sides are unreachable",
 	 "r1 = 3\n"		/* 0 */
 	 "if r1 > 5 goto +1\n"	/* 1 */
