@@ -133,6 +133,8 @@ static void join_reg(struct analysis_reg *d, const struct analysis_reg *s, bool 
 		return;
 	if (d->type == ANALYSIS_SCALAR) {
 		analysis_scalar_join(&d->s, &s->s, widen);
+		if (d->id != s->id)
+			d->id = 0; /* linked on one path only */
 		return;
 	}
 	if (d->map != s->map) {

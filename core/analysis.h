@@ -81,7 +81,7 @@ struct analysis_reg {
 	uint8_t type;		  /* enum analysis_type */
 	int32_t off;		  /* pointers: fixed offset */
 	int32_t map;		  /* MAP_*: index into env->maps, or -1 if not described */
-	uint32_t id;		  /* PKT*: one id, one base; OR_NULL: the lookup */
+	uint32_t id;		  /* PKT*: a base; OR_NULL: a lookup; SCALAR: copies */
 	uint32_t range;		  /* PKT: bytes from base proven readable */
 	struct analysis_scalar s; /* SCALAR: the value; pointers: variable offset */
 };

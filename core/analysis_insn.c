@@ -499,6 +499,48 @@ static void do_alu(struct analysis_state *st, const struct bpf_insn *in, uint32_
 		analysis_scalar_width(&d->s, 32);
 }
 
+/*
+ * The verifier's linked scalars: "r3 = r2" gives both an id, so that what a
+ * later comparison learns about one holds for the other (find_equal_scalars()).
+ * Any other write to a register ends its membership.  An id is made by its
+ * instruction; when that runs again (a loop), the holders of the old id are
+ * let go first, so that two different values never share it.
+ */
+static void do_alu_linked(struct analysis_state *st, const struct bpf_insn *in, uint32_t i)
+{
+	struct analysis_reg *src = &st->regs[in->src_reg], *d = &st->regs[in->dst_reg], *r;
+	unsigned int k;
+
+	if (BPF_CLASS(in->code) == BPF_ALU64 && BPF_OP(in->code) == BPF_MOV &&
+	    BPF_SRC(in->code) == BPF_X && !in->off && src->type == ANALYSIS_SCALAR &&
+	    !analysis_scalar_is_const(&src->s)) {
+		if (!src->id) {
+			uint32_t id = ANALYSIS_ID_SCALAR + i;
+
+			analysis_for_each_reg(st, r, k) if (r->type == ANALYSIS_SCALAR &&
+							    r->id == id) r->id = 0;
+			src->id = id;
+		}
+		*d = *src;
+		return;
+	}
+	do_alu(st, in, i);
+	if (d->type == ANALYSIS_SCALAR)
+		d->id = 0;
+}
+
+/* A comparison refined @r: so is every register linked to it. */
+static void refine_linked(struct analysis_state *st, const struct analysis_reg *from)
+{
+	struct analysis_reg *r;
+	unsigned int k;
+
+	if (from->type != ANALYSIS_SCALAR || !from->id)
+		return;
+	analysis_for_each_reg(st, r, k) if (r != from && r->type == ANALYSIS_SCALAR &&
+					    r->id == from->id) r->s = from->s;
+}
+
 static void do_ldx(struct analysis_fwd *f, struct analysis_state *st, const struct bpf_insn *in)
 {
 	const struct analysis_reg *base = &st->regs[in->src_reg];
@@ -605,7 +647,7 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 	switch (BPF_CLASS(in->code)) {
 	case BPF_ALU:
 	case BPF_ALU64:
-		do_alu(st, in, i);
+		do_alu_linked(st, in, i);
 		break;
 	case BPF_LD:
 		if (prog_insn_is_ldimm64(in)) {
@@ -796,8 +838,14 @@ bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool 
 			return true;
 		}
 	}
-	if (d->type == ANALYSIS_SCALAR && s->type == ANALYSIS_SCALAR)
-		return analysis_scalar_cond(&d->s, &s->s, op, jmp32, taken);
+	if (d->type == ANALYSIS_SCALAR && s->type == ANALYSIS_SCALAR) {
+		if (!analysis_scalar_cond(&d->s, &s->s, op, jmp32, taken))
+			return false;
+		refine_linked(st, d);
+		if (BPF_SRC(in->code) == BPF_X)
+			refine_linked(st, s);
+		return true;
+	}
 	return true;
 }
 

@@ -54,6 +54,7 @@ bool analysis_scalar_cond(struct analysis_scalar *a, struct analysis_scalar *b, 
 /* Ids (struct analysis_reg.id) the transfer functions make. */
 #define ANALYSIS_ID_NONE 0xffffffffu	/* shared with nothing */
 #define ANALYSIS_ID_PKT_VAR 0x10000000u /* + insn: packet pointer + unknown scalar */
+#define ANALYSIS_ID_SCALAR 0x40000000u	/* + insn: scalars linked by a move */
 
 /* The forward analysis in progress (analysis.c drives, analysis_insn.c steps). */
 struct analysis_fwd {

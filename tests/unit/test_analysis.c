@@ -528,6 +528,20 @@ static const struct acase cases[] = {
 	 {{3, "R2", "scalar(smin=0,smax=0xfffffffb,umax=0xfffffffb,var_off=(0x0; 0xfffffffb))"},
 	  {5, "R4", "-128"},
 	  {6, "T:R2", "scalar"}}},
+	{"copies of a scalar learn from each other's comparisons, until one is written",
+	 "r2 = *(u32 *)(r1 + 12)\n" /* 0 */
+	 "r3 = r2\n"		    /* 1: linked */
+	 "r5 = r2\n"		    /* 2: linked */
+	 "r5 += 1\n"		    /* 3: not any more */
+	 "if r3 > 10 goto +2\n"	    /* 4 */
+	 "r4 = r2\n"		    /* 5 */
+	 "r0 = r5\n"		    /* 6 */
+	 "exit",		    /* 7 */
+	 BPF_PROG_TYPE_XDP,
+	 {{5, "R2", "scalar(smin=0,smax=10,umax=10,var_off=(0x0; 0xf))"},
+	  {5, "R5", "scalar(smin=1,smax=0x100000000,umin=1,umax=0x100000000,"
+		    "var_off=(0x0; 0x1ffffffff))"},
+	  {7, "R2", U32}}},
 	{"impossible branch sides are unreachable",
 	 "r1 = 3\n"		/* 0 */
 	 "if r1 > 5 goto +1\n"	/* 1 */
