@@ -686,6 +686,8 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 				if (depth > c->max_depth)
 					c->max_depth = depth;
 				c->regions[R_STACK0 + depth].lo = -INTERP_STACK_SIZE;
+				/* a new call's frame holds garbage again */
+				memset(c->stack_init[depth], 0, INTERP_STACK_SIZE);
 				frames[depth].may_goto = BPF_MAX_LOOPS;
 				r[10] = c->regions[R_STACK0 + depth].base;
 				pc = ins->off;

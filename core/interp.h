@@ -43,9 +43,14 @@
 #define INTERP_SKB_HEADROOM 64	       /* NET_SKB_PAD + NET_IP_ALIGN on x86-64 */
 #define INTERP_DEFAULT_BUDGET 10000000 /* instructions per run */
 
-/* One map of the environment.  @ref is the imm LD_IMM64 uses to name it. */
+/*
+ * One map of the environment.  @ref is the imm LD_IMM64 uses to name it.
+ * Per-CPU maps hold one value per element: the CPU's the run is on
+ * (interp_input.cpu); value_size is the program's (not rounded up to 8).
+ */
 struct interp_map_def {
-	uint32_t type; /* ARRAY, HASH, PROG_ARRAY, PERF_EVENT_ARRAY in this version */
+	uint32_t type; /* ARRAY, HASH, their PERCPU_ and LRU_ forms, PROG_ARRAY,
+			* PERF_EVENT_ARRAY, DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP */
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
@@ -92,12 +97,20 @@ enum interp_status {
 	INTERP_BAD_INPUT,   /* the input cannot be given to this program (e.g. packet size) */
 };
 
-/* A helper call, in execution order. */
+/*
+ * A helper call, in execution order.  A helper that reads memory through its
+ * pointer arguments makes those bytes observable: @mem holds them as read at
+ * the call, argument after argument (a map key, then an update's value; the
+ * data of perf_event_output; csum_diff's from then to buffers; ...).
+ */
 struct interp_call {
 	uint32_t insn; /* index of the call instruction */
 	int32_t helper;
 	uint64_t args[5];
 	uint64_t ret;
+	const uint8_t *mem;
+	uint32_t mem_len;
+	bool mem_truncated; /* the run's trace memory was full */
 };
 
 /*
@@ -128,6 +141,13 @@ struct interp_result {
 	const struct interp_call *calls;
 	uint32_t ncalls;      /* recorded (at most the trace capacity) */
 	uint32_t ncalls_total;
+
+	/*
+	 * The run read stack bytes it had not written: the kernel's would be
+	 * whatever its stack held, so the result is one of many the kernel
+	 * could give (the interpreter reads zeroes).
+	 */
+	bool uninit_stack;
 };
 
 struct interp_prog;

@@ -32,7 +32,10 @@
  *
  * Stack.  512 zeroed bytes per frame; a frame is addressable only while the
  * call that entered it is active, so that no pointer (kept, or forged by a
- * candidate the verifier would reject) reaches bytes another run left.
+ * candidate the verifier would reject) reaches bytes another run left.  The
+ * kernel's stack holds garbage where the program has not written (privileged
+ * programs may read it), so a shadow byte per stack byte records what this
+ * call wrote, and reading anything else flags the result (uninit_stack).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -81,6 +84,7 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 		r->lo = i ? 0 : -INTERP_STACK_SIZE; /* frames 1.. from the call that enters */
 		r->hi = 0;
 		r->host = c->stack[i] + INTERP_STACK_SIZE;
+		r->init = c->stack_init[i] + INTERP_STACK_SIZE;
 	}
 	c->regions[R_CTX].kind = RK_CTX;
 	c->regions[R_PKT].kind = RK_PKT;
@@ -98,9 +102,9 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 		v->vsize = m->def.value_size;
 		/* arrays: writes via interp_mem_wptr(), see there */
 		v->writable = !(m->def.flags & BPF_F_RDONLY_PROG) &&
-			      m->def.type != BPF_MAP_TYPE_ARRAY;
+			      m->kind != MK_ARRAY;
 		v->host = m->vals;
-		v->hi = m->def.type == BPF_MAP_TYPE_ARRAY ? (int64_t)m->nalloc << m->shift : 0;
+		v->hi = m->kind == MK_ARRAY ? (int64_t)m->nalloc << m->shift : 0;
 		c->regions[R_MAP0 + 2 * i + 1].kind = RK_MAPOBJ;
 		c->regions[R_MAP0 + 2 * i + 1].map = i;
 	}
@@ -159,11 +163,14 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	c->type = p->type;
 	c->in = in;
 	c->ncalls = 0;
+	c->trace_mem_len = 0;
 	c->ktime = in->ktime_ns;
 	c->prandom_i = 0;
 	/* deterministic zeroes where the kernel has old bytes: only what was used */
+	c->uninit_read = false;
 	for (i = 0; i <= c->max_depth; i++) {
 		memset(c->stack[i], 0, INTERP_STACK_SIZE);
+		memset(c->stack_init[i], 0, INTERP_STACK_SIZE);
 		if (i > 0)
 			c->regions[R_STACK0 + i].lo = 0; /* until a call enters it */
 	}
@@ -172,7 +179,7 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 
 	for (i = 0; i < c->nmaps; i++) {
 		interp_map_reset(&c->maps[i]);
-		if (c->maps[i].def.type == BPF_MAP_TYPE_HASH)
+		if (c->maps[i].kind == MK_HASH)
 			c->regions[R_MAP0 + 2 * i].hi = 0;
 	}
 	for (i = 0; i < in->nelems; i++) {
@@ -246,6 +253,7 @@ void interp_env_finish(struct interp_ctx *c, struct interp_result *res)
 	res->calls = c->calls;
 	res->ncalls = c->ncalls < INTERP_TRACE_CAP ? c->ncalls : INTERP_TRACE_CAP;
 	res->ncalls_total = c->ncalls;
+	res->uninit_stack = c->uninit_read;
 	if (c->type == BPF_PROG_TYPE_XDP) {
 		res->pkt = c->pkt + c->data_meta;
 		res->pkt_len = (uint32_t)(c->data_end - c->data_meta);
@@ -434,7 +442,7 @@ uint8_t *interp_mem_wptr(struct interp_ctx *c, uint64_t addr, uint32_t size)
 	r = &c->regions[i];
 	m = &c->maps[r->map];
 	off = (int64_t)(addr - r->base);
-	if (m->def.type != BPF_MAP_TYPE_ARRAY || (m->def.flags & BPF_F_RDONLY_PROG) ||
+	if (m->kind != MK_ARRAY || (m->def.flags & BPF_F_RDONLY_PROG) ||
 	    off < r->lo || off + size > r->hi ||
 	    (off & ((1LL << r->shift) - 1)) + size > r->vsize)
 		return NULL;

@@ -123,6 +123,23 @@ static const uint8_t *helper_mem(struct interp_ctx *c, struct interp_result *res
 	return h;
 }
 
+/* Append @n bytes a helper reads to the trace of @call (what fits). */
+static void trace_mem(struct interp_ctx *c, struct interp_call *call, const uint8_t *p,
+		      uint32_t n)
+{
+	uint32_t room = INTERP_TRACE_MEM - c->trace_mem_len;
+
+	if (!call)
+		return;
+	if (n > room) {
+		n = room;
+		call->mem_truncated = true;
+	}
+	memcpy(c->trace_mem + c->trace_mem_len, p, n);
+	c->trace_mem_len += n;
+	call->mem_len += n;
+}
+
 static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
 {
 	int64_t floor = INTERP_XDP_FRAME_HDR;
@@ -185,6 +202,9 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		call->insn = pc;
 		call->helper = id;
 		memcpy(call->args, &r[1], sizeof(call->args));
+		call->mem = c->trace_mem + c->trace_mem_len;
+		call->mem_len = 0;
+		call->mem_truncated = false;
 	}
 	switch (id) {
 	case BPF_FUNC_map_lookup_elem:
@@ -196,7 +216,8 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			return -EINVAL;
 		}
 		m = &c->maps[mi];
-		if (m->def.type != BPF_MAP_TYPE_ARRAY && m->def.type != BPF_MAP_TYPE_HASH) {
+		if ((m->kind != MK_ARRAY && m->kind != MK_HASH) ||
+		    (m->redirect && id != BPF_FUNC_map_lookup_elem)) {
 			interp_fault(res, INTERP_FAULT, pc, "helper %d on a map of type %u", id,
 				     m->def.type);
 			return -EINVAL;
@@ -204,6 +225,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		key = helper_mem(c, res, pc, r[2], m->def.key_size);
 		if (!key)
 			return -EFAULT;
+		trace_mem(c, call, key, m->def.key_size);
 		if (id == BPF_FUNC_map_update_elem) {
 			uint8_t kbuf[512];
 
@@ -212,6 +234,21 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			val = helper_mem(c, res, pc, r[3], m->def.value_size);
 			if (!val)
 				return -EFAULT;
+			trace_mem(c, call, val, m->def.value_size);
+			/*
+			 * An LRU update takes a free node first, even for a key
+			 * already in the map; with none left (one CPU: all
+			 * max_entries in use) the kernel evicts in an order we
+			 * do not model.  Per-CPU LRU lists (BPF_F_NO_COMMON_LRU)
+			 * run out at a share per CPU, which we do not know.
+			 */
+			if (m->lru && r[4] <= BPF_EXIST &&
+			    (m->count >= m->def.max_entries ||
+			     (m->def.flags & BPF_F_NO_COMMON_LRU))) {
+				interp_fault(res, INTERP_UNSUPPORTED, pc,
+					     "LRU map %d would evict: not modelled", mi);
+				return -EOPNOTSUPP;
+			}
 			ret = interp_map_update(c, mi, kbuf, val, r[4]);
 			if (ret == -ENOMEM) {
 				interp_fault(res, INTERP_FAULT, pc, "out of memory");
@@ -219,7 +256,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			}
 			break;
 		}
-		if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+		if (m->kind == MK_ARRAY) {
 			uint32_t idx;
 
 			memcpy(&idx, key, 4);
@@ -246,11 +283,45 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 					ret = 0;
 				}
 			} else if (e != UINT32_MAX) {
+				if (m->def.type == BPF_MAP_TYPE_XSKMAP) {
+					/* the value is the socket (struct xdp_sock) */
+					interp_fault(res, INTERP_UNSUPPORTED, pc,
+						     "lookup of a filled xskmap slot");
+					return -EOPNOTSUPP;
+				}
 				ret = (int64_t)(c->regions[R_MAP0 + 2 * mi].base +
 						((uint64_t)e << m->shift));
 			}
 		}
 		break;
+	case BPF_FUNC_redirect_map: {
+		/*
+		 * __bpf_xdp_redirect_map(): flags other than the fallback
+		 * action and the map's own abort; the u64 index is looked up
+		 * as a u32 key; a miss returns the fallback, unless
+		 * broadcasting (devmaps), which redirects to all.
+		 */
+		const uint64_t action_mask = XDP_ABORTED | XDP_DROP | XDP_PASS | XDP_TX;
+		uint64_t flag_mask = 0, flags = r[3];
+		uint32_t idx = (uint32_t)r[2];
+
+		mi = map_of(c, r[1]);
+		if (c->type != BPF_PROG_TYPE_XDP || mi < 0 || !c->maps[mi].redirect) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a redirect map",
+				     id);
+			return -EINVAL;
+		}
+		m = &c->maps[mi];
+		if (m->def.type == BPF_MAP_TYPE_DEVMAP || m->def.type == BPF_MAP_TYPE_DEVMAP_HASH)
+			flag_mask = BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
+		if (flags & ~(action_mask | flag_mask))
+			ret = XDP_ABORTED;
+		else if (interp_hash_find(m, &idx) == UINT32_MAX && !(flags & BPF_F_BROADCAST))
+			ret = (int64_t)(flags & action_mask);
+		else
+			ret = XDP_REDIRECT;
+		break;
+	}
 	case BPF_FUNC_ktime_get_ns:
 		ret = (int64_t)c->ktime;
 		c->ktime += c->in->ktime_step;
@@ -272,8 +343,13 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			interp_fault(res, INTERP_FAULT, pc, "helper %d: bad ctx or map", id);
 			return -EINVAL;
 		}
-		if (r[5] && !helper_mem(c, res, pc, r[4], (uint32_t)r[5]))
-			return -EFAULT;
+		if (r[5]) {
+			const uint8_t *data = helper_mem(c, res, pc, r[4], (uint32_t)r[5]);
+
+			if (!data)
+				return -EFAULT;
+			trace_mem(c, call, data, (uint32_t)r[5]);
+		}
 		if (idx == BPF_F_CURRENT_CPU)
 			idx = c->in->cpu;
 		if (flags & ~(BPF_F_CTXLEN_MASK | BPF_F_INDEX_MASK))
@@ -365,6 +441,9 @@ int interp_tail_call(struct interp_ctx *c, struct interp_result *res, uint32_t p
 		call->helper = BPF_FUNC_tail_call;
 		memcpy(call->args, &r[1], sizeof(call->args));
 		call->ret = 0;
+		call->mem = c->trace_mem + c->trace_mem_len;
+		call->mem_len = 0;
+		call->mem_truncated = false;
 	}
 	c->ncalls++;
 	m = &c->maps[mi];

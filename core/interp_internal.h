@@ -13,6 +13,8 @@
 #ifndef BPFSYNTH_CORE_INTERP_INTERNAL_H
 #define BPFSYNTH_CORE_INTERP_INTERNAL_H
 
+#include <string.h>
+
 #include "core/interp.h"
 
 #define INTERP_ADDR_BASE 0x0000100000000000ULL
@@ -44,6 +46,7 @@ struct interp_region {
 	int64_t lo, hi;	  /* accessible offsets [lo, hi) */
 	int64_t show;	  /* subtracted from offsets in messages (packet: data) */
 	uint8_t *host;	  /* host address of offset 0 */
+	uint8_t *init;	  /* RK_STACK: per byte, written this run (else NULL) */
 	uint64_t base;	  /* fake address of offset 0 */
 };
 
@@ -68,9 +71,25 @@ struct interp_prog {
 	uint32_t type;
 };
 
+/*
+ * How a map is stored.  Per-CPU maps are stored like their plain forms (a run
+ * sees one CPU); devmap, cpumap and xskmap like a hash keyed by an index
+ * below max_entries, since their slots are empty until filled.
+ */
+enum interp_map_kind {
+	MK_ARRAY,      /* ARRAY, PERCPU_ARRAY */
+	MK_HASH,       /* HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, the redirect maps */
+	MK_PROG_ARRAY,
+	MK_PERF,
+};
+
 /* A map's storage.  Element i's value is at vals + (i << shift). */
 struct interp_map {
 	struct interp_map_def def;
+	uint8_t kind;	   /* enum interp_map_kind */
+	bool lru;	   /* LRU_HASH, LRU_PERCPU_HASH: inserts into a full map evict */
+	bool redirect;	   /* DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP */
+	bool indexed;	   /* DEVMAP, CPUMAP, XSKMAP: keys are u32 indices < max_entries */
 	uint32_t shift;
 	uint8_t *vals;
 	uint32_t nalloc;   /* elements with storage */
@@ -102,6 +121,7 @@ struct interp_frame {
 };
 
 #define INTERP_TRACE_CAP 256
+#define INTERP_TRACE_MEM 16384 /* bytes helpers read, all calls of a run */
 #define INTERP_PKT_BUF 4096
 
 struct interp_ctx {
@@ -111,6 +131,8 @@ struct interp_ctx {
 	uint32_t nmaps;
 
 	uint8_t stack[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
+	uint8_t stack_init[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
+	bool uninit_read;	/* this run read stack bytes it had not written */
 	uint8_t pkt[INTERP_PKT_BUF];
 	uint8_t pkt_out[INTERP_PKT_BUF];
 
@@ -131,6 +153,8 @@ struct interp_ctx {
 	uint32_t prandom_i;
 	struct interp_call calls[INTERP_TRACE_CAP];
 	uint32_t ncalls;
+	uint8_t trace_mem[INTERP_TRACE_MEM];
+	uint32_t trace_mem_len;
 };
 
 /* Out-of-line memory access: ctx fields, and the faults. */
@@ -139,6 +163,25 @@ int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 		    uint32_t size, int mode, uint64_t *val);
 void interp_fault(struct interp_result *res, enum interp_status st, uint32_t pc, const char *fmt,
 		  ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Stack bytes a run reads before writing them hold, in the kernel, whatever
+ * the CPU's stack held (the verifier lets privileged programs read them): a
+ * write marks bytes written, a read of an unmarked byte flags the run.
+ */
+static inline void interp_stack_init(struct interp_ctx *c, uint8_t *init, uint32_t size,
+				     bool write)
+{
+	uint32_t i;
+
+	if (write) {
+		memset(init, 1, size);
+		return;
+	}
+	for (i = 0; i < size; i++)
+		if (!init[i])
+			c->uninit_read = true;
+}
 
 /*
  * Translate [addr, addr + size) to host memory, or NULL if it is not plainly
@@ -158,6 +201,8 @@ static inline uint8_t *interp_xlate(struct interp_ctx *c, uint64_t addr, uint32_
 		return NULL;
 	if (r->kind == RK_MAPVAL && (off & ((1ULL << r->shift) - 1)) + size > r->vsize)
 		return NULL;
+	if (r->init)
+		interp_stack_init(c, r->init + off, size, write);
 	return r->host + off;
 }
 
@@ -193,6 +238,7 @@ void interp_hash_unlink(struct interp_map *m, uint32_t e);
 /* bpf_map_update_elem() on map @mi: what the helper returns */
 int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, const void *val,
 			  uint64_t flags);
+
 
 /* interp_env.c */
 /* Write the fault message for a bad access; returns -EFAULT. */

@@ -19,6 +19,14 @@
  * reset are addressable, and an element's value is written whole when it is
  * inserted.  An update of an existing key writes in place (the kernel swaps
  * in a new element, which only a stale pointer could tell apart).
+ *
+ * The other types map onto these two.  A run executes on one CPU, so a
+ * per-CPU map is its plain form holding that CPU's values (what the input
+ * gives and the result shows).  LRU hashes are hashes until the kernel would
+ * evict, which the helper reports as unsupported (interp_helpers.c).  The
+ * redirect maps (devmap, devmap hash, cpumap, xskmap) are read-only hashes
+ * whose elements are the filled slots; the program only looks them up and
+ * redirects through them.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -62,7 +70,7 @@ static int map_grow(struct interp_map *m, uint32_t want)
 		return -ENOMEM;
 	m->vals = p;
 	memset(m->vals + ((size_t)m->nalloc << m->shift), 0, (size_t)(n - m->nalloc) << m->shift);
-	if (m->def.type == BPF_MAP_TYPE_HASH) {
+	if (m->kind == MK_HASH) {
 		if (!(p = realloc(m->keys, (size_t)n * m->def.key_size)))
 			return -ENOMEM;
 		m->keys = p;
@@ -84,6 +92,39 @@ static int map_grow(struct interp_map *m, uint32_t want)
 int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *msg, size_t msgsz)
 {
 	m->def = *d;
+	switch (d->type) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+		m->kind = MK_ARRAY;
+		break;
+	case BPF_MAP_TYPE_PROG_ARRAY:
+		m->kind = MK_PROG_ARRAY;
+		break;
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		m->kind = MK_PERF;
+		break;
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		m->lru = true;
+		/* fallthrough */
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+		m->kind = MK_HASH;
+		break;
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_CPUMAP:
+	case BPF_MAP_TYPE_XSKMAP:
+		m->indexed = true;
+		/* fallthrough */
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+		m->kind = MK_HASH;
+		m->redirect = true;
+		m->def.flags |= BPF_F_RDONLY_PROG; /* dev_map_alloc() sets it too */
+		break;
+	default:
+		SET_MSG(msg, msgsz, "map type %u not supported", d->type);
+		return -EOPNOTSUPP;
+	}
 	if (d->value_size == 0 || d->max_entries == 0) {
 		SET_MSG(msg, msgsz, "map with value_size %u, max_entries %u", d->value_size,
 			d->max_entries);
@@ -95,8 +136,8 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 			d->value_size);
 		return -E2BIG;
 	}
-	switch (d->type) {
-	case BPF_MAP_TYPE_ARRAY:
+	switch (m->kind) {
+	case MK_ARRAY:
 		if (d->key_size != 4) {
 			SET_MSG(msg, msgsz, "array map with key_size %u", d->key_size);
 			return -EINVAL;
@@ -109,20 +150,20 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 		if (!m->dirty_bit || !m->dirty)
 			return -ENOMEM;
 		return 0;
-	case BPF_MAP_TYPE_PROG_ARRAY:
-	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case MK_PROG_ARRAY:
+	case MK_PERF:
 		/* no memory a program sees; prog array slots are set by the caller */
 		if (d->key_size != 4 || d->value_size != 4) {
 			SET_MSG(msg, msgsz, "fd array map with key_size %u, value_size %u",
 				d->key_size, d->value_size);
 			return -EINVAL;
 		}
-		if (d->type == BPF_MAP_TYPE_PROG_ARRAY &&
+		if (m->kind == MK_PROG_ARRAY &&
 		    !(m->progs = calloc(d->max_entries, sizeof(*m->progs))))
 			return -ENOMEM;
 		return 0;
-	case BPF_MAP_TYPE_HASH:
-		if (d->key_size == 0 || d->key_size > 512) {
+	default:
+		if (d->key_size == 0 || d->key_size > 512 || (m->indexed && d->key_size != 4)) {
 			SET_MSG(msg, msgsz, "hash map with key_size %u", d->key_size);
 			return -EINVAL;
 		}
@@ -133,8 +174,6 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 		memset(m->buckets, 0xff, m->nbuckets * sizeof(*m->buckets));
 		return 0;
 	}
-	SET_MSG(msg, msgsz, "map type %u not supported", d->type);
-	return -EOPNOTSUPP;
 }
 
 void interp_map_free(struct interp_map *m)
@@ -171,9 +210,9 @@ void interp_map_reset(struct interp_map *m)
 {
 	uint32_t i;
 
-	if (m->def.type != BPF_MAP_TYPE_ARRAY && m->def.type != BPF_MAP_TYPE_HASH)
+	if (m->kind != MK_ARRAY && m->kind != MK_HASH)
 		return;
-	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+	if (m->kind == MK_ARRAY) {
 		for (i = 0; i < m->ndirty; i++) {
 			memset(m->vals + ((size_t)m->dirty[i] << m->shift), 0, m->def.value_size);
 			m->dirty_bit[m->dirty[i]] = 0;
@@ -229,11 +268,11 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 	struct interp_map *m = &c->maps[mi];
 	uint32_t e;
 
-	if (m->def.type != BPF_MAP_TYPE_ARRAY && m->def.type != BPF_MAP_TYPE_HASH)
+	if (m->kind != MK_ARRAY && m->kind != MK_HASH)
 		return -EINVAL; /* fd arrays: interp_ctx__set_prog() */
 	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
 		return -EINVAL; /* no bpf_spin_lock in our values */
-	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+	if (m->kind == MK_ARRAY) {
 		uint32_t idx;
 
 		memcpy(&idx, key, 4);
@@ -246,6 +285,8 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 		memcpy(m->vals + ((size_t)idx << m->shift), val, m->def.value_size);
 		return 0;
 	}
+	if (m->indexed && *(const uint32_t *)key >= m->def.max_entries)
+		return -E2BIG;
 	e = interp_hash_find(m, key);
 	if (e != UINT32_MAX && flags == BPF_NOEXIST)
 		return -EEXIST;
@@ -285,16 +326,16 @@ int interp_map_lookup(const struct interp_ctx *c, uint32_t map, const void *key,
 	if (map >= c->nmaps)
 		return -EINVAL;
 	m = &c->maps[map];
-	if (m->def.type == BPF_MAP_TYPE_PROG_ARRAY) { /* the value: the slot's index */
+	if (m->kind == MK_PROG_ARRAY) { /* the value: the slot's index */
 		memcpy(&e, key, 4);
 		if (e >= m->def.max_entries || !m->progs[e])
 			return -ENOENT;
 		memcpy(value, &e, 4);
 		return 0;
 	}
-	if (m->def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+	if (m->kind == MK_PERF)
 		return -ENOENT;
-	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+	if (m->kind == MK_ARRAY) {
 		memcpy(&e, key, 4);
 		if (e >= m->def.max_entries)
 			return -ENOENT;
@@ -313,7 +354,7 @@ int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, co
 	if (map >= c->nmaps)
 		return -EINVAL;
 	m = &c->maps[map];
-	if (m->def.type == BPF_MAP_TYPE_PROG_ARRAY) { /* the slots holding a program */
+	if (m->kind == MK_PROG_ARRAY) { /* the slots holding a program */
 		while (*iter < m->def.max_entries && !m->progs[*iter])
 			(*iter)++;
 		if (*iter >= m->def.max_entries)
@@ -322,9 +363,9 @@ int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, co
 		*key = *value = &m->iter_key;
 		return 0;
 	}
-	if (m->def.type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+	if (m->kind == MK_PERF)
 		return -ENOENT;
-	if (m->def.type == BPF_MAP_TYPE_ARRAY) {
+	if (m->kind == MK_ARRAY) {
 		if (*iter >= m->def.max_entries)
 			return -ENOENT;
 		m->iter_key = *iter;
@@ -350,7 +391,7 @@ int interp_ctx__set_prog(struct interp_ctx *c, uint32_t map, uint32_t index,
 	if (map >= c->nmaps)
 		return -EINVAL;
 	m = &c->maps[map];
-	if (m->def.type != BPF_MAP_TYPE_PROG_ARRAY || index >= m->def.max_entries)
+	if (m->kind != MK_PROG_ARRAY || index >= m->def.max_entries)
 		return -EINVAL;
 	m->progs[index] = p;
 	return 0;

@@ -21,6 +21,8 @@
  * programs at most (default all), INTERP_CORPUS_SEED.
  */
 #include <errno.h>
+#include <time.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,39 +37,64 @@
 #include "tests/test.h"
 
 #define MAX_MAPS 64
-#define MAX_ELEMS 4096	/* elements read from the kernel per packet, all maps */
-#define ELEM_BYTES 1024 /* key + value at most, per element */
+#define MAX_ELEMS 65536	      /* elements read from the kernel per packet, all maps */
+#define MAX_BYTES (64u << 20) /* their keys and values */
 #define OUT_MAX 4096
+
+/* A copy of the kernel's maps: elements with keys and (per-CPU: all CPUs') values. */
+struct ksnap {
+	struct interp_map_elem elems[MAX_ELEMS];
+	uint32_t nelems;
+	uint8_t *arena;
+	size_t used;
+};
 
 struct kmaps {
 	int fd[MAX_MAPS];
 	struct interp_map_def def[MAX_MAPS];
 	const char *name[MAX_MAPS];
 	uint32_t n;
-	struct interp_map_elem elems[MAX_ELEMS];
-	uint8_t store[MAX_ELEMS][ELEM_BYTES];
-	uint32_t nelems;
+	struct ksnap snap[2];
+	/* before: the kernel's maps as the next run starts; after: as it ended */
+	struct ksnap *before, *after;
+	bool before_valid; /* before is still the kernel's state */
 };
+
+static int ncpus;
+
+static bool percpu(uint32_t type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_ARRAY || type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static bool array_like(uint32_t type)
+{
+	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+/* Bytes of one element's value as the syscall reads it: per-CPU, every CPU's. */
+static size_t kvalue_size(const struct interp_map_def *d)
+{
+	return percpu(d->type) ? (size_t)((d->value_size + 7) & ~7u) * ncpus : d->value_size;
+}
 
 /*
  * Programs whose result the kernel does not determine from the input, found
- * by this test and checked by reading their source: the interpreter's answer
- * is one of the kernel's possible ones, but not comparable run by run.
- * (core/interp zeroes the stack; flagging reads of uninitialized stack in
- * interp_result would let the test find these by itself.)
+ * by this test and checked by reading their source, that the interpreter does
+ * not flag by itself (uninit_stack flags reads of stack bytes not written).
  */
 static const struct {
 	const char *obj, *prog, *why;
 } not_comparable[] = {
-	{"selftests/test_global_func16.o", "global_func16",
-	 "returns array[9] of an uninitialized stack array: kernel stack garbage"},
+	{NULL, NULL, NULL},
 };
 
 static const char *skip_reason(const char *obj, const char *prog)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(not_comparable) / sizeof(not_comparable[0]); i++)
+	for (i = 0; not_comparable[i].obj; i++)
 		if (!strcmp(obj, not_comparable[i].obj) && !strcmp(prog, not_comparable[i].prog))
 			return not_comparable[i].why;
 	return NULL;
@@ -104,54 +131,163 @@ static enum bpf_prog_type type_by_str(const char *name)
 	return BPF_PROG_TYPE_UNSPEC;
 }
 
-/* Read every element of every map from the kernel into @km->elems. */
-static int kmaps_read(struct kmaps *km)
+static bool all_zero(const uint8_t *b, size_t n)
 {
-	uint32_t m;
+	while (n--)
+		if (*b++)
+			return false;
+	return true;
+}
 
-	km->nelems = 0;
-	for (m = 0; m < km->n; m++) {
-		uint32_t ks = km->def[m].key_size, vs = km->def[m].value_size;
-		uint8_t key[512], next[512];
-		bool first = true;
+/*
+ * Map @m's elements by BPF_MAP_LOOKUP_BATCH, a chunk per syscall: the large
+ * arrays of some programs (xdpfilt's: 65536 per-CPU entries) would take a
+ * syscall per element and packet otherwise.  -EOPNOTSUPP: use the slow way.
+ */
+static int kmaps_read_batch(struct kmaps *km, struct ksnap *sn, uint32_t m)
+{
+	enum { CHUNK = 1024 };
+	static uint8_t keys[CHUNK * 512], vals[CHUNK * 8192];
+	const struct interp_map_def *d = &km->def[m];
+	size_t ks = d->key_size, vs = kvalue_size(d);
+	uint64_t batch = 0;
+	bool first = true, done = false;
 
-		if (ks + vs > ELEM_BYTES || ks > sizeof(key))
-			return -E2BIG;
-		while (!bpf_map_get_next_key(km->fd[m], first ? NULL : key, next)) {
+	if (ks > 512 || vs > 8192)
+		return -EOPNOTSUPP;
+	while (!done) {
+		uint32_t count = CHUNK, i;
+		int err;
+
+		err = bpf_map_lookup_batch(km->fd[m], first ? NULL : &batch, &batch, keys, vals,
+					   &count, NULL);
+		if (err && errno != ENOENT)
+			return first && (errno == EINVAL || errno == 524 /* ENOTSUPP */ ||
+					 errno == EOPNOTSUPP) ? -EOPNOTSUPP : -errno;
+		done = err != 0;
+		first = false;
+		for (i = 0; i < count; i++) {
+			const uint8_t *v = vals + i * vs;
 			uint8_t *st;
 
-			first = false;
-			memcpy(key, next, ks);
-			if (km->nelems == MAX_ELEMS)
+			if (array_like(d->type) && all_zero(v, vs))
+				continue;
+			if (sn->nelems == MAX_ELEMS || sn->used + ks + vs > MAX_BYTES)
 				return -E2BIG;
-			st = km->store[km->nelems];
-			memcpy(st, key, ks);
-			if (bpf_map_lookup_elem(km->fd[m], key, st + ks))
-				continue; /* deleted meanwhile: not for us */
-			km->elems[km->nelems++] =
+			st = sn->arena + sn->used;
+			memcpy(st, keys + i * ks, ks);
+			memcpy(st + ks, v, vs);
+			sn->used += (ks + vs + 7) & ~(size_t)7;
+			sn->elems[sn->nelems++] =
 				(struct interp_map_elem){.map = m, .key = st, .value = st + ks};
 		}
 	}
 	return 0;
 }
 
-/* Every kernel element is in the interpreter with the same value, and no more. */
+/*
+ * Read every element of every map from the kernel into @sn.  Array elements
+ * that are zero on every CPU are left out: the interpreter's arrays start
+ * zero.  The value the interpreter gets is the first CPU's, which is the one
+ * the test runs on (main() pins it to CPU 0).
+ */
+static int kmaps_read(struct kmaps *km, struct ksnap *sn)
+{
+	uint32_t m;
+
+	sn->nelems = 0;
+	sn->used = 0;
+	for (m = 0; m < km->n; m++) {
+		const struct interp_map_def *d = &km->def[m];
+		size_t ks = d->key_size, vs = kvalue_size(d);
+		uint8_t key[512], next[512];
+		bool first = true;
+
+		if (ks > sizeof(key))
+			return -E2BIG;
+		if (d->type == BPF_MAP_TYPE_PROG_ARRAY || d->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+		    d->type == BPF_MAP_TYPE_XSKMAP)
+			continue; /* fds in, ids out: nothing the interpreter is given */
+		if (array_like(d->type) || d->type == BPF_MAP_TYPE_HASH ||
+		    d->type == BPF_MAP_TYPE_PERCPU_HASH) {
+			int err = kmaps_read_batch(km, sn, m);
+
+			if (err != -EOPNOTSUPP) {
+				if (err)
+					return err;
+				continue;
+			}
+		}
+		while (!bpf_map_get_next_key(km->fd[m], first ? NULL : key, next)) {
+			uint8_t *st;
+
+			first = false;
+			memcpy(key, next, ks);
+			if (sn->nelems == MAX_ELEMS || sn->used + ks + vs > MAX_BYTES)
+				return -E2BIG;
+			st = sn->arena + sn->used;
+			memcpy(st, key, ks);
+			if (bpf_map_lookup_elem(km->fd[m], key, st + ks))
+				continue; /* deleted meanwhile: not for us */
+			if (array_like(d->type) && all_zero(st + ks, vs))
+				continue;
+			sn->used += (ks + vs + 7) & ~(size_t)7;
+			sn->elems[sn->nelems++] =
+				(struct interp_map_elem){.map = m, .key = st, .value = st + ks};
+		}
+	}
+	return 0;
+}
+
+static const struct interp_map_elem *ksnap_find(const struct ksnap *sn,
+						const struct interp_map_def *d, uint32_t m,
+						const void *key)
+{
+	uint32_t i;
+
+	for (i = 0; i < sn->nelems; i++)
+		if (sn->elems[i].map == m && !memcmp(sn->elems[i].key, key, d->key_size))
+			return &sn->elems[i];
+	return NULL;
+}
+
+/*
+ * Every kernel element is in the interpreter with the same value (per-CPU:
+ * CPU 0's, and the other CPUs' as before the run, or zero for an element the
+ * run inserted), and the interpreter has no more (arrays: no more non-zero).
+ */
 static int kmaps_compare(struct kmaps *km, const struct interp_ctx *c, char *msg, size_t msgsz)
 {
 	uint32_t i, m, counts[MAX_MAPS] = {0};
-	uint8_t val[ELEM_BYTES];
+	static uint8_t val[1 << 16];
+	struct ksnap *sn = km->after;
 
-	if (kmaps_read(km))
+	if (kmaps_read(km, sn))
 		return snprintf(msg, msgsz, "cannot read the kernel's maps"), -1;
-	for (i = 0; i < km->nelems; i++) {
-		const struct interp_map_elem *el = &km->elems[i];
+	for (i = 0; i < sn->nelems; i++) {
+		const struct interp_map_elem *el = &sn->elems[i];
+		const struct interp_map_def *d = &km->def[el->map];
 
-		counts[el->map]++;
 		if (interp_map_lookup(c, el->map, el->key, val) ||
-		    memcmp(val, el->value, km->def[el->map].value_size)) {
+		    memcmp(val, el->value, d->value_size)) {
 			snprintf(msg, msgsz, "map %s: element %u differs or is missing",
 				 km->name[el->map], i);
 			return -1;
+		}
+		if (!array_like(d->type) || !all_zero(val, d->value_size))
+			counts[el->map]++;
+		if (percpu(d->type)) {
+			const struct interp_map_elem *old = ksnap_find(km->before, d, el->map,
+								       el->key);
+			size_t stride = (d->value_size + 7) & ~7u, rest = kvalue_size(d) - stride;
+			const uint8_t *o = (const uint8_t *)el->value + stride;
+
+			if (old ? memcmp(o, (const uint8_t *)old->value + stride, rest)
+				: !all_zero(o, rest)) {
+				snprintf(msg, msgsz, "map %s: element %u changed on another CPU",
+					 km->name[el->map], i);
+				return -1;
+			}
 		}
 	}
 	for (m = 0; m < km->n; m++) {
@@ -159,7 +295,8 @@ static int kmaps_compare(struct kmaps *km, const struct interp_ctx *c, char *msg
 		uint32_t iter = 0, n = 0;
 
 		while (!interp_map_next(c, m, &iter, &k, &v))
-			n++;
+			if (!array_like(km->def[m].type) || !all_zero(v, km->def[m].value_size))
+				n++;
 		if (n != counts[m]) {
 			snprintf(msg, msgsz, "map %s: interp has %u elements, kernel %u",
 				 km->name[m], n, counts[m]);
@@ -178,7 +315,7 @@ static bool nondeterministic(const struct interp_result *res)
 {
 	static const int32_t ids[] = {
 		BPF_FUNC_ktime_get_ns,	       BPF_FUNC_get_prandom_u32,
-		BPF_FUNC_get_smp_processor_id, BPF_FUNC_jiffies64,
+		BPF_FUNC_jiffies64,
 		BPF_FUNC_ktime_get_boot_ns,    BPF_FUNC_ktime_get_coarse_ns,
 		208 /* ktime_get_tai_ns */,
 	};
@@ -202,15 +339,19 @@ static void print_bytes(const char *what, const uint8_t *b, size_t n)
 }
 
 struct tally {
-	uint64_t progs, compared_progs, runs, refused, disagree;
-	char unsupported[32][96];
-	uint32_t unsupported_n[32], nunsup;
+	uint64_t progs, compared_progs, runs, refused, disagree, uninit;
+	char unsupported[128][96];
+	uint32_t unsupported_n[128], nunsup;
 };
 
-static void count_unsupported(struct tally *t, const char *why)
+static void count_unsupported(struct tally *t, const char *obj, const char *prog,
+			      const char *why)
 {
 	char key[96];
 	uint32_t i;
+
+	if (env_u64("INTERP_CORPUS_VERBOSE", 0))
+		fprintf(stderr, "  not compared: %s %s: %s\n", obj, prog, why);
 
 	/* "insn 12: unsupported helper 51" -> "unsupported helper 51" */
 	snprintf(key, sizeof(key), "%s", strstr(why, ": ") ? strstr(why, ": ") + 2 : why);
@@ -218,8 +359,8 @@ static void count_unsupported(struct tally *t, const char *why)
 		if (!strcmp(t->unsupported[i], key))
 			break;
 	if (i == t->nunsup) {
-		if (t->nunsup == 32)
-			i = 31;
+		if (t->nunsup == 128)
+			i = 127;
 		else
 			snprintf(t->unsupported[t->nunsup++], sizeof(key), "%s", key);
 	}
@@ -238,10 +379,21 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 	struct bpf_map *map;
 	struct kh_prog kp;
 	char path[4096], msg[256];
-	uint64_t k, runs = 0, refused = 0;
+	uint64_t k, runs = 0, refused = 0, uninit = 0;
+	struct timespec t0, t1;
 	size_t cnt;
 	int err;
 
+	if (!km.before) {
+		km.before = &km.snap[0];
+		km.after = &km.snap[1];
+		km.before->arena = malloc(MAX_BYTES);
+		km.after->arena = malloc(MAX_BYTES);
+		if (!km.before->arena || !km.after->arena) {
+			CHECK(false, "out of memory");
+			return;
+		}
+	}
 	snprintf(path, sizeof(path), "%s/objs/%s", corpus_dir(), obj);
 	err = kh_load(path, prog, type_by_str(type), &kp, log, sizeof(log));
 	if (err) {
@@ -270,15 +422,24 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 	}
 	ip = interp_prog__new(insns, cnt, kp.type, msg, sizeof(msg));
 	if (!ip) {
-		count_unsupported(t, msg);
+		count_unsupported(t, obj, prog, msg);
 		goto out;
 	}
 	ic = interp_ctx__new(km.def, km.n, msg, sizeof(msg));
 	if (!ic) {
-		count_unsupported(t, msg);
+		count_unsupported(t, obj, prog, msg);
+		goto out;
+	}
+	if (bpf_program__expected_attach_type(kp.prog) == BPF_XDP_DEVMAP ||
+	    bpf_program__expected_attach_type(kp.prog) == BPF_XDP_CPUMAP) {
+		/* bpf_prog_test_run_xdp() refuses them (EINVAL) */
+		count_unsupported(t, obj, prog, "x: XDP program for a devmap/cpumap entry: "
+				  "the kernel does not test-run those");
 		goto out;
 	}
 	t->compared_progs++;
+	km.before_valid = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (k = 0; k < npkts; k++) {
 		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_out = out, .data_size_out = sizeof(out),
 			    .repeat = 1);
@@ -290,28 +451,34 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 
 		in.pkt_len = pkt_gen_next(g, pkt, &kind);
 		in.pkt = pkt;
-		if (kmaps_read(&km)) {
-			count_unsupported(t, "maps too large to copy per packet");
+		if (!km.before_valid && kmaps_read(&km, km.before)) {
+			count_unsupported(t, obj, prog, "maps too large to copy per packet");
 			t->compared_progs--;
 			goto out;
 		}
-		in.elems = km.elems;
-		in.nelems = km.nelems;
+		km.before_valid = false;
+		in.elems = km.before->elems;
+		in.nelems = km.before->nelems;
+		in.cpu = 0; /* main() pins the test to CPU 0 */
 		interp_run(ic, ip, &in, &res);
 		topts.data_in = pkt;
 		topts.data_size_in = in.pkt_len;
 		err = bpf_prog_test_run_opts(kp.fd, &topts) ? -errno : 0;
 		if (res.status == INTERP_UNSUPPORTED) {
-			count_unsupported(t, res.msg);
+			count_unsupported(t, obj, prog, res.msg);
 			t->compared_progs--;
 			goto out;
 		}
 		if (nondeterministic(&res)) {
-			count_unsupported(
-				t, "x: calls a helper whose result the kernel draws at random "
+			count_unsupported(t, obj, prog, "x: calls a helper whose result the kernel draws at random "
 				   "or from the clock");
 			t->compared_progs--;
 			goto out;
+		}
+		if (res.uninit_stack) {
+			/* the kernel read whatever its stack held: not comparable */
+			uninit++;
+			continue;
 		}
 		runs++;
 		if (err) { /* the kernel refused the input: so must we */
@@ -339,6 +506,13 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		}
 		if (kmaps_compare(&km, ic, msg, sizeof(msg)))
 			goto disagree;
+		{ /* what the run left is where the next starts */
+			struct ksnap *tmp = km.before;
+
+			km.before = km.after;
+			km.after = tmp;
+			km.before_valid = true;
+		}
 		continue;
 	disagree:
 		t->disagree++;
@@ -352,8 +526,18 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		}
 		break; /* one reproducer per program is enough */
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (env_u64("INTERP_CORPUS_VERBOSE", 0))
+		fprintf(stderr, "  compared: %s %s: %llu runs, %.2f s\n", obj, prog,
+			(unsigned long long)runs,
+			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
 	t->runs += runs;
 	t->refused += refused;
+	t->uninit += uninit;
+	if (uninit && !runs) {
+		count_unsupported(t, obj, prog, "x: every run reads uninitialized stack");
+		t->compared_progs--;
+	}
 out:
 	interp_ctx__free(ic);
 	interp_prog__free(ip);
@@ -406,10 +590,12 @@ static void test_corpus_programs(void)
 
 	fprintf(stderr,
 		"interp vs kernel on the corpus: %llu programs loaded, %llu compared on "
-		"%llu packets each: %llu runs (%llu inputs refused by both), %llu disagreements\n",
+		"%llu packets each: %llu runs (%llu inputs refused by both), %llu disagreements; "
+		"%llu runs not compared (read uninitialized stack)\n",
 		(unsigned long long)t->progs, (unsigned long long)t->compared_progs,
 		(unsigned long long)npkts, (unsigned long long)t->runs,
-		(unsigned long long)t->refused, (unsigned long long)t->disagree);
+		(unsigned long long)t->refused, (unsigned long long)t->disagree,
+		(unsigned long long)t->uninit);
 	for (i = 0; i < t->nunsup; i++)
 		fprintf(stderr, "  not compared (%u programs): %s\n", t->unsupported_n[i],
 			t->unsupported[i]);
@@ -422,7 +608,21 @@ out:
 
 int main(int argc, char **argv)
 {
+	cpu_set_t cpu0;
+
 	test_init(argc, argv);
+	/*
+	 * The kernel's test run executes on the caller's CPU: pinned to CPU 0,
+	 * per-CPU map values and bpf_get_smp_processor_id() are CPU 0's, which
+	 * is what the interpreter is told.
+	 */
+	CPU_ZERO(&cpu0);
+	CPU_SET(0, &cpu0);
+	if (sched_setaffinity(0, sizeof(cpu0), &cpu0)) {
+		CHECK(false, "cannot pin to CPU 0: %s", strerror(errno));
+		return test_summary("test_interp_corpus");
+	}
+	ncpus = libbpf_num_possible_cpus();
 	RUN_TEST(test_corpus_programs);
 	return test_summary("test_interp_corpus");
 }

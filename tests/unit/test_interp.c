@@ -387,6 +387,115 @@ static void test_input_helpers(void)
 	ASSERT_EQ(res.calls[1].ret, 5000007, "second ktime");
 }
 
+/* Stack bytes read before this run (this call) wrote them flag the result. */
+static void test_uninit_stack(void)
+{
+	const struct bpf_insn never[] = {
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+		BPF_EXIT_INSN(),
+	};
+	const struct bpf_insn partly[] = {
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -8, 1),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+		BPF_EXIT_INSN(),
+	};
+	const struct bpf_insn whole[] = {
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -8, 1),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 2),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+		BPF_EXIT_INSN(),
+	};
+	/* a helper reading the key: 2 of its 4 bytes were written */
+	const struct bpf_insn key[] = {
+		BPF_ST_MEM(BPF_H, BPF_REG_10, -4, 1),
+		BPF_LD_MAP_FD(BPF_REG_1, CASE_HASH),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+	};
+	/* the callee's frame is garbage again at each call, whatever the last wrote */
+	const struct bpf_insn callee[] = {
+		BPF_CALL_REL(2),
+		BPF_CALL_REL(3),
+		BPF_EXIT_INSN(),
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 5),
+		BPF_EXIT_INSN(),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+		BPF_EXIT_INSN(),
+	};
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = 64 };
+	struct interp_ctx *c = interp_ctx__new(case_maps, NMAPS, NULL, 0);
+	struct interp_prog *p;
+	struct interp_result res;
+	const struct {
+		const char *what;
+		const struct bpf_insn *insns;
+		size_t len;
+		bool flagged;
+	} t[] = {
+		{ "never written", never, 2, true },
+		{ "half written", partly, 3, true },
+		{ "written whole", whole, 4, false },
+		{ "helper reads a half-written key", key, 8, true },
+		{ "written whole, after flagged runs", whole, 4, false },
+		{ "a callee reads what an earlier call wrote", callee, 7, true },
+	};
+	size_t i;
+
+	if (!ASSERT_OK_PTR(c, "ctx"))
+		return;
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		p = load(t[i].insns, t[i].len, BPF_PROG_TYPE_SOCKET_FILTER);
+		if (!ASSERT_OK_PTR(p, t[i].what))
+			continue;
+		ASSERT_OK(interp_run(c, p, &in, &res), "interp_run");
+		CHECK(res.status == INTERP_OK && res.uninit_stack == t[i].flagged,
+		      "%s: status %d, uninit_stack %d (%s)", t[i].what, res.status,
+		      res.uninit_stack, res.msg);
+		interp_prog__free(p);
+	}
+	interp_ctx__free(c);
+}
+
+/* The trace holds the bytes a helper read: a lookup's key, an update's key and value. */
+static void test_trace_memory(void)
+{
+	const struct bpf_insn prog[] = {
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0x11223344),
+		BPF_LD_IMM64(BPF_REG_1, 0x0102030405060708ULL),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
+		BPF_LD_MAP_FD(BPF_REG_1, CASE_HASH),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_MOV64_REG(BPF_REG_3, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -16),
+		BPF_MOV64_IMM(BPF_REG_4, BPF_ANY),
+		BPF_EMIT_CALL(BPF_FUNC_map_update_elem),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 7), /* the trace keeps the bytes at the call */
+		BPF_LD_MAP_FD(BPF_REG_1, CASE_HASH),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+	};
+	const uint8_t upd[] = { 0x44, 0x33, 0x22, 0x11, 8, 7, 6, 5, 4, 3, 2, 1 };
+	const uint8_t look[] = { 7, 0, 0, 0 };
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = 64 };
+	struct interp_result res;
+
+	run_simple(prog, sizeof(prog) / sizeof(prog[0]), BPF_PROG_TYPE_SOCKET_FILTER, &in, &res,
+		   NULL);
+	if (!ASSERT_EQ(res.ncalls, 2, "calls"))
+		return;
+	CHECK(res.calls[0].mem_len == sizeof(upd) && !memcmp(res.calls[0].mem, upd, sizeof(upd)),
+	      "update: %u bytes of key and value", res.calls[0].mem_len);
+	CHECK(res.calls[1].mem_len == 4 && !memcmp(res.calls[1].mem, look, 4),
+	      "lookup: %u bytes of key", res.calls[1].mem_len);
+}
+
 static void test_decode_errors(void)
 {
 	const struct bpf_insn out_of_range[] = { BPF_JMP_A(5), BPF_EXIT_INSN() };
@@ -483,6 +592,8 @@ int main(int argc, char **argv)
 	RUN_TEST(test_array_write_by_arithmetic_is_reset);
 	RUN_TEST(test_callee_stack_gone);
 	RUN_TEST(test_input_helpers);
+	RUN_TEST(test_uninit_stack);
+	RUN_TEST(test_trace_memory);
 	RUN_TEST(test_decode_errors);
 	RUN_TEST(test_speed);
 	return test_summary("test_interp");
