@@ -178,8 +178,15 @@ void analysis_state_init(struct analysis_state *st)
 
 static bool slot_eq(const struct analysis_slot *x, const struct analysis_slot *y)
 {
-	return x->init == y->init && x->spilled == y->spilled &&
-	       (!x->spilled || reg_eq(&x->reg, &y->reg));
+	unsigned int j;
+
+	if (x->init != y->init || x->spilled != y->spilled || x->known != y->known ||
+	    (x->spilled && !reg_eq(&x->reg, &y->reg)))
+		return false;
+	for (j = 0; j < 8; j++)
+		if ((x->known >> j & 1) && x->val[j] != y->val[j])
+			return false;
+	return true;
 }
 
 /* d |= s; returns whether d changed. */
@@ -189,7 +196,7 @@ bool analysis_state_join(struct analysis_state *d, const struct analysis_state *
 	struct analysis_reg r;
 	struct analysis_slot sl;
 	bool changed = false;
-	unsigned int i;
+	unsigned int i, j;
 
 	if (!s->reached)
 		return false;
@@ -208,6 +215,10 @@ bool analysis_state_join(struct analysis_state *d, const struct analysis_state *
 	for (i = 0; i < ANALYSIS_NSLOTS; i++) {
 		sl = d->slots[i];
 		sl.init &= s->slots[i].init;
+		sl.known &= s->slots[i].known;
+		for (j = 0; j < 8; j++)
+			if (sl.val[j] != s->slots[i].val[j])
+				sl.known &= (uint8_t) ~(1u << j);
 		if (sl.spilled && s->slots[i].spilled) {
 			join_reg(&sl.reg, &s->slots[i].reg, widen, block);
 		} else if (analysis_slot_may_hold_ptr(&sl) ||

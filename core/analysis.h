@@ -86,9 +86,15 @@ struct analysis_reg {
 	struct analysis_scalar s; /* SCALAR: the value; pointers: variable offset */
 };
 
-/* An 8-byte stack slot: a spilled register, or bytes of unknown data. */
+/*
+ * An 8-byte stack slot: a spilled register, or bytes of data, some of which
+ * may be known constants (stores of constants of any width, as map keys are
+ * often built).
+ */
 struct analysis_slot {
-	uint8_t init; /* bit i: byte (slot start + i) written on every path */
+	uint8_t init;  /* bit i: byte (slot start + i) written on every path */
+	uint8_t known; /* bit i: that byte is @val[i] on every path */
+	uint8_t val[8];
 	bool spilled; /* all 8 bytes hold @reg, written by one 8-byte store */
 	struct analysis_reg reg;
 };

@@ -90,6 +90,7 @@ static void clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, boo
 			sl->spilled = false;
 			analysis_mark_not_init(&sl->reg);
 		}
+		sl->known &= (uint8_t) ~(1u << ((b + ANALYSIS_STACK_SIZE) % 8));
 		if (init)
 			sl->init |= 1u << ((b + ANALYSIS_STACK_SIZE) % 8);
 	}
@@ -302,22 +303,48 @@ static bool stack_const(const struct analysis_reg *r, int64_t insn_off, int64_t 
 	return true;
 }
 
+/* All of [off, off + size) holds known bytes: their value (little-endian). */
+static bool stack_known(const struct analysis_state *st, int64_t off, unsigned int size,
+			uint64_t *v)
+{
+	unsigned int j;
+
+	*v = 0;
+	for (j = 0; j < size; j++) {
+		int64_t b = off + j;
+		unsigned int bit = (unsigned int)((b + ANALYSIS_STACK_SIZE) % 8);
+		const struct analysis_slot *sl = &st->slots[(-b - 1) / 8];
+
+		if (!(sl->known >> bit & 1))
+			return false;
+		*v |= (uint64_t)sl->val[bit] << (8 * j);
+	}
+	return true;
+}
+
 static void stack_load(struct analysis_state *st, struct analysis_reg *dst, int64_t off,
 		       unsigned int size, bool sx)
 {
 	struct analysis_slot *sl;
 	int64_t end = off + size;
+	uint64_t v;
 
 	if (off < -ANALYSIS_STACK_SIZE || end > 0) {
 		analysis_mark_scalar(dst);
 		return;
 	}
 	sl = &st->slots[(-off - 1) / 8];
+	if (sl->spilled && (off % 8) == 0 && size == 8) {
+		*dst = sl->reg;
+		return;
+	}
+	if (stack_known(st, off, size, &v)) {
+		analysis_mark_const(dst, v);
+		if (sx)
+			analysis_scalar_sext(&dst->s, size * 8);
+		return;
+	}
 	if (sl->spilled && (off % 8) == 0) {
-		if (size == 8) {
-			*dst = sl->reg;
-			return;
-		}
 		if (analysis_reg_is_const(&sl->reg, NULL)) {
 			uint64_t v = sl->reg.s.value & ((1ull << (size * 8)) - 1);
 
@@ -360,6 +387,19 @@ static void stack_store(struct analysis_state *st, const struct analysis_reg *va
 		sl = &st->slots[(-off - 1) / 8];
 		sl->spilled = true;
 		sl->reg = *val;
+	}
+	if (val && analysis_reg_is_const(val, NULL)) {
+		/* constant bytes, little-endian, whatever the width and alignment */
+		unsigned int j;
+
+		for (j = 0; j < size; j++) {
+			int64_t b = off + j;
+			unsigned int bit = (unsigned int)((b + ANALYSIS_STACK_SIZE) % 8);
+
+			sl = &st->slots[(-b - 1) / 8];
+			sl->known |= (uint8_t)(1u << bit);
+			sl->val[bit] = (uint8_t)(val->s.value >> (8 * j));
+		}
 	}
 }
 

@@ -490,7 +490,7 @@ static const struct acase cases[] = {
 	  {5, "R0", "scalar()"},
 	  {1, "sout-8", "1"},
 	  {3, "in", "0x404"}}},
-	{"ST immediate stores spill constants",
+	{"ST immediate stores: constants, spilled or as bytes",
 	 "insn 0x7a, 10, 0, -8, 7\n"  /* 0: *(u64 *)(r10 - 8) = 7 */
 	 "insn 0x62, 10, 0, -16, 3\n" /* 1: *(u32 *)(r10 - 16) = 3 */
 	 "r0 = *(u64 *)(r10 - 8)\n"   /* 2 */
@@ -500,10 +500,21 @@ static const struct acase cases[] = {
 	 {{2, "fp-8", "7"},
 	  {2, "fp-16", "????mmmm"},
 	  {3, "R0", "7"},
-	  {4, "R1", U32},
+	  {4, "R1", "3"},
 	  {0, "sout-8", "1"},
 	  {1, "sout-16", "1"},
 	  {1, "sout-12", "0"}}},
+	{"constant bytes on the stack: a key built by two 32-bit stores",
+	 "r1 = 0x11\n"		    /* 0 */
+	 "*(u32 *)(r10 - 8) = r1\n" /* 1 */
+	 "r1 = 0x22\n"		    /* 2 */
+	 "*(u32 *)(r10 - 4) = r1\n" /* 3 */
+	 "r0 = *(u64 *)(r10 - 8)\n" /* 4 */
+	 "r2 = *(u16 *)(r10 - 6)\n" /* 5 */
+	 "r3 = *(u8 *)(r10 - 4)\n"  /* 6 */
+	 "exit",		    /* 7 */
+	 BPF_PROG_TYPE_XDP,
+	 {{5, "R0", "0x2200000011"}, {6, "R2", "0"}, {7, "R3", "34"}, {4, "fp-8", "mmmmmmmm"}}},
 	{"LD_ABS: r0 gets the bytes, r1-r5 are clobbered, r6 is read",
 	 "r6 = r1\n"		 /* 0 */
 	 "r2 = 7\n"		 /* 1: dead, LD_ABS clobbers it */
