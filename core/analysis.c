@@ -35,17 +35,28 @@
  * Each subprogram is analysed in its own frame.  Subprograms are visited
  * callers first: a callee's r1-r5 on entry are the join of its call sites'
  * arguments (pointers into the caller's stack become UNKNOWN: they are not
- * this frame's fp); after a call the caller sees r0 as an unknown scalar,
- * r1-r5 not initialised, r6-r9 and its own stack unchanged -- except spills
- * the callee may write through a stack pointer argument, and packet pointers
- * if the callee may call a helper that changes packet data.
+ * this frame's fp); after a call the caller sees r1-r5 not initialised, r6-r9
+ * and its own stack unchanged -- except slots the callee may write through a
+ * stack pointer argument, and packet pointers if the callee may call a
+ * helper that changes packet data (UNKNOWN then: it may not have) -- and r0
+ * as the callee returns it.  That is known only after the callee, so it is
+ * assumed (a scalar first) and the whole program re-run until every
+ * assumption covers what the callee's exits produce (one_round(), forward()).
  *
  * Ids: packet pointers derived from data by constant offsets share id 0;
  * adding an unknown scalar gives a new id (from the instruction), as the
  * verifier does; when such an instruction runs again (a loop), the pointers
  * still holding its id are given the id ANALYSIS_ID_NONE, which nothing
  * shares, so that a later bounds check on the new pointer cannot raise the
- * range of an old one.  Lookups get the id of their call instruction.
+ * range of an old one.  Lookups get the id of their call instruction, and
+ * scalar copies the id of the move that linked them.
+ *
+ * What is kept: the fixpoint state at each block's entry, and what a replay
+ * of a block needs (the callees' return values, which subprograms change
+ * packet data).  The state before any instruction is its block's entry
+ * replayed up to it (analysis_state()); liveness (analysis_live.c) replays
+ * every block once.  Memory is thus per block (~6 KiB each), not per
+ * instruction: 80,000 instructions in 9,000 blocks take 2 s and 80 MB.
  */
 #include <errno.h>
 #include <stdarg.h>

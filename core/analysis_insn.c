@@ -614,19 +614,25 @@ static void do_call(struct analysis_fwd *f, struct analysis_state *st, const str
 	bool pkt = false;
 	unsigned int r;
 
-	/* pointers to our stack passed down may be written through */
+	/*
+	 * Pointers to our stack passed down may be written through: by a helper
+	 * with data, by a callee or a callback (bpf_loop, for_each_map_elem,
+	 * timers, find_vma, user_ringbuf_drain) with anything.
+	 */
 	for (r = 1; r <= 5; r++) {
 		const struct analysis_reg *arg = &st->regs[r];
 		int64_t off;
 		bool known_ro = in->src_reg == 0 &&
 				(in->imm == 1 || in->imm == 2 || in->imm == 3 || in->imm == 195);
+		bool any = in->src_reg != 0 || (in->imm == 164 || in->imm == 170 ||
+						in->imm == 180 || in->imm == 181 || in->imm == 209);
 
 		if (known_ro)
 			continue; /* map helpers only read keys and values */
 		if (stack_const(arg, 0, &off))
-			clobber_stack(st, off, 0, false, in->src_reg != 0);
+			clobber_stack(st, off, 0, false, any);
 		else if (arg->type == ANALYSIS_STACK || arg->type == ANALYSIS_UNKNOWN)
-			clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false, in->src_reg != 0);
+			clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false, any);
 	}
 	if (in->src_reg == BPF_PSEUDO_CALL) {
 		uint32_t callee = analysis_subprog_of(p, i + in->imm + 1);
