@@ -43,9 +43,9 @@
 
 /*
  * What the key knows of a map: what the program's semantics may depend on.
- * A map the program may only read (BPF_F_RDONLY_PROG: libbpf's .rodata, frozen
- * before the load) is part of the program: the verifier, and so an optimizer,
- * may treat its contents as constants.  Its contents' digest is part of the
+ * An array the program may only read (BPF_F_RDONLY_PROG: libbpf's .rodata,
+ * frozen before the load) is part of the program: the verifier, and so an
+ * optimizer, may treat its contents as constants.  Its contents' digest is part of the
  * description; for any other map @content is all zero.
  */
 struct cache_map_desc {

@@ -209,7 +209,8 @@ void cache_key(const struct cache_prog *cp, const char *optimizer_version,
 
 bool cache_map_content_matters(const struct cache_map_desc *m)
 {
-	return (m->map_flags & BPF_F_RDONLY_PROG) != 0;
+	/* Only arrays: the verifier reads constants from no other read-only map. */
+	return m->type == BPF_MAP_TYPE_ARRAY && (m->map_flags & BPF_F_RDONLY_PROG);
 }
 
 bool cache_key_valid(const char *key)

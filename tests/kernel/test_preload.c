@@ -341,7 +341,7 @@ static int write_entry(const char *dir, const struct bpf_insn *opt, const char *
 	return write_entry_proof(dir, opt, method, NULL);
 }
 
-static struct bpf_insn opt_insns[4096];
+static struct bpf_insn opt_insns[1 << 17];
 
 /* Packets for the example: Ethernet, IPv4, UDP/TCP, with variations. */
 static uint32_t make_packet(uint8_t *p, uint32_t seed)
@@ -1250,7 +1250,7 @@ static int stand_in_mask(const struct bpf_insn *p, uint32_t n, struct bpf_insn *
 	return -ENOENT;
 }
 
-static int make_entry_main(const char *dir, const char *k, bool wrong)
+static int make_entry_main(const char *dir, const char *k, bool wrong, bool identity)
 {
 	char path[PATH_MAX], msg[CACHE_MSG_SIZE];
 	struct smt_result res;
@@ -1260,6 +1260,13 @@ static int make_entry_main(const char *dir, const char *k, bool wrong)
 	if (cache_entry_read(path, &orig_q, msg, sizeof(msg))) {
 		fprintf(stderr, "%s\n", msg);
 		return 1;
+	}
+	/* "identity": the original itself, to exercise relinking on any program. */
+	if (identity) {
+		if (orig_q.orig.insn_cnt > sizeof(opt_insns) / sizeof(opt_insns[0]))
+			return 1;
+		memcpy(opt_insns, orig_q.orig.insns, orig_q.orig.insn_cnt * sizeof(*opt_insns));
+		return write_entry(dir, opt_insns, "identity") ? 1 : 0;
 	}
 	if (stand_in_optimizer(orig_q.orig.insns, orig_q.orig.insn_cnt, opt_insns) &&
 	    stand_in_mask(orig_q.orig.insns, orig_q.orig.insn_cnt, opt_insns)) {
@@ -1284,7 +1291,8 @@ static int child_main(int argc, char **argv)
 	char path[PATH_MAX], msg[CACHE_MSG_SIZE], dir[128];
 
 	if (!strcmp(argv[1], "--make-entry") && (argc == 4 || argc == 5))
-		return make_entry_main(argv[2], argv[3], argc == 5 && !strcmp(argv[4], "wrong"));
+		return make_entry_main(argv[2], argv[3], argc == 5 && !strcmp(argv[4], "wrong"),
+				       argc == 5 && !strcmp(argv[4], "identity"));
 	if (!strcmp(argv[1], "--child-object") && argc == 3)
 		return child_object(argv[2]);
 
