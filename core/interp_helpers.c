@@ -140,6 +140,33 @@ static void trace_mem(struct interp_ctx *c, struct interp_call *call, const uint
 	call->mem_len += n;
 }
 
+/*
+ * A buffer a helper writes: checked like a program's write, but its stack
+ * bytes count as written only if the helper writes them (helper_wrote()).
+ */
+static uint8_t *helper_wbuf(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+			    uint64_t addr, uint32_t size)
+{
+	bool flagged = c->uninit_read;
+	uint8_t *h = interp_xlate(c, addr, size, false);
+
+	c->uninit_read = flagged; /* a check, not a read */
+	if (h) {
+		uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
+
+		if (!c->regions[i].writable)
+			h = interp_mem_wptr(c, addr, size);
+	}
+	if (!h)
+		interp_mem_fault(c, res, pc, addr, size, INTERP_WRITE);
+	return h;
+}
+
+static void helper_wrote(struct interp_ctx *c, uint64_t addr, uint32_t size)
+{
+	interp_xlate(c, addr, size, true);
+}
+
 static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
 {
 	int64_t floor = INTERP_XDP_FRAME_HDR;
@@ -394,6 +421,41 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			ret = -EFAULT;
 		} else {
 			memcpy(to, c->pkt + c->data + off, len);
+		}
+		break;
+	}
+	case BPF_FUNC_xdp_get_buff_len:
+	case BPF_FUNC_xdp_load_bytes:
+	case BPF_FUNC_xdp_store_bytes: {
+		/* bpf_xdp_pointer() on a frame without frags */
+		uint32_t off = (uint32_t)r[2], len = (uint32_t)r[4];
+		uint8_t *buf = NULL;
+
+		if (c->type != BPF_PROG_TYPE_XDP || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an xdp_md", id);
+			return -EINVAL;
+		}
+		if (id == BPF_FUNC_xdp_get_buff_len) {
+			ret = c->data_end - c->data;
+			break;
+		}
+		if (id == BPF_FUNC_xdp_load_bytes)
+			buf = helper_wbuf(c, res, pc, r[3], len);
+		else
+			buf = (uint8_t *)helper_mem(c, res, pc, r[3], len);
+		if (!buf)
+			return -EFAULT;
+		if (id == BPF_FUNC_xdp_store_bytes)
+			trace_mem(c, call, buf, len);
+		if (off > 0xffff || len > 0xffff) {
+			ret = -EFAULT;
+		} else if ((int64_t)off + len > c->data_end - c->data) {
+			ret = -EINVAL;
+		} else if (id == BPF_FUNC_xdp_load_bytes) {
+			memcpy(buf, c->pkt + c->data + off, len);
+			helper_wrote(c, r[3], len);
+		} else {
+			memmove(c->pkt + c->data + off, buf, len);
 		}
 		break;
 	}
