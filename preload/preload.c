@@ -12,16 +12,19 @@
  *
  * A BPF_PROG_LOAD goes through pl_prog_load():
  *
- *  1. Settings (config/, read once): mode off means pass-through; programs
- *     shorter than min_insns (libbpf's feature probes) or filtered out by name
- *     or type are passed through too.
+ *  1. Settings (config/, read once; with BPFSYNTH_MODE=off nothing is read at
+ *     all): mode off means pass-through; programs shorter than min_insns
+ *     (libbpf's feature probes) or filtered out by name or type are passed
+ *     through too.
  *  2. The attr (never beyond `size`) and the instructions are copied out of
  *     the caller's memory with process_vm_readv() on ourselves, which fails
  *     with EFAULT instead of faulting: a bad pointer is simply passed through
  *     and the kernel gives the caller its own answer.
  *  3. Each map reference is resolved to a map (fd, or fd_array[idx]) and
- *     described by BPF_OBJ_GET_INFO_BY_FD; the program is canonicalized and
- *     keyed (cache/key.c).
+ *     described by BPF_OBJ_GET_INFO_BY_FD (read-only arrays, i.e. .rodata,
+ *     also by a digest of their contents); the program is canonicalized and
+ *     keyed (cache/key.c).  Programs that name other fds (attach_prog_fd,
+ *     module BTF) are passed through.
  *  4. Hit: the cached optimized program is relinked to this caller's fds or
  *     fd_array indexes and loaded with a copy of the caller's attr that differs
  *     only in insns/insn_cnt, so BTF, func_info/line_info (cache entries keep
