@@ -260,11 +260,90 @@ static void flow_into(struct analysis_fwd *f, uint32_t target_insn, const struct
 
 	if (b < 0)
 		return;
+	if (f->next) {
+		/* a descending pass: collect, no worklist */
+		analysis_state_join(&f->next[(uint32_t)b - f->next_first], st, false, (uint32_t)b);
+		return;
+	}
 	widen = f->visits[b] >= WIDEN_AFTER;
 	if (analysis_state_join(&f->entry[b], st, widen, (uint32_t)b) && !queued[b]) {
 		queued[b] = true;
 		queue[(*qlen)++] = (uint32_t)b;
 	}
+}
+
+/* Run block @b of subprogram @sp from its entry and pass the result on. */
+static int run_block(struct analysis_fwd *f, uint32_t sp, uint32_t b, struct analysis_state *st,
+		     uint32_t *queue, uint32_t *qlen, bool *queued)
+{
+	const struct prog *p = f->a->p;
+	uint32_t i, last = p->blocks[b].last;
+	const struct bpf_insn *in = &p->insns[last];
+
+	*st = f->entry[b];
+	for (i = p->blocks[b].first; i != last; i += prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1)
+		analysis_step(f, st, i);
+	if (prog_insn_is_exit(in)) {
+		if (!f->ret_reached[sp])
+			f->ret_seen[sp] = st->regs[BPF_REG_0];
+		else
+			join_reg(&f->ret_seen[sp], &st->regs[BPF_REG_0], false, b);
+		f->ret_reached[sp] = true;
+	} else if (prog_insn_is_jump(in) &&
+		   !(BPF_CLASS(in->code) == BPF_JMP && BPF_OP(in->code) == BPF_JA)) {
+		struct analysis_state *t = malloc(sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		*t = *st;
+		if (analysis_branch(t, in, true))
+			flow_into(f, (uint32_t)prog_jump_target(p->insns, last), t, queue, qlen,
+				  queued);
+		if (analysis_branch(st, in, false))
+			flow_into(f, last + 1, st, queue, qlen, queued);
+		free(t);
+	} else if (prog_insn_is_jump(in)) {
+		flow_into(f, (uint32_t)prog_jump_target(p->insns, last), st, queue, qlen, queued);
+	} else {
+		analysis_step(f, st, last);
+		flow_into(f, last + (prog_insn_is_ldimm64(in) ? 2 : 1), st, queue, qlen, queued);
+	}
+	return 0;
+}
+
+/*
+ * Widening overshoots: a loop counter that stops at 100 is "anything" at the
+ * loop head.  Applying the transfer functions once more to the whole
+ * fixpoint (entry = initial state joined with what the predecessors' entries
+ * produce, without widening) keeps every reachable state -- anything
+ * reachable comes from a reachable predecessor, which the old entries cover
+ * -- and takes back what the loop's exit test bounds.  Two such passes.
+ */
+#define NARROW_PASSES 2
+
+static int narrow(struct analysis_fwd *f, uint32_t sp, struct analysis_state *st)
+{
+	const struct prog_subprog *s = &f->a->p->subprogs[sp];
+	uint32_t pass, b;
+	int err = 0;
+
+	f->next = calloc(s->nblocks, sizeof(*f->next));
+	if (!f->next)
+		return -ENOMEM;
+	f->next_first = s->first_block;
+	for (pass = 0; pass < NARROW_PASSES && !err; pass++) {
+		for (b = 0; b < s->nblocks; b++)
+			analysis_state_init(&f->next[b]);
+		f->next[0] = f->callee_entry[sp];
+		for (b = s->first_block; b < s->first_block + s->nblocks && !err; b++)
+			if (f->entry[b].reached)
+				err = run_block(f, sp, b, st, NULL, NULL, NULL);
+		for (b = 0; b < s->nblocks && !err; b++)
+			f->entry[s->first_block + b] = f->next[b];
+	}
+	free(f->next);
+	f->next = NULL;
+	return err;
 }
 
 static int run_subprog(struct analysis_fwd *f, uint32_t sp, uint32_t *queue, bool *queued)
@@ -273,6 +352,7 @@ static int run_subprog(struct analysis_fwd *f, uint32_t sp, uint32_t *queue, boo
 	const struct prog_subprog *s = &p->subprogs[sp];
 	struct analysis_state *st;
 	uint32_t qlen = 0, first = s->first_block;
+	int err = 0;
 
 	if (!s->nblocks)
 		return 0;
@@ -284,10 +364,9 @@ static int run_subprog(struct analysis_fwd *f, uint32_t sp, uint32_t *queue, boo
 		return -ENOMEM;
 	queue[qlen++] = first;
 	queued[first] = true;
-	while (qlen) {
+	while (qlen && !err) {
 		/* take the lowest block: program order converges fastest */
-		uint32_t k, best = 0, b, i, last;
-		const struct bpf_insn *in;
+		uint32_t k, best = 0, b;
 
 		for (k = 1; k < qlen; k++)
 			if (queue[k] < queue[best])
@@ -296,50 +375,16 @@ static int run_subprog(struct analysis_fwd *f, uint32_t sp, uint32_t *queue, boo
 		queue[best] = queue[--qlen];
 		queued[b] = false;
 		if (++f->visits[b] > MAX_VISITS_PER_BLOCK) {
-			free(st);
-			return set_msg(f->msg, f->msgsz, "insn %u: no fixpoint after %u visits",
-				       p->blocks[b].first, MAX_VISITS_PER_BLOCK);
+			err = set_msg(f->msg, f->msgsz, "insn %u: no fixpoint after %u visits",
+				      p->blocks[b].first, MAX_VISITS_PER_BLOCK);
+			break;
 		}
-		*st = f->entry[b];
-		last = p->blocks[b].last;
-		for (i = p->blocks[b].first; i != last;
-		     i += prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1)
-			analysis_step(f, st, i);
-		in = &p->insns[last];
-		if (prog_insn_is_exit(in)) {
-			if (!f->ret_reached[sp])
-				f->ret_seen[sp] = st->regs[BPF_REG_0];
-			else
-				join_reg(&f->ret_seen[sp], &st->regs[BPF_REG_0], false, b);
-			f->ret_reached[sp] = true;
-			continue;
-		}
-		if (prog_insn_is_jump(in) &&
-		    !(BPF_CLASS(in->code) == BPF_JMP && (BPF_OP(in->code) == BPF_JA))) {
-			struct analysis_state *t = malloc(sizeof(*t));
-
-			if (!t) {
-				free(st);
-				return -ENOMEM;
-			}
-			*t = *st;
-			if (analysis_branch(t, in, true))
-				flow_into(f, (uint32_t)prog_jump_target(p->insns, last), t, queue,
-					  &qlen, queued);
-			if (analysis_branch(st, in, false))
-				flow_into(f, last + 1, st, queue, &qlen, queued);
-			free(t);
-		} else if (prog_insn_is_jump(in)) {
-			flow_into(f, (uint32_t)prog_jump_target(p->insns, last), st, queue, &qlen,
-				  queued);
-		} else {
-			analysis_step(f, st, last);
-			flow_into(f, last + (prog_insn_is_ldimm64(in) ? 2 : 1), st, queue, &qlen,
-				  queued);
-		}
+		err = run_block(f, sp, b, st, queue, &qlen, queued);
 	}
+	if (!err)
+		err = narrow(f, sp, st);
 	free(st);
-	return 0;
+	return err;
 }
 
 /* Subprograms callers first (the call graph of a valid program is a DAG). */

@@ -66,6 +66,8 @@ struct analysis_fwd {
 	struct analysis_reg *ret_assumed;    /* per subprogram: r0 its callers see */
 	struct analysis_reg *ret_seen;	     /* per subprogram: r0 at its exits */
 	bool *ret_reached;		     /* per subprogram: some exit reached */
+	struct analysis_state *next;	     /* narrowing: new entries of a subprogram */
+	uint32_t next_first;		     /* ... from this block on */
 	char *msg;
 	size_t msgsz;
 };

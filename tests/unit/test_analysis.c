@@ -332,7 +332,7 @@ static const struct acase cases[] = {
 		    "var_off=(0x0; 0xffffffff))"},
 	  {9, "R2", U32},
 	  {9, "R1", "ctx()"}}},
-	{"a loop reaches a fixpoint",
+	{"a loop reaches a fixpoint; narrowing takes back the exit test's bound",
 	 "r0 = 0\n"		   /* 0 */
 	 "r1 = 0\n"		   /* 1 */
 	 "r0 += r1\n"		   /* 2: loop head */
@@ -343,7 +343,8 @@ static const struct acase cases[] = {
 	 {{5, "reach", "1"},
 	  {2, "T:R1", "scalar"},
 	  {2, "T:R0", "scalar"},
-	  {5, "R1", "scalar(smin=100,smax=128,umin=100,umax=128,var_off=(0x0; 0xff))"},
+	  {5, "R1", "100"},
+	  {3, "R1", "scalar(smin=0,smax=99,umax=99,var_off=(0x0; 0x7f))"},
 	  {4, "in", "0x3"},
 	  {5, "in", "0x1"}}},
 	{"a loop over the packet keeps pointers and drops the range",
