@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/prog.h"
 #include "core/smt_internal.h"
@@ -200,11 +201,6 @@ static void unsup(struct smt_ctx *s, size_t i, const char *fmt, const char *what
 
 /* ---- shared inputs ---- */
 
-static const char *tag_sfx(int which)
-{
-	return which ? "b" : "a";
-}
-
 void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 {
 	Z3_sort dom[1];
@@ -225,10 +221,15 @@ void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 
 		snprintf(name, sizeof(name), "map%u", m);
 		s->mv0[m] = smt_var(s, name, s->mem_sort);
+		snprintf(name, sizeof(name), "elem%u", m);
+		s->welem[m] = smt_var(s, name, s->bv32);
 		/*
 		 * Declarations are reference-counted too, and a fresh one lives only
 		 * until the next API call: the arena takes it at once.
 		 */
+		s->present[m] = s->slot[m] = NULL;
+		if (d->key_size == 0 || d->key_size > 64)
+			continue; /* lookups in it are not modelled */
 		dom[0] = Z3_mk_bv_sort(s->z, 8 * d->key_size);
 		smt_t(s, Z3_sort_to_ast(s->z, dom[0]));
 		snprintf(name, sizeof(name), "present%u", m);
@@ -239,8 +240,6 @@ void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 		s->slot[m] = Z3_mk_func_decl(s->z, Z3_mk_string_symbol(s->z, name), 1, dom,
 					     s->bv32);
 		smt_t(s, Z3_func_decl_to_ast(s->z, s->slot[m]));
-		snprintf(name, sizeof(name), "elem%u", m);
-		s->welem[m] = smt_var(s, name, s->bv32);
 	}
 	for (m = 0; m < SMT_MAX_EVENTS; m++) {
 		snprintf(name, sizeof(name), "helper_ret%u", m);
@@ -250,7 +249,6 @@ void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 		snprintf(name, sizeof(name), "r%u", m);
 		s->wreg[m] = smt_var(s, name, s->bv64);
 	}
-	(void)tag_sfx;
 }
 
 /* ---- states ---- */
@@ -1165,6 +1163,14 @@ static int step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *i
 
 /* ---- whole programs and windows ---- */
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 struct slist {
 	struct sstate **v;
 	uint32_t n, cap;
@@ -1290,9 +1296,11 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 	struct slist *at = NULL;
 	struct sstate *st;
 	size_t i, k;
+	uint64_t t0;
 	int err = 0;
 
 	memset(out, 0, sizeof(*out));
+	t0 = now_ms();
 	st = state_new(s);
 	if (!st)
 		return -ENOMEM;
@@ -1340,6 +1348,12 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 		struct slist cur = at[i];
 
 		memset(&at[i], 0, sizeof(at[i]));
+		/* the solver has a timeout; so has building its query */
+		if (s->narena > SMT_MAX_TERMS || (s->timeout_ms && !(i & 15) &&
+						  now_ms() - t0 > s->timeout_ms)) {
+			unsup(s, i, "%s", "encoding too large or too slow");
+			err = 1;
+		}
 		if (cur.n > 8) {
 			unsup(s, i, "%s", "too many distinct states at one instruction");
 			err = 1;

@@ -62,6 +62,7 @@ struct slookup {
 
 #define SMT_MAX_EXITS 64
 #define SMT_MAX_LOOKUPS 16
+#define SMT_MAX_TERMS (2u << 20) /* terms per check before it is UNKNOWN */
 #define SMT_CTX_PROBE 256 /* ctx offsets whose access is checked */
 
 /* What one program's encoding produced. */

@@ -1,0 +1,262 @@
+// SPDX-License-Identifier: MIT
+/*
+ * bench_smt: how fast core/smt answers, on the corpus.
+ *
+ *   window checks per second -- every 3-instruction straight-line window of
+ *   the corpus's XDP and tc programs against a random single-instruction
+ *   mutant of itself (what the search asks thousands of times), entered
+ *   with r1 the ctx, r10 the frame pointer and r2-r9 scalars, all registers
+ *   and the whole stack live;
+ *
+ *   whole-program check times (median, max) -- each loop-free program the
+ *   checker models against itself and against one mutant;
+ *
+ * each with K2's region encoding and with the plain one-array encoding.
+ * Environment: BENCH_SMT_WINDOWS (default 2000), BENCH_SMT_TIMEOUT (seconds
+ * per query, default 10), CORPUS_DIR.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+
+#include "core/prog.h"
+#include "core/smt.h"
+
+#define MAX_PROGS 512
+
+struct cprog {
+	uint32_t type;
+	struct bpf_insn *insns;
+	size_t len;
+	struct interp_map_def maps[SMT_MAX_MAPS];
+	uint32_t nmaps;
+};
+
+static uint64_t rng = 0x853c49e6748fea9bULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int load_cprog(const char *path, const char *name, struct cprog *cp)
+{
+	LIBBPF_OPTS(gen_loader_opts, gopts);
+	struct bpf_program *p;
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	int err = -ENOENT;
+
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		return -errno;
+	p = bpf_object__find_program_by_name(obj, name);
+	if (!p || bpf_object__gen_loader(obj, &gopts) || bpf_object__load(obj))
+		goto out;
+	cp->type = bpf_program__type(p);
+	bpf_object__for_each_map(m, obj) {
+		struct interp_map_def *d = &cp->maps[cp->nmaps];
+
+		if (cp->nmaps == SMT_MAX_MAPS)
+			goto out;
+		d->type = bpf_map__type(m);
+		d->key_size = bpf_map__key_size(m);
+		d->value_size = bpf_map__value_size(m);
+		d->max_entries = bpf_map__max_entries(m);
+		d->flags = bpf_map__map_flags(m);
+		d->ref = (int32_t)cp->nmaps++;
+	}
+	cp->len = bpf_program__insn_cnt(p);
+	cp->insns = malloc(cp->len * sizeof(*cp->insns));
+	if (!cp->insns)
+		goto out;
+	memcpy(cp->insns, bpf_program__insns(p), cp->len * sizeof(*cp->insns));
+	err = 0;
+out:
+	bpf_object__close(obj);
+	return err;
+}
+
+static void mutate(struct bpf_insn *in)
+{
+	switch (rnd() % 4) {
+	case 0: in->imm += rnd() % 2 ? 1 : -1; break;
+	case 1: in->off += rnd() % 2 ? 1 : -1; break;
+	case 2: in->dst_reg = rnd() % 10; break;
+	default: in->code ^= BPF_CLASS(in->code) == BPF_ALU64 ? (BPF_ALU ^ BPF_ALU64) : 0x08;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static bool plain_insn(const struct bpf_insn *in)
+{
+	return !prog_insn_is_jump(in) && !prog_insn_is_call(in) && !prog_insn_is_exit(in) &&
+	       !prog_insn_is_ldimm64(in) && BPF_CLASS(in->code) != BPF_LD;
+}
+
+static void bench_windows(struct cprog *progs, size_t n, unsigned long want, bool plain,
+			  uint32_t timeout_ms)
+{
+	struct smt_ctx *s = smt_ctx__new(timeout_ms);
+	unsigned long done = 0, v[3] = { 0, 0, 0 };
+	struct smt_window_cond c;
+	struct smt_stats st;
+	double t0 = now(), t;
+	size_t p, i, j;
+	int r;
+
+	if (!s)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.regs[1].type = SMT_REG_CTX;
+	c.regs[10].type = SMT_REG_STACK;
+	for (r = 2; r < 10; r++)
+		c.regs[r].type = SMT_REG_SCALAR;
+	c.live_regs = 0x7ff;
+	memset(c.live_stack, 0xff, sizeof(c.live_stack));
+	for (p = 0; p < n && done < want; p++) {
+		struct smt_env env = { .prog_type = progs[p].type, .maps = progs[p].maps,
+				       .nmaps = progs[p].nmaps, .plain = plain };
+
+		for (i = 0; i + 3 <= progs[p].len && done < want; i++) {
+			struct bpf_insn w[3], m[3];
+			struct smt_result res;
+
+			for (j = 0; j < 3 && plain_insn(&progs[p].insns[i + j]); j++)
+				;
+			if (j < 3)
+				continue;
+			memcpy(w, &progs[p].insns[i], sizeof(w));
+			memcpy(m, w, sizeof(m));
+			mutate(&m[rnd() % 3]);
+			if (smt_check_window(s, w, 3, m, 3, &env, &c, &res))
+				continue;
+			v[res.verdict]++;
+			done++;
+			if (getenv("BENCH_SMT_VERBOSE") && res.verdict == SMT_UNKNOWN)
+				fprintf(stderr, "window: %s\n", res.msg);
+		}
+	}
+	t = now() - t0;
+	smt_ctx__stats(s, &st);
+	printf("  windows (%s): %lu checks in %.2f s = %.0f checks/s (%lu equivalent, %lu "
+	       "different, %lu unknown; %lu solver queries, %lu cache hits)\n",
+	       plain ? "plain" : "regions", done, t, done / (t > 0 ? t : 1), v[0], v[1], v[2],
+	       (unsigned long)st.queries, (unsigned long)st.cache_hits);
+	smt_ctx__free(s);
+}
+
+static void bench_progs(struct cprog *progs, size_t n, bool plain, uint32_t timeout_ms)
+{
+	struct smt_ctx *s = smt_ctx__new(timeout_ms);
+	double *ts = calloc(2 * n + 1, sizeof(*ts));
+	unsigned long v[3] = { 0, 0, 0 }, k = 0;
+	size_t p;
+
+	if (!s || !ts)
+		goto out;
+	for (p = 0; p < n; p++) {
+		struct smt_env env = { .prog_type = progs[p].type, .maps = progs[p].maps,
+				       .nmaps = progs[p].nmaps, .plain = plain };
+		struct bpf_insn *mu = malloc(progs[p].len * sizeof(*mu));
+		struct smt_result res;
+		int tries;
+
+		if (!mu)
+			break;
+		if (smt_check_prog(s, progs[p].insns, progs[p].len, progs[p].insns, progs[p].len,
+				   &env, &res) || !strncmp(res.msg, "not modelled", 12)) {
+			free(mu);
+			continue;
+		}
+		ts[k++] = res.seconds;
+		v[res.verdict]++;
+		if (getenv("BENCH_SMT_VERBOSE"))
+			fprintf(stderr, "prog %zu (%zu insns): %.3f s %s\n", p, progs[p].len,
+				res.seconds, res.msg);
+		for (tries = 0; tries < 20; tries++) {
+			memcpy(mu, progs[p].insns, progs[p].len * sizeof(*mu));
+			mutate(&mu[rnd() % progs[p].len]);
+			if (!prog_validate(mu, progs[p].len, NULL, 0))
+				break;
+		}
+		if (tries < 20 && !smt_check_prog(s, progs[p].insns, progs[p].len, mu,
+						   progs[p].len, &env, &res) &&
+		    strncmp(res.msg, "not modelled", 12)) {
+			ts[k++] = res.seconds;
+			v[res.verdict]++;
+		}
+		free(mu);
+	}
+	qsort(ts, k, sizeof(*ts), cmp_double);
+	printf("  whole programs (%s): %lu checks, median %.1f ms, max %.1f ms (%lu equivalent, "
+	       "%lu different, %lu unknown)\n",
+	       plain ? "plain" : "regions", k, k ? 1e3 * ts[k / 2] : 0, k ? 1e3 * ts[k - 1] : 0,
+	       v[0], v[1], v[2]);
+out:
+	free(ts);
+	smt_ctx__free(s);
+}
+
+int main(void)
+{
+	const char *dir = getenv("CORPUS_DIR") ?: "/var/cache/bpfsynth-corpus";
+	unsigned long want = getenv("BENCH_SMT_WINDOWS") ? strtoul(getenv("BENCH_SMT_WINDOWS"),
+							   NULL, 10) : 2000;
+	uint32_t timeout = 1000 * (getenv("BENCH_SMT_TIMEOUT") ?
+				   (uint32_t)strtoul(getenv("BENCH_SMT_TIMEOUT"), NULL, 10) : 10);
+	static struct cprog progs[MAX_PROGS];
+	char path[1024], line[1024];
+	size_t n = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/manifest.tsv", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		printf("bench_smt: no corpus at %s\n", dir);
+		return 0;
+	}
+	libbpf_set_print(NULL);
+	while (n < MAX_PROGS && fgets(line, sizeof(line), f)) {
+		char *sp, *obj = strtok_r(line, "\t", &sp), *name = strtok_r(NULL, "\t", &sp);
+		char *sec = strtok_r(NULL, "\t", &sp), *type = strtok_r(NULL, "\t", &sp);
+
+		/* libbpf 1.1 crashes linking some other types (struct_ops) without a kernel */
+		if (!obj || !name || !sec || !type || obj[0] == '#' ||
+		    (strcmp(type, "xdp") && strcmp(type, "sched_cls")))
+			continue;
+		snprintf(path, sizeof(path), "%s/objs/%s", dir, obj);
+		memset(&progs[n], 0, sizeof(progs[n]));
+		if (!load_cprog(path, name, &progs[n]))
+			n++;
+	}
+	fclose(f);
+	printf("bench_smt: %zu XDP and tc programs of the corpus\n", n);
+	bench_windows(progs, n, want, false, timeout);
+	bench_windows(progs, n, want, true, timeout);
+	bench_progs(progs, n, false, timeout);
+	bench_progs(progs, n, true, timeout);
+	for (i = 0; i < n; i++)
+		free(progs[i].insns);
+	return 0;
+}
