@@ -19,14 +19,14 @@
  *   <optimized: opt_insns x 8 bytes>  optimized program over the same slots
  *
  * Instructions are struct bpf_insn as the kernel takes them, in the byte order
- * the header names ("little" is the only one written on our hosts).  The file
+ * the header names (the writer's; a reader refuses any other).  The file
  * ends exactly after the optimized program: a longer or shorter file is
  * malformed.  Header (all fields required unless marked):
  *
  *   format 1; key (64 hex: the file's name); byte_order "little";
  *   prog_type, expected_attach_type, prog_flags, attach_btf_id (numbers);
  *   maps: [{type, key_size, value_size, max_entries, map_flags,
- *   content_sha256 (read-only maps only)}] by slot;
+ *   content_sha256 (read-only arrays only)}] by slot;
  *   orig_insns, orig_sha256 (of the original's bytes);
  *   opt_insns, opt_effective_insns (without `ja +0`), opt_sha256 -- null in
  *   a queue entry;
@@ -36,8 +36,9 @@
  * A reader trusts nothing: the first line, the JSON, every type and count, the
  * file's length, both digests, and that the key recomputed from the stored
  * original is the file's name.  Any failure is a miss (-EBADMSG), never a
- * crash and never a wrong program: cache_lookup() then compares the stored
- * original with the caller's, instruction by instruction and map by map.
+ * crash and never a wrong program.  cache_lookup(), on the load path, compares
+ * the stored original with the caller's, instruction by instruction and map
+ * by map, in place of the original's digest and the key's recomputation.
  *
  * Writers write a temp file in the same directory, fsync it, rename it over
  * the entry and fsync the directory (redis' rdbSave), so any number of
@@ -314,8 +315,10 @@ static json_t *entry_header(const struct cache_entry *e)
 
 	digest_hex(cp->insns, (size_t)cp->insn_cnt * 8, osha);
 	h = json_pack("{s:i,s:s,s:s,s:I,s:I,s:I,s:I,s:o,s:I,s:s,s:s,s:I}", "format", ENTRY_FORMAT,
-		      "key", e->key, "byte_order", "little", "prog_type", (json_int_t)cp->prog_type,
-		      "expected_attach_type", (json_int_t)cp->expected_attach_type, "prog_flags",
+		      "key", e->key, "byte_order",
+		      __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? "little" : "big", "prog_type",
+		      (json_int_t)cp->prog_type, "expected_attach_type",
+		      (json_int_t)cp->expected_attach_type, "prog_flags",
 		      (json_int_t)cp->prog_flags, "attach_btf_id", (json_int_t)cp->attach_btf_id,
 		      "maps", maps_json(cp), "orig_insns", (json_int_t)cp->insn_cnt, "orig_sha256",
 		      osha, "optimizer_version", e->optimizer_version, "created",
