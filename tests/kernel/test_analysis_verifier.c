@@ -34,7 +34,8 @@
  * kernel refuses without their BTF (tail calls from subprograms, callbacks)
  * are skipped and counted.  By default the test stops after 40 s or 400
  * programs; ANALYSIS_VERIFIER_ALL=1 runs them all, ANALYSIS_VERIFIER_ONLY=name
- * one program; ANALYSIS_VERIFIER_SHOW=N prints the first N disagreements
+ * one program; ANALYSIS_VERIFIER_ALL_TYPES=1 takes every program type that
+ * loads, not only the network ones; ANALYSIS_VERIFIER_SHOW=N prints the first N disagreements
  * (default 20) with a reproducer; ANALYSIS_VERIFIER_DUMP=1 prints our state
  * before every instruction and then the verifier's log;
  * ANALYSIS_VERIFIER_SHOW_CONSTS / _SHOW_RANGES list where the verifier knows
@@ -186,6 +187,7 @@ static bool parse_vval(const char *s, struct vval *v)
 		enum analysis_type t;
 	} types[] = {
 		{"scalar(", ANALYSIS_SCALAR},
+		{"fp(", ANALYSIS_STACK},
 		{"ctx(", ANALYSIS_CTX},
 		{"pkt(", ANALYSIS_PKT},
 		{"pkt_end(", ANALYSIS_PKT_END},
@@ -629,6 +631,7 @@ static void test_corpus(void)
 	const char *all = getenv("ANALYSIS_VERIFIER_ALL"), *only = getenv("ANALYSIS_VERIFIER_ONLY");
 	const char *showv = getenv("ANALYSIS_VERIFIER_SHOW");
 	bool run_all = (all && *all == '1') || only;
+	bool all_types = getenv("ANALYSIS_VERIFIER_ALL_TYPES") != NULL;
 	unsigned int maxprogs = run_all ? ~0u : 400, tried = 0;
 	double t0 = now(), budget = run_all ? 1e9 : 40;
 	char path[512], line[1024];
@@ -666,7 +669,7 @@ static void test_corpus(void)
 		if (!col[5] || strcmp(col[5], "yes"))
 			continue;
 		t = type_by_str(col[3]);
-		if (t != BPF_PROG_TYPE_XDP && t != BPF_PROG_TYPE_SCHED_CLS &&
+		if (!all_types && t != BPF_PROG_TYPE_XDP && t != BPF_PROG_TYPE_SCHED_CLS &&
 		    t != BPF_PROG_TYPE_SCHED_ACT && t != BPF_PROG_TYPE_SOCKET_FILTER)
 			continue;
 		if (only && strcmp(only, col[1]))
