@@ -1,6 +1,13 @@
 #!/bin/sh
-# make bench: benchmarks that print figures (no pass/fail thresholds here).
+# make bench: benchmarks that print figures (no pass/fail thresholds here),
+# then the interpreter's differential tests at 100x the size make check runs.
 # Runs on the corpus; builds it first if missing (see tests/corpus/README.md).
+#
+#   INTERP_DIFF_N         random programs (make check: 10000; here 1000000)
+#   INTERP_CORPUS_PKTS    packets per corpus program (make check: 200; here 20000)
+#   INTERP_CORPUS_BIG_PKTS  for programs with over 1 MiB of arrays, which the
+#                         test reads whole from the kernel per packet (here 2000)
+#   BENCH_DIFF=0          skip the differential runs
 set -eu
 BUILD=${BUILD:-build}
 CORPUS_DIR=${CORPUS_DIR:-/var/cache/bpfsynth-corpus}
@@ -15,3 +22,12 @@ for b in "$BUILD"/tests/kernel/bench_*; do
 	echo "== $(basename "$b")"
 	"$b"
 done
+
+[ "${BENCH_DIFF:-1}" = 0 ] && exit 0
+echo "== core/interp vs the kernel: random programs at 100x make check"
+INTERP_DIFF_N=${INTERP_DIFF_N:-1000000} "$BUILD/tests/kernel/test_interp_diff" 2>&1 |
+	grep -E '^interp|FAIL|passed'
+echo "== core/interp vs the kernel: corpus programs at 100x make check"
+INTERP_CORPUS_PKTS=${INTERP_CORPUS_PKTS:-20000} \
+INTERP_CORPUS_BIG_PKTS=${INTERP_CORPUS_BIG_PKTS:-2000} \
+	"$BUILD/tests/kernel/test_interp_corpus" 2>&1 | grep -v '^  not compared: '

@@ -50,7 +50,10 @@ void exec_help(void)
 	       "  --type TYPE       program type, as a section name (xdp, socket, tc, ...),\n"
 	       "                    for programs in legacy sections\n"
 	       "  -j, --json        {\"retval\", \"r0\", \"status\", \"insns\", \"duration_ns\",\n"
-	       "                    \"data_out\", \"helper_calls\", \"maps\"}\n",
+	       "                    \"data_out\", \"helper_calls\", \"maps\", \"uninit_stack\"}\n"
+	       "\n"
+	       "The run is on CPU 0 (per-CPU maps, bpf_get_smp_processor_id()); helpers that\n"
+	       "read the clock or random numbers return 0.\n",
 	       bin_name);
 }
 
@@ -517,22 +520,28 @@ int do_exec(int argc, char **argv)
 		char r0[24];
 		uint32_t i;
 
+		/* a call's "mem": the bytes it read through its pointer arguments */
 		for (i = 0; calls && i < res.ncalls; i++)
 			json_array_append_new(calls,
-					      json_pack("{s:i,s:i,s:I}", "insn", res.calls[i].insn,
+					      json_pack("{s:i,s:i,s:I,s:o}", "insn", res.calls[i].insn,
 							"helper", res.calls[i].helper, "ret",
-							(json_int_t)res.calls[i].ret));
+							(json_int_t)res.calls[i].ret, "mem",
+							hex_json(res.calls[i].mem,
+								 res.calls[i].mem_len)));
 		snprintf(r0, sizeof(r0), "0x%016" PRIx64, res.r0);
-		doc = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o}", "retval",
+		doc = json_pack("{s:I,s:s,s:s,s:I,s:I,s:I,s:o,s:o,s:o,s:b}", "retval",
 				(json_int_t)res.retval, "r0", r0, "status", status_str(res.status),
 				"insns", (json_int_t)res.insns, "duration_ns",
 				(json_int_t)(dt * 1e9), "repeat", (json_int_t)repeat, "data_out",
 				hex_json(res.pkt, res.pkt_len), "helper_calls", calls, "maps",
-				maps_json(ic, &env));
+				maps_json(ic, &env), "uninit_stack", res.uninit_stack);
 		err = json_print(doc);
 	} else {
 		printf("Return value: %u, duration%s: %.0fns, instructions: %" PRIu64 "\n",
 		       res.retval, repeat > 1 ? " (average)" : "", dt * 1e9, res.insns);
+		if (res.uninit_stack)
+			fprintf(stderr, "note: the run read stack bytes it had not written (read "
+					"as zero here; the kernel's hold whatever its stack held)\n");
 	}
 	if (!err && data_out)
 		err = write_data_out(data_out, &res);

@@ -17,8 +17,11 @@
  * the verifier accepted is a disagreement.
  *
  * Environment: CORPUS_DIR (default /var/cache/bpfsynth-corpus),
- * INTERP_CORPUS_PKTS packets per program (default 200), INTERP_CORPUS_PROGS
- * programs at most (default all), INTERP_CORPUS_SEED.
+ * INTERP_CORPUS_PKTS packets per program (default 200), INTERP_CORPUS_BIG_PKTS
+ * for programs with over 1 MiB of arrays, read whole per packet (default:
+ * the same), INTERP_CORPUS_PROGS programs at most (default all),
+ * INTERP_CORPUS_SEED, INTERP_CORPUS_VERBOSE=1 names each program and why it
+ * was not compared.
  */
 #include <errno.h>
 #include <time.h>
@@ -40,6 +43,7 @@
 #define MAX_ELEMS 65536	      /* elements read from the kernel per packet, all maps */
 #define MAX_BYTES (64u << 20) /* their keys and values */
 #define OUT_MAX 4096
+#define BIG_MAPS (1u << 20) /* bytes of arrays: INTERP_CORPUS_BIG_PKTS applies */
 
 /* A copy of the kernel's maps: elements with keys and (per-CPU: all CPUs') values. */
 struct ksnap {
@@ -339,7 +343,7 @@ static void print_bytes(const char *what, const uint8_t *b, size_t n)
 }
 
 struct tally {
-	uint64_t progs, compared_progs, runs, refused, disagree, uninit;
+	uint64_t progs, compared_progs, runs, refused, disagree, uninit, big;
 	char unsupported[128][96];
 	uint32_t unsupported_n[128], nunsup;
 };
@@ -436,6 +440,19 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		count_unsupported(t, obj, prog, "x: XDP program for a devmap/cpumap entry: "
 				  "the kernel does not test-run those");
 		goto out;
+	}
+	{ /* arrays are read whole from the kernel per packet: the big ones may get fewer */
+		uint64_t bytes = 0;
+		uint32_t m;
+
+		for (m = 0; m < km.n; m++)
+			if (array_like(km.def[m].type))
+				bytes += (uint64_t)km.def[m].max_entries * kvalue_size(&km.def[m]);
+		if (bytes > BIG_MAPS && env_u64("INTERP_CORPUS_BIG_PKTS", 0) &&
+		    env_u64("INTERP_CORPUS_BIG_PKTS", 0) < npkts) {
+			npkts = env_u64("INTERP_CORPUS_BIG_PKTS", 0);
+			t->big++;
+		}
 	}
 	t->compared_progs++;
 	km.before_valid = false;
@@ -599,6 +616,10 @@ static void test_corpus_programs(void)
 	for (i = 0; i < t->nunsup; i++)
 		fprintf(stderr, "  not compared (%u programs): %s\n", t->unsupported_n[i],
 			t->unsupported[i]);
+	if (t->big)
+		fprintf(stderr, "  %llu programs with over 1 MiB of arrays got %llu packets each "
+			"(INTERP_CORPUS_BIG_PKTS)\n", (unsigned long long)t->big,
+			(unsigned long long)env_u64("INTERP_CORPUS_BIG_PKTS", 0));
 	ASSERT_EQ(t->disagree, 0, "disagreements between core/interp and the kernel");
 	if (!t->progs)
 		test_skip("no loadable network programs in the manifest");
