@@ -67,7 +67,7 @@
 struct stats {
 	unsigned int progs, skipped_sub, skipped_load, skipped_log, states, regs, compared;
 	unsigned int disagree, uncompared, bounds_looser, unreachable;
-	unsigned int consts, consts_equal, ranges, ranges_lower, live, live_skipped;
+	unsigned int consts, consts_equal, ranges, ranges_lower, live, live_skipped, maps;
 	unsigned int shown, show_max;
 };
 
@@ -105,6 +105,7 @@ static double now(void)
 struct vval {
 	enum analysis_type type; /* ANALYSIS_UNKNOWN: a type we do not model */
 	bool is_const, has_off, has_range, has_id, var;
+	char map[BPF_OBJ_NAME_LEN]; /* map=NAME, "" if none */
 	uint64_t c;
 	int64_t off;
 	uint64_t range;
@@ -141,6 +142,10 @@ static void parse_fields(const char *in, struct vval *v)
 		if (!val)
 			continue;
 		*val++ = 0;
+		if (!strcmp(item, "map")) {
+			snprintf(v->map, sizeof(v->map), "%s", val);
+			continue;
+		}
 		if (!strncmp(val, "(", 1)) {
 			/* var_off=(0x0; 0xffff) */
 			unsigned long long a, b;
@@ -240,6 +245,7 @@ static bool parse_vval(const char *s, struct vval *v)
 
 struct progctx {
 	const char *obj, *name;
+	char (*map_names)[BPF_OBJ_NAME_LEN]; /* by env map index, as the kernel has them */
 	const struct prog *p;
 	const struct analysis *a;
 	struct analysis_state *st; /* the state before insn @at, or @at < 0 */
@@ -364,6 +370,13 @@ static void compare_reg(const struct progctx *pc, uint32_t insn, const char *wha
 			st.bounds_looser++;
 		return;
 	}
+	/* the same map, by the kernel's name for it */
+	if (v.map[0] && ours->map >= 0 && strcmp(v.map, pc->map_names[ours->map])) {
+		show(pc, insn, what, text, ours, "another map");
+		return;
+	}
+	if (v.map[0])
+		st.maps++;
 	/* pointers: offsets and ranges where both are constant */
 	if (v.var || ours->s.mask != 0 || ours->s.value != 0)
 		return;
@@ -521,6 +534,7 @@ static void check_prog(const char *obj, const char *name, enum bpf_prog_type typ
 {
 	char path[512], log[KH_LOG_SIZE], msg[PROG_MSG_SIZE];
 	struct analysis_map maps[MAX_MAPS];
+	char map_names[MAX_MAPS][BPF_OBJ_NAME_LEN];
 	struct analysis_env env = {.prog_type = type, .maps = maps};
 	const struct bpf_insn *insns;
 	struct analysis *a = NULL;
@@ -554,6 +568,14 @@ static void check_prog(const char *obj, const char *name, enum bpf_prog_type typ
 	bpf_object__for_each_map (map, kp.obj) {
 		if (env.nmaps == MAX_MAPS || bpf_map__fd(map) < 0)
 			continue;
+		{
+			struct bpf_map_info info = {};
+			uint32_t len = sizeof(info);
+
+			map_names[env.nmaps][0] = 0;
+			if (!bpf_obj_get_info_by_fd(bpf_map__fd(map), &info, &len))
+				snprintf(map_names[env.nmaps], BPF_OBJ_NAME_LEN, "%s", info.name);
+		}
 		maps[env.nmaps++] = (struct analysis_map){
 			.type = bpf_map__type(map),
 			.key_size = bpf_map__key_size(map),
@@ -597,8 +619,15 @@ static void check_prog(const char *obj, const char *name, enum bpf_prog_type typ
 		fprintf(stderr, "%s", vlog);
 	}
 	{
-		struct progctx pc = {obj, name,	 p,    a, malloc(sizeof(struct analysis_state)),
-				     -1,  false, false};
+		struct progctx pc = {
+			.obj = obj,
+			.name = name,
+			.map_names = map_names,
+			.p = p,
+			.a = a,
+			.st = malloc(sizeof(struct analysis_state)),
+			.at = -1,
+		};
 		unsigned int before = st.disagree;
 
 		uint32_t i;
@@ -687,6 +716,7 @@ static void test_corpus(void)
 		"our joins, %u scalars where the verifier's bounds are looser than ours\n"
 		"  constants: %u in the verifier, %u also constant for us; packet ranges: %u "
 		"compared, %u smaller for us (precision, not soundness)\n"
+		"  map pointers and values: %u compared by map\n"
 		"  live registers: %u instructions where the verifier printed its liveness "
 		"(%u programs not compared: LD_ABS, or code unreachable for us)\n"
 		"  %u disagreements (%u unreachable for us)\n",
@@ -694,7 +724,7 @@ static void test_corpus(void)
 		st.skipped_load, st.skipped_log, now() - t0,
 		capped ? " (capped: ANALYSIS_VERIFIER_ALL=1 for all)" : "", st.states, st.regs,
 		st.compared, st.uncompared, st.bounds_looser, st.consts, st.consts_equal, st.ranges,
-		st.ranges_lower, st.live, st.live_skipped, st.disagree, st.unreachable);
+		st.ranges_lower, st.maps, st.live, st.live_skipped, st.disagree, st.unreachable);
 	ASSERT_GE(st.progs, 1, "programs compared");
 	ASSERT_EQ(st.disagree, 0, "disagreements with the verifier");
 }
