@@ -35,7 +35,7 @@
 #define ANALYSIS_NREGS 11	/* r0..r10 */
 #define ANALYSIS_STACK_SIZE 512 /* MAX_BPF_STACK, per frame */
 #define ANALYSIS_NSLOTS (ANALYSIS_STACK_SIZE / 8)
-#define ANALYSIS_STATE_STR_SIZE 4096 /* always enough for analysis_state_str() */
+#define ANALYSIS_STATE_STR_SIZE 20480 /* always enough for analysis_state_str() */
 
 /* One map of the environment; @ref is the imm by which LD_IMM64 names it. */
 struct analysis_map {
