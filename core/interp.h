@@ -65,6 +65,18 @@ struct interp_map_elem {
 	const void *value;
 };
 
+/* A network device helpers look up by ifindex (bpf_check_mtu). */
+struct interp_netdev {
+	uint32_t ifindex;
+	uint32_t mtu;
+	uint32_t hard_header_len;
+};
+
+/* The test run's device when the input names none: loopback. */
+#define INTERP_LO_IFINDEX 1
+#define INTERP_LO_MTU 65536
+#define INTERP_LO_HARD_HEADER_LEN 14
+
 /* The input of one run. */
 struct interp_input {
 	const uint8_t *pkt; /* packet as given to BPF_PROG_TEST_RUN's data_in */
@@ -86,6 +98,12 @@ struct interp_input {
 	const uint32_t *prandom;    /* bpf_get_prandom_u32() values, used in turn, cyclically */
 	uint32_t nprandom;	    /* 0: returns 0 */
 	uint32_t cpu;		    /* bpf_get_smp_processor_id() */
+	/*
+	 * The devices of the netns; 0: the loopback device alone (the test
+	 * run's ctx device, ifindex 1 unless xdp/skb say otherwise).
+	 */
+	const struct interp_netdev *devs;
+	uint32_t ndevs;
 	uint64_t budget;	    /* instructions; 0: INTERP_DEFAULT_BUDGET */
 };
 

@@ -167,6 +167,74 @@ static void helper_wrote(struct interp_ctx *c, uint64_t addr, uint32_t size)
 	interp_xlate(c, addr, size, true);
 }
 
+static const struct interp_netdev *netdev(struct interp_ctx *c, uint32_t ifindex)
+{
+	static const struct interp_netdev lo = { INTERP_LO_IFINDEX, INTERP_LO_MTU,
+						 INTERP_LO_HARD_HEADER_LEN };
+	uint32_t i;
+
+	if (!c->in->ndevs)
+		return ifindex == lo.ifindex ? &lo : NULL;
+	for (i = 0; i < c->in->ndevs; i++)
+		if (c->in->devs[i].ifindex == ifindex)
+			return &c->in->devs[i];
+	return NULL;
+}
+
+/*
+ * bpf_xdp_check_mtu() / bpf_skb_check_mtu(): ifindex 0 is the ctx's device;
+ * *mtu_len, when not 0, is the L3 length to check instead of the packet's,
+ * and gets the device's MTU -- unless the call fails (-EINVAL, -ENODEV),
+ * which leaves it alone (6.18, by kernel-checked cases).  int arithmetic.
+ */
+static int check_mtu(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		     struct interp_call *call, const uint64_t *r, int64_t *ret)
+{
+	bool xdp = c->type == BPF_PROG_TYPE_XDP;
+	uint32_t ifindex = (uint32_t)r[2], in_len, mtu;
+	int32_t len_diff = (int32_t)r[4], len, dev_len;
+	uint64_t flags = r[5];
+	const struct interp_netdev *dev;
+	const uint8_t *p = helper_mem(c, res, pc, r[3], 4);
+
+	if (!p || !helper_wbuf(c, res, pc, r[3], 4))
+		return -EFAULT;
+	trace_mem(c, call, p, 4);
+	memcpy(&in_len, p, 4);
+	if (xdp ? flags != 0 : (flags & ~(uint64_t)BPF_MTU_CHK_SEGS) ||
+			       ((flags & BPF_MTU_CHK_SEGS) && (len_diff || in_len))) {
+		*ret = -EINVAL;
+		return 0;
+	}
+	if (!ifindex)
+		ifindex = xdp ? c->xdp.ingress_ifindex : c->skb.ifindex;
+	dev = netdev(c, ifindex);
+	if (!dev) {
+		*ret = -ENODEV;
+		return 0;
+	}
+	mtu = dev->mtu;
+	dev_len = (int32_t)(mtu + dev->hard_header_len);
+	if (in_len)
+		len = (int32_t)(in_len + dev->hard_header_len);
+	else
+		len = (int32_t)(c->data_end - c->data);
+	len = (int32_t)((uint32_t)len + (uint32_t)len_diff);
+	if (xdp) {
+		*ret = len > dev_len ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS;
+	} else if (len <= dev_len) {
+		*ret = BPF_MTU_CHK_RET_SUCCESS;
+	} else if (c->skb.gso_size) {
+		interp_fault(res, INTERP_UNSUPPORTED, pc, "check_mtu on a GSO skb");
+		return -EOPNOTSUPP;
+	} else {
+		*ret = BPF_MTU_CHK_RET_FRAG_NEEDED;
+	}
+	memcpy((uint8_t *)p, &mtu, 4);
+	helper_wrote(c, r[3], 4);
+	return 0;
+}
+
 static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
 {
 	int64_t floor = INTERP_XDP_FRAME_HDR;
@@ -459,6 +527,15 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		}
 		break;
 	}
+	case BPF_FUNC_check_mtu:
+		if ((c->type != BPF_PROG_TYPE_XDP && !interp_is_l2_type(c->type)) ||
+		    r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: bad ctx", id);
+			return -EINVAL;
+		}
+		if (check_mtu(c, res, pc, call, r, &ret))
+			return -EFAULT;
+		break;
 	case BPF_FUNC_xdp_adjust_head:
 	case BPF_FUNC_xdp_adjust_meta:
 	case BPF_FUNC_xdp_adjust_tail:
