@@ -17,13 +17,12 @@
  *     (an aligned 8-byte fill returns the spilled register, a narrower one of
  *     a spilled constant its low bytes, else unknown bits of the width);
  *     through anything that may be a pointer to a pointer, UNKNOWN;
+ *     bytes all known (stores of constants, any width) read as a constant;
  *   - stores to the stack with a known offset spill (8 bytes, aligned) or
  *     write bytes; with an unknown offset, they may have hit any slot;
- *   - calls: r1-r5 become NOT_INIT, r0 takes the helper's return type
- *     (map_lookup_elem: map_value_or_null of the map in r1 with the call's id;
- *     pointer-returning helpers: UNKNOWN; the rest: scalar) or the callee's
- *     return; helpers that may change packet data turn packet pointers into
- *     scalars; stack slots behind pointer arguments may have been written;
+ *   - a 64-bit move of a scalar links the copies (one id), so that what a
+ *     comparison learns about one holds for all (find_equal_scalars());
+ *   - calls: analysis_call.c;
  *   - conditional jumps: NULL checks, data_end comparisons (the verifier's
  *     find_good_pkt_pointers(), taking the lower of its readings for strict
  *     comparisons), and scalar comparisons refine each side.
@@ -35,18 +34,12 @@
 
 #include "core/analysis_internal.h"
 
-/* BPF helper ids (include/uapi/linux/bpf.h) that the transfer functions need. */
-enum {
-	H_MAP_LOOKUP = 1,
-	H_MAP_LOOKUP_PERCPU = 195,
-};
-
 /*
  * A helper that may change packet data was called: the verifier turns every
  * packet pointer into an unknown scalar.  @maybe: only some paths (through a
  * callee) call it, so a pointer may also have survived: UNKNOWN.
  */
-static void clobber_pkt(struct analysis_state *st, bool maybe)
+void analysis_clobber_pkt(struct analysis_state *st, bool maybe)
 {
 	struct analysis_reg *r;
 	unsigned int k;
@@ -70,8 +63,8 @@ static void clobber_pkt(struct analysis_state *st, bool maybe)
  * hold "a spill of something", whose 8-byte fill is UNKNOWN, not a scalar.
  * @init: the bytes were certainly written (a store, not a maybe).
  */
-static void clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, bool init,
-			  bool may_ptr)
+void analysis_clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, bool init,
+			    bool may_ptr)
 {
 	int64_t b;
 
@@ -94,125 +87,6 @@ static void clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, boo
 		if (init)
 			sl->init |= 1u << ((b + ANALYSIS_STACK_SIZE) % 8);
 	}
-}
-
-/* ---- maps and helpers ---------------------------------------------------- */
-
-static int32_t map_index(const struct analysis *a, int32_t ref)
-{
-	uint32_t i;
-
-	for (i = 0; a->env && i < a->env->nmaps; i++)
-		if (a->env->maps[i].ref == ref)
-			return (int32_t)i;
-	return -1;
-}
-
-const struct analysis_map *analysis_map_of(const struct analysis *a, const struct analysis_reg *r)
-{
-	if (!r || r->map < 0 || !a->env || (uint32_t)r->map >= a->env->nmaps)
-		return NULL;
-	return &a->env->maps[r->map];
-}
-
-/* include/linux/filter.h bpf_helper_changes_pkt_data() */
-static bool helper_changes_pkt(int32_t id)
-{
-	switch (id) {
-	case 9:	  /* skb_store_bytes */
-	case 10:  /* l3_csum_replace */
-	case 11:  /* l4_csum_replace */
-	case 18:  /* skb_vlan_push */
-	case 19:  /* skb_vlan_pop */
-	case 31:  /* skb_change_proto */
-	case 32:  /* skb_change_type */
-	case 38:  /* skb_change_tail */
-	case 39:  /* skb_pull_data */
-	case 43:  /* skb_change_head */
-	case 44:  /* xdp_adjust_head */
-	case 50:  /* skb_adjust_room */
-	case 54:  /* xdp_adjust_meta */
-	case 61:  /* msg_pull_data */
-	case 63:  /* msg_push_data? (kept conservative) */
-	case 65:  /* xdp_adjust_tail */
-	case 73:  /* lwt_push_encap */
-	case 74:  /* lwt_seg6_store_bytes */
-	case 75:  /* lwt_seg6_adjust_srh */
-	case 76:  /* lwt_seg6_action */
-	case 90:  /* msg_push_data */
-	case 91:  /* msg_pop_data */
-	case 190: /* xdp_store_bytes */
-		return true;
-	}
-	return false;
-}
-
-/* Helpers whose return value is a pointer the analysis does not follow. */
-static bool helper_returns_ptr(int32_t id)
-{
-	switch (id) {
-	case 81:	  /* get_local_storage */
-	case 84:	  /* sk_lookup_tcp */
-	case 85:	  /* sk_lookup_udp */
-	case 95:	  /* sk_fullsock */
-	case 96:	  /* tcp_sock */
-	case 98:	  /* get_listener_sock */
-	case 99:	  /* skc_lookup_tcp */
-	case 107:	  /* sk_storage_get */
-	case 131:	  /* ringbuf_reserve */
-	case 136 ... 140: /* skc_to_* */
-	case 145:	  /* inode_storage_get */
-	case 153:	  /* per_cpu_ptr */
-	case 154:	  /* this_cpu_ptr */
-	case 156:	  /* task_storage_get */
-	case 158:	  /* get_current_task_btf */
-	case 162:	  /* sock_from_file */
-	case 175:	  /* task_pt_regs */
-	case 178:	  /* skc_to_unix_sock */
-	case 194:	  /* kptr_xchg */
-	case 196:	  /* skc_to_mptcp_sock */
-	case 203:	  /* dynptr_data */
-	case 210:	  /* cgrp_storage_get */
-		return true;
-	}
-	return false;
-}
-
-uint32_t analysis_subprog_of(const struct prog *p, uint32_t insn)
-{
-	uint32_t s;
-
-	for (s = 0; s < p->nsubprogs; s++)
-		if (insn >= p->subprogs[s].start && insn < p->subprogs[s].end)
-			return s;
-	return 0;
-}
-
-static bool subprog_changes_pkt(struct analysis_fwd *f, uint32_t sp, unsigned int depth)
-{
-	const struct prog *p = f->a->p;
-	uint32_t i;
-	bool r = false;
-
-	if (f->changes_pkt[sp] >= 0)
-		return f->changes_pkt[sp];
-	if (depth > 16)
-		return true;
-	for (i = p->subprogs[sp].start; i < p->subprogs[sp].end && !r; i++) {
-		const struct bpf_insn *in = &p->insns[i];
-
-		if (!prog_insn_is_call(in))
-			continue;
-		if (in->src_reg == 0)
-			r = helper_changes_pkt(in->imm);
-		else if (in->src_reg == BPF_PSEUDO_CALL)
-			r = subprog_changes_pkt(f, analysis_subprog_of(p, i + in->imm + 1),
-						depth + 1);
-		else
-			r = true; /* kfunc: do not guess */
-	}
-	f->changes_pkt[sp] = r;
-	return r;
 }
 
 /* ---- instructions -------------------------------------------------------- */
@@ -295,7 +169,7 @@ static unsigned int size_bytes(uint8_t code)
 }
 
 /* Stack pointer with a known offset: the frame offset in *off. */
-static bool stack_const(const struct analysis_reg *r, int64_t insn_off, int64_t *off)
+bool analysis_stack_const(const struct analysis_reg *r, int64_t insn_off, int64_t *off)
 {
 	if (r->type != ANALYSIS_STACK || !analysis_scalar_is_const(&r->s))
 		return false;
@@ -382,7 +256,7 @@ static void stack_store(struct analysis_state *st, const struct analysis_reg *va
 			analysis_mark_not_init(&sl->reg);
 		}
 	}
-	clobber_stack(st, off, off + size, true, false);
+	analysis_clobber_stack(st, off, off + size, true, false);
 	if (size == 8 && (off % 8) == 0 && val) {
 		sl = &st->slots[(-off - 1) / 8];
 		sl->spilled = true;
@@ -409,11 +283,11 @@ static void store_effect(struct analysis_state *st, const struct analysis_reg *b
 {
 	int64_t off;
 
-	if (stack_const(base, insn_off, &off)) {
+	if (analysis_stack_const(base, insn_off, &off)) {
 		stack_store(st, val, off, size);
 	} else if (base->type == ANALYSIS_STACK || base->type == ANALYSIS_UNKNOWN) {
-		clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false,
-			      size == 8 && (!val || val->type != ANALYSIS_SCALAR));
+		analysis_clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false,
+				       size == 8 && (!val || val->type != ANALYSIS_SCALAR));
 	}
 }
 
@@ -590,7 +464,7 @@ static void do_ldx(struct analysis_fwd *f, struct analysis_state *st, const stru
 	struct analysis_reg v;
 	int64_t off;
 
-	if (stack_const(base, in->off, &off)) {
+	if (analysis_stack_const(base, in->off, &off)) {
 		stack_load(st, &v, off, size, sx);
 	} else if (base->type == ANALYSIS_CTX && analysis_scalar_is_const(&base->s)) {
 		ctx_load(f->a, &v, base->off + (int64_t)base->s.value + in->off, size, sx);
@@ -604,83 +478,6 @@ static void do_ldx(struct analysis_fwd *f, struct analysis_state *st, const stru
 			analysis_scalar_sext(&v.s, size * 8);
 	}
 	*d = v;
-}
-
-static void do_call(struct analysis_fwd *f, struct analysis_state *st, const struct bpf_insn *in,
-		    uint32_t i)
-{
-	const struct prog *p = f->a->p;
-	struct analysis_reg *r0 = &st->regs[0];
-	bool pkt = false;
-	unsigned int r;
-
-	/*
-	 * Pointers to our stack passed down may be written through: by a helper
-	 * with data, by a callee or a callback (bpf_loop, for_each_map_elem,
-	 * timers, find_vma, user_ringbuf_drain) with anything.
-	 */
-	for (r = 1; r <= 5; r++) {
-		const struct analysis_reg *arg = &st->regs[r];
-		int64_t off;
-		bool known_ro = in->src_reg == 0 &&
-				(in->imm == 1 || in->imm == 2 || in->imm == 3 || in->imm == 195);
-		bool any = in->src_reg != 0 || (in->imm == 164 || in->imm == 170 ||
-						in->imm == 180 || in->imm == 181 || in->imm == 209);
-
-		if (known_ro)
-			continue; /* map helpers only read keys and values */
-		if (stack_const(arg, 0, &off))
-			clobber_stack(st, off, 0, false, any);
-		else if (arg->type == ANALYSIS_STACK || arg->type == ANALYSIS_UNKNOWN)
-			clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false, any);
-	}
-	if (in->src_reg == BPF_PSEUDO_CALL) {
-		uint32_t callee = analysis_subprog_of(p, i + in->imm + 1);
-		struct analysis_state *ce = f->callee_entry ? &f->callee_entry[callee] : NULL;
-		struct analysis_state args;
-
-		analysis_state_init(&args);
-		args.reached = true;
-		analysis_mark_type(&args.regs[BPF_REG_10], ANALYSIS_STACK);
-		for (r = 1; r <= 5; r++) {
-			args.regs[r] = st->regs[r];
-			if (args.regs[r].type == ANALYSIS_STACK)
-				analysis_mark_type(&args.regs[r], ANALYSIS_UNKNOWN);
-		}
-		if (f->callee_entry)
-			analysis_state_join(ce, &args, false, 0);
-		pkt = subprog_changes_pkt(f, callee, 0);
-		*r0 = f->ret_assumed[callee];
-		if (r0->type == ANALYSIS_STACK)
-			analysis_mark_type(r0, ANALYSIS_UNKNOWN); /* the callee's frame is gone */
-	} else if (in->src_reg == 0) {
-		const struct analysis_map *m = analysis_map_of(f->a, &st->regs[1]);
-		int32_t map = st->regs[1].type == ANALYSIS_MAP_PTR ? st->regs[1].map : -1;
-
-		pkt = helper_changes_pkt(in->imm);
-		if ((in->imm == H_MAP_LOOKUP || in->imm == H_MAP_LOOKUP_PERCPU) &&
-		    st->regs[1].type == ANALYSIS_MAP_PTR && m && m->type != BPF_MAP_TYPE_SOCKMAP &&
-		    m->type != BPF_MAP_TYPE_SOCKHASH && m->type != BPF_MAP_TYPE_XSKMAP &&
-		    m->type != BPF_MAP_TYPE_DEVMAP && m->type != BPF_MAP_TYPE_CPUMAP &&
-		    m->type != BPF_MAP_TYPE_PROG_ARRAY && m->type != BPF_MAP_TYPE_ARRAY_OF_MAPS &&
-		    m->type != BPF_MAP_TYPE_HASH_OF_MAPS && m->type != BPF_MAP_TYPE_DEVMAP_HASH) {
-			analysis_mark_type(r0, ANALYSIS_MAP_VALUE_OR_NULL);
-			r0->map = map;
-			r0->id = i + 1;
-		} else if (in->imm == H_MAP_LOOKUP || in->imm == H_MAP_LOOKUP_PERCPU ||
-			   helper_returns_ptr(in->imm)) {
-			analysis_mark_type(r0, ANALYSIS_UNKNOWN);
-		} else {
-			analysis_mark_scalar(r0);
-		}
-	} else {
-		analysis_mark_type(r0, ANALYSIS_UNKNOWN); /* kfunc */
-		pkt = true;
-	}
-	for (r = 1; r <= 5; r++)
-		analysis_mark_not_init(&st->regs[r]);
-	if (pkt)
-		clobber_pkt(st, in->src_reg != 0);
 }
 
 /* The state after instruction @i, which is not a jump or exit. */
@@ -708,12 +505,12 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 			case BPF_PSEUDO_MAP_FD:
 			case BPF_PSEUDO_MAP_IDX:
 				analysis_mark_type(d, ANALYSIS_MAP_PTR);
-				d->map = map_index(f->a, in->imm);
+				d->map = analysis_map_index(f->a, in->imm);
 				break;
 			case BPF_PSEUDO_MAP_VALUE:
 			case BPF_PSEUDO_MAP_IDX_VALUE:
 				analysis_mark_type(d, ANALYSIS_MAP_VALUE);
-				d->map = map_index(f->a, in->imm);
+				d->map = analysis_map_index(f->a, in->imm);
 				d->off = in[1].imm;
 				break;
 			default:
@@ -762,7 +559,7 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 	case BPF_JMP:
 	case BPF_JMP32:
 		if (prog_insn_is_call(in))
-			do_call(f, st, in, i);
+			analysis_call(f, st, in, i);
 		break;
 	}
 }
@@ -893,12 +690,4 @@ bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool 
 		return true;
 	}
 	return true;
-}
-
-void analysis_find_pkt_changes(struct analysis_fwd *f)
-{
-	uint32_t s;
-
-	for (s = 0; s < f->a->p->nsubprogs; s++)
-		subprog_changes_pkt(f, s, 0);
 }

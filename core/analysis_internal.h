@@ -144,6 +144,19 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 /* Refine @st for the conditional jump @in being @taken; false if impossible. */
 bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool taken);
 uint32_t analysis_subprog_of(const struct prog *p, uint32_t insn);
+/* Stack pointer with a known offset: the frame offset (+ @insn_off) in *off. */
+bool analysis_stack_const(const struct analysis_reg *r, int64_t insn_off, int64_t *off);
+/* Packet pointers invalidated: scalars, or (@maybe) UNKNOWN. */
+void analysis_clobber_pkt(struct analysis_state *st, bool maybe);
+/* Stack bytes [lo, hi) may have been written (@may_ptr: maybe with a pointer). */
+void analysis_clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, bool init,
+			    bool may_ptr);
+
+/* analysis_call.c: calls and what is known about helpers */
+void analysis_call(struct analysis_fwd *f, struct analysis_state *st, const struct bpf_insn *in,
+		   uint32_t i);
+/* The index into env->maps of the map LD_IMM64 names by @ref, or -1. */
+int32_t analysis_map_index(const struct analysis *a, int32_t ref);
 /* Fill f->changes_pkt for every subprogram. */
 void analysis_find_pkt_changes(struct analysis_fwd *f);
 
