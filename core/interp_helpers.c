@@ -235,6 +235,95 @@ static int check_mtu(struct interp_ctx *c, struct interp_result *res, uint32_t p
 	return 0;
 }
 
+/*
+ * bpf_trace_printk(fmt, fmt_size, a1, a2, a3): the format checks of
+ * bpf_bprintf_prepare() (kernel/bpf/helpers.c: printable ASCII up to a NUL
+ * inside fmt_size, at most three conversions of "%[0+- ][width][l[l]]
+ * d|i|u|x|X" or %c, %%), then the length bstr_printf() gives, which is what
+ * the helper returns.  %s and %p read kernel memory: not modelled.
+ * 1 and *@ret, 0 when unsupported.
+ */
+static int trace_printk(const char *fmt, uint32_t fmt_size, const uint64_t *args, int64_t *ret)
+{
+	char out[1024], spec[32];
+	const char *end = memchr(fmt, 0, fmt_size);
+	uint32_t i, n = 0, nspec = 0;
+
+	if (!end) {
+		*ret = -EINVAL;
+		return 1;
+	}
+	fmt_size = (uint32_t)(end - fmt);
+	for (i = 0; i < fmt_size; i++) {
+		uint32_t j, size = 4;
+		char conv;
+		int w;
+
+		if (((fmt[i] < 0x20 || fmt[i] > 0x7e) && !(fmt[i] >= 9 && fmt[i] <= 13))) {
+			*ret = -EINVAL;
+			return 1;
+		}
+		if (fmt[i] != '%') {
+			n++;
+			continue;
+		}
+		if (fmt[i + 1] == '%') {
+			n++;
+			i++;
+			continue;
+		}
+		if (nspec >= 3) {
+			*ret = -EINVAL;
+			return 1;
+		}
+		j = i++;
+		while (fmt[i] == '0' || fmt[i] == '+' || fmt[i] == '-' || fmt[i] == ' ')
+			i++;
+		if (fmt[i] >= '1' && fmt[i] <= '9')
+			while (fmt[i] >= '0' && fmt[i] <= '9')
+				i++;
+		if (fmt[i] == 'p' || fmt[i] == 's')
+			return 0;
+		if (fmt[i] == 'l') {
+			size = 8;
+			i++;
+			if (fmt[i] == 'l')
+				i++;
+		}
+		conv = fmt[i];
+		if (size == 4 && conv == 'c') {
+			/* fine */
+		} else if (conv != 'i' && conv != 'd' && conv != 'u' && conv != 'x' &&
+			   conv != 'X') {
+			*ret = -EINVAL;
+			return 1;
+		}
+		if (i - j + 1 + 3 > sizeof(spec))
+			return 0;
+		memcpy(spec, fmt + j, i - j); /* "%" flags width, without l's */
+		spec[i - j] = 0;
+		while (strchr(spec, 'l'))
+			memmove(strchr(spec, 'l'), strchr(spec, 'l') + 1, strlen(strchr(spec, 'l')));
+		if (size == 8) {
+			strcat(spec, "ll");
+			spec[strlen(spec) + 1] = 0;
+			spec[strlen(spec)] = conv;
+			w = snprintf(out, sizeof(out), spec, (unsigned long long)args[nspec]);
+		} else {
+			spec[strlen(spec) + 1] = 0;
+			spec[strlen(spec)] = conv;
+			if (conv == 'c')
+				w = snprintf(out, sizeof(out), spec, (unsigned char)args[nspec]);
+			else
+				w = snprintf(out, sizeof(out), spec, (unsigned int)args[nspec]);
+		}
+		n += (uint32_t)w;
+		nspec++;
+	}
+	*ret = n;
+	return 1;
+}
+
 static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
 {
 	int64_t floor = INTERP_XDP_FRAME_HDR;
@@ -524,6 +613,19 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			helper_wrote(c, r[3], len);
 		} else {
 			memmove(c->pkt + c->data + off, buf, len);
+		}
+		break;
+	}
+	case BPF_FUNC_trace_printk: {
+		const uint8_t *fmt = helper_mem(c, res, pc, r[1], (uint32_t)r[2]);
+
+		if (!fmt)
+			return -EFAULT;
+		trace_mem(c, call, fmt, (uint32_t)r[2]);
+		if (!trace_printk((const char *)fmt, (uint32_t)r[2], &r[3], &ret)) {
+			interp_fault(res, INTERP_UNSUPPORTED, pc,
+				     "trace_printk with %%s or %%p: not modelled");
+			return -EOPNOTSUPP;
 		}
 		break;
 	}
