@@ -164,6 +164,7 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	c->in = in;
 	c->ncalls = 0;
 	c->trace_mem_len = 0;
+	c->tunnel = 0;
 	c->ktime = in->ktime_ns;
 	c->prandom_i = 0;
 	/* deterministic zeroes where the kernel has old bytes: only what was used */

@@ -324,6 +324,87 @@ static int trace_printk(const char *fmt, uint32_t fmt_size, const uint64_t *args
 	return 1;
 }
 
+/*
+ * Tunnel metadata (net/core/filter.c).  The test run's skb has no dst, so
+ * there is no tunnel info until bpf_skb_set_tunnel_key() attaches the
+ * per-CPU metadata dst; we keep only whether it did (and whether options
+ * were set), which decides the errors.  Reading back a key or options that
+ * were set is not modelled.  Getters clear their buffer on error.
+ */
+#define TUNNEL_KEY_SIZE 44	/* sizeof(struct bpf_tunnel_key): tunnel_id is a __u32 */
+#define F_NO_TUNNEL_KEY (1ULL << 4)
+#define IP_TUNNEL_OPTS_MAX 255	/* GENMASK(..., 8 * sizeof(info->options_len)) */
+
+static int tunnel_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+			 struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret)
+{
+	uint32_t size = (uint32_t)r[3];
+	uint64_t flags = r[4];
+	uint8_t *to;
+	const uint8_t *from;
+
+	switch (id) {
+	case BPF_FUNC_skb_get_tunnel_key:
+	case BPF_FUNC_skb_get_tunnel_opt:
+		to = helper_wbuf(c, res, pc, r[2], size);
+		if (!to)
+			return -EFAULT;
+		if (c->tunnel == 2 || (c->tunnel && id == BPF_FUNC_skb_get_tunnel_key)) {
+			interp_fault(res, INTERP_UNSUPPORTED, pc,
+				     "reading back tunnel metadata: not modelled");
+			return -EOPNOTSUPP;
+		}
+		/* no info (or, for options, none present) */
+		*ret = id == BPF_FUNC_skb_get_tunnel_key ? -EINVAL : -ENOENT;
+		memset(to, 0, size);
+		helper_wrote(c, r[2], size);
+		return 0;
+	case BPF_FUNC_skb_set_tunnel_key: {
+		uint8_t key[TUNNEL_KEY_SIZE] = {0};
+		uint32_t label;
+		uint16_t ext;
+
+		from = helper_mem(c, res, pc, r[2], size);
+		if (!from)
+			return -EFAULT;
+		trace_mem(c, call, from, size);
+		if (flags & ~(BPF_F_TUNINFO_IPV6 | BPF_F_ZERO_CSUM_TX | BPF_F_DONT_FRAGMENT |
+			      BPF_F_SEQ_NUMBER | F_NO_TUNNEL_KEY)) {
+			*ret = -EINVAL;
+			return 0;
+		}
+		/* the compat layouts: up to local_ipv6, tunnel_label, tunnel_ext, remote_ipv6[1] */
+		if (size != TUNNEL_KEY_SIZE && size != 28 && size != 24 && size != 22 &&
+		    size != 8) {
+			*ret = -EINVAL;
+			return 0;
+		}
+		memcpy(key, from, size);
+		memcpy(&ext, key + 22, 2);
+		memcpy(&label, key + 24, 4);
+		if ((!(flags & BPF_F_TUNINFO_IPV6) && label) || ext) {
+			*ret = -EINVAL;
+			return 0;
+		}
+		c->tunnel = 1;
+		*ret = 0;
+		return 0;
+	}
+	default: /* BPF_FUNC_skb_set_tunnel_opt */
+		from = helper_mem(c, res, pc, r[2], size);
+		if (!from)
+			return -EFAULT;
+		trace_mem(c, call, from, size);
+		if (!c->tunnel || (size & 3))
+			*ret = -EINVAL;
+		else if (size > IP_TUNNEL_OPTS_MAX)
+			*ret = -ENOMEM;
+		else
+			c->tunnel = 2, *ret = 0;
+		return 0;
+	}
+}
+
 static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
 {
 	int64_t floor = INTERP_XDP_FRAME_HDR;
@@ -629,6 +710,18 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		}
 		break;
 	}
+	case BPF_FUNC_skb_get_tunnel_key:
+	case BPF_FUNC_skb_set_tunnel_key:
+	case BPF_FUNC_skb_get_tunnel_opt:
+	case BPF_FUNC_skb_set_tunnel_opt:
+		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		if (tunnel_helper(c, res, pc, call, id, r, &ret))
+			return -EFAULT;
+		break;
 	case BPF_FUNC_check_mtu:
 		if ((c->type != BPF_PROG_TYPE_XDP && !interp_is_l2_type(c->type)) ||
 		    r[1] != c->regions[R_CTX].base) {

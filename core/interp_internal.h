@@ -151,6 +151,8 @@ struct interp_ctx {
 	struct __sk_buff skb;
 	uint64_t ktime;
 	uint32_t prandom_i;
+	/* skb: the tunnel metadata dst bpf_skb_set_tunnel_key() attached */
+	uint8_t tunnel; /* 0 none, 1 a key, 2 a key and options */
 	struct interp_call calls[INTERP_TRACE_CAP];
 	uint32_t ncalls;
 	uint8_t trace_mem[INTERP_TRACE_MEM];
