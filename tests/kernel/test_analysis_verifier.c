@@ -42,10 +42,9 @@
  * a constant we do not, or a larger packet range (precision, not soundness).
  * Disagreements fail the test.
  *
- * A second test analyses every program of every corpus object (all program
- * types, as the ELF has them, no kernel needed): the analysis must succeed.
+ * tests/kernel/test_analysis_corpus.c analyses every program of every corpus
+ * object (all program types, no kernel needed).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -729,87 +728,9 @@ static void test_corpus(void)
 	ASSERT_EQ(st.disagree, 0, "disagreements with the verifier");
 }
 
-/*
- * Every program of every corpus object, as its ELF section has it (programs
- * that need libbpf to link .text subprograms do not validate and are
- * counted): the analysis must succeed, in bounded time.  No kernel needed.
- */
-static void test_all_objects(void)
-{
-	char dir[512], path[1024], log[KH_LOG_SIZE], msg[PROG_MSG_SIZE];
-	unsigned int objs = 0, progs = 0, invalid = 0;
-	double t0 = now(), worst = 0;
-	char worst_name[256] = "";
-	struct dirent *src, *ent;
-	DIR *top, *d;
-
-	snprintf(dir, sizeof(dir), "%s/objs", corpus_dir());
-	top = opendir(dir);
-	if (!top) {
-		test_skip("no corpus objects in %s (make corpus)", dir);
-		return;
-	}
-	while ((src = readdir(top))) {
-		if (src->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, src->d_name);
-		d = opendir(path);
-		if (!d)
-			continue;
-		while ((ent = readdir(d))) {
-			struct bpf_object *obj;
-			struct bpf_program *prog;
-			size_t l = strlen(ent->d_name);
-
-			if (l < 3 || strcmp(ent->d_name + l - 2, ".o"))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s/%s", dir, src->d_name, ent->d_name);
-			obj = kh_open(path, log, sizeof(log));
-			if (!obj)
-				continue;
-			objs++;
-			bpf_object__for_each_program (prog, obj) {
-				struct analysis_env env = {.prog_type = bpf_program__type(prog)};
-				struct prog *p;
-				struct analysis *a;
-				double t;
-
-				p = prog__new(bpf_program__insns(prog), bpf_program__insn_cnt(prog),
-					      msg, sizeof(msg));
-				if (!p) {
-					invalid++;
-					continue;
-				}
-				t = now();
-				a = analysis__new(p, &env, msg, sizeof(msg));
-				t = now() - t;
-				CHECK(a != NULL, "%s %s: %s", ent->d_name, bpf_program__name(prog),
-				      msg);
-				progs++;
-				if (t > worst) {
-					worst = t;
-					snprintf(worst_name, sizeof(worst_name), "%s %s (%u insns)",
-						 ent->d_name, bpf_program__name(prog), p->len);
-				}
-				analysis__free(a);
-				prog__free(p);
-			}
-			bpf_object__close(obj);
-		}
-		closedir(d);
-	}
-	closedir(top);
-	fprintf(stderr,
-		"  analysis of every corpus program: %u programs of %u objects in %.1f s "
-		"(%u need libbpf's linking, not analysed); slowest %.3f s: %s\n",
-		progs, objs, now() - t0, invalid, worst, worst_name);
-	ASSERT_GE(progs, 1, "programs analysed");
-}
-
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
-	RUN_TEST(test_all_objects);
 	RUN_TEST(test_corpus);
 	return test_summary("test_analysis_verifier");
 }
