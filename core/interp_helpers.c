@@ -6,9 +6,13 @@
  * arguments against the memory regions like any access (a bad one is a fault
  * naming the call), computes what the kernel's helper returns
  * (net/core/filter.c, kernel/bpf/helpers.c), and is recorded in the trace with
- * its arguments and result.  Values the kernel takes from the world (time,
- * random numbers, the cpu) come from the input.  A helper not modelled stops
- * the run with "unsupported helper N".
+ * its arguments, the bytes it read through pointer arguments (a helper that
+ * reads memory makes that memory observable) and its result.  Values the
+ * kernel takes from the world (time, random numbers, the cpu, the devices)
+ * come from the input.  A helper not modelled, or a case of one we do not
+ * model (an LRU eviction, %s in trace_printk), stops the run as UNSUPPORTED.
+ * The helpers on the packet's surroundings (frame boundaries, MTU, tunnel
+ * metadata) are in interp_net.c.
  *
  * LD_ABS/LD_IND are what the verifier makes of them (bpf_gen_ld_abs): a call
  * of bpf_skb_load_helper_{8,16,32} on skb->data with SKF_NET_OFF/SKF_LL_OFF
@@ -113,7 +117,7 @@ static int map_of(struct interp_ctx *c, uint64_t addr)
 	return c->regions[i].map;
 }
 
-static const uint8_t *helper_mem(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+const uint8_t *interp_helper_mem(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 				 uint64_t addr, uint32_t size)
 {
 	const uint8_t *h = interp_xlate(c, addr, size, false);
@@ -124,7 +128,7 @@ static const uint8_t *helper_mem(struct interp_ctx *c, struct interp_result *res
 }
 
 /* Append @n bytes a helper reads to the trace of @call (what fits). */
-static void trace_mem(struct interp_ctx *c, struct interp_call *call, const uint8_t *p,
+void interp_trace_mem(struct interp_ctx *c, struct interp_call *call, const uint8_t *p,
 		      uint32_t n)
 {
 	uint32_t room = INTERP_TRACE_MEM - c->trace_mem_len;
@@ -142,9 +146,9 @@ static void trace_mem(struct interp_ctx *c, struct interp_call *call, const uint
 
 /*
  * A buffer a helper writes: checked like a program's write, but its stack
- * bytes count as written only if the helper writes them (helper_wrote()).
+ * bytes count as written only if the helper writes them (interp_helper_wrote()).
  */
-static uint8_t *helper_wbuf(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+uint8_t *interp_helper_wbuf(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 			    uint64_t addr, uint32_t size)
 {
 	bool flagged = c->uninit_read;
@@ -162,77 +166,9 @@ static uint8_t *helper_wbuf(struct interp_ctx *c, struct interp_result *res, uin
 	return h;
 }
 
-static void helper_wrote(struct interp_ctx *c, uint64_t addr, uint32_t size)
+void interp_helper_wrote(struct interp_ctx *c, uint64_t addr, uint32_t size)
 {
 	interp_xlate(c, addr, size, true);
-}
-
-static const struct interp_netdev *netdev(struct interp_ctx *c, uint32_t ifindex)
-{
-	static const struct interp_netdev lo = { INTERP_LO_IFINDEX, INTERP_LO_MTU,
-						 INTERP_LO_HARD_HEADER_LEN };
-	uint32_t i;
-
-	if (!c->in->ndevs)
-		return ifindex == lo.ifindex ? &lo : NULL;
-	for (i = 0; i < c->in->ndevs; i++)
-		if (c->in->devs[i].ifindex == ifindex)
-			return &c->in->devs[i];
-	return NULL;
-}
-
-/*
- * bpf_xdp_check_mtu() / bpf_skb_check_mtu(): ifindex 0 is the ctx's device;
- * *mtu_len, when not 0, is the L3 length to check instead of the packet's,
- * and gets the device's MTU -- unless the call fails (-EINVAL, -ENODEV),
- * which leaves it alone (6.18, by kernel-checked cases).  int arithmetic.
- */
-static int check_mtu(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
-		     struct interp_call *call, const uint64_t *r, int64_t *ret)
-{
-	bool xdp = c->type == BPF_PROG_TYPE_XDP;
-	uint32_t ifindex = (uint32_t)r[2], in_len, mtu;
-	int32_t len_diff = (int32_t)r[4], len, dev_len;
-	uint64_t flags = r[5];
-	const struct interp_netdev *dev;
-	const uint8_t *p = helper_mem(c, res, pc, r[3], 4);
-
-	if (!p || !helper_wbuf(c, res, pc, r[3], 4))
-		return -EFAULT;
-	trace_mem(c, call, p, 4);
-	memcpy(&in_len, p, 4);
-	if (xdp ? flags != 0 : (flags & ~(uint64_t)BPF_MTU_CHK_SEGS) ||
-			       ((flags & BPF_MTU_CHK_SEGS) && (len_diff || in_len))) {
-		*ret = -EINVAL;
-		return 0;
-	}
-	if (!ifindex)
-		ifindex = xdp ? c->xdp.ingress_ifindex : c->skb.ifindex;
-	dev = netdev(c, ifindex);
-	if (!dev) {
-		*ret = -ENODEV;
-		return 0;
-	}
-	mtu = dev->mtu;
-	dev_len = (int32_t)(mtu + dev->hard_header_len);
-	if (in_len)
-		len = (int32_t)(in_len + dev->hard_header_len);
-	else
-		len = (int32_t)(c->data_end - c->data);
-	len = (int32_t)((uint32_t)len + (uint32_t)len_diff);
-	if (xdp) {
-		*ret = len > dev_len ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS;
-	} else if (len <= dev_len) {
-		*ret = BPF_MTU_CHK_RET_SUCCESS;
-	} else if (c->skb.gso_size) {
-		interp_fault(res, INTERP_UNSUPPORTED, pc, "check_mtu on a GSO skb");
-		return -EOPNOTSUPP;
-	} else {
-		*ret = BPF_MTU_CHK_RET_FRAG_NEEDED;
-	}
-	memcpy((uint8_t *)p, &mtu, 4);
-	helper_wrote(c, r[3], 4);
-	return 0;
 }
 
 /*
@@ -324,136 +260,6 @@ static int trace_printk(const char *fmt, uint32_t fmt_size, const uint64_t *args
 	return 1;
 }
 
-/*
- * Tunnel metadata (net/core/filter.c).  The test run's skb has no dst, so
- * there is no tunnel info until bpf_skb_set_tunnel_key() attaches the
- * per-CPU metadata dst; we keep only whether it did (and whether options
- * were set), which decides the errors.  Reading back a key or options that
- * were set is not modelled.  Getters clear their buffer on error.
- */
-#define TUNNEL_KEY_SIZE 44	/* sizeof(struct bpf_tunnel_key): tunnel_id is a __u32 */
-#define F_NO_TUNNEL_KEY (1ULL << 4)
-#define IP_TUNNEL_OPTS_MAX 255	/* GENMASK(..., 8 * sizeof(info->options_len)) */
-
-static int tunnel_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
-			 struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret)
-{
-	uint32_t size = (uint32_t)r[3];
-	uint64_t flags = r[4];
-	uint8_t *to;
-	const uint8_t *from;
-
-	switch (id) {
-	case BPF_FUNC_skb_get_tunnel_key:
-	case BPF_FUNC_skb_get_tunnel_opt:
-		to = helper_wbuf(c, res, pc, r[2], size);
-		if (!to)
-			return -EFAULT;
-		if (c->tunnel == 2 || (c->tunnel && id == BPF_FUNC_skb_get_tunnel_key)) {
-			interp_fault(res, INTERP_UNSUPPORTED, pc,
-				     "reading back tunnel metadata: not modelled");
-			return -EOPNOTSUPP;
-		}
-		/* no info (or, for options, none present) */
-		*ret = id == BPF_FUNC_skb_get_tunnel_key ? -EINVAL : -ENOENT;
-		memset(to, 0, size);
-		helper_wrote(c, r[2], size);
-		return 0;
-	case BPF_FUNC_skb_set_tunnel_key: {
-		uint8_t key[TUNNEL_KEY_SIZE] = {0};
-		uint32_t label;
-		uint16_t ext;
-
-		from = helper_mem(c, res, pc, r[2], size);
-		if (!from)
-			return -EFAULT;
-		trace_mem(c, call, from, size);
-		if (flags & ~(BPF_F_TUNINFO_IPV6 | BPF_F_ZERO_CSUM_TX | BPF_F_DONT_FRAGMENT |
-			      BPF_F_SEQ_NUMBER | F_NO_TUNNEL_KEY)) {
-			*ret = -EINVAL;
-			return 0;
-		}
-		/* the compat layouts: up to local_ipv6, tunnel_label, tunnel_ext, remote_ipv6[1] */
-		if (size != TUNNEL_KEY_SIZE && size != 28 && size != 24 && size != 22 &&
-		    size != 8) {
-			*ret = -EINVAL;
-			return 0;
-		}
-		memcpy(key, from, size);
-		memcpy(&ext, key + 22, 2);
-		memcpy(&label, key + 24, 4);
-		if ((!(flags & BPF_F_TUNINFO_IPV6) && label) || ext) {
-			*ret = -EINVAL;
-			return 0;
-		}
-		c->tunnel = 1;
-		*ret = 0;
-		return 0;
-	}
-	default: /* BPF_FUNC_skb_set_tunnel_opt */
-		from = helper_mem(c, res, pc, r[2], size);
-		if (!from)
-			return -EFAULT;
-		trace_mem(c, call, from, size);
-		if (!c->tunnel || (size & 3))
-			*ret = -EINVAL;
-		else if (size > IP_TUNNEL_OPTS_MAX)
-			*ret = -ENOMEM;
-		else
-			c->tunnel = 2, *ret = 0;
-		return 0;
-	}
-}
-
-static int64_t xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
-{
-	int64_t floor = INTERP_XDP_FRAME_HDR;
-
-	switch (id) {
-	case BPF_FUNC_xdp_adjust_head: {
-		int64_t metalen = c->data - c->data_meta, data = c->data + off;
-
-		if (data < floor + metalen || data > c->data_end - ETH_HLEN)
-			return -EINVAL;
-		if (metalen)
-			memmove(c->pkt + c->data_meta + off, c->pkt + c->data_meta, metalen);
-		c->data_meta += off;
-		c->data = data;
-		break;
-	}
-	case BPF_FUNC_xdp_adjust_meta: {
-		int64_t meta = c->data_meta + off, metalen = c->data - meta;
-
-		if (meta < floor || meta > c->data)
-			return -EINVAL;
-		if ((metalen & 3) || metalen > INTERP_XDP_META_MAX)
-			return -EACCES;
-		c->data_meta = meta;
-		break;
-	}
-	default: { /* BPF_FUNC_xdp_adjust_tail */
-		int64_t end = c->data_end + off;
-
-		if (end > INTERP_XDP_FRAME_SIZE - INTERP_XDP_SHINFO_SIZE)
-			return -EINVAL;
-		if (end < c->data + ETH_HLEN)
-			return -EINVAL;
-		if (off > 0)
-			memset(c->pkt + c->data_end, 0, off);
-		c->data_end = end;
-		break;
-	}
-	}
-	c->regions[R_PKT].lo = c->data_meta;
-	c->regions[R_PKT].hi = c->data_end;
-	c->regions[R_PKT].show = c->data;
-	if (c->data_meta < c->pkt_lo)
-		c->pkt_lo = c->data_meta;
-	if (c->data_end > c->pkt_hi)
-		c->pkt_hi = c->data_end;
-	return 0;
-}
-
 int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
 		  uint64_t *r)
 {
@@ -487,19 +293,19 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 				     m->def.type);
 			return -EINVAL;
 		}
-		key = helper_mem(c, res, pc, r[2], m->def.key_size);
+		key = interp_helper_mem(c, res, pc, r[2], m->def.key_size);
 		if (!key)
 			return -EFAULT;
-		trace_mem(c, call, key, m->def.key_size);
+		interp_trace_mem(c, call, key, m->def.key_size);
 		if (id == BPF_FUNC_map_update_elem) {
 			uint8_t kbuf[512];
 
 			/* the value read may overlap what the insert changes */
 			memcpy(kbuf, key, m->def.key_size);
-			val = helper_mem(c, res, pc, r[3], m->def.value_size);
+			val = interp_helper_mem(c, res, pc, r[3], m->def.value_size);
 			if (!val)
 				return -EFAULT;
-			trace_mem(c, call, val, m->def.value_size);
+			interp_trace_mem(c, call, val, m->def.value_size);
 			/*
 			 * An LRU update takes a free node first, even for a key
 			 * already in the map; with none left (one CPU: all
@@ -609,11 +415,11 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			return -EINVAL;
 		}
 		if (r[5]) {
-			const uint8_t *data = helper_mem(c, res, pc, r[4], (uint32_t)r[5]);
+			const uint8_t *data = interp_helper_mem(c, res, pc, r[4], (uint32_t)r[5]);
 
 			if (!data)
 				return -EFAULT;
-			trace_mem(c, call, data, (uint32_t)r[5]);
+			interp_trace_mem(c, call, data, (uint32_t)r[5]);
 		}
 		if (idx == BPF_F_CURRENT_CPU)
 			idx = c->in->cpu;
@@ -678,31 +484,31 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			break;
 		}
 		if (id == BPF_FUNC_xdp_load_bytes)
-			buf = helper_wbuf(c, res, pc, r[3], len);
+			buf = interp_helper_wbuf(c, res, pc, r[3], len);
 		else
-			buf = (uint8_t *)helper_mem(c, res, pc, r[3], len);
+			buf = (uint8_t *)interp_helper_mem(c, res, pc, r[3], len);
 		if (!buf)
 			return -EFAULT;
 		if (id == BPF_FUNC_xdp_store_bytes)
-			trace_mem(c, call, buf, len);
+			interp_trace_mem(c, call, buf, len);
 		if (off > 0xffff || len > 0xffff) {
 			ret = -EFAULT;
 		} else if ((int64_t)off + len > c->data_end - c->data) {
 			ret = -EINVAL;
 		} else if (id == BPF_FUNC_xdp_load_bytes) {
 			memcpy(buf, c->pkt + c->data + off, len);
-			helper_wrote(c, r[3], len);
+			interp_helper_wrote(c, r[3], len);
 		} else {
 			memmove(c->pkt + c->data + off, buf, len);
 		}
 		break;
 	}
 	case BPF_FUNC_trace_printk: {
-		const uint8_t *fmt = helper_mem(c, res, pc, r[1], (uint32_t)r[2]);
+		const uint8_t *fmt = interp_helper_mem(c, res, pc, r[1], (uint32_t)r[2]);
 
 		if (!fmt)
 			return -EFAULT;
-		trace_mem(c, call, fmt, (uint32_t)r[2]);
+		interp_trace_mem(c, call, fmt, (uint32_t)r[2]);
 		if (!trace_printk((const char *)fmt, (uint32_t)r[2], &r[3], &ret)) {
 			interp_fault(res, INTERP_UNSUPPORTED, pc,
 				     "trace_printk with %%s or %%p: not modelled");
@@ -719,7 +525,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 				     id);
 			return -EINVAL;
 		}
-		if (tunnel_helper(c, res, pc, call, id, r, &ret))
+		if (interp_tunnel_helper(c, res, pc, call, id, r, &ret))
 			return -EFAULT;
 		break;
 	case BPF_FUNC_check_mtu:
@@ -728,7 +534,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			interp_fault(res, INTERP_FAULT, pc, "helper %d: bad ctx", id);
 			return -EINVAL;
 		}
-		if (check_mtu(c, res, pc, call, r, &ret))
+		if (interp_check_mtu(c, res, pc, call, r, &ret))
 			return -EFAULT;
 		break;
 	case BPF_FUNC_xdp_adjust_head:
@@ -738,7 +544,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an xdp_md", id);
 			return -EINVAL;
 		}
-		ret = xdp_adjust(c, id, (int32_t)r[2]);
+		ret = interp_xdp_adjust(c, id, (int32_t)r[2]);
 		break;
 	default:
 		goto unsupported;

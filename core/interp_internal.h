@@ -252,6 +252,27 @@ void interp_env_finish(struct interp_ctx *c, struct interp_result *res);
 int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
 		  uint64_t *r);
 /*
+ * For helpers: memory a helper reads (checked like a program's read), a
+ * buffer it writes (checked, but its stack bytes count as written only once
+ * interp_helper_wrote() says so: a failing helper may leave them garbage),
+ * and the bytes read appended to the call's trace.
+ */
+const uint8_t *interp_helper_mem(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+				 uint64_t addr, uint32_t size);
+uint8_t *interp_helper_wbuf(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+			    uint64_t addr, uint32_t size);
+void interp_helper_wrote(struct interp_ctx *c, uint64_t addr, uint32_t size);
+void interp_trace_mem(struct interp_ctx *c, struct interp_call *call, const uint8_t *p,
+		      uint32_t n);
+
+/* interp_net.c: 0 and *@ret the helper's result, or -errno after a fault */
+int interp_check_mtu(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		     struct interp_call *call, const uint64_t *r, int64_t *ret);
+int interp_tunnel_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+			 struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret);
+/* xdp_adjust_head/_meta/_tail by @off: what the helper returns */
+int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off);
+/*
  * bpf_tail_call(r1 ctx, r2 prog array, r3 index); *@ntail counts them:
  * 0 and *@target (NULL: no tail call, execution goes on), or -errno (fault).
  */

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/interp: the helpers that act on a packet's surroundings rather than on
+ * memory the program names -- the XDP frame's boundaries (adjust_head, _tail,
+ * _meta), the device an MTU is checked against, the tunnel metadata of an
+ * skb -- each as BPF_PROG_TEST_RUN shows it (net/core/filter.c), the cases
+ * the kernel decided in tests/unit/interp_cases.h.  interp_helper()
+ * (interp_helpers.c) dispatches here after checking the ctx argument.
+ *
+ * XDP frame.  The test run's page: 256 bytes of headroom, the frame ending
+ * 320 bytes before the page does (skb_shared_info), struct xdp_frame's 40
+ * bytes kept below data_meta; metadata in steps of 4 up to 255 bytes.
+ *
+ * Devices.  The input lists the netns's devices (ifindex, mtu,
+ * hard_header_len); without a list, the loopback device alone, which is the
+ * test run's ctx device.  check_mtu's arithmetic is in int, as the kernel's.
+ *
+ * Tunnels.  A test run's skb has no dst, hence no tunnel info, until
+ * bpf_skb_set_tunnel_key() attaches the per-CPU metadata dst.  We keep
+ * whether it did and whether options were set: that decides every error the
+ * getters and setters return; reading back what was set is not modelled.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/interp_internal.h"
+
+static const struct interp_netdev *netdev(struct interp_ctx *c, uint32_t ifindex)
+{
+	static const struct interp_netdev lo = { INTERP_LO_IFINDEX, INTERP_LO_MTU,
+						 INTERP_LO_HARD_HEADER_LEN };
+	uint32_t i;
+
+	if (!c->in->ndevs)
+		return ifindex == lo.ifindex ? &lo : NULL;
+	for (i = 0; i < c->in->ndevs; i++)
+		if (c->in->devs[i].ifindex == ifindex)
+			return &c->in->devs[i];
+	return NULL;
+}
+
+/*
+ * bpf_xdp_check_mtu() / bpf_skb_check_mtu(): ifindex 0 is the ctx's device;
+ * *mtu_len, when not 0, is the L3 length to check instead of the packet's,
+ * and gets the device's MTU -- unless the call fails (-EINVAL, -ENODEV),
+ * which leaves it alone (6.18, by kernel-checked cases).  int arithmetic.
+ */
+int interp_check_mtu(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		     struct interp_call *call, const uint64_t *r, int64_t *ret)
+{
+	bool xdp = c->type == BPF_PROG_TYPE_XDP;
+	uint32_t ifindex = (uint32_t)r[2], in_len, mtu;
+	int32_t len_diff = (int32_t)r[4], len, dev_len;
+	uint64_t flags = r[5];
+	const struct interp_netdev *dev;
+	const uint8_t *p = interp_helper_mem(c, res, pc, r[3], 4);
+
+	if (!p || !interp_helper_wbuf(c, res, pc, r[3], 4))
+		return -EFAULT;
+	interp_trace_mem(c, call, p, 4);
+	memcpy(&in_len, p, 4);
+	if (xdp ? flags != 0 : (flags & ~(uint64_t)BPF_MTU_CHK_SEGS) ||
+			       ((flags & BPF_MTU_CHK_SEGS) && (len_diff || in_len))) {
+		*ret = -EINVAL;
+		return 0;
+	}
+	if (!ifindex)
+		ifindex = xdp ? c->xdp.ingress_ifindex : c->skb.ifindex;
+	dev = netdev(c, ifindex);
+	if (!dev) {
+		*ret = -ENODEV;
+		return 0;
+	}
+	mtu = dev->mtu;
+	dev_len = (int32_t)(mtu + dev->hard_header_len);
+	if (in_len)
+		len = (int32_t)(in_len + dev->hard_header_len);
+	else
+		len = (int32_t)(c->data_end - c->data);
+	len = (int32_t)((uint32_t)len + (uint32_t)len_diff);
+	if (xdp) {
+		*ret = len > dev_len ? BPF_MTU_CHK_RET_FRAG_NEEDED : BPF_MTU_CHK_RET_SUCCESS;
+	} else if (len <= dev_len) {
+		*ret = BPF_MTU_CHK_RET_SUCCESS;
+	} else if (c->skb.gso_size) {
+		interp_fault(res, INTERP_UNSUPPORTED, pc, "check_mtu on a GSO skb");
+		return -EOPNOTSUPP;
+	} else {
+		*ret = BPF_MTU_CHK_RET_FRAG_NEEDED;
+	}
+	memcpy((uint8_t *)p, &mtu, 4);
+	interp_helper_wrote(c, r[3], 4);
+	return 0;
+}
+
+/*
+ * Tunnel metadata (net/core/filter.c).  The test run's skb has no dst, so
+ * there is no tunnel info until bpf_skb_set_tunnel_key() attaches the
+ * per-CPU metadata dst; we keep only whether it did (and whether options
+ * were set), which decides the errors.  Reading back a key or options that
+ * were set is not modelled.  Getters clear their buffer on error.
+ */
+#define TUNNEL_KEY_SIZE 44	/* sizeof(struct bpf_tunnel_key): tunnel_id is a __u32 */
+#define F_NO_TUNNEL_KEY (1ULL << 4)
+#define IP_TUNNEL_OPTS_MAX 255	/* GENMASK(..., 8 * sizeof(info->options_len)) */
+
+int interp_tunnel_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+			 struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret)
+{
+	uint32_t size = (uint32_t)r[3];
+	uint64_t flags = r[4];
+	uint8_t *to;
+	const uint8_t *from;
+
+	switch (id) {
+	case BPF_FUNC_skb_get_tunnel_key:
+	case BPF_FUNC_skb_get_tunnel_opt:
+		to = interp_helper_wbuf(c, res, pc, r[2], size);
+		if (!to)
+			return -EFAULT;
+		if (c->tunnel == 2 || (c->tunnel && id == BPF_FUNC_skb_get_tunnel_key)) {
+			interp_fault(res, INTERP_UNSUPPORTED, pc,
+				     "reading back tunnel metadata: not modelled");
+			return -EOPNOTSUPP;
+		}
+		/* no info (or, for options, none present) */
+		*ret = id == BPF_FUNC_skb_get_tunnel_key ? -EINVAL : -ENOENT;
+		memset(to, 0, size);
+		interp_helper_wrote(c, r[2], size);
+		return 0;
+	case BPF_FUNC_skb_set_tunnel_key: {
+		uint8_t key[TUNNEL_KEY_SIZE] = {0};
+		uint32_t label;
+		uint16_t ext;
+
+		from = interp_helper_mem(c, res, pc, r[2], size);
+		if (!from)
+			return -EFAULT;
+		interp_trace_mem(c, call, from, size);
+		if (flags & ~(BPF_F_TUNINFO_IPV6 | BPF_F_ZERO_CSUM_TX | BPF_F_DONT_FRAGMENT |
+			      BPF_F_SEQ_NUMBER | F_NO_TUNNEL_KEY)) {
+			*ret = -EINVAL;
+			return 0;
+		}
+		/* the compat layouts: up to local_ipv6, tunnel_label, tunnel_ext, remote_ipv6[1] */
+		if (size != TUNNEL_KEY_SIZE && size != 28 && size != 24 && size != 22 &&
+		    size != 8) {
+			*ret = -EINVAL;
+			return 0;
+		}
+		memcpy(key, from, size);
+		memcpy(&ext, key + 22, 2);
+		memcpy(&label, key + 24, 4);
+		if ((!(flags & BPF_F_TUNINFO_IPV6) && label) || ext) {
+			*ret = -EINVAL;
+			return 0;
+		}
+		c->tunnel = 1;
+		*ret = 0;
+		return 0;
+	}
+	default: /* BPF_FUNC_skb_set_tunnel_opt */
+		from = interp_helper_mem(c, res, pc, r[2], size);
+		if (!from)
+			return -EFAULT;
+		interp_trace_mem(c, call, from, size);
+		if (!c->tunnel || (size & 3))
+			*ret = -EINVAL;
+		else if (size > IP_TUNNEL_OPTS_MAX)
+			*ret = -ENOMEM;
+		else
+			c->tunnel = 2, *ret = 0;
+		return 0;
+	}
+}
+
+int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
+{
+	int64_t floor = INTERP_XDP_FRAME_HDR;
+
+	switch (id) {
+	case BPF_FUNC_xdp_adjust_head: {
+		int64_t metalen = c->data - c->data_meta, data = c->data + off;
+
+		if (data < floor + metalen || data > c->data_end - ETH_HLEN)
+			return -EINVAL;
+		if (metalen)
+			memmove(c->pkt + c->data_meta + off, c->pkt + c->data_meta, metalen);
+		c->data_meta += off;
+		c->data = data;
+		break;
+	}
+	case BPF_FUNC_xdp_adjust_meta: {
+		int64_t meta = c->data_meta + off, metalen = c->data - meta;
+
+		if (meta < floor || meta > c->data)
+			return -EINVAL;
+		if ((metalen & 3) || metalen > INTERP_XDP_META_MAX)
+			return -EACCES;
+		c->data_meta = meta;
+		break;
+	}
+	default: { /* BPF_FUNC_xdp_adjust_tail */
+		int64_t end = c->data_end + off;
+
+		if (end > INTERP_XDP_FRAME_SIZE - INTERP_XDP_SHINFO_SIZE)
+			return -EINVAL;
+		if (end < c->data + ETH_HLEN)
+			return -EINVAL;
+		if (off > 0)
+			memset(c->pkt + c->data_end, 0, off);
+		c->data_end = end;
+		break;
+	}
+	}
+	c->regions[R_PKT].lo = c->data_meta;
+	c->regions[R_PKT].hi = c->data_end;
+	c->regions[R_PKT].show = c->data;
+	if (c->data_meta < c->pkt_lo)
+		c->pkt_lo = c->data_meta;
+	if (c->data_end > c->pkt_hi)
+		c->pkt_hi = c->data_end;
+	return 0;
+}
