@@ -287,7 +287,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			return -EINVAL;
 		}
 		m = &c->maps[mi];
-		if ((m->kind != MK_ARRAY && m->kind != MK_HASH) ||
+		if ((m->kind != MK_ARRAY && m->kind != MK_HASH) || m->cgstorage ||
 		    (m->redirect && id != BPF_FUNC_map_lookup_elem)) {
 			interp_fault(res, INTERP_FAULT, pc, "helper %d on a map of type %u", id,
 				     m->def.type);
@@ -364,6 +364,19 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 						((uint64_t)e << m->shift));
 			}
 		}
+		break;
+	case BPF_FUNC_get_local_storage:
+		mi = map_of(c, r[1]);
+		if (mi < 0 || !c->maps[mi].cgstorage) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a cgroup storage",
+				     id);
+			return -EINVAL;
+		}
+		if (interp_array_mark_dirty(&c->maps[mi], 0)) {
+			interp_fault(res, INTERP_FAULT, pc, "out of memory");
+			return -ENOMEM;
+		}
+		ret = (int64_t)c->regions[R_MAP0 + 2 * mi].base;
 		break;
 	case BPF_FUNC_redirect_map: {
 		/*

@@ -77,7 +77,7 @@ struct interp_prog {
  * below max_entries, since their slots are empty until filled.
  */
 enum interp_map_kind {
-	MK_ARRAY,      /* ARRAY, PERCPU_ARRAY */
+	MK_ARRAY,      /* ARRAY, PERCPU_ARRAY, the cgroup storages */
 	MK_HASH,       /* HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, the redirect maps */
 	MK_PROG_ARRAY,
 	MK_PERF,
@@ -90,6 +90,7 @@ struct interp_map {
 	bool lru;	   /* LRU_HASH, LRU_PERCPU_HASH: inserts into a full map evict */
 	bool redirect;	   /* DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP */
 	bool indexed;	   /* DEVMAP, CPUMAP, XSKMAP: keys are u32 indices < max_entries */
+	bool cgstorage;	   /* (PERCPU_)CGROUP_STORAGE: MK_ARRAY of one, no keys */
 	uint32_t shift;
 	uint8_t *vals;
 	uint32_t nalloc;   /* elements with storage */

@@ -97,6 +97,13 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 	case BPF_MAP_TYPE_PERCPU_ARRAY:
 		m->kind = MK_ARRAY;
 		break;
+	case BPF_MAP_TYPE_CGROUP_STORAGE:
+	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
+		/* one value, the storage the test run allocates for the program */
+		m->kind = MK_ARRAY;
+		m->cgstorage = true;
+		m->def.max_entries = 1;
+		break;
 	case BPF_MAP_TYPE_PROG_ARRAY:
 		m->kind = MK_PROG_ARRAY;
 		break;
@@ -125,6 +132,7 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 		SET_MSG(msg, msgsz, "map type %u not supported", d->type);
 		return -EOPNOTSUPP;
 	}
+	d = &m->def;
 	if (d->value_size == 0 || d->max_entries == 0) {
 		SET_MSG(msg, msgsz, "map with value_size %u, max_entries %u", d->value_size,
 			d->max_entries);
@@ -138,7 +146,7 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 	}
 	switch (m->kind) {
 	case MK_ARRAY:
-		if (d->key_size != 4) {
+		if (d->key_size != 4 && !m->cgstorage) {
 			SET_MSG(msg, msgsz, "array map with key_size %u", d->key_size);
 			return -EINVAL;
 		}
@@ -268,7 +276,7 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 	struct interp_map *m = &c->maps[mi];
 	uint32_t e;
 
-	if (m->kind != MK_ARRAY && m->kind != MK_HASH)
+	if ((m->kind != MK_ARRAY && m->kind != MK_HASH) || m->cgstorage)
 		return -EINVAL; /* fd arrays: interp_ctx__set_prog() */
 	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
 		return -EINVAL; /* no bpf_spin_lock in our values */
@@ -333,8 +341,8 @@ int interp_map_lookup(const struct interp_ctx *c, uint32_t map, const void *key,
 		memcpy(value, &e, 4);
 		return 0;
 	}
-	if (m->kind == MK_PERF)
-		return -ENOENT;
+	if (m->kind == MK_PERF || m->cgstorage)
+		return -ENOENT; /* the run's cgroup storage belongs to no cgroup */
 	if (m->kind == MK_ARRAY) {
 		memcpy(&e, key, 4);
 		if (e >= m->def.max_entries)
@@ -363,7 +371,7 @@ int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, co
 		*key = *value = &m->iter_key;
 		return 0;
 	}
-	if (m->kind == MK_PERF)
+	if (m->kind == MK_PERF || m->cgstorage)
 		return -ENOENT;
 	if (m->kind == MK_ARRAY) {
 		if (*iter >= m->def.max_entries)

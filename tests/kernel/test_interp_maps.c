@@ -5,7 +5,8 @@
  * with bpf_redirect_map().
  *
  * Each case is one map, a few elements put in it from userspace, and a small
- * program; it runs in the kernel (BPF_PROG_TEST_RUN, on case_pkt) and in the
+ * program; it runs in the kernel (BPF_PROG_TEST_RUN, on case_pkt; cgroup
+ * storage cases twice, since the storage must not outlive a run) and in the
  * interpreter given the same elements.  The retval must agree, and so must
  * the map afterwards: every element the kernel has is in the interpreter
  * with the same value (per-CPU maps: CPU 0's, since the test pins itself to
@@ -69,6 +70,8 @@ struct map_case {
 #define PCPU_ARRAY BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 4, 0
 #define PCPU_HASH BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4, 0
 #define LRU2 BPF_MAP_TYPE_LRU_HASH, 4, 8, 2, 0
+#define CG_STORAGE BPF_MAP_TYPE_CGROUP_STORAGE, 8, 16, 0, 0
+#define PCPU_CG_STORAGE BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE, 8, 8, 0, 0
 #define LRU_PCPU2 BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 2, 0
 
 #pragma GCC diagnostic push
@@ -164,6 +167,34 @@ static const struct map_case cases[] = {
 	  {5, 6}, {
 		UPDATE(1, 44, BPF_EXIST),
 		BPF_EXIT_INSN() }, .unsupported = true },
+	/* ---- cgroup storage: the test run's own, zero at every run ---- */
+	{ "cgroup storage: add to the run's storage", BPF_PROG_TYPE_CGROUP_SKB, CG_STORAGE, 0,
+	  {}, {}, {
+		BPF_LD_MAP_FD(BPF_REG_1, MAP),
+		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_EMIT_CALL(BPF_FUNC_get_local_storage),
+		BPF_MOV64_IMM(BPF_REG_1, 3),
+		BPF_ATOMIC_OP(BPF_DW, BPF_ADD, BPF_REG_0, BPF_REG_1, 8),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 8),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 3, 2), /* cgroup_skb returns 0 or 1 */
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 1),
+		BPF_EXIT_INSN() } },
+	{ "percpu cgroup storage: write and read", BPF_PROG_TYPE_CGROUP_SKB, PCPU_CG_STORAGE, 0,
+	  {}, {}, {
+		BPF_LD_MAP_FD(BPF_REG_1, MAP),
+		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_EMIT_CALL(BPF_FUNC_get_local_storage),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_0, 0),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, 1),
+		BPF_STX_MEM(BPF_DW, BPF_REG_0, BPF_REG_1, 0),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 1, 2),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 1),
+		BPF_EXIT_INSN() } },
 	{ "lru percpu hash: insert with room", 0, LRU_PCPU2, 0, {}, {}, {
 		UPDATE(4, 44, BPF_ANY),
 		BPF_EXIT_INSN() } },
@@ -325,12 +356,17 @@ static void run_case(const struct map_case *mc)
 			    .data_size_in = sizeof(case_pkt), .data_out = out,
 			    .data_size_out = sizeof(out), .repeat = 1);
 
-		if (!CHECK(bpf_prog_test_run_opts(pfd, &topts) == 0, "%s: test run: %s",
-			   mc->descr, strerror(errno)))
-			goto out;
-		CHECK(res.status == INTERP_OK && res.retval == topts.retval,
-		      "%s: kernel retval %u, interp %u (%s)", mc->descr, topts.retval, res.retval,
-		      res.msg);
+		int n, runs = mc->map_type == BPF_MAP_TYPE_CGROUP_STORAGE ||
+			      mc->map_type == BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE ? 2 : 1;
+
+		for (n = 0; n < runs; n++) {
+			if (!CHECK(bpf_prog_test_run_opts(pfd, &topts) == 0, "%s: test run: %s",
+				   mc->descr, strerror(errno)))
+				goto out;
+			CHECK(res.status == INTERP_OK && res.retval == topts.retval,
+			      "%s: kernel retval %u, interp %u (%s), run %d", mc->descr,
+			      topts.retval, res.retval, res.msg, n);
+		}
 	}
 	if (mc->map_type != BPF_MAP_TYPE_XSKMAP) /* its syscall lookup says EOPNOTSUPP */
 		compare_map(mc, mfd, c);
