@@ -27,8 +27,10 @@
  * UNKNOWN, with a message a test can catch.  A timeout, a Z3 error, or a
  * construct the encoder does not model is UNKNOWN too.
  *
- * One Z3 context and solver per struct smt_ctx, reused by every check.  A
- * check asserts its query into the empty solver and resets it afterwards
+ * One Z3 context and two solvers per struct smt_ctx (for QF_ABV, and
+ * QF_AUFBV when a hash map lookup brings uninterpreted functions), reused
+ * by every check.  A check asserts its query into the empty solver and
+ * resets it afterwards
  * rather than wrapping it in push/pop: after a push, Z3's solver switches
  * to its incremental core, which on these bit-vector queries is up to 200
  * times slower than the bit-blasting tactic it uses otherwise (signed
@@ -122,10 +124,19 @@ struct smt_ctx *smt_ctx__new(uint32_t timeout_ms)
 	Z3_inc_ref(s->z, Z3_sort_to_ast(s->z, s->mem_sort));
 	s->dummy = Z3_mk_true(s->z);
 	Z3_inc_ref(s->z, s->dummy);
-	s->solver = Z3_mk_solver(s->z);
-	if (!s->solver)
+	/*
+	 * Solvers for the logic of the query: QF_ABV's tactic is many times
+	 * faster than the general solver on these queries (a 3-instruction
+	 * window: 0.6 ms against 5 ms); UF only when a hash map was looked up.
+	 */
+	s->solvers[0] = Z3_mk_solver_for_logic(s->z, Z3_mk_string_symbol(s->z, "QF_ABV"));
+	if (!s->solvers[0])
 		goto err;
-	Z3_solver_inc_ref(s->z, s->solver);
+	Z3_solver_inc_ref(s->z, s->solvers[0]);
+	s->solvers[1] = Z3_mk_solver_for_logic(s->z, Z3_mk_string_symbol(s->z, "QF_AUFBV"));
+	if (!s->solvers[1])
+		goto err;
+	Z3_solver_inc_ref(s->z, s->solvers[1]);
 	s->cache = calloc(CACHE_BUCKETS, sizeof(*s->cache));
 	if (!s->cache)
 		goto err;
@@ -159,8 +170,10 @@ void smt_ctx__free(struct smt_ctx *s)
 		return;
 	if (s->z) {
 		smt_release(s);
-		if (s->solver)
-			Z3_solver_dec_ref(s->z, s->solver);
+		if (s->solvers[0])
+			Z3_solver_dec_ref(s->z, s->solvers[0]);
+		if (s->solvers[1])
+			Z3_solver_dec_ref(s->z, s->solvers[1]);
 		Z3_del_context(s->z);
 	}
 	cache_clear(s);
@@ -177,7 +190,8 @@ void smt_ctx__set_timeout(struct smt_ctx *s, uint32_t timeout_ms)
 	Z3_params_inc_ref(s->z, p);
 	Z3_params_set_uint(s->z, p, Z3_mk_string_symbol(s->z, "timeout"),
 			   timeout_ms ? timeout_ms : UINT32_MAX);
-	Z3_solver_set_params(s->z, s->solver, p);
+	Z3_solver_set_params(s->z, s->solvers[0], p);
+	Z3_solver_set_params(s->z, s->solvers[1], p);
 	Z3_params_dec_ref(s->z, p);
 }
 
@@ -318,11 +332,14 @@ static void mem_diffs(struct smt_ctx *s, struct diff *d, Z3_ast g, const struct 
 	Z3_ast j, x, y;
 	uint32_t m;
 
+	/* terms are hash-consed: memory no store made different is the same term */
 	if (s->env->plain) {
 		Z3_ast lo = smt_bv(s, smt_region_base(T_STACK) - 512, 64);
 		Z3_ast hi = smt_bv(s, smt_region_base(T_STACK), 64);
 		Z3_ast in_stack;
 
+		if (a->mem == b->mem)
+			return;
 		j = smt_var(s, "diff_addr", s->bv64);
 		in_stack = smt_and2(s, smt_t(s, Z3_mk_bvuge(s->z, j, lo)),
 				    smt_t(s, Z3_mk_bvult(s->z, j, hi)));
@@ -332,18 +349,24 @@ static void mem_diffs(struct smt_ctx *s, struct diff *d, Z3_ast g, const struct 
 			 y, a, "memory byte", 0);
 		return;
 	}
-	j = smt_var(s, "diff_pkt", s->bv64);
-	x = smt_enc_mem_byte(s, a, T_PKT, j);
-	y = smt_enc_mem_byte(s, b, T_PKT, j);
-	comp_add(s, d, smt_and2(s, g, smt_and2(s, smt_t(s, Z3_mk_bvult(s->z, j, s->plen)),
-					       neq(s, x, y))), x, y, a, "packet byte", 0);
-	j = smt_var(s, "diff_ctx", s->bv64);
-	x = smt_enc_mem_byte(s, a, T_CTX, j);
-	y = smt_enc_mem_byte(s, b, T_CTX, j);
-	comp_add(s, d, smt_and2(s, g, neq(s, x, y)), x, y, a, "ctx byte", 0);
+	if (a->pkt != b->pkt) {
+		j = smt_var(s, "diff_pkt", s->bv64);
+		x = smt_enc_mem_byte(s, a, T_PKT, j);
+		y = smt_enc_mem_byte(s, b, T_PKT, j);
+		comp_add(s, d, smt_and2(s, g, smt_and2(s, smt_t(s, Z3_mk_bvult(s->z, j, s->plen)),
+						       neq(s, x, y))), x, y, a, "packet byte", 0);
+	}
+	if (a->ctx != b->ctx) {
+		j = smt_var(s, "diff_ctx", s->bv64);
+		x = smt_enc_mem_byte(s, a, T_CTX, j);
+		y = smt_enc_mem_byte(s, b, T_CTX, j);
+		comp_add(s, d, smt_and2(s, g, neq(s, x, y)), x, y, a, "ctx byte", 0);
+	}
 	for (m = 0; m < s->env->nmaps && m < SMT_MAX_MAPS; m++) {
 		char name[24];
 
+		if (a->mv[m] == b->mv[m])
+			continue;
 		snprintf(name, sizeof(name), "diff_map%u", m);
 		j = smt_var(s, name, s->bv64);
 		x = smt_enc_mem_byte(s, a, T_MAPVAL + m, j);
@@ -618,7 +641,11 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 	struct bpf_insn *pa = NULL, *pb = NULL, pre[64 * 3 + 11 * 3], post[2];
 	size_t npre = 0, npost = 0;
 	const struct smt_cex *cx = &res->cex;
-	int i, reg = -1, soff = 1;
+	uint32_t type = interp_type(env->prog_type) ? env->prog_type : BPF_PROG_TYPE_XDP;
+	bool xdp = type == BPF_PROG_TYPE_XDP;
+	int16_t pkt_off = xdp ? 0 : offsetof(struct __sk_buff, data);
+	int16_t end_off = xdp ? 4 : offsetof(struct __sk_buff, data_end);
+	int i, k, reg = -1, soff = 1;
 	bool ok = false;
 
 	if (sscanf(cx->what, "r%d", &reg) != 1)
@@ -635,29 +662,36 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 		pre[npre++] = (struct bpf_insn){ .code = BPF_STX | BPF_DW | BPF_MEM, .dst_reg = 10,
 						 .src_reg = 0, .off = (int16_t)(8 * i - 512) };
 	}
-	/* pointers first (they derive from r1 and r10), scalars last */
-	for (i = 0; i < 10; i++) {
-		const struct smt_reg_desc *r = &c->regs[i];
+	/*
+	 * Pointers first, from r1 (the ctx at entry) and r10, r1 itself last of
+	 * them; then the scalars.
+	 */
+	for (k = 0; k < 10; k++) {
+		const struct smt_reg_desc *r;
 
+		i = k < 9 ? (k ? k + 1 : 0) : 1;
+		r = &c->regs[i];
 		if (r->type == SMT_REG_NONE || r->type == SMT_REG_SCALAR ||
 		    r->type == SMT_REG_SCALAR32)
 			continue;
-		if (r->type != SMT_REG_CTX && r->type != SMT_REG_STACK) {
+		if (r->type == SMT_REG_MAP_VALUE) {
 			snprintf(res->msg, sizeof(res->msg),
-				 "counterexample not replayed: window input r%d is a packet or map "
-				 "pointer",
-				 i);
+				 "counterexample not replayed: window input r%d is a map value", i);
 			return false;
 		}
-		if (r->type == SMT_REG_CTX && i != 1 && c->regs[1].type != SMT_REG_CTX)
-			goto bad_ctx;
-		pre[npre++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = i,
-						 .src_reg = r->type == SMT_REG_CTX ? 1 : 10 };
-		pre[npre++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = i,
-						 .imm = r->off };
+		if (r->type == SMT_REG_PKT || r->type == SMT_REG_PKT_END)
+			pre[npre++] = (struct bpf_insn){ .code = BPF_LDX | BPF_W | BPF_MEM,
+							 .dst_reg = i, .src_reg = 1,
+							 .off = r->type == SMT_REG_PKT ? pkt_off :
+											 end_off };
+		else
+			pre[npre++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X,
+							 .dst_reg = i,
+							 .src_reg = r->type == SMT_REG_CTX ? 1 : 10 };
+		if (r->type != SMT_REG_PKT_END)
+			pre[npre++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K,
+							 .dst_reg = i, .imm = r->off };
 	}
-	if (c->regs[1].type == SMT_REG_CTX && c->regs[1].off)
-		goto bad_ctx;
 	for (i = 0; i < 10; i++) {
 		const struct smt_reg_desc *r = &c->regs[i];
 
@@ -690,7 +724,7 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 		memcpy(pb + npre, b, blen * sizeof(*pb));
 		memcpy(pb + npre + blen, post, npost * sizeof(*pb));
 		/* compare all of r0: the epilogue put the observable there */
-		e.prog_type = BPF_PROG_TYPE_XDP;
+		e.prog_type = type;
 		r.cex.ctx_size = 0;
 		ok = replay_prog(pa, npre + alen + npost, pb, npre + blen + npost, &e, &r);
 		if (ok && reg < 0 && soff > 0) {
@@ -701,15 +735,13 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 			struct interp_input in;
 			struct interp_map_elem elems[SMT_CEX_MAX_ELEMS];
 			uint32_t prandom[SMT_MAX_EVENTS];
-			struct xdp_md xdp;
+			struct xdp_md xdpmd;
 			char why[160] = "";
 
-			input_from_cex(&e, BPF_PROG_TYPE_XDP, &r.cex, &in, elems, prandom, &xdp);
+			input_from_cex(&e, type, &r.cex, &in, elems, prandom, &xdpmd);
 			ok = false;
-			if (!run_one(&ra, pa, npre + alen + npost, BPF_PROG_TYPE_XDP, &e, &in, why,
-				     sizeof(why)) &&
-			    !run_one(&rb, pb, npre + blen + npost, BPF_PROG_TYPE_XDP, &e, &in, why,
-				     sizeof(why))) {
+			if (!run_one(&ra, pa, npre + alen + npost, type, &e, &in, why, sizeof(why)) &&
+			    !run_one(&rb, pb, npre + blen + npost, type, &e, &in, why, sizeof(why))) {
 				ok = ra.r.status == INTERP_OK && rb.r.status == INTERP_OK &&
 				     ra.r.r0 != rb.r.r0;
 				if (!ok)
@@ -730,9 +762,6 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 	free(pa);
 	free(pb);
 	return ok;
-bad_ctx:
-	snprintf(res->msg, sizeof(res->msg), "counterexample not replayed: ctx not in r1");
-	return false;
 }
 
 /* ---- solving ---- */
@@ -805,6 +834,7 @@ static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea
 		  const struct senc *eb, const struct smt_window_cond *wc, struct smt_result *res)
 {
 	Z3_ast *conds, any;
+	Z3_solver sv = s->solvers[s->used_uf];
 	Z3_lbool r;
 	uint32_t i;
 
@@ -824,8 +854,8 @@ static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea
 		return;
 	}
 	s->stats.queries++;
-	Z3_solver_assert(s->z, s->solver, any);
-	r = Z3_solver_check(s->z, s->solver);
+	Z3_solver_assert(s->z, sv, any);
+	r = Z3_solver_check(s->z, sv);
 	if (r == Z3_L_FALSE) {
 		s->stats.unsat++;
 		res->verdict = SMT_EQUIVALENT;
@@ -834,19 +864,19 @@ static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea
 		s->stats.unknown++;
 		res->verdict = SMT_UNKNOWN;
 		snprintf(res->msg, sizeof(res->msg), "solver: %s",
-			 Z3_solver_get_reason_unknown(s->z, s->solver));
+			 Z3_solver_get_reason_unknown(s->z, sv));
 	} else {
 		Z3_model m;
 
 		s->stats.sat++;
 		/* ask for an input the interpreter can take: a short packet */
-		Z3_solver_push(s->z, s->solver);
-		Z3_solver_assert(s->z, s->solver, replayable(s));
-		if (Z3_solver_check(s->z, s->solver) != Z3_L_TRUE) {
-			Z3_solver_pop(s->z, s->solver, 1);
-			r = Z3_solver_check(s->z, s->solver);
+		Z3_solver_push(s->z, sv);
+		Z3_solver_assert(s->z, sv, replayable(s));
+		if (Z3_solver_check(s->z, sv) != Z3_L_TRUE) {
+			Z3_solver_pop(s->z, sv, 1);
+			r = Z3_solver_check(s->z, sv);
 		}
-		m = r == Z3_L_TRUE ? Z3_solver_get_model(s->z, s->solver) : NULL;
+		m = r == Z3_L_TRUE ? Z3_solver_get_model(s->z, sv) : NULL;
 		if (m) {
 			Z3_model_inc_ref(s->z, m);
 			fill_cex(s, m, d, ea, eb, wc, &res->cex);
@@ -857,7 +887,9 @@ static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea
 			snprintf(res->msg, sizeof(res->msg), "solver gave no model");
 		}
 	}
-	Z3_solver_reset(s->z, s->solver);
+	/* a reset solver forgets its parameters */
+	Z3_solver_reset(s->z, sv);
+	smt_ctx__set_timeout(s, s->timeout_ms);
 	if (Z3_get_error_code(s->z) != Z3_OK) {
 		res->verdict = SMT_UNKNOWN;
 		snprintf(res->msg, sizeof(res->msg), "Z3 error: %s",

@@ -211,6 +211,7 @@ void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 	s->window = window;
 	s->unsup[0] = '\0';
 	s->zerr = false;
+	s->used_uf = false;
 	s->pkt0 = smt_var(s, "pkt", s->mem_sort);
 	s->plen = smt_var(s, "plen", s->bv64);
 	s->ctx0 = smt_var(s, "ctx", s->mem_sort);
@@ -754,6 +755,7 @@ static int do_call(struct insn_env *ie, struct sstate *st, int32_t id)
 			found = T(Z3_mk_bvult(s->z, key, smt_bv(s, d->max_entries, 32)));
 			idx = key;
 		} else {
+			s->used_uf = true;
 			found = T(Z3_mk_app(s->z, s->present[m], 1, &key));
 			idx = T(Z3_mk_app(s->z, s->slot[m], 1, &key));
 			/* a slot is an element of the map */
@@ -842,6 +844,31 @@ static bool read_ok(struct insn_env *ie, struct sval v, const char *what)
 	return false;
 }
 
+/* The encodings the kernel accepts (windows do not go through prog_validate). */
+static bool alu_valid(const struct bpf_insn *in)
+{
+	bool is64 = BPF_CLASS(in->code) == BPF_ALU64;
+
+	switch (BPF_OP(in->code)) {
+	case BPF_ADD: case BPF_SUB: case BPF_MUL: case BPF_OR: case BPF_AND:
+	case BPF_LSH: case BPF_RSH: case BPF_XOR: case BPF_ARSH:
+		return in->off == 0;
+	case BPF_NEG:
+		return in->off == 0 && BPF_SRC(in->code) == BPF_K;
+	case BPF_DIV: case BPF_MOD:
+		return in->off == 0 || in->off == 1;
+	case BPF_MOV:
+		if (BPF_SRC(in->code) == BPF_K)
+			return in->off == 0;
+		return in->off == 0 || in->off == 8 || in->off == 16 || (is64 && in->off == 32);
+	case BPF_END:
+		if (is64 && BPF_SRC(in->code) != BPF_TO_LE)
+			return false;
+		return in->off == 0 && (in->imm == 16 || in->imm == 32 || in->imm == 64);
+	}
+	return false;
+}
+
 static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn *in)
 {
 	struct smt_ctx *s = ie->s;
@@ -850,6 +877,10 @@ static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 	struct sval *d = &st->r[in->dst_reg], src;
 	Z3_ast a, b, r;
 
+	if (!alu_valid(in)) {
+		unsup(s, ie->i, "%s", "invalid ALU encoding");
+		return -1;
+	}
 	if (BPF_SRC(in->code) == BPF_X && op != BPF_END) {
 		src = st->r[in->src_reg];
 		if (!read_ok(ie, src, "source register"))
@@ -946,6 +977,15 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 	Z3_ast v = NULL;
 	int tag;
 
+	if ((cls == BPF_LDX && mode != BPF_MEM && !(mode == BPF_MEMSX && size < 8)) ||
+	    (cls == BPF_ST && mode != BPF_MEM) ||
+	    (cls == BPF_STX && mode != BPF_MEM && mode != BPF_ATOMIC) ||
+	    (mode == BPF_ATOMIC && size < 4) || in->dst_reg > 10 || in->src_reg > 10 ||
+	    (cls != BPF_STX && in->src_reg && cls != BPF_LDX) || (cls != BPF_ST && in->imm &&
+								  mode != BPF_ATOMIC)) {
+		unsup(s, ie->i, "%s", "invalid memory instruction encoding");
+		return -1;
+	}
 	if (cls == BPF_LDX) {
 		struct sval p = st->r[in->src_reg];
 

@@ -78,7 +78,8 @@ struct smt_cache_ent;
 
 struct smt_ctx {
 	Z3_context z;
-	Z3_solver solver;
+	Z3_solver solvers[2]; /* QF_ABV, QF_AUFBV */
+	bool used_uf;
 	uint32_t timeout_ms;
 	Z3_sort bv8, bv32, bv64, mem_sort;
 	Z3_ast dummy;

@@ -4,9 +4,9 @@
  *
  *   window checks per second -- every 3-instruction straight-line window of
  *   the corpus's XDP and tc programs against a random single-instruction
- *   mutant of itself (what the search asks thousands of times), entered
- *   with r1 the ctx, r10 the frame pointer and r2-r9 scalars, all registers
- *   and the whole stack live;
+ *   mutant of itself (what the search asks thousands of times), under the
+ *   pre-conditions (register types and offsets) and post-conditions (live
+ *   registers and stack bytes) core/analysis computes;
  *
  *   whole-program check times (median, max) -- each loop-free program the
  *   checker models against itself and against one mutant;
@@ -22,6 +22,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 
+#include "core/analysis.h"
 #include "core/prog.h"
 #include "core/smt.h"
 
@@ -114,6 +115,43 @@ static bool plain_insn(const struct bpf_insn *in)
 	       !prog_insn_is_ldimm64(in) && BPF_CLASS(in->code) != BPF_LD;
 }
 
+/* The window [i, i + 3)'s pre- and post-conditions, from core/analysis. */
+static bool window_cond(const struct analysis *a, uint32_t i, struct smt_window_cond *c)
+{
+	struct analysis_state st;
+	int r, off;
+
+	if (analysis_state(a, i, &st))
+		return false;
+	memset(c, 0, sizeof(*c));
+	for (r = 0; r < 11; r++) {
+		const struct analysis_reg *x = &st.regs[r];
+		bool fixed = x->s.mask == 0 && x->s.value == 0;
+		struct smt_reg_desc *d = &c->regs[r];
+
+		d->off = x->off;
+		switch (x->type) {
+		case ANALYSIS_SCALAR:
+			d->type = x->s.umax <= 0xffffffffULL ? SMT_REG_SCALAR32 : SMT_REG_SCALAR;
+			break;
+		case ANALYSIS_CTX: d->type = fixed ? SMT_REG_CTX : SMT_REG_NONE; break;
+		case ANALYSIS_STACK: d->type = fixed ? SMT_REG_STACK : SMT_REG_NONE; break;
+		case ANALYSIS_PKT: d->type = fixed ? SMT_REG_PKT : SMT_REG_NONE; break;
+		case ANALYSIS_PKT_END: d->type = SMT_REG_PKT_END; break;
+		case ANALYSIS_MAP_VALUE:
+			d->type = fixed && x->map >= 0 ? SMT_REG_MAP_VALUE : SMT_REG_NONE;
+			d->map = (uint8_t)(x->map >= 0 ? x->map : 0);
+			break;
+		default: d->type = SMT_REG_NONE;
+		}
+	}
+	c->live_regs = analysis_live_out(a, i + 2);
+	for (off = -512; off < 0; off++)
+		if (analysis_stack_live_out(a, i + 2, off))
+			c->live_stack[(off + 512) / 8] |= 1 << ((off + 512) % 8);
+	return true;
+}
+
 static void bench_windows(struct cprog *progs, size_t n, unsigned long want, bool plain,
 			  uint32_t timeout_ms)
 {
@@ -121,24 +159,31 @@ static void bench_windows(struct cprog *progs, size_t n, unsigned long want, boo
 	unsigned long done = 0, v[3] = { 0, 0, 0 };
 	struct smt_window_cond c;
 	struct smt_stats st;
-	double t0 = now(), t;
+	double t = 0, t1, tv[3] = { 0, 0, 0 };
 	size_t p, i, j;
-	int r;
 
 	if (!s)
 		return;
-	memset(&c, 0, sizeof(c));
-	c.regs[1].type = SMT_REG_CTX;
-	c.regs[10].type = SMT_REG_STACK;
-	for (r = 2; r < 10; r++)
-		c.regs[r].type = SMT_REG_SCALAR;
-	c.live_regs = 0x7ff;
-	memset(c.live_stack, 0xff, sizeof(c.live_stack));
 	for (p = 0; p < n && done < want; p++) {
 		struct smt_env env = { .prog_type = progs[p].type, .maps = progs[p].maps,
 				       .nmaps = progs[p].nmaps, .plain = plain };
+		struct analysis_map amaps[SMT_MAX_MAPS];
+		struct analysis_env aenv = { .prog_type = progs[p].type, .maps = amaps,
+					     .nmaps = progs[p].nmaps };
+		struct analysis *a = NULL;
+		struct prog *pr;
+		uint32_t k;
 
-		for (i = 0; i + 3 <= progs[p].len && done < want; i++) {
+		for (k = 0; k < progs[p].nmaps; k++)
+			amaps[k] = (struct analysis_map){ .type = progs[p].maps[k].type,
+							  .key_size = progs[p].maps[k].key_size,
+							  .value_size = progs[p].maps[k].value_size,
+							  .max_entries = progs[p].maps[k].max_entries,
+							  .ref = progs[p].maps[k].ref };
+		pr = prog__new(progs[p].insns, progs[p].len, NULL, 0);
+		if (pr)
+			a = analysis__new(pr, &aenv, NULL, 0);
+		for (i = 0; a && i + 3 <= progs[p].len && done < want; i++) {
 			struct bpf_insn w[3], m[3];
 			struct smt_result res;
 
@@ -146,23 +191,42 @@ static void bench_windows(struct cprog *progs, size_t n, unsigned long want, boo
 				;
 			if (j < 3)
 				continue;
+			/* one basic block, reached, with types at its entry */
+			if (pr->insn_block[i] != pr->insn_block[i + 2] ||
+			    !window_cond(a, (uint32_t)i, &c))
+				continue;
 			memcpy(w, &progs[p].insns[i], sizeof(w));
 			memcpy(m, w, sizeof(m));
 			mutate(&m[rnd() % 3]);
+			t1 = now();
 			if (smt_check_window(s, w, 3, m, 3, &env, &c, &res))
 				continue;
+			t += now() - t1;
+			tv[res.verdict] += now() - t1;
 			v[res.verdict]++;
 			done++;
-			if (getenv("BENCH_SMT_VERBOSE") && res.verdict == SMT_UNKNOWN)
-				fprintf(stderr, "window: %s\n", res.msg);
+			if (getenv("BENCH_SMT_VERBOSE") &&
+			    (res.verdict == SMT_UNKNOWN || res.seconds > 0.05)) {
+				fprintf(stderr, "window: %s (%.3f s) at %zu:", res.msg, res.seconds, i);
+				for (j = 0; j < 3; j++)
+					fprintf(stderr, " %02x/%d/%d/%d/%d %02x/%d/%d/%d/%d", w[j].code,
+						w[j].dst_reg, w[j].src_reg, w[j].off, w[j].imm,
+						m[j].code, m[j].dst_reg, m[j].src_reg, m[j].off,
+						m[j].imm);
+				fprintf(stderr, "\n");
+			}
 		}
+		analysis__free(a);
+		prog__free(pr);
 	}
-	t = now() - t0;
 	smt_ctx__stats(s, &st);
-	printf("  windows (%s): %lu checks in %.2f s = %.0f checks/s (%lu equivalent, %lu "
+	printf("  windows (%s): %lu checks in %.2f s of checking = %.0f checks/s (%lu equivalent, %lu "
 	       "different, %lu unknown; %lu solver queries, %lu cache hits)\n",
 	       plain ? "plain" : "regions", done, t, done / (t > 0 ? t : 1), v[0], v[1], v[2],
 	       (unsigned long)st.queries, (unsigned long)st.cache_hits);
+	printf("    mean ms per check: equivalent %.2f, different (with replay) %.2f, unknown %.2f\n",
+	       v[0] ? 1e3 * tv[0] / v[0] : 0, v[1] ? 1e3 * tv[1] / v[1] : 0,
+	       v[2] ? 1e3 * tv[2] / v[2] : 0);
 	smt_ctx__free(s);
 }
 
