@@ -70,27 +70,42 @@ static void on_z3_error(Z3_context c, Z3_error_code e)
 const char *smt_verdict_str(enum smt_verdict v)
 {
 	switch (v) {
-	case SMT_EQUIVALENT: return "equivalent";
-	case SMT_DIFFERENT: return "different";
-	default: return "unknown";
+	case SMT_EQUIVALENT:
+		return "equivalent";
+	case SMT_DIFFERENT:
+		return "different";
+	default:
+		return "unknown";
 	}
 }
 
 bool smt_ret_is_32bit(uint32_t t)
 {
 	switch (t) {
-	case BPF_PROG_TYPE_SOCKET_FILTER: case BPF_PROG_TYPE_KPROBE:
-	case BPF_PROG_TYPE_SCHED_CLS: case BPF_PROG_TYPE_SCHED_ACT:
-	case BPF_PROG_TYPE_TRACEPOINT: case BPF_PROG_TYPE_XDP:
-	case BPF_PROG_TYPE_PERF_EVENT: case BPF_PROG_TYPE_CGROUP_SKB:
-	case BPF_PROG_TYPE_CGROUP_SOCK: case BPF_PROG_TYPE_LWT_IN:
-	case BPF_PROG_TYPE_LWT_OUT: case BPF_PROG_TYPE_LWT_XMIT:
-	case BPF_PROG_TYPE_SOCK_OPS: case BPF_PROG_TYPE_SK_SKB:
-	case BPF_PROG_TYPE_CGROUP_DEVICE: case BPF_PROG_TYPE_SK_MSG:
-	case BPF_PROG_TYPE_RAW_TRACEPOINT: case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
-	case BPF_PROG_TYPE_LWT_SEG6LOCAL: case BPF_PROG_TYPE_SK_REUSEPORT:
-	case BPF_PROG_TYPE_FLOW_DISSECTOR: case BPF_PROG_TYPE_CGROUP_SYSCTL:
-	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE: case BPF_PROG_TYPE_CGROUP_SOCKOPT:
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_PERF_EVENT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_CGROUP_SOCK:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_SOCK_OPS:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_CGROUP_DEVICE:
+	case BPF_PROG_TYPE_SK_MSG:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+	case BPF_PROG_TYPE_CGROUP_SOCK_ADDR:
+	case BPF_PROG_TYPE_LWT_SEG6LOCAL:
+	case BPF_PROG_TYPE_SK_REUSEPORT:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+	case BPF_PROG_TYPE_CGROUP_SYSCTL:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT_WRITABLE:
+	case BPF_PROG_TYPE_CGROUP_SOCKOPT:
 	case BPF_PROG_TYPE_SK_LOOKUP:
 		return true;
 	}
@@ -229,9 +244,12 @@ static Z3_ast init_byte(struct smt_ctx *s, uint16_t tag, int64_t off)
 					     smt_bv(s, smt_region_base(tag) + (uint64_t)off, 64)));
 	o = smt_bv(s, (uint64_t)off, 64);
 	switch (tag) {
-	case T_CTX: return smt_t(s, Z3_mk_select(s->z, s->ctx0, o));
-	case T_PKT: return smt_t(s, Z3_mk_select(s->z, s->pkt0, o));
-	case T_STACK: return smt_t(s, Z3_mk_select(s->z, s->stk0, o));
+	case T_CTX:
+		return smt_t(s, Z3_mk_select(s->z, s->ctx0, o));
+	case T_PKT:
+		return smt_t(s, Z3_mk_select(s->z, s->pkt0, o));
+	case T_STACK:
+		return smt_t(s, Z3_mk_select(s->z, s->stk0, o));
 	}
 	return smt_t(s, Z3_mk_select(s->z, s->mv0[tag - T_MAPVAL], o));
 }
@@ -257,8 +275,8 @@ static void cex_lookups(struct smt_ctx *s, Z3_model m, const struct senc *e, str
 		bool dup = false;
 
 		for (j = 0; j < d->key_size; j++)
-			key[j] = (uint8_t)eval_u64(s, m, smt_t(s, Z3_mk_extract(s->z, 8 * j + 7, 8 * j,
-									    l->key)));
+			key[j] = (uint8_t)eval_u64(
+				s, m, smt_t(s, Z3_mk_extract(s->z, 8 * j + 7, 8 * j, l->key)));
 		for (k = 0; k < cx->nelems; k++)
 			dup |= cx->elems[k].map == l->map &&
 			       !memcmp(cx->elems[k].key, key, d->key_size);
@@ -280,9 +298,10 @@ static void cex_lookups(struct smt_ctx *s, Z3_model m, const struct senc *e, str
 		cx->elems[cx->nelems].map = l->map;
 		memcpy(cx->elems[cx->nelems].key, key, d->key_size);
 		for (j = 0; j < d->value_size && j < sizeof(cx->elems[0].value); j++)
-			cx->elems[cx->nelems].value[j] = (uint8_t)eval_u64(
-				s, m, init_byte(s, T_MAPVAL + l->map,
-						(int64_t)((idx << shift_of(d)) + j)));
+			cx->elems[cx->nelems].value[j] =
+				(uint8_t)eval_u64(s, m,
+						  init_byte(s, T_MAPVAL + l->map,
+							    (int64_t)((idx << shift_of(d)) + j)));
 		cx->nelems++;
 	}
 }
@@ -290,7 +309,7 @@ static void cex_lookups(struct smt_ctx *s, Z3_model m, const struct senc *e, str
 /* A difference the solver may pick, with a name for the report. */
 struct comp {
 	Z3_ast cond;
-	Z3_ast a, b; /* values, or NULL */
+	Z3_ast a, b;		 /* values, or NULL */
 	const struct sstate *ea; /* the exit state of A it belongs to */
 	char name[48];
 };
@@ -353,8 +372,11 @@ static void mem_diffs(struct smt_ctx *s, struct diff *d, Z3_ast g, const struct 
 		j = smt_var(s, "diff_pkt", s->bv64);
 		x = smt_enc_mem_byte(s, a, T_PKT, j);
 		y = smt_enc_mem_byte(s, b, T_PKT, j);
-		comp_add(s, d, smt_and2(s, g, smt_and2(s, smt_t(s, Z3_mk_bvult(s->z, j, s->plen)),
-						       neq(s, x, y))), x, y, a, "packet byte", 0);
+		comp_add(s, d,
+			 smt_and2(s, g,
+				  smt_and2(s, smt_t(s, Z3_mk_bvult(s->z, j, s->plen)),
+					   neq(s, x, y))),
+			 x, y, a, "packet byte", 0);
 	}
 	if (a->ctx != b->ctx) {
 		j = smt_var(s, "diff_ctx", s->bv64);
@@ -398,10 +420,11 @@ static void exit_diffs(struct smt_ctx *s, struct diff *d, const struct sstate *a
 			comp_add(s, d, smt_and2(s, ok, neq(s, a->ev[k].id, b->ev[k].id)),
 				 a->ev[k].id, b->ev[k].id, a, "helper of call %d", (int)k);
 			for (j = 0; j < 5; j++)
-				comp_add(s, d, smt_and2(s, ok, neq(s, a->ev[k].args[j],
-								    b->ev[k].args[j])),
-					 a->ev[k].args[j], b->ev[k].args[j], a,
-					 "an argument of call %d", (int)k);
+				comp_add(
+					s, d,
+					smt_and2(s, ok, neq(s, a->ev[k].args[j], b->ev[k].args[j])),
+					a->ev[k].args[j], b->ev[k].args[j], a,
+					"an argument of call %d", (int)k);
 		}
 	}
 	mem_diffs(s, d, ok, a, b);
@@ -423,8 +446,8 @@ static int window_diffs(struct smt_ctx *s, struct diff *d, const struct sstate *
 				 "live-out r%d has a different type in the two windows", i);
 			return -1;
 		}
-		comp_add(s, d, smt_and2(s, ok, neq(s, a->r[i].v, b->r[i].v)), a->r[i].v,
-			 b->r[i].v, a, "r%d", i);
+		comp_add(s, d, smt_and2(s, ok, neq(s, a->r[i].v, b->r[i].v)), a->r[i].v, b->r[i].v,
+			 a, "r%d", i);
 	}
 	for (i = 0; i < 512; i++) {
 		Z3_ast x, y;
@@ -560,7 +583,7 @@ static void input_from_cex(const struct smt_env *env, uint32_t type, const struc
 			   uint32_t *prandom, struct xdp_md *xdp)
 {
 	uint32_t k, np = 0, nk = 0;
-	uint64_t kt[2] = { 0, 0 };
+	uint64_t kt[2] = {0, 0};
 
 	memset(in, 0, sizeof(*in));
 	in->pkt = cx->pkt;
@@ -592,7 +615,8 @@ static void input_from_cex(const struct smt_env *env, uint32_t type, const struc
 	in->ktime_step = kt[1] - kt[0];
 	if (type == BPF_PROG_TYPE_XDP && env->prog_type == BPF_PROG_TYPE_XDP) {
 		memset(xdp, 0, sizeof(*xdp));
-		memcpy(&xdp->ingress_ifindex, cx->ctx + offsetof(struct xdp_md, ingress_ifindex), 4);
+		memcpy(&xdp->ingress_ifindex, cx->ctx + offsetof(struct xdp_md, ingress_ifindex),
+		       4);
 		memcpy(&xdp->rx_queue_index, cx->ctx + offsetof(struct xdp_md, rx_queue_index), 4);
 		in->xdp = xdp;
 	}
@@ -604,7 +628,7 @@ static bool replay_prog(const struct bpf_insn *a, size_t alen, const struct bpf_
 	uint32_t type = interp_type(env->prog_type) ? env->prog_type : BPF_PROG_TYPE_XDP;
 	struct interp_map_elem elems[SMT_CEX_MAX_ELEMS];
 	uint32_t prandom[SMT_MAX_EVENTS];
-	struct run ra = { 0 }, rb = { 0 };
+	struct run ra = {0}, rb = {0};
 	struct interp_input in;
 	struct xdp_md xdp;
 	char why[160] = "";
@@ -622,10 +646,11 @@ static bool replay_prog(const struct bpf_insn *a, size_t alen, const struct bpf_
 	run_free(&rb);
 	if (!diff)
 		snprintf(res->msg, sizeof(res->msg),
-			 "the solver's counterexample (%.60s) does not replay: %.140s", res->cex.what, why);
+			 "the solver's counterexample (%.60s) does not replay: %.140s",
+			 res->cex.what, why);
 	else
-		snprintf(res->msg, sizeof(res->msg), "%.60s differs (interpreter: %.150s)", res->cex.what,
-			 why);
+		snprintf(res->msg, sizeof(res->msg), "%.60s differs (interpreter: %.150s)",
+			 res->cex.what, why);
 	return diff;
 }
 
@@ -656,11 +681,13 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 		uint64_t v;
 
 		memcpy(&v, cx->stack + 8 * i, 8);
-		pre[npre++] = (struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 0,
-						 .imm = (int32_t)v };
-		pre[npre++] = (struct bpf_insn){ .imm = (int32_t)(v >> 32) };
-		pre[npre++] = (struct bpf_insn){ .code = BPF_STX | BPF_DW | BPF_MEM, .dst_reg = 10,
-						 .src_reg = 0, .off = (int16_t)(8 * i - 512) };
+		pre[npre++] = (struct bpf_insn){
+			.code = BPF_LD | BPF_DW | BPF_IMM, .dst_reg = 0, .imm = (int32_t)v};
+		pre[npre++] = (struct bpf_insn){.imm = (int32_t)(v >> 32)};
+		pre[npre++] = (struct bpf_insn){.code = BPF_STX | BPF_DW | BPF_MEM,
+						.dst_reg = 10,
+						.src_reg = 0,
+						.off = (int16_t)(8 * i - 512)};
 	}
 	/*
 	 * Pointers first, from r1 (the ctx at entry) and r10, r1 itself last of
@@ -680,36 +707,40 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 			return false;
 		}
 		if (r->type == SMT_REG_PKT || r->type == SMT_REG_PKT_END)
-			pre[npre++] = (struct bpf_insn){ .code = BPF_LDX | BPF_W | BPF_MEM,
-							 .dst_reg = i, .src_reg = 1,
-							 .off = r->type == SMT_REG_PKT ? pkt_off :
-											 end_off };
+			pre[npre++] = (struct bpf_insn){.code = BPF_LDX | BPF_W | BPF_MEM,
+							.dst_reg = i,
+							.src_reg = 1,
+							.off = r->type == SMT_REG_PKT ? pkt_off
+										      : end_off};
 		else
-			pre[npre++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X,
-							 .dst_reg = i,
-							 .src_reg = r->type == SMT_REG_CTX ? 1 : 10 };
+			pre[npre++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_X,
+							.dst_reg = i,
+							.src_reg = r->type == SMT_REG_CTX ? 1 : 10};
 		if (r->type != SMT_REG_PKT_END)
-			pre[npre++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_ADD | BPF_K,
-							 .dst_reg = i, .imm = r->off };
+			pre[npre++] = (struct bpf_insn){
+				.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = i, .imm = r->off};
 	}
 	for (i = 0; i < 10; i++) {
 		const struct smt_reg_desc *r = &c->regs[i];
 
 		if (r->type != SMT_REG_SCALAR && r->type != SMT_REG_SCALAR32)
 			continue;
-		pre[npre++] = (struct bpf_insn){ .code = BPF_LD | BPF_DW | BPF_IMM,
-						 .dst_reg = i, .imm = (int32_t)cx->regs[i] };
-		pre[npre++] = (struct bpf_insn){ .imm = (int32_t)(cx->regs[i] >> 32) };
+		pre[npre++] = (struct bpf_insn){.code = BPF_LD | BPF_DW | BPF_IMM,
+						.dst_reg = i,
+						.imm = (int32_t)cx->regs[i]};
+		pre[npre++] = (struct bpf_insn){.imm = (int32_t)(cx->regs[i] >> 32)};
 	}
 	if (reg >= 0)
-		post[npost++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_X,
-						   .dst_reg = 0, .src_reg = reg };
+		post[npost++] = (struct bpf_insn){
+			.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0, .src_reg = reg};
 	else if (soff <= 0)
-		post[npost++] = (struct bpf_insn){ .code = BPF_LDX | BPF_B | BPF_MEM, .dst_reg = 0,
-						   .src_reg = 10, .off = (int16_t)soff };
+		post[npost++] = (struct bpf_insn){.code = BPF_LDX | BPF_B | BPF_MEM,
+						  .dst_reg = 0,
+						  .src_reg = 10,
+						  .off = (int16_t)soff};
 	else
-		post[npost++] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K };
-	post[npost++] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+		post[npost++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K};
+	post[npost++] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
 
 	pa = calloc(npre + alen + npost, sizeof(*pa));
 	pb = calloc(npre + blen + npost, sizeof(*pb));
@@ -731,7 +762,7 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 			snprintf(res->msg, sizeof(res->msg), "%s", r.msg);
 		} else if (reg >= 0 || soff <= 0) {
 			/* the epilogue's r0 is 64 bits wide: compare it whole */
-			struct run ra = { 0 }, rb = { 0 };
+			struct run ra = {0}, rb = {0};
 			struct interp_input in;
 			struct interp_map_elem elems[SMT_CEX_MAX_ELEMS];
 			uint32_t prandom[SMT_MAX_EVENTS];
@@ -740,8 +771,10 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 
 			input_from_cex(&e, type, &r.cex, &in, elems, prandom, &xdpmd);
 			ok = false;
-			if (!run_one(&ra, pa, npre + alen + npost, type, &e, &in, why, sizeof(why)) &&
-			    !run_one(&rb, pb, npre + blen + npost, type, &e, &in, why, sizeof(why))) {
+			if (!run_one(&ra, pa, npre + alen + npost, type, &e, &in, why,
+				     sizeof(why)) &&
+			    !run_one(&rb, pb, npre + blen + npost, type, &e, &in, why,
+				     sizeof(why))) {
 				ok = ra.r.status == INTERP_OK && rb.r.status == INTERP_OK &&
 				     ra.r.r0 != rb.r.r0;
 				if (!ok)
@@ -753,7 +786,8 @@ static bool replay_window(const struct bpf_insn *a, size_t alen, const struct bp
 				snprintf(res->msg, sizeof(res->msg), "%s differs", cx->what);
 			else
 				snprintf(res->msg, sizeof(res->msg),
-					 "the solver's counterexample (%.60s) does not replay: %.140s",
+					 "the solver's counterexample (%.60s) does not replay: "
+					 "%.140s",
 					 cx->what, why);
 		} else {
 			snprintf(res->msg, sizeof(res->msg), "%s", r.msg);
@@ -807,8 +841,8 @@ static void fill_cex(struct smt_ctx *s, Z3_model m, const struct diff *d, const 
 				cx->regs[i] &= 0xffffffffu;
 		}
 		for (i = 0; i < 512; i++)
-			cx->stack[i] = (uint8_t)eval_u64(s, m, init_byte(s, T_STACK,
-									 (int64_t)i - 512));
+			cx->stack[i] =
+				(uint8_t)eval_u64(s, m, init_byte(s, T_STACK, (int64_t)i - 512));
 	}
 	cex_lookups(s, m, ea, cx);
 	cex_lookups(s, m, eb, cx);
@@ -922,9 +956,9 @@ static int check_inputs(const struct bpf_insn *insns, size_t len, const struct s
 	return 0;
 }
 
-static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
-		 const struct bpf_insn *b, size_t blen, const struct smt_env *env,
-		 const struct smt_window_cond *wc, struct smt_result *res)
+static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen, const struct bpf_insn *b,
+		 size_t blen, const struct smt_env *env, const struct smt_window_cond *wc,
+		 struct smt_result *res)
 {
 	struct senc ea, eb;
 	struct diff *d;
@@ -956,8 +990,8 @@ static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 	} else {
 		solve(s, d, &ea, &eb, wc, res);
 		if (res->verdict == SMT_DIFFERENT) {
-			bool ok = wc ? replay_window(a, alen, b, blen, env, wc, res) :
-				       replay_prog(a, alen, b, blen, env, res);
+			bool ok = wc ? replay_window(a, alen, b, blen, env, wc, res)
+				     : replay_prog(a, alen, b, blen, env, res);
 
 			res->replayed = ok;
 			if (!ok) {
@@ -1018,13 +1052,13 @@ static uint64_t fnv(const uint8_t *p, size_t n)
 }
 
 static uint8_t *cache_key(const struct bpf_insn *a, size_t alen, const struct bpf_insn *b,
-			  size_t blen, const struct smt_env *env,
-			  const struct smt_window_cond *c, size_t *n)
+			  size_t blen, const struct smt_env *env, const struct smt_window_cond *c,
+			  size_t *n)
 {
 	size_t sz = 4 * sizeof(uint64_t) + env->nmaps * sizeof(*env->maps) + sizeof(*c) +
 		    (alen + blen) * sizeof(*a);
 	uint8_t *k = calloc(1, sz), *p = k;
-	uint64_t hdr[4] = { env->prog_type, env->plain, alen, blen };
+	uint64_t hdr[4] = {env->prog_type, env->plain, alen, blen};
 
 	if (!k)
 		return NULL;
@@ -1055,12 +1089,13 @@ static int check_window_insns(const struct bpf_insn *insns, size_t len, const ch
 	}
 	for (i = 0; i < len; i++) {
 		if (insns[i].dst_reg > 10 || insns[i].src_reg > 10) {
-			snprintf(res->msg, sizeof(res->msg), "window %s: insn %zu: invalid register",
-				 which, i);
+			snprintf(res->msg, sizeof(res->msg),
+				 "window %s: insn %zu: invalid register", which, i);
 			return -EINVAL;
 		}
 		if (prog_insn_is_ldimm64(&insns[i]) && ++i >= len) {
-			snprintf(res->msg, sizeof(res->msg), "window %s: truncated LD_IMM64", which);
+			snprintf(res->msg, sizeof(res->msg), "window %s: truncated LD_IMM64",
+				 which);
 			return -EINVAL;
 		}
 	}

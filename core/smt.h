@@ -49,7 +49,7 @@ struct smt_env {
 /* Register types at a window's entry (what core/analysis will provide). */
 enum smt_reg_type {
 	SMT_REG_NONE = 0,  /* not readable */
-	SMT_REG_SCALAR,    /* any 64-bit value */
+	SMT_REG_SCALAR,	   /* any 64-bit value */
 	SMT_REG_SCALAR32,  /* a scalar whose upper 32 bits are zero */
 	SMT_REG_CTX,	   /* the ctx pointer (+ off) */
 	SMT_REG_STACK,	   /* frame pointer + off */
@@ -73,7 +73,7 @@ struct smt_window_cond {
 
 /* A counterexample: one concrete input on which the programs differ. */
 struct smt_cex {
-	uint64_t regs[11]; /* window checks: register values at entry */
+	uint64_t regs[11];  /* window checks: register values at entry */
 	uint8_t stack[512]; /* window checks: stack at entry (fp-512 .. fp-1) */
 	uint8_t pkt[SMT_CEX_PKT_MAX];
 	uint32_t pkt_len;
@@ -88,15 +88,15 @@ struct smt_cex {
 		uint8_t key[64];
 		uint8_t value[256];
 	} elems[SMT_CEX_MAX_ELEMS];
-	char what[96];	   /* which observable differs ("r0", "packet byte 14", ...) */
+	char what[96];	       /* which observable differs ("r0", "packet byte 14", ...) */
 	uint64_t a_val, b_val; /* its value in each program, per the model */
 };
 
 struct smt_result {
 	enum smt_verdict verdict;
-	struct smt_cex cex;	    /* SMT_DIFFERENT */
-	bool replayed;		    /* core/interp confirmed the counterexample */
-	char msg[SMT_MSG_SIZE];	    /* UNKNOWN: why; DIFFERENT: what differs */
+	struct smt_cex cex;	/* SMT_DIFFERENT */
+	bool replayed;		/* core/interp confirmed the counterexample */
+	char msg[SMT_MSG_SIZE]; /* UNKNOWN: why; DIFFERENT: what differs */
 	double seconds;
 	bool cached;
 };

@@ -110,14 +110,14 @@ Z3_ast smt_eq(struct smt_ctx *s, Z3_ast a, Z3_ast b)
 
 Z3_ast smt_and2(struct smt_ctx *s, Z3_ast a, Z3_ast b)
 {
-	Z3_ast v[2] = { a, b };
+	Z3_ast v[2] = {a, b};
 
 	return T(Z3_mk_and(s->z, 2, v));
 }
 
 Z3_ast smt_or2(struct smt_ctx *s, Z3_ast a, Z3_ast b)
 {
-	Z3_ast v[2] = { a, b };
+	Z3_ast v[2] = {a, b};
 
 	return T(Z3_mk_or(s->z, 2, v));
 }
@@ -164,12 +164,19 @@ uint64_t smt_region_base(uint16_t tag)
 	uint64_t i;
 
 	switch (tag) {
-	case T_STACK: i = 0; break;
-	case T_CTX: i = 1; break;
-	case T_PKT: case T_PKT_END: i = 2; break;
+	case T_STACK:
+		i = 0;
+		break;
+	case T_CTX:
+		i = 1;
+		break;
+	case T_PKT:
+	case T_PKT_END:
+		i = 2;
+		break;
 	default:
-		i = tag >= T_MAPOBJ ? 4 + 2 * (uint64_t)(tag - T_MAPOBJ) :
-				      3 + 2 * (uint64_t)(tag - T_MAPVAL);
+		i = tag >= T_MAPOBJ ? 4 + 2 * (uint64_t)(tag - T_MAPOBJ)
+				    : 3 + 2 * (uint64_t)(tag - T_MAPVAL);
 	}
 	return BASE0 + (i << 32) + MID;
 }
@@ -238,8 +245,8 @@ void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 						Z3_mk_bool_sort(s->z));
 		smt_t(s, Z3_func_decl_to_ast(s->z, s->present[m]));
 		snprintf(name, sizeof(name), "slot%u", m);
-		s->slot[m] = Z3_mk_func_decl(s->z, Z3_mk_string_symbol(s->z, name), 1, dom,
-					     s->bv32);
+		s->slot[m] =
+			Z3_mk_func_decl(s->z, Z3_mk_string_symbol(s->z, name), 1, dom, s->bv32);
 		smt_t(s, Z3_func_decl_to_ast(s->z, s->slot[m]));
 	}
 	for (m = 0; m < SMT_MAX_EVENTS; m++) {
@@ -352,10 +359,15 @@ static uint32_t ctx_size(uint32_t type)
 	switch (type) {
 	case BPF_PROG_TYPE_XDP:
 		return sizeof(struct xdp_md);
-	case BPF_PROG_TYPE_SOCKET_FILTER: case BPF_PROG_TYPE_SCHED_CLS:
-	case BPF_PROG_TYPE_SCHED_ACT: case BPF_PROG_TYPE_CGROUP_SKB:
-	case BPF_PROG_TYPE_LWT_IN: case BPF_PROG_TYPE_LWT_OUT: case BPF_PROG_TYPE_LWT_XMIT:
-	case BPF_PROG_TYPE_SK_SKB: case BPF_PROG_TYPE_FLOW_DISSECTOR:
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_SK_SKB:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
 		return sizeof(struct __sk_buff);
 	}
 	return 256;
@@ -415,9 +427,9 @@ static bool interp_type(uint32_t t)
  */
 static int ctx_ok(struct smt_ctx *s, int64_t off, uint32_t size, bool write)
 {
-	static const uint8_t szc[9] = { [1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW };
-	uint8_t pkt[64] = { [12] = 0x88, [13] = 0x88 };
-	struct interp_input in = { .pkt = pkt, .pkt_len = sizeof(pkt) };
+	static const uint8_t szc[9] = {[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW};
+	uint8_t pkt[64] = {[12] = 0x88, [13] = 0x88};
+	struct interp_input in = {.pkt = pkt, .pkt_len = sizeof(pkt)};
 	struct bpf_insn p[4];
 	struct interp_prog *ip;
 	struct interp_ctx *ic;
@@ -437,16 +449,20 @@ static int ctx_ok(struct smt_ctx *s, int64_t off, uint32_t size, bool write)
 	if (*c)
 		return *c - 2;
 	if (write) {
-		p[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2 };
-		p[1] = (struct bpf_insn){ .code = BPF_STX | BPF_MEM | szc[size], .dst_reg = 1,
-					  .src_reg = 2, .off = (int16_t)off };
+		p[0] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2};
+		p[1] = (struct bpf_insn){.code = BPF_STX | BPF_MEM | szc[size],
+					 .dst_reg = 1,
+					 .src_reg = 2,
+					 .off = (int16_t)off};
 	} else {
-		p[0] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2 };
-		p[1] = (struct bpf_insn){ .code = BPF_LDX | BPF_MEM | szc[size], .dst_reg = 2,
-					  .src_reg = 1, .off = (int16_t)off };
+		p[0] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2};
+		p[1] = (struct bpf_insn){.code = BPF_LDX | BPF_MEM | szc[size],
+					 .dst_reg = 2,
+					 .src_reg = 1,
+					 .off = (int16_t)off};
 	}
-	p[2] = (struct bpf_insn){ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0 };
-	p[3] = (struct bpf_insn){ .code = BPF_JMP | BPF_EXIT };
+	p[2] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0};
+	p[3] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
 	ip = interp_prog__new(p, 4, s->env->prog_type, NULL, 0);
 	ic = interp_ctx__new(NULL, 0, NULL, 0);
 	if (ip && ic && !interp_run(ic, ip, &in, &res))
@@ -490,8 +506,9 @@ static int mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, i
 	uint32_t j;
 
 	if (!is_ptr(ptr.tag) || ptr.tag == T_PKT_END || ptr.tag >= T_MAPOBJ) {
-		unsup(s, ie->i, "memory access through a %s", ptr.tag == T_UNINIT ?
-		      "register that is not initialized" : "non-pointer or packet end");
+		unsup(s, ie->i, "memory access through a %s",
+		      ptr.tag == T_UNINIT ? "register that is not initialized"
+					  : "non-pointer or packet end");
 		return -1;
 	}
 	o = add(s, T(Z3_mk_bvsub(s->z, ptr.v, bvk(s, (int64_t)base))), bvk(s, off));
@@ -518,7 +535,8 @@ static int mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, i
 			}
 			for (j = 0; j < size; j++)
 				if (!s->window && !st->sinit[k + 512 + j]) {
-					unsup(s, ie->i, "%s", "read of stack not written on all "
+					unsup(s, ie->i, "%s",
+					      "read of stack not written on all "
 					      "paths");
 					return -1;
 				}
@@ -594,7 +612,7 @@ static int mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, i
 			*val = add(s, bvk(s, (int64_t)smt_region_base(T_PKT)), s->plen);
 			return T_PKT_END;
 		default:
-bad_ctx:
+		bad_ctx:
 			unsup(s, ie->i, "%s", "access to data_meta or a packet pointer field");
 			return -1;
 		}
@@ -609,10 +627,10 @@ bad_ctx:
 		Z3_ast in_elem, in_map;
 
 		in_map = T(Z3_mk_bvult(s->z, o, bvk(s, (int64_t)((uint64_t)d->max_entries << sh))));
-		in_elem = T(Z3_mk_bvule(s->z,
-					add(s, T(Z3_mk_bvand(s->z, o, bvk(s, (1LL << sh) - 1))),
-					    bvk(s, size)),
-					bvk(s, d->value_size)));
+		in_elem = T(Z3_mk_bvule(
+			s->z,
+			add(s, T(Z3_mk_bvand(s->z, o, bvk(s, (1LL << sh) - 1))), bvk(s, size)),
+			bvk(s, d->value_size)));
 		inb = smt_and2(s, in_map, in_elem);
 		if (write && (d->flags & BPF_F_RDONLY_PROG)) {
 			unsup(s, ie->i, "%s", "write to a read-only map");
@@ -645,8 +663,11 @@ Z3_ast smt_enc_mem_byte(struct smt_ctx *s, const struct sstate *st, uint16_t tag
 	if (s->env->plain)
 		return T(Z3_mk_select(s->z, st->mem,
 				      add(s, bvk(s, (int64_t)smt_region_base(tag)), off)));
-	return T(Z3_mk_select(s->z, tag == T_CTX ? st->ctx : tag == T_PKT ? st->pkt :
-				    st->mv[tag - T_MAPVAL], off));
+	return T(Z3_mk_select(s->z,
+			      tag == T_CTX   ? st->ctx
+			      : tag == T_PKT ? st->pkt
+					     : st->mv[tag - T_MAPVAL],
+			      off));
 }
 
 Z3_ast smt_enc_stack_byte(struct smt_ctx *s, const struct sstate *st, int off)
@@ -681,17 +702,28 @@ static Z3_ast alu_op(struct smt_ctx *s, uint8_t op, int16_t off, Z3_ast a, Z3_as
 	Z3_ast zero = smt_bv(s, 0, w), bz = smt_eq(s, b, zero);
 
 	switch (op) {
-	case BPF_ADD: return T(Z3_mk_bvadd(z, a, b));
-	case BPF_SUB: return T(Z3_mk_bvsub(z, a, b));
-	case BPF_MUL: return T(Z3_mk_bvmul(z, a, b));
-	case BPF_OR: return T(Z3_mk_bvor(z, a, b));
-	case BPF_AND: return T(Z3_mk_bvand(z, a, b));
-	case BPF_XOR: return T(Z3_mk_bvxor(z, a, b));
-	case BPF_LSH: return T(Z3_mk_bvshl(z, a, T(Z3_mk_bvand(z, b, smt_bv(s, w - 1, w)))));
-	case BPF_RSH: return T(Z3_mk_bvlshr(z, a, T(Z3_mk_bvand(z, b, smt_bv(s, w - 1, w)))));
-	case BPF_ARSH: return T(Z3_mk_bvashr(z, a, T(Z3_mk_bvand(z, b, smt_bv(s, w - 1, w)))));
-	case BPF_MOV: return b;
-	case BPF_NEG: return T(Z3_mk_bvneg(z, a));
+	case BPF_ADD:
+		return T(Z3_mk_bvadd(z, a, b));
+	case BPF_SUB:
+		return T(Z3_mk_bvsub(z, a, b));
+	case BPF_MUL:
+		return T(Z3_mk_bvmul(z, a, b));
+	case BPF_OR:
+		return T(Z3_mk_bvor(z, a, b));
+	case BPF_AND:
+		return T(Z3_mk_bvand(z, a, b));
+	case BPF_XOR:
+		return T(Z3_mk_bvxor(z, a, b));
+	case BPF_LSH:
+		return T(Z3_mk_bvshl(z, a, T(Z3_mk_bvand(z, b, smt_bv(s, w - 1, w)))));
+	case BPF_RSH:
+		return T(Z3_mk_bvlshr(z, a, T(Z3_mk_bvand(z, b, smt_bv(s, w - 1, w)))));
+	case BPF_ARSH:
+		return T(Z3_mk_bvashr(z, a, T(Z3_mk_bvand(z, b, smt_bv(s, w - 1, w)))));
+	case BPF_MOV:
+		return b;
+	case BPF_NEG:
+		return T(Z3_mk_bvneg(z, a));
 	case BPF_DIV:
 		/* x / 0 = 0; signed INT_MIN / -1 = INT_MIN, as bvsdiv gives it */
 		return ite(s, bz, zero, off ? T(Z3_mk_bvsdiv(z, a, b)) : T(Z3_mk_bvudiv(z, a, b)));
@@ -707,20 +739,16 @@ static Z3_ast alu_op(struct smt_ctx *s, uint8_t op, int16_t off, Z3_ast a, Z3_as
 struct helper_desc {
 	int32_t id;
 	uint8_t nargs;
-	uint8_t ret32;	   /* the result is a u32 */
-	uint8_t map_arg;   /* bit i: arg i+1 is a map (T_MAPOBJ) */
+	uint8_t ret32;	 /* the result is a u32 */
+	uint8_t map_arg; /* bit i: arg i+1 is a map (T_MAPOBJ) */
 };
 
 /* Helpers modelled as events: no pointer arguments other than maps. */
 static const struct helper_desc helpers[] = {
-	{ BPF_FUNC_ktime_get_ns, 0, 0, 0 },
-	{ BPF_FUNC_get_prandom_u32, 0, 1, 0 },
-	{ BPF_FUNC_get_smp_processor_id, 0, 1, 0 },
-	{ BPF_FUNC_get_current_pid_tgid, 0, 0, 0 },
-	{ BPF_FUNC_get_current_uid_gid, 0, 0, 0 },
-	{ BPF_FUNC_redirect, 2, 0, 0 },
-	{ BPF_FUNC_redirect_map, 3, 0, 1 },
-	{ BPF_FUNC_ktime_get_boot_ns, 0, 0, 0 },
+	{BPF_FUNC_ktime_get_ns, 0, 0, 0},	  {BPF_FUNC_get_prandom_u32, 0, 1, 0},
+	{BPF_FUNC_get_smp_processor_id, 0, 1, 0}, {BPF_FUNC_get_current_pid_tgid, 0, 0, 0},
+	{BPF_FUNC_get_current_uid_gid, 0, 0, 0},  {BPF_FUNC_redirect, 2, 0, 0},
+	{BPF_FUNC_redirect_map, 3, 0, 1},	  {BPF_FUNC_ktime_get_boot_ns, 0, 0, 0},
 };
 
 static int do_call(struct insn_env *ie, struct sstate *st, int32_t id)
@@ -743,8 +771,8 @@ static int do_call(struct insn_env *ie, struct sstate *st, int32_t id)
 		}
 		m = mp.tag - T_MAPOBJ;
 		d = &s->env->maps[m];
-		if (d->key_size > 64 || (d->type != BPF_MAP_TYPE_ARRAY &&
-					 d->type != BPF_MAP_TYPE_HASH)) {
+		if (d->key_size > 64 ||
+		    (d->type != BPF_MAP_TYPE_ARRAY && d->type != BPF_MAP_TYPE_HASH)) {
 			unsup(s, ie->i, "%s", "lookup in a map type not modelled");
 			return -1;
 		}
@@ -759,8 +787,8 @@ static int do_call(struct insn_env *ie, struct sstate *st, int32_t id)
 			found = T(Z3_mk_app(s->z, s->present[m], 1, &key));
 			idx = T(Z3_mk_app(s->z, s->slot[m], 1, &key));
 			/* a slot is an element of the map */
-			found = smt_and2(s, found, T(Z3_mk_bvult(s->z, idx,
-						 smt_bv(s, d->max_entries, 32))));
+			found = smt_and2(s, found,
+					 T(Z3_mk_bvult(s->z, idx, smt_bv(s, d->max_entries, 32))));
 		}
 		ptr = add(s, bvk(s, (int64_t)smt_region_base(T_MAPVAL + m)),
 			  T(Z3_mk_bvshl(s->z, zext(s, 32, idx), bvk(s, sh))));
@@ -817,16 +845,26 @@ static Z3_ast cmp(struct smt_ctx *s, uint8_t op, Z3_ast a, Z3_ast b)
 	Z3_context z = s->z;
 
 	switch (op) {
-	case BPF_JEQ: return smt_eq(s, a, b);
-	case BPF_JNE: return smt_not(s, smt_eq(s, a, b));
-	case BPF_JGT: return T(Z3_mk_bvugt(z, a, b));
-	case BPF_JGE: return T(Z3_mk_bvuge(z, a, b));
-	case BPF_JLT: return T(Z3_mk_bvult(z, a, b));
-	case BPF_JLE: return T(Z3_mk_bvule(z, a, b));
-	case BPF_JSGT: return T(Z3_mk_bvsgt(z, a, b));
-	case BPF_JSGE: return T(Z3_mk_bvsge(z, a, b));
-	case BPF_JSLT: return T(Z3_mk_bvslt(z, a, b));
-	case BPF_JSLE: return T(Z3_mk_bvsle(z, a, b));
+	case BPF_JEQ:
+		return smt_eq(s, a, b);
+	case BPF_JNE:
+		return smt_not(s, smt_eq(s, a, b));
+	case BPF_JGT:
+		return T(Z3_mk_bvugt(z, a, b));
+	case BPF_JGE:
+		return T(Z3_mk_bvuge(z, a, b));
+	case BPF_JLT:
+		return T(Z3_mk_bvult(z, a, b));
+	case BPF_JLE:
+		return T(Z3_mk_bvule(z, a, b));
+	case BPF_JSGT:
+		return T(Z3_mk_bvsgt(z, a, b));
+	case BPF_JSGE:
+		return T(Z3_mk_bvsge(z, a, b));
+	case BPF_JSLT:
+		return T(Z3_mk_bvslt(z, a, b));
+	case BPF_JSLE:
+		return T(Z3_mk_bvsle(z, a, b));
 	case BPF_JSET: {
 		unsigned w = Z3_get_bv_sort_size(z, Z3_get_sort(z, a));
 
@@ -850,12 +888,20 @@ static bool alu_valid(const struct bpf_insn *in)
 	bool is64 = BPF_CLASS(in->code) == BPF_ALU64;
 
 	switch (BPF_OP(in->code)) {
-	case BPF_ADD: case BPF_SUB: case BPF_MUL: case BPF_OR: case BPF_AND:
-	case BPF_LSH: case BPF_RSH: case BPF_XOR: case BPF_ARSH:
+	case BPF_ADD:
+	case BPF_SUB:
+	case BPF_MUL:
+	case BPF_OR:
+	case BPF_AND:
+	case BPF_LSH:
+	case BPF_RSH:
+	case BPF_XOR:
+	case BPF_ARSH:
 		return in->off == 0;
 	case BPF_NEG:
 		return in->off == 0 && BPF_SRC(in->code) == BPF_K;
-	case BPF_DIV: case BPF_MOD:
+	case BPF_DIV:
+	case BPF_MOD:
 		return in->off == 0 || in->off == 1;
 	case BPF_MOV:
 		if (BPF_SRC(in->code) == BPF_K)
@@ -902,17 +948,16 @@ static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 			unsup(s, ie->i, "%s", "32-bit or sign-extending operation on a pointer");
 			return -1;
 		}
-		if (op == BPF_ADD && is_ptr(d->tag) != is_ptr(src.tag) &&
-		    d->tag != T_PKT_END && src.tag != T_PKT_END && d->tag < T_MAPOBJ &&
-		    src.tag < T_MAPOBJ) {
+		if (op == BPF_ADD && is_ptr(d->tag) != is_ptr(src.tag) && d->tag != T_PKT_END &&
+		    src.tag != T_PKT_END && d->tag < T_MAPOBJ && src.tag < T_MAPOBJ) {
 			uint16_t tag = is_ptr(d->tag) ? d->tag : src.tag;
 
 			d->v = add(s, d->v, src.v);
 			d->tag = tag;
 			return 0;
 		}
-		if (op == BPF_SUB && is_ptr(d->tag) && src.tag == T_SCALAR &&
-		    d->tag != T_PKT_END && d->tag < T_MAPOBJ) {
+		if (op == BPF_SUB && is_ptr(d->tag) && src.tag == T_SCALAR && d->tag != T_PKT_END &&
+		    d->tag < T_MAPOBJ) {
 			d->v = T(Z3_mk_bvsub(s->z, d->v, src.v));
 			return 0;
 		}
@@ -970,7 +1015,7 @@ static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn *in)
 {
 	struct smt_ctx *s = ie->s;
-	static const uint8_t size_bytes[4] = { 4, 2, 1, 8 };
+	static const uint8_t size_bytes[4] = {4, 2, 1, 8};
 	uint32_t size = size_bytes[BPF_SIZE(in->code) >> 3];
 	uint8_t cls = BPF_CLASS(in->code), mode = BPF_MODE(in->code);
 	struct sval *d = &st->r[in->dst_reg];
@@ -981,8 +1026,8 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 	    (cls == BPF_ST && mode != BPF_MEM) ||
 	    (cls == BPF_STX && mode != BPF_MEM && mode != BPF_ATOMIC) ||
 	    (mode == BPF_ATOMIC && size < 4) || in->dst_reg > 10 || in->src_reg > 10 ||
-	    (cls != BPF_STX && in->src_reg && cls != BPF_LDX) || (cls != BPF_ST && in->imm &&
-								  mode != BPF_ATOMIC)) {
+	    (cls != BPF_STX && in->src_reg && cls != BPF_LDX) ||
+	    (cls != BPF_ST && in->imm && mode != BPF_ATOMIC)) {
 		unsup(s, ie->i, "%s", "invalid memory instruction encoding");
 		return -1;
 	}
@@ -1000,7 +1045,8 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 			return 0;
 		}
 		if (size < 8)
-			v = mode == BPF_MEMSX ? sext(s, 64 - 8 * size, v) : zext(s, 64 - 8 * size, v);
+			v = mode == BPF_MEMSX ? sext(s, 64 - 8 * size, v)
+					      : zext(s, 64 - 8 * size, v);
 		d->v = v;
 		d->tag = T_SCALAR;
 		return 0;
@@ -1091,8 +1137,10 @@ static int do_ldimm64(struct insn_env *ie, struct sstate *st, const struct bpf_i
 		d->v = bvk(s, (int64_t)v);
 		d->tag = T_SCALAR;
 		return 0;
-	case BPF_PSEUDO_MAP_FD: case BPF_PSEUDO_MAP_IDX:
-	case BPF_PSEUDO_MAP_VALUE: case BPF_PSEUDO_MAP_IDX_VALUE:
+	case BPF_PSEUDO_MAP_FD:
+	case BPF_PSEUDO_MAP_IDX:
+	case BPF_PSEUDO_MAP_VALUE:
+	case BPF_PSEUDO_MAP_IDX_VALUE:
 		for (m = 0; m < env->nmaps && m < SMT_MAX_MAPS; m++)
 			if (env->maps[m].ref == in->imm)
 				break;
@@ -1174,8 +1222,9 @@ static int step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *i
 			return -1;
 		if (is_ptr(a.tag) || is_ptr(b.tag)) {
 			/* NULL checks, and packet pointers against each other */
-			bool null_chk = BPF_SRC(in->code) == BPF_K && in->imm == 0 &&
-					(BPF_OP(in->code) == BPF_JEQ || BPF_OP(in->code) == BPF_JNE);
+			bool null_chk =
+				BPF_SRC(in->code) == BPF_K && in->imm == 0 &&
+				(BPF_OP(in->code) == BPF_JEQ || BPF_OP(in->code) == BPF_JNE);
 			bool pkt = smt_region_base(a.tag) == smt_region_base(T_PKT) &&
 				   smt_region_base(b.tag) == smt_region_base(T_PKT) &&
 				   is_ptr(a.tag) && is_ptr(b.tag);
@@ -1252,15 +1301,25 @@ static void window_init(struct smt_ctx *s, struct sstate *st, const struct smt_w
 		Z3_ast v = s->wreg[i];
 
 		switch (r->type) {
-		case SMT_REG_SCALAR: tag = T_SCALAR; break;
+		case SMT_REG_SCALAR:
+			tag = T_SCALAR;
+			break;
 		case SMT_REG_SCALAR32:
 			tag = T_SCALAR;
 			v = zext(s, 32, ext(s, 31, 0, v));
 			break;
-		case SMT_REG_CTX: tag = T_CTX; break;
-		case SMT_REG_STACK: tag = T_STACK; break;
-		case SMT_REG_PKT: tag = T_PKT; break;
-		case SMT_REG_PKT_END: tag = T_PKT_END; break;
+		case SMT_REG_CTX:
+			tag = T_CTX;
+			break;
+		case SMT_REG_STACK:
+			tag = T_STACK;
+			break;
+		case SMT_REG_PKT:
+			tag = T_PKT;
+			break;
+		case SMT_REG_PKT_END:
+			tag = T_PKT_END;
+			break;
 		case SMT_REG_MAP_VALUE:
 			if (r->map >= s->env->nmaps || r->map >= SMT_MAX_MAPS) {
 				tag = T_UNINIT;
@@ -1285,10 +1344,10 @@ static void window_init(struct smt_ctx *s, struct sstate *st, const struct smt_w
 		const struct smt_reg_desc *r = &c->regs[i];
 
 		if (st->r[i].tag >= T_MAPVAL && st->r[i].tag < T_MAPOBJ)
-			st->pc = smt_and2(s, st->pc,
-					  T(Z3_mk_bvult(s->z, s->welem[r->map],
-							smt_bv(s, s->env->maps[r->map].max_entries,
-							       32))));
+			st->pc = smt_and2(
+				s, st->pc,
+				T(Z3_mk_bvult(s->z, s->welem[r->map],
+					      smt_bv(s, s->env->maps[r->map].max_entries, 32))));
 	}
 	st->pc = smt_and2(s, st->pc, T(Z3_mk_bvule(s->z, s->plen, bvk(s, PKT_MAX))));
 }
@@ -1332,7 +1391,7 @@ void smt_enc_free(struct senc *e)
 int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 		 const struct smt_window_cond *cond, struct senc *out)
 {
-	struct insn_env ie = { .s = s, .out = out };
+	struct insn_env ie = {.s = s, .out = out};
 	struct slist *at = NULL;
 	struct sstate *st;
 	size_t i, k;
@@ -1389,8 +1448,8 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 
 		memset(&at[i], 0, sizeof(at[i]));
 		/* the solver has a timeout; so has building its query */
-		if (s->narena > SMT_MAX_TERMS || (s->timeout_ms && !(i & 15) &&
-						  now_ms() - t0 > s->timeout_ms)) {
+		if (s->narena > SMT_MAX_TERMS ||
+		    (s->timeout_ms && !(i & 15) && now_ms() - t0 > s->timeout_ms)) {
 			unsup(s, i, "%s", "encoding too large or too slow");
 			err = 1;
 		}

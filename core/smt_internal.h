@@ -24,8 +24,8 @@ enum {
 	T_CTX,
 	T_PKT,
 	T_PKT_END,
-	T_MIXED, /* stack slot: partly overwritten spill */
-	T_MAPVAL = 16,			 /* + map */
+	T_MIXED,			    /* stack slot: partly overwritten spill */
+	T_MAPVAL = 16,			    /* + map */
 	T_MAPOBJ = T_MAPVAL + SMT_MAX_MAPS, /* + map */
 };
 
@@ -44,12 +44,12 @@ struct sstate {
 	Z3_ast pc;    /* path condition */
 	Z3_ast fault; /* faulted on the way here */
 	struct sval r[11];
-	Z3_ast stk[512];     /* region mode: stack bytes fp-512.., NULL = not written */
-	uint8_t sinit[512];  /* byte written on every path to here */
-	uint16_t stag[64];   /* per 8-byte slot: T_SCALAR or a spilled pointer's tag */
-	Z3_ast ctx, pkt;     /* region mode: bv64 -> bv8 arrays */
+	Z3_ast stk[512];    /* region mode: stack bytes fp-512.., NULL = not written */
+	uint8_t sinit[512]; /* byte written on every path to here */
+	uint16_t stag[64];  /* per 8-byte slot: T_SCALAR or a spilled pointer's tag */
+	Z3_ast ctx, pkt;    /* region mode: bv64 -> bv8 arrays */
 	Z3_ast mv[SMT_MAX_MAPS];
-	Z3_ast mem;	     /* plain mode: all memory */
+	Z3_ast mem; /* plain mode: all memory */
 	uint32_t nev;
 	struct sevent ev[SMT_MAX_EVENTS];
 };
@@ -63,7 +63,7 @@ struct slookup {
 #define SMT_MAX_EXITS 64
 #define SMT_MAX_LOOKUPS 16
 #define SMT_MAX_TERMS (2u << 20) /* terms per check before it is UNKNOWN */
-#define SMT_CTX_PROBE 256 /* ctx offsets whose access is checked */
+#define SMT_CTX_PROBE 256	 /* ctx offsets whose access is checked */
 
 /* What one program's encoding produced. */
 struct senc {

@@ -99,7 +99,7 @@ static int open_side(struct side *s, const char *prog_name)
 		      *libbpf_last_warning() ? ")" : "");
 		return err;
 	}
-	bpf_object__for_each_program(p, s->obj) {
+	bpf_object__for_each_program (p, s->obj) {
 		if (prog_name ? !strcmp(bpf_program__name(p), prog_name) : !n)
 			s->prog = p;
 		n++;
@@ -120,7 +120,7 @@ static int open_side(struct side *s, const char *prog_name)
 		      *libbpf_last_warning() ? ")" : "");
 		return err;
 	}
-	bpf_object__for_each_map(m, s->obj) {
+	bpf_object__for_each_map (m, s->obj) {
 		struct interp_map_def *d;
 
 		if (s->nmaps == SMT_MAX_MAPS) {
@@ -160,19 +160,19 @@ static json_t *cex_json(const struct smt_env *env, const struct smt_cex *cx)
 	hr = json_array();
 	me = json_array();
 	for (k = 0; k < SMT_MAX_EVENTS && cx->helper_id[k] >= 0; k++)
-		json_array_append_new(hr, json_pack("{s:i,s:I}", "helper", cx->helper_id[k],
-						    "ret", (json_int_t)cx->helper_ret[k]));
+		json_array_append_new(hr, json_pack("{s:i,s:I}", "helper", cx->helper_id[k], "ret",
+						    (json_int_t)cx->helper_ret[k]));
 	for (k = 0; k < cx->nelems; k++) {
 		const struct interp_map_def *d = &env->maps[cx->elems[k].map];
 		char key[160], val[600];
 
 		hex(key, sizeof(key), cx->elems[k].key, d->key_size, false);
 		hex(val, sizeof(val), cx->elems[k].value,
-		    d->value_size < sizeof(cx->elems[k].value) ? d->value_size :
-								 sizeof(cx->elems[k].value),
+		    d->value_size < sizeof(cx->elems[k].value) ? d->value_size
+							       : sizeof(cx->elems[k].value),
 		    false);
-		json_array_append_new(me, json_pack("{s:i,s:s,s:s}", "map", cx->elems[k].map,
-						    "key", key, "value", val));
+		json_array_append_new(me, json_pack("{s:i,s:s,s:s}", "map", cx->elems[k].map, "key",
+						    key, "value", val));
 	}
 	json_object_set_new(j, "helper_results", hr);
 	json_object_set_new(j, "map_entries", me);
@@ -189,7 +189,8 @@ static void cex_print(const struct smt_env *env, const struct smt_cex *cx)
 	       (unsigned long long)cx->b_val);
 	printf("  packet:   %u bytes\n", cx->pkt_len);
 	for (i = 0; i < cx->pkt_len; i += 16) {
-		hex(buf, sizeof(buf), cx->pkt + i, cx->pkt_len - i < 16 ? cx->pkt_len - i : 16, true);
+		hex(buf, sizeof(buf), cx->pkt + i, cx->pkt_len - i < 16 ? cx->pkt_len - i : 16,
+		    true);
 		printf("    %04x: %s\n", i, buf);
 	}
 	if (env->prog_type == BPF_PROG_TYPE_XDP) {
@@ -208,8 +209,8 @@ static void cex_print(const struct smt_env *env, const struct smt_cex *cx)
 
 		hex(key, sizeof(key), cx->elems[k].key, d->key_size, true);
 		hex(val, sizeof(val), cx->elems[k].value,
-		    d->value_size < sizeof(cx->elems[k].value) ? d->value_size :
-								 sizeof(cx->elems[k].value),
+		    d->value_size < sizeof(cx->elems[k].value) ? d->value_size
+							       : sizeof(cx->elems[k].value),
 		    true);
 		printf("  map %u entry: key %s value %s\n", cx->elems[k].map, key, val);
 	}
@@ -242,7 +243,7 @@ int do_check(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct side a = { 0 }, b = { 0 };
+	struct side a = {0}, b = {0};
 	const char *prog_name = NULL;
 	struct smt_result res;
 	struct smt_env env;

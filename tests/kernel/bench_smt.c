@@ -69,7 +69,7 @@ static int load_cprog(const char *path, const char *name, struct cprog *cp)
 	if (!p || bpf_object__gen_loader(obj, &gopts) || bpf_object__load(obj))
 		goto out;
 	cp->type = bpf_program__type(p);
-	bpf_object__for_each_map(m, obj) {
+	bpf_object__for_each_map (m, obj) {
 		struct interp_map_def *d = &cp->maps[cp->nmaps];
 
 		if (cp->nmaps == SMT_MAX_MAPS)
@@ -95,10 +95,17 @@ out:
 static void mutate(struct bpf_insn *in)
 {
 	switch (rnd() % 4) {
-	case 0: in->imm += rnd() % 2 ? 1 : -1; break;
-	case 1: in->off += rnd() % 2 ? 1 : -1; break;
-	case 2: in->dst_reg = rnd() % 10; break;
-	default: in->code ^= BPF_CLASS(in->code) == BPF_ALU64 ? (BPF_ALU ^ BPF_ALU64) : 0x08;
+	case 0:
+		in->imm += rnd() % 2 ? 1 : -1;
+		break;
+	case 1:
+		in->off += rnd() % 2 ? 1 : -1;
+		break;
+	case 2:
+		in->dst_reg = rnd() % 10;
+		break;
+	default:
+		in->code ^= BPF_CLASS(in->code) == BPF_ALU64 ? (BPF_ALU ^ BPF_ALU64) : 0x08;
 	}
 }
 
@@ -134,15 +141,24 @@ static bool window_cond(const struct analysis *a, uint32_t i, struct smt_window_
 		case ANALYSIS_SCALAR:
 			d->type = x->s.umax <= 0xffffffffULL ? SMT_REG_SCALAR32 : SMT_REG_SCALAR;
 			break;
-		case ANALYSIS_CTX: d->type = fixed ? SMT_REG_CTX : SMT_REG_NONE; break;
-		case ANALYSIS_STACK: d->type = fixed ? SMT_REG_STACK : SMT_REG_NONE; break;
-		case ANALYSIS_PKT: d->type = fixed ? SMT_REG_PKT : SMT_REG_NONE; break;
-		case ANALYSIS_PKT_END: d->type = SMT_REG_PKT_END; break;
+		case ANALYSIS_CTX:
+			d->type = fixed ? SMT_REG_CTX : SMT_REG_NONE;
+			break;
+		case ANALYSIS_STACK:
+			d->type = fixed ? SMT_REG_STACK : SMT_REG_NONE;
+			break;
+		case ANALYSIS_PKT:
+			d->type = fixed ? SMT_REG_PKT : SMT_REG_NONE;
+			break;
+		case ANALYSIS_PKT_END:
+			d->type = SMT_REG_PKT_END;
+			break;
 		case ANALYSIS_MAP_VALUE:
 			d->type = fixed && x->map >= 0 ? SMT_REG_MAP_VALUE : SMT_REG_NONE;
 			d->map = (uint8_t)(x->map >= 0 ? x->map : 0);
 			break;
-		default: d->type = SMT_REG_NONE;
+		default:
+			d->type = SMT_REG_NONE;
 		}
 	}
 	c->live_regs = analysis_live_out(a, i + 2);
@@ -156,30 +172,33 @@ static void bench_windows(struct cprog *progs, size_t n, unsigned long want, boo
 			  uint32_t timeout_ms)
 {
 	struct smt_ctx *s = smt_ctx__new(timeout_ms);
-	unsigned long done = 0, v[3] = { 0, 0, 0 };
+	unsigned long done = 0, v[3] = {0, 0, 0};
 	struct smt_window_cond c;
 	struct smt_stats st;
-	double t = 0, t1, tv[3] = { 0, 0, 0 };
+	double t = 0, t1, tv[3] = {0, 0, 0};
 	size_t p, i, j;
 
 	if (!s)
 		return;
 	for (p = 0; p < n && done < want; p++) {
-		struct smt_env env = { .prog_type = progs[p].type, .maps = progs[p].maps,
-				       .nmaps = progs[p].nmaps, .plain = plain };
+		struct smt_env env = {.prog_type = progs[p].type,
+				      .maps = progs[p].maps,
+				      .nmaps = progs[p].nmaps,
+				      .plain = plain};
 		struct analysis_map amaps[SMT_MAX_MAPS];
-		struct analysis_env aenv = { .prog_type = progs[p].type, .maps = amaps,
-					     .nmaps = progs[p].nmaps };
+		struct analysis_env aenv = {
+			.prog_type = progs[p].type, .maps = amaps, .nmaps = progs[p].nmaps};
 		struct analysis *a = NULL;
 		struct prog *pr;
 		uint32_t k;
 
 		for (k = 0; k < progs[p].nmaps; k++)
-			amaps[k] = (struct analysis_map){ .type = progs[p].maps[k].type,
-							  .key_size = progs[p].maps[k].key_size,
-							  .value_size = progs[p].maps[k].value_size,
-							  .max_entries = progs[p].maps[k].max_entries,
-							  .ref = progs[p].maps[k].ref };
+			amaps[k] =
+				(struct analysis_map){.type = progs[p].maps[k].type,
+						      .key_size = progs[p].maps[k].key_size,
+						      .value_size = progs[p].maps[k].value_size,
+						      .max_entries = progs[p].maps[k].max_entries,
+						      .ref = progs[p].maps[k].ref};
 		pr = prog__new(progs[p].insns, progs[p].len, NULL, 0);
 		if (pr)
 			a = analysis__new(pr, &aenv, NULL, 0);
@@ -207,12 +226,13 @@ static void bench_windows(struct cprog *progs, size_t n, unsigned long want, boo
 			done++;
 			if (getenv("BENCH_SMT_VERBOSE") &&
 			    (res.verdict == SMT_UNKNOWN || res.seconds > 0.05)) {
-				fprintf(stderr, "window: %s (%.3f s) at %zu:", res.msg, res.seconds, i);
+				fprintf(stderr, "window: %s (%.3f s) at %zu:", res.msg, res.seconds,
+					i);
 				for (j = 0; j < 3; j++)
-					fprintf(stderr, " %02x/%d/%d/%d/%d %02x/%d/%d/%d/%d", w[j].code,
-						w[j].dst_reg, w[j].src_reg, w[j].off, w[j].imm,
-						m[j].code, m[j].dst_reg, m[j].src_reg, m[j].off,
-						m[j].imm);
+					fprintf(stderr, " %02x/%d/%d/%d/%d %02x/%d/%d/%d/%d",
+						w[j].code, w[j].dst_reg, w[j].src_reg, w[j].off,
+						w[j].imm, m[j].code, m[j].dst_reg, m[j].src_reg,
+						m[j].off, m[j].imm);
 				fprintf(stderr, "\n");
 			}
 		}
@@ -220,11 +240,13 @@ static void bench_windows(struct cprog *progs, size_t n, unsigned long want, boo
 		prog__free(pr);
 	}
 	smt_ctx__stats(s, &st);
-	printf("  windows (%s): %lu checks in %.2f s of checking = %.0f checks/s (%lu equivalent, %lu "
+	printf("  windows (%s): %lu checks in %.2f s of checking = %.0f checks/s (%lu equivalent, "
+	       "%lu "
 	       "different, %lu unknown; %lu solver queries, %lu cache hits)\n",
 	       plain ? "plain" : "regions", done, t, done / (t > 0 ? t : 1), v[0], v[1], v[2],
 	       (unsigned long)st.queries, (unsigned long)st.cache_hits);
-	printf("    mean ms per check: equivalent %.2f, different (with replay) %.2f, unknown %.2f\n",
+	printf("    mean ms per check: equivalent %.2f, different (with replay) %.2f, unknown "
+	       "%.2f\n",
 	       v[0] ? 1e3 * tv[0] / v[0] : 0, v[1] ? 1e3 * tv[1] / v[1] : 0,
 	       v[2] ? 1e3 * tv[2] / v[2] : 0);
 	smt_ctx__free(s);
@@ -234,14 +256,16 @@ static void bench_progs(struct cprog *progs, size_t n, bool plain, uint32_t time
 {
 	struct smt_ctx *s = smt_ctx__new(timeout_ms);
 	double *ts = calloc(2 * n + 1, sizeof(*ts));
-	unsigned long v[3] = { 0, 0, 0 }, k = 0;
+	unsigned long v[3] = {0, 0, 0}, k = 0;
 	size_t p;
 
 	if (!s || !ts)
 		goto out;
 	for (p = 0; p < n; p++) {
-		struct smt_env env = { .prog_type = progs[p].type, .maps = progs[p].maps,
-				       .nmaps = progs[p].nmaps, .plain = plain };
+		struct smt_env env = {.prog_type = progs[p].type,
+				      .maps = progs[p].maps,
+				      .nmaps = progs[p].nmaps,
+				      .plain = plain};
 		struct bpf_insn *mu = malloc(progs[p].len * sizeof(*mu));
 		struct smt_result res;
 		int tries;
@@ -249,7 +273,8 @@ static void bench_progs(struct cprog *progs, size_t n, bool plain, uint32_t time
 		if (!mu)
 			break;
 		if (smt_check_prog(s, progs[p].insns, progs[p].len, progs[p].insns, progs[p].len,
-				   &env, &res) || !strncmp(res.msg, "not modelled", 12)) {
+				   &env, &res) ||
+		    !strncmp(res.msg, "not modelled", 12)) {
 			free(mu);
 			continue;
 		}
@@ -264,8 +289,9 @@ static void bench_progs(struct cprog *progs, size_t n, bool plain, uint32_t time
 			if (!prog_validate(mu, progs[p].len, NULL, 0))
 				break;
 		}
-		if (tries < 20 && !smt_check_prog(s, progs[p].insns, progs[p].len, mu,
-						   progs[p].len, &env, &res) &&
+		if (tries < 20 &&
+		    !smt_check_prog(s, progs[p].insns, progs[p].len, mu, progs[p].len, &env,
+				    &res) &&
 		    strncmp(res.msg, "not modelled", 12)) {
 			ts[k++] = res.seconds;
 			v[res.verdict]++;
@@ -285,10 +311,12 @@ out:
 int main(void)
 {
 	const char *dir = getenv("CORPUS_DIR") ?: "/var/cache/bpfsynth-corpus";
-	unsigned long want = getenv("BENCH_SMT_WINDOWS") ? strtoul(getenv("BENCH_SMT_WINDOWS"),
-							   NULL, 10) : 2000;
-	uint32_t timeout = 1000 * (getenv("BENCH_SMT_TIMEOUT") ?
-				   (uint32_t)strtoul(getenv("BENCH_SMT_TIMEOUT"), NULL, 10) : 10);
+	unsigned long want =
+		getenv("BENCH_SMT_WINDOWS") ? strtoul(getenv("BENCH_SMT_WINDOWS"), NULL, 10) : 2000;
+	uint32_t timeout =
+		1000 * (getenv("BENCH_SMT_TIMEOUT")
+				? (uint32_t)strtoul(getenv("BENCH_SMT_TIMEOUT"), NULL, 10)
+				: 10);
 	static struct cprog progs[MAX_PROGS];
 	char path[1024], line[1024];
 	size_t n = 0, i;

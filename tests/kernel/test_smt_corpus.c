@@ -89,7 +89,7 @@ static int load_cprog(const char *path, const char *name, struct cprog *cp)
 		goto out;
 	cp->type = bpf_program__type(p);
 	cp->nmaps = 0;
-	bpf_object__for_each_map(m, obj) {
+	bpf_object__for_each_map (m, obj) {
 		struct interp_map_def *d;
 
 		if (cp->nmaps == MAX_MAPS)
@@ -120,11 +120,11 @@ out:
 
 /* ---- mutants ---- */
 
-static const uint8_t alu_ops[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_OR, BPF_AND, BPF_LSH,
-				   BPF_RSH, BPF_XOR, BPF_ARSH, BPF_MOV };
-static const uint8_t jmp_ops[] = { BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT,
-				   BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE };
-static const int32_t imms[] = { 0, 1, -1, 2, 4, 8, 14, 16, 31, 32, 63, 255, 0x7fffffff };
+static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_OR,   BPF_AND,
+				  BPF_LSH, BPF_RSH, BPF_XOR, BPF_ARSH, BPF_MOV};
+static const uint8_t jmp_ops[] = {BPF_JEQ,  BPF_JGT, BPF_JGE, BPF_JSET, BPF_JNE, BPF_JSGT,
+				  BPF_JSGE, BPF_JLT, BPF_JLE, BPF_JSLT, BPF_JSLE};
+static const int32_t imms[] = {0, 1, -1, 2, 4, 8, 14, 16, 31, 32, 63, 255, 0x7fffffff};
 
 static void mutate(struct bpf_insn *in)
 {
@@ -166,7 +166,7 @@ static void mutate(struct bpf_insn *in)
 		in->code ^= BPF_X;
 		break;
 	default: /* removed */
-		*in = (struct bpf_insn){ .code = BPF_JMP | BPF_JA };
+		*in = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
 		break;
 	}
 }
@@ -205,7 +205,7 @@ struct machine {
 static int interp_compare(const struct cprog *cp, const struct bpf_insn *b, size_t blen,
 			  unsigned long n, char *why, size_t whysz)
 {
-	struct machine ma = { 0 }, mb = { 0 };
+	struct machine ma = {0}, mb = {0};
 	uint8_t pkt[256];
 	uint32_t prandom[4], len;
 	unsigned long i;
@@ -222,9 +222,9 @@ static int interp_compare(const struct cprog *cp, const struct bpf_insn *b, size
 		goto out;
 	}
 	for (i = 0; i < n && !diffs; i++) {
-		struct interp_input in = { 0 };
+		struct interp_input in = {0};
 		struct interp_result ra, rb;
-		uint8_t key[4] = { 0 }, val[64];
+		uint8_t key[4] = {0}, val[64];
 		struct interp_map_elem el[2];
 		uint32_t k, m, ne = 0;
 
@@ -253,10 +253,11 @@ static int interp_compare(const struct cprog *cp, const struct bpf_insn *b, size
 			continue;
 		if (ra.status != INTERP_OK && ra.status != INTERP_FAULT)
 			continue;
-		if (ra.status != rb.status || (ra.status == INTERP_OK &&
-		    (ra.retval != rb.retval || ra.pkt_len != rb.pkt_len ||
-		     memcmp(ra.pkt, rb.pkt, ra.pkt_len) || ra.ncalls_total != rb.ncalls_total ||
-		     (ra.skb && rb.skb && memcmp(ra.skb, rb.skb, sizeof(*ra.skb)))))) {
+		if (ra.status != rb.status ||
+		    (ra.status == INTERP_OK &&
+		     (ra.retval != rb.retval || ra.pkt_len != rb.pkt_len ||
+		      memcmp(ra.pkt, rb.pkt, ra.pkt_len) || ra.ncalls_total != rb.ncalls_total ||
+		      (ra.skb && rb.skb && memcmp(ra.skb, rb.skb, sizeof(*ra.skb)))))) {
 			snprintf(why, whysz, "input %lu: status %d/%d r0 %u/%u", i, ra.status,
 				 rb.status, ra.retval, rb.retval);
 			diffs++;
@@ -364,7 +365,8 @@ static int kernel_compare(const struct cprog *cp, const struct bpf_insn *b, size
 		void *prev = NULL;
 
 		while (!bpf_map_get_next_key(mfa[m], prev, k)) {
-			if (bpf_map_lookup_elem(mfa[m], k, va) || bpf_map_lookup_elem(mfb[m], k, vb) ||
+			if (bpf_map_lookup_elem(mfa[m], k, va) ||
+			    bpf_map_lookup_elem(mfb[m], k, vb) ||
 			    memcmp(va, vb, cp->maps[m].value_size)) {
 				snprintf(why, whysz, "kernel: map %u differs after the runs", m);
 				diffs++;
@@ -407,7 +409,7 @@ static void test_mutants(void)
 	unsigned long nmut = env_num("SMT_CORPUS_MUTANTS", 50);
 	unsigned long ninputs = env_num("SMT_CORPUS_INPUTS", 1000);
 	unsigned long timeout = env_num("SMT_CORPUS_TIMEOUT", 5);
-	unsigned long done = 0, counts[3] = { 0, 0, 0 }, kernel_runs = 0;
+	unsigned long done = 0, counts[3] = {0, 0, 0}, kernel_runs = 0;
 	char path[512], line[1024], why[256];
 	bool kernel = kh_bpf_permitted(why, sizeof(why));
 	struct smt_ctx *s;
@@ -427,7 +429,7 @@ static void test_mutants(void)
 	libbpf_set_print(NULL);
 	while (done < nprogs && fgets(line, sizeof(line), f)) {
 		char *sp, *obj = strtok_r(line, "\t", &sp), *name = strtok_r(NULL, "\t", &sp);
-		struct cprog cp = { 0 };
+		struct cprog cp = {0};
 		struct smt_env env;
 		struct smt_result res;
 		unsigned long k, tries;
@@ -436,8 +438,9 @@ static void test_mutants(void)
 
 		/* libbpf 1.1 crashes linking some other types (struct_ops) without a kernel */
 		if (!obj || !name || !sec || !type || obj[0] == '#' ||
-		    (strcmp(type, "xdp") && strcmp(type, "sched_cls") && strcmp(type, "sched_act") &&
-		     strcmp(type, "socket_filter") && strcmp(type, "cgroup_skb")))
+		    (strcmp(type, "xdp") && strcmp(type, "sched_cls") &&
+		     strcmp(type, "sched_act") && strcmp(type, "socket_filter") &&
+		     strcmp(type, "cgroup_skb")))
 			continue;
 		snprintf(path, sizeof(path), "%s/objs/%s", dir, obj);
 		if (load_cprog(path, name, &cp))
@@ -446,7 +449,7 @@ static void test_mutants(void)
 			free(cp.insns);
 			continue;
 		}
-		env = (struct smt_env){ .prog_type = cp.type, .maps = cp.maps, .nmaps = cp.nmaps };
+		env = (struct smt_env){.prog_type = cp.type, .maps = cp.maps, .nmaps = cp.nmaps};
 		if (smt_check_prog(s, cp.insns, cp.len, cp.insns, cp.len, &env, &res) ||
 		    res.verdict != SMT_EQUIVALENT) {
 			if (test_env.verbose)
@@ -480,14 +483,19 @@ static void test_mutants(void)
 				      obj, name, at);
 			if (res.verdict == SMT_EQUIVALENT) {
 				d = interp_compare(&cp, mu, cp.len, ninputs, why, sizeof(why));
-				CHECK(d == 0, "%s %s: mutant at insn %zu proven equivalent but differs "
-				      "in the interpreter: %s", obj, name, at, why);
+				CHECK(d == 0,
+				      "%s %s: mutant at insn %zu proven equivalent but differs "
+				      "in the interpreter: %s",
+				      obj, name, at, why);
 				if (kernel) {
-					d = kernel_compare(&cp, mu, cp.len, ninputs, why, sizeof(why));
+					d = kernel_compare(&cp, mu, cp.len, ninputs, why,
+							   sizeof(why));
 					if (d >= 0)
 						kernel_runs++;
-					CHECK(d <= 0, "%s %s: mutant at insn %zu proven equivalent "
-					      "but differs in the kernel: %s", obj, name, at, why);
+					CHECK(d <= 0,
+					      "%s %s: mutant at insn %zu proven equivalent "
+					      "but differs in the kernel: %s",
+					      obj, name, at, why);
 				}
 			}
 			free(mu);
@@ -501,7 +509,8 @@ static void test_mutants(void)
 	fprintf(stderr,
 		"  %lu programs; mutants: %lu equivalent, %lu different, %lu unknown; %lu "
 		"equivalent mutants also compared in the kernel%s\n",
-		done, counts[0], counts[1], counts[2], kernel_runs, kernel ? "" : " (bpf() not permitted)");
+		done, counts[0], counts[1], counts[2], kernel_runs,
+		kernel ? "" : " (bpf() not permitted)");
 	ASSERT_GE(done, 1, "programs checked");
 }
 
