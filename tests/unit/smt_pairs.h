@@ -245,11 +245,15 @@ static const struct smt_pair smt_pairs[] = {
 	 * XDP test run refuses (less than an Ethernet header): the counterexample
 	 * does not replay, so the answer must be UNKNOWN, not DIFFERENT.
 	 */
-	{"counterexample the interpreter cannot take", XDP,
-	 PKT2 "r0 = *(u8 *)(r2 + 1)\nexit\n" OUT,
+	{"counterexample the interpreter cannot take", XDP, PKT2 "r0 = *(u8 *)(r2 + 1)\nexit\n" OUT,
 	 "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 1\nif r4 > r3 goto @out\n"
 	 "r0 = *(u8 *)(r2 + 1)\nexit\n" OUT,
 	 UNK},
+	/* never assume away a long packet: not EQUIVALENT (the input does not replay) */
+	{"packet longer than 64 KiB", XDP,
+	 "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr3 -= r2\nr0 = 0\n"
+	 "if r3 > 0xffff goto @l\nexit\n@l:\nr0 = 1\nexit",
+	 "r0 = 0\nexit", UNK},
 	{"loop", XDP, "r0 = 0\n@l:\nr0 += 1\nif r0 < 4 goto @l\nexit", "r0 = 4\nexit", UNK},
 	{"LD_ABS", BPF_PROG_TYPE_SOCKET_FILTER,
 	 "r6 = r1\ninsn 0x30, 0, 0, 0, 0 // r0 = *(u8 *)skb[0]\nexit", "r0 = 0\nexit", UNK},
