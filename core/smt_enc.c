@@ -8,7 +8,7 @@
  * reach it.  A state (struct sstate) is a path condition, the eleven
  * registers as bv64 terms, memory, a fault condition and the helper calls
  * made so far.  States arriving at one instruction are merged into one
- * (every field becomes ite(pc1, x1, x2)) when they agree on everything the
+ * (every field becomes smt_ite(pc1, x1, x2)) when they agree on everything the
  * encoder knows statically: the number of helper calls so far and the tag
  * of every register and spilled stack slot.  Otherwise they stay apart, so
  * that the k-th helper call of a state is always the same syntactic event
@@ -22,15 +22,9 @@
  * pointer to the same packet, spill and fill it whole); anything else would
  * make the result depend on where we put the regions, and is UNKNOWN.
  *
- * Memory (K2's "memory type concretization").  Each region is its own
- * array: the packet (offsets from data, length plen), ctx, the values of
- * each map (element i at i << shift).  The stack is 512 byte terms indexed
- * by constant offsets from r10, so stack traffic creates no array terms at
- * all; a stack access at a non-constant offset is UNKNOWN.  With
- * env->plain, all of memory is one array indexed by full pointer values,
- * the encoding a checker without types would use -- kept to measure the
- * difference.  Reading stack bytes that were not written on every path is
- * UNKNOWN in whole programs (the kernel's stack holds garbage there).
+ * Memory (K2's "memory type concretization"): each region its own array,
+ * the stack as byte terms at constant offsets, or one flat array with
+ * env->plain -- in smt_mem.c, with the helper calls.
  *
  * Faults.  Every access adds "path condition and not in bounds" to the
  * state's fault condition: a packet access outside [0, plen), a map value
@@ -43,7 +37,7 @@
  * selects element key, or NULL past max_entries) and by uninterpreted
  * functions present(key) and slot(key) for hash maps, so a lookup is a
  * pure function of the key bytes and an unused one can be proven dead.
- * Helpers in the table below are ordered events: the k-th call of each
+ * Helpers in smt_mem.c's table are ordered events: the k-th call of each
  * program is compared (helper id and arguments) and returns the shared
  * fresh value hret[k].  Other helpers, map updates and deletes, tail calls,
  * LD_ABS/LD_IND, kfuncs and BPF-to-BPF calls are UNKNOWN in this version.
@@ -59,13 +53,7 @@
 
 #define BASE0 0x0000100000000000ULL
 #define MID 0x80000000ULL
-/*
- * The longest linear packet the model allows.  Far more than any the kernel
- * gives (an XDP frame is a page; an skb's linear part is smaller than 64 KiB
- * in practice), so no input is assumed away; it only keeps offsets from
- * wrapping around.
- */
-#define PKT_MAX (1 << 24)
+#define PKT_MAX SMT_PKT_MAX
 
 /* ---- terms ---- */
 
@@ -96,8 +84,6 @@ void smt_release(struct smt_ctx *s)
 	while (s->narena)
 		Z3_dec_ref(s->z, s->arena[--s->narena]);
 }
-
-#define T(expr) smt_t(s, (expr))
 
 Z3_ast smt_bv(struct smt_ctx *s, uint64_t v, unsigned bits)
 {
@@ -133,34 +119,34 @@ Z3_ast smt_not(struct smt_ctx *s, Z3_ast a)
 	return T(Z3_mk_not(s->z, a));
 }
 
-static Z3_ast ite(struct smt_ctx *s, Z3_ast c, Z3_ast a, Z3_ast b)
+Z3_ast smt_ite(struct smt_ctx *s, Z3_ast c, Z3_ast a, Z3_ast b)
 {
 	if (a == b)
 		return a;
 	return T(Z3_mk_ite(s->z, c, a, b));
 }
 
-static Z3_ast ext(struct smt_ctx *s, unsigned hi, unsigned lo, Z3_ast a)
+Z3_ast smt_ext(struct smt_ctx *s, unsigned hi, unsigned lo, Z3_ast a)
 {
 	return T(Z3_mk_extract(s->z, hi, lo, a));
 }
 
-static Z3_ast zext(struct smt_ctx *s, unsigned by, Z3_ast a)
+Z3_ast smt_zext(struct smt_ctx *s, unsigned by, Z3_ast a)
 {
 	return by ? T(Z3_mk_zero_ext(s->z, by, a)) : a;
 }
 
-static Z3_ast sext(struct smt_ctx *s, unsigned by, Z3_ast a)
+Z3_ast smt_sext(struct smt_ctx *s, unsigned by, Z3_ast a)
 {
 	return by ? T(Z3_mk_sign_ext(s->z, by, a)) : a;
 }
 
-static Z3_ast add(struct smt_ctx *s, Z3_ast a, Z3_ast b)
+Z3_ast smt_add(struct smt_ctx *s, Z3_ast a, Z3_ast b)
 {
 	return T(Z3_mk_bvadd(s->z, a, b));
 }
 
-static Z3_ast bvk(struct smt_ctx *s, int64_t v)
+Z3_ast smt_bvk(struct smt_ctx *s, int64_t v)
 {
 	return smt_bv(s, (uint64_t)v, 64);
 }
@@ -187,13 +173,13 @@ uint64_t smt_region_base(uint16_t tag)
 	return BASE0 + (i << 32) + MID;
 }
 
-static bool is_ptr(uint16_t tag)
+bool smt_is_ptr(uint16_t tag)
 {
 	return tag >= T_STACK && tag != T_MIXED;
 }
 
 /* A constant value of a term, if it simplifies to one. */
-static bool const_of(struct smt_ctx *s, Z3_ast t, int64_t *v)
+bool smt_const_of(struct smt_ctx *s, Z3_ast t, int64_t *v)
 {
 	Z3_ast x = T(Z3_simplify(s->z, t));
 	uint64_t u;
@@ -204,7 +190,7 @@ static bool const_of(struct smt_ctx *s, Z3_ast t, int64_t *v)
 	return true;
 }
 
-static void unsup(struct smt_ctx *s, size_t i, const char *fmt, const char *what)
+void smt_unsup(struct smt_ctx *s, size_t i, const char *fmt, const char *what)
 {
 	if (s->unsup[0])
 		return;
@@ -318,372 +304,29 @@ static void merge_into(struct smt_ctx *s, struct sstate *a, const struct sstate 
 
 	for (i = 0; i < 11; i++)
 		if (a->r[i].tag != T_UNINIT)
-			a->r[i].v = ite(s, c, a->r[i].v, b->r[i].v);
+			a->r[i].v = smt_ite(s, c, a->r[i].v, b->r[i].v);
 	for (i = 0; i < 512; i++) {
 		if (a->stk[i] != b->stk[i]) {
 			Z3_ast x = a->stk[i], y = b->stk[i];
-			Z3_ast init = T(Z3_mk_select(s->z, s->stk0, bvk(s, (int64_t)i - 512)));
+			Z3_ast init = T(Z3_mk_select(s->z, s->stk0, smt_bvk(s, (int64_t)i - 512)));
 
-			a->stk[i] = ite(s, c, x ? x : init, y ? y : init);
+			a->stk[i] = smt_ite(s, c, x ? x : init, y ? y : init);
 		}
 		a->sinit[i] &= b->sinit[i];
 	}
-	a->ctx = ite(s, c, a->ctx, b->ctx);
-	a->pkt = ite(s, c, a->pkt, b->pkt);
-	a->mem = ite(s, c, a->mem, b->mem);
+	a->ctx = smt_ite(s, c, a->ctx, b->ctx);
+	a->pkt = smt_ite(s, c, a->pkt, b->pkt);
+	a->mem = smt_ite(s, c, a->mem, b->mem);
 	for (i = 0; i < SMT_MAX_MAPS; i++)
 		if (a->mv[i])
-			a->mv[i] = ite(s, c, a->mv[i], b->mv[i]);
+			a->mv[i] = smt_ite(s, c, a->mv[i], b->mv[i]);
 	for (i = 0; i < a->nev; i++) {
-		a->ev[i].id = ite(s, c, a->ev[i].id, b->ev[i].id);
+		a->ev[i].id = smt_ite(s, c, a->ev[i].id, b->ev[i].id);
 		for (j = 0; j < 5; j++)
-			a->ev[i].args[j] = ite(s, c, a->ev[i].args[j], b->ev[i].args[j]);
+			a->ev[i].args[j] = smt_ite(s, c, a->ev[i].args[j], b->ev[i].args[j]);
 	}
-	a->fault = ite(s, c, a->fault, b->fault);
+	a->fault = smt_ite(s, c, a->fault, b->fault);
 	a->pc = smt_or2(s, a->pc, b->pc);
-}
-
-/* ---- memory ---- */
-
-struct insn_env {
-	struct smt_ctx *s;
-	struct senc *out;
-	size_t i; /* instruction index, for messages */
-};
-
-static uint32_t map_shift(const struct interp_map_def *d)
-{
-	uint32_t sh = 0;
-
-	while ((1u << sh) < d->value_size)
-		sh++;
-	return sh;
-}
-
-static uint32_t ctx_size(uint32_t type)
-{
-	switch (type) {
-	case BPF_PROG_TYPE_XDP:
-		return sizeof(struct xdp_md);
-	case BPF_PROG_TYPE_SOCKET_FILTER:
-	case BPF_PROG_TYPE_SCHED_CLS:
-	case BPF_PROG_TYPE_SCHED_ACT:
-	case BPF_PROG_TYPE_CGROUP_SKB:
-	case BPF_PROG_TYPE_LWT_IN:
-	case BPF_PROG_TYPE_LWT_OUT:
-	case BPF_PROG_TYPE_LWT_XMIT:
-	case BPF_PROG_TYPE_SK_SKB:
-	case BPF_PROG_TYPE_FLOW_DISSECTOR:
-		return sizeof(struct __sk_buff);
-	}
-	return 256;
-}
-
-static bool is_skb_ctx(uint32_t type)
-{
-	return ctx_size(type) == sizeof(struct __sk_buff);
-}
-
-/*
- * A ctx field that reads as a packet pointer: T_PKT / T_PKT_END, 0 for a
- * plain field, -1 for a field the encoder does not model (data_meta).
- */
-static int ctx_ptr_field(uint32_t type, int64_t off, uint32_t size)
-{
-	int64_t d, de, dm;
-
-	if (type == BPF_PROG_TYPE_XDP) {
-		d = offsetof(struct xdp_md, data);
-		de = offsetof(struct xdp_md, data_end);
-		dm = offsetof(struct xdp_md, data_meta);
-	} else if (is_skb_ctx(type)) {
-		d = offsetof(struct __sk_buff, data);
-		de = offsetof(struct __sk_buff, data_end);
-		dm = offsetof(struct __sk_buff, data_meta);
-	} else {
-		return 0;
-	}
-	if (off + size <= d && off + size <= de && off + size <= dm)
-		return 0;
-	if (off == d && size == 4)
-		return T_PKT;
-	if (off == de && size == 4)
-		return T_PKT_END;
-	if ((off < d + 4 && off + size > d) || (off < de + 4 && off + size > de) ||
-	    (off < dm + 4 && off + size > dm))
-		return -1;
-	return 0;
-}
-
-static bool interp_type(uint32_t t)
-{
-	return t == BPF_PROG_TYPE_XDP || t == BPF_PROG_TYPE_SOCKET_FILTER ||
-	       t == BPF_PROG_TYPE_SCHED_CLS || t == BPF_PROG_TYPE_SCHED_ACT ||
-	       t == BPF_PROG_TYPE_CGROUP_SKB;
-}
-
-/*
- * Whether a ctx access of @size bytes at @off is one the program type
- * allows: 1 yes, 0 no (a fault), -1 cannot tell.  Which fields a type may
- * read or write, at which sizes, is the verifier's long case analysis
- * (is_valid_access); core/interp reproduces it and is held to the kernel by
- * its differential test, so the encoder asks it, with a three-instruction
- * program, and remembers the answer.  For types the interpreter does not
- * run, only naturally aligned reads are accepted.
- */
-static int ctx_ok(struct smt_ctx *s, int64_t off, uint32_t size, bool write)
-{
-	static const uint8_t szc[9] = {[1] = BPF_B, [2] = BPF_H, [4] = BPF_W, [8] = BPF_DW};
-	uint8_t pkt[64] = {[12] = 0x88, [13] = 0x88};
-	struct interp_input in = {.pkt = pkt, .pkt_len = sizeof(pkt)};
-	struct bpf_insn p[4];
-	struct interp_prog *ip;
-	struct interp_ctx *ic;
-	struct interp_result res;
-	uint8_t *c;
-	int ok = -1;
-
-	if (!interp_type(s->env->prog_type))
-		return !write && off % size == 0 ? 1 : -1;
-	if (off < 0 || off >= SMT_CTX_PROBE || (size != 1 && size != 2 && size != 4 && size != 8))
-		return -1;
-	if (s->ctx_probe_type != s->env->prog_type) {
-		memset(s->ctx_probe, 0, sizeof(s->ctx_probe));
-		s->ctx_probe_type = s->env->prog_type;
-	}
-	c = &s->ctx_probe[write][size][off];
-	if (*c)
-		return *c - 2;
-	if (write) {
-		p[0] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2};
-		p[1] = (struct bpf_insn){.code = BPF_STX | BPF_MEM | szc[size],
-					 .dst_reg = 1,
-					 .src_reg = 2,
-					 .off = (int16_t)off};
-	} else {
-		p[0] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2};
-		p[1] = (struct bpf_insn){.code = BPF_LDX | BPF_MEM | szc[size],
-					 .dst_reg = 2,
-					 .src_reg = 1,
-					 .off = (int16_t)off};
-	}
-	p[2] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0};
-	p[3] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
-	ip = interp_prog__new(p, 4, s->env->prog_type, NULL, 0);
-	ic = interp_ctx__new(NULL, 0, NULL, 0);
-	if (ip && ic && !interp_run(ic, ip, &in, &res))
-		ok = res.status == INTERP_OK ? 1 : res.status == INTERP_FAULT ? 0 : -1;
-	interp_prog__free(ip);
-	interp_ctx__free(ic);
-	*c = (uint8_t)(ok + 2);
-	return ok;
-}
-
-static Z3_ast *region_array(struct sstate *st, struct smt_ctx *s, uint16_t tag)
-{
-	if (s->env->plain)
-		return &st->mem;
-	if (tag == T_CTX)
-		return &st->ctx;
-	if (tag == T_PKT)
-		return &st->pkt;
-	return &st->mv[tag - T_MAPVAL];
-}
-
-static void add_fault(struct smt_ctx *s, struct sstate *st, Z3_ast inb)
-{
-	st->fault = smt_or2(s, st->fault, smt_and2(s, st->pc, smt_not(s, inb)));
-}
-
-/*
- * Access @size bytes at @ptr + @off.  Reads put a bv(8 * size) term in *val;
- * writes store *val (and @vtag: a spilled pointer's tag, or T_SCALAR).
- * Returns the tag of what was read (a filled pointer), or -1 if UNKNOWN.
- */
-static int mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int64_t off,
-		      uint32_t size, bool write, Z3_ast *val, uint16_t vtag)
-{
-	struct smt_ctx *s = ie->s;
-	const struct smt_env *env = s->env;
-	uint64_t base = smt_region_base(ptr.tag);
-	Z3_ast o, inb, *arr, addr;
-	int64_t k = 0;
-	bool kc;
-	uint32_t j;
-
-	if (!is_ptr(ptr.tag) || ptr.tag == T_PKT_END || ptr.tag >= T_MAPOBJ) {
-		unsup(s, ie->i, "memory access through a %s",
-		      ptr.tag == T_UNINIT ? "register that is not initialized"
-					  : "non-pointer or packet end");
-		return -1;
-	}
-	o = add(s, T(Z3_mk_bvsub(s->z, ptr.v, bvk(s, (int64_t)base))), bvk(s, off));
-	kc = const_of(s, o, &k);
-
-	if (ptr.tag == T_STACK) {
-		int slot;
-
-		if (!kc) {
-			unsup(s, ie->i, "%s at a variable stack offset", write ? "write" : "read");
-			return -1;
-		}
-		if (k < -512 || k + size > 0) {
-			unsup(s, ie->i, "%s outside the stack", write ? "write" : "read");
-			return -1;
-		}
-		slot = (int)((k + 512) / 8);
-		if (!write) {
-			uint16_t tag = st->stag[slot];
-
-			if (tag != T_SCALAR && (size != 8 || (k & 7))) {
-				unsup(s, ie->i, "%s", "partial fill of a spilled pointer");
-				return -1;
-			}
-			for (j = 0; j < size; j++)
-				if (!s->window && !st->sinit[k + 512 + j]) {
-					unsup(s, ie->i, "%s",
-					      "read of stack not written on all "
-					      "paths");
-					return -1;
-				}
-		} else {
-			if (size == 8 && !(k & 7)) {
-				st->stag[slot] = vtag;
-			} else {
-				if (vtag != T_SCALAR) {
-					unsup(s, ie->i, "%s", "partial spill of a pointer");
-					return -1;
-				}
-				for (j = 0; j < size; j++) {
-					int sl = (int)((k + 512 + j) / 8);
-
-					if (st->stag[sl] != T_SCALAR)
-						st->stag[sl] = T_MIXED;
-				}
-			}
-		}
-		if (!env->plain) {
-			if (write) {
-				for (j = 0; j < size; j++) {
-					st->stk[k + 512 + j] = ext(s, 8 * j + 7, 8 * j, *val);
-					st->sinit[k + 512 + j] = 1;
-				}
-				return T_SCALAR;
-			}
-			for (j = 0; j < size; j++) {
-				Z3_ast b = st->stk[k + 512 + j];
-
-				if (!b)
-					b = T(Z3_mk_select(s->z, s->stk0, bvk(s, k + j)));
-				*val = j ? T(Z3_mk_concat(s->z, b, *val)) : b;
-			}
-			return st->stag[slot];
-		}
-		if (write)
-			for (j = 0; j < size; j++)
-				st->sinit[k + 512 + j] = 1;
-		/* plain: fall through to the flat array, no bounds to add */
-		inb = T(Z3_mk_true(s->z));
-	} else if (ptr.tag == T_CTX) {
-		if (!kc) {
-			unsup(s, ie->i, "%s", "ctx access at a variable offset");
-			return -1;
-		}
-		if (k < 0 || k + size > ctx_size(env->prog_type)) {
-			unsup(s, ie->i, "%s", "ctx access out of range");
-			return -1;
-		}
-		switch (ctx_ok(s, k, size, write)) {
-		case 1:
-			break;
-		case 0:
-			/* the interpreter (and the verifier) refuse it: a fault here */
-			add_fault(s, st, T(Z3_mk_false(s->z)));
-			break;
-		default:
-			unsup(s, ie->i, "%s", "ctx access the interpreter cannot judge");
-			return -1;
-		}
-		switch (ctx_ptr_field(env->prog_type, k, size)) {
-		case 0:
-			break;
-		case T_PKT:
-			if (write)
-				goto bad_ctx;
-			*val = bvk(s, (int64_t)smt_region_base(T_PKT));
-			return T_PKT;
-		case T_PKT_END:
-			if (write)
-				goto bad_ctx;
-			*val = add(s, bvk(s, (int64_t)smt_region_base(T_PKT)), s->plen);
-			return T_PKT_END;
-		default:
-		bad_ctx:
-			unsup(s, ie->i, "%s", "access to data_meta or a packet pointer field");
-			return -1;
-		}
-		inb = T(Z3_mk_true(s->z));
-	} else if (ptr.tag == T_PKT) {
-		/* 0 <= o && o + size <= plen, with o kept far from wrapping */
-		inb = smt_and2(s, T(Z3_mk_bvule(s->z, o, bvk(s, PKT_MAX))),
-			       T(Z3_mk_bvule(s->z, add(s, o, bvk(s, size)), s->plen)));
-	} else {
-		const struct interp_map_def *d = &env->maps[ptr.tag - T_MAPVAL];
-		uint32_t sh = map_shift(d);
-		Z3_ast in_elem, in_map;
-
-		in_map = T(Z3_mk_bvult(s->z, o, bvk(s, (int64_t)((uint64_t)d->max_entries << sh))));
-		in_elem = T(Z3_mk_bvule(
-			s->z,
-			add(s, T(Z3_mk_bvand(s->z, o, bvk(s, (1LL << sh) - 1))), bvk(s, size)),
-			bvk(s, d->value_size)));
-		inb = smt_and2(s, in_map, in_elem);
-		if (write && (d->flags & BPF_F_RDONLY_PROG)) {
-			unsup(s, ie->i, "%s", "write to a read-only map");
-			return -1;
-		}
-	}
-	if (vtag != T_SCALAR && ptr.tag != T_STACK) {
-		unsup(s, ie->i, "%s", "pointer stored outside the stack");
-		return -1;
-	}
-	add_fault(s, st, inb);
-	arr = region_array(st, s, ptr.tag);
-	addr = env->plain ? add(s, ptr.v, bvk(s, off)) : o;
-	for (j = 0; j < size; j++) {
-		Z3_ast a = j ? add(s, addr, bvk(s, j)) : addr;
-
-		if (write) {
-			*arr = T(Z3_mk_store(s->z, *arr, a, ext(s, 8 * j + 7, 8 * j, *val)));
-		} else {
-			Z3_ast b = T(Z3_mk_select(s->z, *arr, a));
-
-			*val = j ? T(Z3_mk_concat(s->z, b, *val)) : b;
-		}
-	}
-	return ptr.tag == T_STACK ? st->stag[(k + 512) / 8] : T_SCALAR;
-}
-
-Z3_ast smt_enc_mem_byte(struct smt_ctx *s, const struct sstate *st, uint16_t tag, Z3_ast off)
-{
-	if (s->env->plain)
-		return T(Z3_mk_select(s->z, st->mem,
-				      add(s, bvk(s, (int64_t)smt_region_base(tag)), off)));
-	return T(Z3_mk_select(s->z,
-			      tag == T_CTX   ? st->ctx
-			      : tag == T_PKT ? st->pkt
-					     : st->mv[tag - T_MAPVAL],
-			      off));
-}
-
-Z3_ast smt_enc_stack_byte(struct smt_ctx *s, const struct sstate *st, int off)
-{
-	if (s->env->plain)
-		return T(Z3_mk_select(s->z, st->mem,
-				      bvk(s, (int64_t)smt_region_base(T_STACK) + off)));
-	if (st->stk[off + 512])
-		return st->stk[off + 512];
-	return T(Z3_mk_select(s->z, s->stk0, bvk(s, off)));
 }
 
 /* ---- ALU ---- */
@@ -694,7 +337,7 @@ static Z3_ast bswap(struct smt_ctx *s, Z3_ast v, unsigned bits)
 	unsigned j;
 
 	for (j = 0; j < bits / 8; j++) {
-		Z3_ast b = ext(s, 8 * j + 7, 8 * j, v);
+		Z3_ast b = smt_ext(s, 8 * j + 7, 8 * j, v);
 
 		r = r ? T(Z3_mk_concat(s->z, r, b)) : b;
 	}
@@ -732,116 +375,13 @@ static Z3_ast alu_op(struct smt_ctx *s, uint8_t op, int16_t off, Z3_ast a, Z3_as
 		return T(Z3_mk_bvneg(z, a));
 	case BPF_DIV:
 		/* x / 0 = 0; signed INT_MIN / -1 = INT_MIN, as bvsdiv gives it */
-		return ite(s, bz, zero, off ? T(Z3_mk_bvsdiv(z, a, b)) : T(Z3_mk_bvudiv(z, a, b)));
+		return smt_ite(s, bz, zero,
+			       off ? T(Z3_mk_bvsdiv(z, a, b)) : T(Z3_mk_bvudiv(z, a, b)));
 	case BPF_MOD:
 		/* x % 0 = x; signed: the sign of the dividend (C's %), INT_MIN % -1 = 0 */
-		return ite(s, bz, a, off ? T(Z3_mk_bvsrem(z, a, b)) : T(Z3_mk_bvurem(z, a, b)));
+		return smt_ite(s, bz, a, off ? T(Z3_mk_bvsrem(z, a, b)) : T(Z3_mk_bvurem(z, a, b)));
 	}
 	return NULL;
-}
-
-/* ---- helpers ---- */
-
-struct helper_desc {
-	int32_t id;
-	uint8_t nargs;
-	uint8_t ret32;	 /* the result is a u32 */
-	uint8_t map_arg; /* bit i: arg i+1 is a map (T_MAPOBJ) */
-};
-
-/* Helpers modelled as events: no pointer arguments other than maps. */
-static const struct helper_desc helpers[] = {
-	{BPF_FUNC_ktime_get_ns, 0, 0, 0},	  {BPF_FUNC_get_prandom_u32, 0, 1, 0},
-	{BPF_FUNC_get_smp_processor_id, 0, 1, 0}, {BPF_FUNC_get_current_pid_tgid, 0, 0, 0},
-	{BPF_FUNC_get_current_uid_gid, 0, 0, 0},  {BPF_FUNC_redirect, 2, 0, 0},
-	{BPF_FUNC_redirect_map, 3, 0, 1},	  {BPF_FUNC_ktime_get_boot_ns, 0, 0, 0},
-};
-
-static int do_call(struct insn_env *ie, struct sstate *st, int32_t id)
-{
-	struct smt_ctx *s = ie->s;
-	const struct helper_desc *h = NULL;
-	struct sevent *ev;
-	size_t n;
-	int j;
-
-	if (id == BPF_FUNC_map_lookup_elem) {
-		struct sval mp = st->r[1], kp = st->r[2];
-		const struct interp_map_def *d;
-		uint32_t m, sh;
-		Z3_ast key = NULL, found, idx, ptr;
-
-		if (mp.tag < T_MAPOBJ || mp.tag >= T_MAPOBJ + SMT_MAX_MAPS) {
-			unsup(s, ie->i, "%s", "map_lookup_elem without a map in r1");
-			return -1;
-		}
-		m = mp.tag - T_MAPOBJ;
-		d = &s->env->maps[m];
-		if (d->key_size > 64 ||
-		    (d->type != BPF_MAP_TYPE_ARRAY && d->type != BPF_MAP_TYPE_HASH)) {
-			unsup(s, ie->i, "%s", "lookup in a map type not modelled");
-			return -1;
-		}
-		if (mem_access(ie, st, kp, 0, d->key_size, false, &key, T_SCALAR) < 0)
-			return -1;
-		sh = map_shift(d);
-		if (d->type == BPF_MAP_TYPE_ARRAY) {
-			found = T(Z3_mk_bvult(s->z, key, smt_bv(s, d->max_entries, 32)));
-			idx = key;
-		} else {
-			s->used_uf = true;
-			found = T(Z3_mk_app(s->z, s->present[m], 1, &key));
-			idx = T(Z3_mk_app(s->z, s->slot[m], 1, &key));
-			/* a slot is an element of the map */
-			found = smt_and2(s, found,
-					 T(Z3_mk_bvult(s->z, idx, smt_bv(s, d->max_entries, 32))));
-		}
-		ptr = add(s, bvk(s, (int64_t)smt_region_base(T_MAPVAL + m)),
-			  T(Z3_mk_bvshl(s->z, zext(s, 32, idx), bvk(s, sh))));
-		st->r[0].v = ite(s, found, ptr, bvk(s, 0));
-		st->r[0].tag = T_MAPVAL + m;
-		if (ie->out->nlookups < SMT_MAX_LOOKUPS) {
-			ie->out->lookups[ie->out->nlookups].map = m;
-			ie->out->lookups[ie->out->nlookups++].key = key;
-		}
-		goto clobber;
-	}
-	for (n = 0; n < sizeof(helpers) / sizeof(helpers[0]); n++)
-		if (helpers[n].id == id)
-			h = &helpers[n];
-	if (!h) {
-		char buf[16];
-
-		snprintf(buf, sizeof(buf), "%d", id);
-		unsup(s, ie->i, "helper %s is not modelled", buf);
-		return -1;
-	}
-	if (st->nev >= SMT_MAX_EVENTS) {
-		unsup(s, ie->i, "%s", "too many helper calls");
-		return -1;
-	}
-	ev = &st->ev[st->nev];
-	ev->id = smt_bv(s, (uint32_t)id, 32);
-	for (j = 0; j < 5; j++) {
-		struct sval a = st->r[j + 1];
-
-		if (j >= h->nargs) {
-			ev->args[j] = bvk(s, 0);
-			continue;
-		}
-		if (a.tag == T_UNINIT || (a.tag != T_SCALAR && !((h->map_arg >> j) & 1))) {
-			unsup(s, ie->i, "%s", "helper argument not initialized or a pointer");
-			return -1;
-		}
-		ev->args[j] = a.v;
-	}
-	st->r[0].v = h->ret32 ? zext(s, 32, ext(s, 31, 0, s->hret[st->nev])) : s->hret[st->nev];
-	st->r[0].tag = T_SCALAR;
-	st->nev++;
-clobber:
-	for (j = 1; j <= 5; j++)
-		st->r[j].tag = T_UNINIT;
-	return 0;
 }
 
 /* ---- one instruction ---- */
@@ -884,7 +424,7 @@ static bool read_ok(struct insn_env *ie, struct sval v, const char *what)
 {
 	if (v.tag != T_UNINIT)
 		return true;
-	unsup(ie->s, ie->i, "%s is not initialized", what);
+	smt_unsup(ie->s, ie->i, "%s is not initialized", what);
 	return false;
 }
 
@@ -930,7 +470,7 @@ static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 	Z3_ast a, b, r;
 
 	if (!alu_valid(in)) {
-		unsup(s, ie->i, "%s", "invalid ALU encoding");
+		smt_unsup(s, ie->i, "%s", "invalid ALU encoding");
 		return -1;
 	}
 	if (BPF_SRC(in->code) == BPF_X && op != BPF_END) {
@@ -938,7 +478,7 @@ static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 		if (!read_ok(ie, src, "source register"))
 			return -1;
 	} else {
-		src.v = bvk(s, in->imm);
+		src.v = smt_bvk(s, in->imm);
 		src.tag = T_SCALAR;
 	}
 	if (op != BPF_MOV && !read_ok(ie, *d, "destination register"))
@@ -949,44 +489,46 @@ static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 		return 0;
 	}
 	/* pointer arithmetic: what the verifier allows, on 64 bits */
-	if ((op != BPF_MOV && is_ptr(d->tag)) || (op != BPF_END && is_ptr(src.tag))) {
+	if ((op != BPF_MOV && smt_is_ptr(d->tag)) || (op != BPF_END && smt_is_ptr(src.tag))) {
 		if (!is64 || in->off) {
-			unsup(s, ie->i, "%s", "32-bit or sign-extending operation on a pointer");
+			smt_unsup(s, ie->i, "%s",
+				  "32-bit or sign-extending operation on a pointer");
 			return -1;
 		}
-		if (op == BPF_ADD && is_ptr(d->tag) != is_ptr(src.tag) && d->tag != T_PKT_END &&
-		    src.tag != T_PKT_END && d->tag < T_MAPOBJ && src.tag < T_MAPOBJ) {
-			uint16_t tag = is_ptr(d->tag) ? d->tag : src.tag;
+		if (op == BPF_ADD && smt_is_ptr(d->tag) != smt_is_ptr(src.tag) &&
+		    d->tag != T_PKT_END && src.tag != T_PKT_END && d->tag < T_MAPOBJ &&
+		    src.tag < T_MAPOBJ) {
+			uint16_t tag = smt_is_ptr(d->tag) ? d->tag : src.tag;
 
-			d->v = add(s, d->v, src.v);
+			d->v = smt_add(s, d->v, src.v);
 			d->tag = tag;
 			return 0;
 		}
-		if (op == BPF_SUB && is_ptr(d->tag) && src.tag == T_SCALAR && d->tag != T_PKT_END &&
-		    d->tag < T_MAPOBJ) {
+		if (op == BPF_SUB && smt_is_ptr(d->tag) && src.tag == T_SCALAR &&
+		    d->tag != T_PKT_END && d->tag < T_MAPOBJ) {
 			d->v = T(Z3_mk_bvsub(s->z, d->v, src.v));
 			return 0;
 		}
-		if (op == BPF_SUB && is_ptr(d->tag) && is_ptr(src.tag) &&
+		if (op == BPF_SUB && smt_is_ptr(d->tag) && smt_is_ptr(src.tag) &&
 		    smt_region_base(d->tag) == smt_region_base(src.tag) && d->tag < T_MAPOBJ) {
 			d->v = T(Z3_mk_bvsub(s->z, d->v, src.v));
 			d->tag = T_SCALAR;
 			return 0;
 		}
-		unsup(s, ie->i, "%s", "pointer arithmetic the verifier does not allow");
+		smt_unsup(s, ie->i, "%s", "pointer arithmetic the verifier does not allow");
 		return -1;
 	}
 
 	if (op == BPF_END) {
 		unsigned bits = (unsigned)in->imm;
-		Z3_ast lo = ext(s, bits - 1, 0, d->v);
+		Z3_ast lo = smt_ext(s, bits - 1, 0, d->v);
 
 		if (bits != 16 && bits != 32 && bits != 64)
 			return -1;
 		/* to_le on a little-endian host truncates; to_be and bswap swap */
 		if (is64 || BPF_SRC(in->code) == BPF_TO_BE)
 			lo = bswap(s, lo, bits);
-		d->v = zext(s, 64 - bits, lo);
+		d->v = smt_zext(s, 64 - bits, lo);
 		d->tag = T_SCALAR;
 		return 0;
 	}
@@ -994,8 +536,8 @@ static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 		/* movsx (off 8/16/32) and 32-bit moves */
 		b = src.v;
 		if (in->off)
-			b = sext(s, 64 - in->off, ext(s, in->off - 1, 0, b));
-		r = is64 ? b : zext(s, 32, ext(s, 31, 0, b));
+			b = smt_sext(s, 64 - in->off, smt_ext(s, in->off - 1, 0, b));
+		r = is64 ? b : smt_zext(s, 32, smt_ext(s, 31, 0, b));
 		d->v = r;
 		d->tag = T_SCALAR;
 		return 0;
@@ -1005,12 +547,12 @@ static int do_alu(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 		b = src.v;
 		r = alu_op(s, op, in->off, a, b, 64);
 	} else {
-		a = ext(s, 31, 0, d->v);
-		b = ext(s, 31, 0, src.v);
-		r = zext(s, 32, alu_op(s, op, in->off, a, b, 32));
+		a = smt_ext(s, 31, 0, d->v);
+		b = smt_ext(s, 31, 0, src.v);
+		r = smt_zext(s, 32, alu_op(s, op, in->off, a, b, 32));
 	}
 	if (!r) {
-		unsup(s, ie->i, "%s", "ALU opcode");
+		smt_unsup(s, ie->i, "%s", "ALU opcode");
 		return -1;
 	}
 	d->v = r;
@@ -1034,7 +576,7 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 	    (mode == BPF_ATOMIC && size < 4) || in->dst_reg > 10 || in->src_reg > 10 ||
 	    (cls != BPF_STX && in->src_reg && cls != BPF_LDX) ||
 	    (cls != BPF_ST && in->imm && mode != BPF_ATOMIC)) {
-		unsup(s, ie->i, "%s", "invalid memory instruction encoding");
+		smt_unsup(s, ie->i, "%s", "invalid memory instruction encoding");
 		return -1;
 	}
 	if (cls == BPF_LDX) {
@@ -1042,7 +584,7 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 
 		if (!read_ok(ie, p, "base register"))
 			return -1;
-		tag = mem_access(ie, st, p, in->off, size, false, &v, T_SCALAR);
+		tag = smt_mem_access(ie, st, p, in->off, size, false, &v, T_SCALAR);
 		if (tag < 0)
 			return -1;
 		if (tag != T_SCALAR) {
@@ -1051,8 +593,8 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 			return 0;
 		}
 		if (size < 8)
-			v = mode == BPF_MEMSX ? sext(s, 64 - 8 * size, v)
-					      : zext(s, 64 - 8 * size, v);
+			v = mode == BPF_MEMSX ? smt_sext(s, 64 - 8 * size, v)
+					      : smt_zext(s, 64 - 8 * size, v);
 		d->v = v;
 		d->tag = T_SCALAR;
 		return 0;
@@ -1060,8 +602,9 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 	if (!read_ok(ie, *d, "base register"))
 		return -1;
 	if (cls == BPF_ST) {
-		v = size < 8 ? ext(s, 8 * size - 1, 0, bvk(s, in->imm)) : bvk(s, in->imm);
-		return mem_access(ie, st, *d, in->off, size, true, &v, T_SCALAR) < 0 ? -1 : 0;
+		v = size < 8 ? smt_ext(s, 8 * size - 1, 0, smt_bvk(s, in->imm))
+			     : smt_bvk(s, in->imm);
+		return smt_mem_access(ie, st, *d, in->off, size, true, &v, T_SCALAR) < 0 ? -1 : 0;
 	}
 	/* STX */
 	{
@@ -1070,46 +613,48 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 
 		if (!read_ok(ie, sv, "source register"))
 			return -1;
-		if (is_ptr(sv.tag) || sv.tag >= T_MAPOBJ) {
+		if (smt_is_ptr(sv.tag) || sv.tag >= T_MAPOBJ) {
 			if (size != 8 || mode != BPF_MEM) {
-				unsup(s, ie->i, "%s", "partial or atomic store of a pointer");
+				smt_unsup(s, ie->i, "%s", "partial or atomic store of a pointer");
 				return -1;
 			}
 			vtag = sv.tag;
 		}
 		if (mode == BPF_MEM) {
-			v = size < 8 ? ext(s, 8 * size - 1, 0, sv.v) : sv.v;
-			return mem_access(ie, st, *d, in->off, size, true, &v, vtag) < 0 ? -1 : 0;
+			v = size < 8 ? smt_ext(s, 8 * size - 1, 0, sv.v) : sv.v;
+			return smt_mem_access(ie, st, *d, in->off, size, true, &v, vtag) < 0 ? -1
+											     : 0;
 		}
 		if (mode != BPF_ATOMIC) {
-			unsup(s, ie->i, "%s", "store mode");
+			smt_unsup(s, ie->i, "%s", "store mode");
 			return -1;
 		}
 		if (in->imm == BPF_LOAD_ACQ || in->imm == BPF_STORE_REL) {
-			unsup(s, ie->i, "%s", "load-acquire / store-release");
+			smt_unsup(s, ie->i, "%s", "load-acquire / store-release");
 			return -1;
 		}
 		if (d->tag != T_STACK && (d->tag < T_MAPVAL || d->tag >= T_MAPOBJ)) {
-			unsup(s, ie->i, "%s", "atomic operation outside stack and map values");
+			smt_unsup(s, ie->i, "%s", "atomic operation outside stack and map values");
 			return -1;
 		}
 		{
-			Z3_ast old = NULL, nv, src = size < 8 ? ext(s, 31, 0, sv.v) : sv.v;
+			Z3_ast old = NULL, nv, src = size < 8 ? smt_ext(s, 31, 0, sv.v) : sv.v;
 			int op = in->imm & ~BPF_FETCH;
 			unsigned w = 8 * size;
 
-			if (mem_access(ie, st, *d, in->off, size, false, &old, T_SCALAR) < 0)
+			if (smt_mem_access(ie, st, *d, in->off, size, false, &old, T_SCALAR) < 0)
 				return -1;
 			if (in->imm == BPF_CMPXCHG) {
 				Z3_ast r0;
 
 				if (!read_ok(ie, st->r[0], "r0"))
 					return -1;
-				r0 = size < 8 ? ext(s, 31, 0, st->r[0].v) : st->r[0].v;
-				nv = ite(s, smt_eq(s, old, r0), src, old);
-				if (mem_access(ie, st, *d, in->off, size, true, &nv, T_SCALAR) < 0)
+				r0 = size < 8 ? smt_ext(s, 31, 0, st->r[0].v) : st->r[0].v;
+				nv = smt_ite(s, smt_eq(s, old, r0), src, old);
+				if (smt_mem_access(ie, st, *d, in->off, size, true, &nv, T_SCALAR) <
+				    0)
 					return -1;
-				st->r[0].v = zext(s, 64 - w, old);
+				st->r[0].v = smt_zext(s, 64 - w, old);
 				st->r[0].tag = T_SCALAR;
 				return 0;
 			}
@@ -1119,10 +664,10 @@ static int do_mem(struct insn_env *ie, struct sstate *st, const struct bpf_insn 
 				nv = alu_op(s, (uint8_t)op, 0, old, src, w);
 			else
 				return -1;
-			if (mem_access(ie, st, *d, in->off, size, true, &nv, T_SCALAR) < 0)
+			if (smt_mem_access(ie, st, *d, in->off, size, true, &nv, T_SCALAR) < 0)
 				return -1;
 			if (in->imm & BPF_FETCH) {
-				st->r[in->src_reg].v = zext(s, 64 - w, old);
+				st->r[in->src_reg].v = smt_zext(s, 64 - w, old);
 				st->r[in->src_reg].tag = T_SCALAR;
 			}
 			return 0;
@@ -1140,7 +685,7 @@ static int do_ldimm64(struct insn_env *ie, struct sstate *st, const struct bpf_i
 
 	switch (in->src_reg) {
 	case 0:
-		d->v = bvk(s, (int64_t)v);
+		d->v = smt_bvk(s, (int64_t)v);
 		d->tag = T_SCALAR;
 		return 0;
 	case BPF_PSEUDO_MAP_FD:
@@ -1151,23 +696,23 @@ static int do_ldimm64(struct insn_env *ie, struct sstate *st, const struct bpf_i
 			if (env->maps[m].ref == in->imm)
 				break;
 		if (m == env->nmaps || m == SMT_MAX_MAPS) {
-			unsup(s, ie->i, "%s", "reference to a map the environment lacks");
+			smt_unsup(s, ie->i, "%s", "reference to a map the environment lacks");
 			return -1;
 		}
 		if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_IDX) {
-			d->v = bvk(s, (int64_t)smt_region_base(T_MAPOBJ + m));
+			d->v = smt_bvk(s, (int64_t)smt_region_base(T_MAPOBJ + m));
 			d->tag = T_MAPOBJ + m;
 			return 0;
 		}
 		if (env->maps[m].type != BPF_MAP_TYPE_ARRAY) {
-			unsup(s, ie->i, "%s", "direct value of a non-array map");
+			smt_unsup(s, ie->i, "%s", "direct value of a non-array map");
 			return -1;
 		}
-		d->v = bvk(s, (int64_t)(smt_region_base(T_MAPVAL + m) + (uint32_t)in[1].imm));
+		d->v = smt_bvk(s, (int64_t)(smt_region_base(T_MAPVAL + m) + (uint32_t)in[1].imm));
 		d->tag = T_MAPVAL + m;
 		return 0;
 	}
-	unsup(s, ie->i, "%s", "LD_IMM64 of a BTF object or function");
+	smt_unsup(s, ie->i, "%s", "LD_IMM64 of a BTF object or function");
 	return -1;
 }
 
@@ -1194,7 +739,7 @@ static int step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *i
 	case BPF_LD:
 		if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
 			return do_ldimm64(ie, st, in);
-		unsup(s, i, "%s", "LD_ABS/LD_IND");
+		smt_unsup(s, i, "%s", "LD_ABS/LD_IND");
 		return -1;
 	}
 	/* JMP, JMP32 */
@@ -1203,14 +748,14 @@ static int step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *i
 		return 3;
 	case BPF_CALL:
 		if (in->src_reg != 0) {
-			unsup(s, i, "%s", "BPF-to-BPF or kfunc call");
+			smt_unsup(s, i, "%s", "BPF-to-BPF or kfunc call");
 			return -1;
 		}
-		return do_call(ie, st, in->imm) < 0 ? -1 : 0;
+		return smt_call(ie, st, in->imm) < 0 ? -1 : 0;
 	case BPF_JA:
 		return 2;
 	case BPF_JCOND:
-		unsup(s, i, "%s", "may_goto");
+		smt_unsup(s, i, "%s", "may_goto");
 		return -1;
 	}
 	{
@@ -1221,30 +766,31 @@ static int step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *i
 		if (BPF_SRC(in->code) == BPF_X) {
 			b = st->r[in->src_reg];
 		} else {
-			b.v = bvk(s, in->imm);
+			b.v = smt_bvk(s, in->imm);
 			b.tag = T_SCALAR;
 		}
 		if (!read_ok(ie, a, "compared register") || !read_ok(ie, b, "compared register"))
 			return -1;
-		if (is_ptr(a.tag) || is_ptr(b.tag)) {
+		if (smt_is_ptr(a.tag) || smt_is_ptr(b.tag)) {
 			/* NULL checks, and packet pointers against each other */
 			bool null_chk =
 				BPF_SRC(in->code) == BPF_K && in->imm == 0 &&
 				(BPF_OP(in->code) == BPF_JEQ || BPF_OP(in->code) == BPF_JNE);
 			bool pkt = smt_region_base(a.tag) == smt_region_base(T_PKT) &&
 				   smt_region_base(b.tag) == smt_region_base(T_PKT) &&
-				   is_ptr(a.tag) && is_ptr(b.tag);
+				   smt_is_ptr(a.tag) && smt_is_ptr(b.tag);
 
 			if (is32 || !(null_chk || pkt)) {
-				unsup(s, i, "%s", "pointer comparison the verifier does not allow");
+				smt_unsup(s, i, "%s",
+					  "pointer comparison the verifier does not allow");
 				return -1;
 			}
 		}
-		x = is32 ? ext(s, 31, 0, a.v) : a.v;
-		y = is32 ? ext(s, 31, 0, b.v) : b.v;
+		x = is32 ? smt_ext(s, 31, 0, a.v) : a.v;
+		y = is32 ? smt_ext(s, 31, 0, b.v) : b.v;
 		c = cmp(s, BPF_OP(in->code), x, y);
 		if (!c) {
-			unsup(s, i, "%s", "jump opcode");
+			smt_unsup(s, i, "%s", "jump opcode");
 			return -1;
 		}
 		*taken = state_dup(st);
@@ -1312,7 +858,7 @@ static void window_init(struct smt_ctx *s, struct sstate *st, const struct smt_w
 			break;
 		case SMT_REG_SCALAR32:
 			tag = T_SCALAR;
-			v = zext(s, 32, ext(s, 31, 0, v));
+			v = smt_zext(s, 32, smt_ext(s, 31, 0, v));
 			break;
 		case SMT_REG_CTX:
 			tag = T_CTX;
@@ -1335,13 +881,14 @@ static void window_init(struct smt_ctx *s, struct sstate *st, const struct smt_w
 			break;
 		}
 		if (tag == T_CTX || tag == T_STACK || tag == T_PKT)
-			v = bvk(s, (int64_t)smt_region_base(tag) + r->off);
+			v = smt_bvk(s, (int64_t)smt_region_base(tag) + r->off);
 		else if (tag == T_PKT_END)
-			v = add(s, bvk(s, (int64_t)smt_region_base(tag)), s->plen);
+			v = smt_add(s, smt_bvk(s, (int64_t)smt_region_base(tag)), s->plen);
 		else if (tag >= T_MAPVAL && tag < T_MAPOBJ)
-			v = add(s, bvk(s, (int64_t)smt_region_base(tag) + r->off),
-				T(Z3_mk_bvshl(s->z, zext(s, 32, s->welem[r->map]),
-					      bvk(s, map_shift(&s->env->maps[r->map])))));
+			v = smt_add(
+				s, smt_bvk(s, (int64_t)smt_region_base(tag) + r->off),
+				T(Z3_mk_bvshl(s->z, smt_zext(s, 32, s->welem[r->map]),
+					      smt_bvk(s, smt_map_shift(&s->env->maps[r->map])))));
 		st->r[i].v = v;
 		st->r[i].tag = tag;
 	}
@@ -1355,7 +902,7 @@ static void window_init(struct smt_ctx *s, struct sstate *st, const struct smt_w
 				T(Z3_mk_bvult(s->z, s->welem[r->map],
 					      smt_bv(s, s->env->maps[r->map].max_entries, 32))));
 	}
-	st->pc = smt_and2(s, st->pc, T(Z3_mk_bvule(s->z, s->plen, bvk(s, PKT_MAX))));
+	st->pc = smt_and2(s, st->pc, T(Z3_mk_bvule(s->z, s->plen, smt_bvk(s, PKT_MAX))));
 }
 
 /*
@@ -1418,7 +965,7 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 			if (r != 0) {
 				free(tk);
 				if (r > 0)
-					unsup(s, i, "%s", "jump or exit inside a window");
+					smt_unsup(s, i, "%s", "jump or exit inside a window");
 				break;
 			}
 			if (prog_insn_is_ldimm64(&insns[i]))
@@ -1428,11 +975,11 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 		return 0;
 	}
 
-	st->r[1].v = bvk(s, (int64_t)smt_region_base(T_CTX));
+	st->r[1].v = smt_bvk(s, (int64_t)smt_region_base(T_CTX));
 	st->r[1].tag = T_CTX;
-	st->r[10].v = bvk(s, (int64_t)smt_region_base(T_STACK));
+	st->r[10].v = smt_bvk(s, (int64_t)smt_region_base(T_STACK));
 	st->r[10].tag = T_STACK;
-	st->pc = T(Z3_mk_bvule(s->z, s->plen, bvk(s, PKT_MAX)));
+	st->pc = T(Z3_mk_bvule(s->z, s->plen, smt_bvk(s, PKT_MAX)));
 	at = calloc(len + 2, sizeof(*at));
 	if (!at) {
 		free(st);
@@ -1456,11 +1003,11 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 		/* the solver has a timeout; so has building its query */
 		if (s->narena > SMT_MAX_TERMS ||
 		    (s->timeout_ms && !(i & 15) && now_ms() - t0 > s->timeout_ms)) {
-			unsup(s, i, "%s", "encoding too large or too slow");
+			smt_unsup(s, i, "%s", "encoding too large or too slow");
 			err = 1;
 		}
 		if (cur.n > 8) {
-			unsup(s, i, "%s", "too many distinct states at one instruction");
+			smt_unsup(s, i, "%s", "too many distinct states at one instruction");
 			err = 1;
 		}
 		for (k = 0; k < cur.n; k++) {
@@ -1483,13 +1030,13 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 			if (r == 3) {
 				if (!read_ok(&ie, x->r[0], "r0 at exit") ||
 				    x->r[0].tag != T_SCALAR) {
-					unsup(s, i, "%s", "r0 at exit is not a scalar");
+					smt_unsup(s, i, "%s", "r0 at exit is not a scalar");
 					free(x);
 					err = 1;
 					continue;
 				}
 				if (add_exit(s, out, x)) {
-					unsup(s, i, "%s", "too many exit states");
+					smt_unsup(s, i, "%s", "too many exit states");
 					err = 1;
 				}
 				continue;
@@ -1499,7 +1046,7 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 				struct sstate *j = r == 1 ? tk : x;
 
 				if (t <= (int64_t)i || t >= (int64_t)len) {
-					unsup(s, i, "%s", "backward jump (loop)");
+					smt_unsup(s, i, "%s", "backward jump (loop)");
 					free(j);
 					if (r == 1)
 						free(x);
@@ -1516,7 +1063,7 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 					continue;
 			}
 			if (next >= len) {
-				unsup(s, i, "%s", "falls off the end");
+				smt_unsup(s, i, "%s", "falls off the end");
 				free(x);
 				err = 1;
 				continue;

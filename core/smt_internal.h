@@ -110,9 +110,42 @@ struct smt_ctx {
 	struct smt_stats stats;
 };
 
+/*
+ * The longest linear packet the model allows.  Far more than any the kernel
+ * gives (an XDP frame is a page; an skb's linear part is smaller than 64 KiB
+ * in practice), so no input is assumed away; it only keeps offsets from
+ * wrapping around.
+ */
+#define SMT_PKT_MAX (1 << 24)
+
+/* The instruction being encoded, for the parts of the encoder. */
+struct insn_env {
+	struct smt_ctx *s;
+	struct senc *out;
+	size_t i; /* instruction index, for messages */
+};
+
 /* Track a fresh term; never NULL (a Z3 error yields a placeholder and sets zerr). */
 Z3_ast smt_t(struct smt_ctx *s, Z3_ast t);
 void smt_release(struct smt_ctx *s);
+#define T(expr) smt_t(s, (expr))
+
+/* Term shorthands (smt_enc.c). */
+Z3_ast smt_ite(struct smt_ctx *s, Z3_ast c, Z3_ast a, Z3_ast b);
+Z3_ast smt_ext(struct smt_ctx *s, unsigned hi, unsigned lo, Z3_ast a);
+Z3_ast smt_zext(struct smt_ctx *s, unsigned by, Z3_ast a);
+Z3_ast smt_sext(struct smt_ctx *s, unsigned by, Z3_ast a);
+Z3_ast smt_add(struct smt_ctx *s, Z3_ast a, Z3_ast b);
+Z3_ast smt_bvk(struct smt_ctx *s, int64_t v);
+bool smt_const_of(struct smt_ctx *s, Z3_ast t, int64_t *v);
+void smt_unsup(struct smt_ctx *s, size_t i, const char *fmt, const char *what);
+bool smt_is_ptr(uint16_t tag);
+
+/* Memory and helpers (smt_mem.c). */
+uint32_t smt_map_shift(const struct interp_map_def *d);
+int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int64_t off,
+		   uint32_t size, bool write, Z3_ast *val, uint16_t vtag);
+int smt_call(struct insn_env *ie, struct sstate *st, int32_t id);
 
 Z3_ast smt_bv(struct smt_ctx *s, uint64_t v, unsigned bits);
 Z3_ast smt_var(struct smt_ctx *s, const char *name, Z3_sort sort);
