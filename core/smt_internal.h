@@ -147,6 +147,16 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 		   uint32_t size, bool write, Z3_ast *val, uint16_t vtag);
 int smt_call(struct insn_env *ie, struct sstate *st, int32_t id);
 
+/*
+ * Replay @res->cex in core/interp (smt_replay.c): true if the runs differ;
+ * @res->msg says how, or why not.
+ */
+bool smt_replay_prog(const struct bpf_insn *a, size_t alen, const struct bpf_insn *b, size_t blen,
+		     const struct smt_env *env, struct smt_result *res);
+bool smt_replay_window(const struct bpf_insn *a, size_t alen, const struct bpf_insn *b, size_t blen,
+		       const struct smt_env *env, const struct smt_window_cond *c,
+		       struct smt_result *res);
+
 Z3_ast smt_bv(struct smt_ctx *s, uint64_t v, unsigned bits);
 Z3_ast smt_var(struct smt_ctx *s, const char *name, Z3_sort sort);
 uint64_t smt_region_base(uint16_t tag);
