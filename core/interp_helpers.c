@@ -481,6 +481,46 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		}
 		break;
 	}
+	case BPF_FUNC_skb_load_bytes_relative: {
+		/*
+		 * From the MAC or the network header (the test run's: 14
+		 * bytes after the MAC header, all types) to the tail.
+		 */
+		uint32_t off = (uint32_t)r[2], len = (uint32_t)r[4];
+		int64_t start = r[5] == BPF_HDR_START_MAC ? c->mac : c->mac + ETH_HLEN;
+		uint8_t *to;
+
+		if (!interp_is_skb_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		to = interp_helper_wbuf(c, res, pc, r[3], len);
+		if (!to)
+			return -EFAULT;
+		if (off > 0xffff || r[5] > BPF_HDR_START_NET ||
+		    start + off + len > c->data_end) {
+			memset(to, 0, len);
+			ret = -EFAULT;
+		} else {
+			memcpy(to, c->pkt + start + off, len);
+		}
+		interp_helper_wrote(c, r[3], len);
+		break;
+	}
+	case BPF_FUNC_skb_pull_data: {
+		/* skb_ensure_writable() of a linear, unshared skb: pskb_may_pull() */
+		uint32_t len = (uint32_t)r[2];
+
+		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		ret = (int64_t)(len ? len : (uint64_t)(c->data_end - c->data)) >
+				      c->data_end - c->data ? -ENOMEM : 0;
+		break;
+	}
 	case BPF_FUNC_xdp_get_buff_len:
 	case BPF_FUNC_xdp_load_bytes:
 	case BPF_FUNC_xdp_store_bytes: {
