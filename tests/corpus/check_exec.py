@@ -84,6 +84,9 @@ def main():
             continue  # loadall takes one type for the whole object
         path = os.path.join(corpus, "objs", obj)
         btype = TYPES[rows[0][3]]
+        secs = {r[2] for r in rows}
+        if len(secs) == 1 and next(iter(secs)) in ("cgroup_skb/egress", "cgroup_skb/ingress"):
+            btype = next(iter(secs))  # the attach type decides the allowed return values
         for r in rows:
             if limit and passed + failed >= limit:
                 break
