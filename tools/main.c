@@ -38,7 +38,7 @@ int do_check(int argc, char **argv); /* tools/check.c */
 void check_help(void);
 
 static const struct cmd cmds[] = {
-	{"cache", do_cache, "cache { path | ls | show KEY | rm KEY | stats | gc }",
+	{"cache", do_cache, "cache { path | ls | show KEY | rm KEY | stats | verify | gc }",
 	 "inspect the cache of optimized programs the preload uses", cache_help},
 	{"check", do_check, "check A.o B.o [--prog NAME] [--timeout SEC]",
 	 "prove two programs equivalent, or show an input on which they differ", check_help},
