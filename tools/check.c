@@ -26,9 +26,6 @@
 #include "core/smt.h"
 #include "tools/main.h"
 
-int do_check(int argc, char **argv);
-void check_help(void);
-
 #define DEFAULT_TIMEOUT 60
 
 void check_help(void)
@@ -337,7 +334,6 @@ out:
 	bpf_object__close(b.obj);
 	if (err)
 		return err;
-	/* the verdict is the exit status; main only knows success and 255 */
-	fflush(stdout);
-	exit(res.verdict == SMT_EQUIVALENT ? 0 : res.verdict == SMT_DIFFERENT ? 1 : 2);
+	/* the verdict is the exit status (see struct cmd in main.h) */
+	return res.verdict == SMT_EQUIVALENT ? 0 : res.verdict == SMT_DIFFERENT ? 1 : 2;
 }

@@ -34,8 +34,6 @@ static int do_help(int argc, char **argv);
  * Later commands (opt, warm, check, cache, run, exec, bench) go here; the
  * help and the dispatcher need nothing else.
  */
-int do_check(int argc, char **argv); /* tools/check.c */
-void check_help(void);
 
 static const struct cmd cmds[] = {
 	{"cache", do_cache, "cache { path | ls | show KEY | rm KEY | stats | verify | gc }",
@@ -355,5 +353,7 @@ int main(int argc, char **argv)
 	}
 	optind = 0; /* commands parse their own options from argv[1] on */
 	err = c->func(argc, argv);
+	if (err > 0 && err < 128) /* a verdict: see struct cmd */
+		return err;
 	return err ? 255 : 0;
 }

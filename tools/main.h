@@ -6,7 +6,9 @@
  * printer; each command lives in a file of its own (dump.c, ...) and has the
  * signature of struct cmd's func.  Commands return 0 or a negative errno after
  * reporting the failure once with p_err(); main turns any failure into exit
- * status 255, as bpftool does (its commands return -1).
+ * status 255, as bpftool does (its commands return -1).  A command whose
+ * answer is a verdict (check, cache verify: 1 different, 2 unknown) returns
+ * it as a positive number, which becomes the exit status.
  */
 #ifndef BPFSYNTH_TOOLS_MAIN_H
 #define BPFSYNTH_TOOLS_MAIN_H
@@ -49,6 +51,8 @@ struct option;
 int cmd_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /* Commands. */
+int do_check(int argc, char **argv);
+void check_help(void);
 int do_cache(int argc, char **argv);
 void cache_help(void);
 int do_dump(int argc, char **argv);
