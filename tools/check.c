@@ -75,48 +75,12 @@ struct side {
 
 static int open_side(struct side *s, const char *prog_name)
 {
-	LIBBPF_OPTS(gen_loader_opts, gopts);
-	struct bpf_program *p;
 	struct bpf_map *m;
-	char msg[256];
-	int err, n = 0;
 
-	err = objfile_check(s->path, msg, sizeof(msg)) ?: objfile_probe(s->path, msg, sizeof(msg));
-	if (err) {
-		p_err("%s: %s", s->path, msg);
-		return err;
-	}
-	libbpf_clear_warning();
-	s->obj = bpf_object__open_file(s->path, NULL);
-	if (!s->obj) {
-		err = -errno;
-		libbpf_strerror(err, msg, sizeof(msg));
-		p_err("%s: libbpf cannot open it: %s%s%s%s", s->path, msg,
-		      *libbpf_last_warning() ? " (" : "", libbpf_last_warning(),
-		      *libbpf_last_warning() ? ")" : "");
-		return err;
-	}
-	bpf_object__for_each_program (p, s->obj) {
-		if (prog_name ? !strcmp(bpf_program__name(p), prog_name) : !n)
-			s->prog = p;
-		n++;
-	}
-	if (!s->prog || (!prog_name && n > 1)) {
-		if (prog_name)
-			p_err("%s: no program named '%s'", s->path, prog_name);
-		else
-			p_err("%s: %d programs, choose one with --prog NAME", s->path, n);
-		return -ENOENT;
-	}
-	/* link without the kernel: maps by index, subprograms appended */
-	libbpf_clear_warning();
-	err = bpf_object__gen_loader(s->obj, &gopts) ?: bpf_object__load(s->obj);
-	if (err) {
-		p_err("%s: libbpf cannot link it: %s%s%s%s", s->path, strerror(-err),
-		      *libbpf_last_warning() ? " (" : "", libbpf_last_warning(),
-		      *libbpf_last_warning() ? ")" : "");
-		return err;
-	}
+	/* linked without the kernel: maps by index, subprograms appended */
+	s->obj = objfile_open(s->path, true, prog_name, &s->prog);
+	if (!s->obj)
+		return -errno;
 	bpf_object__for_each_map (m, s->obj) {
 		struct interp_map_def *d;
 
@@ -285,10 +249,17 @@ int do_check(int argc, char **argv)
 	b.path = argv[optind + 1];
 	if ((err = open_side(&a, prog_name)) || (err = open_side(&b, prog_name)))
 		goto out;
-	if (bpf_program__type(a.prog) != bpf_program__type(b.prog)) {
+	/* the sections decide the type (the semantics of ctx and of r0 depend on it) */
+	if (objfile_section_type(a.prog) == BPF_PROG_TYPE_UNSPEC) {
+		p_err("check: %s: section '%s' does not say the program type", a.path,
+		      bpf_program__section_name(a.prog));
+		err = -EINVAL;
+		goto out;
+	}
+	if (objfile_section_type(a.prog) != objfile_section_type(b.prog)) {
 		p_err("check: the programs have different types (%s, %s)",
-		      libbpf_bpf_prog_type_str(bpf_program__type(a.prog)) ?: "?",
-		      libbpf_bpf_prog_type_str(bpf_program__type(b.prog)) ?: "?");
+		      libbpf_bpf_prog_type_str(objfile_section_type(a.prog)) ?: "?",
+		      libbpf_bpf_prog_type_str(objfile_section_type(b.prog)) ?: "?");
 		err = -EINVAL;
 		goto out;
 	}
@@ -304,7 +275,7 @@ int do_check(int argc, char **argv)
 		goto out;
 	}
 	memset(&env, 0, sizeof(env));
-	env.prog_type = bpf_program__type(a.prog);
+	env.prog_type = objfile_section_type(a.prog);
 	env.maps = a.maps;
 	env.nmaps = a.nmaps;
 	err = smt_check_prog(s, bpf_program__insns(a.prog), bpf_program__insn_cnt(a.prog),

@@ -356,7 +356,7 @@ int do_exec(int argc, char **argv)
 	struct interp_ctx *ic = NULL;
 	struct interp_input in = {0};
 	struct interp_result res;
-	struct bpf_program *prog = NULL, *p;
+	struct bpf_program *prog = NULL;
 	uint8_t *pkt = NULL;
 	size_t pkt_len = 0;
 	enum bpf_prog_type type = BPF_PROG_TYPE_UNSPEC;
@@ -426,51 +426,18 @@ int do_exec(int argc, char **argv)
 		}
 	}
 
-	err = objfile_check(path, msg, sizeof(msg)) ?: objfile_probe(path, msg, sizeof(msg))
-							 ?: objfile_probe_link(path, msg, sizeof(msg));
-	if (err) {
-		p_err("%s: %s", path, msg);
-		goto out;
-	}
-	libbpf_clear_warning();
-	env.obj = bpf_object__open_file(path, NULL);
+	env.obj = objfile_open(path, true, prog_name, &prog);
 	if (!env.obj) {
-		const char *why = libbpf_last_warning();
-
 		err = -errno;
-		p_err("%s: libbpf cannot open it: %s%s%s%s", path, strerror(-err), *why ? " (" : "",
-		      why, *why ? ")" : "");
-		goto out;
-	}
-	bpf_object__for_each_program (p, env.obj) {
-		if (prog_name ? !strcmp(bpf_program__name(p), prog_name) : !prog) {
-			prog = p;
-		} else if (!prog_name) {
-			p_err("%s: several programs; choose one with --prog NAME", path);
-			err = -EINVAL;
-			goto out;
-		}
-	}
-	if (!prog) {
-		p_err(prog_name ? "%s: no program named '%s'" : "%s: no programs", path, prog_name);
-		err = -ENOENT;
 		goto out;
 	}
 	/* the type its section says, unless --type (legacy sections say nothing) */
 	if (type == BPF_PROG_TYPE_UNSPEC)
-		type = bpf_program__type(prog);
+		type = objfile_section_type(prog);
 	if (type == BPF_PROG_TYPE_UNSPEC) {
 		p_err("%s: section '%s' does not say the program type; give --type", path,
 		      bpf_program__section_name(prog));
 		err = -EINVAL;
-		goto out;
-	}
-	if (objfile_link(env.obj)) {
-		const char *why = libbpf_last_warning();
-
-		err = -errno;
-		p_err("%s: libbpf cannot link it: %s%s%s%s", path, strerror(-err), *why ? " (" : "",
-		      why, *why ? ")" : "");
 		goto out;
 	}
 	err = env_maps(&env) ?: (maps ? env_maps_json(&env, maps) : 0);

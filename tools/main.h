@@ -67,6 +67,11 @@ int objfile_probe(const char *path, char *msg, size_t msgsz);
 int objfile_probe_link(const char *path, char *msg, size_t msgsz);
 struct bpf_object;
 int objfile_link(struct bpf_object *obj);
+struct bpf_program;
+struct bpf_object *objfile_open(const char *path, bool link, const char *prog_name,
+				struct bpf_program **prog);
+#include <linux/bpf.h>
+enum bpf_prog_type objfile_section_type(const struct bpf_program *prog);
 void set_libbpf_print(void);
 /* libbpf's last warning since libbpf_clear_warning() ("" if none, or with -d). */
 const char *libbpf_last_warning(void);

@@ -300,3 +300,86 @@ int objfile_probe_link(const char *path, char *msg, size_t msgsz)
 	}
 	return probe_wait(pid, "linking", msg, msgsz);
 }
+
+/*
+ * Open @path the way commands that run or prove a program need it: checked,
+ * probed in a child (libbpf may crash on damaged files, or linking some
+ * objects), opened, the program @prog_name chosen (NULL: the only one), and
+ * with @link linked as libbpf would submit it (objfile_link()).  Returns the
+ * object and *@prog, or NULL after one p_err() with errno set.
+ */
+struct bpf_object *objfile_open(const char *path, bool link, const char *prog_name,
+				struct bpf_program **prog)
+{
+	struct bpf_object *obj;
+	struct bpf_program *p;
+	char msg[256];
+	int err, n = 0;
+
+	*prog = NULL;
+	err = objfile_check(path, msg, sizeof(msg)) ?: objfile_probe(path, msg, sizeof(msg));
+	if (!err && link)
+		err = objfile_probe_link(path, msg, sizeof(msg));
+	if (err) {
+		p_err("%s: %s", path, msg);
+		errno = -err;
+		return NULL;
+	}
+	libbpf_clear_warning();
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		const char *why = libbpf_last_warning();
+
+		err = errno;
+		p_err("%s: libbpf cannot open it: %s%s%s%s", path, strerror(err), *why ? " (" : "",
+		      why, *why ? ")" : "");
+		errno = err;
+		return NULL;
+	}
+	bpf_object__for_each_program (p, obj) {
+		if (prog_name ? !strcmp(bpf_program__name(p), prog_name) : !n)
+			*prog = p;
+		n++;
+	}
+	if (!*prog || (!prog_name && n > 1)) {
+		if (prog_name)
+			p_err("%s: no program named '%s'", path, prog_name);
+		else if (n)
+			p_err("%s: %d programs; choose one with --prog NAME", path, n);
+		else
+			p_err("%s: no programs", path);
+		err = ENOENT;
+		goto fail;
+	}
+	if (link && objfile_link(obj)) {
+		const char *why = libbpf_last_warning();
+
+		err = errno;
+		if (err == EOPNOTSUPP && !*why)
+			why = "struct_ops objects cannot be linked without the kernel by libbpf 1.1";
+		p_err("%s: libbpf cannot link it: %s%s%s%s", path, strerror(err), *why ? " (" : "",
+		      why, *why ? ")" : "");
+		goto fail;
+	}
+	return obj;
+fail:
+	bpf_object__close(obj);
+	*prog = NULL;
+	errno = err;
+	return NULL;
+}
+
+/*
+ * The program type as libbpf decides it from @prog's section name, or
+ * BPF_PROG_TYPE_UNSPEC.  Unlike bpf_program__type() this is not changed by
+ * objfile_link(), which gives legacy sections a placeholder type to link.
+ */
+enum bpf_prog_type objfile_section_type(const struct bpf_program *prog)
+{
+	enum bpf_attach_type attach;
+	enum bpf_prog_type type;
+
+	if (libbpf_prog_type_by_name(bpf_program__section_name(prog), &type, &attach))
+		return BPF_PROG_TYPE_UNSPEC;
+	return type;
+}
