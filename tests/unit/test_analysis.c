@@ -40,55 +40,10 @@
 /* r1 = map with fd 7 (LD_IMM64, src BPF_PSEUDO_MAP_FD): two slots */
 #define LD_MAP7(reg) "insn 0x18, " #reg ", 1, 0, 7\ninsn 0, 0, 0, 0, 0\n"
 
-static char tmpdir[] = "/tmp/test_analysis.XXXXXX";
-static bool have_tmpdir;
-
+/* Assemble @text with clang (tests/unit/elf_text.h); 0 and a malloc'ed program, or -errno. */
 static int assemble(const char *text, struct bpf_insn **insns, size_t *len)
 {
-	char src[128], obj[128], cmd[512];
-	FILE *f;
-
-	if (!have_tmpdir) {
-		if (!mkdtemp(tmpdir))
-			return -errno;
-		have_tmpdir = true;
-	}
-	snprintf(src, sizeof(src), "%s/p.s", tmpdir);
-	snprintf(obj, sizeof(obj), "%s/p.o", tmpdir);
-	f = fopen(src, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s%s\n", ASM_PRELUDE, text);
-	fclose(f);
-	unlink(obj);
-	snprintf(cmd, sizeof(cmd), "clang -target bpf -mcpu=v3 -c %s -o %s", src, obj);
-	if (system(cmd) != 0)
-		return -EINVAL;
-	return elf_read_text(obj, insns, len);
-}
-
-static bool need_clang(void)
-{
-	static int have = -1;
-
-	if (have < 0)
-		have = system("command -v clang >/dev/null 2>&1") == 0;
-	if (!have)
-		test_skip("clang not installed");
-	return have;
-}
-
-static void cleanup_tmpdir(void)
-{
-	char path[160];
-
-	if (!have_tmpdir)
-		return;
-	snprintf(path, sizeof(path), "%s/p.s", tmpdir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/p.o", tmpdir);
-	unlink(path);
-	rmdir(tmpdir);
+	return test_assemble(ASM_PRELUDE, text, insns, len);
 }
 
 struct check {
@@ -633,7 +588,7 @@ static void test_cases(void)
 	char msg[PROG_MSG_SIZE], got[ANALYSIS_STATE_STR_SIZE], what[256];
 	size_t n;
 
-	if (!need_clang())
+	if (!test_need_clang())
 		return;
 	for (n = 0; n < sizeof(cases) / sizeof(cases[0]); n++) {
 		const struct acase *c = &cases[n];
@@ -679,7 +634,7 @@ static void test_alu_soundness(void)
 	char msg[PROG_MSG_SIZE], text[1024];
 	unsigned int o, i, j, fails = 0, checked = 0;
 
-	if (!need_clang())
+	if (!test_need_clang())
 		return;
 	for (o = 0; o < sizeof(ops) / sizeof(ops[0]); o++) {
 		for (i = 0; i + 1 < sizeof(vals) / sizeof(vals[0]); i += 3) {
@@ -772,6 +727,6 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	RUN_TEST(test_cases);
 	RUN_TEST(test_alu_soundness);
-	cleanup_tmpdir();
+	test_assemble_cleanup();
 	return test_summary("test_analysis");
 }

@@ -25,57 +25,10 @@
 	"\t.endm\n"                                \
 	"\t.text\n"
 
-static char tmpdir[] = "/tmp/test_prog.XXXXXX";
-static bool have_tmpdir;
-
-/* Assemble @text with clang; 0 and a malloc'ed program, or -errno. */
+/* Assemble @text with clang (tests/unit/elf_text.h); 0 and a malloc'ed program, or -errno. */
 static int assemble(const char *text, struct bpf_insn **insns, size_t *len)
 {
-	char src[128], obj[128], cmd[512];
-	FILE *f;
-
-	if (!have_tmpdir) {
-		if (!mkdtemp(tmpdir))
-			return -errno;
-		have_tmpdir = true;
-	}
-	snprintf(src, sizeof(src), "%s/p.s", tmpdir);
-	snprintf(obj, sizeof(obj), "%s/p.o", tmpdir);
-	f = fopen(src, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "%s%s\n", ASM_PRELUDE, text);
-	fclose(f);
-	unlink(obj);
-	snprintf(cmd, sizeof(cmd), "clang -target bpf -mcpu=v3 -c %s -o %s", src, obj);
-	if (system(cmd) != 0)
-		return -EINVAL;
-	return elf_read_text(obj, insns, len);
-}
-
-/* Tests written in assembly need clang; say so instead of failing without it. */
-static bool need_clang(void)
-{
-	static int have = -1;
-
-	if (have < 0)
-		have = system("command -v clang >/dev/null 2>&1") == 0;
-	if (!have)
-		test_skip("clang not installed");
-	return have;
-}
-
-static void cleanup_tmpdir(void)
-{
-	char path[160];
-
-	if (!have_tmpdir)
-		return;
-	snprintf(path, sizeof(path), "%s/p.s", tmpdir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/p.o", tmpdir);
-	unlink(path);
-	rmdir(tmpdir);
+	return test_assemble(ASM_PRELUDE, text, insns, len);
 }
 
 /* ---- valid programs ---------------------------------------------------- */
@@ -226,7 +179,7 @@ static void test_valid_programs(void)
 	struct prog *p;
 	size_t i, len;
 
-	if (!need_clang())
+	if (!test_need_clang())
 		return;
 	for (i = 0; i < sizeof(valid_cases) / sizeof(valid_cases[0]); i++) {
 		const struct valid_case *c = &valid_cases[i];
@@ -399,7 +352,7 @@ static void test_invalid_programs(void)
 	size_t i, len;
 	int err;
 
-	if (!need_clang())
+	if (!test_need_clang())
 		return;
 	for (i = 0; i < sizeof(invalid_cases) / sizeof(invalid_cases[0]); i++) {
 		const struct invalid_case *c = &invalid_cases[i];
@@ -459,7 +412,7 @@ static struct prog *build(const char *text)
 	struct prog *p;
 	size_t len;
 
-	if (!need_clang() || !ASSERT_OK(assemble(text, &insns, &len), "assemble"))
+	if (!test_need_clang() || !ASSERT_OK(assemble(text, &insns, &len), "assemble"))
 		return NULL;
 	p = prog__new(insns, len, msg, sizeof(msg));
 	CHECK(p != NULL, "prog__new: %s", msg);
@@ -682,6 +635,6 @@ int main(int argc, char **argv)
 	RUN_TEST(test_cfg_loop_and_func_ref);
 	RUN_TEST(test_classify);
 	RUN_TEST(test_prog_new_copies);
-	cleanup_tmpdir();
+	test_assemble_cleanup();
 	return test_summary("test_prog");
 }
