@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/safety: would the kernel verifier reject this program?
+ *
+ * safety_check() reads the states core/analysis computed for every reachable
+ * instruction and applies the verifier's rules that a rewrite most easily
+ * breaks: memory accesses (stack, packet, ctx, map value) out of bounds,
+ * misaligned, through a NULL-unchecked or unknown pointer, or to read-only ctx
+ * fields; arithmetic the verifier forbids on pointers; partial spills and
+ * fills of pointers; reads of uninitialized registers and stack; writes to
+ * r10; constant shifts >= the width; division by a zero immediate; the
+ * arguments of the map helpers; structurally unreachable code.
+ *
+ * The model leans to rejection: it may reject a program the verifier accepts
+ * (the search loses a candidate), it must not accept one it rejects.  It
+ * assumes a privileged loader (CAP_BPF + CAP_PERFMON), as the preload runs
+ * in, yet still rejects reads of uninitialized stack, which such a loader may
+ * do, because a rewrite that introduces one is almost always wrong.  The
+ * kernel's verdict stays final.
+ */
+#ifndef BPFSYNTH_CORE_SAFETY_H
+#define BPFSYNTH_CORE_SAFETY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+#include "core/analysis.h"
+#include "core/prog.h"
+
+/* The program's context: its type and its maps, as core/analysis takes them. */
+struct safety_env {
+	enum bpf_prog_type prog_type;
+	const struct analysis_map *maps;
+	uint32_t nmaps;
+};
+
+/*
+ * Check @p, analysed as @a (under the same program type and maps as @env).
+ * 0: the model expects the verifier to accept; -EACCES and "insn N: why" in
+ * @msg: it expects a rejection; -EINVAL for bad arguments.
+ */
+int safety_check(const struct prog *p, const struct analysis *a, const struct safety_env *env,
+		 char *msg, size_t msgsz);
+
+#endif
