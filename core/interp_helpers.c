@@ -521,6 +521,75 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 				      c->data_end - c->data ? -ENOMEM : 0;
 		break;
 	}
+	case BPF_FUNC_csum_diff: {
+		uint32_t fsize = (uint32_t)r[2], tsize = (uint32_t)r[4];
+		const uint8_t *from = NULL, *to = NULL;
+
+		if (fsize && !(from = interp_helper_mem(c, res, pc, r[1], fsize)))
+			return -EFAULT;
+		if (tsize && !(to = interp_helper_mem(c, res, pc, r[3], tsize)))
+			return -EFAULT;
+		if (fsize)
+			interp_trace_mem(c, call, from, fsize);
+		if (tsize)
+			interp_trace_mem(c, call, to, tsize);
+		ret = interp_csum_diff(from, fsize, to, tsize, (uint32_t)r[5]);
+		break;
+	}
+	case BPF_FUNC_l3_csum_replace:
+	case BPF_FUNC_l4_csum_replace:
+		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		ret = interp_csum_replace(c, id == BPF_FUNC_l4_csum_replace, (uint32_t)r[2], r[3],
+					  r[4], r[5]);
+		break;
+	case BPF_FUNC_skb_store_bytes: {
+		/* a linear, unshared skb: only the end of the packet bounds the write */
+		uint32_t off = (uint32_t)r[2], len = (uint32_t)r[4];
+		const uint8_t *from;
+
+		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		from = len ? interp_helper_mem(c, res, pc, r[3], len) : NULL;
+		if (len && !from)
+			return -EFAULT;
+		if (len)
+			interp_trace_mem(c, call, from, len);
+		if (r[5] & ~(uint64_t)(BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH)) {
+			ret = -EINVAL;
+		} else if (off > INT32_MAX || (int64_t)off + len > c->data_end - c->data) {
+			ret = -EFAULT;
+		} else {
+			memmove(c->pkt + c->data + off, from, len);
+			if (r[5] & BPF_F_INVALIDATE_HASH)
+				c->skb.hash = 0;
+		}
+		break;
+	}
+	case BPF_FUNC_fib_lookup:
+		if ((c->type != BPF_PROG_TYPE_XDP && !interp_is_l2_type(c->type)) ||
+		    r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: bad ctx", id);
+			return -EINVAL;
+		}
+		if (interp_fib_lookup(c, res, pc, call, r, &ret))
+			return -EFAULT;
+		break;
+	case BPF_FUNC_clone_redirect:
+		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		if (interp_clone_redirect(c, res, pc, r, &ret))
+			return -EOPNOTSUPP;
+		break;
 	case BPF_FUNC_xdp_get_buff_len:
 	case BPF_FUNC_xdp_load_bytes:
 	case BPF_FUNC_xdp_store_bytes: {

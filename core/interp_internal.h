@@ -271,8 +271,20 @@ int interp_check_mtu(struct interp_ctx *c, struct interp_result *res, uint32_t p
 		     struct interp_call *call, const uint64_t *r, int64_t *ret);
 int interp_tunnel_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 			 struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret);
+/* bpf_fib_lookup (no route table: see interp_net.c); bpf_clone_redirect */
+int interp_fib_lookup(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		      struct interp_call *call, const uint64_t *r, int64_t *ret);
+int interp_clone_redirect(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+			  const uint64_t *r, int64_t *ret);
 /* xdp_adjust_head/_meta/_tail by @off: what the helper returns */
 int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off);
+/* interp_csum.c: x86's csum_partial(); the helpers' results */
+uint32_t interp_csum_partial(const uint8_t *buf, int len, uint32_t sum);
+int64_t interp_csum_diff(const uint8_t *from, uint32_t from_size, const uint8_t *to,
+			 uint32_t to_size, uint32_t seed);
+int64_t interp_csum_replace(struct interp_ctx *c, bool l4, uint32_t offset, uint64_t from,
+			    uint64_t to, uint64_t flags);
+
 /*
  * bpf_tail_call(r1 ctx, r2 prog array, r3 index); *@ntail counts them:
  * 0 and *@target (NULL: no tail call, execution goes on), or -errno (fault).

@@ -224,3 +224,69 @@ int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off)
 		c->pkt_hi = c->data_end;
 	return 0;
 }
+
+/*
+ * bpf_fib_lookup(ctx, params, plen, flags), XDP and tc alike.  The
+ * interpreter has no route table: it models a netns whose devices do not
+ * forward (net.ipv{4,6}.conf.*.forwarding = 0, the default, and the test
+ * hosts' setting), where bpf_ipv{4,6}_fib_lookup() stop at the device check
+ * -- -ENODEV for an unknown params->ifindex, else FWD_DISABLED -- before
+ * writing anything back.  The argument checks come first, in the kernel's
+ * order; kernel-checked in tests/kernel/test_interp_csum.c.
+ */
+#define FIB_FLAGS_ALL 0x3fu /* DIRECT OUTPUT SKIP_NEIGH TBID SRC MARK (6.10+) */
+#define AF_INET_ 2
+#define AF_INET6_ 10
+
+int interp_fib_lookup(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		      struct interp_call *call, const uint64_t *r, int64_t *ret)
+{
+	int32_t plen = (int32_t)r[3];
+	uint32_t flags = (uint32_t)r[4], ifindex;
+	const uint8_t *p;
+
+	p = interp_helper_mem(c, res, pc, r[2], (uint32_t)plen);
+	if (!p)
+		return -EFAULT;
+	interp_trace_mem(c, call, p, (uint32_t)plen);
+	if ((uint32_t)plen < sizeof(struct bpf_fib_lookup) || (flags & ~FIB_FLAGS_ALL)) {
+		*ret = -EINVAL;
+		return 0;
+	}
+	if (p[0] != AF_INET_ && p[0] != AF_INET6_) {
+		*ret = -EAFNOSUPPORT;
+		return 0;
+	}
+	memcpy(&ifindex, p + offsetof(struct bpf_fib_lookup, ifindex), 4);
+	*ret = netdev(c, ifindex) ? BPF_FIB_LKUP_RET_FWD_DISABLED : -ENODEV;
+	return 0;
+}
+
+/*
+ * bpf_clone_redirect(skb, ifindex, flags): a clone goes out of (or, with
+ * BPF_F_INGRESS, into) the device.  Modelled for the loopback device, whose
+ * xmit and receive take the test run's packet (0); other devices would
+ * depend on their state: not modelled.
+ */
+int interp_clone_redirect(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+			  const uint64_t *r, int64_t *ret)
+{
+	const struct interp_netdev *dev;
+
+	if (r[3] & ~(uint64_t)BPF_F_INGRESS) {
+		*ret = -EINVAL;
+		return 0;
+	}
+	dev = netdev(c, (uint32_t)r[2]);
+	if (!dev) {
+		*ret = -EINVAL;
+		return 0;
+	}
+	if (dev->ifindex != INTERP_LO_IFINDEX) {
+		interp_fault(res, INTERP_UNSUPPORTED, pc,
+			     "clone_redirect to device %u: not modelled", dev->ifindex);
+		return -EOPNOTSUPP;
+	}
+	*ret = 0;
+	return 0;
+}
