@@ -301,36 +301,44 @@ static int check_mem(struct safety_ctx *c, uint32_t i, const struct analysis_sta
 
 /* ---- helpers -------------------------------------------------------------- */
 
-/* A helper's memory argument: @size initialized bytes at register @regno. */
+/*
+ * A helper's memory argument: @size bytes at register @regno, initialized
+ * unless @uninit (the helper writes them).
+ */
 static int check_mem_arg(struct safety_ctx *c, uint32_t i, const struct analysis_state *st,
-			 unsigned int regno, uint32_t size)
+			 unsigned int regno, uint64_t size, bool uninit)
 {
 	const struct analysis_reg *r = &st->regs[regno];
 	int64_t lo, hi, off;
 
+	if (size > ANALYSIS_STACK_SIZE * 16)
+		return reject(c, i, "R%u memory argument too large", regno);
 	switch (r->type) {
 	case ANALYSIS_STACK:
 		if (r->s.mask)
 			return reject(c, i, "R%u variable stack access", regno);
 		off = (int64_t)r->off + (int64_t)r->s.value;
-		if (off < -ANALYSIS_STACK_SIZE || off + size > 0)
-			return reject(c, i, "invalid indirect access to stack R%u off=%lld size=%u",
-				      regno, (long long)off, size);
-		return stack_init(c, i, st, off, size);
+		if (off < -ANALYSIS_STACK_SIZE || off + (int64_t)size > 0)
+			return reject(c, i,
+				      "invalid indirect access to stack R%u off=%lld size=%llu",
+				      regno, (long long)off, (unsigned long long)size);
+		return uninit ? 0 : stack_init(c, i, st, off, (int64_t)size);
 	case ANALYSIS_PKT:
 	case ANALYSIS_PKT_META:
 	case ANALYSIS_MAP_VALUE:
 		if (!var_bounded(r))
 			return reject(c, i, "R%u unbounded memory access", regno);
-		ptr_span(r, 0, size, &lo, &hi);
+		ptr_span(r, 0, 0, &lo, &hi);
+		hi += (int64_t)size;
 		if (r->type == ANALYSIS_MAP_VALUE) {
 			if (r->map < 0 || (uint32_t)r->map >= c->env->nmaps)
 				return reject(c, i, "R%u map value of a map not described", regno);
 			if (lo < 0 || hi > (int64_t)c->env->maps[r->map].value_size)
-				return reject(c, i, "invalid access to map value R%u size=%u",
-					      regno, size);
+				return reject(c, i, "invalid access to map value R%u size=%llu",
+					      regno, (unsigned long long)size);
 		} else if (lo < 0 || hi > (int64_t)r->range) {
-			return reject(c, i, "invalid access to packet R%u size=%u", regno, size);
+			return reject(c, i, "invalid access to packet R%u size=%llu", regno,
+				      (unsigned long long)size);
 		}
 		return 0;
 	default:
@@ -339,33 +347,177 @@ static int check_mem_arg(struct safety_ctx *c, uint32_t i, const struct analysis
 	}
 }
 
+/* Kinds of helper arguments (a subset of the verifier's enum bpf_arg_type). */
+enum arg {
+	A_NONE = 0,
+	A_CTX,	      /* the unmodified context */
+	A_MAP,	      /* a map pointer */
+	A_KEY,	      /* key_size initialized bytes of the map in the previous argument */
+	A_VALUE,      /* value_size initialized bytes, likewise (the map is two back) */
+	A_SCALAR,     /* any scalar */
+	A_MEM,	      /* initialized memory; its size is the next argument */
+	A_MEM_UNINIT, /* memory the helper writes; its size is the next argument */
+	A_MEM_NULL,   /* A_MEM, or NULL with a zero size */
+	A_SIZE,	      /* a scalar size >= 1 */
+	A_SIZE0,      /* a scalar size >= 0 */
+};
+
+#define T_XDP (1u << 0)
+#define T_TC (1u << 1)
+#define T_SOCK (1u << 2)
+#define T_ALL (T_XDP | T_TC | T_SOCK)
+
+/* Map types for a helper's A_MAP: 0 = the plain data maps. */
+enum maps { M_DATA = 0, M_PROG_ARRAY, M_PERF, M_REDIRECT };
+
+struct helper {
+	int32_t id;
+	uint8_t types; /* T_* where the program types offer it */
+	uint8_t maps;  /* enum maps */
+	uint8_t args[5];
+};
+
+/*
+ * The helpers the model knows, with their prototypes from net/core/filter.c
+ * and kernel/bpf/helpers.c.  A call of any other helper is rejected: the
+ * model cannot tell whether its arguments are right.
+ */
+static const struct helper helpers[] = {
+	{BPF_FUNC_map_lookup_elem, T_ALL, M_DATA, {A_MAP, A_KEY}},
+	{BPF_FUNC_map_update_elem, T_ALL, M_DATA, {A_MAP, A_KEY, A_VALUE, A_SCALAR}},
+	{BPF_FUNC_map_delete_elem, T_ALL, M_DATA, {A_MAP, A_KEY}},
+	{BPF_FUNC_ktime_get_ns, T_ALL, 0, {0}},
+	{BPF_FUNC_get_prandom_u32, T_ALL, 0, {0}},
+	{BPF_FUNC_get_smp_processor_id, T_ALL, 0, {0}},
+	{BPF_FUNC_tail_call, T_ALL, M_PROG_ARRAY, {A_CTX, A_MAP, A_SCALAR}},
+	{BPF_FUNC_perf_event_output, T_ALL, M_PERF, {A_CTX, A_MAP, A_SCALAR, A_MEM, A_SIZE0}},
+	{BPF_FUNC_redirect, T_XDP | T_TC, 0, {A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_redirect_map, T_XDP, M_REDIRECT, {A_MAP, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_xdp_adjust_head, T_XDP, 0, {A_CTX, A_SCALAR}},
+	{BPF_FUNC_xdp_adjust_meta, T_XDP, 0, {A_CTX, A_SCALAR}},
+	{BPF_FUNC_xdp_adjust_tail, T_XDP, 0, {A_CTX, A_SCALAR}},
+	{BPF_FUNC_skb_load_bytes, T_TC | T_SOCK, 0, {A_CTX, A_SCALAR, A_MEM_UNINIT, A_SIZE}},
+	{BPF_FUNC_skb_store_bytes, T_TC, 0, {A_CTX, A_SCALAR, A_MEM, A_SIZE, A_SCALAR}},
+	{BPF_FUNC_l3_csum_replace, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_l4_csum_replace, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_csum_diff, T_XDP | T_TC, 0, {A_MEM_NULL, A_SIZE0, A_MEM_NULL, A_SIZE0, A_SCALAR}},
+};
+
+static unsigned int type_bit(enum bpf_prog_type t)
+{
+	switch (t) {
+	case BPF_PROG_TYPE_XDP:
+		return T_XDP;
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+		return T_TC;
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+		return T_SOCK;
+	default:
+		return 0;
+	}
+}
+
+static bool map_fits(uint32_t type, uint8_t want)
+{
+	switch (want) {
+	case M_PROG_ARRAY:
+		return type == BPF_MAP_TYPE_PROG_ARRAY;
+	case M_PERF:
+		return type == BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	case M_REDIRECT:
+		return type == BPF_MAP_TYPE_DEVMAP || type == BPF_MAP_TYPE_DEVMAP_HASH ||
+		       type == BPF_MAP_TYPE_CPUMAP || type == BPF_MAP_TYPE_XSKMAP;
+	default:
+		return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_ARRAY ||
+		       type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
+		       type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+	}
+}
+
+/* A size argument: its bounds, or a rejection. */
+static int size_arg(struct safety_ctx *c, uint32_t i, const struct analysis_reg *r,
+		    unsigned int regno, bool zero_ok, uint64_t *max)
+{
+	if (r->type != ANALYSIS_SCALAR)
+		return reject(c, i, "R%u type=%s expected=scalar", regno, type_str(r->type));
+	if (r->s.smin < 0 || r->s.umax > 0xffff)
+		return reject(c, i, "R%u unbounded memory access", regno);
+	if (!zero_ok && r->s.umin == 0)
+		return reject(c, i, "R%u invalid zero-sized read", regno);
+	*max = r->s.umax;
+	return 0;
+}
+
 static int check_helper(struct safety_ctx *c, uint32_t i, const struct analysis_state *st,
 			int32_t id)
 {
-	const struct analysis_reg *r1 = &st->regs[1];
-	const struct analysis_map *m;
+	const struct analysis_map *m = NULL;
+	const struct helper *h = NULL;
+	unsigned int k, regno;
+	uint64_t size = 0;
 	int err;
 
-	if (id != BPF_FUNC_map_lookup_elem && id != BPF_FUNC_map_update_elem &&
-	    id != BPF_FUNC_map_delete_elem)
-		return 0; /* the arguments of other helpers are not modelled */
-	if (r1->type != ANALYSIS_MAP_PTR)
-		return reject(c, i, "R1 type=%s expected=map_ptr", type_str(r1->type));
-	if (r1->off || r1->s.value || r1->s.mask)
-		return reject(c, i, "R1 modified map pointer");
-	if (r1->map < 0 || (uint32_t)r1->map >= c->env->nmaps)
-		return reject(c, i, "R1 map not described");
-	m = &c->env->maps[r1->map];
-	err = check_mem_arg(c, i, st, 2, m->key_size);
-	if (err)
-		return err;
-	if (id == BPF_FUNC_map_update_elem) {
-		err = check_mem_arg(c, i, st, 3, m->value_size);
-		if (err)
-			return err;
-		if (st->regs[4].type != ANALYSIS_SCALAR)
-			return reject(c, i, "R4 type=%s expected=scalar",
-				      type_str(st->regs[4].type));
+	for (k = 0; k < sizeof(helpers) / sizeof(helpers[0]); k++)
+		if (helpers[k].id == id)
+			h = &helpers[k];
+	if (!h || !(h->types & type_bit(c->env->prog_type)))
+		return reject(c, i, "helper %d not modelled for this program type", id);
+	for (k = 0; k < 5 && h->args[k]; k++) {
+		const struct analysis_reg *r = &st->regs[k + 1];
+
+		regno = k + 1;
+		if (r->type == ANALYSIS_NOT_INIT)
+			return reject(c, i, "R%u !read_ok", regno);
+		switch (h->args[k]) {
+		case A_CTX:
+			if (r->type != ANALYSIS_CTX || r->off || r->s.value || r->s.mask)
+				return reject(c, i, "R%u type=%s expected=ctx", regno,
+					      type_str(r->type));
+			break;
+		case A_MAP:
+			if (r->type != ANALYSIS_MAP_PTR)
+				return reject(c, i, "R%u type=%s expected=map_ptr", regno,
+					      type_str(r->type));
+			if (r->off || r->s.value || r->s.mask)
+				return reject(c, i, "R%u modified map pointer", regno);
+			if (r->map < 0 || (uint32_t)r->map >= c->env->nmaps)
+				return reject(c, i, "R%u map not described", regno);
+			m = &c->env->maps[r->map];
+			if (!map_fits(m->type, h->maps))
+				return reject(c, i, "map type %u incompatible with helper %d",
+					      m->type, id);
+			break;
+		case A_KEY:
+		case A_VALUE:
+			err = check_mem_arg(c, i, st, regno,
+					    h->args[k] == A_KEY ? m->key_size : m->value_size,
+					    false);
+			if (err)
+				return err;
+			break;
+		case A_MEM:
+		case A_MEM_UNINIT:
+		case A_MEM_NULL:
+			err = size_arg(c, i, &st->regs[regno + 1], regno + 1,
+				       h->args[k + 1] == A_SIZE0, &size);
+			if (err)
+				return err;
+			if (h->args[k] == A_MEM_NULL && r->type == ANALYSIS_SCALAR) {
+				if (r->s.mask || r->s.value || size)
+					return reject(c, i, "R%u type=scalar expected=mem", regno);
+				break;
+			}
+			err = check_mem_arg(c, i, st, regno, size, h->args[k] == A_MEM_UNINIT);
+			if (err)
+				return err;
+			break;
+		default: /* scalars; sizes were checked with their memory */
+			if (r->type != ANALYSIS_SCALAR)
+				return reject(c, i, "R%u type=%s expected=scalar", regno,
+					      type_str(r->type));
+			break;
+		}
 	}
 	return 0;
 }
@@ -558,9 +710,13 @@ static int check_jmp(struct safety_ctx *c, uint32_t i, const struct analysis_sta
 		return 0;
 	}
 	if (op == BPF_CALL) {
-		if (in->src_reg == 0)
-			return check_helper(c, i, st, in->imm);
-		return 0;
+		if (in->src_reg)
+			return 0;
+		err = check_helper(c, i, st, in->imm);
+		/* tail_call returns nothing (RET_VOID): r0 is not written after it */
+		if (!err && in->imm == BPF_FUNC_tail_call && (analysis_live_out(c->a, i) & 1))
+			return reject(c, i, "R0 !read_ok after bpf_tail_call");
+		return err;
 	}
 	err = need_init(c, i, st, in->dst_reg);
 	if (!err && BPF_SRC(in->code) == BPF_X)

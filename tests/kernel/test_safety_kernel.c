@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/safety with the kernel as the judge.
+ *
+ * (1) Every program of the unit table (tests/unit/test_safety.c, included
+ *     here) is loaded with bpf_prog_load(): the kernel must give the verdict
+ *     the row says it gives (the model's, except on rows where the model is
+ *     stricter on purpose).
+ * (2) Single-instruction random mutants of the loop-free XDP, tc and socket
+ *     filter programs of the corpus (the manifest's, as libbpf links them,
+ *     maps created here): the model's verdict against the kernel's.  A
+ *     mutant the model accepts and the kernel rejects is a bug of the model
+ *     (the preload would pay a failed load): there must be none.  Mutants the
+ *     model rejects and the kernel accepts are lost candidates: the test
+ *     reports their rate, and how many corpus originals the model rejects.
+ *
+ * SAFETY_MUTANTS (per program, default 30) and SAFETY_SECONDS (default 25)
+ * make the run larger; SAFETY_SEED changes the mutants; SAFETY_VERBOSE=1
+ * prints every false rejection.  Skips when bpf() is not permitted or the
+ * corpus is missing.
+ */
+#define SAFETY_CASES_ONLY
+#include "tests/unit/test_safety.c"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "tests/kernel/harness.h"
+
+#define MAX_MAPS 64
+#define LOG_SIZE (1 << 20)
+
+static char klog[LOG_SIZE];
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static unsigned long env_num(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 10) : def;
+}
+
+/* The verifier's verdict: 0 or -errno; the log's last line in @why. */
+static int kernel_verdict(enum bpf_prog_type type, enum bpf_attach_type eat,
+			  const struct bpf_insn *insns, size_t len, char *why, size_t whysz)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .log_buf = klog, .log_size = sizeof(klog),
+		    .log_level = 1, .expected_attach_type = eat);
+	int fd, err;
+
+	klog[0] = '\0';
+	fd = bpf_prog_load(type, NULL, "GPL", insns, len, &o);
+	err = fd < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (why && whysz) {
+		kh_log_reason(klog, why, whysz);
+		if (err && !why[0])
+			snprintf(why, whysz, "errno %d", -err);
+	}
+	return err;
+}
+
+/* ---- (1) the table --------------------------------------------------------- */
+
+static void test_table_kernel(void)
+{
+	char why[256], msg[PROG_MSG_SIZE];
+	unsigned int i, agree = 0, stricter = 0;
+	int map_fd;
+
+	if (!kh_bpf_permitted(why, sizeof(why))) {
+		test_skip("%s", why);
+		return;
+	}
+	map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, safety_maps[0].key_size,
+				safety_maps[0].value_size, safety_maps[0].max_entries, NULL);
+	if (!ASSERT_GE(map_fd, 0, "map create"))
+		return;
+	for (i = 0; i < NSCASES; i++) {
+		const struct scase *c = &scases[i];
+		struct bpf_insn *insns = NULL;
+		size_t len = 0, k;
+		int model, kern;
+
+		if (!CHECK(assemble(c->text, &insns, &len) == 0, "%s: assembly", c->descr))
+			continue;
+		model = model_verdict(insns, len, c->type, safety_maps, 1, msg, sizeof(msg));
+		for (k = 0; k + 1 < len; k++)
+			if (prog_insn_is_ldimm64(&insns[k]) && insns[k].src_reg == 1 &&
+			    insns[k].imm == SAFETY_MAP_FD)
+				insns[k].imm = map_fd;
+		kern = kernel_verdict(c->type, 0, insns, len, why, sizeof(why));
+		if (CHECK((kern == 0) == (c->kernel == 0), "%s: kernel %s (%s), row says %s",
+			  c->descr, kern ? "rejects" : "accepts", why,
+			  c->kernel ? "reject" : "accept"))
+			agree++;
+		CHECK((model == 0) == (c->verdict == 0), "%s: model %d (%s)", c->descr, model, msg);
+		if (c->kernel_differs)
+			stricter++;
+		free(insns);
+	}
+	close(map_fd);
+	fprintf(stderr,
+		"  table: kernel agrees with %u of %u rows (%u rows where the model is stricter "
+		"on purpose)\n",
+		agree, (unsigned int)NSCASES, stricter);
+}
+
+/* ---- (2) corpus mutants ---------------------------------------------------- */
+
+struct cprog {
+	char path[1536], name[128];
+	enum bpf_prog_type type;
+	enum bpf_attach_type eat;
+	struct bpf_insn *insns;
+	size_t len;
+	struct analysis_map maps[MAX_MAPS];
+	int fds[MAX_MAPS];
+	uint32_t nmaps;
+};
+
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void cprog_free(struct cprog *cp)
+{
+	uint32_t m;
+
+	for (m = 0; m < cp->nmaps; m++)
+		if (cp->fds[m] >= 0)
+			close(cp->fds[m]);
+	free(cp->insns);
+	cp->insns = NULL;
+	cp->nmaps = 0;
+}
+
+/* No back-edges, no calls of subprograms or kfuncs, no BTF ids: what the mutants need. */
+static bool loop_free_plain(const struct bpf_insn *x, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (prog_insn_is_ldimm64(&x[i])) {
+			if (x[i].src_reg == BPF_PSEUDO_BTF_ID || x[i].src_reg == BPF_PSEUDO_FUNC)
+				return false;
+			i++;
+			continue;
+		}
+		if (prog_insn_is_call(&x[i]) && x[i].src_reg != 0)
+			return false;
+		if (prog_insn_is_jump(&x[i]) && prog_jump_target(x, i) <= (int64_t)i)
+			return false;
+	}
+	return true;
+}
+
+/* Link @path's @name without the kernel, create its maps, patch their fds in. */
+static int cprog_load(const char *path, const char *name, struct cprog *cp)
+{
+	LIBBPF_OPTS(gen_loader_opts, gopts);
+	struct bpf_program *p;
+	struct bpf_object *obj;
+	struct bpf_map *m;
+	int err = -ENOENT;
+	size_t i;
+
+	memset(cp, 0, sizeof(*cp));
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj)
+		return -errno;
+	p = bpf_object__find_program_by_name(obj, name);
+	if (!p || bpf_object__gen_loader(obj, &gopts) || bpf_object__load(obj))
+		goto out;
+	cp->type = bpf_program__type(p);
+	if (cp->type == BPF_PROG_TYPE_UNSPEC)
+		cp->type = kh_prog_type_from_section(bpf_program__section_name(p));
+	cp->eat = bpf_program__expected_attach_type(p);
+	bpf_object__for_each_map (m, obj) {
+		uint32_t max = bpf_map__max_entries(m);
+		LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = bpf_map__map_flags(m));
+		struct analysis_map *d;
+
+		if (cp->nmaps == MAX_MAPS)
+			goto out;
+		d = &cp->maps[cp->nmaps];
+		d->type = bpf_map__type(m);
+		d->key_size = bpf_map__key_size(m);
+		d->value_size = bpf_map__value_size(m);
+		d->max_entries = max ? max : KH_DEFAULT_MAX_ENTRIES;
+		cp->fds[cp->nmaps] = bpf_map_create(d->type, NULL, d->key_size, d->value_size,
+						    d->max_entries, &mo);
+		if (cp->fds[cp->nmaps] < 0) {
+			cp->fds[cp->nmaps] = -1;
+			goto out; /* map-in-map, ringbuf sizes...: not this test's business */
+		}
+		d->ref = cp->fds[cp->nmaps++];
+	}
+	cp->len = bpf_program__insn_cnt(p);
+	cp->insns = malloc(cp->len * sizeof(*cp->insns));
+	if (!cp->insns)
+		goto out;
+	memcpy(cp->insns, bpf_program__insns(p), cp->len * sizeof(*cp->insns));
+	for (i = 0; i + 1 < cp->len; i++) {
+		struct bpf_insn *x = &cp->insns[i];
+
+		if (!prog_insn_is_ldimm64(x))
+			continue;
+		if ((x->src_reg == BPF_PSEUDO_MAP_IDX || x->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) &&
+		    (uint32_t)x->imm >= cp->nmaps)
+			goto out;
+		if (x->src_reg == BPF_PSEUDO_MAP_IDX) {
+			x->src_reg = BPF_PSEUDO_MAP_FD;
+			x->imm = cp->fds[x->imm];
+		} else if (x->src_reg == BPF_PSEUDO_MAP_IDX_VALUE) {
+			x->src_reg = BPF_PSEUDO_MAP_VALUE;
+			x->imm = cp->fds[x->imm];
+		}
+		i++;
+	}
+	snprintf(cp->path, sizeof(cp->path), "%s", path);
+	snprintf(cp->name, sizeof(cp->name), "%s", name);
+	err = 0;
+out:
+	bpf_object__close(obj);
+	if (err)
+		cprog_free(cp);
+	return err;
+}
+
+static const uint8_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_OR,  BPF_AND,	BPF_LSH,
+				  BPF_RSH, BPF_XOR, BPF_MOV, BPF_DIV, BPF_ARSH, BPF_MOD};
+static const int32_t imms[] = {0, 1, -1, 2, 4, 8, 12, 14, 16, 31, 32, 63, 64, 255, -8, -4};
+static const int16_t offs[] = {0, 1, -1, 2, 4, 8, -8, -4, 12, 14, 16, 24, -16, -512, 76, 80};
+
+/* Change one thing of instruction @in; a description into @what. */
+static void mutate(struct bpf_insn *in, char *what, size_t whatsz)
+{
+	uint8_t cls = BPF_CLASS(in->code);
+	unsigned int r = rnd() % 7;
+
+	switch (r) {
+	case 0:
+		in->dst_reg = rnd() % 11;
+		snprintf(what, whatsz, "dst r%u", in->dst_reg);
+		break;
+	case 1:
+		in->src_reg = rnd() % 11;
+		snprintf(what, whatsz, "src r%u", in->src_reg);
+		break;
+	case 2:
+		in->off = offs[rnd() % (sizeof(offs) / sizeof(offs[0]))];
+		snprintf(what, whatsz, "off %d", in->off);
+		break;
+	case 3:
+		in->imm = imms[rnd() % (sizeof(imms) / sizeof(imms[0]))];
+		snprintf(what, whatsz, "imm %d", in->imm);
+		break;
+	case 4:
+		if (cls == BPF_ALU || cls == BPF_ALU64) {
+			in->code =
+				(uint8_t)((in->code & 0x0f) |
+					  alu_ops[rnd() % (sizeof(alu_ops) / sizeof(alu_ops[0]))]);
+			snprintf(what, whatsz, "op 0x%02x", in->code);
+		} else if (cls == BPF_LDX || cls == BPF_STX || cls == BPF_ST) {
+			in->code = (uint8_t)((in->code & ~0x18) | ((rnd() % 4) << 3));
+			snprintf(what, whatsz, "size 0x%02x", in->code);
+		} else {
+			in->off = (int16_t)(in->off + 1);
+			snprintf(what, whatsz, "off+1 %d", in->off);
+		}
+		break;
+	case 5:
+		if (cls == BPF_ALU || cls == BPF_ALU64) {
+			in->code ^= BPF_ALU ^ BPF_ALU64;
+			snprintf(what, whatsz, "alu32<->alu64 0x%02x", in->code);
+		} else {
+			in->dst_reg = BPF_REG_10;
+			snprintf(what, whatsz, "dst r10");
+		}
+		break;
+	default:
+		in->code = BPF_JMP | BPF_JA;
+		in->dst_reg = in->src_reg = 0;
+		in->off = 0;
+		in->imm = 0;
+		snprintf(what, whatsz, "ja +0 (deleted)");
+		break;
+	}
+}
+
+struct tally {
+	unsigned long programs, skipped, orig_rejected, mutants, both_accept, both_reject;
+	unsigned long model_only_reject, kernel_only_reject;
+};
+
+static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, double deadline,
+			bool verbose)
+{
+	char msg[PROG_MSG_SIZE], why[256], what[64];
+	struct bpf_insn *x;
+	unsigned long k;
+	int model, kern;
+
+	model = model_verdict(cp->insns, cp->len, cp->type, cp->maps, cp->nmaps, msg, sizeof(msg));
+	if (model) {
+		t->orig_rejected++;
+		if (verbose)
+			fprintf(stderr, "  original rejected: %s %s: %s\n", cp->path, cp->name,
+				msg);
+	}
+	x = malloc(cp->len * sizeof(*x));
+	if (!x)
+		return;
+	for (k = 0; k < n && now() < deadline; k++) {
+		size_t i;
+
+		memcpy(x, cp->insns, cp->len * sizeof(*x));
+		do
+			i = rnd() % cp->len;
+		while (prog_insn_is_ldimm64(&x[i]) || (i && prog_insn_is_ldimm64(&x[i - 1])));
+		mutate(&x[i], what, sizeof(what));
+		model = model_verdict(x, cp->len, cp->type, cp->maps, cp->nmaps, msg, sizeof(msg));
+		kern = kernel_verdict(cp->type, cp->eat, x, cp->len, why, sizeof(why));
+		t->mutants++;
+		if (!model && !kern) {
+			t->both_accept++;
+		} else if (model && kern) {
+			t->both_reject++;
+		} else if (model) {
+			t->model_only_reject++;
+			if (verbose)
+				fprintf(stderr, "  model-only reject: %s %s insn %zu %s: %s\n",
+					cp->path, cp->name, i, what, msg);
+		} else {
+			t->kernel_only_reject++;
+			CHECK(false, "model accepts, kernel rejects: %s %s insn %zu %s: %s",
+			      cp->path, cp->name, i, what, why);
+		}
+	}
+	free(x);
+}
+
+static bool wanted_type(const char *t)
+{
+	return !strcmp(t, "xdp") || !strcmp(t, "sched_cls") || !strcmp(t, "socket_filter");
+}
+
+static void test_corpus_mutants(void)
+{
+	const char *dir = getenv("CORPUS_DIR") && *getenv("CORPUS_DIR")
+				  ? getenv("CORPUS_DIR")
+				  : "/var/cache/bpfsynth-corpus";
+	unsigned long n = env_num("SAFETY_MUTANTS", 30);
+	double t0 = now(), deadline = t0 + (double)env_num("SAFETY_SECONDS", 25);
+	bool verbose = env_num("SAFETY_VERBOSE", 0) != 0;
+	char path[1024], line[2048], why[256];
+	struct tally t = {0};
+	FILE *f;
+
+	rng ^= env_num("SAFETY_SEED", 0) * 0x2545f4914f6cdd1dULL;
+	if (!kh_bpf_permitted(why, sizeof(why))) {
+		test_skip("%s", why);
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/manifest.tsv", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		test_skip("no corpus manifest %s (make corpus)", path);
+		return;
+	}
+	libbpf_set_print(NULL);
+	while (fgets(line, sizeof(line), f) && now() < deadline) {
+		char *obj, *name, *sec, *type, *insns, *loads, *save;
+		char opath[1536];
+		struct cprog cp;
+
+		if (line[0] == '#')
+			continue;
+		obj = strtok_r(line, "\t\n", &save);
+		name = strtok_r(NULL, "\t\n", &save);
+		sec = strtok_r(NULL, "\t\n", &save);
+		type = strtok_r(NULL, "\t\n", &save);
+		insns = strtok_r(NULL, "\t\n", &save);
+		loads = strtok_r(NULL, "\t\n", &save);
+		if (!obj || !name || !sec || !type || !insns || !loads || !wanted_type(type) ||
+		    strcmp(loads, "yes"))
+			continue;
+		snprintf(opath, sizeof(opath), "%s/objs/%s", dir, obj);
+		if (cprog_load(opath, name, &cp)) {
+			t.skipped++;
+			continue;
+		}
+		if (!loop_free_plain(cp.insns, cp.len) ||
+		    kernel_verdict(cp.type, cp.eat, cp.insns, cp.len, NULL, 0)) {
+			t.skipped++;
+			cprog_free(&cp);
+			continue;
+		}
+		t.programs++;
+		mutate_prog(&cp, n, &t, deadline, verbose);
+		cprog_free(&cp);
+	}
+	fclose(f);
+	fprintf(stderr,
+		"  corpus mutants: %lu programs (%lu not loop-free/linkable/loadable raw), "
+		"%lu originals rejected by the model; %lu mutants: both accept %lu, both reject "
+		"%lu, model-only reject %lu (%.1f%% of kernel-accepted), model accepts/kernel "
+		"rejects %lu; %.1f s\n",
+		t.programs, t.skipped, t.orig_rejected, t.mutants, t.both_accept, t.both_reject,
+		t.model_only_reject,
+		t.both_accept + t.model_only_reject
+			? 100.0 * t.model_only_reject / (t.both_accept + t.model_only_reject)
+			: 0.0,
+		t.kernel_only_reject, now() - t0);
+	ASSERT_GE(t.mutants, 1, "mutants tried");
+	ASSERT_EQ(t.kernel_only_reject, 0, "mutants the model accepts and the kernel rejects");
+}
+
+int main(int argc, char **argv)
+{
+	test_init(argc, argv);
+	RUN_TEST(test_table_kernel);
+	RUN_TEST(test_corpus_mutants);
+	return test_summary("test_safety_kernel");
+}
