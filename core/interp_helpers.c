@@ -12,7 +12,8 @@
  * come from the input.  A helper not modelled, or a case of one we do not
  * model (an LRU eviction, %s in trace_printk), stops the run as UNSUPPORTED.
  * The helpers on the packet's surroundings (frame boundaries, MTU, tunnel
- * metadata) are in interp_net.c.
+ * metadata, routes, VLAN tags) are in interp_net.c, the checksum helpers in
+ * interp_csum.c.
  *
  * LD_ABS/LD_IND are what the verifier makes of them (bpf_gen_ld_abs): a call
  * of bpf_skb_load_helper_{8,16,32} on skb->data with SKF_NET_OFF/SKF_LL_OFF
@@ -580,6 +581,22 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		}
 		if (interp_fib_lookup(c, res, pc, call, r, &ret))
 			return -EFAULT;
+		break;
+	case BPF_FUNC_redirect_peer:
+		/* like redirect, to the peer of a veth or netkit: any flag is refused */
+		if (!interp_is_l2_type(c->type))
+			goto unsupported;
+		ret = r[2] ? 2 /* TC_ACT_SHOT */ : 7 /* TC_ACT_REDIRECT */;
+		break;
+	case BPF_FUNC_skb_vlan_push:
+	case BPF_FUNC_skb_vlan_pop:
+		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		if (interp_vlan_helper(c, res, pc, id, r, &ret))
+			return -EOPNOTSUPP;
 		break;
 	case BPF_FUNC_clone_redirect:
 		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {

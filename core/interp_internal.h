@@ -276,6 +276,8 @@ int interp_fib_lookup(struct interp_ctx *c, struct interp_result *res, uint32_t 
 		      struct interp_call *call, const uint64_t *r, int64_t *ret);
 int interp_clone_redirect(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 			  const uint64_t *r, int64_t *ret);
+int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
+		       const uint64_t *r, int64_t *ret);
 /* xdp_adjust_head/_meta/_tail by @off: what the helper returns */
 int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off);
 /* interp_csum.c: x86's csum_partial(); the helpers' results */

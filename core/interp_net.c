@@ -3,8 +3,10 @@
  * core/interp: the helpers that act on a packet's surroundings rather than on
  * memory the program names -- the XDP frame's boundaries (adjust_head, _tail,
  * _meta), the device an MTU is checked against, the tunnel metadata of an
- * skb -- each as BPF_PROG_TEST_RUN shows it (net/core/filter.c), the cases
- * the kernel decided in tests/unit/interp_cases.h.  interp_helper()
+ * skb, the route a fib_lookup finds, the device a clone goes to, VLAN tags
+ * -- each as BPF_PROG_TEST_RUN shows it (net/core/filter.c), the cases
+ * the kernel decided in tests/unit/interp_cases.h and
+ * tests/kernel/test_interp_csum.c.  interp_helper()
  * (interp_helpers.c) dispatches here after checking the ctx argument.
  *
  * XDP frame.  The test run's page: 256 bytes of headroom, the frame ending
@@ -288,5 +290,128 @@ int interp_clone_redirect(struct interp_ctx *c, struct interp_result *res, uint3
 		return -EOPNOTSUPP;
 	}
 	*ret = 0;
+	return 0;
+}
+
+/*
+ * VLAN tags (bpf_skb_vlan_push/_pop, net/core/skbuff.c skb_vlan_push/_pop).
+ * A test run's skb has no accelerated tag.  Push puts the tag in
+ * skb->vlan_{proto,tci} (__sk_buff vlan_present/_proto/_tci), first
+ * writing an existing one into the packet after the MAC addresses (the
+ * packet grows at the front, skb->protocol becomes that tag's protocol).
+ * Pop clears an accelerated tag, or else takes the first tag out of the
+ * packet when skb->protocol says there is one; then a further tag in the
+ * packet moves to the accelerated one.  tc's data is its MAC header, as
+ * these want.
+ */
+#define VLAN_HLEN 4
+#define ETH_P_8021Q_BE 0x0081  /* htons(0x8100) */
+#define ETH_P_8021AD_BE 0xa888 /* htons(0x88a8) */
+
+static bool eth_type_vlan(uint32_t be)
+{
+	return be == ETH_P_8021Q_BE || be == ETH_P_8021AD_BE;
+}
+
+/* The packet now starts at @mac (tc: data is the MAC header). */
+static void skb_set_front(struct interp_ctx *c, int64_t mac)
+{
+	c->mac = c->data = c->data_meta = mac;
+	c->regions[R_PKT].lo = c->data_meta;
+	c->regions[R_PKT].hi = c->data_end;
+	c->regions[R_PKT].show = c->data;
+	if (mac < c->pkt_lo)
+		c->pkt_lo = mac;
+	c->skb.len = (uint32_t)(c->data_end - c->data);
+}
+
+/* __skb_vlan_pop(): 0 and the tag's TCI, or -ENOMEM */
+static int vlan_pop_packet(struct interp_ctx *c, uint16_t *tci)
+{
+	uint8_t *d = c->pkt + c->data;
+	uint16_t encap;
+
+	if (c->data_end - c->data < ETH_HLEN + VLAN_HLEN)
+		return -ENOMEM;
+	*tci = (uint16_t)(d[14] << 8 | d[15]);
+	memcpy(&encap, d + 16, 2);
+	memmove(d + VLAN_HLEN, d, 12);
+	if (__builtin_bswap16(encap) >= 0x600) {
+		c->skb.protocol = encap;
+	} else {
+		/*
+		 * vlan_set_encap_proto() looks at the 2 bytes after the tag,
+		 * past the end of a short packet: the test run's buffer is
+		 * zeroed there, as is ours.
+		 */
+		c->skb.protocol = d[18] == 0xff && d[19] == 0xff ? __builtin_bswap16(0x0001)
+								  : __builtin_bswap16(0x0004);
+	}
+	skb_set_front(c, c->data + VLAN_HLEN);
+	return 0;
+}
+
+static void vlan_put_tag(struct interp_ctx *c, uint32_t proto, uint16_t tci)
+{
+	c->skb.vlan_present = 1;
+	c->skb.vlan_proto = proto;
+	c->skb.vlan_tci = tci;
+}
+
+int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
+		       const uint64_t *r, int64_t *ret)
+{
+	uint16_t tci;
+	int err;
+
+	*ret = 0;
+	if (id == BPF_FUNC_skb_vlan_push) {
+		uint32_t proto = (uint16_t)r[2];
+
+		if (!eth_type_vlan(proto))
+			proto = ETH_P_8021Q_BE;
+		if (c->skb.vlan_present) {
+			uint8_t *d;
+
+			if (c->mac < VLAN_HLEN) {
+				interp_fault(res, INTERP_UNSUPPORTED, pc,
+					     "vlan_push past the packet buffer's headroom");
+				return -EOPNOTSUPP;
+			}
+			skb_set_front(c, c->mac - VLAN_HLEN);
+			d = c->pkt + c->data;
+			memmove(d, d + VLAN_HLEN, 12);
+			memcpy(d + 12, &c->skb.vlan_proto, 2);
+			d[14] = (uint8_t)(c->skb.vlan_tci >> 8);
+			d[15] = (uint8_t)c->skb.vlan_tci;
+			c->skb.protocol = c->skb.vlan_proto;
+		}
+		vlan_put_tag(c, proto, (uint16_t)r[3]);
+		return 0;
+	}
+	/* pop */
+	if (c->skb.vlan_present) {
+		c->skb.vlan_present = c->skb.vlan_proto = c->skb.vlan_tci = 0;
+	} else {
+		if (!eth_type_vlan(c->skb.protocol))
+			return 0;
+		err = vlan_pop_packet(c, &tci);
+		if (err) {
+			*ret = err;
+			return 0;
+		}
+	}
+	if (!eth_type_vlan(c->skb.protocol))
+		return 0;
+	{
+		uint32_t proto = c->skb.protocol;
+
+		err = vlan_pop_packet(c, &tci);
+		if (err) {
+			*ret = err;
+			return 0;
+		}
+		vlan_put_tag(c, proto, tci);
+	}
 	return 0;
 }

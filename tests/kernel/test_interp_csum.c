@@ -27,7 +27,7 @@
 #include "tests/unit/insn_macros.h"
 #include "core/interp.h"
 
-#define MAX_INSNS 64
+#define MAX_INSNS 400
 #define PKT_MAX 600
 #define OUT_MAX 4096
 
@@ -67,11 +67,16 @@ static bool bpf_ok(void)
 	return true;
 }
 
+static bool vlan_pkts; /* Ethernet types worth popping, short packets */
+
 static void random_packet(uint8_t *pkt, uint32_t *len, uint32_t min)
 {
+	static const uint16_t types[] = { 0x8100, 0x88a8, 0x88b5, 0x0800, 0x05dc };
 	uint32_t i, mode = rnd() % 4;
 
 	*len = min + rnd() % (PKT_MAX - min + 1);
+	if (vlan_pkts && rnd() % 2)
+		*len = min + rnd() % 16;
 	for (i = 0; i < *len; i++) {
 		uint8_t b = (uint8_t)rnd();
 
@@ -85,6 +90,12 @@ static void random_packet(uint8_t *pkt, uint32_t *len, uint32_t min)
 	/* an Ethernet type the test run takes as it is */
 	pkt[12] = 0x88;
 	pkt[13] = 0xb5;
+	for (i = 12; vlan_pkts && i + 2 <= *len && i <= 24; i += 4) {
+		uint16_t t = types[rnd() % 5];
+
+		pkt[i] = (uint8_t)(t >> 8);
+		pkt[i + 1] = (uint8_t)t;
+	}
 }
 
 static void emit(struct prog *p, struct bpf_insn in)
@@ -259,6 +270,78 @@ static void prog_clone(struct prog *p, uint32_t ifindex, uint64_t flags)
 	emit(p, BPF_MOV64_IMM(BPF_REG_2, ifindex));
 	emit_ldimm64(p, BPF_REG_3, flags);
 	emit(p, BPF_EMIT_CALL(BPF_FUNC_clone_redirect));
+	epilogue(p);
+}
+
+/* r7 = r7 << 3 ^ r0 ^ the skb's VLAN tag, protocol and length */
+static void fold_skb(struct prog *p)
+{
+	static const struct { int32_t off; int shift; } f[] = {
+		{ offsetof(struct __sk_buff, vlan_present), 2 },
+		{ offsetof(struct __sk_buff, vlan_tci), 4 },
+		{ offsetof(struct __sk_buff, vlan_proto), 16 },
+		{ offsetof(struct __sk_buff, protocol), 8 },
+		{ offsetof(struct __sk_buff, len), 24 },
+	};
+	uint32_t i;
+
+	emit(p, BPF_ALU64_IMM(BPF_LSH, BPF_REG_7, 3));
+	emit(p, BPF_ALU64_REG(BPF_XOR, BPF_REG_7, BPF_REG_0));
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		emit(p, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, f[i].off));
+		emit(p, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, f[i].shift));
+		emit(p, BPF_ALU64_REG(BPF_XOR, BPF_REG_7, BPF_REG_1));
+	}
+}
+
+/*
+ * @ops: 'u' vlan_push(@proto, TCI the packet's u32 at 0 in the first
+ * push, then constants), 'o' vlan_pop; the skb folded in after each.
+ */
+static void prog_vlan(struct prog *p, const char *ops, uint64_t proto)
+{
+	uint32_t i;
+
+	snprintf(p->descr, sizeof(p->descr), "vlan %s, proto 0x%llx", ops,
+		 (unsigned long long)proto);
+	p->type = BPF_PROG_TYPE_SCHED_CLS;
+	p->min_pkt = 14;
+	emit(p, BPF_MOV64_REG(BPF_REG_6, BPF_REG_1));
+	emit(p, BPF_MOV64_IMM(BPF_REG_0, 0));
+	emit(p, BPF_MOV64_IMM(BPF_REG_7, 0));
+	emit(p, BPF_LDX_MEM(BPF_W, BPF_REG_8, BPF_REG_6, offsetof(struct __sk_buff, hash)));
+	emit(p, BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_6, offsetof(struct __sk_buff, data)));
+	emit(p, BPF_LDX_MEM(BPF_W, BPF_REG_3, BPF_REG_6, offsetof(struct __sk_buff, data_end)));
+	emit(p, BPF_MOV64_REG(BPF_REG_4, BPF_REG_2));
+	emit(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_4, 4));
+	emit(p, BPF_JMP_REG(BPF_JGT, BPF_REG_4, BPF_REG_3, 1));
+	emit(p, BPF_LDX_MEM(BPF_W, BPF_REG_8, BPF_REG_2, 0));
+	for (i = 0; ops[i]; i++) {
+		emit(p, BPF_MOV64_REG(BPF_REG_1, BPF_REG_6));
+		if (ops[i] == 'u') {
+			emit_ldimm64(p, BPF_REG_2, proto);
+			emit(p, BPF_MOV64_REG(BPF_REG_3, BPF_REG_8));
+			emit(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, 0x1111));
+			emit(p, BPF_EMIT_CALL(BPF_FUNC_skb_vlan_push));
+		} else {
+			emit(p, BPF_EMIT_CALL(BPF_FUNC_skb_vlan_pop));
+		}
+		fold_skb(p);
+	}
+	emit(p, BPF_MOV64_REG(BPF_REG_0, BPF_REG_7));
+	epilogue(p);
+}
+
+/* redirect_peer(ifindex 1, @flags) */
+static void prog_peer(struct prog *p, uint64_t flags)
+{
+	snprintf(p->descr, sizeof(p->descr), "redirect_peer(1, flags 0x%llx)",
+		 (unsigned long long)flags);
+	p->type = BPF_PROG_TYPE_SCHED_CLS;
+	p->min_pkt = 60;
+	emit(p, BPF_MOV64_IMM(BPF_REG_1, 1));
+	emit_ldimm64(p, BPF_REG_2, flags);
+	emit(p, BPF_EMIT_CALL(BPF_FUNC_redirect_peer));
 	epilogue(p);
 }
 
@@ -475,6 +558,33 @@ static void test_clone_redirect(void)
 		}
 }
 
+static void test_vlan(void)
+{
+	static const char *const ops[] = { "u", "uu", "uuu", "o", "oo", "uo", "uuo", "uuoo",
+					   "ouo", "uuuooo", "ooo", "uoo", "uuuuuuuuuooooooooo" };
+	static const uint64_t protos[] = { 0x0081, 0xa888, 0x0008, 0x10081 };
+	struct prog p;
+	uint32_t i, j;
+
+	if (!bpf_ok()) {
+		test_skip("bpf() not permitted");
+		return;
+	}
+	vlan_pkts = true;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		for (j = 0; j < 4; j++) {
+			memset(&p, 0, sizeof(p));
+			prog_vlan(&p, ops[i], protos[j]);
+			compare(&p, npkts());
+		}
+	vlan_pkts = false;
+	for (j = 0; j < 3; j++) {
+		memset(&p, 0, sizeof(p));
+		prog_peer(&p, j == 2 ? 1ULL << 32 : j);
+		compare(&p, 4);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
@@ -484,5 +594,6 @@ int main(int argc, char **argv)
 	RUN_TEST(test_store_bytes);
 	RUN_TEST(test_fib_lookup);
 	RUN_TEST(test_clone_redirect);
+	RUN_TEST(test_vlan);
 	return test_summary("test_interp_csum");
 }
