@@ -224,6 +224,7 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 		    (proto == 0x86dd && in->pkt_len < ETH_HLEN + 40))
 			goto bad_len;
 		c->mac = INTERP_SKB_HEADROOM;
+		c->net = c->mac + ETH_HLEN;
 		c->data = c->data0 = c->data_meta =
 			c->mac + (interp_is_l2_type(p->type) ? 0 : ETH_HLEN);
 		if (in->skb)

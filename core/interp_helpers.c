@@ -89,7 +89,7 @@ int interp_ld_abs(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		ptr = c->data + k;
 	} else {
 		if (k >= SKF_NET_OFF)
-			ptr = c->mac + ETH_HLEN + k - SKF_NET_OFF;
+			ptr = c->net + k - SKF_NET_OFF;
 		else if (k >= SKF_LL_OFF)
 			ptr = c->mac + k - SKF_LL_OFF;
 		else
@@ -488,7 +488,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		 * bytes after the MAC header, all types) to the tail.
 		 */
 		uint32_t off = (uint32_t)r[2], len = (uint32_t)r[4];
-		int64_t start = r[5] == BPF_HDR_START_MAC ? c->mac : c->mac + ETH_HLEN;
+		int64_t start = r[5] == BPF_HDR_START_MAC ? c->mac : c->net;
 		uint8_t *to;
 
 		if (!interp_is_skb_type(c->type) || r[1] != c->regions[R_CTX].base) {
@@ -587,6 +587,15 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		if (!interp_is_l2_type(c->type))
 			goto unsupported;
 		ret = r[2] ? 2 /* TC_ACT_SHOT */ : 7 /* TC_ACT_REDIRECT */;
+		break;
+	case BPF_FUNC_skb_change_head:
+		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		if (interp_change_head(c, res, pc, r, &ret))
+			return -EOPNOTSUPP;
 		break;
 	case BPF_FUNC_skb_vlan_push:
 	case BPF_FUNC_skb_vlan_pop:

@@ -147,6 +147,7 @@ struct interp_ctx {
 	int64_t data, data_end, data_meta; /* packet offsets in pkt[] */
 	int64_t data0;			   /* data at the start of the run */
 	int64_t mac;			   /* skb: mac header offset */
+	int64_t net;			   /* skb: network header offset */
 	uint32_t pkt_len0;
 	struct xdp_md xdp;
 	struct __sk_buff skb;
@@ -276,6 +277,9 @@ int interp_fib_lookup(struct interp_ctx *c, struct interp_result *res, uint32_t 
 		      struct interp_call *call, const uint64_t *r, int64_t *ret);
 int interp_clone_redirect(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 			  const uint64_t *r, int64_t *ret);
+/* bpf_skb_change_head(skb, head_room, flags) */
+int interp_change_head(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		       const uint64_t *r, int64_t *ret);
 int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
 		       const uint64_t *r, int64_t *ret);
 /* xdp_adjust_head/_meta/_tail by @off: what the helper returns */

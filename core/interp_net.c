@@ -348,6 +348,8 @@ static int vlan_pop_packet(struct interp_ctx *c, uint16_t *tci)
 								  : __builtin_bswap16(0x0004);
 	}
 	skb_set_front(c, c->data + VLAN_HLEN);
+	if (c->net - c->data < ETH_HLEN)
+		c->net = c->data + ETH_HLEN;
 	return 0;
 }
 
@@ -379,6 +381,7 @@ int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 				return -EOPNOTSUPP;
 			}
 			skb_set_front(c, c->mac - VLAN_HLEN);
+			c->net -= VLAN_HLEN;
 			d = c->pkt + c->data;
 			memmove(d, d + VLAN_HLEN, 12);
 			memcpy(d + 12, &c->skb.vlan_proto, 2);
@@ -413,5 +416,32 @@ int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 		}
 		vlan_put_tag(c, proto, tci);
 	}
+	return 0;
+}
+
+/*
+ * bpf_skb_change_head(): room for a MAC header in front of the packet,
+ * zeroed; the network header stays where it was.  The kernel reallocates
+ * the head when its headroom is short; we have the test run's 64 bytes.
+ */
+#define BPF_SKB_MAX_LEN (16384 - INTERP_XDP_SHINFO_SIZE) /* SKB_MAX_ALLOC */
+
+int interp_change_head(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		       const uint64_t *r, int64_t *ret)
+{
+	uint32_t room = (uint32_t)r[2], len = c->skb.len, new_len = len + room;
+
+	if (r[3] || new_len > BPF_SKB_MAX_LEN || new_len < len) {
+		*ret = -EINVAL;
+		return 0;
+	}
+	if (room > c->mac) {
+		interp_fault(res, INTERP_UNSUPPORTED, pc,
+			     "change_head by %u bytes: past the packet buffer's headroom", room);
+		return -EOPNOTSUPP;
+	}
+	skb_set_front(c, c->mac - room);
+	memset(c->pkt + c->data, 0, room);
+	*ret = 0;
 	return 0;
 }

@@ -27,7 +27,7 @@
 #include "tests/unit/insn_macros.h"
 #include "core/interp.h"
 
-#define MAX_INSNS 400
+#define MAX_INSNS 700
 #define PKT_MAX 600
 #define OUT_MAX 4096
 
@@ -287,6 +287,18 @@ static void fold_skb(struct prog *p)
 
 	emit(p, BPF_ALU64_IMM(BPF_LSH, BPF_REG_7, 3));
 	emit(p, BPF_ALU64_REG(BPF_XOR, BPF_REG_7, BPF_REG_0));
+	/* the network header's first 4 bytes (0 when past the end) */
+	emit(p, BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0));
+	emit(p, BPF_MOV64_REG(BPF_REG_1, BPF_REG_6));
+	emit(p, BPF_MOV64_IMM(BPF_REG_2, 0));
+	emit(p, BPF_MOV64_REG(BPF_REG_3, BPF_REG_10));
+	emit(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -4));
+	emit(p, BPF_MOV64_IMM(BPF_REG_4, 4));
+	emit(p, BPF_MOV64_IMM(BPF_REG_5, BPF_HDR_START_NET));
+	emit(p, BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes_relative));
+	emit(p, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_10, -4));
+	emit(p, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 20));
+	emit(p, BPF_ALU64_REG(BPF_XOR, BPF_REG_7, BPF_REG_1));
 	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
 		emit(p, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, f[i].off));
 		emit(p, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, f[i].shift));
@@ -296,7 +308,8 @@ static void fold_skb(struct prog *p)
 
 /*
  * @ops: 'u' vlan_push(@proto, TCI the packet's u32 at 0 in the first
- * push, then constants), 'o' vlan_pop; the skb folded in after each.
+ * push, then constants), 'o' vlan_pop, 'h' change_head(14); the skb folded
+ * in after each.
  */
 static void prog_vlan(struct prog *p, const char *ops, uint64_t proto)
 {
@@ -318,7 +331,11 @@ static void prog_vlan(struct prog *p, const char *ops, uint64_t proto)
 	emit(p, BPF_LDX_MEM(BPF_W, BPF_REG_8, BPF_REG_2, 0));
 	for (i = 0; ops[i]; i++) {
 		emit(p, BPF_MOV64_REG(BPF_REG_1, BPF_REG_6));
-		if (ops[i] == 'u') {
+		if (ops[i] == 'h') {
+			emit(p, BPF_MOV64_IMM(BPF_REG_2, 14));
+			emit(p, BPF_MOV64_IMM(BPF_REG_3, 0));
+			emit(p, BPF_EMIT_CALL(BPF_FUNC_skb_change_head));
+		} else if (ops[i] == 'u') {
 			emit_ldimm64(p, BPF_REG_2, proto);
 			emit(p, BPF_MOV64_REG(BPF_REG_3, BPF_REG_8));
 			emit(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, 0x1111));
@@ -328,6 +345,23 @@ static void prog_vlan(struct prog *p, const char *ops, uint64_t proto)
 		}
 		fold_skb(p);
 	}
+	emit(p, BPF_MOV64_REG(BPF_REG_0, BPF_REG_7));
+	epilogue(p);
+}
+
+/* change_head(skb, @room, @flags) */
+static void prog_change_head(struct prog *p, uint32_t room, uint64_t flags)
+{
+	snprintf(p->descr, sizeof(p->descr), "change_head(%u, flags 0x%llx)", room,
+		 (unsigned long long)flags);
+	p->type = BPF_PROG_TYPE_SCHED_CLS;
+	p->min_pkt = 14;
+	emit(p, BPF_MOV64_REG(BPF_REG_6, BPF_REG_1));
+	emit(p, BPF_MOV64_IMM(BPF_REG_7, 0));
+	emit(p, BPF_MOV64_IMM(BPF_REG_2, room));
+	emit_ldimm64(p, BPF_REG_3, flags);
+	emit(p, BPF_EMIT_CALL(BPF_FUNC_skb_change_head));
+	fold_skb(p);
 	emit(p, BPF_MOV64_REG(BPF_REG_0, BPF_REG_7));
 	epilogue(p);
 }
@@ -561,7 +595,8 @@ static void test_clone_redirect(void)
 static void test_vlan(void)
 {
 	static const char *const ops[] = { "u", "uu", "uuu", "o", "oo", "uo", "uuo", "uuoo",
-					   "ouo", "uuuooo", "ooo", "uoo", "uuuuuuuuuooooooooo" };
+					   "ouo", "uuuooo", "ooo", "uoo", "uuuuuuuuuooooooooo",
+					   "h", "hh", "hhhh", "hu", "huu", "huuo", "ho", "oh", "uho" };
 	static const uint64_t protos[] = { 0x0081, 0xa888, 0x0008, 0x10081 };
 	struct prog p;
 	uint32_t i, j;
@@ -578,6 +613,16 @@ static void test_vlan(void)
 			compare(&p, npkts());
 		}
 	vlan_pkts = false;
+	for (i = 0; i < 8; i++) {
+		static const uint32_t rooms[] = { 0, 1, 4, 14, 50, 64, 20000, 0xffffffff };
+
+		memset(&p, 0, sizeof(p));
+		prog_change_head(&p, rooms[i], 0);
+		compare(&p, npkts() / 4);
+	}
+	memset(&p, 0, sizeof(p));
+	prog_change_head(&p, 14, 1);
+	compare(&p, 8);
 	for (j = 0; j < 3; j++) {
 		memset(&p, 0, sizeof(p));
 		prog_peer(&p, j == 2 ? 1ULL << 32 : j);
