@@ -33,7 +33,9 @@
  *   - the map helpers' arguments: a map in r1, a key (and a value for
  *     update) of the map's sizes on the stack, in the packet or in a map
  *     value, initialized;
- *   - check_cfg(): every instruction reachable by the control-flow graph.
+ *   - check_cfg(): every instruction reachable by the control-flow graph;
+ *     and no back-edges: the verifier accepts a bounded loop only after
+ *     walking it to the end, which a join-based analysis cannot predict.
  *
  * Where the model does not follow something (a pointer type the analysis
  * calls UNKNOWN, a program type whose context is not described here), it
@@ -288,6 +290,8 @@ static int check_mem(struct safety_ctx *c, uint32_t i, const struct analysis_sta
 			return reject(c, i, "R%u map value of a map not described", regno);
 		if (!var_bounded(r))
 			return reject(c, i, "R%u unbounded memory access", regno);
+		if (write && c->env->map_flags && (c->env->map_flags[r->map] & BPF_F_RDONLY_PROG))
+			return reject(c, i, "write into map forbidden (read-only map)");
 		ptr_span(r, insn_off, size, &lo, &hi);
 		if (lo < 0 || hi > (int64_t)c->env->maps[r->map].value_size)
 			return reject(c, i,
@@ -710,8 +714,10 @@ static int check_jmp(struct safety_ctx *c, uint32_t i, const struct analysis_sta
 		return 0;
 	}
 	if (op == BPF_CALL) {
+		if (in->src_reg == BPF_PSEUDO_CALL)
+			return 0; /* the callee's instructions are checked in their frame */
 		if (in->src_reg)
-			return 0;
+			return reject(c, i, "kfunc calls are not modelled");
 		err = check_helper(c, i, st, in->imm);
 		/* tail_call returns nothing (RET_VOID): r0 is not written after it */
 		if (!err && in->imm == BPF_FUNC_tail_call && (analysis_live_out(c->a, i) & 1))
@@ -750,6 +756,40 @@ static int check_insn(struct safety_ctx *c, uint32_t i, const struct analysis_st
 	}
 }
 
+/*
+ * The verifier tracks the result of an ALU operation only for add, sub and
+ * and with any operand, and others with a constant operand; it does not
+ * track division and modulo at all (adjust_scalar_min_max_vals()).  The
+ * analysis is more precise; where the verifier knows nothing, so does the
+ * model, after the instruction in its block.  (Facts carried into later
+ * blocks by the analysis's join are not forgotten: a known imprecision.)
+ */
+static void forget_untracked(const struct bpf_insn *in, struct analysis_state *st)
+{
+	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+	struct analysis_reg *d = &st->regs[in->dst_reg];
+	uint64_t v;
+	bool known;
+
+	if ((cls != BPF_ALU && cls != BPF_ALU64) || d->type != ANALYSIS_SCALAR)
+		return;
+	if (op == BPF_MOV || op == BPF_NEG || op == BPF_END || op == BPF_ADD || op == BPF_SUB ||
+	    op == BPF_AND)
+		return;
+	known = BPF_SRC(in->code) == BPF_K || analysis_reg_is_const(&st->regs[in->src_reg], &v);
+	if (known && op != BPF_DIV && op != BPF_MOD)
+		return;
+	if (analysis_reg_is_const(d, &v))
+		return; /* both constant: the verifier computes it */
+	d->s.value = 0;
+	d->s.mask = UINT64_MAX;
+	d->s.smin = INT64_MIN;
+	d->s.smax = INT64_MAX;
+	d->s.umin = 0;
+	d->s.umax = UINT64_MAX;
+	d->id = 0;
+}
+
 /* ---- the control-flow graph ------------------------------------------------ */
 
 /* check_cfg(): every instruction reachable from the entry along the CFG. */
@@ -782,6 +822,16 @@ static int check_cfg(struct safety_ctx *c)
 			const struct bpf_insn *in = &p->insns[i];
 			int64_t t;
 			int32_t tb;
+
+			/*
+			 * The verifier proves a loop terminates by walking it; the
+			 * analysis widens instead, so it cannot tell: no loops.
+			 */
+			if (prog_insn_is_jump(in) && prog_jump_target(p->insns, i) <= (int64_t)i) {
+				err = reject(c, i, "back-edge to insn %lld: loops are not modelled",
+					     (long long)prog_jump_target(p->insns, i));
+				goto out;
+			}
 
 			if (prog_insn_is_pseudo_call(in) ||
 			    (prog_insn_is_ldimm64(in) && in->src_reg == BPF_PSEUDO_FUNC)) {
@@ -839,6 +889,7 @@ int safety_check(const struct prog *p, const struct analysis *a, const struct sa
 				break;
 			if (analysis_state_step(a, i, st) || !st->reached)
 				break;
+			forget_untracked(&p->insns[i], st);
 		}
 	}
 	free(st);

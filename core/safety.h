@@ -33,6 +33,12 @@ struct safety_env {
 	enum bpf_prog_type prog_type;
 	const struct analysis_map *maps;
 	uint32_t nmaps;
+	/*
+	 * The maps' map_flags, parallel to @maps, or NULL: then no map is
+	 * known to be read-only (BPF_F_RDONLY_PROG, as libbpf makes .rodata)
+	 * and stores into map values are not checked against it.
+	 */
+	const uint32_t *map_flags;
 };
 
 /*

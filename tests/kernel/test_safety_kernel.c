@@ -14,7 +14,7 @@
  *     model rejects and the kernel accepts are lost candidates: the test
  *     reports their rate, and how many corpus originals the model rejects.
  *
- * SAFETY_MUTANTS (per program, default 30) and SAFETY_SECONDS (default 25)
+ * SAFETY_MUTANTS (per program, default 200) and SAFETY_SECONDS (default 25)
  * make the run larger; SAFETY_SEED changes the mutants; SAFETY_VERBOSE=1
  * prints every false rejection.  Skips when bpf() is not permitted or the
  * corpus is missing.
@@ -96,7 +96,7 @@ static void test_table_kernel(void)
 
 		if (!CHECK(assemble(c->text, &insns, &len) == 0, "%s: assembly", c->descr))
 			continue;
-		model = model_verdict(insns, len, c->type, safety_maps, 1, msg, sizeof(msg));
+		model = model_verdict(insns, len, c->type, safety_maps, NULL, 1, msg, sizeof(msg));
 		for (k = 0; k + 1 < len; k++)
 			if (prog_insn_is_ldimm64(&insns[k]) && insns[k].src_reg == 1 &&
 			    insns[k].imm == SAFETY_MAP_FD)
@@ -128,6 +128,7 @@ struct cprog {
 	size_t len;
 	struct analysis_map maps[MAX_MAPS];
 	int fds[MAX_MAPS];
+	uint32_t flags[MAX_MAPS];
 	uint32_t nmaps;
 };
 
@@ -206,6 +207,7 @@ static int cprog_load(const char *path, const char *name, struct cprog *cp)
 		d->key_size = bpf_map__key_size(m);
 		d->value_size = bpf_map__value_size(m);
 		d->max_entries = max ? max : KH_DEFAULT_MAX_ENTRIES;
+		cp->flags[cp->nmaps] = bpf_map__map_flags(m);
 		cp->fds[cp->nmaps] = bpf_map_create(d->type, NULL, d->key_size, d->value_size,
 						    d->max_entries, &mo);
 		if (cp->fds[cp->nmaps] < 0) {
@@ -320,7 +322,8 @@ static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, doub
 	unsigned long k;
 	int model, kern;
 
-	model = model_verdict(cp->insns, cp->len, cp->type, cp->maps, cp->nmaps, msg, sizeof(msg));
+	model = model_verdict(cp->insns, cp->len, cp->type, cp->maps, cp->flags, cp->nmaps, msg,
+			      sizeof(msg));
 	if (model) {
 		t->orig_rejected++;
 		if (verbose)
@@ -338,7 +341,8 @@ static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, doub
 			i = rnd() % cp->len;
 		while (prog_insn_is_ldimm64(&x[i]) || (i && prog_insn_is_ldimm64(&x[i - 1])));
 		mutate(&x[i], what, sizeof(what));
-		model = model_verdict(x, cp->len, cp->type, cp->maps, cp->nmaps, msg, sizeof(msg));
+		model = model_verdict(x, cp->len, cp->type, cp->maps, cp->flags, cp->nmaps, msg,
+				      sizeof(msg));
 		kern = kernel_verdict(cp->type, cp->eat, x, cp->len, why, sizeof(why));
 		t->mutants++;
 		if (!model && !kern) {
@@ -369,7 +373,7 @@ static void test_corpus_mutants(void)
 	const char *dir = getenv("CORPUS_DIR") && *getenv("CORPUS_DIR")
 				  ? getenv("CORPUS_DIR")
 				  : "/var/cache/bpfsynth-corpus";
-	unsigned long n = env_num("SAFETY_MUTANTS", 30);
+	unsigned long n = env_num("SAFETY_MUTANTS", 200);
 	double t0 = now(), deadline = t0 + (double)env_num("SAFETY_SECONDS", 25);
 	bool verbose = env_num("SAFETY_VERBOSE", 0) != 0;
 	char path[1024], line[2048], why[256];

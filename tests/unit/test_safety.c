@@ -223,10 +223,12 @@ static const struct scase scases[] = {
  * rejection (structural errors such as a jump into LD_IMM64) as -EACCES.
  */
 static int model_verdict(const struct bpf_insn *insns, size_t len, enum bpf_prog_type type,
-			 const struct analysis_map *maps, uint32_t nmaps, char *msg, size_t msgsz)
+			 const struct analysis_map *maps, const uint32_t *map_flags, uint32_t nmaps,
+			 char *msg, size_t msgsz)
 {
 	struct analysis_env aenv = {.prog_type = type, .maps = maps, .nmaps = nmaps};
-	struct safety_env senv = {.prog_type = type, .maps = maps, .nmaps = nmaps};
+	struct safety_env senv = {
+		.prog_type = type, .maps = maps, .nmaps = nmaps, .map_flags = map_flags};
 	struct analysis *a;
 	struct prog *p;
 	int err;
@@ -267,7 +269,7 @@ static void test_table(void)
 		err = assemble(c->text, &insns, &len);
 		if (!CHECK(err == 0, "%s: assembly failed (%d)", c->descr, err))
 			continue;
-		err = model_verdict(insns, len, c->type, safety_maps, 1, msg, sizeof(msg));
+		err = model_verdict(insns, len, c->type, safety_maps, NULL, 1, msg, sizeof(msg));
 		CHECK(err == c->verdict, "%s: verdict %d, expected %d (%s)", c->descr, err,
 		      c->verdict, msg);
 		if (c->verdict && c->msg)
@@ -299,20 +301,36 @@ static void test_edges(void)
 		       &len);
 	if (!ASSERT_EQ(err, 0, "assemble"))
 		return;
-	err = model_verdict(insns, len, XDP, NULL, 0, msg, sizeof(msg));
+	err = model_verdict(insns, len, XDP, NULL, NULL, 0, msg, sizeof(msg));
 	ASSERT_EQ(err, -EACCES, "lookup of an undescribed map");
 	ASSERT_TRUE(strstr(msg, "not described") != NULL, msg);
 	ASSERT_EQ(safety_check(NULL, NULL, NULL, msg, sizeof(msg)), -EINVAL, "NULL arguments");
 	/* a program type whose ctx is not modelled: ctx loads are rejected */
 	/* helpers are known per program type: a kprobe's are not modelled */
-	err = model_verdict(insns, len, BPF_PROG_TYPE_KPROBE, safety_maps, 1, msg, sizeof(msg));
+	err = model_verdict(insns, len, BPF_PROG_TYPE_KPROBE, safety_maps, NULL, 1, msg,
+			    sizeof(msg));
 	ASSERT_EQ(err, -EACCES, "kprobe helper");
 	ASSERT_TRUE(strstr(msg, "not modelled") != NULL, msg);
+	free(insns);
+	/* a store into a value of a read-only map (.rodata) */
+	err = assemble(LOOKUP "if r0 == 0 goto +2\nr1 = 3\n*(u32 *)(r0 + 4) = r1\nr0 = 2\nexit\n",
+		       &insns, &len);
+	if (!ASSERT_EQ(err, 0, "assemble"))
+		return;
+	{
+		const uint32_t rw = 0, ro = BPF_F_RDONLY_PROG;
+
+		err = model_verdict(insns, len, XDP, safety_maps, &rw, 1, msg, sizeof(msg));
+		ASSERT_EQ(err, 0, "store into a writable map");
+		err = model_verdict(insns, len, XDP, safety_maps, &ro, 1, msg, sizeof(msg));
+		ASSERT_EQ(err, -EACCES, "store into a read-only map");
+		ASSERT_TRUE(strstr(msg, "read-only map") != NULL, msg);
+	}
 	free(insns);
 	err = assemble("r0 = *(u64 *)(r1 + 0)\nexit\n", &insns, &len);
 	if (!ASSERT_EQ(err, 0, "assemble"))
 		return;
-	err = model_verdict(insns, len, BPF_PROG_TYPE_KPROBE, NULL, 0, msg, sizeof(msg));
+	err = model_verdict(insns, len, BPF_PROG_TYPE_KPROBE, NULL, NULL, 0, msg, sizeof(msg));
 	ASSERT_EQ(err, -EACCES, "kprobe ctx load is not modelled");
 	free(insns);
 }
