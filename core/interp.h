@@ -100,7 +100,9 @@ struct interp_input {
 	uint32_t cpu;		    /* bpf_get_smp_processor_id() */
 	/*
 	 * The devices of the netns; 0: the loopback device alone (the test
-	 * run's ctx device, ifindex 1 unless xdp/skb say otherwise).
+	 * run's ctx device, ifindex 1 unless xdp/skb say otherwise).  None
+	 * forwards (bpf_fib_lookup: FWD_DISABLED, or -ENODEV for an ifindex
+	 * not listed); a clone_redirect is modelled only to loopback.
 	 */
 	const struct interp_netdev *devs;
 	uint32_t ndevs;
