@@ -404,6 +404,14 @@ static const struct helper helpers[] = {
 	{BPF_FUNC_skb_store_bytes, T_TC, 0, {A_CTX, A_SCALAR, A_MEM, A_SIZE, A_SCALAR}},
 	{BPF_FUNC_l3_csum_replace, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR, A_SCALAR, A_SCALAR}},
 	{BPF_FUNC_l4_csum_replace, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_trace_printk, T_ALL, 0, {A_MEM, A_SIZE}},
+	{BPF_FUNC_clone_redirect, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_skb_get_tunnel_key, T_TC, 0, {A_CTX, A_MEM_UNINIT, A_SIZE, A_SCALAR}},
+	{BPF_FUNC_skb_set_tunnel_key, T_TC, 0, {A_CTX, A_MEM, A_SIZE, A_SCALAR}},
+	{BPF_FUNC_skb_change_head, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_redirect_peer, T_TC, 0, {A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_fib_lookup, T_XDP | T_TC, 0, {A_CTX, A_MEM, A_SIZE, A_SCALAR}},
+	{BPF_FUNC_xdp_load_bytes, T_XDP, 0, {A_CTX, A_SCALAR, A_MEM_UNINIT, A_SIZE}},
 	{BPF_FUNC_csum_diff, T_XDP | T_TC, 0, {A_MEM_NULL, A_SIZE0, A_MEM_NULL, A_SIZE0, A_SCALAR}},
 };
 
@@ -759,7 +767,8 @@ static int check_insn(struct safety_ctx *c, uint32_t i, const struct analysis_st
 /*
  * The verifier tracks the result of an ALU operation only for add, sub and
  * and with any operand, and others with a constant operand; it does not
- * track division and modulo at all (adjust_scalar_min_max_vals()).  The
+ * track division and modulo at all, not even of constants
+ * (adjust_scalar_min_max_vals(), as the kernel this was measured on does).  The
  * analysis is more precise; where the verifier knows nothing, so does the
  * model, after the instruction in its block.  (Facts carried into later
  * blocks by the analysis's join are not forgotten: a known imprecision.)
@@ -779,8 +788,6 @@ static void forget_untracked(const struct bpf_insn *in, struct analysis_state *s
 	known = BPF_SRC(in->code) == BPF_K || analysis_reg_is_const(&st->regs[in->src_reg], &v);
 	if (known && op != BPF_DIV && op != BPF_MOD)
 		return;
-	if (analysis_reg_is_const(d, &v))
-		return; /* both constant: the verifier computes it */
 	d->s.value = 0;
 	d->s.mask = UINT64_MAX;
 	d->s.smin = INT64_MIN;

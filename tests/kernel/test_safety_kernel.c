@@ -312,6 +312,8 @@ static void mutate(struct bpf_insn *in, char *what, size_t whatsz)
 struct tally {
 	unsigned long programs, skipped, orig_rejected, mutants, both_accept, both_reject;
 	unsigned long model_only_reject, kernel_only_reject;
+	/* mutants of programs whose original the model accepts */
+	unsigned long ok_kernel_accept, ok_model_only_reject;
 };
 
 static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, double deadline,
@@ -321,6 +323,7 @@ static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, doub
 	struct bpf_insn *x;
 	unsigned long k;
 	int model, kern;
+	bool orig_ok;
 
 	model = model_verdict(cp->insns, cp->len, cp->type, cp->maps, cp->flags, cp->nmaps, msg,
 			      sizeof(msg));
@@ -330,6 +333,7 @@ static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, doub
 			fprintf(stderr, "  original rejected: %s %s: %s\n", cp->path, cp->name,
 				msg);
 	}
+	orig_ok = model == 0;
 	x = malloc(cp->len * sizeof(*x));
 	if (!x)
 		return;
@@ -345,6 +349,10 @@ static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, doub
 				      sizeof(msg));
 		kern = kernel_verdict(cp->type, cp->eat, x, cp->len, why, sizeof(why));
 		t->mutants++;
+		if (orig_ok && !kern)
+			t->ok_kernel_accept++;
+		if (orig_ok && !kern && model)
+			t->ok_model_only_reject++;
 		if (!model && !kern) {
 			t->both_accept++;
 		} else if (model && kern) {
@@ -435,6 +443,11 @@ static void test_corpus_mutants(void)
 			? 100.0 * t.model_only_reject / (t.both_accept + t.model_only_reject)
 			: 0.0,
 		t.kernel_only_reject, now() - t0);
+	fprintf(stderr,
+		"  of the mutants of programs whose original the model accepts, the model "
+		"rejects %lu of the %lu the kernel accepts (%.1f%%)\n",
+		t.ok_model_only_reject, t.ok_kernel_accept,
+		t.ok_kernel_accept ? 100.0 * t.ok_model_only_reject / t.ok_kernel_accept : 0.0);
 	ASSERT_GE(t.mutants, 1, "mutants tried");
 	ASSERT_EQ(t.kernel_only_reject, 0, "mutants the model accepts and the kernel rejects");
 }
