@@ -568,16 +568,17 @@ static int check_ptr_alu(struct safety_ctx *c, uint32_t i, const struct bpf_insn
 	const struct analysis_reg *ptr = is_ptr(d) ? d : s, *off = is_ptr(d) ? s : d;
 	unsigned int pregno = is_ptr(d) ? in->dst_reg : in->src_reg;
 
+	if (is_ptr(d) && is_ptr(s)) {
+		/* any width: adjust_reg_min_max_vals() makes it a scalar before looking */
+		if (op == BPF_SUB && d->type != ANALYSIS_UNKNOWN && s->type != ANALYSIS_UNKNOWN)
+			return 0; /* a scalar, for a privileged loader */
+		return reject(c, i, "R%u pointer %s pointer prohibited", in->dst_reg,
+			      op == BPF_ADD ? "+=" : "op");
+	}
 	if (BPF_CLASS(in->code) == BPF_ALU)
 		return reject(c, i, "R%u 32-bit pointer arithmetic prohibited", pregno);
 	if (op != BPF_ADD && op != BPF_SUB)
 		return reject(c, i, "R%u pointer arithmetic with op 0x%x prohibited", pregno, op);
-	if (is_ptr(d) && is_ptr(s)) {
-		if (op == BPF_SUB && d->type != ANALYSIS_UNKNOWN && s->type != ANALYSIS_UNKNOWN)
-			return 0; /* a scalar, for a privileged loader */
-		return reject(c, i, "R%u pointer %s pointer prohibited", in->dst_reg,
-			      op == BPF_ADD ? "+=" : "-=");
-	}
 	if (!is_ptr(d) && op == BPF_SUB)
 		return reject(c, i, "R%u tried to subtract pointer from scalar", in->dst_reg);
 	if (!ptr_arith_ok(ptr))

@@ -131,8 +131,12 @@ static const struct scase scases[] = {
 	/* pointer arithmetic */
 	R("32-bit arithmetic on a packet pointer", XDP,
 	  "r2 = *(u32 *)(r1 + 0)\nw2 += 1\nr0 = 2\nexit\n", "32-bit pointer arithmetic"),
+	A("packet pointer - packet pointer in 32 bits", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nw3 -= w2\nr0 = r3\nexit\n"),
 	R("pointer * pointer", XDP,
 	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr2 *= r3\nr0 = 2\nexit\n",
+	  "pointer op pointer prohibited"),
+	R("pointer * scalar", XDP, "r2 = *(u32 *)(r1 + 0)\nr2 *= 2\nr0 = 2\nexit\n",
 	  "pointer arithmetic with op"),
 	R("pointer + pointer", XDP,
 	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr2 += r3\nr0 = 2\nexit\n",
