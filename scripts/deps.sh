@@ -3,10 +3,11 @@
 # corpus.  Runs `apt-get update` once, and only when something is missing.
 set -eu
 
-# build: compiler, BPF toolchain, the four libraries (libbpf, libelf, Z3, jansson)
+# build: compiler, BPF toolchain, the four libraries (libbpf, libelf, Z3, jansson);
+#        binutils for readelf and nm in the tests
 # tests: bpftool (vmlinux.h, loaders), iproute2, xdp-tools (real loaders),
 #        xz-utils for unpacking the corpus packages, python3 for test scripts
-PKGS="make gcc libc6-dev pkg-config clang llvm lld
+PKGS="make gcc binutils libc6-dev pkg-config clang llvm lld
 libbpf-dev libelf-dev zlib1g-dev libz3-dev libjansson-dev
 bpftool iproute2 xdp-tools xz-utils ca-certificates util-linux python3"
 

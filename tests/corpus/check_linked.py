@@ -16,17 +16,15 @@ import subprocess
 import sys
 from collections import Counter
 
+import objdump_parse
+
 
 def main():
     if len(sys.argv) < 3:
         print(__doc__, file=sys.stderr)
         return 2
     tool, root = sys.argv[1], sys.argv[2]
-    objs = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
-                  if f.endswith(".o"))
-    if "--sources" in sys.argv:
-        keep = sys.argv[sys.argv.index("--sources") + 1].split(",")
-        objs = [o for o in objs if os.path.relpath(o, root).split(os.sep)[0] in keep]
+    objs = objdump_parse.corpus_objects(root, sys.argv)
     passed = failed = skipped = 0
     progs = insns = 0
     why = Counter()

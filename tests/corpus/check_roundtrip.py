@@ -94,14 +94,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     tool, root = sys.argv[1], sys.argv[2]
-    limit = int(sys.argv[sys.argv.index("--limit") + 1]) if "--limit" in sys.argv else 0
-    objs = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
-                  if f.endswith(".o"))
-    if "--sources" in sys.argv:  # e.g. libxdp,xdp-tests: only these subfolders of the root
-        keep = sys.argv[sys.argv.index("--sources") + 1].split(",")
-        objs = [o for o in objs if os.path.relpath(o, root).split(os.sep)[0] in keep]
-    if limit:
-        objs = objs[:limit]
+    objs = objdump_parse.corpus_objects(root, sys.argv)
 
     passed = failed = skipped = 0
     forms, pseudo = Counter(), 0

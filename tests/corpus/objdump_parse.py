@@ -19,6 +19,19 @@ RAW_RE = re.compile(r"^\s*(\d+):\t((?:[0-9a-f]{2} )*[0-9a-f]{2})(?:\t(.*))?$")
 TEXT_RE = re.compile(r"^\s*(\d+):\s+(.*)$")
 
 
+def corpus_objects(root, argv):
+    """The .o files under @root, sorted; `--sources A,B` in @argv keeps only those subfolders,
+    `--limit N` the first N."""
+    objs = sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs
+                  if f.endswith(".o"))
+    if "--sources" in argv:
+        keep = argv[argv.index("--sources") + 1].split(",")
+        objs = [o for o in objs if os.path.relpath(o, root).split(os.sep)[0] in keep]
+    if "--limit" in argv:
+        objs = objs[:int(argv[argv.index("--limit") + 1])]
+    return objs
+
+
 def func_symbols(path):
     out = subprocess.run([READELF, "-s", "--wide", path], capture_output=True, text=True)
     return {f[7] for f in (l.split() for l in out.stdout.splitlines())
