@@ -865,12 +865,56 @@ out:
 	return err;
 }
 
+/*
+ * Check every reachable block from its entry state.  With @blocks, go on
+ * after a rejection and record each block's first one there (the message
+ * buffer is @blocks[b]); without, stop at the first.
+ */
+static int check_blocks(struct safety_ctx *c, char (*blocks)[SAFETY_MSG_SIZE], int *nrej)
+{
+	const struct prog *p = c->p;
+	struct analysis_state *st;
+	uint32_t b, i;
+	int err = 0;
+
+	st = malloc(sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	for (b = 0; b < p->nblocks && (!err || blocks); b++) {
+		const struct prog_block *blk = &p->blocks[b];
+		bool main_prog = blk->subprog == 0;
+
+		if (blocks) {
+			blocks[b][0] = '\0';
+			c->msg = blocks[b];
+			c->msgsz = SAFETY_MSG_SIZE;
+		}
+		if (analysis_state(c->a, blk->first, st) || !st->reached)
+			continue;
+		err = 0;
+		for (i = blk->first; i <= blk->last && !err; i++) {
+			if (p->insn_block[i] < 0)
+				continue; /* LD_IMM64's second slot */
+			err = check_insn(c, i, st, main_prog);
+			if (err || i == blk->last)
+				break;
+			if (analysis_state_step(c->a, i, st) || !st->reached)
+				break;
+			forget_untracked(&p->insns[i], st);
+		}
+		if (err == -EACCES && nrej)
+			(*nrej)++;
+		if (err && err != -EACCES)
+			break;
+	}
+	free(st);
+	return blocks && err == -EACCES ? 0 : err;
+}
+
 int safety_check(const struct prog *p, const struct analysis *a, const struct safety_env *env,
 		 char *msg, size_t msgsz)
 {
 	struct safety_ctx c = {.p = p, .a = a, .env = env, .msg = msg, .msgsz = msgsz};
-	struct analysis_state *st;
-	uint32_t b, i;
 	int err;
 
 	if (msg && msgsz)
@@ -880,26 +924,23 @@ int safety_check(const struct prog *p, const struct analysis *a, const struct sa
 	err = check_cfg(&c);
 	if (err)
 		return err;
-	st = malloc(sizeof(*st));
-	if (!st)
-		return -ENOMEM;
-	for (b = 0; b < p->nblocks && !err; b++) {
-		const struct prog_block *blk = &p->blocks[b];
-		bool main_prog = blk->subprog == 0;
+	return check_blocks(&c, NULL, NULL);
+}
 
-		if (analysis_state(a, blk->first, st) || !st->reached)
-			continue;
-		for (i = blk->first; i <= blk->last && !err; i++) {
-			if (p->insn_block[i] < 0)
-				continue; /* LD_IMM64's second slot */
-			err = check_insn(&c, i, st, main_prog);
-			if (err || i == blk->last)
-				break;
-			if (analysis_state_step(a, i, st) || !st->reached)
-				break;
-			forget_untracked(&p->insns[i], st);
-		}
-	}
-	free(st);
-	return err;
+int safety_check_blocks(const struct prog *p, const struct analysis *a,
+			const struct safety_env *env, char *cfg, char (*blocks)[SAFETY_MSG_SIZE])
+{
+	struct safety_ctx c = {.p = p, .a = a, .env = env, .msg = cfg, .msgsz = SAFETY_MSG_SIZE};
+	int err, n = 0;
+
+	if (!p || !a || !env || !cfg || !blocks)
+		return -EINVAL;
+	cfg[0] = '\0';
+	err = check_cfg(&c);
+	if (err == -EACCES)
+		n++;
+	else if (err)
+		return err;
+	err = check_blocks(&c, blocks, &n);
+	return err ? err : n;
 }

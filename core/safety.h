@@ -49,4 +49,18 @@ struct safety_env {
 int safety_check(const struct prog *p, const struct analysis *a, const struct safety_env *env,
 		 char *msg, size_t msgsz);
 
+/*
+ * The same checks, not stopping at the first rejection: @cfg gets the
+ * whole-program rejection (a loop, unreachable code; "" if none) and
+ * @blocks[b], for each of @p's blocks, the first rejection inside block b
+ * ("" if none); SAFETY_MSG_SIZE bytes each.  Returns how many rejections
+ * there are, or -errno.  The optimizer holds rewrites of a program the model
+ * rejects (the verifier accepts it: the model is stricter) to "no new
+ * rejection": the same message for every block, and no rewrite at or after
+ * a block's rejected instruction.
+ */
+#define SAFETY_MSG_SIZE 160
+int safety_check_blocks(const struct prog *p, const struct analysis *a,
+			const struct safety_env *env, char *cfg, char (*blocks)[SAFETY_MSG_SIZE]);
+
 #endif
