@@ -44,6 +44,12 @@ static const struct cmd cmds[] = {
 	 "disassemble the programs of a BPF ELF object", dump_help},
 	{"exec", do_exec, "exec OBJ.o [--prog NAME] [--data-in FILE] [--data-out FILE] ...",
 	 "run a program in the interpreter, like bpftool prog run", exec_help},
+	{"opt", do_opt, "opt IN.o -o OUT.o [--prog NAME]... [--budget SEC] [--jobs N] [--seed N]",
+	 "optimize the programs of an object and write a proven-equivalent object", opt_help},
+	{"warm", do_warm, "warm OBJ.o...",
+	 "fill the cache for every program of the objects, as the preload would", warm_help},
+	{"worker", do_worker, "worker [--once]",
+	 "optimize the programs the preload queued (started by the preload)", worker_help},
 	{"help", do_help, "help [COMMAND]", "show this help, or the help of COMMAND", NULL},
 	{0},
 };

@@ -59,6 +59,12 @@ int do_dump(int argc, char **argv);
 void dump_help(void);
 int do_exec(int argc, char **argv);
 void exec_help(void);
+int do_opt(int argc, char **argv);
+void opt_help(void);
+int do_warm(int argc, char **argv);
+void warm_help(void);
+int do_worker(int argc, char **argv);
+void worker_help(void);
 
 /* Shared by commands that read objects (tools/objfile.c). */
 #include <stddef.h>
