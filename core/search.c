@@ -1,0 +1,692 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/search: windows, their pre- and post-conditions, and K2-style MCMC
+ * over rewrites of one window (the algorithm is in core/search.h).
+ *
+ * The chain scores a candidate by running it on the test states with the
+ * executor of search_exec.c, stopping as soon as the error alone makes the
+ * Metropolis test fail (the uniform draw is made first, as STOKE does), so a
+ * bad proposal costs one or two runs, not all of them.  Candidates with zero
+ * error that are cheaper than the best proven go to core/smt; a
+ * counterexample becomes a test, so the chain cannot propose the same
+ * mistake for long; hashes of refuted candidates are remembered so that the
+ * solver is asked once per candidate.
+ *
+ * Everything a search needs lives in one struct search on the caller's
+ * stack and heap: search_window() may run on several threads at once, each
+ * with its own smt_ctx.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/search_internal.h"
+
+#define DEFAULT_PROPOSALS 20000
+#define DEFAULT_CHAINS 4
+#define DEFAULT_TESTS 24
+#define MAX_CEX_TESTS 64
+#define REJECTED_SLOTS 4096
+
+
+/* ---- windows ---- */
+
+static bool is_barrier(const struct bpf_insn *in)
+{
+	if (search_insn_is_nop(in))
+		return false;
+	if (prog_insn_is_jump(in) || prog_insn_is_call(in) || prog_insn_is_exit(in) ||
+	    prog_insn_is_ldimm64(in) || BPF_CLASS(in->code) == BPF_LD)
+		return true;
+	return !sx_insn_searchable(in);
+}
+
+/*
+ * Instructions something other than the previous instruction may reach:
+ * targets of jumps (ja +0 aside: its target is its successor) and subprogram
+ * starts.  A bitmap of p->len bits; NULL on ENOMEM.
+ */
+static uint64_t *entry_points(const struct prog *p)
+{
+	uint64_t *m = calloc(p->len / 64 + 1, sizeof(*m));
+	uint32_t i;
+
+	if (!m)
+		return NULL;
+	for (i = 0; i < p->nsubprogs; i++)
+		if (p->subprogs[i].start < p->len)
+			m[p->subprogs[i].start / 64] |= 1ULL << (p->subprogs[i].start % 64);
+	for (i = 0; i < p->len; i++) {
+		const struct bpf_insn *in = &p->insns[i];
+		int64_t t;
+
+		if (prog_insn_is_ldimm64(in)) {
+			i++;
+			continue;
+		}
+		if (!prog_insn_is_jump(in) || search_insn_is_nop(in))
+			continue;
+		t = prog_jump_target(p->insns, i);
+		if (t >= 0 && t < p->len)
+			m[t / 64] |= 1ULL << (t % 64);
+	}
+	return m;
+}
+
+static bool bit(const uint64_t *m, uint32_t i)
+{
+	return (m[i / 64] >> (i % 64)) & 1;
+}
+
+size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t maxlen,
+		      struct search_window *out, size_t max)
+{
+	uint64_t *entry = entry_points(p);
+	uint32_t i = 0, s, e, w, step, k;
+	size_t n = 0;
+
+	if (!entry)
+		return 0;
+	if (!maxlen || maxlen > SEARCH_MAX_WINDOW)
+		maxlen = SEARCH_MAX_WINDOW;
+	step = maxlen > 1 ? maxlen / 2 : 1;
+	while (i < p->len) {
+		if (!analysis_reachable(a, i) || is_barrier(&p->insns[i])) {
+			i += prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1;
+			continue;
+		}
+		s = i;
+		for (e = i + 1; e < p->len && !bit(entry, e) && analysis_reachable(a, e) &&
+				!is_barrier(&p->insns[e]);
+		     e++)
+			;
+		i = e;
+		for (w = s; w < e; w += step) {
+			uint32_t len = e - w < maxlen ? e - w : maxlen;
+			bool real = false;
+
+			for (k = w; k < w + len; k++)
+				real |= !search_insn_is_nop(&p->insns[k]);
+			if (real) {
+				if (n < max)
+					out[n] = (struct search_window){.start = w, .len = len};
+				n++;
+			}
+			if (w + len == e)
+				break;
+		}
+	}
+	free(entry);
+	return n;
+}
+
+/* 0 if [start, start + len) is a window of @p, else -ENOENT / -EINVAL. */
+static int window_ok(const struct prog *p, const struct analysis *a, uint32_t start,
+		     uint32_t len)
+{
+	uint64_t *entry;
+	uint32_t i;
+	int err = 0;
+
+	if (!len || len > SEARCH_MAX_WINDOW || start >= p->len || len > p->len - start)
+		return -EINVAL;
+	if (!analysis_reachable(a, start))
+		return -ENOENT;
+	entry = entry_points(p);
+	if (!entry)
+		return -ENOMEM;
+	for (i = start; i < start + len && !err; i++)
+		if (is_barrier(&p->insns[i]) || !analysis_reachable(a, i) ||
+		    (i > start && bit(entry, i)))
+			err = -EINVAL;
+	free(entry);
+	return err;
+}
+
+int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t start,
+		       uint32_t len, struct smt_window_cond *c)
+{
+	struct analysis_state st;
+	uint32_t last = start + len - 1;
+	int r, off, err;
+
+	memset(c, 0, sizeof(*c));
+	err = window_ok(p, a, start, len);
+	if (err)
+		return err;
+	err = analysis_state(a, start, &st);
+	if (err)
+		return err;
+	for (r = 0; r < 11; r++) {
+		const struct analysis_reg *x = &st.regs[r];
+		/* the solver models pointers at a constant offset only */
+		bool fixed = x->s.mask == 0 && x->s.value == 0;
+		struct smt_reg_desc *d = &c->regs[r];
+
+		d->off = x->off;
+		switch (x->type) {
+		case ANALYSIS_SCALAR:
+			d->type = x->s.umax <= 0xffffffffULL ? SMT_REG_SCALAR32 : SMT_REG_SCALAR;
+			d->off = 0;
+			break;
+		case ANALYSIS_CTX:
+			d->type = fixed ? SMT_REG_CTX : SMT_REG_NONE;
+			break;
+		case ANALYSIS_STACK:
+			d->type = fixed ? SMT_REG_STACK : SMT_REG_NONE;
+			break;
+		case ANALYSIS_PKT:
+			d->type = fixed ? SMT_REG_PKT : SMT_REG_NONE;
+			break;
+		case ANALYSIS_PKT_END:
+			d->type = SMT_REG_PKT_END;
+			d->off = 0;
+			break;
+		case ANALYSIS_MAP_VALUE:
+			d->type = fixed && x->map >= 0 && x->map < SMT_MAX_MAPS ? SMT_REG_MAP_VALUE
+										: SMT_REG_NONE;
+			d->map = (uint8_t)(x->map >= 0 ? x->map : 0);
+			break;
+		default:
+			d->type = SMT_REG_NONE;
+		}
+		if (d->type == SMT_REG_NONE)
+			d->off = 0;
+	}
+	c->live_regs = analysis_live_out(a, last);
+	for (off = -512; off < 0; off++)
+		if (analysis_stack_live_out(a, last, off))
+			c->live_stack[(off + 512) / 8] |= 1 << ((off + 512) % 8);
+	return 0;
+}
+
+/* ---- the search ---- */
+
+struct search {
+	const struct smt_env *env;
+	struct smt_ctx *smt;
+	const struct search_params *sp;
+	struct search_result *res;
+	uint32_t len;
+	struct smt_window_cond cond;
+	struct analysis_state as;
+	struct sx_env e;
+	struct sx_pool pool;
+	struct bpf_insn orig[SEARCH_MAX_WINDOW];
+	struct bpf_insn orig_s[SEARCH_MAX_WINDOW]; /* without NOPs, for the solver */
+	uint32_t orig_n;
+	struct sx_state **tin, **tout;
+	uint32_t ntests, cap;
+	struct sx_state *scratch;
+	uint64_t rng;
+	uint64_t *rejected;
+	uint32_t nrejected;
+	struct bpf_insn best[SEARCH_MAX_WINDOW];
+	uint32_t best_perf;
+	double unit; /* search_insn_cost() of an average instruction of the window */
+	bool stopped;
+	uint64_t checks;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static bool should_stop(struct search *s)
+{
+	if (s->stopped)
+		return true;
+	if ((s->sp->stop && *s->sp->stop) || (s->sp->deadline > 0 && now() >= s->sp->deadline))
+		s->stopped = true;
+	return s->stopped;
+}
+
+static uint64_t hash_insns(const struct bpf_insn *w, uint32_t n)
+{
+	const uint8_t *b = (const uint8_t *)w;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < n * sizeof(*w); i++)
+		h = (h ^ b[i]) * 0x100000001b3ULL;
+	return h | 1; /* 0 marks a free slot */
+}
+
+static bool rejected_has(struct search *s, uint64_t h)
+{
+	uint32_t i = (uint32_t)(h % REJECTED_SLOTS);
+
+	for (; s->rejected[i]; i = (i + 1) % REJECTED_SLOTS)
+		if (s->rejected[i] == h)
+			return true;
+	return false;
+}
+
+static void rejected_add(struct search *s, uint64_t h)
+{
+	uint32_t i = (uint32_t)(h % REJECTED_SLOTS);
+
+	if (s->nrejected >= REJECTED_SLOTS / 2) {
+		memset(s->rejected, 0, REJECTED_SLOTS * sizeof(*s->rejected));
+		s->nrejected = 0;
+	}
+	for (; s->rejected[i]; i = (i + 1) % REJECTED_SLOTS)
+		if (s->rejected[i] == h)
+			return;
+	s->rejected[i] = h;
+	s->nrejected++;
+}
+
+static struct sx_state *state_new(struct search *s)
+{
+	return calloc(1, s->e.state_size);
+}
+
+/* Run the original on @in (kept if it does not fault there) as a new test. */
+static bool add_test(struct search *s, struct sx_state *in)
+{
+	struct sx_state *out;
+
+	if (s->ntests >= s->cap)
+		return false;
+	out = state_new(s);
+	if (!out)
+		return false;
+	sx_copy(&s->e, out, in);
+	s->e.record = true;
+	sx_run(&s->e, s->orig, s->len, out);
+	s->e.record = false;
+	if (out->status != SX_OK) {
+		free(out);
+		return false;
+	}
+	s->tin[s->ntests] = in;
+	s->tout[s->ntests] = out;
+	s->ntests++;
+	return true;
+}
+
+/* The error of @w over all tests, or some value > @limit once it exceeds it. */
+static uint32_t eval(struct search *s, const struct bpf_insn *w, uint64_t limit)
+{
+	uint64_t err = 0;
+	uint32_t t;
+
+	for (t = 0; t < s->ntests; t++) {
+		sx_copy(&s->e, s->scratch, s->tin[t]);
+		sx_run(&s->e, w, s->len, s->scratch);
+		err += sx_error(&s->e, s->tout[t], s->scratch,
+				(uint32_t)(limit - err < UINT32_MAX ? limit - err : UINT32_MAX));
+		if (err > limit)
+			break;
+	}
+	s->checks++;
+	return err > UINT32_MAX ? UINT32_MAX : (uint32_t)err;
+}
+
+/*
+ * Ask the solver about @w (zero error, cheaper than the best).  The solver
+ * takes no empty window: a rewrite that deletes everything is checked as one
+ * write of a dead register (skipped when every register is live).
+ */
+static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
+{
+	struct search_stats *stats = &s->res->stats;
+	struct bpf_insn b[SEARCH_MAX_WINDOW];
+	struct smt_result r;
+	uint32_t n = 0, i;
+	uint64_t h;
+	int err;
+
+	for (i = 0; i < s->len; i++)
+		if (!search_insn_is_nop(&w[i]))
+			b[n++] = w[i];
+	if (!n) {
+		for (i = 0; i < 10 && ((s->cond.live_regs >> i) & 1); i++)
+			;
+		if (i == 10)
+			return;
+		b[n++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
+	}
+	h = hash_insns(b, n);
+	if (rejected_has(s, h))
+		return;
+	stats->smt_queries++;
+	err = smt_check_window(s->smt, s->orig_s, s->orig_n, b, n, s->env, &s->cond, &r);
+	if (err) {
+		stats->smt_unknown++;
+		rejected_add(s, h);
+		return;
+	}
+	switch (r.verdict) {
+	case SMT_EQUIVALENT:
+		stats->smt_equivalent++;
+		memcpy(s->best, w, s->len * sizeof(*w));
+		s->best_perf = perf;
+		break;
+	case SMT_DIFFERENT: {
+		struct sx_state *t = state_new(s);
+
+		stats->smt_different++;
+		rejected_add(s, h);
+		if (!t)
+			break;
+		sx_cex_state(&s->e, &s->as, &s->cond, &r.cex, &s->rng, t);
+		if (!add_test(s, t))
+			free(t);
+		break;
+	}
+	default:
+		stats->smt_unknown++;
+		rejected_add(s, h);
+	}
+}
+
+static const struct {
+	double beta; /* 1 / temperature, per instruction's worth of cost */
+	double w;    /* cost of one wrong bit, in instructions */
+	uint32_t mix;
+} chain_params[] = {
+	{3.0, 0.5, 0},
+	{1.0, 0.1, 1},
+	{5.0, 1.0, 2},
+	{1.5, 0.2, 3},
+};
+
+/*
+ * ln(x) for 0 < x <= 1, to a few 1e-7: the Metropolis test needs no more,
+ * and the library does not link libm.
+ */
+static double ln(double x)
+{
+	uint64_t b;
+	double m, t, t2, sum = 0, pw;
+	int e, k;
+
+	memcpy(&b, &x, sizeof(b));
+	e = (int)((b >> 52) & 0x7ff) - 1023;
+	b = (b & ((1ULL << 52) - 1)) | (1023ULL << 52);
+	memcpy(&m, &b, sizeof(m)); /* x = m * 2^e, 1 <= m < 2 */
+	t = (m - 1) / (m + 1);
+	t2 = t * t;
+	pw = t;
+	for (k = 1; k < 16; k += 2) {
+		sum += pw / k;
+		pw *= t2;
+	}
+	return e * 0.6931471805599453 + 2 * sum;
+}
+
+static double cost_of(const struct search *s, double w, uint32_t err, uint32_t perf)
+{
+	return w * err + perf / s->unit;
+}
+
+static void chain(struct search *s, uint32_t c, uint64_t max_prop)
+{
+	struct search_stats *stats = &s->res->stats;
+	double beta = chain_params[c % 4].beta, w = chain_params[c % 4].w;
+	uint32_t mix = chain_params[c % 4].mix + c / 4;
+	struct bpf_insn cur[SEARCH_MAX_WINDOW], cand[SEARCH_MAX_WINDOW];
+	uint64_t it, last_gain = 0, restart_after = max_prop / 8 > 500 ? max_prop / 8 : 500;
+	uint32_t cur_perf, restarts = 0, ntests = s->ntests;
+	double cur_cost, chain_best;
+
+	memcpy(cur, s->orig, sizeof(cur));
+	cur_perf = search_cost(cur, s->len);
+	cur_cost = chain_best = cost_of(s, w, 0, cur_perf);
+	for (it = 0; it < max_prop; it++) {
+		double u, thresh, lim;
+		uint32_t perf, err;
+		uint64_t limit;
+
+		if ((it & 127) == 0 && should_stop(s))
+			break;
+		if (s->ntests != ntests) {
+			/* a counterexample joined the tests: the current cost may have grown */
+			ntests = s->ntests;
+			cur_cost = cost_of(s, w, eval(s, cur, UINT32_MAX), cur_perf);
+		}
+		if (it - last_gain > restart_after) {
+			/* stuck: start again from the best proven, or from the original */
+			memcpy(cur, restarts++ % 2 ? s->orig : s->best, sizeof(cur));
+			cur_perf = search_cost(cur, s->len);
+			cur_cost = cost_of(s, w, eval(s, cur, UINT32_MAX), cur_perf);
+			last_gain = it;
+		}
+		stats->proposals++;
+		memcpy(cand, cur, sizeof(cand));
+		if (!sx_propose(&s->pool, &s->rng, cand, s->len, mix))
+			continue;
+		perf = search_cost(cand, s->len);
+		u = (double)((sx_rand(&s->rng) >> 11) + 1) / 9007199254740993.0;
+		thresh = cur_cost - ln(u) / beta;
+		lim = (thresh - perf / s->unit) / w;
+		if (lim < 0 && perf >= s->best_perf)
+			continue; /* rejected whatever its error */
+		limit = lim < 0 ? 0 : lim > 1e9 ? 1000000000ULL : (uint64_t)lim;
+		err = eval(s, cand, limit);
+		if (!err) {
+			stats->zero_error++;
+			if (perf < s->best_perf)
+				prove(s, cand, perf);
+		}
+		if (err > limit || cost_of(s, w, err, perf) > thresh)
+			continue;
+		stats->accepted++;
+		memcpy(cur, cand, sizeof(cur));
+		cur_perf = perf;
+		cur_cost = cost_of(s, w, err, perf);
+		if (cur_cost < chain_best - 1e-9) {
+			chain_best = cur_cost;
+			last_gain = it;
+		}
+	}
+}
+
+static void pool_add_imm(struct sx_pool *pl, int32_t v)
+{
+	uint32_t i;
+
+	for (i = 0; i < pl->nimms; i++)
+		if (pl->imms[i] == v)
+			return;
+	if (pl->nimms < sizeof(pl->imms) / sizeof(pl->imms[0]))
+		pl->imms[pl->nimms++] = v;
+}
+
+static void pool_add_reg(uint8_t *set, uint32_t *n, uint8_t r)
+{
+	uint32_t i;
+
+	for (i = 0; i < *n; i++)
+		if (set[i] == r)
+			return;
+	set[(*n)++] = r;
+}
+
+static void build_pool(struct search *s, const struct prog *p)
+{
+	static const int32_t small[] = {0, 1, -1, 2, 4, 8, 16, 32, 0xff, 0xffff};
+	struct sx_pool *pl = &s->pool;
+	uint32_t i, j;
+
+	memset(pl, 0, sizeof(*pl));
+	for (i = 0; i < sizeof(small) / sizeof(small[0]); i++)
+		pool_add_imm(pl, small[i]);
+	for (i = 0; i < s->len; i++)
+		pool_add_imm(pl, s->orig[i].imm);
+	for (i = 0; i < p->len; i++) {
+		if (prog_insn_is_ldimm64(&p->insns[i])) {
+			i++;
+			continue;
+		}
+		if (!prog_insn_is_jump(&p->insns[i]) && !prog_insn_is_call(&p->insns[i]))
+			pool_add_imm(pl, p->insns[i].imm);
+	}
+	for (i = 0; i < 10; i++)
+		if (s->cond.regs[i].type != SMT_REG_NONE || ((s->cond.live_regs >> i) & 1))
+			pool_add_reg(pl->regs, &pl->nregs, (uint8_t)i);
+	pool_add_reg(pl->bases, &pl->nbases, 10);
+	for (i = 0; i < 10; i++)
+		if (s->cond.regs[i].type >= SMT_REG_CTX && s->cond.regs[i].type != SMT_REG_PKT_END)
+			pool_add_reg(pl->bases, &pl->nbases, (uint8_t)i);
+	for (i = 0; i < s->len; i++) {
+		const struct bpf_insn *in = &s->orig[i];
+		uint8_t cls = BPF_CLASS(in->code);
+
+		if (search_insn_is_nop(in))
+			continue;
+		if (in->dst_reg < 10)
+			pool_add_reg(pl->regs, &pl->nregs, in->dst_reg);
+		if (cls == BPF_LDX)
+			pool_add_reg(pl->bases, &pl->nbases, in->src_reg);
+		if (cls == BPF_ST || cls == BPF_STX)
+			pool_add_reg(pl->bases, &pl->nbases, in->dst_reg);
+		if (cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) {
+			for (j = 0; j < pl->noffs && pl->offs[j] != in->off; j++)
+				;
+			if (j == pl->noffs && pl->noffs < sizeof(pl->offs) / sizeof(pl->offs[0]))
+				pl->offs[pl->noffs++] = in->off;
+		}
+	}
+}
+
+/* Lay out the memory of the states: stack, ctx, the values entry registers point into, packet. */
+static int build_env(struct search *s)
+{
+	struct sx_env *e = &s->e;
+	uint32_t off = SX_STACK + SX_CTX_SIZE, i;
+
+	memset(e, 0, sizeof(*e));
+	e->prog_type = s->env->prog_type;
+	e->maps = s->env->maps;
+	e->nmaps = s->env->nmaps < SMT_MAX_MAPS ? s->env->nmaps : SMT_MAX_MAPS;
+	e->ctx_off = SX_STACK;
+	e->cond = &s->cond;
+	for (i = 0; i < 11; i++) {
+		const struct smt_reg_desc *d = &s->cond.regs[i];
+		uint32_t m = d->map;
+
+		if (d->type != SMT_REG_MAP_VALUE)
+			continue;
+		if (m >= e->nmaps || e->maps[m].value_size > SX_MAP_VALUE_MAX)
+			return -E2BIG;
+		if (!e->mv_off[m]) {
+			e->mv_off[m] = off;
+			off += (e->maps[m].value_size + 7) & ~7u;
+		}
+	}
+	e->pkt_off = off;
+	e->state_size = sizeof(struct sx_state) + off + SX_PKT_MAX;
+	return 0;
+}
+
+static void search_free(struct search *s)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->ntests; i++) {
+		free(s->tin[i]);
+		free(s->tout[i]);
+	}
+	free(s->tin);
+	free(s->tout);
+	free(s->scratch);
+	free(s->rejected);
+}
+
+int search_window(const struct prog *p, const struct analysis *a, const struct smt_env *env,
+		  struct smt_ctx *smt, uint32_t start, uint32_t len,
+		  const struct search_params *sp, struct search_result *res)
+{
+	struct search_params defaults = {0};
+	struct search *s;
+	uint32_t i, nreal = 0, want, chains;
+	uint64_t max_prop;
+	double t0 = now();
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (!sp)
+		sp = &defaults;
+	if (!len || len > SEARCH_MAX_WINDOW || start >= p->len || len > p->len - start)
+		return -EINVAL;
+	memcpy(res->insns, p->insns + start, len * sizeof(*res->insns));
+	res->len = len;
+	res->cost_before = res->cost_after = search_cost(res->insns, len);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	err = search_window_cond(p, a, start, len, &s->cond);
+	if (err)
+		goto out;
+	err = analysis_state(a, start, &s->as);
+	if (err)
+		goto out;
+	s->env = env;
+	s->smt = smt;
+	s->sp = sp;
+	s->res = res;
+	s->len = len;
+	memcpy(s->orig, res->insns, len * sizeof(*res->insns));
+	memcpy(s->best, s->orig, sizeof(s->best));
+	s->best_perf = res->cost_before;
+	for (i = 0; i < len; i++)
+		if (!search_insn_is_nop(&s->orig[i]))
+			s->orig_s[s->orig_n++] = s->orig[i];
+	if (!s->orig_n || build_env(s))
+		goto out; /* nothing to search, or values too large to model: no rewrite */
+	for (i = 0; i < len; i++)
+		if (!search_insn_is_nop(&s->orig[i]))
+			nreal++;
+	s->unit = (double)res->cost_before / nreal;
+	if (s->unit <= 0)
+		s->unit = 1;
+	s->rng = sp->seed ^ ((uint64_t)start << 32) ^ 0x5eedULL;
+	want = sp->ntests ? sp->ntests : DEFAULT_TESTS;
+	s->cap = want + MAX_CEX_TESTS;
+	s->tin = calloc(s->cap, sizeof(*s->tin));
+	s->tout = calloc(s->cap, sizeof(*s->tout));
+	s->scratch = state_new(s);
+	s->rejected = calloc(REJECTED_SLOTS, sizeof(*s->rejected));
+	if (!s->tin || !s->tout || !s->scratch || !s->rejected) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* random tests the original runs without a fault (the verifier saw to that) */
+	for (i = 0; i < 4 * want && s->ntests < want; i++) {
+		struct sx_state *t = state_new(s);
+
+		if (!t) {
+			err = -ENOMEM;
+			goto out;
+		}
+		sx_random_state(&s->e, &s->as, &s->cond, &s->rng, t);
+		if (!add_test(s, t))
+			free(t);
+	}
+	if (!s->ntests)
+		goto out; /* the executor cannot run this window (atomics, ...) */
+	build_pool(s, p);
+	chains = sp->chains ? sp->chains : DEFAULT_CHAINS;
+	max_prop = sp->max_proposals ? sp->max_proposals : DEFAULT_PROPOSALS;
+	for (i = 0; i < chains && !should_stop(s); i++)
+		chain(s, i, max_prop);
+	if (s->best_perf < res->cost_before) {
+		memcpy(res->insns, s->best, len * sizeof(*res->insns));
+		res->cost_after = s->best_perf;
+		res->improved = true;
+	}
+out:
+	res->stats.tests = s->ntests;
+	res->stats.seconds = now() - t0;
+	search_free(s);
+	free(s);
+	return err;
+}

@@ -1,0 +1,633 @@
+// SPDX-License-Identifier: MIT
+/*
+ * core/search_exec: the small concrete executor that scores candidates.
+ *
+ * The search runs every candidate on a few dozen test states per proposal,
+ * tens of thousands of proposals per window, so this is not core/interp
+ * (which runs whole programs with helpers and kernel-exact ctx layouts) but
+ * a straight-line executor over one flat state: registers as region + offset
+ * for pointers, the stack, the ctx bytes, the values of the maps the entry
+ * registers point into, and the packet.  ALU semantics are the kernel's
+ * (DESIGN.md "Kernel semantics that are easy to get wrong").
+ *
+ * It is stricter than the kernel where the verifier would be: pointer
+ * arithmetic other than adding/subtracting scalars, ALU32 on pointers,
+ * misaligned or partial stack accesses to spilled pointers, pointer stores
+ * outside the stack, ctx accesses the original window does not make, and (in
+ * a candidate) reads of stack bytes nobody wrote are faults.  A candidate
+ * that faults where the original does not costs SX_FAULT_ERR, so the search
+ * stays among programs the verifier can accept.  It is only a filter: every
+ * candidate kept is proven by core/smt.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+
+#include "core/prog.h"
+#include "core/search_internal.h"
+
+#define F(st)                                                                                      \
+	do {                                                                                       \
+		(st)->status = SX_FAULT;                                                           \
+		return;                                                                            \
+	} while (0)
+
+static uint64_t bswap(uint64_t x, int bits)
+{
+	switch (bits) {
+	case 16:
+		return __builtin_bswap16((uint16_t)x);
+	case 32:
+		return __builtin_bswap32((uint32_t)x);
+	default:
+		return __builtin_bswap64(x);
+	}
+}
+
+static uint64_t sext(uint64_t x, int bits)
+{
+	return (uint64_t)((int64_t)(x << (64 - bits)) >> (64 - bits));
+}
+
+/* The scalar part of ALU: dst op src in 64 or 32 bits. */
+static uint64_t alu(uint8_t op, bool is64, uint64_t d, uint64_t s, int16_t off)
+{
+	uint32_t d32 = (uint32_t)d, s32 = (uint32_t)s;
+
+	if (is64) {
+		switch (op) {
+		case BPF_ADD: return d + s;
+		case BPF_SUB: return d - s;
+		case BPF_MUL: return d * s;
+		case BPF_DIV:
+			if (!s)
+				return 0;
+			if (off == 1) {
+				if ((int64_t)s == -1)
+					return -d; /* INT64_MIN / -1 wraps */
+				return (uint64_t)((int64_t)d / (int64_t)s);
+			}
+			return d / s;
+		case BPF_MOD:
+			if (!s)
+				return d;
+			if (off == 1) {
+				if ((int64_t)s == -1)
+					return 0;
+				return (uint64_t)((int64_t)d % (int64_t)s);
+			}
+			return d % s;
+		case BPF_OR: return d | s;
+		case BPF_AND: return d & s;
+		case BPF_XOR: return d ^ s;
+		case BPF_LSH: return d << (s & 63);
+		case BPF_RSH: return d >> (s & 63);
+		case BPF_ARSH: return (uint64_t)((int64_t)d >> (s & 63));
+		case BPF_NEG: return -d;
+		case BPF_MOV: return off ? sext(s, off) : s;
+		}
+		return 0;
+	}
+	switch (op) {
+	case BPF_ADD: return (uint32_t)(d32 + s32);
+	case BPF_SUB: return (uint32_t)(d32 - s32);
+	case BPF_MUL: return (uint32_t)(d32 * s32);
+	case BPF_DIV:
+		if (!s32)
+			return 0;
+		if (off == 1) {
+			if ((int32_t)s32 == -1)
+				return (uint32_t)-d32;
+			return (uint32_t)((int32_t)d32 / (int32_t)s32);
+		}
+		return d32 / s32;
+	case BPF_MOD:
+		if (!s32)
+			return d32;
+		if (off == 1) {
+			if ((int32_t)s32 == -1)
+				return 0;
+			return (uint32_t)((int32_t)d32 % (int32_t)s32);
+		}
+		return d32 % s32;
+	case BPF_OR: return d32 | s32;
+	case BPF_AND: return d32 & s32;
+	case BPF_XOR: return d32 ^ s32;
+	case BPF_LSH: return (uint32_t)(d32 << (s32 & 31));
+	case BPF_RSH: return d32 >> (s32 & 31);
+	case BPF_ARSH: return (uint32_t)((int32_t)d32 >> (s32 & 31));
+	case BPF_NEG: return (uint32_t)-d32;
+	case BPF_MOV: return off ? (uint32_t)sext(s32, off) : s32;
+	}
+	return 0;
+}
+
+static bool ptr_arith_ok(uint8_t tag)
+{
+	return tag == SX_STK || tag == SX_PKT || tag == SX_MAPVAL;
+}
+
+static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
+{
+	bool is64 = BPF_CLASS(in->code) == BPF_ALU64;
+	uint8_t op = BPF_OP(in->code);
+	struct sx_reg *d = &st->r[in->dst_reg], s;
+
+	if (in->dst_reg > 9 || (BPF_SRC(in->code) == BPF_X && in->src_reg > 10))
+		F(st);
+	if (op == BPF_END) {
+		int bits = in->imm;
+
+		if ((bits != 16 && bits != 32 && bits != 64) || d->tag != SX_SCALAR)
+			F(st);
+		if (is64 || BPF_SRC(in->code) == BPF_TO_BE)
+			d->v = bswap(d->v, bits);
+		else if (bits < 64)
+			d->v &= (1ULL << bits) - 1;
+		return;
+	}
+	if (op > BPF_END)
+		F(st);
+	if (BPF_SRC(in->code) == BPF_X && op != BPF_NEG) {
+		s = st->r[in->src_reg];
+		if (s.tag == SX_NONE)
+			F(st);
+	} else {
+		s = (struct sx_reg){.v = (uint64_t)(int64_t)in->imm, .tag = SX_SCALAR};
+	}
+	if ((op == BPF_DIV || op == BPF_MOD) ? in->off > 1 || in->off < 0
+	    : op == BPF_MOV			 ? in->off != 0 && !(in->off == 8 || in->off == 16 ||
+							     (is64 && in->off == 32))
+						 : in->off != 0)
+		F(st);
+	if (op == BPF_MOV) {
+		if (s.tag != SX_SCALAR && (!is64 || in->off))
+			F(st);
+		if (s.tag != SX_SCALAR) {
+			*d = s;
+			return;
+		}
+		d->v = alu(op, is64, 0, s.v, in->off);
+		d->tag = SX_SCALAR;
+		return;
+	}
+	if (d->tag == SX_NONE)
+		F(st);
+	if (d->tag == SX_SCALAR && s.tag == SX_SCALAR) {
+		d->v = alu(op, is64, d->v, s.v, in->off);
+		return;
+	}
+	/* pointers: only 64-bit +/- scalar, and pointer - pointer of one region */
+	if (!is64)
+		F(st);
+	if (op == BPF_ADD && d->tag == SX_SCALAR && ptr_arith_ok(s.tag)) {
+		uint64_t v = d->v;
+
+		*d = s;
+		d->v += v;
+		return;
+	}
+	if ((op == BPF_ADD || op == BPF_SUB) && ptr_arith_ok(d->tag) && s.tag == SX_SCALAR) {
+		d->v = op == BPF_ADD ? d->v + s.v : d->v - s.v;
+		return;
+	}
+	if (op == BPF_SUB && d->tag == s.tag && d->map == s.map && d->tag != SX_PKT_END &&
+	    d->tag != SX_SCALAR) {
+		d->v -= s.v;
+		d->tag = SX_SCALAR;
+		return;
+	}
+	F(st);
+}
+
+static const uint8_t sizes[4] = {4, 2, 1, 8}; /* BPF_W, BPF_H, BPF_B, BPF_DW >> 3 */
+
+/*
+ * Which packet pointer a ctx field is: 1 data, 2 data_end, -1 overlaps a
+ * pointer field otherwise (data_meta, partial reads), 0 plain data.
+ */
+static int ctx_ptr_field(uint32_t type, int64_t off, uint32_t size)
+{
+	int64_t d, de, dm;
+
+	if (type == BPF_PROG_TYPE_XDP) {
+		d = offsetof(struct xdp_md, data);
+		de = offsetof(struct xdp_md, data_end);
+		dm = offsetof(struct xdp_md, data_meta);
+	} else if (type == BPF_PROG_TYPE_SOCKET_FILTER || type == BPF_PROG_TYPE_SCHED_CLS ||
+		   type == BPF_PROG_TYPE_SCHED_ACT || type == BPF_PROG_TYPE_CGROUP_SKB ||
+		   type == BPF_PROG_TYPE_LWT_IN || type == BPF_PROG_TYPE_LWT_OUT ||
+		   type == BPF_PROG_TYPE_LWT_XMIT || type == BPF_PROG_TYPE_SK_SKB) {
+		d = offsetof(struct __sk_buff, data);
+		de = offsetof(struct __sk_buff, data_end);
+		dm = offsetof(struct __sk_buff, data_meta);
+	} else {
+		return 0;
+	}
+	if (off == d && size == 4)
+		return 1;
+	if (off == de && size == 4)
+		return 2;
+	if ((off < d + 4 && off + size > d) || (off < de + 4 && off + size > de) ||
+	    (off < dm + 4 && off + size > dm))
+		return -1;
+	return 0;
+}
+
+static bool ctx_allowed(struct sx_env *e, int32_t off, uint8_t size, bool write)
+{
+	uint32_t i;
+
+	for (i = 0; i < e->nctx_acc; i++)
+		if (e->ctx_acc[i].off == off && e->ctx_acc[i].size == size &&
+		    e->ctx_acc[i].write == write)
+			return true;
+	if (!e->record || e->nctx_acc == SX_CTX_ACCESSES)
+		return false;
+	e->ctx_acc[e->nctx_acc++] = (struct sx_ctx_access){off, size, write};
+	return true;
+}
+
+static uint64_t load_le(const uint8_t *p, uint32_t size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, size); /* x86-64: little-endian, as the kernel we run on */
+	return v;
+}
+
+static bool stack_init(const struct sx_state *st, int32_t k, uint32_t size)
+{
+	uint32_t j;
+
+	for (j = 0; j < size; j++)
+		if (!((st->sinit[(k + j) / 64] >> ((k + j) % 64)) & 1))
+			return false;
+	return true;
+}
+
+/*
+ * Resolve an access of @size at @base + @off: a pointer into st->mem, or NULL
+ * for a fault.  *slot is the stack slot for stack accesses, else -1.
+ */
+static uint8_t *resolve(struct sx_env *e, struct sx_state *st, const struct sx_reg *base,
+			int16_t off, uint32_t size, bool write, int *slot, int *ctxf)
+{
+	int64_t o = (int64_t)base->v + off;
+
+	*slot = -1;
+	*ctxf = 0;
+	switch (base->tag) {
+	case SX_STK:
+		/* the verifier insists on aligned stack accesses (its spill tracking needs them) */
+		if (o < -SX_STACK || o + size > 0 || o % size)
+			return NULL;
+		*slot = (int)((o + SX_STACK) / 8);
+		return st->mem + (o + SX_STACK);
+	case SX_CTX:
+		if (base->v || o < 0 || o + size > SX_CTX_SIZE ||
+		    !ctx_allowed(e, (int32_t)o, (uint8_t)size, write))
+			return NULL;
+		*ctxf = ctx_ptr_field(e->prog_type, o, size);
+		if (*ctxf && (write || *ctxf < 0))
+			return NULL;
+		return st->mem + e->ctx_off + o;
+	case SX_PKT:
+		if (o < 0 || o + size > st->pkt_len)
+			return NULL;
+		return st->mem + e->pkt_off + o;
+	case SX_MAPVAL:
+		if (base->map >= e->nmaps || o < 0 || o + size > e->maps[base->map].value_size ||
+		    (write && (e->maps[base->map].flags & BPF_F_RDONLY_PROG)))
+			return NULL;
+		return st->mem + e->mv_off[base->map] + o;
+	}
+	return NULL;
+}
+
+static void exec_mem(struct sx_env *e, const struct bpf_insn *in, struct sx_state *st)
+{
+	uint8_t cls = BPF_CLASS(in->code), mode = BPF_MODE(in->code);
+	uint32_t size = sizes[BPF_SIZE(in->code) >> 3];
+	const struct sx_reg *base;
+	struct sx_reg val;
+	int slot, ctxf;
+	uint8_t *p;
+
+	if (in->dst_reg > 10 || in->src_reg > 10)
+		F(st);
+	if (cls == BPF_LDX) {
+		bool sx = mode == BPF_MEMSX;
+
+		if ((mode != BPF_MEM && !sx) || (sx && size == 8) || in->dst_reg > 9)
+			F(st);
+		base = &st->r[in->src_reg];
+		p = resolve(e, st, base, in->off, size, false, &slot, &ctxf);
+		if (!p)
+			F(st);
+		if (slot >= 0) {
+			int32_t k = (int32_t)(p - st->mem);
+
+			if (!e->record && !stack_init(st, k, size))
+				F(st);
+			if (st->stag[slot]) {
+				if (size != 8 || sx)
+					F(st);
+				st->r[in->dst_reg] = (struct sx_reg){
+					.v = load_le(p, 8), .tag = st->stag[slot], .map = st->smap[slot]};
+				return;
+			}
+		}
+		if (ctxf) {
+			if (sx)
+				F(st);
+			st->r[in->dst_reg] =
+				ctxf == 1 ? (struct sx_reg){.v = 0, .tag = SX_PKT}
+					  : (struct sx_reg){.v = st->pkt_len, .tag = SX_PKT_END};
+			return;
+		}
+		val.v = load_le(p, size);
+		if (sx)
+			val.v = sext(val.v, (int)size * 8);
+		val.tag = SX_SCALAR;
+		val.map = 0;
+		st->r[in->dst_reg] = val;
+		return;
+	}
+	if (mode != BPF_MEM) /* atomics: not searched */ {
+		st->status = SX_UNSUP;
+		return;
+	}
+	if (cls == BPF_STX) {
+		val = st->r[in->src_reg];
+		if (val.tag == SX_NONE)
+			F(st);
+	} else {
+		val = (struct sx_reg){.v = (uint64_t)(int64_t)in->imm, .tag = SX_SCALAR};
+	}
+	base = &st->r[in->dst_reg];
+	p = resolve(e, st, base, in->off, size, true, &slot, &ctxf);
+	if (!p)
+		F(st);
+	if (val.tag != SX_SCALAR && (slot < 0 || size != 8))
+		F(st); /* pointers spill whole, to the stack only */
+	memcpy(p, &val.v, size);
+	if (slot >= 0) {
+		int32_t k = (int32_t)(p - st->mem);
+		uint32_t j;
+
+		st->stag[slot] = val.tag == SX_SCALAR ? 0 : val.tag;
+		st->smap[slot] = val.tag == SX_SCALAR ? 0 : val.map;
+		for (j = 0; j < size; j++)
+			st->sinit[(k + j) / 64] |= 1ULL << ((k + j) % 64);
+	}
+}
+
+bool sx_insn_searchable(const struct bpf_insn *in)
+{
+	uint8_t cls = BPF_CLASS(in->code);
+
+	if (search_insn_is_nop(in))
+		return true;
+	if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX || cls == BPF_ST)
+		return true;
+	return cls == BPF_STX && BPF_MODE(in->code) == BPF_MEM;
+}
+
+void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct sx_state *st)
+{
+	uint32_t i;
+
+	st->status = SX_OK;
+	for (i = 0; i < len && st->status == SX_OK; i++) {
+		const struct bpf_insn *in = &insns[i];
+
+		switch (BPF_CLASS(in->code)) {
+		case BPF_ALU:
+		case BPF_ALU64:
+			exec_alu(in, st);
+			break;
+		case BPF_LDX:
+		case BPF_ST:
+		case BPF_STX:
+			exec_mem(e, in, st);
+			break;
+		default:
+			if (!search_insn_is_nop(in))
+				st->status = SX_UNSUP;
+		}
+	}
+}
+
+void sx_copy(const struct sx_env *e, struct sx_state *dst, const struct sx_state *src)
+{
+	memcpy(dst, src, sizeof(*src) + e->pkt_off + src->pkt_len);
+}
+
+uint32_t sx_error(const struct sx_env *e, const struct sx_state *a, const struct sx_state *b,
+		  uint32_t limit)
+{
+	const struct smt_window_cond *c = e->cond;
+	uint32_t err = 0, i, n;
+
+	if (b->status != SX_OK)
+		return SX_FAULT_ERR;
+	for (i = 0; i < 11; i++) {
+		if (!((c->live_regs >> i) & 1))
+			continue;
+		if (a->r[i].tag != b->r[i].tag || a->r[i].map != b->r[i].map)
+			err += 64;
+		else
+			err += (uint32_t)__builtin_popcountll(a->r[i].v ^ b->r[i].v);
+	}
+	for (i = 0; i < SX_STACK / 8 && err <= limit; i++) {
+		uint8_t live = c->live_stack[i];
+		uint32_t j;
+
+		if (!live)
+			continue;
+		if (a->stag[i] != b->stag[i] || a->smap[i] != b->smap[i])
+			err += 64;
+		if (!memcmp(a->mem + 8 * i, b->mem + 8 * i, 8))
+			continue;
+		for (j = 0; j < 8; j++)
+			if ((live >> j) & 1)
+				err += (uint32_t)__builtin_popcount(a->mem[8 * i + j] ^
+								    b->mem[8 * i + j]);
+	}
+	n = e->pkt_off + a->pkt_len;
+	if (err <= limit && memcmp(a->mem + SX_STACK, b->mem + SX_STACK, n - SX_STACK))
+		for (i = SX_STACK; i < n; i++)
+			err += (uint32_t)__builtin_popcount(a->mem[i] ^ b->mem[i]);
+	return err;
+}
+
+/* ---- test states ---- */
+
+static uint64_t rand_scalar_raw(uint64_t *rng)
+{
+	uint64_t r = sx_rand(rng);
+
+	switch (r & 7) {
+	case 0:
+		return (r >> 8) & 0xff;
+	case 1:
+		return (uint64_t) - (int64_t)((r >> 8) & 0xff);
+	case 2:
+		return 1ULL << ((r >> 8) & 63);
+	case 3:
+		return (r >> 8) & 0xffffffff;
+	case 4:
+		return (r >> 8) & 0xffff;
+	default:
+		return sx_rand(rng);
+	}
+}
+
+static bool scalar_fits(const struct analysis_scalar *s, uint64_t x)
+{
+	return (x & ~s->mask) == s->value && x >= s->umin && x <= s->umax &&
+	       (int64_t)x >= s->smin && (int64_t)x <= s->smax;
+}
+
+/* A value of the scalar @s: in the tnum and, where a few tries find one, the bounds. */
+static uint64_t rand_scalar(const struct analysis_scalar *s, bool is32, uint64_t *rng)
+{
+	uint64_t x = 0, cands[4] = {s->umin, s->umax, (uint64_t)s->smin, (uint64_t)s->smax};
+	int k;
+
+	for (k = 0; k < 8; k++) {
+		x = s->value | (rand_scalar_raw(rng) & s->mask);
+		if (is32)
+			x &= 0xffffffff;
+		if (scalar_fits(s, x))
+			return x;
+	}
+	for (k = 0; k < 4; k++)
+		if (scalar_fits(s, cands[k]))
+			return cands[k];
+	return x;
+}
+
+static void state_base(const struct sx_env *e, const struct analysis_state *as,
+		       const struct smt_window_cond *c, uint64_t *rng, struct sx_state *st)
+{
+	uint32_t i, n = e->pkt_off;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < n; i += 8) {
+		uint64_t r = sx_rand(rng);
+
+		memcpy(st->mem + i, &r, n - i < 8 ? n - i : 8);
+	}
+	for (i = 0; i < SX_STACK / 8; i++) {
+		/* slot k of the analysis is fp-8(k+1): our slot 63 - k */
+		const struct analysis_slot *sl = &as->slots[SX_STACK / 8 - 1 - i];
+		uint32_t j;
+
+		for (j = 0; j < 8; j++) {
+			if ((sl->init >> j) & 1)
+				st->sinit[(8 * i + j) / 64] |= 1ULL << ((8 * i + j) % 64);
+			if ((sl->known >> j) & 1)
+				st->mem[8 * i + j] = sl->val[j];
+		}
+	}
+	for (i = 0; i < 11; i++) {
+		const struct smt_reg_desc *d = &c->regs[i];
+		struct sx_reg *r = &st->r[i];
+
+		r->map = 0;
+		switch (d->type) {
+		case SMT_REG_SCALAR:
+		case SMT_REG_SCALAR32:
+			r->tag = SX_SCALAR;
+			r->v = rand_scalar(&as->regs[i].s, d->type == SMT_REG_SCALAR32, rng);
+			break;
+		case SMT_REG_CTX:
+			r->tag = SX_CTX;
+			r->v = (uint64_t)(int64_t)d->off;
+			break;
+		case SMT_REG_STACK:
+			r->tag = SX_STK;
+			r->v = (uint64_t)(int64_t)d->off;
+			break;
+		case SMT_REG_PKT:
+			r->tag = SX_PKT;
+			r->v = (uint64_t)(int64_t)d->off;
+			break;
+		case SMT_REG_PKT_END:
+			r->tag = SX_PKT_END;
+			break;
+		case SMT_REG_MAP_VALUE:
+			if (d->map >= e->nmaps || d->map >= SMT_MAX_MAPS) {
+				r->tag = SX_NONE;
+				break;
+			}
+			r->tag = SX_MAPVAL;
+			r->map = d->map;
+			r->v = (uint64_t)(int64_t)d->off;
+			break;
+		default:
+			r->tag = SX_NONE;
+		}
+	}
+}
+
+static void set_pkt_len(const struct sx_env *e, struct sx_state *st, uint32_t len)
+{
+	uint32_t i;
+
+	if (len > SX_PKT_MAX)
+		len = SX_PKT_MAX;
+	st->pkt_len = len;
+	for (i = 0; i < 11; i++)
+		if (st->r[i].tag == SX_PKT_END)
+			st->r[i].v = len;
+	(void)e;
+}
+
+void sx_random_state(const struct sx_env *e, const struct analysis_state *as,
+		     const struct smt_window_cond *c, uint64_t *rng, struct sx_state *st)
+{
+	uint32_t need = 0, i, len;
+
+	state_base(e, as, c, rng, st);
+	/* long enough for what the analysis proved readable; sometimes shorter */
+	for (i = 0; i < 11; i++)
+		if (as->regs[i].type == ANALYSIS_PKT && as->regs[i].range > need)
+			need = as->regs[i].range;
+	len = need + sx_below(rng, 64);
+	if (sx_below(rng, 8) == 0)
+		len = sx_below(rng, need + 64);
+	if (len > 256 && need <= 256)
+		len = 256;
+	set_pkt_len(e, st, len);
+	for (i = 0; i < st->pkt_len; i++)
+		st->mem[e->pkt_off + i] = (uint8_t)sx_rand(rng);
+}
+
+void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
+		  const struct smt_window_cond *c, const struct smt_cex *cx, uint64_t *rng,
+		  struct sx_state *st)
+{
+	uint32_t i;
+
+	state_base(e, as, c, rng, st);
+	for (i = 0; i < 11; i++)
+		if (st->r[i].tag == SX_SCALAR)
+			st->r[i].v = cx->regs[i];
+	memcpy(st->mem, cx->stack, SX_STACK);
+	memcpy(st->mem + e->ctx_off, cx->ctx,
+	       cx->ctx_size < SX_CTX_SIZE ? cx->ctx_size : SX_CTX_SIZE);
+	set_pkt_len(e, st, cx->pkt_len);
+	memcpy(st->mem + e->pkt_off, cx->pkt, st->pkt_len);
+	for (i = 0; i < cx->nelems && i < SMT_CEX_MAX_ELEMS; i++) {
+		uint32_t m = cx->elems[i].map, n;
+
+		if (m >= e->nmaps || !e->mv_off[m])
+			continue;
+		n = e->maps[m].value_size;
+		memcpy(st->mem + e->mv_off[m], cx->elems[i].value,
+		       n < sizeof(cx->elems[i].value) ? n : sizeof(cx->elems[i].value));
+	}
+}

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * core/search internals: the concrete executor that scores candidates on
+ * test states (search_exec.c), the moves (search_moves.c), and the PRNG.
+ */
+#ifndef BPFSYNTH_CORE_SEARCH_INTERNAL_H
+#define BPFSYNTH_CORE_SEARCH_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/bpf.h>
+
+#include "core/analysis.h"
+#include "core/search.h"
+#include "core/smt.h"
+
+/* ---- PRNG: splitmix64, one per search (no shared state) ---- */
+
+static inline uint64_t sx_rand(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, n) (n > 0); the bias of the modulo does not matter here. */
+static inline uint32_t sx_below(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(sx_rand(s) % n);
+}
+
+/* ---- the executor ---- */
+
+#define SX_STACK 512
+#define SX_CTX_SIZE 256		    /* ctx bytes a window may touch (as smt_cex.ctx) */
+#define SX_PKT_MAX SMT_CEX_PKT_MAX  /* packet bytes a test carries */
+#define SX_MAP_VALUE_MAX 4096	    /* larger values are not searched */
+#define SX_CTX_ACCESSES 16
+
+/* Register and spill-slot tags. */
+enum sx_tag {
+	SX_NONE = 0, /* not readable */
+	SX_SCALAR,
+	SX_CTX,
+	SX_STK,
+	SX_PKT,
+	SX_PKT_END,
+	SX_MAPVAL, /* + map index in sx_reg.map */
+};
+
+/* A value: a scalar, or a pointer as its region and the offset into it. */
+struct sx_reg {
+	uint64_t v;
+	uint8_t tag;
+	uint8_t map;
+};
+
+/*
+ * A machine state.  mem holds, in order: the stack (fp-512 .. fp-1), the ctx,
+ * the value of each map a register points into at entry, and the packet
+ * (pkt_len bytes); only the first sx_env.pkt_off + pkt_len bytes are used.
+ */
+struct sx_state {
+	struct sx_reg r[11];
+	uint8_t stag[SX_STACK / 8]; /* per slot: 0, or the tag of a spilled pointer */
+	uint8_t smap[SX_STACK / 8];
+	uint64_t sinit[SX_STACK / 64]; /* bit per stack byte: written */
+	uint32_t pkt_len;
+	int status; /* SX_OK, SX_FAULT, SX_UNSUP after a run */
+	uint8_t mem[];
+};
+
+enum { SX_OK = 0, SX_FAULT = 1, SX_UNSUP = 2 };
+
+struct sx_ctx_access {
+	int32_t off;
+	uint8_t size;
+	bool write;
+};
+
+/* What stays the same for every run of one window. */
+struct sx_env {
+	uint32_t prog_type;
+	const struct interp_map_def *maps;
+	uint32_t nmaps;
+	uint32_t ctx_off, pkt_off;
+	uint32_t mv_off[SMT_MAX_MAPS];
+	size_t state_size; /* sizeof(struct sx_state) + pkt_off + SX_PKT_MAX */
+	/*
+	 * ctx accesses the original window makes: a candidate may make only these
+	 * (which fields a program type may touch, at which sizes, is the
+	 * verifier's business; the original passed it).
+	 */
+	struct sx_ctx_access ctx_acc[SX_CTX_ACCESSES];
+	uint32_t nctx_acc;
+	bool record; /* running the original: record ctx accesses, allow uninit stack reads */
+	const struct smt_window_cond *cond;
+};
+
+/* Run @insns[0..@len) on @st in place; st->status says how it ended. */
+void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct sx_state *st);
+/* Copy a state (only the used part of mem). */
+void sx_copy(const struct sx_env *e, struct sx_state *dst, const struct sx_state *src);
+/*
+ * How much @b (a candidate's final state) differs from @a (the original's):
+ * bits of live-out registers, live stack bytes and all non-stack memory;
+ * SX_FAULT_ERR for a fault, a live register of another type, a live slot
+ * that holds another spilled pointer.  Stops counting above @limit.
+ */
+#define SX_FAULT_ERR 256
+uint32_t sx_error(const struct sx_env *e, const struct sx_state *a, const struct sx_state *b,
+		  uint32_t limit);
+
+/* Fill @st with a random state within what @as (the analysis at entry) and @c say. */
+void sx_random_state(const struct sx_env *e, const struct analysis_state *as,
+		     const struct smt_window_cond *c, uint64_t *rng, struct sx_state *st);
+/* A state from a counterexample of core/smt (random where it says nothing). */
+void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
+		  const struct smt_window_cond *c, const struct smt_cex *cx, uint64_t *rng,
+		  struct sx_state *st);
+
+/* ---- moves ---- */
+
+struct sx_pool {
+	int32_t imms[64];
+	uint32_t nimms;
+	int16_t offs[32];
+	uint32_t noffs;
+	uint8_t regs[11]; /* registers worth using */
+	uint32_t nregs;
+	uint8_t bases[11]; /* registers that hold pointers at entry (and r10) */
+	uint32_t nbases;
+};
+
+/* Whether the window can be searched at all (no atomics, ...). */
+bool sx_insn_searchable(const struct bpf_insn *in);
+/* Change @w[0..@len) by one random move; false if the move did nothing. */
+bool sx_propose(const struct sx_pool *pool, uint64_t *rng, struct bpf_insn *w, uint32_t len,
+		uint32_t mix);
+/* Try to merge two stores of immediates into one wider store; false if none. */
+bool sx_merge_stores(uint64_t *rng, struct bpf_insn *w, uint32_t len);
+
+#endif

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Unit tests for core/search: the windows of a program (boundaries exact),
+ * their pre- and post-conditions, and the MCMC search on windows with a
+ * known improvement (it must find it, and core/smt must prove the result
+ * again here), windows where deleting looks cheaper but a helper reads the
+ * bytes (it must not), windows that are already optimal (unchanged), and
+ * determinism for a seed.
+ *
+ * Programs are assembly (clang -target bpf); encodings clang 14 cannot
+ * assemble (map references, stores of immediates) use the `insn` macro.
+ */
+#include <errno.h>
+
+#include "core/analysis.h"
+#include "core/prog.h"
+#include "core/search.h"
+#include "core/smt.h"
+#include "tests/test.h"
+#include "tests/unit/elf_text.h"
+
+#define ASM_PRELUDE                                \
+	"\t.macro insn code, dst, src, off, imm\n" \
+	"\t.byte \\code, (\\src << 4) | \\dst\n"   \
+	"\t.short \\off\n"                         \
+	"\t.long \\imm\n"                          \
+	"\t.endm\n"                                \
+	"\t.text\n"
+
+/* rX = map (LD_IMM64, BPF_PSEUDO_MAP_FD) with fd 7 (hash, 4-byte key) or 8 (perf array) */
+#define LD_MAP7(reg) "insn 0x18, " #reg ", 1, 0, 7\ninsn 0, 0, 0, 0, 0\n"
+#define LD_MAP8(reg) "insn 0x18, " #reg ", 1, 0, 8\ninsn 0, 0, 0, 0, 0\n"
+#define LD_MAP9(reg) "insn 0x18, " #reg ", 1, 0, 9\ninsn 0, 0, 0, 0, 0\n"
+/* *(u32 *)(r10 + off) = imm, *(u64 *)(r10 + off) = imm: BPF_ST */
+#define ST_W(off, imm) "insn 0x62, 10, 0, " #off ", " #imm "\n"
+
+static const struct analysis_map amaps[] = {
+	{.type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 16, .ref = 7},
+	{.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+	 .key_size = 4,
+	 .value_size = 4,
+	 .max_entries = 4,
+	 .ref = 8},
+	{.type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8, .max_entries = 16, .ref = 9},
+};
+static const struct interp_map_def imaps[] = {
+	{.type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 16, .ref = 7},
+	{.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+	 .key_size = 4,
+	 .value_size = 4,
+	 .max_entries = 4,
+	 .ref = 8},
+	{.type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8, .max_entries = 16, .ref = 9},
+};
+
+/* One program, analysed. */
+struct tprog {
+	struct bpf_insn *insns;
+	size_t len;
+	struct prog *p;
+	struct analysis *a;
+	struct analysis_env aenv;
+	struct smt_env senv;
+};
+
+static bool tprog_load(struct tprog *t, const char *text, enum bpf_prog_type type)
+{
+	char msg[PROG_MSG_SIZE] = "";
+
+	memset(t, 0, sizeof(*t));
+	if (test_assemble(ASM_PRELUDE, text, &t->insns, &t->len)) {
+		CHECK(false, "assemble: %s", text);
+		return false;
+	}
+	t->aenv = (struct analysis_env){.prog_type = type, .maps = amaps, .nmaps = 3};
+	t->senv = (struct smt_env){.prog_type = type, .maps = imaps, .nmaps = 3};
+	t->p = prog__new(t->insns, t->len, msg, sizeof(msg));
+	if (!CHECK(t->p, "prog__new: %s", msg))
+		return false;
+	t->a = analysis__new(t->p, &t->aenv, msg, sizeof(msg));
+	return CHECK(t->a, "analysis__new: %s", msg);
+}
+
+static void tprog_free(struct tprog *t)
+{
+	analysis__free(t->a);
+	prog__free(t->p);
+	free(t->insns);
+}
+
+static uint32_t nreal(const struct bpf_insn *w, uint32_t len)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += !search_insn_is_nop(&w[i]);
+	return n;
+}
+
+/* ---- windows ---- */
+
+static void test_windows(void)
+{
+	static const char *text = "r6 = r1\n"		     /* 0 */
+				  "r2 = 0\n"		     /* 1 */
+				  "*(u32 *)(r10 - 4) = r2\n" /* 2 */
+				  "if r6 == 0 goto +2\n"     /* 3 */
+				  "r0 = 1\n"		     /* 4 */
+				  "r0 += 2\n"		     /* 5 */
+				  "r0 = 3\n"		     /* 6: a jump target */
+				  "call 5\n"		     /* 7: ktime_get_ns */
+				  "r1 = 5 ll\n"		     /* 8-9 */
+				  "r0 = 2\n"		     /* 10 */
+				  "r0 += r1\n"		     /* 11 */
+				  "exit\n";		     /* 12 */
+	static const struct search_window want[] = {{0, 3}, {4, 2}, {6, 1}, {10, 2}};
+	static const struct search_window want2[] = {{0, 2}, {1, 2}, {4, 2}, {6, 1}, {10, 2}};
+	struct search_window w[16];
+	struct tprog t;
+	size_t n, i;
+
+	if (!test_need_clang() || !tprog_load(&t, text, BPF_PROG_TYPE_XDP))
+		goto out;
+	n = search_windows(t.p, t.a, 8, w, 16);
+	if (ASSERT_EQ(n, 4, "windows"))
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(w[i].start, want[i].start, "window start");
+			ASSERT_EQ(w[i].len, want[i].len, "window len");
+		}
+	/* maxlen 2 cuts [0, 3) into two overlapping windows */
+	n = search_windows(t.p, t.a, 2, w, 16);
+	if (ASSERT_EQ(n, 5, "windows of at most 2"))
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(w[i].start, want2[i].start, "window start (maxlen 2)");
+			ASSERT_EQ(w[i].len, want2[i].len, "window len (maxlen 2)");
+		}
+	/* more windows than room: the count, and only @max filled */
+	ASSERT_EQ(search_windows(t.p, t.a, 8, w, 1), 4, "count beyond max");
+	{
+		struct smt_window_cond c;
+
+		ASSERT_EQ(search_window_cond(t.p, t.a, 3, 2, &c), -EINVAL, "jump inside");
+		ASSERT_EQ(search_window_cond(t.p, t.a, 5, 2, &c), -EINVAL, "jump target inside");
+		ASSERT_EQ(search_window_cond(t.p, t.a, 8, 1, &c), -EINVAL, "LD_IMM64");
+		ASSERT_EQ(search_window_cond(t.p, t.a, 0, 3, &c), 0, "a window");
+	}
+	tprog_free(&t);
+out:
+	return;
+}
+
+/* ---- conditions ---- */
+
+static void test_cond(void)
+{
+	static const char *text = "r6 = r1\n"		       /* 0 */
+				  "r2 = *(u32 *)(r6 + 0)\n"    /* 1: data */
+				  "r3 = *(u32 *)(r6 + 4)\n"    /* 2: data_end */
+				  "r4 = r2\n"		       /* 3 */
+				  "r4 += 14\n"		       /* 4 */
+				  "if r4 > r3 goto +10\n"      /* 5 */
+				  "r5 = *(u8 *)(r2 + 12)\n"    /* 6 */
+				  "r5 &= 15\n"		       /* 7 */
+				  "*(u32 *)(r10 - 4) = r5\n"   /* 8 */
+				  "r7 = *(u32 *)(r6 + 12)\n"   /* 9: a scalar of 32 bits */
+				  "r7 <<= 40\n"		       /* 10: 64 bits */
+				  "r2 = r10\n"		       /* 11 */
+				  "r2 += -4\n"		       /* 12 */
+				  LD_MAP7(1)		       /* 13-14 */
+				  "call 1\n"		       /* 15: map_lookup_elem */
+				  "r0 = 0\n"		       /* 16 */
+				  "exit\n";
+	struct smt_window_cond c;
+	struct tprog t;
+	int off;
+
+	if (!test_need_clang() || !tprog_load(&t, text, BPF_PROG_TYPE_XDP))
+		return;
+	if (ASSERT_EQ(search_window_cond(t.p, t.a, 6, 7, &c), 0, "cond of [6, 13)")) {
+		ASSERT_EQ(c.regs[1].type, SMT_REG_CTX, "r1 ctx");
+		ASSERT_EQ(c.regs[6].type, SMT_REG_CTX, "r6 ctx");
+		ASSERT_EQ(c.regs[2].type, SMT_REG_PKT, "r2 pkt");
+		ASSERT_EQ(c.regs[2].off, 0, "r2 off");
+		ASSERT_EQ(c.regs[3].type, SMT_REG_PKT_END, "r3 pkt_end");
+		ASSERT_EQ(c.regs[4].type, SMT_REG_PKT, "r4 pkt");
+		ASSERT_EQ(c.regs[4].off, 14, "r4 off");
+		ASSERT_EQ(c.regs[5].type, SMT_REG_NONE, "r5 not initialized");
+		ASSERT_EQ(c.regs[0].type, SMT_REG_NONE, "r0 not initialized");
+		ASSERT_EQ(c.regs[10].type, SMT_REG_STACK, "r10 stack");
+		ASSERT_EQ(c.regs[10].off, 0, "r10 off");
+		/* after r2 += -4: r2 is the key argument; r1 and r0 are overwritten */
+		ASSERT_EQ(c.live_regs & 0x7ff, 1u << 2, "live registers");
+		for (off = -512; off < 0; off++) {
+			bool live = (c.live_stack[(off + 512) / 8] >> ((off + 512) % 8)) & 1;
+
+			if (!CHECK(live == (off >= -4), "stack byte fp%d live %d", off, live))
+				break;
+		}
+	}
+	if (ASSERT_EQ(search_window_cond(t.p, t.a, 8, 1, &c), 0, "cond of [8, 9)")) {
+		ASSERT_EQ(c.regs[5].type, SMT_REG_SCALAR32, "r5 &= 15: 32-bit scalar");
+		ASSERT_EQ(c.live_regs & (1u << 5), 0, "r5 dead after the store");
+	}
+	if (ASSERT_EQ(search_window_cond(t.p, t.a, 11, 1, &c), 0, "cond of [11, 12)"))
+		ASSERT_EQ(c.regs[7].type, SMT_REG_SCALAR, "r7 <<= 40: 64-bit scalar");
+	tprog_free(&t);
+}
+
+/* ---- the search ---- */
+
+struct scase {
+	const char *descr;
+	const char *text;
+	uint32_t start, len;
+	int expect_gain;      /* at least this many instructions fewer; 0: no change */
+	int keep_store_off;   /* a store to r10 + this must remain (0: no such check) */
+	uint32_t keep_store_size;
+};
+
+static const struct scase scases[] = {
+	{"dead stack store deleted",
+	 "r0 = 2\n"
+	 "r2 = 7\n"
+	 "*(u32 *)(r10 - 4) = r2\n"
+	 "exit\n",
+	 0, 3, 2, 0, 0},
+	{"two 4-byte stores of immediates merged into one 8-byte store",
+	 ST_W(-8, 1)
+	 ST_W(-4, 0)
+	 "r2 = r10\n"
+	 "r2 += -8\n"
+	 LD_MAP9(1)
+	 "call 1\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, 4, 1, -8, 8},
+	{"r1 = 0; store of r1; r1 dead: one store of an immediate",
+	 "r1 = 0\n"
+	 "*(u32 *)(r10 - 4) = r1\n"
+	 "r2 = r10\n"
+	 "r2 += -4\n"
+	 LD_MAP7(1)
+	 "call 1\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, 4, 1, -4, 4},
+	{"redundant move",
+	 "r6 = r1\n"
+	 "r1 = r6\n"
+	 "r0 = *(u32 *)(r1 + 12)\n"
+	 "r2 = *(u32 *)(r6 + 16)\n"
+	 "r0 += r2\n"
+	 "exit\n",
+	 0, 5, 1, 0, 0},
+	{"a map key the helper reads stays",
+	 "r6 = *(u32 *)(r1 + 12)\n"
+	 "*(u32 *)(r10 - 4) = r6\n"
+	 "r2 = r10\n"
+	 "r2 += -4\n"
+	 LD_MAP7(1)
+	 "call 1\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, 4, 0, -4, 4},
+	{"the data perf_event_output reads stays",
+	 "r6 = r1\n"
+	 "r7 = *(u32 *)(r6 + 12)\n"
+	 "*(u64 *)(r10 - 8) = r7\n"
+	 "r1 = r6\n"
+	 LD_MAP8(2)
+	 "r3 = 0\n"
+	 "r4 = r10\n"
+	 "r4 += -8\n"
+	 "r5 = 8\n"
+	 "call 25\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, 4, 1, -8, 8},
+	{"already optimal: unchanged",
+	 "r0 = *(u32 *)(r1 + 12)\n"
+	 "r0 += 1\n"
+	 "exit\n",
+	 0, 2, 0, 0, 0},
+};
+
+/* The rewrite still writes @size bytes at r10 + @off with one store. */
+static bool keeps_store(const struct bpf_insn *w, uint32_t len, int off, uint32_t size)
+{
+	static const uint32_t sz[4] = {4, 2, 1, 8};
+	uint32_t i;
+
+	for (i = 0; i < len; i++) {
+		uint8_t cls = BPF_CLASS(w[i].code);
+
+		if ((cls == BPF_ST || cls == BPF_STX) && w[i].dst_reg == 10 && w[i].off == off &&
+		    sz[BPF_SIZE(w[i].code) >> 3] == size)
+			return true;
+	}
+	return false;
+}
+
+static void run_case(const struct scase *sc, struct smt_ctx *smt)
+{
+	struct search_params sp = {.seed = 42, .max_proposals = 6000};
+	struct search_result res;
+	struct smt_window_cond c;
+	struct smt_result r;
+	struct bpf_insn a[SEARCH_MAX_WINDOW], b[SEARCH_MAX_WINDOW];
+	uint32_t na = 0, nb = 0, i;
+	struct tprog t;
+	int err;
+
+	if (!tprog_load(&t, sc->text, BPF_PROG_TYPE_XDP))
+		return;
+	err = search_window(t.p, t.a, &t.senv, smt, sc->start, sc->len, &sp, &res);
+	if (!CHECK(err == 0, "%s: search_window returned %d", sc->descr, err))
+		goto out;
+	if (test_env.verbose)
+		fprintf(stderr,
+			"  %-62s %u -> %u, %llu proposals, %llu zero-error, %llu smt (%llu eq), "
+			"%u tests, %.2fs\n",
+			sc->descr, res.cost_before, res.cost_after,
+			(unsigned long long)res.stats.proposals,
+			(unsigned long long)res.stats.zero_error,
+			(unsigned long long)res.stats.smt_queries,
+			(unsigned long long)res.stats.smt_equivalent, res.stats.tests,
+			res.stats.seconds);
+	ASSERT_EQ(res.len, sc->len, sc->descr);
+	CHECK(res.stats.proposals > 0, "%s: searched", sc->descr);
+	if (sc->expect_gain) {
+		CHECK(res.improved, "%s: improved", sc->descr);
+		CHECK(nreal(res.insns, res.len) + sc->expect_gain <= nreal(t.insns + sc->start, sc->len),
+		      "%s: %u instructions left of %u", sc->descr, nreal(res.insns, res.len),
+		      nreal(t.insns + sc->start, sc->len));
+		CHECK(res.cost_after < res.cost_before, "%s: cheaper", sc->descr);
+	} else {
+		CHECK(!res.improved, "%s: not improved", sc->descr);
+		CHECK(!memcmp(res.insns, t.insns + sc->start, sc->len * sizeof(*res.insns)),
+		      "%s: result is the original", sc->descr);
+	}
+	if (sc->keep_store_off)
+		CHECK(keeps_store(res.insns, res.len, sc->keep_store_off, sc->keep_store_size),
+		      "%s: store to fp%d of %u bytes kept", sc->descr, sc->keep_store_off,
+		      sc->keep_store_size);
+	if (!res.improved)
+		goto out;
+	/* prove it again, independently of the search */
+	for (i = 0; i < sc->len; i++) {
+		if (!search_insn_is_nop(&t.insns[sc->start + i]))
+			a[na++] = t.insns[sc->start + i];
+		if (!search_insn_is_nop(&res.insns[i]))
+			b[nb++] = res.insns[i];
+	}
+	if (!CHECK(search_window_cond(t.p, t.a, sc->start, sc->len, &c) == 0, "%s: cond",
+		   sc->descr))
+		goto out;
+	if (!nb) {
+		/* everything deleted: the solver takes a write of a dead register instead */
+		for (i = 0; i < 10 && ((c.live_regs >> i) & 1); i++)
+			;
+		b[nb++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
+	}
+	err = smt_check_window(smt, a, na, b, nb, &t.senv, &c, &r);
+	CHECK(err == 0 && r.verdict == SMT_EQUIVALENT, "%s: re-check: %s (%s)", sc->descr,
+	      smt_verdict_str(r.verdict), r.msg);
+out:
+	tprog_free(&t);
+}
+
+static void test_search_cases(void)
+{
+	struct smt_ctx *smt;
+	size_t i;
+
+	if (!test_need_clang())
+		return;
+	smt = smt_ctx__new(2000);
+	if (!CHECK(smt, "smt_ctx__new"))
+		return;
+	for (i = 0; i < sizeof(scases) / sizeof(scases[0]); i++)
+		run_case(&scases[i], smt);
+	smt_ctx__free(smt);
+}
+
+static void test_determinism(void)
+{
+	struct search_params sp = {.seed = 7, .max_proposals = 3000, .chains = 2};
+	struct search_result r1, r2;
+	struct smt_ctx *s1, *s2;
+	struct tprog t;
+
+	if (!test_need_clang() || !tprog_load(&t, scases[2].text, BPF_PROG_TYPE_XDP))
+		return;
+	s1 = smt_ctx__new(2000);
+	s2 = smt_ctx__new(2000);
+	if (CHECK(s1 && s2, "smt contexts") &&
+	    ASSERT_EQ(search_window(t.p, t.a, &t.senv, s1, 0, 4, &sp, &r1), 0, "first run") &&
+	    ASSERT_EQ(search_window(t.p, t.a, &t.senv, s2, 0, 4, &sp, &r2), 0, "second run")) {
+		CHECK(!memcmp(r1.insns, r2.insns, sizeof(r1.insns)), "same rewrite");
+		ASSERT_EQ(r1.stats.proposals, r2.stats.proposals, "same proposals");
+		ASSERT_EQ(r1.stats.accepted, r2.stats.accepted, "same accepted");
+		ASSERT_EQ(r1.stats.smt_queries, r2.stats.smt_queries, "same solver queries");
+		ASSERT_EQ(r1.stats.tests, r2.stats.tests, "same tests");
+	}
+	smt_ctx__free(s1);
+	smt_ctx__free(s2);
+	tprog_free(&t);
+}
+
+static void test_bad_window(void)
+{
+	struct search_result res;
+	struct smt_ctx *smt;
+	struct tprog t;
+
+	if (!test_need_clang() || !tprog_load(&t, "r0 = 1\nexit\n", BPF_PROG_TYPE_XDP))
+		return;
+	smt = smt_ctx__new(1000);
+	if (CHECK(smt, "smt_ctx__new")) {
+		ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 0, 2, NULL, &res), -EINVAL,
+			  "window with exit");
+		ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 1, 5, NULL, &res), -EINVAL,
+			  "window beyond the end");
+	}
+	smt_ctx__free(smt);
+	tprog_free(&t);
+}
+
+int main(int argc, char **argv)
+{
+	test_init(argc, argv);
+	RUN_TEST(test_windows);
+	RUN_TEST(test_cond);
+	RUN_TEST(test_search_cases);
+	RUN_TEST(test_determinism);
+	RUN_TEST(test_bad_window);
+	test_assemble_cleanup();
+	return test_summary("test_search");
+}
