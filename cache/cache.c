@@ -31,7 +31,9 @@
  *   opt_insns, opt_effective_insns (without `ja +0`), opt_sha256 -- null in
  *   a queue entry;
  *   optimizer_version, kernel_release (uname -r where it was made), created
- *   (unix seconds); proof, timings: objects (optional).
+ *   (unix seconds); proof, timings: objects (optional; proof.c documents
+ *   the proof record); name: the program's name where it was seen (optional,
+ *   informative: not part of the key).
  *
  * A reader trusts nothing: the first line, the JSON, every type and count, the
  * file's length, both digests, and that the key recomputed from the stored
@@ -341,6 +343,8 @@ static json_t *entry_header(const struct cache_entry *e)
 	else
 		json_object_set_new(h, "kernel_release",
 				    json_string(uname(&u) ? "unknown" : u.release));
+	if (e->name[0])
+		json_object_set_new(h, "name", json_string(e->name));
 	if (e->proof)
 		json_object_set(h, "proof", e->proof);
 	if (e->timings)
@@ -534,6 +538,11 @@ static int parse_header(json_t *h, struct cache_entry *e, size_t *olen, size_t *
 		return bad(msg, msgsz, "kernel_release");
 	snprintf(e->kernel_release, sizeof(e->kernel_release), "%s", rel);
 	e->created = json_integer_value(json_object_get(h, "created"));
+	/* Optional and informative: a name that is not a string is no name. */
+	snprintf(e->name, sizeof(e->name), "%s",
+		 json_is_string(json_object_get(h, "name"))
+			 ? json_string_value(json_object_get(h, "name"))
+			 : "");
 	e->proof = json_incref(json_object_get(h, "proof"));
 	e->timings = json_incref(json_object_get(h, "timings"));
 	return 0;

@@ -138,6 +138,7 @@ struct cache_entry {
 	uint32_t opt_cnt;
 	char optimizer_version[32];
 	char kernel_release[65];
+	char name[BPF_OBJ_NAME_LEN + 1]; /* the program's name where it was seen; informative */
 	int64_t created; /* unix time */
 	json_t *proof;	 /* object, may be NULL: the proof record */
 	json_t *timings; /* object, may be NULL: e.g. {"search_ms": 12, "check_ms": 3} */
@@ -149,6 +150,30 @@ void cache_entry_free(struct cache_entry *e);
 
 /* Number of instructions of @insns that are not `ja +0`. */
 uint32_t cache_insn_cnt_effective(const struct bpf_insn *insns, uint32_t cnt);
+
+/*
+ * Proof records (proof.c, whose opening comment documents the format).  One
+ * committed rewrite of the optimizer: instructions [start, start + len) of
+ * the program, with its verdict ("equivalent" when proven).
+ */
+struct cache_proof_window {
+	uint32_t start, len;
+	uint32_t insns_before, insns_after;
+	uint32_t round;
+	const char *verdict;
+};
+
+/* A proof record; NULL on allocation failure. */
+json_t *cache_proof_new(const char *method, const struct cache_proof_window *w, uint32_t nw,
+			const char *whole_verdict, bool whole_checked, const char *whole_reason);
+
+/*
+ * 0 if @proof is a complete record for @orig -> @opt (every change inside a
+ * proven window, or the whole program proven; the whole verdict not
+ * "different"); -EBADMSG with the reason in @msg otherwise.
+ */
+int cache_proof_check(const json_t *proof, const struct bpf_insn *orig, uint32_t orig_cnt,
+		      const struct bpf_insn *opt, uint32_t opt_cnt, char *msg, size_t msgsz);
 
 /*
  * The cache directory.  cache_dir_check(): 0 if @dir exists, is a directory

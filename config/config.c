@@ -130,6 +130,7 @@ void config_defaults(struct config *c)
 	c->budget_ms = CONFIG_DEFAULT_BUDGET_MS;
 	c->log_level = LOG_OFF;
 	c->min_insns = CONFIG_DEFAULT_MIN_INSNS;
+	c->jobs = 1;
 }
 
 /* "LEVEL[:DEST]" */
@@ -251,6 +252,15 @@ static int parse_doc(json_t *doc, struct config *c, char *msg, size_t msgsz)
 			    json_integer_value(v) > (1 << 20))
 				goto bad_value;
 			c->min_insns = json_integer_value(v);
+		} else if (!strcmp(k, "jobs")) {
+			if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+			    json_integer_value(v) > CONFIG_MAX_JOBS)
+				goto bad_value;
+			c->jobs = json_integer_value(v);
+		} else if (!strcmp(k, "worker")) {
+			if (!s || (strcmp(s, "off") && set_path(c->worker, sizeof(c->worker), s)))
+				goto bad_value;
+			snprintf(c->worker, sizeof(c->worker), "%s", s);
 		} else if (!strcmp(k, "include") || !strcmp(k, "exclude")) {
 			struct config_filter *f = k[0] == 'i' ? &c->include : &c->exclude;
 
@@ -357,6 +367,26 @@ int config_apply_env(struct config *c, char *msg, size_t msgsz)
 			err = -EINVAL,
 			add_msg(msg, msgsz, "%s: bad number '%s'", "BPFSYNTH_MIN_INSNS", s);
 	}
+	s = secure_getenv("BPFSYNTH_JOBS");
+	if (s) {
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(s, &end, 10);
+		if (!errno && *s && !*end && v >= 1 && v <= CONFIG_MAX_JOBS)
+			c->jobs = v;
+		else
+			err = -EINVAL, add_msg(msg, msgsz, "%s: bad number '%s' (1 to 64)",
+					       "BPFSYNTH_JOBS", s);
+	}
+	/* A worker is a program we execute: an absolute path, or "off". */
+	s = secure_getenv("BPFSYNTH_WORKER");
+	if (s && *s && strcmp(s, "off") && set_path(c->worker, sizeof(c->worker), s))
+		err = -EINVAL,
+		add_msg(msg, msgsz, "%s: '%s' is not an absolute path or \"off\"",
+			"BPFSYNTH_WORKER", s);
+	else if (s)
+		snprintf(c->worker, sizeof(c->worker), "%s", s);
 	return err;
 }
 

@@ -12,9 +12,13 @@
  *   BPFSYNTH_LOG        LEVEL[:DEST], LEVEL off|error|warn|info|debug, DEST stderr
  *                       (default) or a file; off by default
  *   BPFSYNTH_MIN_INSNS  programs shorter than this are left alone (libbpf's probes)
+ *   BPFSYNTH_JOBS       threads opt_optimize() may use in sync mode (default 1: the
+ *                       preload lives in someone else's process)
+ *   BPFSYNTH_WORKER     the bpfsynth binary async mode starts as `bpfsynth worker`
+ *                       (default: found in PATH); "off" never starts one
  *
  * The file takes the same settings ("mode", "cache_dir", "budget", "log",
- * "min_insns") plus "include" and "exclude": {"names": [glob, ...], "types":
+ * "min_insns", "jobs", "worker") plus "include" and "exclude": {"names": [glob, ...], "types":
  * [bpftool type name, ...]}.  A program is optimized if it matches include
  * (when given) and does not match exclude.
  *
@@ -37,6 +41,7 @@
 #define CONFIG_DEFAULT_BUDGET_MS 30000
 #define CONFIG_MAX_PATTERNS 32
 #define CONFIG_MSG_SIZE 512
+#define CONFIG_MAX_JOBS 64
 
 enum config_mode {
 	CONFIG_MODE_OFF,   /* pure pass-through */
@@ -59,6 +64,8 @@ struct config {
 	enum log_level log_level;
 	char log_path[PATH_MAX]; /* "" = stderr */
 	uint32_t min_insns;
+	uint32_t jobs;		  /* opt_optimize() threads in sync mode */
+	char worker[PATH_MAX];	  /* "" = search PATH, "off" = never start a worker */
 	struct config_filter include, exclude;
 	char file[PATH_MAX]; /* the config file that was read, "" if none */
 };

@@ -62,6 +62,7 @@
 
 #include "cache/cache.h"
 #include "config/config.h"
+#include "preload/pl_internal.h"
 #include "tools/version.h"
 
 #define PL_ATTR_MAX 4096 /* the kernel refuses a larger attr (E2BIG) unless its tail is 0 */
@@ -351,6 +352,7 @@ static void pl_queue(struct pl_load *l)
 
 	memset(&q, 0, sizeof(q));
 	memcpy(q.key, l->key, sizeof(q.key));
+	memcpy(q.name, l->name, sizeof(q.name));
 	q.orig = l->cp;
 	snprintf(q.optimizer_version, sizeof(q.optimizer_version), "%s", BPFSYNTH_VERSION);
 	/* Losing a queue entry in a crash costs one more miss: no fsync on the load path. */
@@ -360,6 +362,45 @@ static void pl_queue(struct pl_load *l)
 		cache_stats_add(pl_cfg.cache_dir, CACHE_EV_QUEUED, 0, NULL);
 	else if (err != -EEXIST)
 		log_info("%.16s: not queued: %s", l->key, msg);
+	/* Queued now or before: a worker that died would leave it there for good. */
+	if (!err || err == -EEXIST)
+		pl_worker_start(&pl_cfg);
+}
+
+/*
+ * Load the entry @e (a proven hit, or sync mode's fresh result) and account
+ * for it.  true with the fd in *ret; false: forward the caller's arguments
+ * (with @after saying whether to retire the entry).  Frees @e.
+ */
+static bool pl_serve(struct pl_load *l, struct cache_entry *e, uint64_t t0, long *ret,
+		     struct pl_after *after)
+{
+	const char *dir = pl_cfg.cache_dir;
+	long fd = pl_load_hit(l, e);
+	bool done = false;
+
+	if (fd >= 0) {
+		uint32_t before = cache_insn_cnt_effective(l->cp.insns, l->cp.insn_cnt);
+		uint32_t now = cache_insn_cnt_effective(e->opt, e->opt_cnt);
+		uint64_t saved = before > now ? (uint64_t)(before - now) * 8 : 0;
+
+		cache_stats_add(dir, CACHE_EV_HIT, saved, NULL);
+		/* "ours": what the preload added to the load (bench_preload reads it) */
+		log_info("'%s' %.16s: optimized program loaded (%u -> %u insns; "
+			 "ours %llu ns, kernel %llu ns)",
+			 l->name, l->key, before, now,
+			 (unsigned long long)(pl_now_ns() - t0 - l->kernel_ns),
+			 (unsigned long long)l->kernel_ns);
+		*ret = fd;
+		done = true;
+	} else {
+		cache_stats_add(dir, CACHE_EV_FALLBACK, 0, l->why);
+		log_info("'%s' %.16s: loading the original: %s", l->name, l->key, l->why);
+		after->rejected = !strncmp(l->why, "kernel-rejected:", 16);
+		memcpy(after->key, l->key, sizeof(after->key));
+	}
+	cache_entry_free(e);
+	return done;
 }
 
 /*
@@ -430,37 +471,41 @@ static bool pl_prog_load(const long *args, long *ret, struct pl_after *after)
 
 	err = cache_lookup(dir, &l->cp, l->key, BPFSYNTH_VERSION, &e, l->why, sizeof(l->why));
 	if (!err) {
-		long fd = pl_load_hit(l, &e);
-
-		if (fd >= 0) {
-			uint32_t before = cache_insn_cnt_effective(l->cp.insns, cnt);
-			uint32_t after = cache_insn_cnt_effective(e.opt, e.opt_cnt);
-			uint64_t saved = before > after ? (uint64_t)(before - after) * 8 : 0;
-
-			cache_stats_add(dir, CACHE_EV_HIT, saved, NULL);
-			/* "ours": what the preload added to the load (bench_preload reads it) */
-			log_info("'%s' %.16s: optimized program loaded (%u -> %u insns; "
-				 "ours %llu ns, kernel %llu ns)",
-				 l->name, l->key, before, after,
-				 (unsigned long long)(pl_now_ns() - t0 - l->kernel_ns),
-				 (unsigned long long)l->kernel_ns);
-			*ret = fd;
-			done = true;
+		/* An entry is code for the kernel: only with a proof of every change. */
+		err = cache_proof_check(e.proof, e.orig.insns, e.orig.insn_cnt, e.opt, e.opt_cnt,
+					l->why, sizeof(l->why));
+		if (err) {
+			cache_entry_free(&e);
+			cache_stats_add(dir, CACHE_EV_BAD, 0, "unproven");
+			log_warn("'%s' %.16s: entry not used: %s", l->name, l->key, l->why);
+			err = -EBADMSG;
 		} else {
-			cache_stats_add(dir, CACHE_EV_FALLBACK, 0, l->why);
-			log_info("'%s' %.16s: loading the original: %s", l->name, l->key, l->why);
-			after->rejected = !strncmp(l->why, "kernel-rejected:", 16);
-			memcpy(after->key, l->key, sizeof(after->key));
+			done = pl_serve(l, &e, t0, ret, after);
+			goto out;
 		}
-		cache_entry_free(&e);
-		goto out;
-	}
-	if (err == -ENOENT) {
+	} else if (err == -ENOENT) {
 		cache_stats_add(dir, CACHE_EV_MISS, 0, NULL);
 		log_debug("'%s' %.16s: miss", l->name, l->key);
 	} else {
 		cache_stats_add(dir, CACHE_EV_BAD, 0, err == -EPERM ? "not-ours" : "malformed");
 		log_warn("'%s' %.16s: entry not used: %s", l->name, l->key, l->why);
+	}
+	if (pl_cfg.mode == CONFIG_MODE_SYNC) {
+		uint64_t t1 = pl_now_ns();
+
+		err = pl_optimize(&pl_cfg, &l->cp, l->key, l->name, &e, l->why, sizeof(l->why));
+		if (err) {
+			cache_stats_add(dir, CACHE_EV_FALLBACK, 0, "optimize-failed");
+			log_info("'%s' %.16s: not optimized: %s", l->name, l->key, l->why);
+			goto out;
+		}
+		log_info("'%s' %.16s: optimized in %llu ms (%u -> %u insns), stored", l->name,
+			 l->key, (unsigned long long)((pl_now_ns() - t1) / 1000000),
+			 cache_insn_cnt_effective(e.orig.insns, e.orig.insn_cnt),
+			 cache_insn_cnt_effective(e.opt, e.opt_cnt));
+		/* Our time on this load is the optimizer's: not a hit's overhead. */
+		done = pl_serve(l, &e, pl_now_ns(), ret, after);
+		goto out;
 	}
 	if (pl_cfg.mode == CONFIG_MODE_ASYNC)
 		pl_queue(l);

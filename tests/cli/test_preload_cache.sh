@@ -11,7 +11,8 @@ SUITE=test_preload_cache
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-export BPFSYNTH_CACHE_DIR="$tmp/cache" BPFSYNTH_CONFIG=""
+# No worker: these tests look at the queue the preload leaves (test_preload_opt.c tests the worker).
+export BPFSYNTH_CACHE_DIR="$tmp/cache" BPFSYNTH_CONFIG="" BPFSYNTH_WORKER=off
 unset BPFSYNTH_MODE BPFSYNTH_LOG
 
 check "path is BPFSYNTH_CACHE_DIR" [ "$($B cache path)" = "$tmp/cache" ]

@@ -21,7 +21,7 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 unset BPFSYNTH_LOG
-export BPFSYNTH_CONFIG=""
+export BPFSYNTH_CONFIG="" BPFSYNTH_WORKER=off
 
 # loadall OBJ [PRELOAD]: the kernel's xlated dump of every program, map ids masked.
 loadall() {

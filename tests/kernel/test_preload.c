@@ -35,134 +35,15 @@
 #include "cache/cache.h"
 #include "core/smt.h"
 #include "tests/kernel/harness.h"
+#include "tests/kernel/preload_util.h"
 #include "tests/test.h"
 #include "tools/version.h"
 
-static char so_path[PATH_MAX], obj_path[PATH_MAX], self_path[PATH_MAX];
-static char bpffs[64], root[64];
 static char key[CACHE_KEY_LEN + 1];
 static struct cache_entry orig_q; /* the original, as the preload queued it */
 static uint32_t plain_xlated, opt_xlated;
 static uint8_t plain_insns[4096];
 
-/* Settings for a spawned process: NULL preload = without the preload. */
-struct run {
-	const char *preload;
-	const char *mode;
-	const char *dir;
-	const char *log; /* BPFSYNTH_LOG */
-};
-
-/* Run @argv with @r's environment; stdout into @out (if not NULL).  Exit status or -1. */
-static int spawn(char *const argv[], const struct run *r, char *out, size_t outsz)
-{
-	int pfd[2], status;
-	size_t n = 0;
-	ssize_t k;
-	pid_t pid;
-
-	if (pipe(pfd))
-		return -1;
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		dup2(out ? pfd[1] : null, 1);
-		close(pfd[0]);
-		close(pfd[1]);
-		unsetenv("LD_PRELOAD");
-		unsetenv("BPFSYNTH_MODE");
-		unsetenv("BPFSYNTH_LOG");
-		setenv("BPFSYNTH_CONFIG", "", 1);
-		if (r->preload)
-			setenv("LD_PRELOAD", r->preload, 1);
-		if (r->mode)
-			setenv("BPFSYNTH_MODE", r->mode, 1);
-		if (r->dir)
-			setenv("BPFSYNTH_CACHE_DIR", r->dir, 1);
-		if (r->log)
-			setenv("BPFSYNTH_LOG", r->log, 1);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while (out && n + 1 < outsz && (k = read(pfd[0], out + n, outsz - n - 1)) > 0)
-		n += (size_t)k;
-	if (out)
-		out[n] = '\0';
-	close(pfd[0]);
-	if (waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-/* Kernel's view of a loaded program: xlated length and instructions. */
-static int prog_xlated(int fd, uint32_t *len, uint8_t *insns, size_t cap)
-{
-	struct bpf_prog_info info;
-	uint32_t ilen = sizeof(info);
-	uint32_t i;
-
-	memset(&info, 0, sizeof(info));
-	info.xlated_prog_insns = (uint64_t)(uintptr_t)insns;
-	info.xlated_prog_len = insns ? cap : 0;
-	if (bpf_obj_get_info_by_fd(fd, &info, &ilen))
-		return -errno;
-	*len = info.xlated_prog_len;
-	/* Map references are dumped as map ids, which differ per load: mask them. */
-	for (i = 0; insns && i + 1 < *len / 8 && i + 1 < cap / 8; i++) {
-		struct bpf_insn *in = (struct bpf_insn *)insns + i;
-
-		if (in->code == (BPF_LD | BPF_IMM | BPF_DW)) {
-			if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_VALUE)
-				in->imm = 0;
-			i++;
-		}
-	}
-	return 0;
-}
-
-/*
- * bpftool prog load of the example, pinned at bpffs/NAME; the pinned program's
- * fd, or a negative errno.
- */
-static int bpftool_load(const struct run *r, const char *name)
-{
-	char pin[128];
-	char *argv[] = {"bpftool", "prog", "load", obj_path, pin, "type", "xdp", NULL};
-	int st, fd;
-
-	snprintf(pin, sizeof(pin), "%s/%s", bpffs, name);
-	unlink(pin);
-	st = spawn(argv, r, NULL, 0);
-	if (st) {
-		fprintf(stderr, "  bpftool prog load exited with %d\n", st);
-		return -ECHILD;
-	}
-	fd = bpf_obj_get(pin);
-	unlink(pin);
-	return fd < 0 ? -errno : fd;
-}
-
-static json_int_t stat_of(const char *dir, const char *name)
-{
-	char msg[CACHE_MSG_SIZE];
-	json_t *s = cache_stats_read(dir, msg, sizeof(msg));
-	json_int_t v = json_integer_value(json_object_get(s, name));
-
-	json_decref(s);
-	return v;
-}
-
-static json_int_t reason_of(const char *dir, const char *obj, const char *reason)
-{
-	char msg[CACHE_MSG_SIZE];
-	json_t *s = cache_stats_read(dir, msg, sizeof(msg));
-	json_int_t v = json_integer_value(json_object_get(json_object_get(s, obj), reason));
-
-	json_decref(s);
-	return v;
-}
 
 static void dir_of(char *buf, size_t sz, const char *name)
 {
@@ -176,7 +57,7 @@ static void dir_of(char *buf, size_t sz, const char *name)
 static void test_async_queues_miss(void)
 {
 	char dir[128], path[PATH_MAX], msg[CACHE_MSG_SIZE];
-	struct run r = {so_path, "async", dir, NULL};
+	struct run r = {so_path, "async", dir, NULL, NULL, NULL};
 	struct dirent *de;
 	DIR *d;
 	int fd;
@@ -300,17 +181,31 @@ static int prove(const struct bpf_insn *opt, uint32_t n, struct smt_result *res)
 	return res->verdict;
 }
 
-static json_t *proof_record(const char *method, const struct smt_result *res)
+/*
+ * The proof record of a hand-made rewrite, in the optimizer's format
+ * (cache/proof.c): one window over the instructions @opt changes, claimed
+ * proven (the stand-in's rewrites are argued in their comments and proven
+ * whole by core/smt when @res is given), and the whole check's verdict.
+ */
+static json_t *proof_record(const char *method, const struct bpf_insn *opt, uint32_t n,
+			    const struct smt_result *res)
 {
-	json_t *p = json_pack("{s:s,s:s}", "method", method, "note",
-			      "hand-made rewrite in tests/kernel/test_preload.c; stands in for the "
-			      "optimizer (issue 6)");
+	struct cache_proof_window w = {.verdict = "equivalent"};
+	uint32_t i, first = n, last = 0;
+	json_t *p;
 
-	if (p && res)
-		json_object_set_new(p, "check",
-				    json_pack("{s:s,s:s,s:s,s:f}", "checker", "core/smt", "verdict",
-					      smt_verdict_str(res->verdict), "reason", res->msg,
-					      "seconds", res->seconds));
+	for (i = 0; i < n; i++)
+		if (memcmp(&orig_q.orig.insns[i], &opt[i], sizeof(*opt))) {
+			first = first < i ? first : i;
+			last = i;
+		}
+	w.start = first;
+	w.len = first < n ? last - first + 1 : 0;
+	p = cache_proof_new(method, &w, first < n, res ? smt_verdict_str(res->verdict) : "unknown",
+			    res != NULL, res ? res->msg : "not checked");
+	if (p)
+		json_object_set_new(p, "note",
+				    json_string("hand-made rewrite in tests/kernel/test_preload.c"));
 	return p;
 }
 
@@ -323,7 +218,7 @@ static int write_entry_proof(const char *dir, const struct bpf_insn *opt, const 
 
 	e.opt = (struct bpf_insn *)opt;
 	e.opt_cnt = orig_q.orig.insn_cnt;
-	e.proof = proof_record(method, res);
+	e.proof = proof_record(method, opt, e.opt_cnt, res);
 	e.timings = json_pack("{s:i}", "search_ms", 0);
 	e.created = 0;
 	err = cache_dir_prepare(dir, msg, sizeof(msg));
@@ -343,87 +238,12 @@ static int write_entry(const char *dir, const struct bpf_insn *opt, const char *
 
 static struct bpf_insn opt_insns[1 << 17];
 
-/* Packets for the example: Ethernet, IPv4, UDP/TCP, with variations. */
-static uint32_t make_packet(uint8_t *p, uint32_t seed)
-{
-	uint32_t len = 64, r = seed * 2654435761u + 12345;
-
-	memset(p, 0, 128);
-	memset(p, 0xaa, 12);
-	p[12] = (seed % 5) ? 0x08 : 0x86; /* IPv4 mostly */
-	p[13] = (seed % 5) ? 0x00 : 0xdd;
-	p[14] = (seed % 7) ? 0x45 : 0x46; /* ihl 5 mostly */
-	p[23] = (seed % 3) ? 17 : (seed % 2 ? 6 : (uint8_t)r);
-	p[36] = 0;
-	p[37] = (seed % 4) ? 9 : (uint8_t)(r >> 8); /* port 9 often */
-	if (seed % 11 == 0)
-		len = 14 + (r % 30); /* truncated headers */
-	if (seed % 13 == 0)
-		len = 14;
-	return len;
-}
-
-static int map_of(int prog_fd)
-{
-	struct bpf_prog_info info;
-	uint32_t ilen = sizeof(info), id = 0;
-
-	memset(&info, 0, sizeof(info));
-	info.nr_map_ids = 1;
-	info.map_ids = (uint64_t)(uintptr_t)&id;
-	if (bpf_obj_get_info_by_fd(prog_fd, &info, &ilen) || !id)
-		return -1;
-	return bpf_map_get_fd_by_id(id);
-}
-
-/* Same return values, packets and map contents for a set of packets. */
-static void same_behaviour(int fa, int fb)
-{
-	uint8_t pkt[128], oa[256], ob[256];
-	char msg[256];
-	int i, diffs = 0, drops = 0, ma, mb;
-	uint32_t k;
-
-	for (i = 0; i < 300; i++) {
-		struct kh_run ra = {0}, rb = {0};
-		uint32_t len = make_packet(pkt, i);
-
-		ra.data_in = rb.data_in = pkt;
-		ra.data_size_in = rb.data_size_in = len;
-		ra.data_out = oa, rb.data_out = ob;
-		ra.data_size_out = rb.data_size_out = sizeof(oa);
-		if (kh_test_run(fa, &ra, msg, sizeof(msg)) ||
-		    kh_test_run(fb, &rb, msg, sizeof(msg))) {
-			diffs++;
-			continue;
-		}
-		drops += ra.retval == XDP_DROP;
-		diffs += ra.retval != rb.retval || ra.data_size_out != rb.data_size_out ||
-			 memcmp(oa, ob, ra.data_size_out);
-	}
-	ASSERT_EQ(diffs, 0, "packets with different results, original vs optimized");
-	ASSERT_GE(drops, 10, "some packets are dropped (the rewritten path runs)");
-	ma = map_of(fa);
-	mb = map_of(fb);
-	if (!ASSERT_TRUE(ma >= 0 && mb >= 0, "the programs' maps"))
-		return;
-	for (k = 0, diffs = 0; k < 256; k++) {
-		uint64_t va = 0, vb = 1;
-
-		bpf_map_lookup_elem(ma, &k, &va);
-		bpf_map_lookup_elem(mb, &k, &vb);
-		diffs += va != vb;
-	}
-	ASSERT_EQ(diffs, 0, "map counters differ, original vs optimized");
-	close(ma);
-	close(mb);
-}
 
 /* 2. The kernel gets the optimized program from the cache, through bpftool. */
 static void test_cache_hit_bpftool(void)
 {
 	char dir[128];
-	struct run plain = {NULL, NULL, NULL, NULL}, r = {so_path, "cache", dir, NULL};
+	struct run plain = {NULL, NULL, NULL, NULL, NULL, NULL}, r = {so_path, "cache", dir, NULL, NULL, NULL};
 	struct smt_result res;
 	uint8_t ins[4096];
 	uint32_t len;
@@ -467,7 +287,7 @@ static void test_cache_hit_bpftool(void)
 static void test_mode_off_identical(void)
 {
 	char dir[128];
-	struct run r = {so_path, "off", dir, NULL};
+	struct run r = {so_path, "off", dir, NULL, NULL, NULL};
 	uint8_t ins[4096];
 	uint32_t len = 0;
 	int fd;
@@ -490,7 +310,7 @@ static void test_mode_off_identical(void)
 /* Load under mode @mode with cache @dir and expect the plain program. */
 static void expect_plain(const char *what, const char *dir, const char *mode)
 {
-	struct run r = {so_path, mode, dir, NULL};
+	struct run r = {so_path, mode, dir, NULL, NULL, NULL};
 	uint8_t ins[4096];
 	uint32_t len = 0;
 	int fd;
@@ -558,7 +378,7 @@ static void test_kernel_rejects_optimized(void)
 	ASSERT_OK(write_rejected_entry(dir), "write the bad entry again");
 	{
 		char *argv[] = {self_path, "--child-badlicense", NULL};
-		struct run r = {so_path, "cache", dir, NULL};
+		struct run r = {so_path, "cache", dir, NULL, NULL, NULL};
 		char out[64];
 
 		ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "child");
@@ -646,6 +466,52 @@ static void test_bad_entries_and_dirs(void)
 	expect_plain("cache dir intact again (control)", dir, "off");
 }
 
+/*
+ * 5c. Entries whose proof record does not cover their program are never
+ *     loaded: no record, a change outside every proven window, a window not
+ *     proven, a whole-program verdict "different".  Each is a bad entry
+ *     ("unproven") and the original loads.
+ */
+static void test_unproven_entries(void)
+{
+	static const char *const what[] = {"no proof record", "change outside the window",
+					   "window not proven", "whole verdict different"};
+	struct cache_proof_window w;
+	char dir[128], msg[CACHE_MSG_SIZE];
+	struct cache_entry e;
+	uint32_t i, at;
+	int err;
+
+	if (!opt_xlated) {
+		test_skip("no cache entry");
+		return;
+	}
+	for (at = 0; at < orig_q.orig.insn_cnt && !cache_insn_is_nop(&opt_insns[at]); at++)
+		;
+	for (i = 0; i < 4; i++) {
+		snprintf(dir, sizeof(dir), "%s/unproven%u", root, i);
+		e = orig_q;
+		e.opt = opt_insns;
+		e.opt_cnt = orig_q.orig.insn_cnt;
+		w = (struct cache_proof_window){at, 1, 1, 0, 0, "equivalent"};
+		if (i == 1)
+			w.start = at + 3 < e.opt_cnt ? at + 3 : 0; /* next to the change, not on it */
+		if (i == 2)
+			w = (struct cache_proof_window){at - 2, 3, 3, 2, 0, "unknown"};
+		e.proof = i == 0 ? NULL
+				 : cache_proof_new("test", &w, 1, i == 3 ? "different" : "unknown",
+						   i == 3, "test");
+		cache_dir_prepare(dir, msg, sizeof(msg));
+		err = cache_entry_write(dir, CACHE_ENTRIES, &e, 0, msg, sizeof(msg));
+		json_decref(e.proof);
+		if (!CHECK(!err, "%s: write: %s", what[i], msg))
+			continue;
+		expect_plain(what[i], dir, "cache");
+		CHECK(reason_of(dir, "bad_reasons", "unproven") == 1 && stat_of(dir, "hits") == 0,
+		      "%s: counted as an unproven entry, no hit", what[i]);
+	}
+}
+
 /* 6. Read-only and full cache directories: loads go on. */
 static void test_unwritable_and_full(void)
 {
@@ -666,7 +532,7 @@ static void test_unwritable_and_full(void)
 		 dir, root, dir, dir);
 	if (!ASSERT_OK(system(cmd), "read-only tmpfs with the entry"))
 		return;
-	r = (struct run){so_path, "cache", dir, NULL};
+	r = (struct run){so_path, "cache", dir, NULL, NULL, NULL};
 	fd = bpftool_load(&r, "ro");
 	if (ASSERT_GE(fd, 0, "load with a read-only cache dir")) {
 		prog_xlated(fd, &len, NULL, 0);
@@ -975,10 +841,12 @@ static void test_shorter_entry(void)
 {
 	char dir[128], loads[] = "3", shift[] = "0", want[16], kind[] = "example";
 	char *argv[] = {self_path, "--child-loads", loads, shift, want, kind, NULL};
-	struct run r = {so_path, "cache", dir, NULL};
+	struct run r = {so_path, "cache", dir, NULL, NULL, NULL};
 	struct cache_entry e = orig_q;
 	struct bpf_insn shorter[4096];
 	char msg[CACHE_MSG_SIZE];
+	struct smt_result res;
+	int err;
 
 	if (!opt_xlated) {
 		test_skip("no cache entry");
@@ -988,8 +856,15 @@ static void test_shorter_entry(void)
 	e.opt = shorter;
 	e.opt_cnt = compact(opt_insns, orig_q.orig.insn_cnt, shorter);
 	ASSERT_EQ(e.opt_cnt, orig_q.orig.insn_cnt - 1, "compacted by one instruction");
+	/* Another length: only a whole-program proof makes the entry usable. */
+	ASSERT_EQ(prove(shorter, e.opt_cnt, &res), SMT_EQUIVALENT,
+		  "core/smt proves the compacted program whole");
+	e.proof = cache_proof_new("compacted", NULL, 0, smt_verdict_str(res.verdict), true,
+				  res.msg);
 	cache_dir_prepare(dir, msg, sizeof(msg));
-	if (!ASSERT_OK(cache_entry_write(dir, CACHE_ENTRIES, &e, 0, msg, sizeof(msg)), msg))
+	err = cache_entry_write(dir, CACHE_ENTRIES, &e, 0, msg, sizeof(msg));
+	json_decref(e.proof);
+	if (!ASSERT_OK(err, msg))
 		return;
 	snprintf(want, sizeof(want), "%u", opt_xlated);
 	ASSERT_EQ(spawn(argv, &r, NULL, 0), 0, "raw loads without BTF: the shorter program");
@@ -1017,7 +892,7 @@ static void test_libbpf_object_loader(void)
 {
 	char dir[128], out[64], want[64];
 	char *argv[] = {self_path, "--child-object", obj_path, NULL};
-	struct run r = {so_path, "cache", dir, NULL};
+	struct run r = {so_path, "cache", dir, NULL, NULL, NULL};
 
 	if (!opt_xlated) {
 		test_skip("no cache entry");
@@ -1034,7 +909,7 @@ static void test_threads_and_fork(void)
 {
 	char dir[128], want[16];
 	char *argv[] = {self_path, "--child-threads", want, NULL};
-	struct run r = {so_path, "cache", dir, NULL};
+	struct run r = {so_path, "cache", dir, NULL, NULL, NULL};
 	json_int_t before;
 
 	if (!opt_xlated) {
@@ -1054,8 +929,8 @@ static void test_abi_bad_attrs(void)
 	static char out_plain[16384], out_pre[16384], out_async[16384];
 	char dir[128], adir[128];
 	char *argv[] = {self_path, "--child-abi", dir, NULL};
-	struct run plain = {NULL, NULL, NULL, NULL}, pre = {so_path, "cache", dir, NULL};
-	struct run as = {so_path, "async", adir, NULL};
+	struct run plain = {NULL, NULL, NULL, NULL, NULL, NULL}, pre = {so_path, "cache", dir, NULL, NULL, NULL};
+	struct run as = {so_path, "async", adir, NULL, NULL, NULL};
 
 	if (!opt_xlated) {
 		test_skip("no cache entry");
@@ -1090,7 +965,7 @@ static void test_log_of_what_loaded(void)
 	static char out[1 << 17];
 	char dir[128], hit[128];
 	char *argv[] = {self_path, "--child-log", dir, NULL};
-	struct run r = {so_path, "cache", dir, NULL};
+	struct run r = {so_path, "cache", dir, NULL, NULL, NULL};
 
 	if (!opt_xlated) {
 		test_skip("no cache entry");
@@ -1125,7 +1000,7 @@ static void test_concurrent_loaders(void)
 {
 	char dir[128], loads[16], shift[16], want[16], kind[16], cmd[256];
 	char *argv[] = {self_path, "--child-loads", loads, shift, want, kind, NULL};
-	struct run r = {so_path, "async", dir, NULL};
+	struct run r = {so_path, "async", dir, NULL, NULL, NULL};
 	pid_t pids[8], writers[2];
 	int i, status, bad = 0;
 
@@ -1353,6 +1228,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_mode_off_identical);
 	RUN_TEST(test_kernel_rejects_optimized);
 	RUN_TEST(test_bad_entries_and_dirs);
+	RUN_TEST(test_unproven_entries);
 	RUN_TEST(test_unwritable_and_full);
 	RUN_TEST(test_libbpf_object_loader);
 	RUN_TEST(test_shorter_entry);

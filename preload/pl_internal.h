@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * preload/: what the files of libbpfsynth.so share.  preload.c is the
+ * interposer and the load path; optimize.c runs the optimizer on a miss in
+ * sync mode; spawn.c starts `bpfsynth worker` for async mode.  Everything
+ * here is hidden (-fvisibility=hidden): the library exports only syscall().
+ */
+#ifndef BPFSYNTH_PRELOAD_PL_INTERNAL_H
+#define BPFSYNTH_PRELOAD_PL_INTERNAL_H
+
+#include <stddef.h>
+
+#include "cache/cache.h"
+#include "config/config.h"
+
+/*
+ * Optimize the canonical program @cp (key @key, called @name) within the budget of @cfg,
+ * on the calling thread unless @cfg->jobs says otherwise, and store the
+ * result as the entry @key of @cfg->cache_dir.  0 with the entry in @e (its
+ * own memory: cache_entry_free()) -- stored if the cache takes it (a failure
+ * to store is logged) -- or -errno with the reason in @why; an entry whose
+ * proof record is not complete is neither stored nor returned.
+ * A program the optimizer cannot improve (or handle) is stored unchanged, so
+ * that later loads do not pay the budget again.
+ */
+int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const char *key,
+		const char *name, struct cache_entry *e, char *why, size_t whysz);
+
+/*
+ * Start `bpfsynth worker` on @cfg->cache_dir, detached, unless one is running
+ * (its lock is held) or no binary is configured or found; never waits for it.
+ */
+void pl_worker_start(const struct config *cfg);
+
+#endif

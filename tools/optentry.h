@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tools/optentry: a cache entry from a canonical program, through
+ * core/optimize.  Shared by `bpfsynth warm` and `bpfsynth worker`; the
+ * preload has the same step for sync mode in preload/optimize.c (the
+ * preload and the tools link separately).
+ */
+#ifndef BPFSYNTH_TOOLS_OPTENTRY_H
+#define BPFSYNTH_TOOLS_OPTENTRY_H
+
+#include <stddef.h>
+
+#include "cache/cache.h"
+
+struct optentry_params {
+	double budget;	   /* seconds */
+	unsigned int jobs; /* opt_optimize() threads */
+	const char *where; /* into the proof record: "warm", "worker" */
+};
+
+/*
+ * Optimize the queue entry @q (its canonical program and key) into the entry
+ * @e (own memory: cache_entry_free()), with a proof record that
+ * cache_proof_check() accepts.  A program the optimizer cannot improve or
+ * handle becomes an entry of the program unchanged (the reason in its proof
+ * record), so loads stop missing.  0, or -errno with the reason in @msg.
+ * *@seconds: the optimizer's time.
+ */
+int optentry_make(const struct cache_entry *q, const struct optentry_params *p,
+		  struct cache_entry *e, double *seconds, char *msg, size_t msgsz);
+
+#endif
