@@ -332,11 +332,18 @@ static enum bpf_prog_type legacy_type(const char *sec)
 		const char *prefix;
 		enum bpf_prog_type type;
 	} tab[] = {
-		{"socket", BPF_PROG_TYPE_SOCKET_FILTER}, {"xdp", BPF_PROG_TYPE_XDP},
-		{"classifier", BPF_PROG_TYPE_SCHED_CLS}, {"tc", BPF_PROG_TYPE_SCHED_CLS},
-		{"action", BPF_PROG_TYPE_SCHED_ACT},	 {"kprobe/", BPF_PROG_TYPE_KPROBE},
-		{"kretprobe/", BPF_PROG_TYPE_KPROBE},	 {"tracepoint/", BPF_PROG_TYPE_TRACEPOINT},
+		{"socket", BPF_PROG_TYPE_SOCKET_FILTER},
+		{"xdp", BPF_PROG_TYPE_XDP},
+		{"classifier", BPF_PROG_TYPE_SCHED_CLS},
+		{"tc", BPF_PROG_TYPE_SCHED_CLS},
+		{"action", BPF_PROG_TYPE_SCHED_ACT},
+		{"kprobe/", BPF_PROG_TYPE_KPROBE},
+		{"kretprobe/", BPF_PROG_TYPE_KPROBE},
+		{"tracepoint/", BPF_PROG_TYPE_TRACEPOINT},
 		{"cgroup/skb", BPF_PROG_TYPE_CGROUP_SKB},
+		{"cgroup/sock", BPF_PROG_TYPE_CGROUP_SOCK},
+		{"sk_skb", BPF_PROG_TYPE_SK_SKB},
+		{"sk_msg", BPF_PROG_TYPE_SK_MSG},
 	};
 	size_t i;
 
