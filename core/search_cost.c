@@ -12,34 +12,39 @@
  * first.  `ja +0` (which the verifier deletes) costs 0.  A program of the
  * kernel's maximum 1M instructions costs under 2^31, so sums fit in 32 bits.
  *
- * The latency term is in eighths of a nanosecond, rounded and capped at 63.
- * Measured by tests/kernel/bench_latency on 2026-11-24, kernel
- * 6.18.44-fc-v669, x86-64 JIT, "Intel(R) Xeon(R) Processor" (a VM, ~4 GHz:
- * a dependent ALU op is 0.25 ns), N=1000, repeat 10000, median of 7 rounds.
- * ALU ops form a dependent chain (latency); memory ops and jumps repeat on
- * the same operands (what a stream of them costs); ns per instruction:
+ * The latency term is in halves of a dependent 64-bit register add (one
+ * cycle), rounded and capped at 63: relative, so the model does not move with
+ * the clock.  Measured by tests/kernel/bench_latency on 2026-11-24 (three
+ * runs agreeing within one unit), kernel 6.18.44-fc-v669, x86-64 JIT,
+ * "Intel(R) Xeon(R) Processor" (a 2-CPU VM; the add is 0.25 ns), N=1000,
+ * repeat 10000, median of 7 rounds.  ALU ops form a dependent chain
+ * (latency); memory ops and jumps repeat on the same operands (what a stream
+ * of them costs).  ns per instruction -> units:
  *
- *   add/sub reg 0.26       add/sub imm (64-bit) 0.05: the CPU's renamer
- *   and/or/xor/shifts/neg/alu32 add,sub imm 0.25      folds them
- *   mul 0.76               mov reg/imm 0.05           movsx 0.24
- *   div64 4.1  div32 3.2   mod64 4.8  mod32 4.0  (the zero check the
- *   sdiv64 4.0 sdiv32 3.0  smod64 4.7 smod32 4.0   verifier adds included)
- *   be16/bswap16 0.5  be64/bswap64 0.48  be32/le16/le32 0.24  le64 0 (no code)
- *   ld_imm64 0.08          ldx/ldsx/stx/st stack, packet, map value 0.13
- *   ldx ctx 0.13 (a field the verifier rewrites into 2-3 loads: 0.18-0.28)
- *   atomic add/or/xchg 4.5  fetch_add 4.6  cmpxchg 5.2  fetch_or/and/xor 7.9
- *   jcc not taken 0.13  jcc taken 0.55 (reg: 0.94)  ja taken 0.40
- *   call get_smp_processor_id 0.2 (inlined)  get_prandom_u32 3.9
- *   ktime_get_ns 24.7
+ *   add/sub reg, and/or/xor/shifts/neg, alu32 add/sub imm   0.25  -> 2
+ *   alu64 add/sub imm   0.045 -> 0  (the CPU's renamer folds these chains)
+ *   mov reg/imm 0.05 -> 0   movsx 0.27 -> 2   mul 0.76 -> 6
+ *   div64 4.1 -> 32   div32 3.2 -> 25   sdiv64 4.0 -> 31   sdiv32 3.3 -> 26
+ *   mod64 4.8 -> 38   mod32 4.0 -> 32   smod64 5.2 -> 41   smod32 4.4 -> 34
+ *     (division by a register includes the zero check the verifier adds)
+ *   be16/bswap16, be64/bswap64 0.53 -> 4   be32, le16, le32 0.25 -> 2
+ *   le64 0 (no code) -> 0   ld_imm64 0.08 -> 1
+ *   ldx/ldsx/stx/st on stack, packet, map value, ctx 0.13 -> 1 (a ctx field
+ *     the verifier rewrites into 2-3 loads: 0.2-0.3; not told apart here)
+ *   atomic add/or/and/xor 5.0 -> 39   fetch_add 5.0 -> 39   xchg 4.8 -> 38
+ *   cmpxchg 5.5 -> 43   fetch_or/and/xor 8.7 -> 63 (a cmpxchg loop)
+ *   jcc not taken 0.14 -> 1, taken 0.6 -> 5 (reg: 1.0 -> 8)   ja 0.4 -> 3
+ *   call get_smp_processor_id 0.2 -> 2 (inlined)  get_prandom_u32 4.2 -> 33
+ *   call ktime_get_ns 25 -> 63
  *
  * Not measured (no XDP program can hold them, or not worth a row): exit
- * (taken as a taken ja), LD_ABS/LD_IND (socket filters; a call on the slow
- * path: taken as a helper call), kfunc and BPF-to-BPF calls, other helpers
+ * (taken as a ja), LD_ABS/LD_IND (socket filters; a call on the slow path:
+ * taken as a helper call), kfunc and BPF-to-BPF calls and other helpers
  * (taken as get_prandom_u32, a plain call).  A jump's direction is unknown
  * here: conditional jumps cost the taken figure.
  *
- * To regenerate: make BUILD=build tests && build/tests/kernel/bench_latency,
- * then round each ns figure * 8 into the table below and update this note.
+ * To regenerate: make BUILD=build tests && build/tests/kernel/bench_latency
+ * prints the units column; copy it into the enum below and update this note.
  */
 #include "core/search.h"
 
@@ -50,32 +55,33 @@
 #define BPF_JCOND 0xe0
 #endif
 
-/* Latency terms, ns * 8 rounded (see the table above). */
+/* Latency terms in units (see the table above). */
 enum {
 	LAT_MOV = 0,
 	LAT_ADD_IMM64 = 0,
 	LAT_ALU = 2,
 	LAT_MUL = 6,
-	LAT_DIV64 = 33,
-	LAT_DIV32 = 26,
-	LAT_SDIV64 = 32,
-	LAT_SDIV32 = 24,
-	LAT_MOD64 = 39,
+	LAT_DIV64 = 32,
+	LAT_DIV32 = 25,
+	LAT_SDIV64 = 31,
+	LAT_SDIV32 = 26,
+	LAT_MOD64 = 38,
 	LAT_MOD32 = 32,
-	LAT_SMOD64 = 37,
-	LAT_SMOD32 = 32,
+	LAT_SMOD64 = 41,
+	LAT_SMOD32 = 34,
 	LAT_SWAP16 = 4,
 	LAT_SWAP64 = 4,
 	LAT_LD_IMM64 = 1,
 	LAT_MEM = 1,
-	LAT_ATOMIC = 36,
-	LAT_ATOMIC_FETCH_ADD = 37,
-	LAT_CMPXCHG = 42,
+	LAT_ATOMIC = 39,
+	LAT_ATOMIC_FETCH_ADD = 39,
+	LAT_XCHG = 38,
+	LAT_CMPXCHG = 43,
 	LAT_ATOMIC_FETCH_LOOP = 63, /* fetch_or/and/xor: a cmpxchg loop in the JIT */
-	LAT_JCC = 4,
+	LAT_JCC = 5,
 	LAT_JA = 3,
 	LAT_CALL_INLINED = 2,
-	LAT_CALL = 31,
+	LAT_CALL = 33,
 	LAT_CALL_KTIME = 63,
 };
 
@@ -128,13 +134,18 @@ static uint32_t atomic_lat(const struct bpf_insn *in)
 	switch (in->imm) {
 	case BPF_ADD | BPF_FETCH:
 		return LAT_ATOMIC_FETCH_ADD;
+	case BPF_XCHG:
+		return LAT_XCHG;
+	case BPF_LOAD_ACQ:
+	case BPF_STORE_REL:
+		return LAT_MEM; /* a plain load or store on x86-64 (TSO) */
 	case BPF_CMPXCHG:
 		return LAT_CMPXCHG;
 	case BPF_AND | BPF_FETCH:
 	case BPF_OR | BPF_FETCH:
 	case BPF_XOR | BPF_FETCH:
 		return LAT_ATOMIC_FETCH_LOOP;
-	default: /* add, and, or, xor without fetch, xchg: one locked instruction */
+	default: /* add, and, or, xor without fetch: one locked instruction */
 		return LAT_ATOMIC;
 	}
 }

@@ -42,6 +42,7 @@
 
 #define MAX_BODY 3 /* slots per repetition */
 #define MAX_ROUNDS 63
+#define REF_CASE 1 /* alu64 add reg: the unit of the model */
 
 #ifndef BPF_FUNC_get_smp_processor_id
 #define BPF_FUNC_get_smp_processor_id 8
@@ -273,26 +274,73 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+struct bench {
+	int n, rounds, map_fd, base_fd;
+	uint32_t repeat, base_xl, base_jit;
+	struct bpf_insn *insns;
+	char log[KH_LOG_SIZE];
+	char msg[256];
+};
+
+/*
+ * Median over the rounds of (case - baseline) / instructions, in ns, with
+ * the kernel's xlated instructions and JITed bytes per instruction.  0, or
+ * -errno with b->msg saying why.
+ */
+static int measure(struct bench *b, const struct lat_case *c, double *ns, double *xlated,
+		   double *jited)
+{
+	double d[MAX_ROUNDS], per = (double)b->n * c->count;
+	uint32_t xl, jit, tb, tc;
+	int fd, r, err;
+
+	fd = load(b->insns, build(c, b->n, b->map_fd, b->insns), b->log, sizeof(b->log));
+	if (fd < 0) {
+		char why[200];
+
+		kh_log_reason(b->log, why, sizeof(why));
+		snprintf(b->msg, sizeof(b->msg), "not loaded: %s (%s)", strerror(-fd), why);
+		return fd;
+	}
+	err = kh_prog_info(fd, &xl, &jit);
+	if (err)
+		snprintf(b->msg, sizeof(b->msg), "no info: %s", strerror(-err));
+	for (r = 0; !err && r < b->rounds; r++) {
+		err = time_run(b->base_fd, b->repeat, &tb, b->msg, sizeof(b->msg));
+		if (!err)
+			err = time_run(fd, b->repeat, &tc, b->msg, sizeof(b->msg));
+		d[r] = ((double)tc - (double)tb) / per;
+	}
+	close(fd);
+	if (err)
+		return err;
+	qsort(d, (size_t)b->rounds, sizeof(d[0]), cmp_double);
+	*ns = d[b->rounds / 2];
+	*xlated = (double)(xl - b->base_xl) / sizeof(struct bpf_insn) / per;
+	*jited = (double)(jit - b->base_jit) / per;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	int n = (int)env_ul("BENCH_LATENCY_N", 1000);
-	uint32_t repeat = (uint32_t)env_ul("BENCH_LATENCY_REPEAT", 10000);
-	int rounds = (int)env_ul("BENCH_LATENCY_ROUNDS", 7);
+	static struct bench b;
 	const char *filter = argc > 1 ? argv[1] : NULL;
-	static char log[KH_LOG_SIZE];
-	struct bpf_insn *insns;
-	uint32_t base_xl, base_jit, base_ns;
-	char why[256], msg[256];
-	int map_fd, base_fd, cpu, err = 0;
+	double ref, xl, jit;
+	uint32_t base_ns;
+	char why[256];
+	int cpu, err;
 	struct utsname u;
 	cpu_set_t set;
 	size_t i;
 
+	b.n = (int)env_ul("BENCH_LATENCY_N", 1000);
+	b.repeat = (uint32_t)env_ul("BENCH_LATENCY_REPEAT", 10000);
+	b.rounds = (int)env_ul("BENCH_LATENCY_ROUNDS", 7);
 	if (!kh_bpf_permitted(why, sizeof(why))) {
 		printf("bench_latency: skipped: %s\n", why);
 		return 0;
 	}
-	if (n < 1 || n > 4000 || rounds < 1 || rounds > MAX_ROUNDS) {
+	if (b.n < 1 || b.n > 4000 || b.rounds < 1 || b.rounds > MAX_ROUNDS) {
 		fprintf(stderr, "bench_latency: N must be 1..4000, ROUNDS 1..%d\n", MAX_ROUNDS);
 		return 2;
 	}
@@ -301,64 +349,52 @@ int main(int argc, char **argv)
 	CPU_SET(cpu < 0 ? 0 : cpu, &set);
 	sched_setaffinity(0, sizeof(set), &set);
 
-	insns = calloc((size_t)n * MAX_BODY + 64, sizeof(*insns));
-	map_fd = kh_map_create(BPF_MAP_TYPE_ARRAY, 4, 64, 1);
-	if (!insns || map_fd < 0) {
+	b.insns = calloc((size_t)b.n * MAX_BODY + 64, sizeof(*b.insns));
+	b.map_fd = kh_map_create(BPF_MAP_TYPE_ARRAY, 4, 64, 1);
+	if (!b.insns || b.map_fd < 0) {
 		fprintf(stderr, "bench_latency: setup failed: %s\n",
-			strerror(map_fd < 0 ? -map_fd : ENOMEM));
+			strerror(b.map_fd < 0 ? -b.map_fd : ENOMEM));
 		return 1;
 	}
-	base_fd = load(insns, build(NULL, 0, map_fd, insns), log, sizeof(log));
-	if (base_fd < 0 || kh_prog_info(base_fd, &base_xl, &base_jit) ||
-	    time_run(base_fd, repeat, &base_ns, msg, sizeof(msg))) {
-		fprintf(stderr, "bench_latency: baseline: %s\n%s\n", strerror(-base_fd), log);
+	b.base_fd = load(b.insns, build(NULL, 0, b.map_fd, b.insns), b.log, sizeof(b.log));
+	if (b.base_fd < 0 || kh_prog_info(b.base_fd, &b.base_xl, &b.base_jit) ||
+	    time_run(b.base_fd, b.repeat, &base_ns, b.msg, sizeof(b.msg))) {
+		fprintf(stderr, "bench_latency: baseline: %s %s\n%s\n", strerror(-b.base_fd),
+			b.msg, b.log);
+		return 1;
+	}
+	/* the unit: half a dependent 64-bit add, so that such an add is 2 */
+	err = measure(&b, &cases[REF_CASE], &ref, &xl, &jit);
+	if (err || ref <= 0) {
+		fprintf(stderr, "bench_latency: %s: %s\n", cases[REF_CASE].name,
+			err ? b.msg : "no time");
 		return 1;
 	}
 	uname(&u);
 	printf("kernel %s; N=%d per program, repeat %u, median of %d rounds, cpu %d; "
 	       "baseline %u ns\n",
-	       u.release, n, repeat, rounds, cpu, base_ns);
-	printf("%-28s %9s %7s %9s\n", "instruction", "ns/insn", "xlated", "jit bytes");
+	       u.release, b.n, b.repeat, b.rounds, cpu, base_ns);
+	printf("units: latency in halves of a dependent 64-bit add (%.3f ns), capped at 63, "
+	       "as core/search_cost.c encodes them\n",
+	       ref);
+	printf("%-28s %9s %6s %7s %9s\n", "instruction", "ns/insn", "units", "xlated",
+	       "jit bytes");
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const struct lat_case *c = &cases[i];
-		double d[MAX_ROUNDS];
-		uint32_t xl, jit, tb, tc;
-		int fd, r, len, per = c->count;
+		double ns, units;
 
 		if (filter && !strstr(c->name, filter))
 			continue;
-		len = build(c, n, map_fd, insns);
-		fd = load(insns, len, log, sizeof(log));
-		if (fd < 0) {
-			kh_log_reason(log, msg, sizeof(msg));
-			printf("%-28s  not loaded: %s (%s)\n", c->name, strerror(-fd), msg);
+		if (measure(&b, c, &ns, &xl, &jit)) {
+			printf("%-28s  %s\n", c->name, b.msg);
 			continue;
 		}
-		if (kh_prog_info(fd, &xl, &jit)) {
-			close(fd);
-			continue;
-		}
-		for (r = 0; r < rounds; r++) {
-			err = time_run(base_fd, repeat, &tb, msg, sizeof(msg));
-			if (!err)
-				err = time_run(fd, repeat, &tc, msg, sizeof(msg));
-			if (err)
-				break;
-			d[r] = ((double)tc - (double)tb) / ((double)n * per);
-		}
-		close(fd);
-		if (err) {
-			printf("%-28s  not run: %s\n", c->name, msg);
-			err = 0;
-			continue;
-		}
-		qsort(d, (size_t)rounds, sizeof(d[0]), cmp_double);
-		printf("%-28s %9.3f %7.2f %9.2f\n", c->name, d[rounds / 2],
-		       (double)(xl - base_xl) / 8 / ((double)n * per),
-		       (double)(jit - base_jit) / ((double)n * per));
+		units = 2 * ns / ref + 0.5;
+		printf("%-28s %9.3f %6d %7.2f %9.2f\n", c->name, ns,
+		       units < 0 ? 0 : units > 63 ? 63 : (int)units, xl, jit);
 	}
-	close(base_fd);
-	close(map_fd);
-	free(insns);
+	close(b.base_fd);
+	close(b.map_fd);
+	free(b.insns);
 	return 0;
 }

@@ -64,8 +64,12 @@ static void test_nop(void)
  */
 static void test_every_valid_opcode(void)
 {
-	static const int32_t imms[] = { 0, 1, 8, 16, 32, 64, 7, BPF_ADD | BPF_FETCH,
-					BPF_XCHG, BPF_CMPXCHG, BPF_OR | BPF_FETCH };
+	/* widths, shift counts, helper ids (5: ktime_get_ns, the dearest), atomic ops */
+	static const int32_t imms[] = {
+		0, 1, 2, 5, 7, 8, 16, 32, 64, BPF_ADD, BPF_OR, BPF_AND, BPF_XOR,
+		BPF_ADD | BPF_FETCH, BPF_OR | BPF_FETCH, BPF_AND | BPF_FETCH, BPF_XOR | BPF_FETCH,
+		BPF_XCHG, BPF_CMPXCHG, BPF_LOAD_ACQ, BPF_STORE_REL,
+	};
 	static const int16_t offs[] = { 0, 1, 8, 16 };
 	uint32_t min = UINT32_MAX, max = 0, n = 0, codes = 0;
 	int code, src, o, k;
