@@ -311,6 +311,46 @@ static bool add_test(struct search *s, struct sx_state *in)
 	return true;
 }
 
+static void add_cex_test(struct search *s, const struct smt_cex *cx)
+{
+	struct sx_state *t = state_new(s);
+
+	if (!t)
+		return;
+	sx_cex_state(&s->e, &s->as, &s->cond, cx, &s->rng, t);
+	if (!add_test(s, t))
+		free(t);
+}
+
+/*
+ * Tests with the shortest packet the original takes without a fault: the
+ * ones that catch a candidate reading a byte further.  (The solver would
+ * too, but a test costs microseconds and a query milliseconds.)
+ */
+static void add_short_tests(struct search *s, uint32_t n)
+{
+	uint32_t len, k;
+
+	for (k = 0; k < n; k++) {
+		struct sx_state *t = state_new(s);
+
+		if (!t)
+			return;
+		sx_random_state(&s->e, &s->as, &s->cond, &s->rng, t);
+		for (len = 0; len <= SX_PKT_MAX; len++) {
+			sx_set_pkt_len(t, len);
+			sx_copy(&s->e, s->scratch, t);
+			sx_run(&s->e, s->orig, s->len, s->scratch);
+			if (s->scratch->status == SX_OK)
+				break;
+		}
+		if (len > SX_PKT_MAX || !len || !add_test(s, t)) {
+			free(t);
+			return; /* no packet needed, or none long enough */
+		}
+	}
+}
+
 /* The error of @w over all tests, or some value > @limit once it exceeds it. */
 static uint32_t eval(struct search *s, const struct bpf_insn *w, uint64_t limit)
 {
@@ -337,7 +377,7 @@ static uint32_t eval(struct search *s, const struct bpf_insn *w, uint64_t limit)
 static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 {
 	struct search_stats *stats = &s->res->stats;
-	struct bpf_insn b[SEARCH_MAX_WINDOW];
+	struct bpf_insn b[SEARCH_MAX_WINDOW + 1];
 	struct smt_result r;
 	uint32_t n = 0, i;
 	uint64_t h;
@@ -356,6 +396,12 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 	h = hash_insns(b, n);
 	if (rejected_has(s, h))
 		return;
+	/* the structural checks the verifier makes first (reserved fields, ...) */
+	b[n] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+	if (prog_validate(b, n + 1, NULL, 0)) {
+		rejected_add(s, h);
+		return;
+	}
 	stats->smt_queries++;
 	err = smt_check_window(s->smt, s->orig_s, s->orig_n, b, n, s->env, &s->cond, &r);
 	if (err) {
@@ -369,21 +415,21 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 		memcpy(s->best, w, s->len * sizeof(*w));
 		s->best_perf = perf;
 		break;
-	case SMT_DIFFERENT: {
-		struct sx_state *t = state_new(s);
-
+	case SMT_DIFFERENT:
 		stats->smt_different++;
 		rejected_add(s, h);
-		if (!t)
-			break;
-		sx_cex_state(&s->e, &s->as, &s->cond, &r.cex, &s->rng, t);
-		if (!add_test(s, t))
-			free(t);
+		add_cex_test(s, &r.cex);
 		break;
-	}
 	default:
 		stats->smt_unknown++;
 		rejected_add(s, h);
+		/*
+		 * A model the kernel's test run cannot take (a packet shorter than
+		 * an Ethernet header: the solver does not know the range the
+		 * program proved) is still an input the executor can run.
+		 */
+		if (r.cex.what[0])
+			add_cex_test(s, &r.cex);
 	}
 }
 
@@ -673,6 +719,7 @@ int search_window(const struct prog *p, const struct analysis *a, const struct s
 	}
 	if (!s->ntests)
 		goto out; /* the executor cannot run this window (atomics, ...) */
+	add_short_tests(s, want / 4);
 	build_pool(s, p);
 	chains = sp->chains ? sp->chains : DEFAULT_CHAINS;
 	max_prop = sp->max_proposals ? sp->max_proposals : DEFAULT_PROPOSALS;

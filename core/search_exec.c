@@ -146,7 +146,13 @@ static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
 			d->v &= (1ULL << bits) - 1;
 		return;
 	}
-	if (op > BPF_END)
+	if (op > BPF_END || (op == BPF_NEG && BPF_SRC(in->code) == BPF_X))
+		F(st);
+	/* what the verifier rejects on sight: constant shifts out of range, division by 0 */
+	if (BPF_SRC(in->code) == BPF_K &&
+	    (((op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) &&
+	      (in->imm < 0 || in->imm >= (is64 ? 64 : 32))) ||
+	     ((op == BPF_DIV || op == BPF_MOD) && !in->imm)))
 		F(st);
 	if (BPF_SRC(in->code) == BPF_X && op != BPF_NEG) {
 		s = st->r[in->src_reg];
@@ -573,7 +579,7 @@ static void state_base(const struct sx_env *e, const struct analysis_state *as,
 	}
 }
 
-static void set_pkt_len(const struct sx_env *e, struct sx_state *st, uint32_t len)
+void sx_set_pkt_len(struct sx_state *st, uint32_t len)
 {
 	uint32_t i;
 
@@ -583,7 +589,6 @@ static void set_pkt_len(const struct sx_env *e, struct sx_state *st, uint32_t le
 	for (i = 0; i < 11; i++)
 		if (st->r[i].tag == SX_PKT_END)
 			st->r[i].v = len;
-	(void)e;
 }
 
 void sx_random_state(const struct sx_env *e, const struct analysis_state *as,
@@ -596,13 +601,19 @@ void sx_random_state(const struct sx_env *e, const struct analysis_state *as,
 	for (i = 0; i < 11; i++)
 		if (as->regs[i].type == ANALYSIS_PKT && as->regs[i].range > need)
 			need = as->regs[i].range;
+	/*
+	 * Mostly long enough for what the analysis proved readable, often
+	 * shorter: a candidate that reads further than the original must fault
+	 * on some test (the caller adds tests of the shortest length the
+	 * original takes).
+	 */
 	len = need + sx_below(rng, 64);
-	if (sx_below(rng, 8) == 0)
+	if (sx_below(rng, 4) == 0)
 		len = sx_below(rng, need + 64);
 	if (len > 256 && need <= 256)
 		len = 256;
-	set_pkt_len(e, st, len);
-	for (i = 0; i < st->pkt_len; i++)
+	sx_set_pkt_len(st, len);
+	for (i = 0; i < SX_PKT_MAX; i++)
 		st->mem[e->pkt_off + i] = (uint8_t)sx_rand(rng);
 }
 
@@ -619,7 +630,7 @@ void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
 	memcpy(st->mem, cx->stack, SX_STACK);
 	memcpy(st->mem + e->ctx_off, cx->ctx,
 	       cx->ctx_size < SX_CTX_SIZE ? cx->ctx_size : SX_CTX_SIZE);
-	set_pkt_len(e, st, cx->pkt_len);
+	sx_set_pkt_len(st, cx->pkt_len);
 	memcpy(st->mem + e->pkt_off, cx->pkt, st->pkt_len);
 	for (i = 0; i < cx->nelems && i < SMT_CEX_MAX_ELEMS; i++) {
 		uint32_t m = cx->elems[i].map, n;

@@ -117,6 +117,8 @@ uint32_t sx_error(const struct sx_env *e, const struct sx_state *a, const struct
 /* Fill @st with a random state within what @as (the analysis at entry) and @c say. */
 void sx_random_state(const struct sx_env *e, const struct analysis_state *as,
 		     const struct smt_window_cond *c, uint64_t *rng, struct sx_state *st);
+/* Resize the packet of @st (its bytes stay; data_end registers follow). */
+void sx_set_pkt_len(struct sx_state *st, uint32_t len);
 /* A state from a counterexample of core/smt (random where it says nothing). */
 void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
 		  const struct smt_window_cond *c, const struct smt_cex *cx, uint64_t *rng,
