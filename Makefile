@@ -4,7 +4,9 @@
 #   make check      unit, CLI and kernel tests, on the corpus (builds it if missing)
 #   make check-corpus   tests over the real-program corpus (builds it first if missing)
 #   make corpus     fetch and build the real-program corpus (cached outside the repo)
-#   make bench      benchmarks that print figures
+#   make bench      benchmarks that print figures, then the optimizer bench
+#   make bench-opt  the optimizer bench alone (named set, 60 s a program)
+#   make bench-corpus   the optimizer bench on every loadable network program (5 s)
 #   make demo       the README quick start's main job on the shipped example
 #   make deps       install the Debian packages the project needs (root)
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -123,8 +125,25 @@ check-corpus: all tests
 	$(Q)sh tests/corpus/build-corpus.sh
 	$(Q)BUILD=$(BUILD) sh tests/run-tests.sh $(wildcard tests/corpus/check_*.sh)
 
+# The optimizer bench (tests/corpus/bench_opt.sh): `bpfsynth opt` on the named
+# set at 60 s a program (bench-opt; make bench runs it after the other
+# benches), or on every loadable xdp/sched_cls/socket_filter/cgroup_skb
+# program of the corpus at 5 s (bench-corpus).  BENCH_BUDGET= overrides the
+# budget, BENCH_OUT= the output directory, BENCH_ARGS= adds options.
+BENCH_OPT	= BUILD=$(BUILD) sh tests/corpus/bench_opt.sh $(if $(BENCH_OUT),--out $(BENCH_OUT)) \
+		  $(BENCH_ARGS)
+
 bench: all tests
 	$(Q)BUILD=$(BUILD) sh tests/run-bench.sh
+	$(Q)$(BENCH_OPT) --budget $(or $(BENCH_BUDGET),60) --list tests/corpus/lists/bench-programs.tsv
+
+bench-opt: all tests
+	$(Q)sh tests/corpus/build-corpus.sh >/dev/null
+	$(Q)$(BENCH_OPT) --budget $(or $(BENCH_BUDGET),60) --list tests/corpus/lists/bench-programs.tsv
+
+bench-corpus: all tests
+	$(Q)sh tests/corpus/build-corpus.sh >/dev/null
+	$(Q)$(BENCH_OPT) --budget $(or $(BENCH_BUDGET),5) --all-network
 
 demo: all
 	$(Q)sh examples/demo.sh
@@ -141,7 +160,7 @@ clean:
 	$(call msg,CLEAN,$(BUILD))
 	$(Q)rm -rf $(BUILD)
 
-.PHONY: all tests check check-corpus corpus bench demo deps install clean
+.PHONY: all tests check check-corpus corpus bench bench-opt bench-corpus demo deps install clean
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -7,9 +7,11 @@ set -eu
 #        binutils for readelf and nm in the tests
 # tests: bpftool (vmlinux.h, loaders), iproute2, xdp-tools (real loaders),
 #        xz-utils for unpacking the corpus packages, python3 for test scripts
+# bench: python3-matplotlib for the optimizer bench's plot (make bench)
 PKGS="make gcc binutils libc6-dev pkg-config clang llvm lld
 libbpf-dev libelf-dev zlib1g-dev libz3-dev libjansson-dev
-bpftool iproute2 xdp-tools xz-utils ca-certificates util-linux python3"
+bpftool iproute2 xdp-tools xz-utils ca-certificates util-linux python3
+python3-matplotlib"
 
 missing=""
 for p in $PKGS; do

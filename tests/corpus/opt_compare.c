@@ -1,0 +1,874 @@
+// SPDX-License-Identifier: MIT
+/*
+ * opt_compare: the kernel's verdict on an optimized object.
+ *
+ *   opt_compare ORIG.o OPT.o --prog NAME [--type TYPE] [--packets N] [--rounds R]
+ *               [--repeat N] [--seed N] [--cpu N] [--json]
+ *
+ * Loads the program NAME three times, each copy with maps of its own created
+ * from its object's definitions: A and B from ORIG.o, X from OPT.o.  B exists
+ * so that every measurement has a control: what A against B shows is what
+ * the kernel and the machine do to two identical programs, i.e. the noise.
+ *
+ *  - sizes: real instructions submitted (ja +0 does not count: it is how opt
+ *    removes instructions without moving jumps), and what the kernel made of
+ *    them, xlated instructions and jited bytes (BPF_OBJ_GET_INFO_BY_FD);
+ *  - differential: N generated packets (harness_pkt.h) through all three, in
+ *    the same order, after the same pre-filling of the maps; after every
+ *    packet retval, the packet out and (for skb programs) the __sk_buff out
+ *    must agree, and every CHECKPOINT packets and at the end all maps.
+ *    Where A and B disagree the program is not a function of its input
+ *    (ktime, prandom, ...): those packets are counted as nondeterministic and
+ *    not held against X; a map that drifted apart between A and B is not
+ *    compared from then on.  Only X differing where A and B agree is a
+ *    difference;
+ *  - latency: BPF_PROG_TEST_RUN with a repeat count on a few well-formed
+ *    packets, A, X and B interleaved (the order rotates each round); per
+ *    round the ratio X/A and the control B/A.  Reported: medians of ns per
+ *    run, the median X/A and the spread of B/A; X is slower (faster) beyond
+ *    noise when its median ratio is above the largest (below the smallest)
+ *    control ratio.
+ *
+ * Program types BPF_PROG_TEST_RUN cannot run (tracing, kprobes, ...) get
+ * sizes only.  Output: one line per part, or one JSON object (--json).
+ * Exit status: 0 no difference (or not comparable), 1 differences, 2 only
+ * nondeterministic disagreements, 255 error (e.g. OPT.o does not load).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <jansson.h>
+
+#include "tests/kernel/harness.h"
+#include "tests/kernel/harness_pkt.h"
+
+#define NINST 3 /* A, B: the original twice; X: the optimized */
+enum { A, B, X };
+#define MAX_MAPS 64
+#define OUT_MAX 8192
+#define MAX_LAT_PKTS 16
+#define MAX_ROUNDS 1000
+
+struct opts {
+	const char *orig, *opt, *prog, *type;
+	unsigned int packets, rounds, repeat, lat_pkts, checkpoint;
+	uint64_t seed;
+	int cpu;
+	bool json;
+};
+
+struct inst {
+	struct kh_prog kp;
+	int map_fd[MAX_MAPS];
+	uint32_t insns; /* real ones: ja +0 not counted */
+};
+
+struct mapinfo {
+	const char *name;
+	enum bpf_map_type type;
+	uint32_t key_size, value_size, max_entries, vsz; /* vsz: value as syscalls see it */
+	bool compare, drifted, internal;
+};
+
+static struct inst inst[NINST];
+static struct mapinfo maps[MAX_MAPS];
+static uint32_t nmaps;
+static int ncpus;
+
+static bool percpu(enum bpf_map_type t)
+{
+	return t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static bool hash_like(enum bpf_map_type t)
+{
+	return t == BPF_MAP_TYPE_HASH || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static bool array_like(enum bpf_map_type t)
+{
+	return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+static bool runnable_type(enum bpf_prog_type t)
+{
+	switch (t) {
+	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_LWT_IN:
+	case BPF_PROG_TYPE_LWT_OUT:
+	case BPF_PROG_TYPE_LWT_XMIT:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Programs that get a struct __sk_buff in and out of BPF_PROG_TEST_RUN. */
+static bool skb_type(enum bpf_prog_type t)
+{
+	return t != BPF_PROG_TYPE_XDP && t != BPF_PROG_TYPE_FLOW_DISSECTOR;
+}
+
+static uint32_t count_real(const struct bpf_insn *in, size_t n)
+{
+	uint32_t c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!(in[i].code == (BPF_JMP | BPF_JA) && !in[i].off && !in[i].imm))
+			c++;
+	return c;
+}
+
+/* ---- maps: pre-fill, dump, compare ---------------------------------------------------- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void rng_fill(uint64_t *s, uint8_t *p, size_t n)
+{
+	while (n--)
+		*p++ = (uint8_t)rng_next(s);
+}
+
+/*
+ * Values: a third zero, a third small (config flags, counters, ifindexes),
+ * a third random bytes, so that both sides of "if (!val)" and "if (val->x)"
+ * get taken.
+ */
+static void gen_value(uint64_t *s, uint8_t *v, size_t n)
+{
+	memset(v, 0, n);
+	switch (rng_next(s) % 3) {
+	case 1:
+		v[0] = (uint8_t)(rng_next(s) % 4);
+		break;
+	case 2:
+		rng_fill(s, v, n);
+		break;
+	}
+}
+
+/*
+ * Hash keys taken from the packets the differential will send, at the offsets
+ * where programs look up addresses, ports and protocols, so that lookups hit;
+ * else small integers or random bytes.
+ */
+static void gen_key(uint64_t *s, struct pkt_gen *g, uint8_t *k, size_t n, bool lpm)
+{
+	static const uint32_t offs[] = {26, 30, 22, 38, 0, 6, 34, 12, 23};
+	uint8_t pkt[PKT_GEN_MAX];
+	uint32_t len, off, r = (uint32_t)(rng_next(s) % 4), pre = lpm ? 4 : 0;
+
+	memset(k, 0, n);
+	if (lpm) {
+		uint32_t bits = (uint32_t)(n - 4) * 8, plen = 8 + (uint32_t)(rng_next(s) % bits);
+
+		memcpy(k, plen > bits ? &bits : &plen, 4);
+	}
+	if (r < 2) {
+		len = pkt_gen_next(g, pkt, NULL);
+		off = offs[rng_next(s) % (sizeof(offs) / sizeof(offs[0]))];
+		if (off + n - pre <= len) {
+			memcpy(k + pre, pkt + off, n - pre);
+			return;
+		}
+	}
+	if (r == 2 && !lpm)
+		k[0] = (uint8_t)(rng_next(s) % 16);
+	else
+		rng_fill(s, k + pre, n - pre);
+}
+
+/* The same elements into every instance's copy of map @m. */
+static int prefill_map(uint32_t m, uint64_t seed, char *err, size_t errsz)
+{
+	const struct mapinfo *mi = &maps[m];
+	uint64_t s = seed * 1000003 + m;
+	uint8_t key[512], *val = calloc(1, mi->vsz);
+	struct pkt_gen g;
+	uint32_t i, n;
+	int j, rc = 0;
+
+	if (!val)
+		return -ENOMEM;
+	pkt_gen_init(&g, seed);
+	if (array_like(mi->type))
+		n = mi->max_entries < 256 ? mi->max_entries : 256;
+	else if (hash_like(mi->type) || mi->type == BPF_MAP_TYPE_LPM_TRIE)
+		n = mi->max_entries / 2 < 64 ? mi->max_entries / 2 : 64;
+	else
+		n = 0;
+	for (i = 0; i < n && mi->key_size <= sizeof(key); i++) {
+		if (array_like(mi->type))
+			memcpy(key, &i, 4);
+		else
+			gen_key(&s, &g, key, mi->key_size, mi->type == BPF_MAP_TYPE_LPM_TRIE);
+		gen_value(&s, val, mi->vsz);
+		for (j = 0; j < NINST; j++) {
+			if (bpf_map_update_elem(inst[j].map_fd[m], key, val, BPF_ANY) &&
+			    errno != E2BIG && errno != EEXIST) {
+				rc = -errno;
+				snprintf(err, errsz, "pre-filling map %s: %s", mi->name,
+					 strerror(errno));
+				goto out;
+			}
+		}
+	}
+out:
+	free(val);
+	return rc;
+}
+
+struct dump {
+	uint8_t *buf;
+	size_t n, cap, esz;
+};
+
+/* @cap is in bytes: one dump is reused for maps of different element sizes */
+static int dump_add(struct dump *d, const void *k, size_t ks, const void *v, size_t vs)
+{
+	if ((d->n + 1) * d->esz > d->cap) {
+		size_t cap = d->cap * 2 > 4096 ? d->cap * 2 : 4096;
+		uint8_t *b;
+
+		while (cap < (d->n + 1) * d->esz)
+			cap *= 2;
+		b = realloc(d->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		d->buf = b;
+		d->cap = cap;
+	}
+	memcpy(d->buf + d->n * d->esz, k, ks);
+	memcpy(d->buf + d->n * d->esz + ks, v, vs);
+	d->n++;
+	return 0;
+}
+
+static size_t cmp_esz;
+static int cmp_elem(const void *a, const void *b)
+{
+	return memcmp(a, b, cmp_esz);
+}
+
+/*
+ * Every element (key, value on every CPU) of @fd, sorted.  Batched where the
+ * kernel can (the 65536-entry per-CPU arrays of xdpfilt would take a syscall
+ * per element), else key by key.
+ */
+static int dump_map(int fd, const struct mapinfo *mi, struct dump *d)
+{
+	enum { CHUNK = 256 };
+	size_t ks = mi->key_size, vs = mi->vsz;
+	uint8_t *keys = malloc(CHUNK * ks), *vals = malloc(CHUNK * vs);
+	uint8_t key[512], next[512];
+	uint64_t batch = 0;
+	bool first = true, done = false;
+	int rc = 0;
+
+	d->n = 0;
+	d->esz = ks + vs;
+	if (!keys || !vals || ks > sizeof(key)) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (!done && mi->type != BPF_MAP_TYPE_LPM_TRIE) {
+		uint32_t count = CHUNK, i;
+		int err = bpf_map_lookup_batch(fd, first ? NULL : &batch, &batch, keys, vals,
+					       &count, NULL);
+
+		if (err && errno != ENOENT) {
+			if (first)
+				break; /* not supported: the slow way */
+			rc = -errno;
+			goto out;
+		}
+		done = err != 0;
+		first = false;
+		for (i = 0; i < count && !rc; i++)
+			rc = dump_add(d, keys + i * ks, ks, vals + i * vs, vs);
+	}
+	if (first) {
+		while (!rc && !bpf_map_get_next_key(fd, first ? NULL : key, next)) {
+			first = false;
+			memcpy(key, next, ks);
+			if (bpf_map_lookup_elem(fd, key, vals))
+				continue;
+			rc = dump_add(d, key, ks, vals, vs);
+		}
+	}
+	cmp_esz = d->esz;
+	if (d->n)
+		qsort(d->buf, d->n, d->esz, cmp_elem);
+out:
+	free(keys);
+	free(vals);
+	return rc;
+}
+
+/* 1 when the dumps differ, with what in @msg. */
+static int dump_diff(const struct dump *a, const struct dump *b, const char *name, char *msg,
+		     size_t msgsz)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return snprintf(msg, msgsz, "map %s: %zu elements vs %zu", name, a->n, b->n), 1;
+	for (i = 0; i < a->n; i++)
+		if (memcmp(a->buf + i * a->esz, b->buf + i * b->esz, a->esz))
+			return snprintf(msg, msgsz, "map %s: element %zu (sorted) differs", name,
+					i), 1;
+	return 0;
+}
+
+/* ---- loading ------------------------------------------------------------------------- */
+
+static enum bpf_prog_type type_by_str(const char *name)
+{
+	const char *s;
+	int t;
+
+	for (t = 1; (s = libbpf_bpf_prog_type_str((enum bpf_prog_type)t)); t++)
+		if (!strcmp(s, name))
+			return (enum bpf_prog_type)t;
+	return BPF_PROG_TYPE_UNSPEC;
+}
+
+/*
+ * The map called @name in @obj.  Internal maps (.data, .rodata, .bss) are
+ * named after the object's file ("xdp_redi.rodata"), which the optimized copy
+ * does not share: those match by the part from the dot on.
+ */
+static struct bpf_map *find_map(struct bpf_object *obj, const char *name)
+{
+	const char *dot = strchr(name, '.');
+	struct bpf_map *map;
+
+	bpf_object__for_each_map (map, obj) {
+		const char *n = bpf_map__name(map), *d = strchr(n, '.');
+
+		if (!strcmp(n, name) || (dot && d && bpf_map__is_internal(map) && !strcmp(d, dot)))
+			return map;
+	}
+	return NULL;
+}
+
+static int load_all(const struct opts *o, char *err, size_t errsz)
+{
+	enum bpf_prog_type type = o->type ? type_by_str(o->type) : BPF_PROG_TYPE_UNSPEC;
+	static char log[KH_LOG_SIZE];
+	struct bpf_map *map;
+	char why[256];
+	int j, rc;
+
+	if (o->type && type == BPF_PROG_TYPE_UNSPEC)
+		return snprintf(err, errsz, "unknown program type '%s'", o->type), -EINVAL;
+	for (j = 0; j < NINST; j++) {
+		const char *path = j == X ? o->opt : o->orig;
+
+		rc = kh_load(path, o->prog, type, &inst[j].kp, log, sizeof(log));
+		if (rc) {
+			kh_log_reason(log, why, sizeof(why));
+			snprintf(err, errsz, "%s: %s does not load: %s%s%s",
+				 j == X ? "opt" : "orig", path, strerror(-rc), why[0] ? ": " : "",
+				 why);
+			return rc;
+		}
+		inst[j].insns = count_real(bpf_program__insns(inst[j].kp.prog),
+					   bpf_program__insn_cnt(inst[j].kp.prog));
+	}
+	nmaps = 0;
+	bpf_object__for_each_map (map, inst[A].kp.obj) {
+		struct mapinfo *mi = &maps[nmaps];
+
+		if (nmaps == MAX_MAPS)
+			return snprintf(err, errsz, "more than %d maps", MAX_MAPS), -E2BIG;
+		mi->name = bpf_map__name(map);
+		mi->type = bpf_map__type(map);
+		mi->key_size = bpf_map__key_size(map);
+		mi->value_size = bpf_map__value_size(map);
+		mi->max_entries = bpf_map__max_entries(map);
+		mi->vsz = percpu(mi->type) ? ((mi->value_size + 7) & ~7u) * ncpus
+					   : mi->value_size;
+		mi->internal = bpf_map__is_internal(map);
+		mi->compare = array_like(mi->type) || hash_like(mi->type) ||
+			      mi->type == BPF_MAP_TYPE_LPM_TRIE;
+		for (j = 0; j < NINST; j++) {
+			struct bpf_map *mj;
+
+			mj = find_map(inst[j].kp.obj, mi->name);
+
+			if (!mj || bpf_map__type(mj) != mi->type ||
+			    bpf_map__key_size(mj) != mi->key_size ||
+			    bpf_map__value_size(mj) != mi->value_size)
+				return snprintf(err, errsz, "opt: map %s missing or defined "
+						"differently", mi->name), -EINVAL;
+			inst[j].map_fd[nmaps] = bpf_map__fd(mj);
+		}
+		nmaps++;
+	}
+	return 0;
+}
+
+/* ---- differential --------------------------------------------------------------------- */
+
+struct obs {
+	int err;
+	uint32_t retval, len, ctx_len;
+	uint8_t out[OUT_MAX];
+	struct __sk_buff ctx;
+};
+
+struct diffres {
+	const char *status, *reason;
+	unsigned int packets, differences, nondet, refused, checkpoints;
+	unsigned int map_drifted, map_differs;
+	long first_pkt;
+	char first_what[256], first_kind[32], first_hex[2 * 256 + 1];
+};
+
+static void run_one(int j, enum bpf_prog_type t, const uint8_t *pkt, uint32_t len,
+		    struct obs *ob)
+{
+	struct kh_run r = {
+		.data_in = pkt,
+		.data_size_in = len,
+		.data_out = ob->out,
+		.data_size_out = sizeof(ob->out),
+		.repeat = 1,
+	};
+
+	memset(&ob->ctx, 0, sizeof(ob->ctx));
+	if (skb_type(t)) {
+		r.ctx_out = &ob->ctx;
+		r.ctx_size_out = sizeof(ob->ctx);
+	}
+	ob->err = kh_test_run(inst[j].kp.fd, &r, NULL, 0);
+	ob->retval = ob->err ? 0 : r.retval;
+	ob->len = ob->err ? 0 : r.data_size_out;
+	ob->ctx_len = ob->err ? 0 : r.ctx_size_out;
+}
+
+/* 0 when alike, else what differs in @msg. */
+static int obs_diff(const struct obs *a, const struct obs *b, char *msg, size_t msgsz)
+{
+	if (a->err != b->err)
+		return snprintf(msg, msgsz, "test run: %s vs %s", strerror(-a->err),
+				strerror(-b->err)), 1;
+	if (a->retval != b->retval)
+		return snprintf(msg, msgsz, "retval %u vs %u", a->retval, b->retval), 1;
+	if (a->len != b->len || memcmp(a->out, b->out, a->len))
+		return snprintf(msg, msgsz, "packet out differs (%u vs %u bytes)", a->len,
+				b->len), 1;
+	if (a->ctx_len != b->ctx_len || memcmp(&a->ctx, &b->ctx, a->ctx_len))
+		return snprintf(msg, msgsz, "__sk_buff out differs"), 1;
+	return 0;
+}
+
+static void note_first(struct diffres *d, long k, const char *kind, const char *what,
+		       const uint8_t *pkt, uint32_t len)
+{
+	uint32_t i;
+
+	if (d->first_pkt >= 0)
+		return;
+	d->first_pkt = k;
+	snprintf(d->first_what, sizeof(d->first_what), "%s", what);
+	snprintf(d->first_kind, sizeof(d->first_kind), "%s", kind ? kind : "-");
+	for (i = 0; pkt && i < len && i < 256; i++)
+		sprintf(d->first_hex + 2 * i, "%02x", pkt[i]);
+}
+
+/* All maps of A, B and X: drift between A and B retires a map, X unlike A is a difference. */
+static int checkpoint(struct diffres *d, long k)
+{
+	struct dump dm[NINST] = {0};
+	char msg[256];
+	uint32_t m;
+	int j, rc = 0;
+
+	d->checkpoints++;
+	for (m = 0; m < nmaps && !rc; m++) {
+		if (!maps[m].compare || maps[m].drifted)
+			continue;
+		for (j = 0; j < NINST && !rc; j++)
+			rc = dump_map(inst[j].map_fd[m], &maps[m], &dm[j]);
+		if (rc)
+			break;
+		if (dump_diff(&dm[A], &dm[B], maps[m].name, msg, sizeof(msg))) {
+			maps[m].drifted = true;
+			d->map_drifted++;
+			continue;
+		}
+		if (dump_diff(&dm[A], &dm[X], maps[m].name, msg, sizeof(msg))) {
+			d->map_differs++;
+			d->differences++;
+			note_first(d, k, "maps at checkpoint", msg, NULL, 0);
+			maps[m].drifted = true; /* say it once */
+		}
+	}
+	for (j = 0; j < NINST; j++)
+		free(dm[j].buf);
+	return rc;
+}
+
+static int differential(const struct opts *o, enum bpf_prog_type t, struct diffres *d)
+{
+	static struct obs ob[NINST];
+	struct pkt_gen g;
+	char msg[256];
+	unsigned int k;
+	int j, rc;
+
+	pkt_gen_init(&g, o->seed);
+	for (k = 0; k < o->packets; k++) {
+		uint8_t pkt[PKT_GEN_MAX];
+		const char *kind;
+		uint32_t len = pkt_gen_next(&g, pkt, &kind);
+
+		for (j = 0; j < NINST; j++)
+			run_one(j, t, pkt, len, &ob[j]);
+		d->packets++;
+		if (obs_diff(&ob[A], &ob[B], msg, sizeof(msg))) {
+			d->nondet++;
+		} else if (obs_diff(&ob[A], &ob[X], msg, sizeof(msg))) {
+			d->differences++;
+			note_first(d, k, kind, msg, pkt, len);
+		} else if (ob[A].err) {
+			d->refused++;
+		}
+		if ((k + 1) % o->checkpoint == 0 || k + 1 == o->packets) {
+			rc = checkpoint(d, k);
+			if (rc)
+				return rc;
+		}
+	}
+	if (d->refused == d->packets) {
+		d->status = "n/a";
+		d->reason = "the kernel refuses to test-run it on every input";
+	} else if (d->differences) {
+		d->status = "different";
+	} else if (d->nondet || d->map_drifted) {
+		d->status = "nondeterministic";
+		d->reason = "two loads of the original disagree on some inputs";
+	} else {
+		d->status = "same";
+	}
+	return 0;
+}
+
+/* ---- latency -------------------------------------------------------------------------- */
+
+struct latres {
+	const char *status, *reason, *verdict;
+	unsigned int npkts, rounds, repeat;
+	double ns[NINST], ratio_med, ratio_min, ratio_max, noise_med, noise_min, noise_max;
+};
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, unsigned int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static int latency(const struct opts *o, struct latres *l)
+{
+	static uint8_t pkts[MAX_LAT_PKTS][PKT_GEN_MAX];
+	static double per[NINST][MAX_ROUNDS], ratio[MAX_ROUNDS], noise[MAX_ROUNDS];
+	uint32_t lens[MAX_LAT_PKTS];
+	const char *kinds[MAX_LAT_PKTS];
+	struct pkt_gen g;
+	unsigned int n = 0, tries, r, p, i;
+	int j;
+
+	/* well-formed packets of distinct kinds the program accepts, as traffic would be */
+	pkt_gen_init(&g, o->seed + 1);
+	for (tries = 0; tries < 400 && n < o->lat_pkts; tries++) {
+		struct kh_run run = {.repeat = 1};
+		const char *kind;
+		bool dup = false;
+
+		lens[n] = pkt_gen_next(&g, pkts[n], &kind);
+		if (!strcmp(kind, "random") || !strcmp(kind, "truncated"))
+			continue;
+		for (i = 0; i < n && tries < 200; i++)
+			dup |= !strcmp(kinds[i], kind);
+		run.data_in = pkts[n];
+		run.data_size_in = lens[n];
+		if (dup || kh_test_run(inst[A].kp.fd, &run, NULL, 0))
+			continue;
+		kinds[n++] = kind;
+	}
+	l->npkts = n;
+	l->rounds = o->rounds;
+	l->repeat = o->repeat;
+	if (!n) {
+		l->status = "n/a";
+		l->reason = "the kernel refuses to test-run it on well-formed packets";
+		return 0;
+	}
+	for (r = 0; r < o->rounds; r++) {
+		static const int order[3][NINST] = {{A, X, B}, {X, B, A}, {B, A, X}};
+		double sum[NINST] = {0};
+
+		for (p = 0; p < n; p++)
+			for (i = 0; i < NINST; i++) {
+				struct kh_run run = {.data_in = pkts[p], .data_size_in = lens[p],
+						     .repeat = o->repeat};
+				int w = order[r % 3][i];
+				char msg[128];
+
+				if (kh_test_run(inst[w].kp.fd, &run, msg, sizeof(msg))) {
+					l->status = "error";
+					l->reason = "a timed run failed";
+					return -EIO;
+				}
+				sum[w] += run.duration;
+			}
+		for (j = 0; j < NINST; j++)
+			per[j][r] = sum[j] / n;
+		ratio[r] = sum[A] > 0 ? sum[X] / sum[A] : 1;
+		noise[r] = sum[A] > 0 ? sum[B] / sum[A] : 1;
+	}
+	for (j = 0; j < NINST; j++)
+		l->ns[j] = median(per[j], o->rounds);
+	l->ratio_med = median(ratio, o->rounds);
+	l->ratio_min = ratio[0];
+	l->ratio_max = ratio[o->rounds - 1];
+	l->noise_med = median(noise, o->rounds);
+	l->noise_min = noise[0];
+	l->noise_max = noise[o->rounds - 1];
+	l->verdict = l->ratio_med > l->noise_max   ? "slower"
+		     : l->ratio_med < l->noise_min ? "faster"
+						   : "same within noise";
+	l->status = "ok";
+	return 0;
+}
+
+/* ---- output ---------------------------------------------------------------------------- */
+
+static json_t *sizes_json(const struct inst *in)
+{
+	return json_pack("{s:i,s:i,s:i,s:i}", "insns", (json_int_t)in->insns, "xlated_insns",
+			 (json_int_t)(in->kp.xlated_len / 8), "xlated_bytes",
+			 (json_int_t)in->kp.xlated_len, "jited_bytes",
+			 (json_int_t)in->kp.jited_len);
+}
+
+static json_t *diff_json(const struct diffres *d)
+{
+	json_t *o = json_pack("{s:s,s:i,s:i,s:i,s:i,s:i,s:i,s:i}", "status", d->status,
+			      "packets", (json_int_t)d->packets, "differences",
+			      (json_int_t)d->differences, "nondeterministic_packets",
+			      (json_int_t)d->nondet, "refused_by_all", (json_int_t)d->refused,
+			      "checkpoints", (json_int_t)d->checkpoints, "maps_drifted",
+			      (json_int_t)d->map_drifted, "maps_differ",
+			      (json_int_t)d->map_differs);
+
+	if (d->reason)
+		json_object_set_new(o, "reason", json_string(d->reason));
+	if (d->first_pkt >= 0)
+		json_object_set_new(o, "first_difference",
+				    json_pack("{s:i,s:s,s:s,s:s}", "packet",
+					      (json_int_t)d->first_pkt, "kind", d->first_kind,
+					      "what", d->first_what, "input_hex", d->first_hex));
+	return o;
+}
+
+static json_t *lat_json(const struct latres *l)
+{
+	if (strcmp(l->status, "ok"))
+		return json_pack("{s:s,s:s}", "status", l->status, "reason", l->reason);
+	return json_pack("{s:s,s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:s}", "status",
+			 "ok", "packets", (json_int_t)l->npkts, "rounds", (json_int_t)l->rounds,
+			 "repeat", (json_int_t)l->repeat, "orig_ns", l->ns[A], "opt_ns", l->ns[X],
+			 "orig2_ns", l->ns[B], "ratio_median", l->ratio_med, "ratio_min",
+			 l->ratio_min, "ratio_max", l->ratio_max, "noise_median", l->noise_med,
+			 "noise_min", l->noise_min, "noise_max", l->noise_max, "verdict",
+			 l->verdict);
+}
+
+static void print_human(const struct opts *o, const char *type, const struct diffres *d,
+			const struct latres *l)
+{
+	printf("%s %s (%s)\n", o->orig, o->prog, type);
+	printf("  insns   %u -> %u; xlated %u -> %u; jited %u -> %u bytes\n", inst[A].insns,
+	       inst[X].insns, inst[A].kp.xlated_len / 8, inst[X].kp.xlated_len / 8,
+	       inst[A].kp.jited_len, inst[X].kp.jited_len);
+	if (strcmp(l->status, "ok"))
+		printf("  latency %s (%s)\n", l->status, l->reason);
+	else
+		printf("  latency %.1f -> %.1f ns/run, ratio %.3f (noise %.3f..%.3f): %s\n",
+		       l->ns[A], l->ns[X], l->ratio_med, l->noise_min, l->noise_max, l->verdict);
+	printf("  diff    %s: %u packets, %u differences, %u nondeterministic, %u refused, "
+	       "%u map checkpoints, %u maps drifted%s%s\n", d->status, d->packets, d->differences,
+	       d->nondet, d->refused, d->checkpoints, d->map_drifted, d->reason ? "; " : "",
+	       d->reason ? d->reason : "");
+	if (d->first_pkt >= 0)
+		printf("  first difference: packet %ld (%s): %s\n", d->first_pkt, d->first_kind,
+		       d->first_what);
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: opt_compare ORIG.o OPT.o --prog NAME [--type TYPE] [--packets N]\n"
+		"                   [--rounds R] [--repeat N] [--lat-packets N] [--checkpoint N]\n"
+		"                   [--seed N] [--cpu N] [--json]\n");
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option lo[] = {
+		{"prog", 1, 0, 'p'},	   {"type", 1, 0, 't'},	       {"packets", 1, 0, 'n'},
+		{"rounds", 1, 0, 'r'},	   {"repeat", 1, 0, 'R'},      {"seed", 1, 0, 's'},
+		{"lat-packets", 1, 0, 'L'}, {"checkpoint", 1, 0, 'c'}, {"cpu", 1, 0, 'C'},
+		{"json", 0, 0, 'j'},	   {0, 0, 0, 0},
+	};
+	int c;
+
+	*o = (struct opts){.packets = 1000, .rounds = 20, .repeat = 5000, .lat_pkts = 6,
+			   .checkpoint = 100, .seed = 1, .cpu = -1};
+	while ((c = getopt_long(argc, argv, "j", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p': o->prog = optarg; break;
+		case 't': o->type = optarg; break;
+		case 'n': o->packets = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'r': o->rounds = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'R': o->repeat = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'L': o->lat_pkts = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'c': o->checkpoint = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 's': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'C': o->cpu = (int)strtol(optarg, NULL, 0); break;
+		case 'j': o->json = true; break;
+		default: return -EINVAL;
+		}
+	}
+	if (argc - optind != 2 || !o->prog || !o->packets || !o->rounds ||
+	    o->rounds > MAX_ROUNDS || !o->repeat || !o->lat_pkts ||
+	    o->lat_pkts > MAX_LAT_PKTS || !o->checkpoint)
+		return -EINVAL;
+	o->orig = argv[optind];
+	o->opt = argv[optind + 1];
+	return 0;
+}
+
+static int fail(const struct opts *o, json_t *res, const char *err)
+{
+	if (o->json) {
+		json_object_set_new(res, "error", json_string(err));
+		json_dumpf(res, stdout, JSON_COMPACT);
+		putchar('\n');
+	}
+	fprintf(stderr, "opt_compare: %s %s: %s\n", o->orig, o->prog ? o->prog : "?", err);
+	json_decref(res);
+	return 255;
+}
+
+int main(int argc, char **argv)
+{
+	struct diffres d = {.status = "n/a", .first_pkt = -1};
+	struct latres l = {.status = "n/a"};
+	const char *type_str;
+	enum bpf_prog_type t;
+	cpu_set_t set;
+	char err[512];
+	struct opts o;
+	json_t *res;
+	uint32_t m;
+	int j, rc;
+
+	if (parse_args(argc, argv, &o))
+		return usage(), 255;
+	res = json_pack("{s:s,s:s,s:s}", "orig_object", o.orig, "opt_object", o.opt, "program",
+			o.prog);
+	if (!kh_bpf_permitted(err, sizeof(err)))
+		return fail(&o, res, err);
+	/*
+	 * One CPU for all three copies: per-CPU maps and smp_processor_id() then
+	 * see the same CPU, and the timed runs share its caches and load.
+	 */
+	CPU_ZERO(&set);
+	CPU_SET(o.cpu >= 0 ? o.cpu : sched_getcpu(), &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return fail(&o, res, "cannot pin to one CPU");
+	ncpus = libbpf_num_possible_cpus();
+	rc = load_all(&o, err, sizeof(err));
+	if (inst[A].kp.obj)
+		json_object_set_new(res, "orig", sizes_json(&inst[A]));
+	if (rc)
+		goto error;
+	t = inst[A].kp.type;
+	type_str = libbpf_bpf_prog_type_str(t) ?: "unknown";
+	json_object_set_new(res, "type", json_string(type_str));
+	json_object_set_new(res, "opt", sizes_json(&inst[X]));
+	if (!runnable_type(t)) {
+		d.reason = l.reason = "type cannot be test-run";
+	} else if (t == BPF_PROG_TYPE_XDP &&
+		   (bpf_program__expected_attach_type(inst[A].kp.prog) == BPF_XDP_DEVMAP ||
+		    bpf_program__expected_attach_type(inst[A].kp.prog) == BPF_XDP_CPUMAP)) {
+		d.reason = l.reason = "XDP program for a devmap/cpumap entry: the kernel does "
+				      "not test-run those";
+	} else {
+		for (m = 0; m < nmaps; m++) {
+			if (!array_like(maps[m].type) && !hash_like(maps[m].type) &&
+			    maps[m].type != BPF_MAP_TYPE_LPM_TRIE)
+				continue;
+			if (maps[m].internal) /* .data/.bss/.rodata: the object's values */
+				continue;
+			if ((rc = prefill_map(m, o.seed, err, sizeof(err))))
+				goto error;
+		}
+		if ((rc = differential(&o, t, &d))) {
+			snprintf(err, sizeof(err), "reading maps: %s", strerror(-rc));
+			goto error;
+		}
+		if ((rc = latency(&o, &l))) {
+			snprintf(err, sizeof(err), "latency: %s", l.reason);
+			goto error;
+		}
+	}
+	json_object_set_new(res, "latency", lat_json(&l));
+	json_object_set_new(res, "diff", diff_json(&d));
+	if (o.json) {
+		json_dumpf(res, stdout, JSON_COMPACT);
+		putchar('\n');
+	} else {
+		print_human(&o, type_str, &d, &l);
+	}
+	json_decref(res);
+	for (j = 0; j < NINST; j++)
+		kh_unload(&inst[j].kp);
+	return !strcmp(d.status, "different") ? 1 : !strcmp(d.status, "nondeterministic") ? 2 : 0;
+error:
+	for (j = 0; j < NINST; j++)
+		kh_unload(&inst[j].kp);
+	return fail(&o, res, err);
+}
