@@ -6,19 +6,28 @@
  * load path then loads like any hit (with the same fail-safe).
  *
  * We are inside someone else's process, on its thread, in the middle of its
- * bpf() call: opt_optimize() runs with the configured number of jobs (1 by
- * default, so no thread is started and none is left behind), prints nothing,
- * and makes no system call of ours visible to the caller (errno is restored
- * by the hook).  The canonical program is what opt_optimize() sees: a map
+ * bpf() call.  The optimizer starts threads (its search jobs, and Z3's timer
+ * threads, which Z3 keeps for reuse and never ends), allocates a lot, and
+ * could crash; none of that may happen to the host.  So it runs in a forked
+ * child, which stores the entry and hands the optimized program back through
+ * shared memory, and ends with _exit() (no atexit handler or stdio buffer of
+ * the host runs).  We wait for that child only (a deadline of twice the budget
+ * plus 10 s, then SIGKILL); a child that dies costs the caller nothing but
+ * the time: its original loads.  The host may see one SIGCHLD.  Nothing is
+ * printed; errno is restored by the hook.  The canonical program is what opt_optimize() sees: a map
  * reference's imm is its slot, and the slot is the map's `ref`, as in `cache
  * verify`.  The result keeps the input's length (`ja +0` for what went), so
  * the caller's func_info/line_info stay valid as they are.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 
 #include "core/optimize.h"
 #include "preload/pl_internal.h"
@@ -67,8 +76,10 @@ static json_t *pl_proof(const struct opt_result *res, const char *reason)
 	return p;
 }
 
-int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const char *key,
-		const char *name, struct cache_entry *e, char *why, size_t whysz)
+/* The optimization itself, in the child: pl_optimize() without the process around it. */
+static int pl_optimize_here(const struct config *cfg, const struct cache_prog *cp,
+			    const char *key, const char *name, struct cache_entry *e, char *why,
+			    size_t whysz)
 {
 	struct interp_map_def maps[SMT_MAX_MAPS];
 	struct opt_env env = {.prog_type = cp->prog_type, .maps = maps, .nmaps = cp->nmaps};
@@ -146,4 +157,81 @@ int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const cha
 	if (cache_entry_write(cfg->cache_dir, CACHE_ENTRIES, e, 0, msg, sizeof(msg)))
 		log_warn("%.16s: optimized program not stored: %s", key, msg);
 	return 0;
+}
+
+/* What the child hands back, in memory shared with it. */
+struct pl_shared {
+	int err;	/* 0: @insns holds the proven program */
+	char why[CACHE_MSG_SIZE];
+	struct bpf_insn insns[];
+};
+
+int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const char *key,
+		const char *name, struct cache_entry *e, char *why, size_t whysz)
+{
+	size_t bytes = (size_t)cp->insn_cnt * sizeof(*cp->insns);
+	size_t size = sizeof(struct pl_shared) + bytes;
+	/* The budget plus time to start, check and write; then the child is killed. */
+	double deadline = pl_seconds() + cfg->budget_ms / 1000.0 * 2 + 10;
+	struct pl_shared *sh;
+	struct cache_entry r;
+	int status, err;
+	pid_t pid, w;
+
+	memset(e, 0, sizeof(*e));
+	sh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED) {
+		snprintf(why, whysz, "mmap: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	sh->err = -ECHILD;
+	snprintf(sh->why, sizeof(sh->why), "the optimizer died");
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		snprintf(why, whysz, "fork: %s", strerror(errno));
+		munmap(sh, size);
+		return err;
+	}
+	if (pid == 0) {
+		/* Only this process ever sees the optimizer's threads and memory. */
+		err = pl_optimize_here(cfg, cp, key, name, &r, sh->why, sizeof(sh->why));
+		if (!err) {
+			memcpy(sh->insns, r.opt, bytes);
+			cache_entry_free(&r);
+		}
+		sh->err = err;
+		_exit(0);
+	}
+	for (;;) {
+		w = waitpid(pid, &status, WNOHANG);
+		if (w == pid || (w < 0 && errno != EINTR))
+			break; /* ECHILD: the host reaps its children itself; sh says what happened */
+		if (pl_seconds() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			sh->err = -ETIMEDOUT;
+			snprintf(sh->why, sizeof(sh->why), "the optimizer overran its budget");
+			break;
+		}
+		usleep(1000);
+	}
+	err = sh->err;
+	snprintf(why, whysz, "%s", sh->why);
+	if (!err) {
+		e->orig = *cp;
+		e->orig.insns = malloc(bytes);
+		e->opt = malloc(bytes);
+		if (e->orig.insns && e->opt) {
+			memcpy(e->orig.insns, cp->insns, bytes);
+			memcpy(e->opt, sh->insns, bytes);
+			e->opt_cnt = cp->insn_cnt;
+			memcpy(e->key, key, sizeof(e->key));
+		} else {
+			cache_entry_free(e);
+			err = -ENOMEM;
+		}
+	}
+	munmap(sh, size);
+	return err;
 }

@@ -385,6 +385,52 @@ static void test_async_worker(void)
 	}
 }
 
+/*
+ * Child, under the preload: load the example with libbpf (a miss in sync
+ * mode: the optimizer runs inside this process), then report the threads
+ * this process has (the optimizer must leave none behind) and errno after a
+ * successful raw call (kept as the caller set it).
+ */
+static int child_sync(void)
+{
+	static char log[KH_LOG_SIZE];
+	struct kh_prog kp;
+	struct dirent *de;
+	uint32_t len = 0;
+	int tasks = 0;
+	DIR *d;
+
+	if (kh_load(obj_path, "xdp_example", BPF_PROG_TYPE_UNSPEC, &kp, log, sizeof(log)))
+		return 1;
+	d = opendir("/proc/self/task");
+	while (d && (de = readdir(d)))
+		tasks += de->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	prog_xlated(kp.fd, &len, NULL, 0);
+	printf("tasks %d xlated %u\n", tasks, len);
+	kh_unload(&kp);
+	return 0;
+}
+
+/* 4. Inside the loader's process: no thread left, nothing printed but the loader's own. */
+static void test_sync_in_process(void)
+{
+	char dir[128], out[256], want[64];
+	char *argv[] = {self_path, "--child-sync", NULL};
+	struct run r = {so_path, "sync", dir, NULL, NULL, "10s"};
+
+	snprintf(dir, sizeof(dir), "%s/sync-child", root);
+	if (!ASSERT_EQ(spawn(argv, &r, out, sizeof(out)), 0, "libbpf load in sync mode"))
+		return;
+	ASSERT_EQ(stat_of(dir, "misses"), 1, "it was a miss (the optimizer ran in the child)");
+	ASSERT_EQ(stat_of(dir, "hits"), 1, "and the result loaded");
+	snprintf(want, sizeof(want), "tasks 1 xlated ");
+	ASSERT_TRUE(!strncmp(out, want, strlen(want)),
+		    "one thread after the optimizer ran, and nothing else on stdout");
+	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "only the child's line: '%s'", out);
+}
+
 static int setup(void)
 {
 	char buf[PATH_MAX - 64], *build = getenv("BUILD"), why[256], p[3][PATH_MAX];
@@ -406,6 +452,7 @@ static int setup(void)
 	snprintf(p[2], sizeof(p[2]), "%s/examples/xdp_example.bpf.o", buf);
 	if (!realpath(p[0], so_path) || !realpath(p[1], bin_path) || !realpath(p[2], obj_path))
 		return -1;
+	setenv("PL_OPT_OBJ", obj_path, 1);
 	if (!kh_bpf_permitted(why, sizeof(why)))
 		return 1;
 	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -428,6 +475,10 @@ int main(int argc, char **argv)
 	char cmd[256];
 	int err, rc;
 
+	if (argc > 1 && !strcmp(argv[1], "--child-sync")) {
+		snprintf(obj_path, sizeof(obj_path), "%s", getenv("PL_OPT_OBJ") ?: "");
+		return child_sync();
+	}
 	test_init(argc, argv);
 	err = setup();
 	if (err) {
@@ -440,6 +491,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_sync_mode);
 	RUN_TEST(test_warm_then_load);
 	RUN_TEST(test_async_worker);
+	RUN_TEST(test_sync_in_process);
 
 	close(plain_fd);
 	umount2(bpffs, MNT_DETACH);
