@@ -23,6 +23,10 @@
  * loader of its own, under the preload, in that case).  Loading needs the
  * right to load BPF programs, as the preload itself does.
  *
+ * If the object does not load as a whole, each program is loaded alone, as
+ * loaders of one section (tc, ip) do; --type sets the type of programs in
+ * sections libbpf does not know (as the loader would: `tc ... da obj`).
+ *
  * The preload is found as BPFSYNTH_PRELOAD, next to this binary (the build
  * directory) or in ../lib/bpfsynth/ (an installed tree).
  */
@@ -48,10 +52,12 @@ void warm_help(void)
 {
 	if (json_output) {
 		json_print(json_pack("{s:s,s:s}", "name", "warm", "synopsis",
-				     "warm OBJ.o... [--dir DIR] [--budget DUR] [--jobs N] [--force]"));
+				     "warm OBJ.o... [--dir DIR] [--budget DUR] [--jobs N] [--type TYPE] "
+				     "[--force]"));
 		return;
 	}
-	printf("Usage: %s warm OBJ.o... [--dir DIR] [--budget DUR] [--jobs N] [--force]\n"
+	printf("Usage: %s warm OBJ.o... [--dir DIR] [--budget DUR] [--jobs N] [--type TYPE]\n"
+	       "                       [--force]\n"
 	       "\n"
 	       "Optimize every program of each object and store the results in the cache, keyed\n"
 	       "exactly as libbpfsynth.so keys them when a libbpf-based loader loads the object:\n"
@@ -62,39 +68,90 @@ void warm_help(void)
 	       "  --budget DUR   optimization time per program: 30, 500ms, 2s, 1m\n"
 	       "                 (default: the configured budget, BPFSYNTH_BUDGET)\n"
 	       "  --jobs N       optimizer threads (default: the configured jobs)\n"
+	       "  --type TYPE    program type of every program (bpftool's names: xdp,\n"
+	       "                 sched_cls, ...), for old section names, as the loader sets it\n"
 	       "  --force        optimize again programs that have an entry already\n"
 	       "  -j, --json     per object and program: key, name, instructions before and\n"
 	       "                 after, time, status\n",
 	       bin_name);
 }
 
-/* The child: load @path with libbpf, as bpftool prog loadall does, pinning nothing. */
+/* --type: the program type for every program, as bpftool's `type` (legacy sections). */
+static int force_type = -1;
+
+/* Open @path for loading, pinning nothing; with @only set, load only that program. */
+static struct bpf_object *open_obj(const char *path, const char *only)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *p;
+	struct bpf_map *m;
+
+	if (!obj)
+		return NULL;
+	/* LIBBPF_PIN_BY_NAME would reuse or create pins in the real bpffs. */
+	bpf_object__for_each_map(m, obj)
+		bpf_map__set_pin_path(m, NULL);
+	bpf_object__for_each_program(p, obj) {
+		if (only)
+			bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), only));
+		if (force_type >= 0)
+			bpf_program__set_type(p, force_type);
+	}
+	return obj;
+}
+
+/*
+ * The child: load @path with libbpf, as bpftool prog loadall does.  If the
+ * object does not load as a whole (one program the kernel refuses stops
+ * libbpf), load each program alone, as loaders that take one section (tc,
+ * ip) do.  0: everything loaded; 1: some programs did not; 2: no object.
+ */
 static int load_child(const char *path)
 {
-	char msg[256];
+	char msg[256], **names = NULL;
+	struct bpf_program *p;
 	struct bpf_object *obj;
-	struct bpf_map *m;
-	int err;
+	size_t n = 0, i;
+	int err, bad = 0;
 
 	set_libbpf_print();
 	if (objfile_check(path, msg, sizeof(msg))) {
 		fprintf(stderr, "%s: %s\n", path, msg);
 		return 2;
 	}
-	obj = bpf_object__open_file(path, NULL);
+	obj = open_obj(path, NULL);
 	if (!obj) {
 		fprintf(stderr, "%s: open: %s\n", path, strerror(errno));
 		return 2;
 	}
-	/* LIBBPF_PIN_BY_NAME would reuse or create pins in the real bpffs. */
-	bpf_object__for_each_map(m, obj)
-		bpf_map__set_pin_path(m, NULL);
 	err = bpf_object__load(obj);
-	if (err)
-		fprintf(stderr, "%s: load: %s%s%s\n", path, strerror(-err),
-			libbpf_last_warning()[0] ? ": " : "", libbpf_last_warning());
+	if (!err) {
+		bpf_object__close(obj);
+		return 0;
+	}
+	bpf_object__for_each_program(p, obj)
+		n++;
+	names = calloc(n ? n : 1, sizeof(*names));
+	n = 0;
+	bpf_object__for_each_program(p, obj)
+		if (names)
+			names[n++] = strdup(bpf_program__name(p));
 	bpf_object__close(obj);
-	return err ? 1 : 0;
+	for (i = 0; i < n; i++) {
+		obj = names[i] ? open_obj(path, names[i]) : NULL;
+		libbpf_clear_warning();
+		err = obj ? bpf_object__load(obj) : -ENOMEM;
+		if (err) {
+			fprintf(stderr, "%s: program %s: %s%s%s\n", path, names[i] ?: "?",
+				strerror(-err), libbpf_last_warning()[0] ? ": " : "",
+				libbpf_last_warning());
+			bad++;
+		}
+		bpf_object__close(obj);
+		free(names[i]);
+	}
+	free(names);
+	return bad || !n ? 1 : 0;
 }
 
 static int find_preload(char *buf, size_t bufsz)
@@ -131,7 +188,11 @@ static int run_child(const char *so, const char *qdir, const char *obj)
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		char *argv[] = {exe, "warm", "--load-child", (char *)obj, NULL};
+		char type[32];
+		char *argv[] = {exe, "warm", "--type", type, "--load-child", (char *)obj, NULL};
+
+		snprintf(type, sizeof(type), "%s",
+			 force_type >= 0 ? config_prog_type_str(force_type) : "-");
 
 		/* stdout carries our report: the child's goes to stderr. */
 		dup2(2, 1);
@@ -231,8 +292,8 @@ static json_t *warm_object(struct warm *w, const char *so, const char *tmp, unsi
 	if (st)
 		json_object_set_new(rep, "error",
 				    json_string(st == 2 ? "cannot open the object"
-					: st == 1 ? "libbpf could not load the object (programs it "
-						    "loaded before the failure are warmed)"
+					: st == 1 ? "libbpf could not load some programs (the "
+						    "others are warmed)"
 						  : "the loader crashed"));
 	snprintf(sub, sizeof(sub), "%s/queue", qdir);
 	d = opendir(sub);
@@ -288,6 +349,7 @@ int do_warm(int argc, char **argv)
 		{"budget", required_argument, NULL, 'b'},
 		{"jobs", required_argument, NULL, 'J'},
 		{"force", no_argument, NULL, 'f'},
+		{"type", required_argument, NULL, 't'},
 		{"load-child", required_argument, NULL, 'L'},
 		{0},
 	};
@@ -325,6 +387,13 @@ int do_warm(int argc, char **argv)
 			break;
 		case 'f':
 			w.force = true;
+			break;
+		case 't':
+			force_type = strcmp(optarg, "-") ? config_prog_type_parse(optarg) : -1;
+			if (strcmp(optarg, "-") && force_type < 0) {
+				p_err("warm: unknown program type '%s'", optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'L':
 			return load_child(optarg);
