@@ -55,6 +55,38 @@ static void test_nop(void)
 	}
 }
 
+struct sweep {
+	uint32_t min, max, n;
+};
+
+/* One encoding: if prog_validate() takes it, its cost goes into @sw; whether it did. */
+static bool sweep_one(uint8_t code, uint8_t src, int16_t off, int32_t imm, struct sweep *sw)
+{
+	struct bpf_insn p[3] = { BPF_RAW_INSN(code, 0, src, off, imm), BPF_EXIT_INSN(),
+				 BPF_EXIT_INSN() };
+	char msg[PROG_MSG_SIZE];
+	size_t len = 2;
+	uint32_t c;
+
+	if (prog_insn_is_ldimm64(&p[0])) {
+		p[1] = BPF_RAW_INSN(0, 0, 0, 0, 0);
+		len = 3;
+	}
+	if (prog_validate(p, len, msg, sizeof(msg)))
+		return false;
+	sw->n++;
+	c = search_insn_cost(&p[0]);
+	if (search_insn_is_nop(&p[0])) {
+		ASSERT_EQ(c, 0, "the NOP costs 0");
+		return true;
+	}
+	if (CHECK(c > 0, "code 0x%02x src %d off %d imm %d costs 0", code, src, off, imm)) {
+		sw->min = c < sw->min ? c : sw->min;
+		sw->max = c > sw->max ? c : sw->max;
+	}
+	return true;
+}
+
 /*
  * Every encoding of one instruction (followed by exit; LD_IMM64 with its
  * second slot) that prog_validate() accepts, over every code and a spread of
@@ -71,50 +103,27 @@ static void test_every_valid_opcode(void)
 		BPF_XCHG, BPF_CMPXCHG, BPF_LOAD_ACQ, BPF_STORE_REL,
 	};
 	static const int16_t offs[] = { 0, 1, 8, 16 };
-	uint32_t min = UINT32_MAX, max = 0, n = 0, codes = 0;
-	int code, src, o, k;
-	char msg[PROG_MSG_SIZE];
+	struct sweep sw = { .min = UINT32_MAX };
+	uint32_t codes = 0;
+	size_t o, k;
+	int code, src;
 
 	for (code = 0; code < 256; code++) {
 		bool seen = false;
 
 		for (src = 0; src <= 2; src++)
-			for (o = 0; o < (int)(sizeof(offs) / sizeof(offs[0])); o++)
-				for (k = 0; k < (int)(sizeof(imms) / sizeof(imms[0])); k++) {
-					struct bpf_insn p[3] = {
-						BPF_RAW_INSN(code, 0, src, offs[o], imms[k]),
-						BPF_EXIT_INSN(), BPF_EXIT_INSN()
-					};
-					size_t len = 2;
-					uint32_t c;
-
-					if (prog_insn_is_ldimm64(&p[0])) {
-						p[1] = BPF_RAW_INSN(0, 0, 0, 0, 0);
-						len = 3;
-					}
-					if (prog_validate(p, len, msg, sizeof(msg)))
-						continue;
-					seen = true;
-					n++;
-					c = search_insn_cost(&p[0]);
-					if (search_insn_is_nop(&p[0])) {
-						ASSERT_EQ(c, 0, "the NOP costs 0");
-						continue;
-					}
-					if (!CHECK(c > 0, "code 0x%02x src %d off %d imm %d costs 0",
-						   code, src, offs[o], imms[k]))
-						continue;
-					min = c < min ? c : min;
-					max = c > max ? c : max;
-				}
+			for (o = 0; o < sizeof(offs) / sizeof(offs[0]); o++)
+				for (k = 0; k < sizeof(imms) / sizeof(imms[0]); k++)
+					seen |= sweep_one((uint8_t)code, (uint8_t)src, offs[o],
+							  imms[k], &sw);
 		codes += seen;
 	}
 	/* ALU/ALU64 (~50 codes), JMP/JMP32 (~45), LD/LDX/ST/STX (~25) */
 	CHECK(codes >= 100, "only %u opcodes validated: the sweep tests nothing", codes);
-	CHECK(n >= 1000, "only %u encodings validated", n);
-	CHECK((uint64_t)max * (SEARCH_MAX_WINDOW - 1) < (uint64_t)min * SEARCH_MAX_WINDOW,
+	CHECK(sw.n >= 1000, "only %u encodings validated", sw.n);
+	CHECK((uint64_t)sw.max * (SEARCH_MAX_WINDOW - 1) < (uint64_t)sw.min * SEARCH_MAX_WINDOW,
 	      "%d of the dearest (%u) cost no less than %d of the cheapest (%u)",
-	      SEARCH_MAX_WINDOW - 1, max, SEARCH_MAX_WINDOW, min);
+	      SEARCH_MAX_WINDOW - 1, sw.max, SEARCH_MAX_WINDOW, sw.min);
 }
 
 static int assemble(const char *text, struct bpf_insn **insns, size_t *len)
