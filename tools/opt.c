@@ -29,7 +29,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,21 +174,39 @@ static int fix_maps(struct bpf_object *obj)
 	return 0;
 }
 
+#define VLOG_SIZE (256 * 1024)
+
+/* The verifier's verdict: the last line of its log that is not a statistic. */
+static void vlog_reason(char *log, char *out, size_t outsz)
+{
+	char *line, *save = NULL, *last = NULL;
+
+	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "processed ", 10) || !strncmp(line, "verification time", 17) ||
+		    !strncmp(line, "stack depth", 11) || !*line)
+			continue;
+		last = line;
+	}
+	snprintf(out, outsz, "%s", last ?: "");
+}
+
 /*
  * Load program @k->prog of the object (from @path, or from @k's image if
  * @path is NULL) alone, with its instructions replaced by @insns (ELF form,
  * NULL: as they are), and report the kernel's xlated instruction count.  0,
- * or -errno with the reason in @msg.
+ * or -errno with the reason in @msg (with @why, the verifier's: it costs a
+ * second load on failure, as libbpf then retries with a log).
  */
 static int kernel_load(const struct kload *k, const char *path, const struct bpf_insn *insns,
-		       size_t cnt, uint64_t *xlated, char *msg, size_t msgsz)
+		       size_t cnt, bool why, uint64_t *xlated, char *msg, size_t msgsz)
 {
+	char *vlog = why ? calloc(1, VLOG_SIZE) : NULL;
+	char vwhy[200] = "";
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = k->obj_name);
 	struct bpf_prog_info info;
 	uint32_t info_len = sizeof(info);
 	struct bpf_program *p, *prog = NULL;
 	struct bpf_object *obj;
-	const char *why;
 	int err;
 
 	libbpf_clear_warning();
@@ -217,13 +234,20 @@ static int kernel_load(const struct kload *k, const char *path, const struct bpf
 	err = fix_maps(obj);
 	if (!err && insns)
 		err = bpf_program__set_insns(prog, (struct bpf_insn *)insns, cnt);
+	if (!err && vlog)
+		err = bpf_program__set_log_buf(prog, vlog, VLOG_SIZE);
 	if (!err)
 		err = bpf_object__load(obj);
 	if (err) {
+		const char *lw = libbpf_last_warning();
+
 		err = err < 0 ? err : -EINVAL;
-		why = libbpf_last_warning();
+		if (vlog)
+			vlog_reason(vlog, vwhy, sizeof(vwhy));
+		if (!*vwhy)
+			snprintf(vwhy, sizeof(vwhy), "%s", lw);
 		snprintf(msg, msgsz, "the kernel rejects it: %s%s%s%s", strerror(-err),
-			 *why ? " (" : "", why, *why ? ")" : "");
+			 *vwhy ? " (" : "", vwhy, *vwhy ? ")" : "");
 		goto out;
 	}
 	memset(&info, 0, sizeof(info));
@@ -236,6 +260,7 @@ static int kernel_load(const struct kload *k, const char *path, const struct bpf
 	*xlated = info.xlated_prog_len / sizeof(struct bpf_insn);
 out:
 	bpf_object__close(obj);
+	free(vlog);
 	return err;
 }
 
@@ -302,7 +327,7 @@ static int judge_fn(void *arg, const struct bpf_insn *insns, size_t len, uint64_
 	if (to_elf(j->ep, j->linked, insns, j->scratch, &bad))
 		return -EPERM;
 	t0 = now();
-	err = kernel_load(&j->k, NULL, j->scratch, len, cost, msg, sizeof(msg));
+	err = kernel_load(&j->k, NULL, j->scratch, len, false, cost, msg, sizeof(msg));
 	j->seconds += now() - t0;
 	j->calls++;
 	return err;
@@ -483,7 +508,7 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 
 	j.k.image = image;
 	j.k.size = o->size;
-	j.k.obj_name = basename((char *)o->path);
+	j.k.obj_name = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
 	j.k.prog = r->name;
 	r->set_type = legacy ? r->type : BPF_PROG_TYPE_UNSPEC;
 	j.k.type = r->set_type;
@@ -495,7 +520,7 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 		return;
 	}
 	if (a->kernel) {
-		j.input_err = kernel_load(&j.k, NULL, NULL, 0, &j.input_xlated, j.msg,
+		j.input_err = kernel_load(&j.k, NULL, NULL, 0, true, &j.input_xlated, j.msg,
 					  sizeof(j.msg));
 		if (!j.input_err) {
 			r->kernel = true;
@@ -544,7 +569,7 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 		uint64_t x;
 
 		/* the driver judged the commits; this is the final program as the kernel sees it */
-		err = kernel_load(&j.k, NULL, j.scratch, r->ep->cnt, &x, buf, sizeof(buf));
+		err = kernel_load(&j.k, NULL, j.scratch, r->ep->cnt, true, &x, buf, sizeof(buf));
 		if (err) {
 			keep(r, "kept the original: %s", buf);
 			goto out;
@@ -582,7 +607,7 @@ static bool final_check(const struct opt_args *a, struct elfw_obj *o, struct pro
 			continue;
 		k.prog = r->name;
 		k.type = r->set_type;
-		err = kernel_load(&k, a->out, NULL, 0, &x, msg, sizeof(msg));
+		err = kernel_load(&k, a->out, NULL, 0, true, &x, msg, sizeof(msg));
 		if (!err && x <= r->xlated_before) {
 			r->xlated_after = x;
 			continue;
