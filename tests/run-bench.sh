@@ -1,6 +1,8 @@
 #!/bin/sh
 # make bench: benchmarks that print figures (no pass/fail thresholds here),
 # then the interpreter's differential tests at 100x the size make check runs.
+# After this script, make bench runs the optimizer bench
+# (tests/corpus/bench_opt.sh; alone: make bench-opt).
 # Runs on the corpus; builds it first if missing (see tests/corpus/README.md).
 #
 #   INTERP_DIFF_N         random programs (make check: 10000; here 1000000)

@@ -173,8 +173,9 @@ def problems(progs):
                            fd.get("kind"), fd.get("what"))))
         elif d.get("status") == "nondeterministic":
             out.append((label(p), "nondeterministic: %d packets and %d maps where two "
-                        "loads of the original disagree" %
-                        (d["nondeterministic_packets"], d["maps_drifted"])))
+                        "loads of the original disagree; %d differences of opt where "
+                        "they agreed" % (d["nondeterministic_packets"], d["maps_drifted"],
+                                         d["differences"])))
     return out
 
 
