@@ -22,7 +22,8 @@
  *  - either the whole program was proven equivalent, or the two programs have
  *    the same length and every instruction where they differ lies inside a
  *    window whose verdict is "equivalent".
- * A program identical to its original needs no window.  This does not prove
+ * A program identical to its original needs no record at all: loading it is
+ * loading what the caller asked for.  This does not prove
  * anything again (that is `bpfsynth cache verify`); it refuses entries whose
  * record does not even claim a proof of every change.
  *
@@ -76,6 +77,8 @@ int cache_proof_check(const json_t *proof, const struct bpf_insn *orig, uint32_t
 	uint32_t i;
 	size_t k;
 
+	if (orig_cnt == opt_cnt && !memcmp(orig, opt, (size_t)orig_cnt * sizeof(*orig)))
+		return 0;
 	if (!json_is_object(p)) {
 		snprintf(msg, msgsz, "no proof record");
 		return -EBADMSG;

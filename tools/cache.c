@@ -132,9 +132,9 @@ static int do_path(void)
 
 static json_t *entry_summary(const char *key, const struct cache_entry *e, const char *state)
 {
-	return json_pack("{s:s,s:s,s:s,s:I,s:O,s:s,s:I,s:I}", "key", key, "state", state, "type",
-			 type_str(e->orig.prog_type), "orig_insns", (json_int_t)e->orig.insn_cnt,
-			 "opt_insns",
+	return json_pack("{s:s,s:s,s:s,s:s,s:I,s:O,s:s,s:I,s:I}", "key", key, "name", e->name,
+			 "state", state, "type", type_str(e->orig.prog_type), "orig_insns",
+			 (json_int_t)e->orig.insn_cnt, "opt_insns",
 			 e->opt ? json_integer(cache_insn_cnt_effective(e->opt, e->opt_cnt))
 				: json_null(),
 			 "optimizer_version", e->optimizer_version, "created",
@@ -265,10 +265,10 @@ static int do_show(const char *arg)
 		cache_entry_free(&e);
 		return json_print(doc);
 	}
-	printf("key:        %s\nfile:       %s\ntype:       %s (expected attach type %u)\n"
-	       "optimizer:  %s\nkernel:     %s\n",
-	       key, path, type_str(e.orig.prog_type), e.orig.expected_attach_type,
-	       e.optimizer_version, e.kernel_release);
+	printf("key:        %s\nfile:       %s\nname:       %s\n"
+	       "type:       %s (expected attach type %u)\noptimizer:  %s\nkernel:     %s\n",
+	       key, path, e.name[0] ? e.name : "-", type_str(e.orig.prog_type),
+	       e.orig.expected_attach_type, e.optimizer_version, e.kernel_release);
 	for (i = 0; i < e.orig.nmaps; i++) {
 		char hex[SHA256_HEX_LEN + 1];
 

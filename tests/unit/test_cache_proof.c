@@ -39,6 +39,7 @@ static void test_proof_complete(void)
 	ASSERT_OK(check(cache_proof_new("t", NULL, 0, "unknown", false, "nothing changed"), orig,
 			5),
 		  "unchanged program, no window");
+	ASSERT_OK(check(NULL, orig, 5), "unchanged program, no record at all");
 	ASSERT_OK(check(cache_proof_new("t", &w0, 1, "unknown", false, "loops"), opt, 5),
 		  "change inside a proven window");
 	ASSERT_OK(check(cache_proof_new("t", &w02, 1, "equivalent", true, ""), opt, 5),
@@ -71,8 +72,8 @@ static void test_proof_incomplete(void)
 		  "shorter, windows only");
 	p = json_pack("{s:s,s:{},s:{s:s}}", "method", "t", "windows", "whole", "verdict",
 		      "equivalent");
-	ASSERT_EQ(check(p, orig, 5), -EBADMSG, "windows not an array");
-	ASSERT_EQ(check(json_string("proven"), orig, 5), -EBADMSG, "record not an object");
+	ASSERT_EQ(check(p, opt, 5), -EBADMSG, "windows not an array");
+	ASSERT_EQ(check(json_string("proven"), opt, 5), -EBADMSG, "record not an object");
 }
 
 /* The record and the name survive an entry's write and read. */
