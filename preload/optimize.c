@@ -13,7 +13,10 @@
  * shared memory, and ends with _exit() (no atexit handler or stdio buffer of
  * the host runs).  We wait for that child only (a deadline of twice the budget
  * plus 10 s, then SIGKILL); a child that dies costs the caller nothing but
- * the time: its original loads.  The host may see one SIGCHLD.  Nothing is
+ * the time: its original loads.  The child shares the caller's fds and a copy
+ * of its memory, so it can ask the kernel about each candidate exactly as the
+ * caller's load will (struct pl_judge): what the verifier refuses is never
+ * committed, and the cost is the kernel's own count.  The host may see one SIGCHLD.  Nothing is
  * printed; errno is restored by the hook.  The canonical program is what opt_optimize() sees: a map
  * reference's imm is its slot, and the slot is the map's `ref`, as in `cache
  * verify`.  The result keeps the input's length (`ja +0` for what went), so
@@ -39,6 +42,52 @@ static double pl_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * opt_judge_fn: load the candidate as the caller would, with no log; its cost
+ * is what the kernel kept of it (xlated instructions, `ja +0` gone).
+ */
+static int pl_judge_load(void *arg, const struct bpf_insn *insns, size_t len, uint64_t *cost)
+{
+	const struct pl_judge *j = arg;
+	unsigned char attr[4096] __attribute__((aligned(8)));
+	union bpf_attr *a = (union bpf_attr *)attr, q;
+	struct bpf_prog_info info;
+	struct bpf_insn *p;
+	long fd;
+	int err;
+
+	if (j->size > sizeof(attr))
+		return -E2BIG;
+	p = malloc(len * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	err = cache_relink(insns, (uint32_t)len, j->handles, j->nslots, p);
+	if (err) {
+		free(p);
+		return err;
+	}
+	memset(attr, 0, sizeof(attr));
+	memcpy(attr, j->attr, j->size);
+	a->insns = (uint64_t)(uintptr_t)p;
+	a->insn_cnt = (uint32_t)len;
+	a->log_level = 0;
+	a->log_buf = 0;
+	a->log_size = 0;
+	fd = j->bpf((int)j->cmd, attr, j->size);
+	free(p);
+	if (fd < 0)
+		return -errno;
+	memset(&q, 0, sizeof(q));
+	memset(&info, 0, sizeof(info));
+	q.info.bpf_fd = (uint32_t)fd;
+	q.info.info_len = sizeof(info);
+	q.info.info = (uint64_t)(uintptr_t)&info;
+	err = j->bpf(BPF_OBJ_GET_INFO_BY_FD, &q, sizeof(q)) < 0 ? -errno : 0;
+	close((int)fd);
+	*cost = info.xlated_prog_len / 8;
+	return err;
 }
 
 /* The proof record of @res; NULL on allocation failure. */
@@ -70,6 +119,12 @@ static json_t *pl_proof(const struct opt_result *res, const char *reason)
 		json_object_set_new(p, "insns_before", json_integer(res->insns_before));
 		json_object_set_new(p, "insns_after", json_integer(res->insns_after));
 		json_object_set_new(p, "where", json_string("preload (sync)"));
+		if (res->judged)
+			json_object_set_new(p, "judge",
+					    json_pack("{s:s,s:I,s:I,s:i}", "by", "kernel (xlated insns)",
+						      "before", (json_int_t)res->judge_before, "after",
+						      (json_int_t)res->judge_after, "rejected",
+						      res->rejected_judge));
 	}
 	if (wp != w)
 		free(wp);
@@ -78,14 +133,16 @@ static json_t *pl_proof(const struct opt_result *res, const char *reason)
 
 /* The optimization itself, in the child: pl_optimize() without the process around it. */
 static int pl_optimize_here(const struct config *cfg, const struct cache_prog *cp,
-			    const char *key, const char *name, struct cache_entry *e, char *why,
-			    size_t whysz)
+			    const char *key, const char *name, const struct pl_judge *judge,
+			    struct cache_entry *e, char *why, size_t whysz)
 {
 	struct interp_map_def maps[SMT_MAX_MAPS];
 	struct opt_env env = {.prog_type = cp->prog_type, .maps = maps, .nmaps = cp->nmaps};
 	struct opt_params pp = {
 		.budget = cfg->budget_ms / 1000.0,
 		.jobs = cfg->jobs ? cfg->jobs : 1,
+		.judge = judge ? pl_judge_load : NULL,
+		.judge_arg = (void *)judge,
 	};
 	struct opt_result res;
 	char msg[CACHE_MSG_SIZE];
@@ -167,7 +224,8 @@ struct pl_shared {
 };
 
 int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const char *key,
-		const char *name, struct cache_entry *e, char *why, size_t whysz)
+		const char *name, const struct pl_judge *judge, struct cache_entry *e, char *why,
+		size_t whysz)
 {
 	size_t bytes = (size_t)cp->insn_cnt * sizeof(*cp->insns);
 	size_t size = sizeof(struct pl_shared) + bytes;
@@ -195,7 +253,7 @@ int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const cha
 	}
 	if (pid == 0) {
 		/* Only this process ever sees the optimizer's threads and memory. */
-		err = pl_optimize_here(cfg, cp, key, name, &r, sh->why, sizeof(sh->why));
+		err = pl_optimize_here(cfg, cp, key, name, judge, &r, sh->why, sizeof(sh->why));
 		if (!err) {
 			memcpy(sh->insns, r.opt, bytes);
 			cache_entry_free(&r);

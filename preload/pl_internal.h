@@ -14,7 +14,24 @@
 #include "config/config.h"
 
 /*
- * Optimize the canonical program @cp (key @key, called @name) within the budget of @cfg,
+ * The kernel as the optimizer's judge in sync mode: every candidate is loaded
+ * with the caller's own attr (@attr, @size bytes, for @cmd), its instructions
+ * relinked to the caller's maps (@handles), and the verifier's verdict and
+ * xlated length decide.  The attr's pointers (license, BTF info) are the
+ * caller's: valid in the forked child that runs the optimizer.
+ */
+struct pl_judge {
+	const void *attr;
+	unsigned int size;
+	long cmd;
+	const struct cache_slot_handle *handles;
+	uint32_t nslots;
+	long (*bpf)(int cmd, void *attr, unsigned int size); /* the real bpf() */
+};
+
+/*
+ * Optimize the canonical program @cp (key @key, called @name; @judge: NULL or
+ * the kernel, see above) within the budget of @cfg,
  * on the calling thread unless @cfg->jobs says otherwise, and store the
  * result as the entry @key of @cfg->cache_dir.  0 with the entry in @e (its
  * own memory: cache_entry_free()) -- stored if the cache takes it (a failure
@@ -24,7 +41,8 @@
  * that later loads do not pay the budget again.
  */
 int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const char *key,
-		const char *name, struct cache_entry *e, char *why, size_t whysz);
+		const char *name, const struct pl_judge *judge, struct cache_entry *e, char *why,
+		size_t whysz);
 
 /*
  * Start `bpfsynth worker` on @cfg->cache_dir, detached, unless one is running

@@ -491,9 +491,11 @@ static bool pl_prog_load(const long *args, long *ret, struct pl_after *after)
 		log_warn("'%s' %.16s: entry not used: %s", l->name, l->key, l->why);
 	}
 	if (pl_cfg.mode == CONFIG_MODE_SYNC) {
+		struct pl_judge judge = {l->attr, l->size, l->cmd, l->handles, l->cp.nmaps, pl_bpf};
 		uint64_t t1 = pl_now_ns();
 
-		err = pl_optimize(&pl_cfg, &l->cp, l->key, l->name, &e, l->why, sizeof(l->why));
+		err = pl_optimize(&pl_cfg, &l->cp, l->key, l->name, &judge, &e, l->why,
+				  sizeof(l->why));
 		if (err) {
 			cache_stats_add(dir, CACHE_EV_FALLBACK, 0, "optimize-failed");
 			log_info("'%s' %.16s: not optimized: %s", l->name, l->key, l->why);

@@ -183,7 +183,8 @@ static void test_sync_mode(void)
 	char dir[128], key[CACHE_KEY_LEN + 1], msg[CACHE_MSG_SIZE], path[PATH_MAX];
 	struct run r = {so_path, "sync", dir, NULL, NULL, "10s"};
 	struct cache_entry e;
-	uint32_t lines, funcs;
+	uint32_t lines, funcs, len = 0;
+	json_t *judge;
 	double t;
 	int fd;
 
@@ -203,6 +204,13 @@ static void test_sync_mode(void)
 			ASSERT_TRUE(json_is_array(json_object_get(e.proof, "windows")),
 				    "the proof record lists the windows");
 			ASSERT_STREQ(e.name, "xdp_example", "the entry names the program");
+			/* The kernel judged the candidates: its counts are in the record. */
+			judge = json_object_get(e.proof, "judge");
+			prog_xlated(fd, &len, NULL, 0);
+			ASSERT_EQ(json_integer_value(json_object_get(judge, "before")),
+				  plain_len / 8, "judge: the kernel's count of the original");
+			ASSERT_EQ(json_integer_value(json_object_get(judge, "after")), len / 8,
+				  "judge: the kernel's count of what loaded");
 			cache_entry_free(&e);
 		}
 		loaded_is_entry("sync, first load", fd, dir, key);
