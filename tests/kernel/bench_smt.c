@@ -25,6 +25,7 @@
 #include "core/analysis.h"
 #include "core/prog.h"
 #include "core/smt.h"
+#include "tests/kernel/harness.h"
 
 #define MAX_PROGS 512
 
@@ -54,42 +55,36 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int load_cprog(const char *path, const char *name, struct cprog *cp)
+/* @path's program @name as libbpf links it (kh_link), its maps described by index. */
+static int load_cprog(const char *path, const char *name, const char *type, struct cprog *cp)
 {
-	LIBBPF_OPTS(gen_loader_opts, gopts);
-	struct bpf_program *p;
-	struct bpf_object *obj;
-	struct bpf_map *m;
-	int err = -ENOENT;
+	struct kh_linked l;
+	char log[256];
+	uint32_t m;
+	int err;
 
-	obj = bpf_object__open_file(path, NULL);
-	if (!obj)
-		return -errno;
-	p = bpf_object__find_program_by_name(obj, name);
-	if (!p || bpf_object__gen_loader(obj, &gopts) || bpf_object__load(obj))
-		goto out;
-	cp->type = bpf_program__type(p);
-	bpf_object__for_each_map (m, obj) {
-		struct interp_map_def *d = &cp->maps[cp->nmaps];
-
-		if (cp->nmaps == SMT_MAX_MAPS)
-			goto out;
-		d->type = bpf_map__type(m);
-		d->key_size = bpf_map__key_size(m);
-		d->value_size = bpf_map__value_size(m);
-		d->max_entries = bpf_map__max_entries(m);
-		d->flags = bpf_map__map_flags(m);
-		d->ref = (int32_t)cp->nmaps++;
+	err = kh_link(path, name, kh_prog_type_by_name(type), &l, log, sizeof(log));
+	if (err)
+		return err;
+	if (l.nmaps > SMT_MAX_MAPS) {
+		kh_linked_free(&l);
+		return -E2BIG;
 	}
-	cp->len = bpf_program__insn_cnt(p);
-	cp->insns = malloc(cp->len * sizeof(*cp->insns));
-	if (!cp->insns)
-		goto out;
-	memcpy(cp->insns, bpf_program__insns(p), cp->len * sizeof(*cp->insns));
-	err = 0;
-out:
-	bpf_object__close(obj);
-	return err;
+	cp->type = l.type;
+	cp->nmaps = l.nmaps;
+	for (m = 0; m < l.nmaps; m++)
+		cp->maps[m] = (struct interp_map_def){ .type = l.maps[m].type,
+						       .key_size = l.maps[m].key_size,
+						       .value_size = l.maps[m].value_size,
+						       .max_entries = l.maps[m].max_entries,
+						       .flags = l.maps[m].flags,
+						       .ref = (int32_t)m };
+	/* take the instructions over; the rest goes */
+	cp->insns = l.insns;
+	cp->len = l.len;
+	l.insns = NULL;
+	kh_linked_free(&l);
+	return 0;
 }
 
 static void mutate(struct bpf_insn *in)
@@ -319,7 +314,7 @@ int main(void)
 				: 10);
 	static struct cprog progs[MAX_PROGS];
 	char path[1024], line[1024];
-	size_t n = 0, i;
+	size_t n = 0, unlinked = 0, i;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/manifest.tsv", dir);
@@ -333,17 +328,19 @@ int main(void)
 		char *sp, *obj = strtok_r(line, "\t", &sp), *name = strtok_r(NULL, "\t", &sp);
 		char *sec = strtok_r(NULL, "\t", &sp), *type = strtok_r(NULL, "\t", &sp);
 
-		/* libbpf 1.1 crashes linking some other types (struct_ops) without a kernel */
 		if (!obj || !name || !sec || !type || obj[0] == '#' ||
 		    (strcmp(type, "xdp") && strcmp(type, "sched_cls")))
 			continue;
 		snprintf(path, sizeof(path), "%s/objs/%s", dir, obj);
 		memset(&progs[n], 0, sizeof(progs[n]));
-		if (!load_cprog(path, name, &progs[n]))
+		if (!load_cprog(path, name, type, &progs[n]))
 			n++;
+		else
+			unlinked++;
 	}
 	fclose(f);
-	printf("bench_smt: %zu XDP and tc programs of the corpus\n", n);
+	printf("bench_smt: %zu XDP and tc programs of the corpus (%zu more not linkable)\n", n,
+	       unlinked);
 	bench_windows(progs, n, want, false, timeout);
 	bench_windows(progs, n, want, true, timeout);
 	bench_progs(progs, n, false, timeout);

@@ -16,6 +16,12 @@
  *  - set a program type where the section name does not tell libbpf 1.x one
  *    ("xdp_foo", "socket1"), inferring it from the older prefix conventions.
  *
+ * kh_link() prepares an object the same way and then lets libbpf "load" it
+ * in gen_loader mode, which links the program and records the bpf() calls
+ * instead of making them: the instructions libbpf would submit, without the
+ * kernel (maps by index).  Objects with struct_ops maps are refused there:
+ * libbpf 1.1 crashes linking them in that mode.
+ *
  * libbpf's own warnings are captured while we load (and the caller's print
  * callback restored after), so that a failure that happens before the
  * verifier (map creation, BTF) still comes back with a reason in @log.
@@ -106,6 +112,18 @@ enum bpf_prog_type kh_prog_type_from_section(const char *sec)
 	return BPF_PROG_TYPE_UNSPEC;
 }
 
+enum bpf_prog_type kh_prog_type_by_name(const char *name)
+{
+	const char *s;
+	int t;
+
+	/* libbpf's names are its enum's order; stop at the first it does not know */
+	for (t = BPF_PROG_TYPE_UNSPEC + 1; name && (s = libbpf_bpf_prog_type_str(t)); t++)
+		if (!strcmp(s, name))
+			return (enum bpf_prog_type)t;
+	return BPF_PROG_TYPE_UNSPEC;
+}
+
 /* libbpf's warnings while kh_load runs; one loader at a time, as in tests. */
 static char *cap_buf;
 static size_t cap_size, cap_len;
@@ -164,6 +182,50 @@ static int fix_maps(struct bpf_object *obj)
 				return err;
 		}
 	}
+	return 0;
+}
+
+/*
+ * What kh_load() and kh_link() do to an opened object before
+ * bpf_object__load(): find @prog_name (NULL: the first program), autoload
+ * only it, give it a type, fix the maps.  0, or -errno with the reason in @why.
+ */
+static int prepare(struct bpf_object *obj, const char *prog_name,
+		   enum bpf_prog_type type_override, struct bpf_program **progp, bool *inferred,
+		   char *why, size_t whysz)
+{
+	struct bpf_program *prog, *p;
+	int err;
+
+	prog = prog_name ? bpf_object__find_program_by_name(obj, prog_name)
+			 : bpf_object__next_program(obj, NULL);
+	if (!prog) {
+		snprintf(why, whysz, "no program named '%s'", prog_name ?: "(any)");
+		return -ENOENT;
+	}
+	bpf_object__for_each_program (p, obj)
+		bpf_program__set_autoload(p, p == prog);
+
+	*inferred = false;
+	if (type_override != BPF_PROG_TYPE_UNSPEC) {
+		bpf_program__set_type(prog, type_override);
+	} else if (bpf_program__type(prog) == BPF_PROG_TYPE_UNSPEC) {
+		enum bpf_prog_type t = kh_prog_type_from_section(bpf_program__section_name(prog));
+
+		if (t == BPF_PROG_TYPE_UNSPEC) {
+			snprintf(why, whysz, "program type unknown (section '%s')",
+				 bpf_program__section_name(prog));
+			return -EINVAL;
+		}
+		bpf_program__set_type(prog, t);
+		*inferred = true;
+	}
+	err = fix_maps(obj);
+	if (err) {
+		snprintf(why, whysz, "cannot adjust maps: %s", strerror(-err));
+		return err;
+	}
+	*progp = prog;
 	return 0;
 }
 
@@ -227,7 +289,7 @@ int kh_load(const char *path, const char *prog_name, enum bpf_prog_type type_ove
 	size_t vlog_size = logsz > (1u << 20) ? logsz : (1u << 20);
 	char *vlog = NULL, *wlog = NULL;
 	libbpf_print_fn_t old_print;
-	struct bpf_program *prog, *p;
+	struct bpf_program *prog;
 	struct bpf_object *obj = NULL;
 	int err;
 
@@ -252,37 +314,11 @@ int kh_load(const char *path, const char *prog_name, enum bpf_prog_type type_ove
 		err = -errno;
 		goto restore;
 	}
-	prog = prog_name ? bpf_object__find_program_by_name(obj, prog_name)
-			 : bpf_object__next_program(obj, NULL);
-	if (!prog) {
-		err = -ENOENT;
-		snprintf(wlog, KH_LOG_SIZE, "no program named '%s'", prog_name ?: "(any)");
+	err = prepare(obj, prog_name, type_override, &prog, &out->type_inferred, wlog,
+		      KH_LOG_SIZE);
+	if (err)
 		goto restore;
-	}
-	bpf_object__for_each_program (p, obj)
-		bpf_program__set_autoload(p, p == prog);
-
-	if (type_override != BPF_PROG_TYPE_UNSPEC) {
-		bpf_program__set_type(prog, type_override);
-	} else if (bpf_program__type(prog) == BPF_PROG_TYPE_UNSPEC) {
-		enum bpf_prog_type t = kh_prog_type_from_section(bpf_program__section_name(prog));
-
-		if (t == BPF_PROG_TYPE_UNSPEC) {
-			err = -EINVAL;
-			snprintf(wlog, KH_LOG_SIZE, "program type unknown (section '%s')",
-				 bpf_program__section_name(prog));
-			goto restore;
-		}
-		bpf_program__set_type(prog, t);
-		out->type_inferred = true;
-	}
 	out->type = bpf_program__type(prog);
-
-	err = fix_maps(obj);
-	if (err) {
-		snprintf(wlog, KH_LOG_SIZE, "cannot adjust maps: %s", strerror(-err));
-		goto restore;
-	}
 	/* With log level 0 libbpf retries a failed load with level 1 into this buffer. */
 	bpf_program__set_log_buf(prog, vlog, vlog_size);
 
@@ -312,6 +348,164 @@ out:
 	free(vlog);
 	free(wlog);
 	return err;
+}
+
+/* libbpf 1.1 dereferences kernel-only state linking struct_ops in gen_loader mode */
+static bool has_struct_ops(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+
+	bpf_object__for_each_map (map, obj)
+		if (bpf_map__type(map) == BPF_MAP_TYPE_STRUCT_OPS)
+			return true;
+	return false;
+}
+
+int kh_link(const char *path, const char *prog_name, enum bpf_prog_type type_override,
+	    struct kh_linked *out, char *log, size_t logsz)
+{
+	LIBBPF_OPTS(gen_loader_opts, gopts);
+	libbpf_print_fn_t old_print;
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	char *wlog;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (log && logsz)
+		log[0] = '\0';
+	wlog = calloc(1, KH_LOG_SIZE);
+	if (!wlog)
+		return -ENOMEM;
+	cap_buf = wlog;
+	cap_size = KH_LOG_SIZE;
+	cap_len = 0;
+	old_print = libbpf_set_print(capture_print);
+
+	obj = bpf_object__open_file(path, NULL);
+	if (!obj) {
+		err = -errno;
+		goto out;
+	}
+	if (has_struct_ops(obj)) {
+		err = -EOPNOTSUPP;
+		snprintf(wlog, KH_LOG_SIZE, "struct_ops maps: libbpf 1.1 cannot link them "
+					    "without the kernel");
+		goto out;
+	}
+	err = prepare(obj, prog_name, type_override, &prog, &out->type_inferred, wlog,
+		      KH_LOG_SIZE);
+	if (err)
+		goto out;
+	err = bpf_object__gen_loader(obj, &gopts) ?: bpf_object__load(obj);
+	if (err) {
+		err = err < 0 ? err : -EINVAL;
+		goto out;
+	}
+	snprintf(out->name, sizeof(out->name), "%s", bpf_program__name(prog));
+	snprintf(out->section, sizeof(out->section), "%s", bpf_program__section_name(prog));
+	out->type = bpf_program__type(prog);
+	out->expected_attach_type = bpf_program__expected_attach_type(prog);
+	out->len = bpf_program__insn_cnt(prog);
+	out->insns = malloc(out->len * sizeof(*out->insns) ?: 1);
+	bpf_object__for_each_map (map, obj)
+		out->nmaps++;
+	out->maps = out->nmaps ? calloc(out->nmaps, sizeof(*out->maps)) : NULL;
+	if (!out->insns || (out->nmaps && !out->maps)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(out->insns, bpf_program__insns(prog), out->len * sizeof(*out->insns));
+	/* gen_loader numbers maps in the object's order, which for_each_map follows */
+	out->nmaps = 0;
+	bpf_object__for_each_map (map, obj) {
+		struct kh_map_desc *d = &out->maps[out->nmaps++];
+
+		snprintf(d->name, sizeof(d->name), "%s", bpf_map__name(map));
+		d->type = bpf_map__type(map);
+		d->key_size = bpf_map__key_size(map);
+		d->value_size = bpf_map__value_size(map);
+		d->max_entries = bpf_map__max_entries(map);
+		d->flags = bpf_map__map_flags(map);
+	}
+out:
+	libbpf_set_print(old_print);
+	cap_buf = NULL;
+	if (err) {
+		copy_log(log, logsz, NULL, wlog);
+		if (log && logsz && !log[0])
+			snprintf(log, logsz, "%s", strerror(-err));
+		kh_linked_free(out);
+	}
+	bpf_object__close(obj);
+	free(wlog);
+	return err;
+}
+
+void kh_linked_free(struct kh_linked *l)
+{
+	if (!l)
+		return;
+	free(l->insns);
+	free(l->maps);
+	memset(l, 0, sizeof(*l));
+}
+
+void kh_close_fds(int *fds, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+int kh_linked_create_maps(const struct kh_linked *l, int *fds)
+{
+	uint32_t i;
+
+	for (i = 0; i < l->nmaps; i++) {
+		const struct kh_map_desc *d = &l->maps[i];
+		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = d->flags);
+		uint32_t max = d->max_entries;
+
+		if (!max && d->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+			max = (uint32_t)libbpf_num_possible_cpus();
+		else if (!max && !map_size_fixed_by_kernel(d->type))
+			max = KH_DEFAULT_MAX_ENTRIES;
+		fds[i] = bpf_map_create(d->type, NULL, d->key_size, d->value_size, max, &o);
+		if (fds[i] < 0) {
+			int err = -errno;
+
+			kh_close_fds(fds, i);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int kh_insns_set_map_fds(struct bpf_insn *insns, size_t len, const int *fds, uint32_t nfds)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i++) {
+		struct bpf_insn *x = &insns[i];
+
+		if (x->code != (BPF_LD | BPF_IMM | BPF_DW))
+			continue;
+		i++; /* the second slot is never an instruction of its own */
+		if (x->src_reg != BPF_PSEUDO_MAP_IDX && x->src_reg != BPF_PSEUDO_MAP_IDX_VALUE)
+			continue;
+		if ((uint32_t)x->imm >= nfds)
+			return -EINVAL;
+		x->src_reg = x->src_reg == BPF_PSEUDO_MAP_IDX ? BPF_PSEUDO_MAP_FD
+							       : BPF_PSEUDO_MAP_VALUE;
+		x->imm = fds[x->imm];
+	}
+	return 0;
 }
 
 void kh_unload(struct kh_prog *kp)

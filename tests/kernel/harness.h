@@ -2,7 +2,8 @@
 /*
  * tests/kernel/harness: the real kernel as a test oracle, through libbpf.
  *
- * Load one program of an object (kh_load), read what the kernel made of it
+ * Load one program of an object (kh_load), or link it as libbpf would
+ * without loading it (kh_link), read what the kernel made of it
  * (xlated/jited sizes), run it with BPF_PROG_TEST_RUN (kh_test_run), and set
  * up or inspect its maps by name.  Used by kernel tests, benchmarks and the
  * corpus tools.
@@ -52,6 +53,9 @@ bool kh_bpf_permitted(char *why, size_t whysz);
  */
 enum bpf_prog_type kh_prog_type_from_section(const char *sec);
 
+/* The type libbpf names @name ("xdp", "sched_cls", ...); BPF_PROG_TYPE_UNSPEC if none. */
+enum bpf_prog_type kh_prog_type_by_name(const char *name);
+
 /*
  * bpf_object__open_file() with libbpf's warnings captured into @log instead of
  * printed (the caller's print callback is restored).  NULL and errno on error;
@@ -97,6 +101,65 @@ struct kh_run {
 };
 
 int kh_test_run(int prog_fd, struct kh_run *run, char *msg, size_t msgsz);
+
+/*
+ * Linking without the kernel: a program's instructions exactly as libbpf
+ * would submit them (subprograms appended, calls and map references
+ * resolved), from libbpf's gen_loader mode, which records the load instead
+ * of making it.  Maps are then referred to by index into @maps
+ * (BPF_PSEUDO_MAP_IDX / BPF_PSEUDO_MAP_IDX_VALUE in LD_IMM64); CO-RE
+ * relocations stay unapplied.  The program is prepared as kh_load() prepares
+ * it (only it autoloaded, pin paths cleared, map sizes fixed, type inferred
+ * from legacy section names).
+ */
+struct kh_map_desc {
+	char name[64];
+	enum bpf_map_type type;
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries; /* as libbpf would create it */
+	uint32_t flags;
+};
+
+struct kh_linked {
+	char name[128];
+	char section[128];
+	enum bpf_prog_type type; /* libbpf's, or inferred from the section name */
+	bool type_inferred;
+	enum bpf_attach_type expected_attach_type;
+	struct bpf_insn *insns; /* malloc'ed */
+	size_t len;		/* slots */
+	struct kh_map_desc *maps; /* malloc'ed, by index; NULL if none */
+	uint32_t nmaps;
+};
+
+/*
+ * Link @prog_name (NULL: the first program) of the object at @path, as
+ * @type_override if not BPF_PROG_TYPE_UNSPEC (e.g. the corpus manifest's type
+ * for a section name that says none, through kh_prog_type_by_name()).  0, or
+ * -errno with the reason in @log (-EOPNOTSUPP: the object has struct_ops
+ * maps, which libbpf 1.1 cannot link in this mode without crashing; -ENOENT:
+ * no such program; -EINVAL: program type unknown).  Release with
+ * kh_linked_free().
+ */
+int kh_link(const char *path, const char *prog_name, enum bpf_prog_type type_override,
+	    struct kh_linked *out, char *log, size_t logsz);
+void kh_linked_free(struct kh_linked *l);
+
+/*
+ * Create a fresh, unpinned map for each of @l's maps into @fds[0..l->nmaps)
+ * (max_entries 0 becomes KH_DEFAULT_MAX_ENTRIES where the kernel allows it).
+ * 0, or -errno with nothing left open; kh_close_fds() releases them.
+ */
+int kh_linked_create_maps(const struct kh_linked *l, int *fds);
+void kh_close_fds(int *fds, uint32_t n);
+
+/*
+ * Turn the map indexes of @insns (as kh_link() leaves them) into the fds
+ * @fds[0..@nfds), for BPF_PROG_LOAD.  0, or -EINVAL if an index is out of
+ * range (the instructions are then partly rewritten).
+ */
+int kh_insns_set_map_fds(struct bpf_insn *insns, size_t len, const int *fds, uint32_t nfds);
 
 /* Maps of a loaded object, by name. */
 int kh_map_fd(const struct kh_prog *kp, const char *name);
