@@ -37,8 +37,12 @@
  *     seen without us (its log buffer holds the log of what finally loaded).
  *     An entry the kernel refused while it took the caller's original is
  *     moved to <cache>/rejected/, so later loads do not pay for it again.
- *     In async mode a miss also leaves a queue entry for the background
- *     optimizer; sync mode would optimize here but there is no optimizer yet.
+ *     An entry is used only with a complete proof record (cache/proof.c:
+ *     every change inside a proven window, the whole verdict not "different").
+ *  6. A miss in sync mode is optimized before the load (optimize.c: in a
+ *     forked child, within the budget, the kernel judging each candidate),
+ *     stored, and loaded as a hit.  In async mode a miss leaves a queue entry
+ *     and starts `bpfsynth worker` if none runs (spawn.c); the original loads.
  *
  * Inside the host process we never print to stdout, never exit, close every
  * fd we open, keep errno as the caller would have it, and keep our own calls

@@ -90,6 +90,10 @@ static void report(const struct cache_entry *q, const struct cache_entry *e, dou
 	uint32_t before = cache_insn_cnt_effective(q->orig.insns, q->orig.insn_cnt);
 	uint32_t after = e ? cache_insn_cnt_effective(e->opt, e->opt_cnt) : before;
 
+	/* A spawned worker's stdout is /dev/null: BPFSYNTH_LOG is where it reports. */
+	log_info("worker: '%s' %.16s: %u -> %u insns in %.2f s: %s%s%s", q->name, q->key, before,
+		 after, secs, status, why ? ": " : "", why ? why : "");
+
 	if (json_output) {
 		json_t *o = json_pack("{s:s,s:s,s:i,s:i,s:f,s:s}", "key", q->key, "name", q->name,
 				      "insns_before", before, "insns_after", after, "seconds",
@@ -224,6 +228,7 @@ int do_worker(int argc, char **argv)
 	pid_t pid;
 
 	config_load(&cfg, msg, sizeof(msg)); /* an error leaves usable settings */
+	log_setup(cfg.log_level, cfg.log_path);
 	memset(&w, 0, sizeof(w));
 	snprintf(w.dir, sizeof(w.dir), "%s", cfg.cache_dir);
 	w.p.budget = cfg.budget_ms / 1000.0;

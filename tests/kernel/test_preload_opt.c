@@ -390,6 +390,9 @@ static void test_async_worker(void)
 
 		snprintf(cmd, sizeof(cmd), "grep -q 'no worker started' %s", path);
 		ASSERT_OK(system(cmd), "logged: no worker started");
+		snprintf(cmd, sizeof(cmd), "grep -q 'worker: .xdp_example. %.16s: .*stored' %s", key,
+			 path);
+		ASSERT_OK(system(cmd), "the spawned worker logged what it stored");
 	}
 }
 
