@@ -246,7 +246,7 @@ static void test_cache_hit_bpftool(void)
 	struct run plain = {NULL, NULL, NULL, NULL, NULL, NULL}, r = {so_path, "cache", dir, NULL, NULL, NULL};
 	struct smt_result res;
 	uint8_t ins[4096];
-	uint32_t len;
+	uint32_t len = 0;
 	int fa, fb;
 
 	if (!orig_q.orig.insns) {
@@ -755,7 +755,7 @@ static void *load_thread(void *arg)
 {
 	struct thread_arg *t = arg;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_XDP);
-	uint32_t len;
+	uint32_t len = 0;
 	int i, fd;
 
 	for (i = 0; i < 10; i++) {
