@@ -7,17 +7,19 @@
  * instructions in place, so every offset in the object -- relocations,
  * .BTF.ext func/line info and CO-RE records, symbols -- stays valid when the
  * new instructions are written over the old ones.  What it is given is the
- * program as libbpf would submit it (objfile_link(): maps named by index),
- * which for a program without BPF-to-BPF calls has the ELF section's
- * instructions one for one, except at the instructions relocations name.
- * Those, and the ones CO-RE records name, libbpf patches at load time: they
- * must come back unchanged (elfwrite.c marks them), or the program is kept.
+ * program as libbpf would submit it (objfile_link(): maps named by index,
+ * the .text subprograms it calls appended), whose first instructions are the
+ * ELF section's one for one, except at the instructions relocations name.
+ * Those, and the ones CO-RE records name, libbpf patches at load time, and
+ * the appended subprograms are shared with other programs: all of them must
+ * come back unchanged (elfwrite.c marks the first; the judge refuses any
+ * commit that touches them), or the program is kept.
  *
- * Skipped, soundly rather than cleverly: programs that call subprograms (the
- * section's instructions are not the whole program), and programs with CO-RE
- * records (the optimizer would reason with offsets the kernel's BTF will
- * change: an unchanged relocated instruction is not enough if a rewrite of
- * another one assumed its value).
+ * Skipped, soundly rather than cleverly: programs with CO-RE records, and
+ * programs that call subprograms when a .text function has CO-RE records
+ * (the optimizer would reason with offsets the kernel's BTF will change: an
+ * unchanged relocated instruction is not enough if a rewrite of another one
+ * assumed its value).
  *
  * The kernel, when bpf() is permitted, is the judge of size (kernel_load()):
  * every candidate the driver wants to commit is loaded through libbpf from
@@ -68,9 +70,10 @@ void opt_help(void)
 	       "BTF and .BTF.ext stay valid and OUT.o loads with any loader, like IN.o.\n"
 	       "\n"
 	       "Instructions libbpf patches at load time (map and global-data references,\n"
-	       "calls, externs) must come back unchanged, or the program is kept as it was.\n"
-	       "Programs that call .text subprograms and programs with CO-RE relocations\n"
-	       "are skipped (kept as they are), with the reason.\n"
+	       "calls, externs) and the .text subprograms a program calls (shared by other\n"
+	       "programs) stay unchanged; only each program's own instructions change.\n"
+	       "Programs with CO-RE relocations, and programs that call subprograms when a\n"
+	       ".text function has CO-RE relocations, are skipped (kept), with the reason.\n"
 	       "\n"
 	       "When this process may use bpf(), the kernel judges size: each rewrite the\n"
 	       "optimizer commits is loaded first and refused if the kernel's translated\n"
@@ -264,12 +267,22 @@ out:
 	return err;
 }
 
-/* The judge of core/optimize: candidates come in linked form. */
+/*
+ * The judge of core/optimize: candidates come in linked form (the program's
+ * own instructions, then the subprograms libbpf appends).  It refuses any
+ * candidate that changes an instruction libbpf patches or a subprogram (those
+ * are shared with other programs and written once in .text), and, with the
+ * kernel, one the kernel rejects; its cost is the kernel's xlated count, or 0
+ * without the kernel.
+ */
 struct judge {
 	struct kload k;
+	bool kernel;
 	const struct bpf_insn *linked; /* what the optimizer was given */
+	size_t lcnt;
 	const struct elfw_prog *ep;    /* ELF form and what libbpf patches */
 	struct bpf_insn *scratch;
+	uint32_t refused;	       /* candidates that touched frozen instructions */
 	/* the input's verdict, asked once before the driver starts */
 	int input_err;
 	uint64_t input_xlated;
@@ -287,15 +300,21 @@ static double now(void)
 }
 
 /*
- * The ELF form of a candidate: the original section instructions with the
- * candidate's changes.  -1 and the index in *@bad if a changed instruction
- * is one libbpf patches.
+ * The ELF form of a candidate of @lcnt instructions: the original section
+ * instructions with the candidate's changes.  -1 and the index in *@bad if a
+ * changed instruction is one libbpf patches or lies in a subprogram.
  */
-static int to_elf(const struct elfw_prog *ep, const struct bpf_insn *linked,
+static int to_elf(const struct elfw_prog *ep, const struct bpf_insn *linked, size_t lcnt,
 		  const struct bpf_insn *cand, struct bpf_insn *out, size_t *bad)
 {
 	size_t i;
 
+	for (i = ep->cnt; i < lcnt; i++) {
+		if (memcmp(&cand[i], &linked[i], sizeof(cand[i]))) {
+			*bad = i;
+			return -1;
+		}
+	}
 	for (i = 0; i < ep->cnt; i++) {
 		if (!memcmp(&cand[i], &linked[i], sizeof(cand[i]))) {
 			out[i] = ep->insns[i];
@@ -318,16 +337,22 @@ static int judge_fn(void *arg, const struct bpf_insn *insns, size_t len, uint64_
 	size_t bad;
 	int err;
 
-	if (len != j->ep->cnt)
+	if (len != j->lcnt)
 		return -EINVAL;
 	if (!memcmp(insns, j->linked, len * sizeof(*insns))) {
 		*cost = j->input_xlated;
 		return j->input_err;
 	}
-	if (to_elf(j->ep, j->linked, insns, j->scratch, &bad))
+	if (to_elf(j->ep, j->linked, len, insns, j->scratch, &bad)) {
+		j->refused++;
 		return -EPERM;
+	}
+	if (!j->kernel) {
+		*cost = 0;
+		return 0;
+	}
 	t0 = now();
-	err = kernel_load(&j->k, NULL, j->scratch, len, false, cost, msg, sizeof(msg));
+	err = kernel_load(&j->k, NULL, j->scratch, j->ep->cnt, false, cost, msg, sizeof(msg));
 	j->seconds += now() - t0;
 	j->calls++;
 	return err;
@@ -414,20 +439,38 @@ static int describe_maps(struct bpf_object *obj, struct interp_map_def **maps, u
 	return 0;
 }
 
+/* A subprogram (libbpf takes them from .text only) with CO-RE records, or NULL. */
+static const char *core_in_code(const struct elfw_obj *o, const struct elfw_prog *ep)
+{
+	size_t i;
+
+	if (!ep || !ep->calls_code)
+		return NULL;
+	for (i = 0; i < o->nprogs; i++)
+		if (!strcmp(o->progs[i].section, ".text") && o->progs[i].ncore)
+			return o->progs[i].name;
+	return NULL;
+}
+
 /*
  * Why program @r cannot be optimized from its section's instructions, or
  * NULL.  @linked: libbpf's linked form (NULL if linking failed: @link_msg).
  */
 static const char *why_skip(struct prog_report *r, const struct bpf_insn *linked, size_t lcnt,
-			    const char *link_msg, char *buf, size_t bufsz)
+			    const char *link_msg, const char *core_in_code, char *buf,
+			    size_t bufsz)
 {
 	const struct elfw_prog *ep = r->ep;
 	size_t i;
 
 	if (!ep)
 		return "not found in the ELF symbol table";
-	if (ep->calls_code)
-		return "calls subprograms in .text";
+	if (ep->calls_code && core_in_code) {
+		/* what the subprograms compute would be reasoned about unrelocated */
+		snprintf(buf, bufsz, "calls subprograms, and %s has CO-RE relocations",
+			 core_in_code);
+		return buf;
+	}
 	if (ep->ncore) {
 		snprintf(buf, bufsz,
 			 "has %u CO-RE relocations (libbpf rewrites them against the kernel's BTF)",
@@ -442,8 +485,9 @@ static const char *why_skip(struct prog_report *r, const struct bpf_insn *linked
 		snprintf(buf, bufsz, "libbpf cannot link the object: %s", link_msg);
 		return buf;
 	}
-	if (lcnt != ep->cnt) {
-		snprintf(buf, bufsz, "libbpf links it to %zu instructions, not %zu", lcnt, ep->cnt);
+	if (ep->calls_code ? lcnt <= ep->cnt : lcnt != ep->cnt) {
+		snprintf(buf, bufsz, "libbpf links it to %zu instructions, not %s%zu", lcnt,
+			 ep->calls_code ? "more than " : "", ep->cnt);
 		return buf;
 	}
 	for (i = 0; i < ep->cnt; i++) {
@@ -500,7 +544,7 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 	}
 	r->whole_equiv = false;
 	snprintf(r->whole_msg, sizeof(r->whole_msg), "not optimized");
-	why = why_skip(r, linked, lcnt, link_msg, buf, sizeof(buf));
+	why = why_skip(r, linked, lcnt, link_msg, core_in_code(o, r->ep), buf, sizeof(buf));
 	if (why) {
 		keep(r, "skipped: %s", why);
 		return;
@@ -513,6 +557,7 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 	r->set_type = legacy ? r->type : BPF_PROG_TYPE_UNSPEC;
 	j.k.type = r->set_type;
 	j.linked = linked;
+	j.lcnt = lcnt;
 	j.ep = r->ep;
 	j.scratch = calloc(r->ep->cnt, sizeof(struct bpf_insn));
 	if (!j.scratch) {
@@ -523,12 +568,13 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 		j.input_err = kernel_load(&j.k, NULL, NULL, 0, true, &j.input_xlated, j.msg,
 					  sizeof(j.msg));
 		if (!j.input_err) {
-			r->kernel = true;
+			r->kernel = j.kernel = true;
 			r->xlated_before = r->xlated_after = j.input_xlated;
-			pp.judge = judge_fn;
-			pp.judge_arg = &j;
 		}
 	}
+	j.input_err = 0; /* without the kernel the judge only guards frozen instructions */
+	pp.judge = judge_fn;
+	pp.judge_arg = &j;
 	env.prog_type = r->type;
 	env.maps = maps;
 	env.nmaps = nmaps;
@@ -551,12 +597,13 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 	r->whole_equiv = res.whole_checked && res.whole == SMT_EQUIVALENT;
 	snprintf(r->whole_msg, sizeof(r->whole_msg), "%s",
 		 res.whole_msg[0] ? res.whole_msg : res.msg);
-	if (res.len != r->ep->cnt) {
-		keep(r, "the optimizer returned %u instructions, not %zu", res.len, r->ep->cnt);
+	if (res.len != lcnt) {
+		keep(r, "the optimizer returned %u instructions, not %zu", res.len, lcnt);
 		goto out;
 	}
-	if (to_elf(r->ep, linked, res.insns, j.scratch, &bad)) {
-		keep(r, "the optimizer changed instruction %zu, which libbpf patches at load", bad);
+	if (to_elf(r->ep, linked, lcnt, res.insns, j.scratch, &bad)) {
+		keep(r, "the optimizer changed instruction %zu, which %s", bad,
+		     bad >= r->ep->cnt ? "is in a subprogram" : "libbpf patches at load");
 		goto out;
 	}
 	r->insns_after = opt_count_insns(j.scratch, r->ep->cnt);
@@ -582,7 +629,7 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 	elfw_set_insns(o, r->ep, j.scratch);
 	r->changed = true;
 out:
-	if (a->kernel && pp.judge && debug_output)
+	if (j.kernel && debug_output)
 		fprintf(stderr, "%s: %u judge loads, %.3f s (%.1f ms each)\n", r->name, j.calls,
 			j.seconds, j.calls ? 1000 * j.seconds / j.calls : 0.0);
 	free(j.scratch);

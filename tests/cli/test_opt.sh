@@ -5,7 +5,8 @@
 # relocations, same length per program), `bpfsynth dump` reads it, `bpfsynth
 # check` proves each changed program equivalent wherever opt said it did the
 # whole program, programs opt skips come back byte-identical, --json parses
-# and has its fields, and the same --seed gives the same object.  Budgets are
+# and has its fields, the same --seed gives the same object, and a program
+# that calls .text subprograms leaves .text alone.  Budgets are
 # small (OPT_CLI_BUDGET seconds, default 3): the suite takes well under a
 # minute.  The kernel judge runs where bpf() is permitted; --no-kernel runs
 # are checked too.
@@ -84,6 +85,20 @@ if len(a) != len(b):
 bad = [i for i in range(len(a)) if a[i] != b[i] and not any(s <= i < e for s, e in r)]
 if bad:
     sys.exit("bytes outside code differ at %s" % bad[:5])
+EOF
+}
+# same_section IN OUT NAME: the section's bytes are identical
+same_section() {
+	readelf -SW "$1" >"$tmp/sections" || return 1
+	python3 - "$1" "$2" "$tmp/sections" "$3" <<'EOF'
+import re, sys
+a, b = open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read()
+for l in open(sys.argv[3]):
+    m = re.match(r'\s*\[\s*\d+\]\s+(\S+)\s+\S+\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)', l)
+    if m and m.group(1) == sys.argv[4]:
+        s, n = int(m.group(2), 16), int(m.group(3), 16)
+        sys.exit(0 if n and a[s:s + n] == b[s:s + n] else "differs or empty")
+sys.exit("no section " + sys.argv[4])
 EOF
 }
 # same_elf IN OUT: readelf's sections, symbols and relocations are identical
@@ -195,15 +210,23 @@ assert [r["name"] for r in d] == ["trace_enter_open"], d' "$tmp/syscall_tp.json"
 	check "CO-RE: skipped with the reason" grep -q "CO-RE" "$tmp/xdpdump_bpf.json"
 	check "CO-RE: object unchanged" cmp -s "$CORPUS/libxdp/xdpdump_bpf.o" \
 		"$tmp/xdpdump_bpf.o"
-	# calls into .text: skipped
-	sub=$(awk -F'\t' '$1 == "selftests/test_xdp_noinline.o" { print $1; exit }' \
-		"$CORPUS/../manifest.tsv")
-	if [ -n "$sub" ] && [ -r "$CORPUS/$sub" ]; then
-		run opt "$CORPUS/$sub" -o "$tmp/sub.o" --budget 1 --no-kernel
-		check "subprograms: skipped with the reason" sh -c \
-			"[ $rc -eq 0 ] && grep -q 'skipped: calls subprograms in .text' '$tmp/out'"
+	# calls into .text: the program's own instructions may change, .text may not
+	sub=$CORPUS/selftests/test_pkt_access.o
+	if [ -r "$sub" ]; then
+		opt_object test_pkt_access "$sub" --prog test_pkt_access
+		check "subprograms: .text unchanged" same_section "$sub" \
+			"$tmp/test_pkt_access.o" .text
 	else
-		skipped "subprograms" "selftests/test_xdp_noinline.o not in the corpus"
+		skipped "subprograms" "selftests/test_pkt_access.o not in the corpus"
+	fi
+	# subprograms with CO-RE relocations: skipped, with the reason
+	sub=$CORPUS/selftests/map_ptr_kern.o
+	if [ -r "$sub" ]; then
+		run opt "$sub" -o "$tmp/sub.o" --budget 1 --no-kernel
+		check "CO-RE subprograms: skipped with the reason" sh -c \
+			"[ $rc -eq 0 ] && grep -q 'skipped: calls subprograms, and .* has CO-RE' '$tmp/out'"
+	else
+		skipped "CO-RE subprograms" "selftests/map_ptr_kern.o not in the corpus"
 	fi
 else
 	skipped "corpus objects" "corpus not built (make corpus) or no readelf"

@@ -12,7 +12,8 @@
  * for programs that write perf events (xdpdump), the same records: the bytes
  * bpf_perf_event_output() reads from the stack must still be written.
  * Program types the kernel cannot test-run (tracepoints) are compared by
- * load and size only.
+ * load and size only.  test_pkt_access calls .text subprograms, which must
+ * stay as they are.
  *
  * The suite also requires that the tool changed at least one of the
  * programs, or the differential part would prove nothing.
@@ -327,6 +328,8 @@ static const struct opt_case cases[] = {
 	{"libxdp/xdpfilt_dny_eth.o", "xdpfilt_dny_eth", NULL, NULL},
 	{"samples/syscall_tp_kern.o", "trace_enter_open", NULL, NULL},
 	{"samples/sockex1_kern.o", "bpf_prog1", NULL, NULL},
+	/* calls .text subprograms: only its own instructions may change */
+	{"selftests/test_pkt_access.o", "test_pkt_access", NULL, NULL},
 };
 
 static void test_opt_xdp1(void)
@@ -357,6 +360,11 @@ static void test_opt_syscall_tp(void)
 static void test_opt_sockex1(void)
 {
 	run_case(&cases[5]);
+}
+
+static void test_opt_subprogs(void)
+{
+	run_case(&cases[6]);
 }
 
 /* The differential runs above mean something only if the tool changed programs. */
@@ -417,6 +425,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_opt_xdpfilt_dny_eth);
 	RUN_TEST(test_opt_syscall_tp);
 	RUN_TEST(test_opt_sockex1);
+	RUN_TEST(test_opt_subprogs);
 	RUN_TEST(test_opt_changed_something);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
 	rc = system(cmd);
