@@ -201,6 +201,94 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 	return 0;
 }
 
+/* ---- what the solver does not know ---- */
+
+/* Registers @w[0..@n) reads before writing them (NOPs skipped). */
+static uint16_t reads_first(const struct bpf_insn *w, uint32_t n)
+{
+	uint16_t rd = 0, wr = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct bpf_insn *in = &w[i];
+		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		uint16_t r = 0, d = 0;
+
+		if (search_insn_is_nop(in))
+			continue;
+		if (cls == BPF_ALU || cls == BPF_ALU64) {
+			if (BPF_SRC(in->code) == BPF_X && op != BPF_END && op != BPF_NEG)
+				r |= 1u << in->src_reg;
+			if (op != BPF_MOV)
+				r |= 1u << in->dst_reg;
+			d = 1u << in->dst_reg;
+		} else if (cls == BPF_LDX) {
+			r = 1u << in->src_reg;
+			d = 1u << in->dst_reg;
+		} else if (cls == BPF_ST) {
+			r = 1u << in->dst_reg;
+		} else if (cls == BPF_STX) {
+			r = (1u << in->dst_reg) | (1u << in->src_reg);
+		}
+		rd |= r & ~wr;
+		wr |= d;
+	}
+	return rd;
+}
+
+static bool fits_imm32(uint64_t v)
+{
+	return (int64_t)v == (int64_t)(int32_t)v;
+}
+
+uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_window_cond *c,
+			      uint16_t regs, struct bpf_insn *out)
+{
+	uint32_t n = 0, i;
+
+	for (i = 0; i < 10; i++) {
+		const struct analysis_scalar *x = &as->regs[i].s;
+		bool is32 = c->regs[i].type == SMT_REG_SCALAR32;
+		uint8_t cls = is32 ? BPF_ALU : BPF_ALU64;
+		uint64_t m = x->mask, v = x->value;
+
+		if (!((regs >> i) & 1) || as->regs[i].type != ANALYSIS_SCALAR ||
+		    (c->regs[i].type != SMT_REG_SCALAR && !is32))
+			continue;
+		if (is32) {
+			/* the upper half is zero already: only the low one can tell more */
+			m &= 0xffffffff;
+			v &= 0xffffffff;
+			if (m == 0xffffffff)
+				continue;
+		} else if (m == ~0ULL) {
+			continue;
+		}
+		if (!m) {
+			if (fits_imm32(v) || is32) {
+				out[n++] = (struct bpf_insn){.code = cls | BPF_MOV | BPF_K,
+							     .dst_reg = i,
+							     .imm = (int32_t)v};
+			} else {
+				out[n++] = (struct bpf_insn){.code = BPF_LD | BPF_IMM | BPF_DW,
+							     .dst_reg = i,
+							     .imm = (int32_t)v};
+				out[n++] = (struct bpf_insn){.imm = (int32_t)(v >> 32)};
+			}
+			continue;
+		}
+		/* x & ~m == v: x = (x & m) | v changes no value the register can hold */
+		if (!is32 && (!fits_imm32(m) || !fits_imm32(v)))
+			continue;
+		out[n++] = (struct bpf_insn){
+			.code = cls | BPF_AND | BPF_K, .dst_reg = i, .imm = (int32_t)m};
+		if (v)
+			out[n++] = (struct bpf_insn){
+				.code = cls | BPF_OR | BPF_K, .dst_reg = i, .imm = (int32_t)v};
+	}
+	return n;
+}
+
 /* ---- the search ---- */
 
 struct search {
@@ -378,8 +466,10 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 {
 	struct search_stats *stats = &s->res->stats;
 	struct bpf_insn b[SEARCH_MAX_WINDOW + 1];
+	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
+	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
 	struct smt_result r;
-	uint32_t n = 0, i;
+	uint32_t n = 0, i, np;
 	uint64_t h;
 	int err;
 
@@ -402,8 +492,18 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 		rejected_add(s, h);
 		return;
 	}
+	/*
+	 * What the analysis knows of the scalars either window reads, as a
+	 * prefix to both (it changes no value they can hold at the window's
+	 * entry), since the solver's pre-conditions are types only.
+	 */
+	np = search_window_prefix(&s->as, &s->cond,
+				  reads_first(s->orig_s, s->orig_n) | reads_first(b, n), pa);
+	memcpy(pb, pa, np * sizeof(*pa));
+	memcpy(pa + np, s->orig_s, s->orig_n * sizeof(*pa));
+	memcpy(pb + np, b, n * sizeof(*pb));
 	stats->smt_queries++;
-	err = smt_check_window(s->smt, s->orig_s, s->orig_n, b, n, s->env, &s->cond, &r);
+	err = smt_check_window(s->smt, pa, np + s->orig_n, pb, np + n, s->env, &s->cond, &r);
 	if (err) {
 		stats->smt_unknown++;
 		rejected_add(s, h);

@@ -124,6 +124,24 @@ void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
 		  const struct smt_window_cond *c, const struct smt_cex *cx, uint64_t *rng,
 		  struct sx_state *st);
 
+/* ---- the solver's view ---- */
+
+#define SEARCH_PREFIX_MAX 22 /* two slots for each of r0..r9, and room */
+
+/*
+ * The solver's pre-conditions are register types; what core/analysis knows
+ * of the scalars' values at the window's entry @as (constants, known bits)
+ * becomes a prefix of instructions that changes no value the registers can
+ * hold there: `rX = K` for a constant, `rX &= mask; rX |= value` for known
+ * bits.  Checking prefix + A against prefix + B under @c is then checking
+ * A against B on the states that can occur.  Only registers in @regs (those
+ * the windows read before writing).  Writes up to SEARCH_PREFIX_MAX insns
+ * to @out; returns how many.  A caller that re-checks a search result must
+ * use the same prefix.
+ */
+uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_window_cond *c,
+			      uint16_t regs, struct bpf_insn *out);
+
 /* ---- moves ---- */
 
 struct sx_pool {

@@ -15,6 +15,7 @@
 #include "core/analysis.h"
 #include "core/prog.h"
 #include "core/search.h"
+#include "core/search_internal.h"
 #include "core/smt.h"
 #include "tests/test.h"
 #include "tests/unit/elf_text.h"
@@ -276,6 +277,29 @@ static const struct scase scases[] = {
 	 "r0 = 0\n"
 	 "exit\n",
 	 0, 4, 1, -8, 8},
+	{"a register the analysis knows is 0 at entry: the add goes",
+	 "r2 = 0\n"
+	 "r0 = *(u32 *)(r1 + 12)\n"
+	 "if r0 == 5 goto +1\n"
+	 "r0 += r2\n"
+	 "exit\n",
+	 3, 1, 1, 0, 0},
+	{"known bits at entry: a mask that clears nothing goes",
+	 "r3 = *(u8 *)(r1 + 12)\n"
+	 "r0 = *(u32 *)(r1 + 16)\n"
+	 "if r0 == 5 goto +2\n"
+	 "r3 &= 255\n"
+	 "r0 += r3\n"
+	 "exit\n",
+	 3, 2, 1, 0, 0},
+	{"a register that is 0 or 1 at entry: the add stays",
+	 "r2 = 0\n"
+	 "r0 = *(u32 *)(r1 + 12)\n"
+	 "if r0 == 5 goto +1\n"
+	 "r2 = 1\n"
+	 "r0 += r2\n"
+	 "exit\n",
+	 4, 1, 0, 0, 0},
 	{"already optimal: unchanged",
 	 "r0 = *(u32 *)(r1 + 12)\n"
 	 "r0 += 1\n"
@@ -306,7 +330,10 @@ static void run_case(const struct scase *sc, struct smt_ctx *smt)
 	struct smt_window_cond c;
 	struct smt_result r;
 	struct bpf_insn a[SEARCH_MAX_WINDOW], b[SEARCH_MAX_WINDOW];
-	uint32_t na = 0, nb = 0, i;
+	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
+	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
+	struct analysis_state as;
+	uint32_t na = 0, nb = 0, i, np;
 	struct tprog t;
 	int err;
 
@@ -354,13 +381,20 @@ static void run_case(const struct scase *sc, struct smt_ctx *smt)
 	if (!CHECK(search_window_cond(t.p, t.a, sc->start, sc->len, &c) == 0, "%s: cond",
 		   sc->descr))
 		goto out;
-	if (!nb) {
+	/* what the analysis knows of every scalar at entry, as the search's proofs use it */
+	if (!CHECK(analysis_state(t.a, sc->start, &as) == 0, "%s: state", sc->descr))
+		goto out;
+	np = search_window_prefix(&as, &c, 0x3ff, pa);
+	memcpy(pb, pa, np * sizeof(*pa));
+	memcpy(pa + np, a, na * sizeof(*a));
+	memcpy(pb + np, b, nb * sizeof(*b));
+	if (!np && !nb) {
 		/* everything deleted: the solver takes a write of a dead register instead */
 		for (i = 0; i < 10 && ((c.live_regs >> i) & 1); i++)
 			;
-		b[nb++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
+		pb[nb++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
 	}
-	err = smt_check_window(smt, a, na, b, nb, &t.senv, &c, &r);
+	err = smt_check_window(smt, pa, np + na, pb, np + nb, &t.senv, &c, &r);
 	CHECK(err == 0 && r.verdict == SMT_EQUIVALENT, "%s: re-check: %s (%s)", sc->descr,
 	      smt_verdict_str(r.verdict), r.msg);
 out:
