@@ -510,6 +510,9 @@ static void fill_cex(struct smt_ctx *s, Z3_model m, const struct diff *d, const 
 			cx->regs[i] = eval_u64(s, m, s->wreg[i]);
 			if (wc->regs[i].type == SMT_REG_SCALAR32)
 				cx->regs[i] &= 0xffffffffu;
+			if ((wc->regs[i].type == SMT_REG_SCALAR ||
+			     wc->regs[i].type == SMT_REG_SCALAR32) && wc->regs[i].known)
+				cx->regs[i] = wc->regs[i].value;
 		}
 		for (i = 0; i < 512; i++)
 			cx->stack[i] =
@@ -799,6 +802,8 @@ int smt_check_window(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 		c.regs[n].type = cond->regs[n].type;
 		c.regs[n].map = cond->regs[n].map;
 		c.regs[n].off = cond->regs[n].off;
+		c.regs[n].known = cond->regs[n].known;
+		c.regs[n].value = cond->regs[n].known ? cond->regs[n].value : 0;
 	}
 	c.live_regs = cond->live_regs;
 	memcpy(c.live_stack, cond->live_stack, sizeof(c.live_stack));

@@ -59,9 +59,11 @@ enum smt_reg_type {
 };
 
 struct smt_reg_desc {
-	uint8_t type; /* enum smt_reg_type */
+	uint8_t type;  /* enum smt_reg_type */
 	uint8_t map;
+	uint8_t known; /* SCALAR, SCALAR32: the value is @value (core/analysis proves it) */
 	int32_t off;
+	uint64_t value;
 };
 
 /* Pre- and post-conditions of a window. */

@@ -855,10 +855,13 @@ static void window_init(struct smt_ctx *s, struct sstate *st, const struct smt_w
 		switch (r->type) {
 		case SMT_REG_SCALAR:
 			tag = T_SCALAR;
+			if (r->known)
+				v = smt_bv(s, r->value, 64);
 			break;
 		case SMT_REG_SCALAR32:
 			tag = T_SCALAR;
-			v = smt_zext(s, 32, smt_ext(s, 31, 0, v));
+			v = r->known ? smt_bv(s, r->value & 0xffffffffu, 64)
+				     : smt_zext(s, 32, smt_ext(s, 31, 0, v));
 			break;
 		case SMT_REG_CTX:
 			tag = T_CTX;

@@ -290,6 +290,33 @@ static void test_window(void)
 	ASSERT_OK(smt_check_window(sctx, jmp, 1, jmp, 1, &env, &c, &res), "jump");
 	ASSERT_EQ(res.verdict, SMT_UNKNOWN, "a jump inside a window");
 
+	/* r2 = 0 again, when r2 is known to be 0 already: redundant */
+	{
+		struct bpf_insn zero2[] = {I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0)};
+		struct bpf_insn zero4[] = {I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 0)};
+
+		c.live_regs = 1 << 2;
+		c.regs[2].known = 1;
+		c.regs[2].value = 0;
+		ASSERT_OK(smt_check_window(sctx, zero2, 1, zero4, 1, &env, &c, &res), "known");
+		ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r2 = 0 when r2 is known 0");
+		c.regs[2].value = 1;
+		ASSERT_OK(smt_check_window(sctx, zero2, 1, zero4, 1, &env, &c, &res), "known 1");
+		ASSERT_EQ(res.verdict, SMT_DIFFERENT, "r2 = 0 when r2 is known 1");
+		ASSERT_TRUE(res.replayed, "window counterexample replayed");
+		ASSERT_EQ(res.cex.regs[2], 1, "the counterexample has the known value");
+		c.regs[2].known = 0;
+		ASSERT_OK(smt_check_window(sctx, zero2, 1, zero4, 1, &env, &c, &res), "unknown");
+		ASSERT_EQ(res.verdict, SMT_DIFFERENT, "r2 = 0 when r2 is any value");
+		c.regs[2].type = SMT_REG_SCALAR32;
+		c.regs[2].known = 1;
+		c.regs[2].value = 0x100000000ULL; /* only the low half counts for SCALAR32 */
+		ASSERT_OK(smt_check_window(sctx, zero2, 1, zero4, 1, &env, &c, &res), "known32");
+		ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r2 = 0 when w2 is known 0");
+		c.regs[2].type = SMT_REG_SCALAR;
+		c.regs[2].known = 0;
+	}
+
 	smt_ctx__stats(sctx, &st);
 	ASSERT_GE(st.cache_hits, 1, "cache hits counted");
 }
