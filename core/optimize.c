@@ -454,11 +454,11 @@ static int recheck(struct optimizer *o, const struct bpf_insn *cand, uint32_t st
 	return err;
 }
 
-/* Try to make @j's rewrite part of the current program. */
-static bool commit(struct optimizer *o, const struct job *j)
+/* Try to make @rewrite of [@start, @start + @wlen) part of the current program. */
+static bool commit_one(struct optimizer *o, uint32_t start, uint32_t wlen,
+		       const struct bpf_insn *rewrite)
 {
 	struct opt_result *res = o->res;
-	uint32_t start = j->w.start, wlen = j->w.len;
 	struct bpf_insn *cand;
 	struct prog *p = NULL;
 	struct analysis *a = NULL;
@@ -466,14 +466,13 @@ static bool commit(struct optimizer *o, const struct job *j)
 	char msg[SAFETY_MSG_SIZE + 64];
 	struct opt_window_rec *rec;
 
-	if (j->res.len != wlen ||
-	    search_cost(j->res.insns, wlen) >= search_cost(&o->cur[start], wlen))
+	if (search_cost(rewrite, wlen) >= search_cost(&o->cur[start], wlen))
 		return false;
 	cand = malloc(o->len * sizeof(*cand));
 	if (!cand)
 		return false;
 	memcpy(cand, o->cur, o->len * sizeof(*cand));
-	memcpy(&cand[start], j->res.insns, wlen * sizeof(*cand));
+	memcpy(&cand[start], rewrite, wlen * sizeof(*cand));
 
 	if (recheck(o, cand, start, wlen, msg, sizeof(msg))) {
 		res->rejected_recheck++;
@@ -515,6 +514,24 @@ out:
 	analysis__free(a);
 	prog__free(p);
 	free(cand);
+	return false;
+}
+
+/*
+ * Try @j's rewrite, then, if the checks or the judge refuse it, the other
+ * rewrites the search proved, cheapest first.
+ */
+static bool commit(struct optimizer *o, const struct job *j)
+{
+	uint32_t k;
+
+	if (j->res.len != j->w.len)
+		return false;
+	if (commit_one(o, j->w.start, j->w.len, j->res.insns))
+		return true;
+	for (k = 0; k < j->res.nalts && k < SEARCH_MAX_ALTS; k++)
+		if (commit_one(o, j->w.start, j->w.len, j->res.alts[k]))
+			return true;
 	return false;
 }
 

@@ -46,6 +46,7 @@
 #include "core/smt.h"
 
 #define SEARCH_MAX_WINDOW 16
+#define SEARCH_MAX_ALTS 4
 
 struct search_window {
 	uint32_t start;
@@ -75,6 +76,15 @@ struct search_result {
 	uint32_t len;
 	uint32_t cost_before, cost_after; /* search_insn_cost() summed */
 	bool improved;			  /* proven EQUIVALENT and cheaper */
+	/*
+	 * Other proven rewrites, dearer than @insns but cheaper than the
+	 * window, cheapest first (the bests the search found before its
+	 * last): what the driver tries when a judge refuses @insns -- the
+	 * kernel's verifier may make a rewrite with fewer instructions
+	 * larger, e.g. when a merged store hides a constant map key.
+	 */
+	struct bpf_insn alts[SEARCH_MAX_ALTS][SEARCH_MAX_WINDOW];
+	uint32_t nalts;
 	struct search_stats stats;
 };
 
