@@ -1,16 +1,26 @@
 #!/bin/sh
-# The README quick start's main job, for now: the shipped example XDP program
-# as bpfsynth reads it, then run in bpfsynth's interpreter on two packets.
-# (The optimizer, which will make this demo load an optimized program through
-# the preload, is not built yet.)
+# The README quick start's main job on the shipped example XDP program:
+#   1. optimize it offline (bpfsynth opt), and prove the result equivalent
+#      once more with an independent check (bpfsynth check);
+#   2. run both in bpfsynth's interpreter on two packets;
+#   3. load it through the preload in sync mode -- as any loader would, here
+#      bpftool -- and show what the kernel reports for a plain load and for
+#      the load through libbpfsynth.so (skipped where bpf() is not permitted).
 set -eu
 BUILD=${BUILD:-build}
 obj="$BUILD/examples/xdp_example.bpf.o"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-echo "\$ $BUILD/bpfsynth dump $obj"
-"$BUILD/bpfsynth" dump "$obj"
+run() {
+	echo
+	echo "\$ $*"
+	"$@"
+}
+
+run "$BUILD/bpfsynth" opt "$obj" -o "$tmp/xdp_example.opt.o" --budget 10 --seed 1
+run "$BUILD/bpfsynth" check "$obj" "$tmp/xdp_example.opt.o"
+run "$BUILD/bpfsynth" dump "$tmp/xdp_example.opt.o"
 
 # Ethernet + IPv4 + UDP from 10.0.0.1:1234 to 10.0.0.2, port 9 (discard) and 53
 hex2bin() { python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' "$1"; }
@@ -18,7 +28,40 @@ hdr='001122334455 66778899aabb 0800 4500001c 00010000 40110000 0a000001 0a000002
 hex2bin "$hdr 0009 0008 0000" >"$tmp/udp-port-9.bin"
 hex2bin "$hdr 0035 0008 0000" >"$tmp/udp-port-53.bin"
 for p in udp-port-9 udp-port-53; do
-	echo
-	echo "\$ $BUILD/bpfsynth exec $obj --data-in $p.bin    # 1 = XDP_DROP, 2 = XDP_PASS"
-	"$BUILD/bpfsynth" exec "$obj" --data-in "$tmp/$p.bin"
+	for o in "$obj" "$tmp/xdp_example.opt.o"; do
+		echo
+		echo "\$ $BUILD/bpfsynth exec $(basename "$o") --data-in $p.bin    # 1 = XDP_DROP, 2 = XDP_PASS"
+		"$BUILD/bpfsynth" exec "$o" --data-in "$tmp/$p.bin"
+	done
 done
+
+# The load path: bpftool, plain and through the preload (sync mode, a private
+# cache), in a private mount namespace with its own bpffs for the pins.
+if ! command -v bpftool >/dev/null 2>&1 || [ "$(id -u)" != 0 ] ||
+	! command -v unshare >/dev/null 2>&1; then
+	echo
+	echo "(the load through the preload is skipped: it needs root, bpftool and unshare)"
+	exit 0
+fi
+mkdir -m 700 "$tmp/cache"
+cat >"$tmp/load.sh" <<'LOAD'
+set -eu
+obj=$1 so=$2 cache=$3
+mount -t bpf bpf /sys/fs/bpf
+xlated() {
+	bpftool -j prog show pinned "$1" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["bytes_xlated"] // 8)'
+}
+echo
+echo "\$ bpftool prog load $obj /sys/fs/bpf/plain type xdp"
+bpftool prog load "$obj" /sys/fs/bpf/plain type xdp
+echo
+echo "\$ BPFSYNTH_MODE=sync LD_PRELOAD=$so bpftool prog load $obj /sys/fs/bpf/opt type xdp"
+BPFSYNTH_MODE=sync BPFSYNTH_BUDGET=10 BPFSYNTH_CACHE_DIR="$cache" LD_PRELOAD="$so" \
+	bpftool prog load "$obj" /sys/fs/bpf/opt type xdp
+echo
+echo "the kernel's xlated instructions: plain load $(xlated /sys/fs/bpf/plain)," \
+	"through libbpfsynth.so $(xlated /sys/fs/bpf/opt)"
+LOAD
+unshare -m --propagation private sh "$tmp/load.sh" "$obj" "$PWD/$BUILD/libbpfsynth.so" "$tmp/cache"
+run env BPFSYNTH_CACHE_DIR="$tmp/cache" "$BUILD/bpfsynth" cache stats
