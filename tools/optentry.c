@@ -11,6 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include <unistd.h>
+#include <bpf/bpf.h>
+
 #include "core/optimize.h"
 #include "tools/optentry.h"
 #include "tools/version.h"
@@ -21,6 +24,81 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The kernel as judge, offline: we do not have the loader's attr (license,
+ * BTF, attach target), so the candidate is loaded as a program of the
+ * entry's type, flags and attach type, GPL, no BTF, over fresh maps of the
+ * entry's descriptions (read-only arrays empty and not frozen: the verifier
+ * sees no constants there).  If the kernel does not take the original that
+ * way, there is no judge (the load-time fail-safe remains).
+ */
+struct judge {
+	const struct cache_prog *cp;
+	struct cache_slot_handle h[CACHE_MAX_MAPS];
+	uint32_t nmaps;
+};
+
+static int judge_load(void *arg, const struct bpf_insn *insns, size_t len, uint64_t *cost)
+{
+	struct judge *j = arg;
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = j->cp->expected_attach_type,
+		    .prog_flags = j->cp->prog_flags, .attach_btf_id = j->cp->attach_btf_id);
+	struct bpf_prog_info info;
+	uint32_t ilen = sizeof(info);
+	struct bpf_insn *p;
+	int fd, err;
+
+	p = malloc(len * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	err = cache_relink(insns, (uint32_t)len, j->h, j->nmaps, p);
+	fd = err ? err : bpf_prog_load(j->cp->prog_type, "bpfsynth_judge", "GPL", p, len, &o);
+	free(p);
+	if (fd < 0)
+		return fd == err ? err : -errno;
+	memset(&info, 0, sizeof(info));
+	err = bpf_obj_get_info_by_fd(fd, &info, &ilen) ? -errno : 0;
+	close(fd);
+	*cost = info.xlated_prog_len / 8;
+	return err;
+}
+
+static void judge_close(struct judge *j)
+{
+	uint32_t i;
+
+	for (i = 0; i < j->nmaps; i++)
+		close(j->h[i].imm);
+	j->nmaps = 0;
+}
+
+/* 0 with a judge that accepts the original, or -errno (then none). */
+static int judge_open(struct judge *j, const struct cache_prog *cp)
+{
+	uint64_t cost;
+	uint32_t i;
+	int err;
+
+	memset(j, 0, sizeof(*j));
+	j->cp = cp;
+	for (i = 0; i < cp->nmaps; i++) {
+		LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = cp->maps[i].map_flags);
+		int fd = bpf_map_create(cp->maps[i].type, NULL, cp->maps[i].key_size,
+					cp->maps[i].value_size, cp->maps[i].max_entries, &mo);
+
+		if (fd < 0) {
+			err = -errno;
+			judge_close(j);
+			return err;
+		}
+		j->h[j->nmaps++] = (struct cache_slot_handle){false, fd};
+	}
+	err = judge_load(j, cp->insns, cp->insn_cnt, &cost);
+	if (err)
+		judge_close(j);
+	return err;
 }
 
 static json_t *proof_of(const struct opt_result *res, const char *reason, const char *where)
@@ -52,6 +130,13 @@ static json_t *proof_of(const struct opt_result *res, const char *reason, const 
 		json_object_set_new(p, "insns_before", json_integer(res->insns_before));
 		json_object_set_new(p, "insns_after", json_integer(res->insns_after));
 		json_object_set_new(p, "where", json_string(where));
+		if (res->judged)
+			json_object_set_new(p, "judge",
+					    json_pack("{s:s,s:I,s:I,s:i}", "by",
+						      "kernel (xlated insns; GPL, no BTF, fresh maps)",
+						      "before", (json_int_t)res->judge_before, "after",
+						      (json_int_t)res->judge_after, "rejected",
+						      res->rejected_judge));
 	}
 	return p;
 }
@@ -68,6 +153,8 @@ int optentry_make(const struct cache_entry *q, const struct optentry_params *p,
 	struct opt_result res;
 	char why[CACHE_MSG_SIZE];
 	double t0 = now();
+	struct judge j;
+	bool judged;
 	uint32_t i;
 	int err;
 
@@ -90,7 +177,14 @@ int optentry_make(const struct cache_entry *q, const struct optentry_params *p,
 	for (i = 0; i < 16; i++)
 		pp.seed = pp.seed << 4 |
 			  (uint64_t)(q->key[i] <= '9' ? q->key[i] - '0' : q->key[i] - 'a' + 10);
+	judged = p->judge && !judge_open(&j, cp);
+	if (judged) {
+		pp.judge = judge_load;
+		pp.judge_arg = &j;
+	}
 	err = opt_optimize(cp->insns, cp->insn_cnt, &env, &pp, &res);
+	if (judged)
+		judge_close(&j);
 	*seconds = now() - t0;
 	e->orig = *cp;
 	e->orig.insns = malloc(bytes);

@@ -8,6 +8,7 @@
 #ifndef BPFSYNTH_TOOLS_OPTENTRY_H
 #define BPFSYNTH_TOOLS_OPTENTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "cache/cache.h"
@@ -16,6 +17,7 @@ struct optentry_params {
 	double budget;	   /* seconds */
 	unsigned int jobs; /* opt_optimize() threads */
 	const char *where; /* into the proof record: "warm", "worker" */
+	bool judge;	   /* ask the kernel about each candidate (see optentry.c) */
 };
 
 /*

@@ -366,6 +366,7 @@ int do_warm(int argc, char **argv)
 	w.p.budget = cfg.budget_ms / 1000.0;
 	w.p.jobs = cfg.jobs;
 	w.p.where = "warm";
+	w.p.judge = true;
 	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'D':

@@ -280,8 +280,25 @@ static void test_warm_then_load(void)
 	fd = bpftool_loadall(&r);
 	if (!ASSERT_GE(fd, 0, "bpftool prog loadall under the preload (cache mode)"))
 		return;
-	if (cache_key_valid(key))
+	if (cache_key_valid(key)) {
+		char path[PATH_MAX], msg[CACHE_MSG_SIZE];
+		struct cache_entry e;
+		uint32_t len = 0;
+		json_t *judge;
+
 		loaded_is_entry("warm + loadall", fd, dir, key);
+		/* warm asked the kernel too (without the loader's BTF: same counts here). */
+		snprintf(path, sizeof(path), "%s/entries/%s", dir, key);
+		if (ASSERT_OK(cache_entry_read(path, &e, msg, sizeof(msg)), msg)) {
+			judge = json_object_get(e.proof, "judge");
+			prog_xlated(fd, &len, NULL, 0);
+			ASSERT_EQ(json_integer_value(json_object_get(judge, "before")),
+				  plain_len / 8, "warm's judge: the kernel's count of the original");
+			ASSERT_EQ(json_integer_value(json_object_get(judge, "after")), len / 8,
+				  "warm's judge: the kernel's count of what loaded");
+			cache_entry_free(&e);
+		}
+	}
 	ASSERT_EQ(stat_of(dir, "hits"), 1, "stats: loadall hit the warmed entry");
 	ASSERT_EQ(stat_of(dir, "misses"), 0, "stats: no miss");
 	close(fd);
