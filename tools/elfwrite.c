@@ -86,20 +86,19 @@ static struct elfw_prog *prog_at(struct elfw_obj *o, size_t shndx, uint64_t off,
 }
 
 struct secinfo {
-	uint64_t *off;	  /* file offset per section */
+	uint64_t *off; /* file offset per section */
 	uint64_t *size;
-	bool *code;	  /* SHF_EXECINSTR */
+	bool *code; /* SHF_EXECINSTR */
 	char **name;
 	size_t n;
 };
 
-static int mark_rel(struct elfw_obj *o, Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh,
-		    const struct secinfo *si, Elf_Data *syms)
+static int mark_rel(struct elfw_obj *o, Elf_Scn *scn, const GElf_Shdr *sh, const struct secinfo *si,
+		    Elf_Data *syms)
 {
 	size_t target = sh->sh_info, i, n;
 	Elf_Data *d = elf_getdata(scn, NULL);
 
-	(void)elf;
 	if (!d || target >= si->n || !si->code[target] || !sh->sh_entsize)
 		return 0;
 	n = sh->sh_size / sh->sh_entsize;
@@ -271,7 +270,7 @@ static int scan(struct elfw_obj *o, Elf *elf, char *msg, size_t msgsz)
 		scn = elf_getscn(elf, i);
 		if (!scn || !gelf_getshdr(scn, &sh) || sh.sh_type != SHT_REL)
 			continue;
-		err = mark_rel(o, elf, scn, &sh, &si, syms);
+		err = mark_rel(o, scn, &sh, &si, syms);
 		if (err) {
 			snprintf(msg, msgsz, "corrupt relocation section %zu", i);
 			goto out;

@@ -23,8 +23,8 @@ struct elfw_prog {
 	char *section;		/* as in the ELF, with a leading '?' if any */
 	struct bpf_insn *insns; /* a copy of the instructions in the file */
 	size_t cnt;
-	uint64_t file_off;	/* where they are in the file */
-	uint64_t sec_off;	/* and in their section */
+	uint64_t file_off; /* where they are in the file */
+	uint64_t sec_off;  /* and in their section */
 	size_t shndx;
 	/*
 	 * Per instruction: named by a relocation (maps, global data, calls and
@@ -32,15 +32,15 @@ struct elfw_prog {
 	 * .BTF.ext.  libbpf rewrites these at load time.
 	 */
 	bool *frozen;
-	uint32_t nrel, ncore;	/* relocations, CO-RE records in this function */
-	bool calls_code;	/* a BPF-to-BPF call or a reference into code */
+	uint32_t nrel, ncore; /* relocations, CO-RE records in this function */
+	bool calls_code;      /* a BPF-to-BPF call or a reference into code */
 };
 
 struct elfw_obj {
 	char *path;
-	uint8_t *buf;		/* the file; elfw_set_insns() edits it */
+	uint8_t *buf; /* the file; elfw_set_insns() edits it */
 	size_t size;
-	uint32_t mode;		/* the file's permission bits */
+	uint32_t mode; /* the file's permission bits */
 	struct elfw_prog *progs;
 	size_t nprogs;
 };

@@ -42,12 +42,12 @@
 
 #include "core/optimize.h"
 #include "tools/elfwrite.h"
+#include "tools/opt_kernel.h"
 #include "tools/main.h"
 
 #define DEFAULT_BUDGET 10.0
 #define DEFAULT_SEED 1
 #define MAX_PROGS_ARG 64
-#define DEFAULT_MAX_ENTRIES 256 /* for maps declared with max_entries 0 */
 
 void opt_help(void)
 {
@@ -108,7 +108,7 @@ struct prog_report {
 	const char *section;
 	enum bpf_prog_type type;
 	uint32_t insns_before, insns_after;
-	bool kernel;		  /* xlated sizes are known */
+	bool kernel; /* xlated sizes are known */
 	uint64_t xlated_before, xlated_after;
 	uint32_t windows;
 	bool whole_equiv;
@@ -116,156 +116,11 @@ struct prog_report {
 	double seconds;
 	bool kept_original;
 	char reason[400];
-	bool changed;		  /* OUT.o has new instructions for it */
+	bool changed;		     /* OUT.o has new instructions for it */
 	enum bpf_prog_type set_type; /* for libbpf, which does not know a legacy section */
 	struct elfw_prog *ep;
-	struct bpf_insn *orig;	  /* ELF form */
+	struct bpf_insn *orig; /* ELF form */
 };
-
-/* Everything a kernel load needs: the original object's bytes and the program. */
-struct kload {
-	const uint8_t *image;
-	size_t size;
-	const char *obj_name;
-	const char *prog;
-	enum bpf_prog_type type; /* set when libbpf does not know the section */
-};
-
-static bool map_size_fixed_by_kernel(enum bpf_map_type t)
-{
-	switch (t) {
-	case BPF_MAP_TYPE_PERF_EVENT_ARRAY: /* libbpf sizes it to the CPUs */
-	case BPF_MAP_TYPE_CGROUP_STORAGE:
-	case BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE:
-	case BPF_MAP_TYPE_SK_STORAGE:
-	case BPF_MAP_TYPE_INODE_STORAGE:
-	case BPF_MAP_TYPE_TASK_STORAGE:
-	case BPF_MAP_TYPE_STRUCT_OPS:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/* Make an object's maps creatable here: no pinning, a size for the ones sized at run time. */
-static int fix_maps(struct bpf_object *obj)
-{
-	uint32_t page = (uint32_t)sysconf(_SC_PAGESIZE);
-	struct bpf_map *map;
-	int err;
-
-	bpf_object__for_each_map (map, obj) {
-		enum bpf_map_type t = bpf_map__type(map);
-		uint32_t max = bpf_map__max_entries(map);
-
-		err = bpf_map__set_pin_path(map, NULL);
-		if (err)
-			return err;
-		if (t == BPF_MAP_TYPE_RINGBUF || t == BPF_MAP_TYPE_USER_RINGBUF) {
-			uint32_t want = page;
-
-			while (want < max && want < (1u << 30))
-				want <<= 1;
-			if (want != max && (err = bpf_map__set_max_entries(map, want)))
-				return err;
-		} else if (max == 0 && !map_size_fixed_by_kernel(t)) {
-			err = bpf_map__set_max_entries(map, DEFAULT_MAX_ENTRIES);
-			if (err)
-				return err;
-		}
-	}
-	return 0;
-}
-
-#define VLOG_SIZE (256 * 1024)
-
-/* The verifier's verdict: the last line of its log that is not a statistic. */
-static void vlog_reason(char *log, char *out, size_t outsz)
-{
-	char *line, *save = NULL, *last = NULL;
-
-	for (line = strtok_r(log, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "processed ", 10) || !strncmp(line, "verification time", 17) ||
-		    !strncmp(line, "stack depth", 11) || !*line)
-			continue;
-		last = line;
-	}
-	snprintf(out, outsz, "%s", last ?: "");
-}
-
-/*
- * Load program @k->prog of the object (from @path, or from @k's image if
- * @path is NULL) alone, with its instructions replaced by @insns (ELF form,
- * NULL: as they are), and report the kernel's xlated instruction count.  0,
- * or -errno with the reason in @msg (with @why, the verifier's: it costs a
- * second load on failure, as libbpf then retries with a log).
- */
-static int kernel_load(const struct kload *k, const char *path, const struct bpf_insn *insns,
-		       size_t cnt, bool why, uint64_t *xlated, char *msg, size_t msgsz)
-{
-	char *vlog = why ? calloc(1, VLOG_SIZE) : NULL;
-	char vwhy[200] = "";
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = k->obj_name);
-	struct bpf_prog_info info;
-	uint32_t info_len = sizeof(info);
-	struct bpf_program *p, *prog = NULL;
-	struct bpf_object *obj;
-	int err;
-
-	libbpf_clear_warning();
-	obj = path ? bpf_object__open_file(path, NULL)
-		   : bpf_object__open_mem(k->image, k->size, &oo);
-	if (!obj) {
-		err = -errno;
-		snprintf(msg, msgsz, "libbpf cannot open the object: %s", strerror(errno));
-		return err;
-	}
-	bpf_object__for_each_program (p, obj) {
-		bool me = !strcmp(bpf_program__name(p), k->prog);
-
-		bpf_program__set_autoload(p, me);
-		if (me)
-			prog = p;
-	}
-	err = -ENOENT;
-	if (!prog) {
-		snprintf(msg, msgsz, "no program named '%s'", k->prog);
-		goto out;
-	}
-	if (k->type != BPF_PROG_TYPE_UNSPEC)
-		bpf_program__set_type(prog, k->type);
-	err = fix_maps(obj);
-	if (!err && insns)
-		err = bpf_program__set_insns(prog, (struct bpf_insn *)insns, cnt);
-	if (!err && vlog)
-		err = bpf_program__set_log_buf(prog, vlog, VLOG_SIZE);
-	if (!err)
-		err = bpf_object__load(obj);
-	if (err) {
-		const char *lw = libbpf_last_warning();
-
-		err = err < 0 ? err : -EINVAL;
-		if (vlog)
-			vlog_reason(vlog, vwhy, sizeof(vwhy));
-		if (!*vwhy)
-			snprintf(vwhy, sizeof(vwhy), "%s", lw);
-		snprintf(msg, msgsz, "the kernel rejects it: %s%s%s%s", strerror(-err),
-			 *vwhy ? " (" : "", vwhy, *vwhy ? ")" : "");
-		goto out;
-	}
-	memset(&info, 0, sizeof(info));
-	err = bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &info_len);
-	if (err) {
-		err = -errno;
-		snprintf(msg, msgsz, "BPF_OBJ_GET_INFO_BY_FD: %s", strerror(errno));
-		goto out;
-	}
-	*xlated = info.xlated_prog_len / sizeof(struct bpf_insn);
-out:
-	bpf_object__close(obj);
-	free(vlog);
-	return err;
-}
 
 /*
  * The judge of core/optimize: candidates come in linked form (the program's
@@ -280,9 +135,9 @@ struct judge {
 	bool kernel;
 	const struct bpf_insn *linked; /* what the optimizer was given */
 	size_t lcnt;
-	const struct elfw_prog *ep;    /* ELF form and what libbpf patches */
+	const struct elfw_prog *ep; /* ELF form and what libbpf patches */
 	struct bpf_insn *scratch;
-	uint32_t refused;	       /* candidates that touched frozen instructions */
+	uint32_t refused; /* candidates that touched frozen instructions */
 	/* the input's verdict, asked once before the driver starts */
 	int input_err;
 	uint64_t input_xlated;
@@ -457,8 +312,7 @@ static const char *core_in_code(const struct elfw_obj *o, const struct elfw_prog
  * NULL.  @linked: libbpf's linked form (NULL if linking failed: @link_msg).
  */
 static const char *why_skip(struct prog_report *r, const struct bpf_insn *linked, size_t lcnt,
-			    const char *link_msg, const char *core_in_code, char *buf,
-			    size_t bufsz)
+			    const char *link_msg, const char *core_in_code, char *buf, size_t bufsz)
 {
 	const struct elfw_prog *ep = r->ep;
 	size_t i;
@@ -499,8 +353,7 @@ static const char *why_skip(struct prog_report *r, const struct bpf_insn *linked
 	return NULL;
 }
 
-static void keep(struct prog_report *r, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+static void keep(struct prog_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void keep(struct prog_report *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -686,12 +539,14 @@ static void report(const struct prog_report *rs, size_t n)
 				r->name, "section", r->section, "type", tname, "insns_before",
 				(json_int_t)r->insns_before, "insns_after",
 				(json_int_t)r->insns_after, "xlated_before",
-				r->kernel ? json_integer((json_int_t)r->xlated_before) : json_null(),
+				r->kernel ? json_integer((json_int_t)r->xlated_before)
+					  : json_null(),
 				"xlated_after",
 				r->kernel ? json_integer((json_int_t)r->xlated_after) : json_null(),
 				"windows", (json_int_t)r->windows, "whole",
-				r->whole_equiv ? "equivalent" : "unknown", "whole_msg", r->whole_msg,
-				"seconds", r->seconds, "kept_original", r->kept_original, "reason",
+				r->whole_equiv ? "equivalent" : "unknown", "whole_msg",
+				r->whole_msg, "seconds", r->seconds, "kept_original",
+				r->kept_original, "reason",
 				r->reason[0] ? json_string(r->reason) : json_null());
 
 			json_array_append_new(arr, o);

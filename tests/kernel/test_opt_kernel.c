@@ -41,7 +41,7 @@ static char not_permitted[256];
 static int budget = 5, npkts = 300, changed_progs;
 
 struct opt_case {
-	const char *obj;  /* under CORPUS_DIR/objs */
+	const char *obj; /* under CORPUS_DIR/objs */
 	const char *prog;
 	/* after load, before any run: identical setup of both sides */
 	int (*setup)(const struct kh_prog *kp);
@@ -166,8 +166,8 @@ static bool same_maps(const struct kh_prog *a, const struct kh_prog *b, const ch
 			first = false;
 			memcpy(key, next, ks);
 			na++;
-			ok = CHECK(!kh_map_lookup(a, name, key, va) && !kh_map_lookup(b, name, key, vb) &&
-					   !memcmp(va, vb, vsz),
+			ok = CHECK(!kh_map_lookup(a, name, key, va) &&
+					   !kh_map_lookup(b, name, key, vb) && !memcmp(va, vb, vsz),
 				   "%s: map %s differs after packet %u", what, name, pkt);
 		}
 		for (first = true; ok && !kh_map_next_key(b, name, first ? NULL : key, next);
@@ -210,9 +210,10 @@ static void fill_maps(const struct kh_prog *a, const struct kh_prog *b)
 			for (k = 0; k < vs; k++)
 				val[k] = (uint8_t)pkt_gen_rand(&g);
 			/* a full map refuses both alike */
-			ASSERT_EQ(kh_map_update(a, bpf_map__name(m), pkt + (i & 1) * 6, val, BPF_ANY),
-				  kh_map_update(b, bpf_map__name(m), pkt + (i & 1) * 6, val, BPF_ANY),
-				  "map fill");
+			ASSERT_EQ(
+				kh_map_update(a, bpf_map__name(m), pkt + (i & 1) * 6, val, BPF_ANY),
+				kh_map_update(b, bpf_map__name(m), pkt + (i & 1) * 6, val, BPF_ANY),
+				"map fill");
 		}
 	}
 }
@@ -304,8 +305,8 @@ static void run_case(const struct opt_case *c)
 			perf_buffer__consume(pb);
 			if (!CHECK(ra->n == rb->n && ra->len == rb->len &&
 					   !memcmp(ra->buf, rb->buf, ra->len),
-				   "%s: packet %u: perf records differ (%u vs %u)", c->obj, i, ra->n,
-				   rb->n))
+				   "%s: packet %u: perf records differ (%u vs %u)", c->obj, i,
+				   ra->n, rb->n))
 				break;
 		}
 	}
