@@ -17,6 +17,7 @@
  * with its own smt_ctx.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -314,6 +315,7 @@ struct search {
 	uint32_t best_perf;
 	double unit; /* search_insn_cost() of an average instruction of the window */
 	bool stopped;
+	double chain_deadline; /* 0: none */
 	uint64_t checks;
 };
 
@@ -462,48 +464,127 @@ static uint32_t eval(struct search *s, const struct bpf_insn *w, uint64_t limit)
  * takes no empty window: a rewrite that deletes everything is checked as one
  * write of a dead register (skipped when every register is live).
  */
-static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
+static uint16_t writes(const struct bpf_insn *w, uint32_t n)
 {
-	struct search_stats *stats = &s->res->stats;
-	struct bpf_insn b[SEARCH_MAX_WINDOW + 1];
+	uint16_t wr = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t cls = BPF_CLASS(w[i].code);
+
+		if (search_insn_is_nop(&w[i]))
+			continue;
+		if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX ||
+		    prog_insn_is_ldimm64(&w[i]))
+			wr |= 1u << w[i].dst_reg;
+	}
+	return wr;
+}
+
+static uint32_t strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *out)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		if (!search_insn_is_nop(&w[i]))
+			out[n++] = w[i];
+	return n;
+}
+
+int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
+			 const struct analysis_state *as, const struct smt_window_cond *cond,
+			 const struct bpf_insn *orig, const struct bpf_insn *rw, uint32_t len,
+			 struct smt_result *res)
+{
+	struct bpf_insn a[SEARCH_MAX_WINDOW], b[SEARCH_MAX_WINDOW + 1];
 	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
 	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
-	struct smt_result r;
-	uint32_t n = 0, i, np;
-	uint64_t h;
-	int err;
+	struct smt_window_cond c = *cond;
+	uint32_t na, nb, np, i;
+	uint16_t untouched;
 
-	for (i = 0; i < s->len; i++)
-		if (!search_insn_is_nop(&w[i]))
-			b[n++] = w[i];
-	if (!n) {
-		for (i = 0; i < 10 && ((s->cond.live_regs >> i) & 1); i++)
-			;
-		if (i == 10)
-			return;
-		b[n++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
-	}
-	h = hash_insns(b, n);
-	if (rejected_has(s, h))
-		return;
+	memset(res, 0, sizeof(*res));
+	res->verdict = SMT_UNKNOWN;
+	if (!len || len > SEARCH_MAX_WINDOW)
+		return -EINVAL;
+	na = strip(orig, len, a);
+	nb = strip(rw, len, b);
+	if (!na)
+		return -EINVAL;
 	/* the structural checks the verifier makes first (reserved fields, ...) */
-	b[n] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
-	if (prog_validate(b, n + 1, NULL, 0)) {
-		rejected_add(s, h);
-		return;
+	b[nb] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+	if (prog_validate(b, nb + 1, res->msg, sizeof(res->msg)))
+		return -EINVAL;
+	/*
+	 * A register the solver cannot read at entry (not initialized, or a
+	 * pointer it does not model: a variable offset, a map pointer, ...)
+	 * that neither window writes leaves both the same: it need not be
+	 * compared, which the solver could not do.
+	 */
+	untouched = ~(writes(a, na) | writes(b, nb));
+	for (i = 0; i < 11; i++)
+		if (c.regs[i].type == SMT_REG_NONE && ((untouched >> i) & 1))
+			c.live_regs &= ~(1u << i);
+	if (!nb) {
+		/* the solver takes no empty window: write a dead register instead */
+		for (i = 0; i < 10 && ((c.live_regs >> i) & 1); i++)
+			;
+		if (i == 10) {
+			snprintf(res->msg, sizeof(res->msg), "every register is live");
+			return -ENOTSUP;
+		}
+		b[nb++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
 	}
 	/*
 	 * What the analysis knows of the scalars either window reads, as a
 	 * prefix to both (it changes no value they can hold at the window's
 	 * entry), since the solver's pre-conditions are types only.
 	 */
-	np = search_window_prefix(&s->as, &s->cond,
-				  reads_first(s->orig_s, s->orig_n) | reads_first(b, n), pa);
+	np = search_window_prefix(as, &c, reads_first(a, na) | reads_first(b, nb), pa);
 	memcpy(pb, pa, np * sizeof(*pa));
-	memcpy(pa + np, s->orig_s, s->orig_n * sizeof(*pa));
-	memcpy(pb + np, b, n * sizeof(*pb));
+	memcpy(pa + np, a, na * sizeof(*pa));
+	memcpy(pb + np, b, nb * sizeof(*pb));
+	return smt_check_window(smt, pa, np + na, pb, np + nb, env, &c, res);
+}
+
+int search_recheck(const struct prog *p, const struct analysis *an, const struct smt_env *env,
+		   struct smt_ctx *smt, uint32_t start, uint32_t len, const struct bpf_insn *rw,
+		   struct smt_result *res)
+{
+	struct analysis_state *as = malloc(sizeof(*as));
+	struct smt_window_cond c;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	res->verdict = SMT_UNKNOWN;
+	if (!as)
+		return -ENOMEM;
+	err = search_window_cond(p, an, start, len, &c);
+	if (!err)
+		err = analysis_state(an, start, as);
+	if (!err)
+		err = search_check_rewrite(smt, env, as, &c, p->insns + start, rw, len, res);
+	free(as);
+	return err;
+}
+
+/*
+ * Ask the solver about @w (zero error, cheaper than the best).  Refuted and
+ * unprovable candidates are remembered by hash, so that each is asked once.
+ */
+static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
+{
+	struct search_stats *stats = &s->res->stats;
+	struct bpf_insn b[SEARCH_MAX_WINDOW];
+	struct smt_result r;
+	uint64_t h;
+	int err;
+
+	h = hash_insns(b, strip(w, s->len, b));
+	if (rejected_has(s, h))
+		return;
 	stats->smt_queries++;
-	err = smt_check_window(s->smt, pa, np + s->orig_n, pb, np + n, s->env, &s->cond, &r);
+	err = search_check_rewrite(s->smt, s->env, &s->as, &s->cond, s->orig, w, s->len, &r);
 	if (err) {
 		stats->smt_unknown++;
 		rejected_add(s, h);
@@ -591,7 +672,8 @@ static void chain(struct search *s, uint32_t c, uint64_t max_prop)
 		uint32_t perf, err;
 		uint64_t limit;
 
-		if ((it & 127) == 0 && should_stop(s))
+		if ((it & 127) == 0 &&
+		    (should_stop(s) || (s->chain_deadline > 0 && now() >= s->chain_deadline)))
 			break;
 		if (s->ntests != ntests) {
 			/* a counterexample joined the tests: the current cost may have grown */
@@ -823,8 +905,12 @@ int search_window(const struct prog *p, const struct analysis *a, const struct s
 	build_pool(s, p);
 	chains = sp->chains ? sp->chains : DEFAULT_CHAINS;
 	max_prop = sp->max_proposals ? sp->max_proposals : DEFAULT_PROPOSALS;
-	for (i = 0; i < chains && !should_stop(s); i++)
+	for (i = 0; i < chains && !should_stop(s); i++) {
+		/* each chain its share of the time left, so that every chain runs */
+		if (sp->deadline > 0)
+			s->chain_deadline = now() + (sp->deadline - now()) / (chains - i);
 		chain(s, i, max_prop);
+	}
 	if (s->best_perf < res->cost_before) {
 		memcpy(res->insns, s->best, len * sizeof(*res->insns));
 		res->cost_after = s->best_perf;

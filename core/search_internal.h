@@ -142,6 +142,24 @@ void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
 uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_window_cond *c,
 			      uint16_t regs, struct bpf_insn *out);
 
+/*
+ * Check the rewrite @rw of the window @orig (both @len instructions, NOPs as
+ * ja +0) exactly as the search proves its candidates: NOPs stripped, the
+ * verifier's structural checks on @rw, the prefix above, registers the
+ * solver cannot read at entry and neither window writes not compared, and
+ * a rewrite that deletes everything checked as a write of a dead register.
+ * @as and @cond: the analysis state and search_window_cond() at the
+ * window's start.  0 with the verdict in @res, or -errno.
+ */
+int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
+			 const struct analysis_state *as, const struct smt_window_cond *cond,
+			 const struct bpf_insn *orig, const struct bpf_insn *rw, uint32_t len,
+			 struct smt_result *res);
+/* The same from the program: what a driver that re-checks a search result calls. */
+int search_recheck(const struct prog *p, const struct analysis *an, const struct smt_env *env,
+		   struct smt_ctx *smt, uint32_t start, uint32_t len, const struct bpf_insn *rw,
+		   struct smt_result *res);
+
 /* ---- moves ---- */
 
 struct sx_pool {

@@ -216,6 +216,7 @@ struct scase {
 	int expect_gain;      /* at least this many instructions fewer; 0: no change */
 	int keep_store_off;   /* a store to r10 + this must remain (0: no such check) */
 	uint32_t keep_store_size;
+	bool opaque_live;     /* a live register the solver cannot read: search_recheck() only */
 };
 
 static const struct scase scases[] = {
@@ -224,7 +225,7 @@ static const struct scase scases[] = {
 	 "r2 = 7\n"
 	 "*(u32 *)(r10 - 4) = r2\n"
 	 "exit\n",
-	 0, 3, 2, 0, 0},
+	 0, 3, 2, 0, 0, false},
 	{"two 4-byte stores of immediates merged into one 8-byte store",
 	 ST_W(-8, 1)
 	 ST_W(-4, 0)
@@ -234,7 +235,7 @@ static const struct scase scases[] = {
 	 "call 1\n"
 	 "r0 = 0\n"
 	 "exit\n",
-	 0, 4, 1, -8, 8},
+	 0, 4, 1, -8, 8, false},
 	{"r1 = 0; store of r1; r1 dead: one store of an immediate",
 	 "r1 = 0\n"
 	 "*(u32 *)(r10 - 4) = r1\n"
@@ -244,7 +245,7 @@ static const struct scase scases[] = {
 	 "call 1\n"
 	 "r0 = 0\n"
 	 "exit\n",
-	 0, 4, 1, -4, 4},
+	 0, 4, 1, -4, 4, false},
 	{"redundant move",
 	 "r6 = r1\n"
 	 "r1 = r6\n"
@@ -252,7 +253,7 @@ static const struct scase scases[] = {
 	 "r2 = *(u32 *)(r6 + 16)\n"
 	 "r0 += r2\n"
 	 "exit\n",
-	 0, 5, 1, 0, 0},
+	 0, 5, 1, 0, 0, false},
 	{"a map key the helper reads stays",
 	 "r6 = *(u32 *)(r1 + 12)\n"
 	 "*(u32 *)(r10 - 4) = r6\n"
@@ -262,7 +263,7 @@ static const struct scase scases[] = {
 	 "call 1\n"
 	 "r0 = 0\n"
 	 "exit\n",
-	 0, 4, 0, -4, 4},
+	 0, 4, 0, -4, 4, false},
 	{"the data perf_event_output reads stays",
 	 "r6 = r1\n"
 	 "r7 = *(u32 *)(r6 + 12)\n"
@@ -276,14 +277,14 @@ static const struct scase scases[] = {
 	 "call 25\n"
 	 "r0 = 0\n"
 	 "exit\n",
-	 0, 4, 1, -8, 8},
+	 0, 4, 1, -8, 8, false},
 	{"a register the analysis knows is 0 at entry: the add goes",
 	 "r2 = 0\n"
 	 "r0 = *(u32 *)(r1 + 12)\n"
 	 "if r0 == 5 goto +1\n"
 	 "r0 += r2\n"
 	 "exit\n",
-	 3, 1, 1, 0, 0},
+	 3, 1, 1, 0, 0, false},
 	{"known bits at entry: a mask that clears nothing goes",
 	 "r3 = *(u8 *)(r1 + 12)\n"
 	 "r0 = *(u32 *)(r1 + 16)\n"
@@ -291,7 +292,21 @@ static const struct scase scases[] = {
 	 "r3 &= 255\n"
 	 "r0 += r3\n"
 	 "exit\n",
-	 3, 2, 1, 0, 0},
+	 3, 2, 1, 0, 0, false},
+	{"a live pointer the solver does not model, untouched: the dead store still goes",
+	 ST_W(-4, 0)
+	 "r2 = r10\n"
+	 "r2 += -4\n"
+	 LD_MAP7(1)
+	 "call 1\n"		   /* 5: r0 = map value or NULL */
+	 "r1 = 0\n"		   /* 6 */
+	 "*(u32 *)(r10 - 8) = r1\n" /* 7: never read */
+	 "r1 = 5\n"		   /* 8 */
+	 "if r0 == 0 goto +1\n"
+	 "r1 = 7\n"
+	 "r0 = r1\n"
+	 "exit\n",
+	 6, 3, 2, 0, 0, true},
 	{"a register that is 0 or 1 at entry: the add stays",
 	 "r2 = 0\n"
 	 "r0 = *(u32 *)(r1 + 12)\n"
@@ -299,12 +314,12 @@ static const struct scase scases[] = {
 	 "r2 = 1\n"
 	 "r0 += r2\n"
 	 "exit\n",
-	 4, 1, 0, 0, 0},
+	 4, 1, 0, 0, 0, false},
 	{"already optimal: unchanged",
 	 "r0 = *(u32 *)(r1 + 12)\n"
 	 "r0 += 1\n"
 	 "exit\n",
-	 0, 2, 0, 0, 0},
+	 0, 2, 0, 0, 0, false},
 };
 
 /* The rewrite still writes @size bytes at r10 + @off with one store. */
@@ -371,7 +386,13 @@ static void run_case(const struct scase *sc, struct smt_ctx *smt)
 		      sc->keep_store_size);
 	if (!res.improved)
 		goto out;
-	/* prove it again, independently of the search */
+	/* prove it again: as a driver would, from the program */
+	err = search_recheck(t.p, t.a, &t.senv, smt, sc->start, sc->len, res.insns, &r);
+	CHECK(err == 0 && r.verdict == SMT_EQUIVALENT, "%s: search_recheck: %s (%s)", sc->descr,
+	      smt_verdict_str(r.verdict), r.msg);
+	if (sc->opaque_live)
+		goto out;
+	/* and by hand: the prefix of what the analysis knows, and the solver */
 	for (i = 0; i < sc->len; i++) {
 		if (!search_insn_is_nop(&t.insns[sc->start + i]))
 			a[na++] = t.insns[sc->start + i];
