@@ -133,8 +133,8 @@ def summarize(progs):
         "latency_ratio_median": statistics.median([x["ratio_median"] for x in lat])
         if lat else None,
         "latency_measured": len(lat),
-        "latency_slower": sum(1 for x in lat if x["verdict"] == "slower"),
-        "latency_faster": sum(1 for x in lat if x["verdict"] == "faster"),
+        "latency_slower": sum(1 for x in lat if verdict(x) == "slower"),
+        "latency_faster": sum(1 for x in lat if verdict(x) == "faster"),
         "diff": {s: diffs.count(s) for s in sorted(set(diffs), key=str)},
         "opt_seconds_total": sum(p["opt"]["seconds"] or 0 for p in progs),
     }
@@ -152,9 +152,9 @@ def losses(progs):
         if m["jited"][1] > m["jited"][0]:
             out.append((lab, "jited bigger: %d -> %d bytes" % tuple(m["jited"])))
         lat = c.get("latency", {})
-        if lat.get("verdict") == "slower":
+        if lat.get("status") == "ok" and verdict(lat) == "slower":
             out.append((lab, "slower beyond noise: ratio %.3f, noise %.3f..%.3f" %
-                        (lat["ratio_median"], lat["noise_min"], lat["noise_max"])))
+                        ((lat["ratio_median"],) + band(lat))))
     return out
 
 
@@ -193,6 +193,19 @@ def unchanged(progs):
     return out
 
 
+def band(lat):
+    """The noise band: opt_compare's, or from min/max for older outputs."""
+    lo = lat.get("band_lo", min(lat["noise_min"], 1 / lat["noise_max"]))
+    hi = lat.get("band_hi", max(lat["noise_max"], 1 / lat["noise_min"]))
+    return lo, hi
+
+
+def verdict(lat):
+    lo, hi = band(lat)
+    r = lat["ratio_median"]
+    return "slower" if r > hi else "faster" if r < lo else "same within noise"
+
+
 def label(p):
     obj = p["object"][:-2] if p["object"].endswith(".o") else p["object"]
     return "%s:%s" % (obj, p["program"])
@@ -217,9 +230,8 @@ def print_table(progs):
         m, c = p["metrics"], p["compare"]
         lat = c.get("latency", {})
         if lat.get("status") == "ok":
-            mark = {"slower": " SLOWER", "faster": " faster"}.get(lat["verdict"], "")
-            ls = "%.3f (%.2f..%.2f)%s" % (lat["ratio_median"], lat["noise_min"],
-                                         lat["noise_max"], mark)
+            mark = {"slower": " SLOWER", "faster": " faster"}.get(verdict(lat), "")
+            ls = "%.3f (%.2f..%.2f)%s" % ((lat["ratio_median"],) + band(lat) + (mark,))
         else:
             ls = "n/a"
         d = c.get("diff", {})
@@ -261,12 +273,13 @@ def plot(progs, path):
             ax2.text(x, 1.0, "n/a", ha="center", va="bottom", fontsize=6, rotation=90)
             continue
         r = lat["ratio_median"]
-        color = {"slower": "tab:red", "faster": "tab:green"}.get(lat["verdict"], "tab:gray")
+        color = {"slower": "tab:red", "faster": "tab:green"}.get(verdict(lat), "tab:gray")
         ax2.bar(x, r - 1.0, bottom=1.0, color=color)
-        ax2.errorbar(x, 1.0, yerr=[[1.0 - lat["noise_min"]], [lat["noise_max"] - 1.0]],
-                     color="black", capsize=2, linewidth=0.8)
+        lo, hi = band(lat)
+        ax2.vlines(x, lo, hi, color="black", linewidth=0.8)
+        ax2.plot([x, x], [lo, hi], "_", color="black")
     ax2.axhline(1.0, color="black", linewidth=0.5)
-    ax2.set_ylabel("latency opt/orig (median)\nwhisker: orig/orig noise")
+    ax2.set_ylabel("latency opt/orig (median)\nline: orig/orig noise band")
     ax2.set_xticks(xs)
     ax2.set_xticklabels(labels, rotation=90, fontsize=7)
     fig.tight_layout()

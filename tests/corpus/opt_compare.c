@@ -27,8 +27,8 @@
  *    packets, one per round in turn, through A, X and B interleaved (the
  *    order rotates); per round the ratio X/A and the control B/A.  Reported: medians of ns per
  *    run, the median X/A and the spread of B/A; X is slower (faster) beyond
- *    noise when its median ratio is above the largest (below the smallest)
- *    control ratio.
+ *    noise when its median ratio is above (below) every control ratio and
+ *    its inverse: the band [min(B/A, A/B), max(B/A, A/B)].
  *
  * Program types BPF_PROG_TEST_RUN cannot run (tracing, kprobes, ...) get
  * sizes only.  Output: one line per part, or one JSON object (--json).
@@ -591,7 +591,7 @@ struct latres {
 	const char *status, *reason, *verdict;
 	unsigned int npkts, rounds, repeat;
 	double ns[NINST], ratio_med, ratio_min, ratio_max, noise_med, noise_min, noise_max;
-	double noise_p10, noise_p90;
+	double noise_p10, noise_p90, band_lo, band_hi;
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -683,9 +683,16 @@ static int latency(const struct opts *o, struct latres *l)
 	l->noise_max = noise[o->rounds - 1];
 	l->noise_p10 = noise[(o->rounds - 1) / 10];
 	l->noise_p90 = noise[o->rounds - 1 - (o->rounds - 1) / 10];
-	l->verdict = l->ratio_med > l->noise_max   ? "slower"
-		     : l->ratio_med < l->noise_min ? "faster"
-						   : "same within noise";
+	/*
+	 * Which copy of the original is A and which B is arbitrary: B/A from
+	 * 0.8 to 0.97 says two loads of one program may differ by 1/0.8, in
+	 * either direction.  The band is symmetric in that sense.
+	 */
+	l->band_lo = l->noise_min < 1 / l->noise_max ? l->noise_min : 1 / l->noise_max;
+	l->band_hi = l->noise_max > 1 / l->noise_min ? l->noise_max : 1 / l->noise_min;
+	l->verdict = l->ratio_med > l->band_hi	 ? "slower"
+		     : l->ratio_med < l->band_lo ? "faster"
+						 : "same within noise";
 	l->status = "ok";
 	return 0;
 }
@@ -724,14 +731,16 @@ static json_t *lat_json(const struct latres *l)
 {
 	if (strcmp(l->status, "ok"))
 		return json_pack("{s:s,s:s}", "status", l->status, "reason", l->reason);
-	return json_pack("{s:s,s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:s}",
+	return json_pack("{s:s,s:i,s:i,s:i,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,s:f,"
+			 "s:s}",
 			 "status",
 			 "ok", "packets", (json_int_t)l->npkts, "rounds", (json_int_t)l->rounds,
 			 "repeat", (json_int_t)l->repeat, "orig_ns", l->ns[A], "opt_ns", l->ns[X],
 			 "orig2_ns", l->ns[B], "ratio_median", l->ratio_med, "ratio_min",
 			 l->ratio_min, "ratio_max", l->ratio_max, "noise_median", l->noise_med,
 			 "noise_min", l->noise_min, "noise_max", l->noise_max, "noise_p10",
-			 l->noise_p10, "noise_p90", l->noise_p90, "verdict", l->verdict);
+			 l->noise_p10, "noise_p90", l->noise_p90, "band_lo", l->band_lo, "band_hi",
+			 l->band_hi, "verdict", l->verdict);
 }
 
 static void print_human(const struct opts *o, const char *type, const struct diffres *d,
@@ -745,7 +754,7 @@ static void print_human(const struct opts *o, const char *type, const struct dif
 		printf("  latency %s (%s)\n", l->status, l->reason);
 	else
 		printf("  latency %.1f -> %.1f ns/run, ratio %.3f (noise %.3f..%.3f): %s\n",
-		       l->ns[A], l->ns[X], l->ratio_med, l->noise_min, l->noise_max, l->verdict);
+		       l->ns[A], l->ns[X], l->ratio_med, l->band_lo, l->band_hi, l->verdict);
 	printf("  diff    %s: %u packets, %u differences, %u nondeterministic, %u refused, "
 	       "%u map checkpoints, %u maps drifted%s%s\n", d->status, d->packets, d->differences,
 	       d->nondet, d->refused, d->checkpoints, d->map_drifted, d->reason ? "; " : "",
