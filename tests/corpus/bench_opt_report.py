@@ -216,15 +216,15 @@ def fmt_pair(pair, unit=""):
 
 
 def print_table(progs):
-    hdr = ("program", "type", "insns", "xlated", "%", "jited", "latency (noise)", "diff",
-           "opt s")
+    hdr = ("program", "type", "insns", "xlated", "%", "jited", "latency (noise)",
+           "mean (ctl)", "diff", "opt s")
     rows = []
     for p in progs:
         lab = label(p)
         if len(lab) > 44:
             lab = "..." + lab[-41:]
         if "metrics" not in p:
-            rows.append((lab, p["type"], "-", "-", "-", "-", "-", "FAILED",
+            rows.append((lab, p["type"], "-", "-", "-", "-", "-", "-", "FAILED",
                          "%.1f" % p["opt"]["seconds"] if p["opt"]["seconds"] else "-"))
             continue
         m, c = p["metrics"], p["compare"]
@@ -234,13 +234,15 @@ def print_table(progs):
             ls = "%.3f (%.2f..%.2f)%s" % ((lat["ratio_median"],) + band(lat) + (mark,))
         else:
             ls = "n/a"
+        ms = ("%.3f (%.3f)" % (lat["ratio_mean"], lat["noise_mean"])
+              if "ratio_mean" in lat else "-")
         d = c.get("diff", {})
         ds = d.get("status", "?")
         if ds in ("same", "different"):
             ds = "%s %d/%d" % (ds, d["differences"], d["packets"])
         rows.append((lab, c.get("type", p["type"]), fmt_pair(m["insns"]),
                      fmt_pair(m["xlated"]), "%.1f" % m["xlated_reduction_pct"],
-                     fmt_pair(m["jited"]), ls, ds,
+                     fmt_pair(m["jited"]), ls, ms, ds,
                      "%.1f" % p["opt"]["seconds"] if p["opt"]["seconds"] is not None
                      else "-"))
     widths = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
@@ -260,8 +262,9 @@ def plot(progs, path):
         return "no plot: nothing measured"
     labels = [label(p).split("/")[-1] for p in measured]
     xs = list(range(len(measured)))
+    many = len(xs) > 60  # the whole corpus: narrower bars, smaller labels
     fig, (ax1, ax2) = plt.subplots(2, 1, sharex=True,
-                                   figsize=(max(8, 0.35 * len(xs) + 2), 8))
+                                   figsize=(max(8, (0.12 if many else 0.35) * len(xs) + 2), 8))
     red = [p["metrics"]["xlated_reduction_pct"] for p in measured]
     ax1.bar(xs, red, color=["tab:red" if r < 0 else "tab:blue" for r in red])
     ax1.axhline(0, color="black", linewidth=0.5)
@@ -281,7 +284,7 @@ def plot(progs, path):
     ax2.axhline(1.0, color="black", linewidth=0.5)
     ax2.set_ylabel("latency opt/orig (median)\nline: orig/orig noise band")
     ax2.set_xticks(xs)
-    ax2.set_xticklabels(labels, rotation=90, fontsize=7)
+    ax2.set_xticklabels(labels, rotation=90, fontsize=4 if many else 7)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -314,6 +317,8 @@ def main(argv):
                                         s["xlated_total"][0], s["xlated_total"][1]))
         print("distribution: " + ", ".join("%s: %d" % kv for kv in r["distribution"].items()))
     if s["latency_ratio_median"] is not None:
+        print("latency (median of the per-round opt/orig ratios; mean: of trimmed means, "
+              "with the orig/orig control beside it)")
         print("latency: %d programs timed, median ratio %.3f; slower beyond noise: %d, "
               "faster beyond noise: %d" % (s["latency_measured"], s["latency_ratio_median"],
                                            s["latency_slower"], s["latency_faster"]))

@@ -592,6 +592,7 @@ struct latres {
 	unsigned int npkts, rounds, repeat;
 	double ns[NINST], ratio_med, ratio_min, ratio_max, noise_med, noise_min, noise_max;
 	double noise_p10, noise_p90, band_lo, band_hi;
+	double tmean[NINST], tmean_ratio, tmean_noise; /* trimmed means over rounds */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -673,8 +674,22 @@ static int latency(const struct opts *o, struct latres *l)
 		ratio[r] = ns[A] > 0 ? ns[X] / ns[A] : 1;
 		noise[r] = ns[A] > 0 ? ns[B] / ns[A] : 1;
 	}
-	for (j = 0; j < NINST; j++)
-		l->ns[j] = median(per[j], o->rounds);
+	/*
+	 * The kernel reports whole ns per run, so a median over rounds cannot
+	 * see 20 -> 19.5 ns; a mean over rounds (the slowest and fastest tenth
+	 * left out) can, the noise between rounds dithering the rounding.
+	 */
+	for (j = 0; j < NINST; j++) {
+		unsigned int cut = o->rounds / 10, k;
+		double sum = 0;
+
+		l->ns[j] = median(per[j], o->rounds); /* sorts per[j] */
+		for (k = cut; k < o->rounds - cut; k++)
+			sum += per[j][k];
+		l->tmean[j] = sum / (o->rounds - 2 * cut);
+	}
+	l->tmean_ratio = l->tmean[A] > 0 ? l->tmean[X] / l->tmean[A] : 1;
+	l->tmean_noise = l->tmean[A] > 0 ? l->tmean[B] / l->tmean[A] : 1;
 	l->ratio_med = median(ratio, o->rounds);
 	l->ratio_min = ratio[0];
 	l->ratio_max = ratio[o->rounds - 1];
@@ -743,6 +758,18 @@ static json_t *lat_json(const struct latres *l)
 			 l->band_hi, "verdict", l->verdict);
 }
 
+/* The trimmed means, beside the medians lat_json() reports. */
+static void lat_json_means(json_t *o, const struct latres *l)
+{
+	if (strcmp(l->status, "ok"))
+		return;
+	json_object_set_new(o, "orig_ns_mean", json_real(l->tmean[A]));
+	json_object_set_new(o, "opt_ns_mean", json_real(l->tmean[X]));
+	json_object_set_new(o, "orig2_ns_mean", json_real(l->tmean[B]));
+	json_object_set_new(o, "ratio_mean", json_real(l->tmean_ratio));
+	json_object_set_new(o, "noise_mean", json_real(l->tmean_noise));
+}
+
 static void print_human(const struct opts *o, const char *type, const struct diffres *d,
 			const struct latres *l)
 {
@@ -753,8 +780,10 @@ static void print_human(const struct opts *o, const char *type, const struct dif
 	if (strcmp(l->status, "ok"))
 		printf("  latency %s (%s)\n", l->status, l->reason);
 	else
-		printf("  latency %.1f -> %.1f ns/run, ratio %.3f (noise %.3f..%.3f): %s\n",
-		       l->ns[A], l->ns[X], l->ratio_med, l->band_lo, l->band_hi, l->verdict);
+		printf("  latency %.1f -> %.1f ns/run, ratio %.3f (noise %.3f..%.3f): %s; "
+		       "trimmed means %.2f -> %.2f ns/run, ratio %.3f (control %.3f)\n",
+		       l->ns[A], l->ns[X], l->ratio_med, l->band_lo, l->band_hi, l->verdict,
+		       l->tmean[A], l->tmean[X], l->tmean_ratio, l->tmean_noise);
 	printf("  diff    %s: %u packets, %u differences, %u nondeterministic, %u refused, "
 	       "%u map checkpoints, %u maps drifted%s%s\n", d->status, d->packets, d->differences,
 	       d->nondet, d->refused, d->checkpoints, d->map_drifted, d->reason ? "; " : "",
@@ -883,7 +912,12 @@ int main(int argc, char **argv)
 			goto error;
 		}
 	}
-	json_object_set_new(res, "latency", lat_json(&l));
+	{
+		json_t *lj = lat_json(&l);
+
+		lat_json_means(lj, &l);
+		json_object_set_new(res, "latency", lj);
+	}
 	json_object_set_new(res, "diff", diff_json(&d));
 	if (o.json) {
 		json_dumpf(res, stdout, JSON_COMPACT);
