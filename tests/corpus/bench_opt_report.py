@@ -281,7 +281,13 @@ def plot(progs, path):
         lo, hi = band(lat)
         ax2.vlines(x, lo, hi, color="black", linewidth=0.8)
         ax2.plot([x, x], [lo, hi], "_", color="black")
+        if "ratio_mean" in lat:
+            ax2.plot(x, lat["ratio_mean"], "o", color="tab:orange", markersize=3,
+                     label="ratio of trimmed means" if not ax2.get_legend_handles_labels()[0]
+                     else None)
     ax2.axhline(1.0, color="black", linewidth=0.5)
+    if ax2.get_legend_handles_labels()[0]:
+        ax2.legend(loc="upper right", fontsize=7)
     ax2.set_ylabel("latency opt/orig (median)\nline: orig/orig noise band")
     ax2.set_xticks(xs)
     ax2.set_xticklabels(labels, rotation=90, fontsize=4 if many else 7)
