@@ -59,6 +59,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -n "$out" ] || out=/var/cache/bpfsynth-bench/$(date -u +%Y%m%d-%H%M%S)
+opt_limit=$(awk -v b="$budget" 'BEGIN { printf "%d", b * 3 + 120 }')
 manifest=$CORPUS_DIR/manifest.tsv
 for f in "$manifest" "$CMP" "$BIN"; do
 	[ -e "$f" ] || { echo "bench_opt: $f is missing (make; make corpus)" >&2; exit 1; }
@@ -110,19 +111,22 @@ bench_one() { # INDEX OBJECT PROGRAM TYPE LOADS
 			cp "$src" "$d/opt.o" && opt_rc=0 || opt_rc=$?
 			echo '{"copy": true}' >"$d/opt.json"
 		else
-			# global -j first (bpftool's convention): opt prints one JSON object
-			"$BIN" -j opt "$src" -o "$d/opt.o" --prog "$prog" --budget "$budget" \
-				--jobs "$jobs" >"$d/opt.json" 2>"$d/opt.err" </dev/null &&
-				opt_rc=0 || opt_rc=$?
+			# global -j first (bpftool's convention): opt prints JSON.  A hung
+			# opt must not stall the bench: 124 is timeout(1)'s status.
+			timeout "$opt_limit" "$BIN" -j opt "$src" -o "$d/opt.o" --prog "$prog" \
+				--budget "$budget" --jobs "$jobs" >"$d/opt.json" 2>"$d/opt.err" \
+				</dev/null && opt_rc=0 || opt_rc=$?
+			[ "$opt_rc" = 124 ] && echo "timed out after ${opt_limit}s" >>"$d/opt.err"
 		fi
 		opt_s=$(echo "$(now) $t0" | awk '{ printf "%.2f", $1 - $2 }')
 		if [ "$opt_rc" = 0 ] && [ -s "$d/opt.o" ]; then
 			tflag=""
 			[ "$type" != - ] && tflag="--type $type"
 			# shellcheck disable=SC2086
-			"$CMP" "$src" "$d/opt.o" --prog "$prog" $tflag $cmp_args --json \
+			timeout 900 "$CMP" "$src" "$d/opt.o" --prog "$prog" $tflag $cmp_args --json \
 				>"$d/compare.json" 2>"$d/compare.err" </dev/null &&
 				cmp_rc=0 || cmp_rc=$?
+			[ "$cmp_rc" = 124 ] && echo "timed out after 900s" >>"$d/compare.err"
 		fi
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$obj" "$prog" "$type" "$opt_rc" "$opt_s" \
