@@ -170,7 +170,18 @@ static int pl_optimize_here(const struct config *cfg, const struct cache_prog *c
 		pp.seed = pp.seed << 4 | (uint64_t)(key[i] <= '9' ? key[i] - '0' : key[i] - 'a' + 10);
 	if (pp.budget <= 0)
 		pp.budget = 0.001; /* 0 means "a default" to opt_optimize(); the budget says none */
-	err = opt_optimize(cp->insns, cp->insn_cnt, &env, &pp, &res);
+	/*
+	 * The kernel refused what we made of this program before (the entry went
+	 * to rejected/): the same search would make it again.  Store the program
+	 * unchanged instead, so later loads hit and do not pay the budget.
+	 */
+	if (!cache_path(cfg->cache_dir, CACHE_REJECTED, key, msg, sizeof(msg)) &&
+	    !access(msg, F_OK)) {
+		err = -ECANCELED;
+		snprintf(res.msg, sizeof(res.msg), "the kernel refused the optimized program before");
+	} else {
+		err = opt_optimize(cp->insns, cp->insn_cnt, &env, &pp, &res);
+	}
 	e->orig = *cp;
 	e->orig.insns = malloc((size_t)cp->insn_cnt * sizeof(*cp->insns));
 	if (!e->orig.insns) {

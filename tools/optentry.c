@@ -177,12 +177,17 @@ int optentry_make(const struct cache_entry *q, const struct optentry_params *p,
 	for (i = 0; i < 16; i++)
 		pp.seed = pp.seed << 4 |
 			  (uint64_t)(q->key[i] <= '9' ? q->key[i] - '0' : q->key[i] - 'a' + 10);
-	judged = p->judge && !judge_open(&j, cp);
+	judged = !p->keep && p->judge && !judge_open(&j, cp);
 	if (judged) {
 		pp.judge = judge_load;
 		pp.judge_arg = &j;
 	}
-	err = opt_optimize(cp->insns, cp->insn_cnt, &env, &pp, &res);
+	if (p->keep) {
+		err = -ECANCELED;
+		snprintf(res.msg, sizeof(res.msg), "%.200s", p->keep);
+	} else {
+		err = opt_optimize(cp->insns, cp->insn_cnt, &env, &pp, &res);
+	}
 	if (judged)
 		judge_close(&j);
 	*seconds = now() - t0;

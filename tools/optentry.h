@@ -18,6 +18,7 @@ struct optentry_params {
 	unsigned int jobs; /* opt_optimize() threads */
 	const char *where; /* into the proof record: "warm", "worker" */
 	bool judge;	   /* ask the kernel about each candidate (see optentry.c) */
+	const char *keep;  /* not NULL: store the program unchanged, for this reason */
 };
 
 /*

@@ -345,6 +345,7 @@ static void print_object(const json_t *rep)
 int do_warm(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
 		{"dir", required_argument, NULL, 'D'},
 		{"budget", required_argument, NULL, 'b'},
 		{"jobs", required_argument, NULL, 'J'},
@@ -360,6 +361,10 @@ int do_warm(int argc, char **argv)
 	uint64_t ms;
 	int c, err, i;
 
+	if (argc == 2 && !strcmp(argv[1], "help")) {
+		warm_help();
+		return 0;
+	}
 	config_load(&cfg, msg, sizeof(msg)); /* an error leaves usable settings */
 	memset(&w, 0, sizeof(w));
 	snprintf(dir, sizeof(dir), "%s", cfg.cache_dir);
@@ -367,8 +372,11 @@ int do_warm(int argc, char **argv)
 	w.p.jobs = cfg.jobs;
 	w.p.where = "warm";
 	w.p.judge = true;
-	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
+		case 'h':
+			warm_help();
+			return 0;
 		case 'D':
 			snprintf(dir, sizeof(dir), "%s", optarg);
 			break;

@@ -122,6 +122,7 @@ static void work_one(struct worker *w, const char *key)
 {
 	char path[PATH_MAX], epath[PATH_MAX], msg[CACHE_MSG_SIZE];
 	struct cache_entry q, e, old;
+	struct optentry_params p;
 	double secs = 0;
 	int err;
 
@@ -139,11 +140,24 @@ static void work_one(struct worker *w, const char *key)
 	}
 	cache_path(w->dir, CACHE_ENTRIES, key, epath, sizeof(epath));
 	if (!cache_entry_read(epath, &old, msg, sizeof(msg))) {
+		/* An entry the preload would refuse is made again; a usable one stays. */
+		err = cache_proof_check(old.proof, old.orig.insns, old.orig.insn_cnt, old.opt,
+					old.opt_cnt, msg, sizeof(msg));
 		cache_entry_free(&old);
-		report(&q, NULL, 0, "cached", NULL);
-		goto done;
+		if (!err) {
+			report(&q, NULL, 0, "cached", NULL);
+			goto done;
+		}
 	}
-	err = optentry_make(&q, &w->p, &e, &secs, msg, sizeof(msg));
+	/*
+	 * The kernel refused what we made of it before (rejected/): the same
+	 * search would make it again.  Store it unchanged: later loads hit.
+	 */
+	cache_path(w->dir, CACHE_REJECTED, key, epath, sizeof(epath));
+	p = w->p;
+	if (!access(epath, F_OK))
+		p.keep = "the kernel refused the optimized program before";
+	err = optentry_make(&q, &p, &e, &secs, msg, sizeof(msg));
 	if (!err) {
 		err = cache_entry_write(w->dir, CACHE_ENTRIES, &e, 0, msg, sizeof(msg));
 		report(&q, &e, secs, err ? "failed" : "stored", err ? msg : NULL);
@@ -213,6 +227,7 @@ static bool queue_empty(const char *dir)
 int do_worker(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{"help", no_argument, NULL, 'h'},
 		{"dir", required_argument, NULL, 'D'},
 		{"budget", required_argument, NULL, 'b'},
 		{"jobs", required_argument, NULL, 'J'},
@@ -227,6 +242,10 @@ int do_worker(int argc, char **argv)
 	int c, fd, err;
 	pid_t pid;
 
+	if (argc == 2 && !strcmp(argv[1], "help")) {
+		worker_help();
+		return 0;
+	}
 	config_load(&cfg, msg, sizeof(msg)); /* an error leaves usable settings */
 	log_setup(cfg.log_level, cfg.log_path);
 	memset(&w, 0, sizeof(w));
@@ -235,8 +254,11 @@ int do_worker(int argc, char **argv)
 	w.p.jobs = cfg.jobs;
 	w.p.where = "worker";
 	w.p.judge = true;
-	while ((c = cmd_getopt(argc, argv, "", opts)) != -1) {
+	while ((c = cmd_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
+		case 'h':
+			worker_help();
+			return 0;
 		case 'D':
 			snprintf(w.dir, sizeof(w.dir), "%s", optarg);
 			break;

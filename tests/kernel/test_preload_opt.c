@@ -235,6 +235,53 @@ static void test_sync_mode(void)
 	ASSERT_EQ(stat_of(dir, "hits"), 2, "second load: a hit");
 }
 
+/*
+ * 1b. A program whose optimized version the kernel refused before (its entry
+ *     is in rejected/) is not optimized again: sync mode stores it unchanged
+ *     and loads the original through the hit path, without the budget.
+ */
+static void test_sync_after_rejection(void)
+{
+	char dir[128], src[PATH_MAX], dst[PATH_MAX], cmd[2 * PATH_MAX + 16];
+	char key[CACHE_KEY_LEN + 1], msg[CACHE_MSG_SIZE];
+	struct run r = {so_path, "sync", dir, NULL, NULL, "10s"};
+	struct cache_entry e;
+	uint32_t len = 0;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s/sync", root);
+	only_key(dir, "entries", key);
+	if (!key[0]) {
+		test_skip("no sync-mode entry");
+		return;
+	}
+	/* As the preload does when the kernel refuses an entry: into rejected/. */
+	snprintf(dir, sizeof(dir), "%s/sync-rejected", root);
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/rejected && cp %s/sync/entries/%s %s/rejected/",
+		 dir, root, key, dir);
+	if (!ASSERT_OK(system(cmd), "a rejected entry"))
+		return;
+	chmod(dir, 0700);
+	fd = bpftool_load(&r, "sync");
+	if (!ASSERT_GE(fd, 0, "load under sync mode"))
+		return;
+	prog_xlated(fd, &len, NULL, 0);
+	ASSERT_EQ(len, plain_len, "the original loads");
+	close(fd);
+	snprintf(src, sizeof(src), "%s/entries/%s", dir, key);
+	if (ASSERT_OK(cache_entry_read(src, &e, msg, sizeof(msg)), msg)) {
+		ASSERT_TRUE(e.opt_cnt == e.orig.insn_cnt &&
+				    !memcmp(e.opt, e.orig.insns, e.opt_cnt * sizeof(*e.opt)),
+			    "stored unchanged");
+		snprintf(dst, sizeof(dst), "%s",
+			 json_string_value(json_object_get(json_object_get(e.proof, "whole"),
+							   "reason")) ?: "");
+		ASSERT_TRUE(strstr(dst, "refused") != NULL, "the record says why");
+		cache_entry_free(&e);
+	}
+	ASSERT_EQ(stat_of(dir, "hits"), 1, "loaded through the hit path");
+}
+
 /* Run the bpfsynth binary with @argv (argv[0] is replaced); stdout into @out. */
 static int run_bin(char **argv, const char *dir, char *out, size_t outsz)
 {
@@ -411,6 +458,25 @@ static void test_async_worker(void)
 			 path);
 		ASSERT_OK(system(cmd), "the spawned worker logged what it stored");
 	}
+
+	/* Refused by the kernel before (rejected/): the worker stores it unchanged. */
+	{
+		char cmd[2 * PATH_MAX], msg[CACHE_MSG_SIZE];
+		struct cache_entry e;
+
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s/rejected && cp %s/queue/%s %s/rejected/",
+			 dir, dir, key, dir);
+		ASSERT_OK(system(cmd), "a rejected entry for the queued program");
+		ASSERT_EQ(run_bin(argv, dir, out, sizeof(out)), 0, "bpfsynth worker");
+		snprintf(path, sizeof(path), "%s/entries/%s", dir, key);
+		if (ASSERT_OK(cache_entry_read(path, &e, msg, sizeof(msg)), msg)) {
+			ASSERT_TRUE(e.opt_cnt == e.orig.insn_cnt &&
+					    !memcmp(e.opt, e.orig.insns,
+						    e.opt_cnt * sizeof(*e.opt)),
+				    "a program the kernel refused before is stored unchanged");
+			cache_entry_free(&e);
+		}
+	}
 }
 
 /*
@@ -517,6 +583,7 @@ int main(int argc, char **argv)
 		return test_summary("test_preload_opt");
 	}
 	RUN_TEST(test_sync_mode);
+	RUN_TEST(test_sync_after_rejection);
 	RUN_TEST(test_warm_then_load);
 	RUN_TEST(test_async_worker);
 	RUN_TEST(test_sync_in_process);
