@@ -29,6 +29,7 @@
 #define DEFAULT_TESTS 24
 #define MAX_CEX_TESTS 64
 #define REJECTED_SLOTS 4096
+#define MAX_UNKNOWN 24
 
 
 /* ---- windows ---- */
@@ -604,6 +605,13 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 	default:
 		stats->smt_unknown++;
 		rejected_add(s, h);
+		/*
+		 * Unknowns teach the tests nothing when the model cannot be run
+		 * (a map value at entry): past a few, the window is not worth the
+		 * solver's time.
+		 */
+		if (stats->smt_unknown >= MAX_UNKNOWN)
+			s->stopped = true;
 		/*
 		 * A model the kernel's test run cannot take (a packet shorter than
 		 * an Ethernet header: the solver does not know the range the

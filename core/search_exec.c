@@ -521,8 +521,9 @@ static void state_base(const struct sx_env *e, const struct analysis_state *as,
 	uint32_t i, n = e->pkt_off;
 
 	memset(st, 0, sizeof(*st));
+	/* words of memory like scalars: zeroes and small numbers as often as noise */
 	for (i = 0; i < n; i += 8) {
-		uint64_t r = sx_rand(rng);
+		uint64_t r = rand_scalar_raw(rng);
 
 		memcpy(st->mem + i, &r, n - i < 8 ? n - i : 8);
 	}
@@ -613,8 +614,11 @@ void sx_random_state(const struct sx_env *e, const struct analysis_state *as,
 	if (len > 256 && need <= 256)
 		len = 256;
 	sx_set_pkt_len(st, len);
-	for (i = 0; i < SX_PKT_MAX; i++)
-		st->mem[e->pkt_off + i] = (uint8_t)sx_rand(rng);
+	for (i = 0; i < SX_PKT_MAX; i += 8) {
+		uint64_t r = sx_below(rng, 2) ? sx_rand(rng) : rand_scalar_raw(rng);
+
+		memcpy(st->mem + e->pkt_off + i, &r, 8);
+	}
 }
 
 void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
