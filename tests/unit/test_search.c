@@ -11,6 +11,7 @@
  * assemble (map references, stores of immediates) use the `insn` macro.
  */
 #include <errno.h>
+#include <pthread.h>
 
 #include "core/analysis.h"
 #include "core/prog.h"
@@ -462,6 +463,67 @@ static void test_determinism(void)
 	tprog_free(&t);
 }
 
+struct worker {
+	const struct tprog *t;
+	const struct scase *sc;
+	struct search_result res;
+	int err;
+};
+
+static void *worker_run(void *arg)
+{
+	struct search_params sp = {.seed = 11, .max_proposals = 3000, .chains = 2};
+	struct worker *w = arg;
+	struct smt_ctx *smt = smt_ctx__new(2000);
+
+	w->err = smt ? search_window(w->t->p, w->t->a, &w->t->senv, smt, w->sc->start,
+				      w->sc->len, &sp, &w->res)
+		     : -ENOMEM;
+	smt_ctx__free(smt);
+	return NULL;
+}
+
+/* Searches on several threads at once (one smt_ctx each) give what they give alone. */
+static void test_threads(void)
+{
+	enum { N = 4 };
+	struct tprog t[N];
+	struct worker w[N], alone;
+	pthread_t th[N];
+	int i, started = 0;
+
+	if (!test_need_clang())
+		return;
+	for (i = 0; i < N; i++) {
+		w[i] = (struct worker){.t = &t[i], .sc = &scases[i]};
+		if (!tprog_load(&t[i], scases[i].text, BPF_PROG_TYPE_XDP))
+			goto out;
+		started++;
+	}
+	for (i = 0; i < N; i++)
+		if (!CHECK(pthread_create(&th[i], NULL, worker_run, &w[i]) == 0, "pthread_create"))
+			w[i].err = -EAGAIN;
+	for (i = 0; i < N; i++) {
+		if (w[i].err == -EAGAIN)
+			continue;
+		pthread_join(th[i], NULL);
+	}
+	for (i = 0; i < N; i++) {
+		alone = (struct worker){.t = &t[i], .sc = &scases[i]};
+		worker_run(&alone);
+		if (!CHECK(w[i].err == 0 && alone.err == 0, "%s: searched (%d, %d)",
+			   scases[i].descr, w[i].err, alone.err))
+			continue;
+		CHECK(!memcmp(w[i].res.insns, alone.res.insns, sizeof(alone.res.insns)),
+		      "%s: the same rewrite on a thread and alone", scases[i].descr);
+		ASSERT_EQ(w[i].res.stats.proposals, alone.res.stats.proposals, scases[i].descr);
+		ASSERT_EQ(w[i].res.improved, alone.res.improved, scases[i].descr);
+	}
+out:
+	for (i = 0; i < started; i++)
+		tprog_free(&t[i]);
+}
+
 static void test_bad_window(void)
 {
 	struct search_result res;
@@ -488,6 +550,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_cond);
 	RUN_TEST(test_search_cases);
 	RUN_TEST(test_determinism);
+	RUN_TEST(test_threads);
 	RUN_TEST(test_bad_window);
 	test_assemble_cleanup();
 	return test_summary("test_search");
