@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * core/search: windows, their pre- and post-conditions, and K2-style MCMC
- * over rewrites of one window (the algorithm is in core/search.h).
+ * core/search: K2-style MCMC over rewrites of one window (the algorithm is
+ * in core/search.h; windows and proofs in search_window.c, the executor in
+ * search_exec.c, the moves in search_moves.c).
  *
  * The chain scores a candidate by running it on the test states with the
  * executor of search_exec.c, stopping as soon as the error alone makes the
@@ -17,7 +18,6 @@
  * with its own smt_ctx.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -30,266 +30,6 @@
 #define MAX_CEX_TESTS 64
 #define REJECTED_SLOTS 4096
 #define MAX_UNKNOWN 24
-
-
-/* ---- windows ---- */
-
-static bool is_barrier(const struct bpf_insn *in)
-{
-	if (search_insn_is_nop(in))
-		return false;
-	if (prog_insn_is_jump(in) || prog_insn_is_call(in) || prog_insn_is_exit(in) ||
-	    prog_insn_is_ldimm64(in) || BPF_CLASS(in->code) == BPF_LD)
-		return true;
-	return !sx_insn_searchable(in);
-}
-
-/*
- * Instructions something other than the previous instruction may reach:
- * targets of jumps (ja +0 aside: its target is its successor) and subprogram
- * starts.  A bitmap of p->len bits; NULL on ENOMEM.
- */
-static uint64_t *entry_points(const struct prog *p)
-{
-	uint64_t *m = calloc(p->len / 64 + 1, sizeof(*m));
-	uint32_t i;
-
-	if (!m)
-		return NULL;
-	for (i = 0; i < p->nsubprogs; i++)
-		if (p->subprogs[i].start < p->len)
-			m[p->subprogs[i].start / 64] |= 1ULL << (p->subprogs[i].start % 64);
-	for (i = 0; i < p->len; i++) {
-		const struct bpf_insn *in = &p->insns[i];
-		int64_t t;
-
-		if (prog_insn_is_ldimm64(in)) {
-			i++;
-			continue;
-		}
-		if (!prog_insn_is_jump(in) || search_insn_is_nop(in))
-			continue;
-		t = prog_jump_target(p->insns, i);
-		if (t >= 0 && t < p->len)
-			m[t / 64] |= 1ULL << (t % 64);
-	}
-	return m;
-}
-
-static bool bit(const uint64_t *m, uint32_t i)
-{
-	return (m[i / 64] >> (i % 64)) & 1;
-}
-
-size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t maxlen,
-		      struct search_window *out, size_t max)
-{
-	uint64_t *entry = entry_points(p);
-	uint32_t i = 0, s, e, w, step, k;
-	size_t n = 0;
-
-	if (!entry)
-		return 0;
-	if (!maxlen || maxlen > SEARCH_MAX_WINDOW)
-		maxlen = SEARCH_MAX_WINDOW;
-	step = maxlen > 1 ? maxlen / 2 : 1;
-	while (i < p->len) {
-		if (!analysis_reachable(a, i) || is_barrier(&p->insns[i])) {
-			i += prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1;
-			continue;
-		}
-		s = i;
-		for (e = i + 1; e < p->len && !bit(entry, e) && analysis_reachable(a, e) &&
-				!is_barrier(&p->insns[e]);
-		     e++)
-			;
-		i = e;
-		for (w = s; w < e; w += step) {
-			uint32_t len = e - w < maxlen ? e - w : maxlen;
-			bool real = false;
-
-			for (k = w; k < w + len; k++)
-				real |= !search_insn_is_nop(&p->insns[k]);
-			if (real) {
-				if (n < max)
-					out[n] = (struct search_window){.start = w, .len = len};
-				n++;
-			}
-			if (w + len == e)
-				break;
-		}
-	}
-	free(entry);
-	return n;
-}
-
-/* 0 if [start, start + len) is a window of @p, else -ENOENT / -EINVAL. */
-static int window_ok(const struct prog *p, const struct analysis *a, uint32_t start,
-		     uint32_t len)
-{
-	uint64_t *entry;
-	uint32_t i;
-	int err = 0;
-
-	if (!len || len > SEARCH_MAX_WINDOW || start >= p->len || len > p->len - start)
-		return -EINVAL;
-	if (!analysis_reachable(a, start))
-		return -ENOENT;
-	entry = entry_points(p);
-	if (!entry)
-		return -ENOMEM;
-	for (i = start; i < start + len && !err; i++)
-		if (is_barrier(&p->insns[i]) || !analysis_reachable(a, i) ||
-		    (i > start && bit(entry, i)))
-			err = -EINVAL;
-	free(entry);
-	return err;
-}
-
-int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t start,
-		       uint32_t len, struct smt_window_cond *c)
-{
-	struct analysis_state st;
-	uint32_t last = start + len - 1;
-	int r, off, err;
-
-	memset(c, 0, sizeof(*c));
-	err = window_ok(p, a, start, len);
-	if (err)
-		return err;
-	err = analysis_state(a, start, &st);
-	if (err)
-		return err;
-	for (r = 0; r < 11; r++) {
-		const struct analysis_reg *x = &st.regs[r];
-		/* the solver models pointers at a constant offset only */
-		bool fixed = x->s.mask == 0 && x->s.value == 0;
-		struct smt_reg_desc *d = &c->regs[r];
-
-		d->off = x->off;
-		switch (x->type) {
-		case ANALYSIS_SCALAR:
-			d->type = x->s.umax <= 0xffffffffULL ? SMT_REG_SCALAR32 : SMT_REG_SCALAR;
-			d->off = 0;
-			break;
-		case ANALYSIS_CTX:
-			d->type = fixed ? SMT_REG_CTX : SMT_REG_NONE;
-			break;
-		case ANALYSIS_STACK:
-			d->type = fixed ? SMT_REG_STACK : SMT_REG_NONE;
-			break;
-		case ANALYSIS_PKT:
-			d->type = fixed ? SMT_REG_PKT : SMT_REG_NONE;
-			break;
-		case ANALYSIS_PKT_END:
-			d->type = SMT_REG_PKT_END;
-			d->off = 0;
-			break;
-		case ANALYSIS_MAP_VALUE:
-			d->type = fixed && x->map >= 0 && x->map < SMT_MAX_MAPS ? SMT_REG_MAP_VALUE
-										: SMT_REG_NONE;
-			d->map = (uint8_t)(x->map >= 0 ? x->map : 0);
-			break;
-		default:
-			d->type = SMT_REG_NONE;
-		}
-		if (d->type == SMT_REG_NONE)
-			d->off = 0;
-	}
-	c->live_regs = analysis_live_out(a, last);
-	for (off = -512; off < 0; off++)
-		if (analysis_stack_live_out(a, last, off))
-			c->live_stack[(off + 512) / 8] |= 1 << ((off + 512) % 8);
-	return 0;
-}
-
-/* ---- what the solver does not know ---- */
-
-/* Registers @w[0..@n) reads before writing them (NOPs skipped). */
-static uint16_t reads_first(const struct bpf_insn *w, uint32_t n)
-{
-	uint16_t rd = 0, wr = 0;
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		const struct bpf_insn *in = &w[i];
-		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-		uint16_t r = 0, d = 0;
-
-		if (search_insn_is_nop(in))
-			continue;
-		if (cls == BPF_ALU || cls == BPF_ALU64) {
-			if (BPF_SRC(in->code) == BPF_X && op != BPF_END && op != BPF_NEG)
-				r |= 1u << in->src_reg;
-			if (op != BPF_MOV)
-				r |= 1u << in->dst_reg;
-			d = 1u << in->dst_reg;
-		} else if (cls == BPF_LDX) {
-			r = 1u << in->src_reg;
-			d = 1u << in->dst_reg;
-		} else if (cls == BPF_ST) {
-			r = 1u << in->dst_reg;
-		} else if (cls == BPF_STX) {
-			r = (1u << in->dst_reg) | (1u << in->src_reg);
-		}
-		rd |= r & ~wr;
-		wr |= d;
-	}
-	return rd;
-}
-
-static bool fits_imm32(uint64_t v)
-{
-	return (int64_t)v == (int64_t)(int32_t)v;
-}
-
-uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_window_cond *c,
-			      uint16_t regs, struct bpf_insn *out)
-{
-	uint32_t n = 0, i;
-
-	for (i = 0; i < 10; i++) {
-		const struct analysis_scalar *x = &as->regs[i].s;
-		bool is32 = c->regs[i].type == SMT_REG_SCALAR32;
-		uint8_t cls = is32 ? BPF_ALU : BPF_ALU64;
-		uint64_t m = x->mask, v = x->value;
-
-		if (!((regs >> i) & 1) || as->regs[i].type != ANALYSIS_SCALAR ||
-		    (c->regs[i].type != SMT_REG_SCALAR && !is32))
-			continue;
-		if (is32) {
-			/* the upper half is zero already: only the low one can tell more */
-			m &= 0xffffffff;
-			v &= 0xffffffff;
-			if (m == 0xffffffff)
-				continue;
-		} else if (m == ~0ULL) {
-			continue;
-		}
-		if (!m) {
-			if (fits_imm32(v) || is32) {
-				out[n++] = (struct bpf_insn){.code = cls | BPF_MOV | BPF_K,
-							     .dst_reg = i,
-							     .imm = (int32_t)v};
-			} else {
-				out[n++] = (struct bpf_insn){.code = BPF_LD | BPF_IMM | BPF_DW,
-							     .dst_reg = i,
-							     .imm = (int32_t)v};
-				out[n++] = (struct bpf_insn){.imm = (int32_t)(v >> 32)};
-			}
-			continue;
-		}
-		/* x & ~m == v: x = (x & m) | v changes no value the register can hold */
-		if (!is32 && (!fits_imm32(m) || !fits_imm32(v)))
-			continue;
-		out[n++] = (struct bpf_insn){
-			.code = cls | BPF_AND | BPF_K, .dst_reg = i, .imm = (int32_t)m};
-		if (v)
-			out[n++] = (struct bpf_insn){
-				.code = cls | BPF_OR | BPF_K, .dst_reg = i, .imm = (int32_t)v};
-	}
-	return n;
-}
 
 /* ---- the search ---- */
 
@@ -317,7 +57,6 @@ struct search {
 	double unit; /* search_insn_cost() of an average instruction of the window */
 	bool stopped;
 	double chain_deadline; /* 0: none */
-	uint64_t checks;
 };
 
 static double now(void)
@@ -456,117 +195,7 @@ static uint32_t eval(struct search *s, const struct bpf_insn *w, uint64_t limit)
 		if (err > limit)
 			break;
 	}
-	s->checks++;
 	return err > UINT32_MAX ? UINT32_MAX : (uint32_t)err;
-}
-
-/*
- * Ask the solver about @w (zero error, cheaper than the best).  The solver
- * takes no empty window: a rewrite that deletes everything is checked as one
- * write of a dead register (skipped when every register is live).
- */
-static uint16_t writes(const struct bpf_insn *w, uint32_t n)
-{
-	uint16_t wr = 0;
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		uint8_t cls = BPF_CLASS(w[i].code);
-
-		if (search_insn_is_nop(&w[i]))
-			continue;
-		if (cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX ||
-		    prog_insn_is_ldimm64(&w[i]))
-			wr |= 1u << w[i].dst_reg;
-	}
-	return wr;
-}
-
-static uint32_t strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *out)
-{
-	uint32_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		if (!search_insn_is_nop(&w[i]))
-			out[n++] = w[i];
-	return n;
-}
-
-int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
-			 const struct analysis_state *as, const struct smt_window_cond *cond,
-			 const struct bpf_insn *orig, const struct bpf_insn *rw, uint32_t len,
-			 struct smt_result *res)
-{
-	struct bpf_insn a[SEARCH_MAX_WINDOW], b[SEARCH_MAX_WINDOW + 1];
-	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
-	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
-	struct smt_window_cond c = *cond;
-	uint32_t na, nb, np, i;
-	uint16_t untouched;
-
-	memset(res, 0, sizeof(*res));
-	res->verdict = SMT_UNKNOWN;
-	if (!len || len > SEARCH_MAX_WINDOW)
-		return -EINVAL;
-	na = strip(orig, len, a);
-	nb = strip(rw, len, b);
-	if (!na)
-		return -EINVAL;
-	/* the structural checks the verifier makes first (reserved fields, ...) */
-	b[nb] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
-	if (prog_validate(b, nb + 1, res->msg, sizeof(res->msg)))
-		return -EINVAL;
-	/*
-	 * A register the solver cannot read at entry (not initialized, or a
-	 * pointer it does not model: a variable offset, a map pointer, ...)
-	 * that neither window writes leaves both the same: it need not be
-	 * compared, which the solver could not do.
-	 */
-	untouched = ~(writes(a, na) | writes(b, nb));
-	for (i = 0; i < 11; i++)
-		if (c.regs[i].type == SMT_REG_NONE && ((untouched >> i) & 1))
-			c.live_regs &= ~(1u << i);
-	if (!nb) {
-		/* the solver takes no empty window: write a dead register instead */
-		for (i = 0; i < 10 && ((c.live_regs >> i) & 1); i++)
-			;
-		if (i == 10) {
-			snprintf(res->msg, sizeof(res->msg), "every register is live");
-			return -ENOTSUP;
-		}
-		b[nb++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
-	}
-	/*
-	 * What the analysis knows of the scalars either window reads, as a
-	 * prefix to both (it changes no value they can hold at the window's
-	 * entry), since the solver's pre-conditions are types only.
-	 */
-	np = search_window_prefix(as, &c, reads_first(a, na) | reads_first(b, nb), pa);
-	memcpy(pb, pa, np * sizeof(*pa));
-	memcpy(pa + np, a, na * sizeof(*pa));
-	memcpy(pb + np, b, nb * sizeof(*pb));
-	return smt_check_window(smt, pa, np + na, pb, np + nb, env, &c, res);
-}
-
-int search_recheck(const struct prog *p, const struct analysis *an, const struct smt_env *env,
-		   struct smt_ctx *smt, uint32_t start, uint32_t len, const struct bpf_insn *rw,
-		   struct smt_result *res)
-{
-	struct analysis_state *as = malloc(sizeof(*as));
-	struct smt_window_cond c;
-	int err;
-
-	memset(res, 0, sizeof(*res));
-	res->verdict = SMT_UNKNOWN;
-	if (!as)
-		return -ENOMEM;
-	err = search_window_cond(p, an, start, len, &c);
-	if (!err)
-		err = analysis_state(an, start, as);
-	if (!err)
-		err = search_check_rewrite(smt, env, as, &c, p->insns + start, rw, len, res);
-	free(as);
-	return err;
 }
 
 /*
@@ -581,7 +210,7 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 	uint64_t h;
 	int err;
 
-	h = hash_insns(b, strip(w, s->len, b));
+	h = hash_insns(b, search_strip(w, s->len, b));
 	if (rejected_has(s, h))
 		return;
 	stats->smt_queries++;

@@ -124,7 +124,10 @@ void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
 		  const struct smt_window_cond *c, const struct smt_cex *cx, uint64_t *rng,
 		  struct sx_state *st);
 
-/* ---- the solver's view ---- */
+/* ---- the solver's view (search_window.c) ---- */
+
+/* @w[0..@len) without its NOPs into @out; returns how many are left. */
+uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *out);
 
 #define SEARCH_PREFIX_MAX 22 /* two slots for each of r0..r9, and room */
 
