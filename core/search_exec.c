@@ -301,6 +301,12 @@ static uint8_t *resolve(struct sx_env *e, struct sx_state *st, const struct sx_r
 	case SX_PKT:
 		if (o < 0 || o + size > st->pkt_len)
 			return NULL;
+		/* some program types may not write the packet: only if the original does */
+		if (write && !e->pkt_write) {
+			if (!e->record)
+				return NULL;
+			e->pkt_write = true;
+		}
 		return st->mem + e->pkt_off + o;
 	case SX_MAPVAL:
 		if (base->map >= e->nmaps || o < 0 || o + size > e->maps[base->map].value_size ||

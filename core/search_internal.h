@@ -96,6 +96,7 @@ struct sx_env {
 	 */
 	struct sx_ctx_access ctx_acc[SX_CTX_ACCESSES];
 	uint32_t nctx_acc;
+	bool pkt_write; /* the original writes the packet: a candidate may */
 	bool record; /* running the original: record ctx accesses, allow uninit stack reads */
 	const struct smt_window_cond *cond;
 };

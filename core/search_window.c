@@ -170,7 +170,10 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 			d->type = fixed ? SMT_REG_CTX : SMT_REG_NONE;
 			break;
 		case ANALYSIS_STACK:
-			d->type = fixed ? SMT_REG_STACK : SMT_REG_NONE;
+			/* inside this frame only: the solver knows no other */
+			d->type = fixed && x->off <= 0 && x->off >= -ANALYSIS_STACK_SIZE
+					  ? SMT_REG_STACK
+					  : SMT_REG_NONE;
 			break;
 		case ANALYSIS_PKT:
 			d->type = fixed ? SMT_REG_PKT : SMT_REG_NONE;
