@@ -9,7 +9,7 @@
  * improvement found there is only a proposal for the program as it is when
  * its turn to commit comes (earlier commits may have changed what is live
  * around it): it is proven again there, under conditions from a fresh
- * analysis, before it is used.  That makes every commit a proof P_k ~ P_k+1
+ * analysis (search_recheck(), the search's own proof), before it is used.  That makes every commit a proof P_k ~ P_k+1
  * on its own, and the result is equivalent to the input by transitivity.
  *
  * Safety.  core/safety models the verifier conservatively and rejects some
@@ -126,17 +126,6 @@ uint32_t opt_count_insns(const struct bpf_insn *insns, size_t len)
 
 	for (i = 0; i < len; i++)
 		n += !search_insn_is_nop(&insns[i]);
-	return n;
-}
-
-/* @in[0..@len) without its NOPs into @out; returns the count. */
-static size_t strip_nops(const struct bpf_insn *in, size_t len, struct bpf_insn *out)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		if (!search_insn_is_nop(&in[i]))
-			out[n++] = in[i];
 	return n;
 }
 
@@ -323,13 +312,25 @@ static void add_stats(struct search_stats *to, const struct search_stats *s)
 	to->seconds += s->seconds;
 }
 
+static bool frozen(const struct optimizer *o, const struct search_window *w)
+{
+	uint32_t i;
+
+	if (!o->pp->frozen)
+		return false;
+	for (i = w->start; i < w->start + w->len && i < o->len; i++)
+		if (o->pp->frozen[i])
+			return true;
+	return false;
+}
+
 /* Search every window of the current program; results in o->work. */
 static int search_round(struct optimizer *o)
 {
 	struct search_window *ws;
 	pthread_t *tids;
 	void *(*args)[2];
-	size_t n, i;
+	size_t n, i, k;
 	unsigned int t, started = 0;
 	int err = 0;
 
@@ -346,6 +347,12 @@ static int search_round(struct optimizer *o)
 		free(ws);
 		return -ENOMEM;
 	}
+	for (i = 0, k = 0; i < n; i++) {
+		if (frozen(o, &ws[i]))
+			continue;
+		ws[k++] = ws[i];
+	}
+	n = k;
 	for (i = 0; i < n; i++) {
 		struct job *j = &o->work[i];
 
@@ -410,43 +417,17 @@ out:
 static int recheck(struct optimizer *o, const struct bpf_insn *cand, uint32_t start,
 		   uint32_t wlen, char *msg, size_t msgsz)
 {
-	struct bpf_insn a[SEARCH_MAX_WINDOW], b[SEARCH_MAX_WINDOW];
-	struct smt_window_cond c;
 	struct smt_result *r;
-	size_t alen, blen;
-	int err, dead;
+	int err;
 
-	alen = strip_nops(&o->cur[start], wlen, a);
-	blen = strip_nops(&cand[start], wlen, b);
-	if (!alen) {
-		snprintf(msg, msgsz, "nothing to remove");
-		return -EINVAL;
-	}
-	err = search_window_cond(o->p, o->a, start, wlen, &c);
-	if (err) {
-		snprintf(msg, msgsz, "no conditions for the window (%d)", err);
-		return err;
-	}
-	if (!blen) {
-		/*
-		 * Everything removed: the checker wants instructions, so give it
-		 * one that writes a register dead after the window -- the empty
-		 * window differs from it only there, which is not observed.
-		 */
-		for (dead = 0; dead < 10 && (c.live_regs & (1u << dead)); dead++)
-			;
-		if (dead == 10) {
-			snprintf(msg, msgsz, "no dead register to stand for an empty window");
-			return -EINVAL;
-		}
-		b[0] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = dead};
-		blen = 1;
-	}
 	r = malloc(sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	err = smt_check_window(o->smt[o->jobs], a, alen, b, blen, &o->smtenv, &c, r);
-	if (!err && r->verdict != SMT_EQUIVALENT) {
+	err = search_recheck(o->p, o->a, &o->smtenv, o->smt[o->jobs], start, wlen, &cand[start],
+			     r);
+	if (err)
+		snprintf(msg, msgsz, "re-check failed (%d): %.180s", err, r->msg);
+	else if (r->verdict != SMT_EQUIVALENT) {
 		snprintf(msg, msgsz, "%s: %.180s", smt_verdict_str(r->verdict), r->msg);
 		err = -EACCES;
 	}

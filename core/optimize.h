@@ -71,6 +71,12 @@ struct opt_params {
 	void *judge_arg;
 	opt_progress_fn progress; /* NULL: none; called from the calling thread */
 	void *progress_arg;
+	/*
+	 * NULL, or one byte per instruction: non-zero ones must stay as they are
+	 * (instructions a loader patches, code shared with other programs); no
+	 * window touches them.
+	 */
+	const uint8_t *frozen;
 };
 
 /* One committed rewrite, in commit order. */

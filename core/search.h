@@ -127,4 +127,15 @@ int search_window(const struct prog *p, const struct analysis *a, const struct s
 		  struct smt_ctx *smt, uint32_t start, uint32_t len,
 		  const struct search_params *sp, struct search_result *res);
 
+/*
+ * Prove the rewrite @rw of @p's window [@start, @start + @len) exactly as the
+ * search proves its candidates (the same pre-conditions, prefix of known
+ * scalar values, handling of NOPs and of a rewrite that deletes
+ * everything): what a driver calls to re-check a search result against the
+ * program as it is now.  0 with the verdict in @res, or -errno.
+ */
+int search_recheck(const struct prog *p, const struct analysis *an, const struct smt_env *env,
+		   struct smt_ctx *smt, uint32_t start, uint32_t len, const struct bpf_insn *rw,
+		   struct smt_result *res);
+
 #endif

@@ -380,7 +380,8 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 	const char *why;
 	char buf[320];
 	bool legacy = false;
-	size_t bad;
+	uint8_t *frozen = NULL;
+	size_t bad, i;
 	int err;
 
 	r->name = bpf_program__name(prog);
@@ -438,6 +439,15 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 	pr.on = isatty(STDERR_FILENO);
 	pp.progress = progress_fn;
 	pp.progress_arg = &pr;
+	frozen = calloc(lcnt, 1);
+	if (!frozen) {
+		keep(r, "out of memory");
+		goto out;
+	}
+	/* what libbpf patches, and the subprograms appended after the program's own code */
+	for (i = 0; i < lcnt; i++)
+		frozen[i] = i >= r->ep->cnt || r->ep->frozen[i];
+	pp.frozen = frozen;
 	err = opt_optimize(linked, lcnt, &env, &pp, &res);
 	if (pr.on)
 		fprintf(stderr, "\r\033[K");
@@ -486,6 +496,7 @@ out:
 		fprintf(stderr, "%s: %u judge loads, %.3f s (%.1f ms each)\n", r->name, j.calls,
 			j.seconds, j.calls ? 1000 * j.seconds / j.calls : 0.0);
 	free(j.scratch);
+	free(frozen);
 	opt_result__free(&res);
 }
 
