@@ -142,6 +142,7 @@ static void test_windows(void)
 		struct smt_window_cond c;
 
 		ASSERT_EQ(search_window_cond(t.p, t.a, 3, 2, &c), -EINVAL, "jump inside");
+		ASSERT_EQ(search_window_cond(t.p, t.a, 0, 17, &c), -EINVAL, "too long");
 		ASSERT_EQ(search_window_cond(t.p, t.a, 5, 2, &c), -EINVAL, "jump target inside");
 		ASSERT_EQ(search_window_cond(t.p, t.a, 8, 1, &c), -EINVAL, "LD_IMM64");
 		ASSERT_EQ(search_window_cond(t.p, t.a, 0, 3, &c), 0, "a window");
@@ -149,6 +150,34 @@ static void test_windows(void)
 	tprog_free(&t);
 out:
 	return;
+}
+
+/* A NOP (ja +0, as the search leaves them) belongs to a window; NOPs alone are none. */
+static void test_windows_nops(void)
+{
+	struct search_window w[4];
+	struct smt_window_cond c;
+	struct tprog t;
+
+	if (!test_need_clang() || !tprog_load(&t, "r0 = 1\n"
+						"goto +0\n"
+						"r0 += 1\n"
+						"exit\n"
+						"goto +0\n" /* unreachable */
+						"exit\n",
+					      BPF_PROG_TYPE_XDP))
+		return;
+	if (ASSERT_EQ(search_windows(t.p, t.a, 8, w, 4), 1, "one window across the NOP")) {
+		ASSERT_EQ(w[0].start, 0, "start");
+		ASSERT_EQ(w[0].len, 3, "len");
+	}
+	ASSERT_EQ(search_window_cond(t.p, t.a, 4, 1, &c), -ENOENT, "unreachable");
+	tprog_free(&t);
+	if (!tprog_load(&t, "goto +0\nr0 = 0\nexit\n", BPF_PROG_TYPE_XDP))
+		return;
+	if (ASSERT_EQ(search_windows(t.p, t.a, 1, w, 4), 1, "the NOP alone is no window"))
+		ASSERT_EQ(w[0].start, 1, "start");
+	tprog_free(&t);
 }
 
 /* ---- conditions ---- */
@@ -547,6 +576,7 @@ int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	RUN_TEST(test_windows);
+	RUN_TEST(test_windows_nops);
 	RUN_TEST(test_cond);
 	RUN_TEST(test_search_cases);
 	RUN_TEST(test_determinism);
