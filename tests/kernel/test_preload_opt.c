@@ -485,6 +485,19 @@ static void test_async_worker(void)
  * this process has (the optimizer must leave none behind) and errno after a
  * successful raw call (kept as the caller set it).
  */
+static int count_dir(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static int child_sync(void)
 {
 	static char log[KH_LOG_SIZE];
@@ -494,6 +507,8 @@ static int child_sync(void)
 	int tasks = 0;
 	DIR *d;
 
+	int fds_before = count_dir("/proc/self/fd"), fds_after;
+
 	if (kh_load(obj_path, "xdp_example", BPF_PROG_TYPE_UNSPEC, &kp, log, sizeof(log)))
 		return 1;
 	d = opendir("/proc/self/task");
@@ -502,8 +517,10 @@ static int child_sync(void)
 	if (d)
 		closedir(d);
 	prog_xlated(kp.fd, &len, NULL, 0);
-	printf("tasks %d xlated %u\n", tasks, len);
 	kh_unload(&kp);
+	fds_after = count_dir("/proc/self/fd");
+	printf("tasks %d fds %s xlated %u\n", tasks, fds_after == fds_before ? "same" : "leaked",
+	       len);
 	return 0;
 }
 
@@ -519,9 +536,9 @@ static void test_sync_in_process(void)
 		return;
 	ASSERT_EQ(stat_of(dir, "misses"), 1, "it was a miss (the optimizer ran in the child)");
 	ASSERT_EQ(stat_of(dir, "hits"), 1, "and the result loaded");
-	snprintf(want, sizeof(want), "tasks 1 xlated ");
+	snprintf(want, sizeof(want), "tasks 1 fds same xlated ");
 	ASSERT_TRUE(!strncmp(out, want, strlen(want)),
-		    "one thread after the optimizer ran, and nothing else on stdout");
+		    "one thread and no fd left after the optimizer ran, nothing else on stdout");
 	CHECK(strchr(out, '\n') == out + strlen(out) - 1, "only the child's line: '%s'", out);
 }
 
