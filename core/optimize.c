@@ -25,7 +25,10 @@
  * among the windows not yet started; a search may end early (its proposal
  * limit), which leaves more for the next windows and for further rounds.
  * A window whose instructions and conditions were already searched without
- * result is not searched again.
+ * result is not searched again at the same effort.  When a round commits
+ * nothing, the next one searches harder (4x the proposals per chain, two
+ * more chains), up to MAX_EFFORT; the driver stops when the hardest round
+ * finds nothing, or at the budget.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -44,7 +47,10 @@
 #define DEFAULT_WINDOW 8
 #define DEFAULT_SMT_TIMEOUT_MS 5000
 #define MAX_WINDOWS 4096
-#define MAX_ROUNDS 16
+#define MAX_ROUNDS 32
+#define MAX_EFFORT 3	       /* x4 proposals and +2 chains per level */
+#define BASE_PROPOSALS 20000 /* per chain, at effort 0 */
+#define BASE_CHAINS 4
 #define MEMO_SIZE 4096 /* windows searched in vain, by hash */
 
 struct job {
@@ -88,6 +94,7 @@ struct optimizer {
 	atomic_size_t next;
 	atomic_uint done;
 	uint32_t round;
+	uint32_t effort; /* how hard the searches try: 0 .. MAX_EFFORT */
 	volatile int stop;
 
 	uint64_t memo[MEMO_SIZE];
@@ -263,7 +270,12 @@ static void *search_thread(void *arg)
 
 	while ((k = atomic_fetch_add(&o->next, 1)) < o->nwork) {
 		struct job *j = &o->work[k];
-		struct search_params sp = {.seed = j->seed, .stop = &o->stop};
+		struct search_params sp = {
+			.seed = j->seed,
+			.stop = &o->stop,
+			.max_proposals = (uint64_t)BASE_PROPOSALS << (2 * o->effort),
+			.chains = BASE_CHAINS + 2 * o->effort,
+		};
 		double t = now(), left = o->search_end - t;
 		size_t waiting = o->nwork - k;
 
@@ -359,6 +371,8 @@ static int search_round(struct optimizer *o)
 		j->w = ws[i];
 		j->seed = mix(o->pp->seed ^ mix(((uint64_t)o->round << 32) | ws[i].start));
 		j->memo = window_memo(o, &ws[i]);
+		if (j->memo)
+			j->memo = mix(j->memo ^ o->effort) | 1;
 		j->skip = memo_has(o, j->memo);
 	}
 	free(ws);
@@ -710,7 +724,8 @@ int opt_optimize(const struct bpf_insn *insns, size_t len, const struct opt_env 
 		n = commit_round(o);
 		res->rounds = o->round;
 		progress(o, o->nwork);
-		if (!n)
+		/* nothing more at this effort: try harder, while the budget lasts */
+		if (!n && o->effort++ >= MAX_EFFORT)
 			break;
 	}
 

@@ -11,18 +11,23 @@
  * Algorithm: analyse the program, list its windows (search_windows()), search
  * them (search_window(), on @jobs threads, each with its own smt_ctx), then
  * commit the improvements one at a time in program order: each is re-checked
- * (smt_check_window() under the conditions of the program as it is at that
+ * (search_recheck() under the conditions of the program as it is at that
  * point, re-analysed after every commit), the whole candidate must pass
- * core/safety, and the judge, when there is one, must accept it and not
- * report it larger.  Proofs compose by transitivity: every committed program
- * is equivalent to the one before it.  Rounds repeat while the budget lasts
- * and the last round improved something.  At the end, a loop-free program
- * without BPF-to-BPF calls is checked whole against the input
- * (smt_check_prog()); anything but EQUIVALENT there, or a final safety
- * rejection, returns the input unchanged.
+ * core/safety (or, for an input the model already rejects, add no
+ * rejection), and the judge, when there is one, must accept it and not
+ * report it larger; if one of these refuses the best rewrite of a window,
+ * the search's other proven rewrites are tried.  Proofs compose by
+ * transitivity: every committed program is equivalent to the one before it.
+ * Rounds repeat while the budget lasts, searching harder after a round that
+ * committed nothing, up to a limit.  At the end a changed program is checked
+ * whole against the input (smt_check_prog()): DIFFERENT returns the input
+ * unchanged (the window proofs and the whole check disagree: a bug);
+ * UNKNOWN (loops, BPF-to-BPF calls, helpers or maps the encoder does not
+ * model, a timeout) leaves the result resting on the window proofs, and
+ * says so in whole_msg.
  *
- * Never returns a program that costs more, is unproven, or is unsafe by the
- * model: the input itself is a valid answer.
+ * Never returns a program that costs more, is unproven, or is less safe by
+ * the model than the input: the input itself is a valid answer.
  */
 #ifndef BPFSYNTH_CORE_OPTIMIZE_H
 #define BPFSYNTH_CORE_OPTIMIZE_H
