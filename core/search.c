@@ -30,6 +30,7 @@
 #define MAX_CEX_TESTS 64
 #define REJECTED_SLOTS 4096
 #define MAX_UNKNOWN 24
+#define MAX_TIMEOUTS 2
 
 /* ---- the search ---- */
 
@@ -57,6 +58,7 @@ struct search {
 	double unit; /* search_insn_cost() of an average instruction of the window */
 	bool stopped;
 	double chain_deadline; /* 0: none */
+	uint32_t timeouts;
 };
 
 static double now(void)
@@ -240,6 +242,9 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 		 * solver's time.
 		 */
 		if (stats->smt_unknown >= MAX_UNKNOWN)
+			s->stopped = true;
+		/* the solver's timeouts are the dearest: a window with two is hard for it */
+		if (strstr(r.msg, "solver:") && ++s->timeouts >= MAX_TIMEOUTS)
 			s->stopped = true;
 		/*
 		 * A model the kernel's test run cannot take (a packet shorter than
