@@ -197,8 +197,7 @@ static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
 		d->v = op == BPF_ADD ? d->v + s.v : d->v - s.v;
 		return;
 	}
-	if (op == BPF_SUB && d->tag == s.tag && d->map == s.map && d->tag != SX_PKT_END &&
-	    d->tag != SX_SCALAR) {
+	if (op == BPF_SUB && d->tag == s.tag && d->map == s.map && ptr_arith_ok(d->tag)) {
 		d->v -= s.v;
 		d->tag = SX_SCALAR;
 		return;

@@ -553,6 +553,101 @@ out:
 		tprog_free(&t[i]);
 }
 
+/*
+ * The executor's ALU against core/interp (held to the kernel by its own
+ * tests): random ALU and ALU32 instructions of every op, sdiv/smod, movsx
+ * and byte swaps, on operands that hit the edges (0, -1, INT_MIN, shifts of
+ * 31 and 63 and beyond).
+ */
+static void test_exec_alu(void)
+{
+	static const uint8_t ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV,  BPF_OR,  BPF_AND, BPF_LSH,
+				      BPF_RSH, BPF_NEG, BPF_MOD, BPF_XOR,  BPF_MOV, BPF_ARSH, BPF_END};
+	static const uint64_t edge[] = {0, 1, 2, 31, 32, 63, 64, 0xff, 0x80000000, 0xffffffff,
+					0x7fffffffffffffffULL, 0x8000000000000000ULL, ~0ULL};
+	struct smt_window_cond c = {0};
+	struct sx_env e = {.prog_type = BPF_PROG_TYPE_XDP, .cond = &c};
+	struct sx_state *st = calloc(1, sizeof(*st) + SX_STACK + SX_CTX_SIZE + 64);
+	struct interp_ctx *ic = interp_ctx__new(NULL, 0, NULL, 0);
+	uint8_t pkt[64] = {0};
+	uint64_t rng = 1;
+	int k, ran = 0, bad = 0;
+
+	if (!CHECK(st && ic, "allocations"))
+		goto out;
+	for (k = 0; k < 20000 && bad < 5; k++) {
+		uint64_t a = sx_below(&rng, 3) ? sx_rand(&rng) : edge[sx_below(&rng, 13)];
+		uint64_t b = sx_below(&rng, 3) ? sx_rand(&rng) : edge[sx_below(&rng, 13)];
+		uint8_t op = ops[sx_below(&rng, sizeof(ops))];
+		struct bpf_insn p[7], in = {.dst_reg = 1, .src_reg = 2};
+		struct interp_input inp = {.pkt = pkt, .pkt_len = sizeof(pkt)};
+		struct interp_result res;
+		struct interp_prog *ip;
+
+		in.code = (sx_below(&rng, 2) ? BPF_ALU64 : BPF_ALU) | op |
+			  (sx_below(&rng, 2) ? BPF_X : BPF_K);
+		if (BPF_SRC(in.code) == BPF_K || op == BPF_NEG || op == BPF_END) {
+			in.src_reg = 0;
+			in.imm = (int32_t)b;
+		}
+		if (op == BPF_NEG) {
+			in.code &= ~BPF_X;
+			in.imm = 0;
+		} else if (op == BPF_END) {
+			static const int32_t w[] = {16, 32, 64};
+
+			in.imm = w[sx_below(&rng, 3)];
+			if (BPF_CLASS(in.code) == BPF_ALU64)
+				in.code &= ~BPF_X; /* bswap */
+		} else if ((op == BPF_DIV || op == BPF_MOD) && sx_below(&rng, 2)) {
+			in.off = 1;
+		} else if (op == BPF_MOV && BPF_SRC(in.code) == BPF_X && sx_below(&rng, 2)) {
+			static const int16_t w[] = {8, 16, 32};
+
+			in.off = w[sx_below(&rng, BPF_CLASS(in.code) == BPF_ALU64 ? 3 : 2)];
+		}
+		p[0] = (struct bpf_insn){.code = BPF_LD | BPF_IMM | BPF_DW, .dst_reg = 1,
+					 .imm = (int32_t)a};
+		p[1] = (struct bpf_insn){.imm = (int32_t)(a >> 32)};
+		p[2] = (struct bpf_insn){.code = BPF_LD | BPF_IMM | BPF_DW, .dst_reg = 2,
+					 .imm = (int32_t)b};
+		p[3] = (struct bpf_insn){.imm = (int32_t)(b >> 32)};
+		p[4] = in;
+		p[5] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0, .src_reg = 1};
+		p[6] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+		memset(st, 0, sizeof(*st));
+		st->r[1] = (struct sx_reg){.v = a, .tag = SX_SCALAR};
+		st->r[2] = (struct sx_reg){.v = b, .tag = SX_SCALAR};
+		sx_run(&e, &in, 1, st);
+		if (prog_validate(p, 7, NULL, 0)) {
+			/* what the kernel refuses on sight (constant shifts out of range, ...) */
+			if (!CHECK(st->status != SX_OK, "insn %02x off %d imm %d: invalid, "
+				   "run by the executor", in.code, in.off, in.imm))
+				bad++;
+			continue;
+		}
+		ip = interp_prog__new(p, 7, BPF_PROG_TYPE_XDP, NULL, 0);
+		if (!CHECK(ip, "interp_prog__new"))
+			break;
+		if (interp_run(ic, ip, &inp, &res) == 0 && res.status == INTERP_OK) {
+			ran++;
+			if (!CHECK(st->status == SX_OK && st->r[1].v == res.r0,
+				   "insn %02x off %d imm %d on %#llx, %#llx: executor %#llx (status %d), "
+				   "interp %#llx", in.code, in.off, in.imm, (unsigned long long)a,
+				   (unsigned long long)b, (unsigned long long)st->r[1].v, st->status,
+				   (unsigned long long)res.r0))
+				bad++;
+		}
+		interp_prog__free(ip);
+	}
+	if (test_env.verbose)
+		fprintf(stderr, "  %d instructions compared with core/interp\n", ran);
+	ASSERT_GE(ran, 15000, "instructions compared");
+out:
+	interp_ctx__free(ic);
+	free(st);
+}
+
 static void test_bad_window(void)
 {
 	struct search_result res;
@@ -581,6 +676,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_search_cases);
 	RUN_TEST(test_determinism);
 	RUN_TEST(test_threads);
+	RUN_TEST(test_exec_alu);
 	RUN_TEST(test_bad_window);
 	test_assemble_cleanup();
 	return test_summary("test_search");
