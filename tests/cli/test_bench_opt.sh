@@ -53,6 +53,11 @@ cmp_run map "$V/bench_opt_a.bpf.o" "$V/bench_opt_c.bpf.o"
 check "a map written differently: exit 1, a map differs" \
 	[ "$rc" -eq 1 ] && [ "$(jget "$tmp/map.json" 'j["diff"]["maps_differ"] > 0')" = True ]
 
+"$CMP" "$V/bench_opt_a.bpf.o" "$V/bench_opt_c.bpf.o" --prog bench_prog --packets 300 --rounds 3 \
+	--checkpoint 1 --json >"$tmp/map1.json" 2>/dev/null
+check "a map written differently, --checkpoint 1: the input named is IPv4/TCP (what variant c miscounts)" \
+	[ "$(jget "$tmp/map1.json" '(lambda h: h[24:28] + " " + h[46:48])(j["diff"]["first_difference"]["input_hex"])')" = "0800 06" ]
+
 cmp_run clock "$V/bench_opt_d.bpf.o" "$V/bench_opt_d.bpf.o"
 check "a program that reads the clock: nondeterministic, not a difference (exit 2)" \
 	[ "$rc" -eq 2 ] && [ "$(jget "$tmp/clock.json" 'j["diff"]["status"], j["diff"]["differences"]')" = "('nondeterministic', 0)" ]

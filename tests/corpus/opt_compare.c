@@ -3,7 +3,13 @@
  * opt_compare: the kernel's verdict on an optimized object.
  *
  *   opt_compare ORIG.o OPT.o --prog NAME [--type TYPE] [--packets N] [--rounds R]
- *               [--repeat N] [--seed N] [--cpu N] [--json]
+ *               [--repeat N] [--lat-packets N] [--checkpoint N] [--seed N] [--cpu N]
+ *               [--json]
+ *
+ * Defaults: 1000 packets, maps compared every 100 (--checkpoint 1 names the
+ * packet after which a map first differs), 36 latency rounds over 6 packets
+ * with repeat 20000, seed 1, the CPU it starts on.  --type is the program
+ * type by libbpf's name (xdp, sched_cls, ...) where the section does not say.
  *
  * Loads the program NAME three times, each copy with maps of its own created
  * from its object's definitions: A and B from ORIG.o, X from OPT.o.  B exists
@@ -444,7 +450,7 @@ struct diffres {
 	const char *status, *reason;
 	unsigned int packets, differences, nondet, refused, checkpoints;
 	unsigned int map_drifted, map_differs;
-	long first_pkt;
+	long first_pkt, last_checkpoint;
 	char first_what[256], first_kind[32], first_hex[2 * 256 + 1];
 };
 
@@ -501,7 +507,8 @@ static void note_first(struct diffres *d, long k, const char *kind, const char *
 }
 
 /* All maps of A, B and X: drift between A and B retires a map, X unlike A is a difference. */
-static int checkpoint(struct diffres *d, long k)
+/* @pkt: the last packet, named as the input when it alone ran since the last checkpoint */
+static int checkpoint(struct diffres *d, long k, const uint8_t *pkt, uint32_t len)
 {
 	struct dump dm[NINST] = {0};
 	char msg[256];
@@ -522,14 +529,20 @@ static int checkpoint(struct diffres *d, long k)
 			continue;
 		}
 		if (dump_diff(&dm[A], &dm[X], maps[m].name, msg, sizeof(msg))) {
+			char what[sizeof(msg) + 96];
+
 			d->map_differs++;
 			d->differences++;
-			note_first(d, k, "maps at checkpoint", msg, NULL, 0);
+			snprintf(what, sizeof(what), "%s, after packets %ld..%ld (--checkpoint 1 "
+				 "names the packet)", msg, d->last_checkpoint + 1, k);
+			note_first(d, k, "maps at checkpoint", what,
+				   d->last_checkpoint + 1 == k ? pkt : NULL, len);
 			maps[m].drifted = true; /* say it once */
 		}
 	}
 	for (j = 0; j < NINST; j++)
 		free(dm[j].buf);
+	d->last_checkpoint = k;
 	return rc;
 }
 
@@ -559,7 +572,7 @@ static int differential(const struct opts *o, enum bpf_prog_type t, struct diffr
 			d->refused++;
 		}
 		if ((k + 1) % o->checkpoint == 0 || k + 1 == o->packets) {
-			rc = checkpoint(d, k);
+			rc = checkpoint(d, k, pkt, len);
 			if (rc)
 				return rc;
 		}
@@ -851,7 +864,7 @@ static int fail(const struct opts *o, json_t *res, const char *err)
 
 int main(int argc, char **argv)
 {
-	struct diffres d = {.status = "n/a", .first_pkt = -1};
+	struct diffres d = {.status = "n/a", .first_pkt = -1, .last_checkpoint = -1};
 	struct latres l = {.status = "n/a"};
 	const char *type_str;
 	enum bpf_prog_type t;
