@@ -30,11 +30,13 @@
  *    difference; a program seen to be nondeterministic at all is reported
  *    as such, its differences counted beside (they may be chance);
  *  - latency: BPF_PROG_TEST_RUN with a repeat count on a few well-formed
- *    packets, one per round in turn, through A, X and B interleaved (the
- *    order rotates); per round the ratio X/A and the control B/A.  Reported: medians of ns per
- *    run, the median X/A and the spread of B/A; X is slower (faster) beyond
- *    noise when its median ratio is above (below) every control ratio and
- *    its inverse: the band [min(B/A, A/B), max(B/A, A/B)].
+ *    packets (of 24, those the original spends longest on), one per round,
+ *    through A, X and B interleaved (the order rotates); per round the
+ *    ratio X/A and the control B/A.  Reported: medians of ns per run, the
+ *    median X/A and the spread of B/A; X is slower (faster) beyond noise
+ *    when its median ratio is above (below) the noise band: the 10th to
+ *    90th percentile of the control ratios and of their inverses (a round
+ *    or two preempted must not widen it to nothing).
  *
  * Program types BPF_PROG_TEST_RUN cannot run (tracing, kprobes, ...) get
  * sizes only.  Output: one line per part, or one JSON object (--json).
@@ -606,6 +608,7 @@ struct latres {
 	double ns[NINST], ratio_med, ratio_min, ratio_max, noise_med, noise_min, noise_max;
 	double noise_p10, noise_p90, band_lo, band_hi;
 	double tmean[NINST], tmean_ratio, tmean_noise; /* trimmed means over rounds */
+	const char *kinds[MAX_LAT_PKTS];		/* of the packets timed */
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -621,34 +624,59 @@ static double median(double *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+#define LAT_CANDIDATES 24
+
+/*
+ * The packets to time: of the first LAT_CANDIDATES well-formed packets the
+ * program accepts, the ones it spends longest on.  A packet dropped at the
+ * first check times the prologue, not the program.
+ */
+static unsigned int pick_lat_packets(const struct opts *o, uint8_t (*pkts)[PKT_GEN_MAX],
+				     uint32_t *lens, const char **kinds)
+{
+	static uint8_t cand[LAT_CANDIDATES][PKT_GEN_MAX];
+	uint32_t clen[LAT_CANDIDATES], cdur[LAT_CANDIDATES];
+	const char *ckind[LAT_CANDIDATES];
+	bool used[LAT_CANDIDATES] = {0};
+	unsigned int nc = 0, tries, i, n;
+	struct pkt_gen g;
+
+	pkt_gen_init(&g, o->seed + 1);
+	for (tries = 0; tries < 1000 && nc < LAT_CANDIDATES; tries++) {
+		struct kh_run run = {.repeat = o->repeat / 10 ? o->repeat / 10 : 1};
+
+		clen[nc] = pkt_gen_next(&g, cand[nc], &ckind[nc]);
+		if (!strcmp(ckind[nc], "random") || !strcmp(ckind[nc], "truncated"))
+			continue;
+		run.data_in = cand[nc];
+		run.data_size_in = clen[nc];
+		if (kh_test_run(inst[A].kp.fd, &run, NULL, 0))
+			continue;
+		cdur[nc++] = run.duration;
+	}
+	for (n = 0; n < o->lat_pkts && n < nc; n++) {
+		unsigned int best = nc;
+
+		for (i = 0; i < nc; i++)
+			if (!used[i] && (best == nc || cdur[i] > cdur[best]))
+				best = i;
+		used[best] = true;
+		memcpy(pkts[n], cand[best], clen[best]);
+		lens[n] = clen[best];
+		kinds[n] = ckind[best];
+	}
+	return n;
+}
+
 static int latency(const struct opts *o, struct latres *l)
 {
 	static uint8_t pkts[MAX_LAT_PKTS][PKT_GEN_MAX];
 	static double per[NINST][MAX_ROUNDS], ratio[MAX_ROUNDS], noise[MAX_ROUNDS];
 	uint32_t lens[MAX_LAT_PKTS];
-	const char *kinds[MAX_LAT_PKTS];
-	struct pkt_gen g;
-	unsigned int n = 0, tries, r, p, i;
+	unsigned int n, r, p, i;
 	int j;
 
-	/* well-formed packets of distinct kinds the program accepts, as traffic would be */
-	pkt_gen_init(&g, o->seed + 1);
-	for (tries = 0; tries < 400 && n < o->lat_pkts; tries++) {
-		struct kh_run run = {.repeat = 1};
-		const char *kind;
-		bool dup = false;
-
-		lens[n] = pkt_gen_next(&g, pkts[n], &kind);
-		if (!strcmp(kind, "random") || !strcmp(kind, "truncated"))
-			continue;
-		for (i = 0; i < n && tries < 200; i++)
-			dup |= !strcmp(kinds[i], kind);
-		run.data_in = pkts[n];
-		run.data_size_in = lens[n];
-		if (dup || kh_test_run(inst[A].kp.fd, &run, NULL, 0))
-			continue;
-		kinds[n++] = kind;
-	}
+	n = pick_lat_packets(o, pkts, lens, l->kinds);
 	l->npkts = n;
 	l->rounds = o->rounds;
 	l->repeat = o->repeat;
@@ -716,8 +744,8 @@ static int latency(const struct opts *o, struct latres *l)
 	 * 0.8 to 0.97 says two loads of one program may differ by 1/0.8, in
 	 * either direction.  The band is symmetric in that sense.
 	 */
-	l->band_lo = l->noise_min < 1 / l->noise_max ? l->noise_min : 1 / l->noise_max;
-	l->band_hi = l->noise_max > 1 / l->noise_min ? l->noise_max : 1 / l->noise_min;
+	l->band_lo = l->noise_p10 < 1 / l->noise_p90 ? l->noise_p10 : 1 / l->noise_p90;
+	l->band_hi = l->noise_p90 > 1 / l->noise_p10 ? l->noise_p90 : 1 / l->noise_p10;
 	l->verdict = l->ratio_med > l->band_hi	 ? "slower"
 		     : l->ratio_med < l->band_lo ? "faster"
 						 : "same within noise";
@@ -781,6 +809,14 @@ static void lat_json_means(json_t *o, const struct latres *l)
 	json_object_set_new(o, "orig2_ns_mean", json_real(l->tmean[B]));
 	json_object_set_new(o, "ratio_mean", json_real(l->tmean_ratio));
 	json_object_set_new(o, "noise_mean", json_real(l->tmean_noise));
+	{
+		json_t *k = json_array();
+		unsigned int i;
+
+		for (i = 0; i < l->npkts; i++)
+			json_array_append_new(k, json_string(l->kinds[i]));
+		json_object_set_new(o, "packet_kinds", k);
+	}
 }
 
 static void print_human(const struct opts *o, const char *type, const struct diffres *d,
