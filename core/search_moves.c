@@ -10,8 +10,10 @@
  * `rX = 0` followed by stores of rX, redundant moves and dead stack stores.
  * Besides the generic moves there are two targeted ones: a store of a
  * register that the window set from an immediate becomes a store of the
- * immediate, and two adjacent narrow stores of immediates become one wider
- * store when the combined value is representable.
+ * immediate, two adjacent narrow stores of immediates become one wider
+ * store when the combined value is representable, and a narrow load widens
+ * to take in its neighbour (the shifts and ors that combined the two then
+ * go by deletion).
  */
 #include <string.h>
 
@@ -325,6 +327,19 @@ bool sx_propose(const struct sx_pool *pool, uint64_t *rng, struct bpf_insn *w, u
 		if (cls != BPF_LDX && cls != BPF_ST && cls != BPF_STX)
 			return false;
 		old[0] = w[i];
+		if (cls == BPF_LDX && BPF_SIZE(w[i].code) != BPF_DW && sx_below(rng, 2)) {
+			/*
+			 * Widen a load to take in its neighbour above or below:
+			 * clang assembles wide fields from byte loads, shifts and ors.
+			 */
+			uint32_t sz = size_bytes(w[i].code);
+
+			w[i].code = (uint8_t)((w[i].code & ~0x18) |
+					      (sz == 1 ? BPF_H : sz == 2 ? BPF_W : BPF_DW));
+			if (sx_below(rng, 2))
+				w[i].off = (int16_t)(w[i].off - sz);
+			return true;
+		}
 		w[i].code = (uint8_t)((w[i].code & ~0x18) | pick_size(rng));
 		return old[0].code != w[i].code;
 	}
