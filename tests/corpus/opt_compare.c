@@ -36,7 +36,8 @@
  *    median X/A and the spread of B/A; X is slower (faster) beyond noise
  *    when its median ratio is above (below) the noise band: the 10th to
  *    90th percentile of the control ratios and of their inverses (a round
- *    or two preempted must not widen it to nothing).
+ *    or two preempted must not widen it to nothing), and at least 1 ns,
+ *    the kernel's resolution, either way.
  *
  * Program types BPF_PROG_TEST_RUN cannot run (tracing, kprobes, ...) get
  * sizes only.  Output: one line per part, or one JSON object (--json).
@@ -746,6 +747,17 @@ static int latency(const struct opts *o, struct latres *l)
 	 */
 	l->band_lo = l->noise_p10 < 1 / l->noise_p90 ? l->noise_p10 : 1 / l->noise_p90;
 	l->band_hi = l->noise_p90 > 1 / l->noise_p10 ? l->noise_p90 : 1 / l->noise_p10;
+	/*
+	 * Nor can it be narrower than the kernel's resolution: it reports whole
+	 * ns per run, and on a 12 ns program most control rounds read 12/12, so
+	 * the band above would say that 11 ns is beyond noise.  One ns is not.
+	 */
+	if (l->ns[A] > 1) {
+		if (l->band_lo > (l->ns[A] - 1) / l->ns[A])
+			l->band_lo = (l->ns[A] - 1) / l->ns[A];
+		if (l->band_hi < (l->ns[A] + 1) / l->ns[A])
+			l->band_hi = (l->ns[A] + 1) / l->ns[A];
+	}
 	l->verdict = l->ratio_med > l->band_hi	 ? "slower"
 		     : l->ratio_med < l->band_lo ? "faster"
 						 : "same within noise";
