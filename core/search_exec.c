@@ -26,7 +26,8 @@
 #include "core/prog.h"
 #include "core/search_internal.h"
 
-#define F(st)                                                                                      \
+/* The access or operation the verifier (or the executor) refuses: stop here. */
+#define FAULT(st)                                                                                  \
 	do {                                                                                       \
 		(st)->status = SX_FAULT;                                                           \
 		return;                                                                            \
@@ -134,12 +135,12 @@ static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
 	struct sx_reg *d = &st->r[in->dst_reg], s;
 
 	if (in->dst_reg > 9 || (BPF_SRC(in->code) == BPF_X && in->src_reg > 10))
-		F(st);
+		FAULT(st);
 	if (op == BPF_END) {
 		int bits = in->imm;
 
 		if ((bits != 16 && bits != 32 && bits != 64) || d->tag != SX_SCALAR)
-			F(st);
+			FAULT(st);
 		if (is64 || BPF_SRC(in->code) == BPF_TO_BE)
 			d->v = bswap(d->v, bits);
 		else if (bits < 64)
@@ -147,17 +148,17 @@ static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
 		return;
 	}
 	if (op > BPF_END || (op == BPF_NEG && BPF_SRC(in->code) == BPF_X))
-		F(st);
+		FAULT(st);
 	/* what the verifier rejects on sight: constant shifts out of range, division by 0 */
 	if (BPF_SRC(in->code) == BPF_K &&
 	    (((op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH) &&
 	      (in->imm < 0 || in->imm >= (is64 ? 64 : 32))) ||
 	     ((op == BPF_DIV || op == BPF_MOD) && !in->imm)))
-		F(st);
+		FAULT(st);
 	if (BPF_SRC(in->code) == BPF_X && op != BPF_NEG) {
 		s = st->r[in->src_reg];
 		if (s.tag == SX_NONE)
-			F(st);
+			FAULT(st);
 	} else {
 		s = (struct sx_reg){.v = (uint64_t)(int64_t)in->imm, .tag = SX_SCALAR};
 	}
@@ -165,10 +166,10 @@ static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
 	    : op == BPF_MOV			 ? in->off != 0 && !(in->off == 8 || in->off == 16 ||
 							     (is64 && in->off == 32))
 						 : in->off != 0)
-		F(st);
+		FAULT(st);
 	if (op == BPF_MOV) {
 		if (s.tag != SX_SCALAR && (!is64 || in->off))
-			F(st);
+			FAULT(st);
 		if (s.tag != SX_SCALAR) {
 			*d = s;
 			return;
@@ -178,14 +179,14 @@ static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
 		return;
 	}
 	if (d->tag == SX_NONE)
-		F(st);
+		FAULT(st);
 	if (d->tag == SX_SCALAR && s.tag == SX_SCALAR) {
 		d->v = alu(op, is64, d->v, s.v, in->off);
 		return;
 	}
 	/* pointers: only 64-bit +/- scalar, and pointer - pointer of one region */
 	if (!is64)
-		F(st);
+		FAULT(st);
 	if (op == BPF_ADD && d->tag == SX_SCALAR && ptr_arith_ok(s.tag)) {
 		uint64_t v = d->v;
 
@@ -202,7 +203,7 @@ static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
 		d->tag = SX_SCALAR;
 		return;
 	}
-	F(st);
+	FAULT(st);
 }
 
 static const uint8_t sizes[4] = {4, 2, 1, 8}; /* BPF_W, BPF_H, BPF_B, BPF_DW >> 3 */
@@ -326,24 +327,24 @@ static void exec_mem(struct sx_env *e, const struct bpf_insn *in, struct sx_stat
 	uint8_t *p;
 
 	if (in->dst_reg > 10 || in->src_reg > 10)
-		F(st);
+		FAULT(st);
 	if (cls == BPF_LDX) {
 		bool sx = mode == BPF_MEMSX;
 
 		if ((mode != BPF_MEM && !sx) || (sx && size == 8) || in->dst_reg > 9)
-			F(st);
+			FAULT(st);
 		base = &st->r[in->src_reg];
 		p = resolve(e, st, base, in->off, size, false, &slot, &ctxf);
 		if (!p)
-			F(st);
+			FAULT(st);
 		if (slot >= 0) {
 			int32_t k = (int32_t)(p - st->mem);
 
 			if (!e->record && !stack_init(st, k, size))
-				F(st);
+				FAULT(st);
 			if (st->stag[slot]) {
 				if (size != 8 || sx)
-					F(st);
+					FAULT(st);
 				st->r[in->dst_reg] = (struct sx_reg){
 					.v = load_le(p, 8), .tag = st->stag[slot], .map = st->smap[slot]};
 				return;
@@ -351,7 +352,7 @@ static void exec_mem(struct sx_env *e, const struct bpf_insn *in, struct sx_stat
 		}
 		if (ctxf) {
 			if (sx)
-				F(st);
+				FAULT(st);
 			st->r[in->dst_reg] =
 				ctxf == 1 ? (struct sx_reg){.v = 0, .tag = SX_PKT}
 					  : (struct sx_reg){.v = st->pkt_len, .tag = SX_PKT_END};
@@ -372,16 +373,16 @@ static void exec_mem(struct sx_env *e, const struct bpf_insn *in, struct sx_stat
 	if (cls == BPF_STX) {
 		val = st->r[in->src_reg];
 		if (val.tag == SX_NONE)
-			F(st);
+			FAULT(st);
 	} else {
 		val = (struct sx_reg){.v = (uint64_t)(int64_t)in->imm, .tag = SX_SCALAR};
 	}
 	base = &st->r[in->dst_reg];
 	p = resolve(e, st, base, in->off, size, true, &slot, &ctxf);
 	if (!p)
-		F(st);
+		FAULT(st);
 	if (val.tag != SX_SCALAR && (slot < 0 || size != 8))
-		F(st); /* pointers spill whole, to the stack only */
+		FAULT(st); /* pointers spill whole, to the stack only */
 	memcpy(p, &val.v, size);
 	if (slot >= 0) {
 		int32_t k = (int32_t)(p - st->mem);
