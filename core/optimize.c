@@ -48,7 +48,7 @@
 #define DEFAULT_SMT_TIMEOUT_MS 5000
 #define MAX_WINDOWS 4096
 #define MAX_ROUNDS 32
-#define MAX_EFFORT 3	       /* x4 proposals and +2 chains per level */
+#define MAX_EFFORT 3	       /* x4 proposals and +2 chains per level (default: 0..3) */
 #define BASE_PROPOSALS 20000 /* per chain, at effort 0 */
 #define BASE_CHAINS 4
 #define MEMO_SIZE 4096 /* windows searched in vain, by hash */
@@ -725,7 +725,7 @@ int opt_optimize(const struct bpf_insn *insns, size_t len, const struct opt_env 
 		res->rounds = o->round;
 		progress(o, o->nwork);
 		/* nothing more at this effort: try harder, while the budget lasts */
-		if (!n && o->effort++ >= MAX_EFFORT)
+		if (!n && ++o->effort >= (pp->efforts ? pp->efforts : MAX_EFFORT + 1))
 			break;
 	}
 

@@ -72,6 +72,7 @@ struct opt_params {
 	uint64_t seed;
 	uint32_t max_window;	  /* 0: a default; at most SEARCH_MAX_WINDOW */
 	uint32_t smt_timeout_ms;  /* per query; 0: a default */
+	uint32_t efforts;	  /* search effort levels to go through (x4 each); 0: 4 */
 	opt_judge_fn judge;	  /* NULL: no judge */
 	void *judge_arg;
 	opt_progress_fn progress; /* NULL: none; called from the calling thread */

@@ -225,6 +225,18 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 	switch (r.verdict) {
 	case SMT_EQUIVALENT:
 		stats->smt_equivalent++;
+		/*
+		 * The best so far, if it improves on the window, becomes the
+		 * first alternative (a judge may refuse the new best).
+		 */
+		if (s->best_perf < s->res->cost_before) {
+			struct search_result *res = s->res;
+			uint32_t k = res->nalts < SEARCH_MAX_ALTS ? res->nalts : SEARCH_MAX_ALTS - 1;
+
+			memmove(res->alts[1], res->alts[0], k * sizeof(res->alts[0]));
+			memcpy(res->alts[0], s->best, s->len * sizeof(*w));
+			res->nalts = k + 1;
+		}
 		memcpy(s->best, w, s->len * sizeof(*w));
 		s->best_perf = perf;
 		break;

@@ -275,6 +275,67 @@ static void test_judge(void)
 	free(in);
 }
 
+/*
+ * A judge like the kernel on syscall_tp: a 64-bit store of an immediate
+ * (two 32-bit key stores merged) costs it more than it saves.
+ */
+static int judge_no_dw_store(void *arg, const struct bpf_insn *insns, size_t len, uint64_t *cost)
+{
+	size_t i;
+
+	(void)arg;
+	*cost = opt_count_insns(insns, len);
+	for (i = 0; i < len; i++)
+		if (insns[i].code == (BPF_ST | BPF_MEM | BPF_DW))
+			*cost += 100;
+	return 0;
+}
+
+/* When the judge refuses a window's best rewrite, a dearer proven one is used. */
+static void test_judge_alternatives(void)
+{
+	static const char text[] = "r1 = 0\n"
+				   "*(u32 *)(r10 - 4) = r1\n"
+				   "r1 = 1\n"
+				   "*(u32 *)(r10 - 8) = r1\n"
+				   "r2 = r10\n"
+				   "r2 += -8\n" LD_MAP7(1) "call 1\n"
+				   "r0 = 2\n"
+				   "exit\n";
+	struct opt_env env = {.prog_type = XDP, .maps = maps, .nmaps = 2};
+	struct opt_params pp = {.budget = 5, .seed = 1};
+	struct opt_result res;
+	struct bpf_insn *in;
+	size_t len, i;
+	bool dw = false;
+
+	if (!test_need_clang())
+		return;
+	if (test_assemble(ASM_PRELUDE, text, &in, &len)) {
+		CHECK(false, "does not assemble");
+		return;
+	}
+	/* without a judge: the two key stores become one 64-bit store */
+	ASSERT_OK(opt_optimize(in, len, &env, &pp, &res), "opt_optimize");
+	for (i = 0; i < len; i++)
+		dw |= res.insns[i].code == (BPF_ST | BPF_MEM | BPF_DW);
+	CHECK(dw && res.insns_after == 8, "unjudged: %u insns, 64-bit store %d", res.insns_after, dw);
+	opt_result__free(&res);
+
+	pp.judge = judge_no_dw_store;
+	ASSERT_OK(opt_optimize(in, len, &env, &pp, &res), "opt_optimize judged");
+	dw = false;
+	for (i = 0; i < len; i++)
+		dw |= res.insns[i].code == (BPF_ST | BPF_MEM | BPF_DW);
+	CHECK(!dw, "the judge's refusal ignored");
+	CHECK(res.insns_after < res.insns_before, "no alternative used: %u -> %u (%s)",
+	      res.insns_before, res.insns_after, res.msg);
+	ASSERT_GE(res.rejected_judge, 1, "refusals by the judge");
+	check_invariants("judged alternatives", in, len, &env, &res, false);
+	opt_result__free(&res);
+	free(in);
+}
+
 static void progress(void *arg, const struct opt_progress *p)
 {
 	struct opt_progress *last = arg;
@@ -317,11 +378,14 @@ static void test_progress_and_bad_input(void)
 	free(in);
 }
 
-/* Same seed, same result (searches end by their proposal limits here). */
+/*
+ * Same seed, same result: searches end by their proposal limits here, far
+ * from the budget (two effort levels).
+ */
 static void test_deterministic(void)
 {
 	struct opt_env env = {.prog_type = XDP, .maps = maps, .nmaps = 2};
-	struct opt_params pp = {.budget = 20, .jobs = 2, .seed = 42};
+	struct opt_params pp = {.budget = 120, .jobs = 2, .seed = 42, .efforts = 2};
 	struct opt_result r1, r2;
 	struct bpf_insn *in;
 	size_t len;
@@ -345,6 +409,7 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	RUN_TEST(test_table);
 	RUN_TEST(test_judge);
+	RUN_TEST(test_judge_alternatives);
 	RUN_TEST(test_progress_and_bad_input);
 	RUN_TEST(test_deterministic);
 	test_assemble_cleanup();
