@@ -335,6 +335,7 @@ static void do_alu(struct analysis_state *st, const struct bpf_insn *in, uint32_
 	uint8_t op = BPF_OP(in->code);
 	struct analysis_reg *d = &st->regs[in->dst_reg];
 	struct analysis_reg src;
+	bool ptr_operand;
 
 	if (BPF_SRC(in->code) == BPF_X) {
 		src = st->regs[in->src_reg];
@@ -408,8 +409,17 @@ static void do_alu(struct analysis_state *st, const struct bpf_insn *in, uint32_
 		analysis_mark_type(d, ANALYSIS_UNKNOWN);
 		return;
 	}
+	/*
+	 * ALU32 with a pointer operand: the verifier (privileged) marks the
+	 * result unknown in all 64 bits and does not zero-extend it
+	 * (adjust_ptr_min_max_vals() returns before zext), although the CPU
+	 * does: believing the upper half zero would let a rewrite rely on what
+	 * the verifier cannot see.
+	 */
+	ptr_operand = analysis_is_ptr(d) || analysis_is_ptr(&src) || d->type == ANALYSIS_UNKNOWN ||
+		      src.type == ANALYSIS_UNKNOWN;
 	analysis_mark_scalar(d);
-	if (alu32)
+	if (alu32 && !ptr_operand)
 		analysis_scalar_width(&d->s, 32);
 }
 

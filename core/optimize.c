@@ -44,7 +44,7 @@
 #include "core/safety.h"
 
 #define DEFAULT_BUDGET 10.0
-#define DEFAULT_WINDOW 8
+#define DEFAULT_WINDOW 16 /* cut in pieces overlapping by half */
 #define DEFAULT_SMT_TIMEOUT_MS 5000
 #define MAX_WINDOWS 4096
 #define MAX_ROUNDS 32

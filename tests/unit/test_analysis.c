@@ -225,6 +225,17 @@ static const struct acase cases[] = {
 	  {11, "R0", "map_value(map=7,ks=4,vs=8)"},
 	  {11, "R6", "map_value(map=7,ks=4,vs=8)"},
 	  {12, "R0", U32}}},
+	/* the verifier marks the result unknown in 64 bits, without zero-extension */
+	{"ALU32 on a packet pointer: an unknown 64-bit scalar",
+	 "r2 = *(u32 *)(r1 + 0)\n" /* 0 */
+	 "r3 = *(u32 *)(r1 + 4)\n" /* 1 */
+	 "w2 -= w3\n"		  /* 2 */
+	 "w4 = w2\n"		  /* 3 */
+	 "r0 = 0\n"		  /* 4 */
+	 "exit",		  /* 5 */
+	 BPF_PROG_TYPE_XDP,
+	 {{3, "R2", "scalar()"},
+	  {4, "R4", U32}}},
 	{"spills and fills keep pointer types; partial ones do not",
 	 "r2 = *(u32 *)(r1 + 0)\n"  /* 0 */
 	 "*(u64 *)(r10 - 8) = r1\n"  /* 1 */
