@@ -342,6 +342,7 @@ static int search_round(struct optimizer *o)
 	struct search_window *ws;
 	pthread_t *tids;
 	void *(*args)[2];
+	uint32_t maxlen;
 	size_t n, i, k;
 	unsigned int t, started = 0;
 	int err = 0;
@@ -349,8 +350,15 @@ static int search_round(struct optimizer *o)
 	ws = calloc(MAX_WINDOWS, sizeof(*ws));
 	if (!ws)
 		return -ENOMEM;
-	n = search_windows(o->p, o->a, o->pp->max_window ? o->pp->max_window : DEFAULT_WINDOW,
-			   ws, MAX_WINDOWS);
+	/*
+	 * Long windows find more, but one construct the solver does not model
+	 * (pkt_end - pkt, say) makes a whole window unprovable: odd effort
+	 * levels search windows half as long.
+	 */
+	maxlen = o->pp->max_window ? o->pp->max_window : DEFAULT_WINDOW;
+	if (o->effort % 2 && maxlen > 1)
+		maxlen /= 2;
+	n = search_windows(o->p, o->a, maxlen, ws, MAX_WINDOWS);
 	if (n > MAX_WINDOWS)
 		n = MAX_WINDOWS;
 	free(o->work);

@@ -24,8 +24,9 @@
  * The kernel, when bpf() is permitted, is the judge of size (kernel_load()):
  * every candidate the driver wants to commit is loaded through libbpf from
  * the original object with its instructions replaced, and commits that make
- * xlated grow are refused.  At the end each optimized program is loaded from
- * the written object; if the kernel rejects it or it is larger, the original
+ * xlated grow, or keep its length and make the JITed code grow, are refused.
+ * At the end each optimized program is loaded from the written object; if
+ * the kernel rejects it or it is larger by that measure, the original
  * instructions are written back.
  */
 #include <errno.h>
@@ -110,6 +111,7 @@ struct prog_report {
 	uint32_t insns_before, insns_after;
 	bool kernel; /* xlated sizes are known */
 	uint64_t xlated_before, xlated_after;
+	uint64_t jited_before; /* bytes, from the kernel */
 	uint32_t windows;
 	bool whole_equiv;
 	char whole_msg[SMT_MSG_SIZE];
@@ -140,7 +142,7 @@ struct judge {
 	uint32_t refused; /* candidates that touched frozen instructions */
 	/* the input's verdict, asked once before the driver starts */
 	int input_err;
-	uint64_t input_xlated;
+	uint64_t input_xlated, input_jited;
 	uint32_t calls;
 	double seconds;
 	char msg[320];
@@ -188,6 +190,7 @@ static int judge_fn(void *arg, const struct bpf_insn *insns, size_t len, uint64_
 {
 	struct judge *j = arg;
 	char msg[320];
+	uint64_t jited = 0;
 	double t0;
 	size_t bad;
 	int err;
@@ -195,7 +198,7 @@ static int judge_fn(void *arg, const struct bpf_insn *insns, size_t len, uint64_
 	if (len != j->lcnt)
 		return -EINVAL;
 	if (!memcmp(insns, j->linked, len * sizeof(*insns))) {
-		*cost = j->input_xlated;
+		*cost = j->input_xlated << 32 | j->input_jited;
 		return j->input_err;
 	}
 	if (to_elf(j->ep, j->linked, len, insns, j->scratch, &bad)) {
@@ -207,9 +210,17 @@ static int judge_fn(void *arg, const struct bpf_insn *insns, size_t len, uint64_
 		return 0;
 	}
 	t0 = now();
-	err = kernel_load(&j->k, NULL, j->scratch, j->ep->cnt, false, cost, msg, sizeof(msg));
+	err = kernel_load(&j->k, NULL, j->scratch, j->ep->cnt, false, cost, &jited, msg,
+			  sizeof(msg));
 	j->seconds += now() - t0;
 	j->calls++;
+	/*
+	 * The kernel's instructions first, then its machine code: fewer
+	 * instructions may JIT to more bytes (stores of immediates encode
+	 * longer on x86), which only counts between programs of one length.
+	 */
+	if (!err)
+		*cost = *cost << 32 | jited;
 	return err;
 }
 
@@ -419,11 +430,12 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 		return;
 	}
 	if (a->kernel) {
-		j.input_err = kernel_load(&j.k, NULL, NULL, 0, true, &j.input_xlated, j.msg,
-					  sizeof(j.msg));
+		j.input_err = kernel_load(&j.k, NULL, NULL, 0, true, &j.input_xlated,
+					  &j.input_jited, j.msg, sizeof(j.msg));
 		if (!j.input_err) {
 			r->kernel = j.kernel = true;
 			r->xlated_before = r->xlated_after = j.input_xlated;
+			r->jited_before = j.input_jited;
 		}
 	}
 	j.input_err = 0; /* without the kernel the judge only guards frozen instructions */
@@ -479,7 +491,8 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 		uint64_t x;
 
 		/* the driver judged the commits; this is the final program as the kernel sees it */
-		err = kernel_load(&j.k, NULL, j.scratch, r->ep->cnt, true, &x, buf, sizeof(buf));
+		err = kernel_load(&j.k, NULL, j.scratch, r->ep->cnt, true, &x, NULL, buf,
+				  sizeof(buf));
 		if (err) {
 			keep(r, "kept the original: %s", buf);
 			goto out;
@@ -511,15 +524,15 @@ static bool final_check(const struct opt_args *a, struct elfw_obj *o, struct pro
 		struct prog_report *r = &rs[i];
 		struct kload k = {0};
 		char msg[320];
-		uint64_t x;
+		uint64_t x, jit = 0;
 		int err;
 
 		if (!r->changed || !r->kernel)
 			continue;
 		k.prog = r->name;
 		k.type = r->set_type;
-		err = kernel_load(&k, a->out, NULL, 0, true, &x, msg, sizeof(msg));
-		if (!err && x <= r->xlated_before) {
+		err = kernel_load(&k, a->out, NULL, 0, true, &x, &jit, msg, sizeof(msg));
+		if (!err && (x < r->xlated_before || (x == r->xlated_before && jit <= r->jited_before))) {
 			r->xlated_after = x;
 			continue;
 		}
@@ -527,9 +540,12 @@ static bool final_check(const struct opt_args *a, struct elfw_obj *o, struct pro
 		r->changed = false;
 		if (err)
 			keep(r, "kept the original: loading %s: %s", a->out, msg);
-		else
+		else if (x > r->xlated_before)
 			keep(r, "kept the original: xlated %llu > %llu from %s",
 			     (unsigned long long)x, (unsigned long long)r->xlated_before, a->out);
+		else
+			keep(r, "kept the original: as long, jited %llu > %llu bytes from %s",
+			     (unsigned long long)jit, (unsigned long long)r->jited_before, a->out);
 		rewrite = true;
 	}
 	return rewrite;

@@ -84,7 +84,7 @@ static void vlog_reason(char *log, char *out, size_t outsz)
 
 /* See opt_kernel.h. */
 int kernel_load(const struct kload *k, const char *path, const struct bpf_insn *insns, size_t cnt,
-		bool why, uint64_t *xlated, char *msg, size_t msgsz)
+		bool why, uint64_t *xlated, uint64_t *jited, char *msg, size_t msgsz)
 {
 	char *vlog = why ? calloc(1, VLOG_SIZE) : NULL;
 	char vwhy[200] = "";
@@ -144,6 +144,8 @@ int kernel_load(const struct kload *k, const char *path, const struct bpf_insn *
 		goto out;
 	}
 	*xlated = info.xlated_prog_len / sizeof(struct bpf_insn);
+	if (jited)
+		*jited = info.jited_prog_len;
 out:
 	bpf_object__close(obj);
 	free(vlog);

@@ -30,6 +30,6 @@ struct kload {
  * created unpinned, and those sized at run time (max_entries 0) get a size.
  */
 int kernel_load(const struct kload *k, const char *path, const struct bpf_insn *insns, size_t cnt,
-		bool why, uint64_t *xlated, char *msg, size_t msgsz);
+		bool why, uint64_t *xlated, uint64_t *jited, char *msg, size_t msgsz);
 
 #endif
