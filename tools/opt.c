@@ -41,6 +41,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "config/config.h"
 #include "core/optimize.h"
 #include "tools/elfwrite.h"
 #include "tools/opt_kernel.h"
@@ -53,16 +54,16 @@
 void opt_help(void)
 {
 	if (json_output) {
-		json_print(json_pack("{s:s,s:s,s:[s,s,s,s,s,s,s,s]}", "name", "opt", "synopsis",
+		json_print(json_pack("{s:s,s:s,s:[s,s,s,s,s,s,s,s,s]}", "name", "opt", "synopsis",
 				     "opt IN.o -o OUT.o [--prog NAME]... [--budget SEC] [--jobs N] "
-				     "[--seed N] [--no-kernel]",
+				     "[--seed N] [--no-kernel] [--type TYPE]",
 				     "options", "-o/--output OUT.o", "--prog NAME", "--budget SEC",
-				     "--jobs N", "--seed N", "--no-kernel",
+				     "--jobs N", "--seed N", "--no-kernel", "--type TYPE",
 				     "-j/--json, -p/--pretty, -d/--debug", "help"));
 		return;
 	}
 	printf("Usage: %s opt IN.o -o OUT.o [--prog NAME]... [--budget SEC] [--jobs N]\n"
-	       "                    [--seed N] [--no-kernel] [--json]\n"
+	       "                    [--seed N] [--no-kernel] [--type TYPE] [--json]\n"
 	       "\n"
 	       "Optimize the programs of IN.o (or the programs NAME) and write OUT.o: a copy\n"
 	       "of IN.o in which only those programs' instructions differ.  Every rewrite is\n"
@@ -78,9 +79,10 @@ void opt_help(void)
 	       "\n"
 	       "When this process may use bpf(), the kernel judges size: each rewrite the\n"
 	       "optimizer commits is loaded first and refused if the kernel's translated\n"
-	       "program (xlated) grows; at the end each optimized program is loaded from\n"
-	       "OUT.o, and if the kernel rejects it or it is larger than the original, the\n"
-	       "original instructions are written back.\n"
+	       "program (xlated) grows, or keeps its length and the JITed code grows; at\n"
+	       "the end each optimized program is loaded from OUT.o, and if the kernel\n"
+	       "rejects it or it is larger by that measure, the original instructions are\n"
+	       "written back.\n"
 	       "\n"
 	       "  -o, --output OUT.o  the object to write (not IN.o); written to a temporary\n"
 	       "                   file in the same directory, then renamed\n"
@@ -89,6 +91,8 @@ void opt_help(void)
 	       "  --jobs N         search threads (default 1)\n"
 	       "  --seed N         random seed (default %d)\n"
 	       "  --no-kernel      no kernel judge (sizes are then our own count)\n"
+	       "  --type TYPE      program type of sections whose name does not say it, as\n"
+	       "                   tc and ip are told (bpftool's names: xdp, sched_cls, ...)\n"
 	       "  -j, --json       an array of {name, section, type, insns_before, insns_after,\n"
 	       "                   xlated_before, xlated_after (null without the kernel),\n"
 	       "                   windows, whole (\"equivalent\"|\"unknown\"), whole_msg,\n"
@@ -277,6 +281,7 @@ struct opt_args {
 	unsigned int jobs;
 	uint64_t seed;
 	bool kernel;
+	int type; /* --type: for sections that do not say the type; -1: none */
 };
 
 /* The maps as the linked programs name them: by index, in libbpf's order. */
@@ -401,6 +406,9 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 	r->type = objfile_section_type(prog);
 	if (r->type == BPF_PROG_TYPE_UNSPEC) {
 		r->type = legacy_type(r->section);
+		/* as tc and ip do: the loader says the type of a section that does not */
+		if (r->type == BPF_PROG_TYPE_UNSPEC && a->type >= 0)
+			r->type = (enum bpf_prog_type)a->type;
 		legacy = r->type != BPF_PROG_TYPE_UNSPEC;
 	}
 	if (r->ep) {
@@ -610,6 +618,7 @@ static int parse_args(int argc, char **argv, struct opt_args *a)
 		{"jobs", required_argument, NULL, 'J'},
 		{"seed", required_argument, NULL, 'S'},
 		{"no-kernel", no_argument, NULL, 'K'},
+		{"type", required_argument, NULL, 'T'},
 		{"json", no_argument, NULL, 'j'},
 		{"pretty", no_argument, NULL, 'p'},
 		{"debug", no_argument, NULL, 'd'},
@@ -624,6 +633,7 @@ static int parse_args(int argc, char **argv, struct opt_args *a)
 	a->jobs = 1;
 	a->seed = DEFAULT_SEED;
 	a->kernel = true;
+	a->type = -1;
 	while ((c = cmd_getopt(argc, argv, ":o:jpdh", opts)) != -1) {
 		switch (c) {
 		case 'o':
@@ -663,6 +673,13 @@ static int parse_args(int argc, char **argv, struct opt_args *a)
 			break;
 		case 'K':
 			a->kernel = false;
+			break;
+		case 'T':
+			a->type = config_prog_type_parse(optarg);
+			if (a->type < 0) {
+				p_err("opt: unknown program type '%s'", optarg);
+				return -EINVAL;
+			}
 			break;
 		case 'h':
 			opt_help();

@@ -54,6 +54,7 @@ usage_err "not an object" "not" /etc/passwd -o "$tmp/x.o"
 usage_err "--prog not found" "no program named 'nosuch'" "$OBJ" -o "$tmp/x.o" --prog nosuch
 usage_err "bad --budget" "budget" "$OBJ" -o "$tmp/x.o" --budget -1
 usage_err "bad --jobs" "jobs" "$OBJ" -o "$tmp/x.o" --jobs 0
+usage_err "bad --type" "unknown program type 'bogus'" "$OBJ" -o "$tmp/x.o" --type bogus
 usage_err "too many arguments" "too many" "$OBJ" "$OBJ" -o "$tmp/x.o"
 cp "$OBJ" "$tmp/same.o"
 usage_err "OUT.o is IN.o" "is the input" "$tmp/same.o" -o "$tmp/same.o"
@@ -219,6 +220,20 @@ assert [r["name"] for r in d] == ["trace_enter_open"], d' "$tmp/syscall_tp.json"
 			"$tmp/test_pkt_access.o" .text
 	else
 		skipped "subprograms" "selftests/test_pkt_access.o not in the corpus"
+	fi
+	# a section that does not say the type: skipped, unless --type says it (as tc is told)
+	sub=$CORPUS/selftests/test_tc_edt.o
+	if [ -r "$sub" ]; then
+		run opt "$sub" -o "$tmp/edt.o" --budget 1 --no-kernel
+		check "untyped section: skipped with the reason" sh -c \
+			"[ $rc -eq 0 ] && grep -q \"section 'cls_test' does not say the program type\" '$tmp/out'"
+		run opt "$sub" -o "$tmp/edt.o" --budget 1 --no-kernel --type sched_cls --json
+		check "--type sched_cls: optimized as tc" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d[0]["type"] == "sched_cls" and not d[0]["kept_original"], d' "$tmp/out"
+	else
+		skipped "--type" "selftests/test_tc_edt.o not in the corpus"
 	fi
 	# subprograms with CO-RE relocations: skipped, with the reason
 	sub=$CORPUS/selftests/map_ptr_kern.o
