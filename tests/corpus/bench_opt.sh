@@ -113,9 +113,13 @@ bench_one() { # INDEX OBJECT PROGRAM TYPE LOADS
 		else
 			# global -j first (bpftool's convention): opt prints JSON.  A hung
 			# opt must not stall the bench: 124 is timeout(1)'s status.
+			# the manifest's type for sections that do not say it, as tc is told
+			topt=""
+			[ "$type" != - ] && topt="--type $type"
+			# shellcheck disable=SC2086
 			timeout "$opt_limit" "$BIN" -j opt "$src" -o "$d/opt.o" --prog "$prog" \
-				--budget "$budget" --jobs "$jobs" >"$d/opt.json" 2>"$d/opt.err" \
-				</dev/null && opt_rc=0 || opt_rc=$?
+				--budget "$budget" --jobs "$jobs" $topt >"$d/opt.json" \
+				2>"$d/opt.err" </dev/null && opt_rc=0 || opt_rc=$?
 			[ "$opt_rc" = 124 ] && echo "timed out after ${opt_limit}s" >>"$d/opt.err"
 		fi
 		opt_s=$(echo "$(now) $t0" | awk '{ printf "%.2f", $1 - $2 }')
