@@ -166,11 +166,12 @@ static const struct btf_type *skip_mods(const struct btf *btf, uint32_t *id)
 
 /*
  * The member named @name of the struct or union @id of @btf, looking
- * through anonymous members: its type in *@mid and bit offset from @id's
- * start in *@bits (and whether it is a bitfield).  false if none.
+ * through anonymous members: its type in *@mid, its bit offset from @id's
+ * start in *@bits, its bitfield size (0: not a bitfield) in *@bf.  false if
+ * there is none.
  */
 static bool find_member(const struct btf *btf, uint32_t id, const char *name, uint32_t *mid,
-			uint64_t *bits, bool *bitfield, int depth)
+			uint64_t *bits, uint32_t *bf, int depth)
 {
 	const struct btf_type *t = skip_mods(btf, &id);
 	const struct btf_member *m;
@@ -188,12 +189,12 @@ static bool find_member(const struct btf *btf, uint32_t id, const char *name, ui
 				continue;
 			*mid = m->type;
 			*bits = btf_member_bit_offset(t, i);
-			*bitfield = btf_member_bitfield_size(t, i) != 0;
+			*bf = btf_member_bitfield_size(t, i);
 			return true;
 		}
-		if (find_member(btf, m->type, name, mid, &inner, bitfield, depth + 1)) {
+		if (!btf_member_bitfield_size(t, i) &&
+		    find_member(btf, m->type, name, mid, &inner, bf, depth + 1)) {
 			*bits = btf_member_bit_offset(t, i) + inner;
-			*bitfield |= btf_member_bitfield_size(t, i) != 0;
 			return true;
 		}
 	}
@@ -209,9 +210,11 @@ static bool relo_stable(const struct corerelo *c, const struct bpf_core_relo *r,
 	const struct btf_type *lt = skip_mods(lb, &lid), *kt;
 	const char *root, *spec = btf__name_by_offset(lb, r->access_str_off), *flavor;
 	uint64_t loff = 0, koff = 0;
+	uint32_t lbf = 0, kbf = 0; /* bitfield sizes of the field, 0 if it is none */
+	const char *field = "[]"; /* the last named member on the path */
 	char name[128], *end;
 	size_t i, nlen;
-	int64_t lsz, ksz;
+	int64_t lsz = 0, ksz = 0;
 	bool first = true;
 
 	if (r->kind != BPF_CORE_FIELD_BYTE_OFFSET) {
@@ -280,20 +283,17 @@ static bool relo_stable(const struct corerelo *c, const struct bpf_core_relo *r,
 			const char *mn;
 			uint64_t bits = 0;
 			uint32_t mid = 0;
-			bool bitfield = false;
 
 			if (idx >= btf_vlen(lt))
 				goto bad_spec;
-			if (btf_member_bitfield_size(lt, idx)) {
-				snprintf(why, whysz, "struct %s: a bitfield", name);
-				return false;
-			}
 			loff += btf_member_bit_offset(lt, idx);
+			lbf = btf_member_bitfield_size(lt, idx);
 			lid = m->type;
 			mn = btf__name_by_offset(lb, m->name_off);
 			if (!mn || !*mn)
 				continue; /* anonymous: the kernel's side looks through it */
-			if (!find_member(kb, kid, mn, &mid, &bits, &bitfield, 0) || bitfield) {
+			field = mn;
+			if (!find_member(kb, kid, mn, &mid, &bits, &kbf, 0)) {
 				snprintf(why, whysz, "struct %s: field %s differs in the kernel", name,
 					 mn);
 				return false;
@@ -309,6 +309,7 @@ static bool relo_stable(const struct corerelo *c, const struct bpf_core_relo *r,
 			ke = btf__resolve_size(kb, btf_array(kt)->type);
 			if (le <= 0 || le != ke || idx >= btf_array(kt)->nelems)
 				goto differs;
+			lbf = kbf = 0;
 			loff += 8ULL * (uint64_t)le * idx;
 			koff += 8ULL * (uint64_t)ke * idx;
 			lid = btf_array(lt)->type;
@@ -319,11 +320,19 @@ static bool relo_stable(const struct corerelo *c, const struct bpf_core_relo *r,
 	}
 	lsz = btf__resolve_size(lb, lid);
 	ksz = btf__resolve_size(kb, kid);
-	if (loff != koff || loff % 8 || lsz <= 0 || lsz != ksz)
+	/*
+	 * libbpf computes a bitfield's byte offset from its bit offset, its
+	 * width and its type's size: the same three give the same offset.
+	 */
+	if (loff != koff || lbf != kbf || (!lbf && loff % 8) || lsz <= 0 || lsz != ksz)
 		goto differs;
 	return true;
 differs:
-	snprintf(why, whysz, "struct %s: a field is not where the kernel has it", name);
+	snprintf(why, whysz,
+		 "struct %s: field %s is at bit %llu (%lld bytes) here, at bit %llu (%lld bytes) "
+		 "in the kernel",
+		 name, field, (unsigned long long)loff, (long long)lsz, (unsigned long long)koff,
+		 (long long)ksz);
 	return false;
 bad_spec:
 	snprintf(why, whysz, "struct %s: a CO-RE access this tool does not follow", name);
