@@ -50,7 +50,11 @@
  */
 struct interp_map_def {
 	uint32_t type; /* ARRAY, HASH, their PERCPU_ and LRU_ forms, PROG_ARRAY,
-			* PERF_EVENT_ARRAY, DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP */
+			* PERF_EVENT_ARRAY, DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP,
+			* LPM_TRIE, QUEUE, STACK, ARRAY_OF_MAPS, HASH_OF_MAPS (values:
+			* u32 indices into the map table), and SOCKMAP, SOCKHASH,
+			* REUSEPORT_SOCKARRAY, SK_STORAGE, CGROUP_ARRAY, always empty
+			* (core/interp_maps2.c) */
 	uint32_t key_size;
 	uint32_t value_size;
 	uint32_t max_entries;
@@ -58,7 +62,10 @@ struct interp_map_def {
 	int32_t ref;	/* fd (BPF_PSEUDO_MAP_FD/VALUE) or index (BPF_PSEUDO_MAP_IDX*) */
 };
 
-/* An initial map element. */
+/*
+ * An initial map element.  Queues and stacks: the key is ignored and the
+ * elements are pushed in the order given.
+ */
 struct interp_map_elem {
 	uint32_t map; /* index into the ctx's map table */
 	const void *key;
@@ -213,7 +220,10 @@ void interp_skb_defaults(uint32_t type, const uint8_t *pkt, uint32_t len, struct
  * Map contents after a run.  interp_map_lookup() copies the value of @key into
  * @value (0, or -ENOENT).  interp_map_next() walks the elements: start with
  * *@iter = 0; returns 0 and the element's key and value pointers, or -ENOENT
- * at the end.  Arrays list every element.
+ * at the end.  Arrays list every element; queues and stacks list their
+ * values oldest first (and have no keys to look up).  An LPM trie's lookup
+ * is of the element with exactly that prefix (bits past prefixlen ignored),
+ * not the longest match.
  */
 int interp_map_lookup(const struct interp_ctx *c, uint32_t map, const void *key, void *value);
 int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, const void **key,

@@ -288,8 +288,13 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			return -EINVAL;
 		}
 		m = &c->maps[mi];
+		if (m->kind == MK_QUEUE || m->kind == MK_NONE) {
+			if (interp_map2_helper(c, res, pc, call, id, r, &ret))
+				return -EINVAL;
+			break;
+		}
 		if ((m->kind != MK_ARRAY && m->kind != MK_HASH) || m->cgstorage ||
-		    (m->redirect && id != BPF_FUNC_map_lookup_elem)) {
+		    (m->lookup_only && id != BPF_FUNC_map_lookup_elem)) {
 			interp_fault(res, INTERP_FAULT, pc, "helper %d on a map of type %u", id,
 				     m->def.type);
 			return -EINVAL;
@@ -345,9 +350,20 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			break;
 		}
 		{
-			uint32_t e = interp_hash_find(m, key);
+			uint8_t lkey[4 + 256];
+			uint32_t e;
 
-			if (id == BPF_FUNC_map_delete_elem) {
+			if (!m->lpm)
+				e = interp_hash_find(m, key);
+			else if (id == BPF_FUNC_map_lookup_elem)
+				e = interp_lpm_match(m, key);
+			else if (interp_lpm_norm(m, key, lkey))
+				e = UINT32_MAX - 1; /* trie_delete_elem(): -EINVAL */
+			else
+				e = interp_hash_find(m, lkey);
+			if (e == UINT32_MAX - 1) {
+				ret = -EINVAL;
+			} else if (id == BPF_FUNC_map_delete_elem) {
 				if (e == UINT32_MAX) {
 					ret = -ENOENT;
 				} else {
@@ -361,10 +377,24 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 						     "lookup of a filled xskmap slot");
 					return -EOPNOTSUPP;
 				}
+				if (m->of_maps) { /* the inner map itself */
+					uint32_t in;
+
+					memcpy(&in, m->vals + ((size_t)e << m->shift), 4);
+					ret = (int64_t)c->regions[R_MAP0 + 2 * in + 1].base;
+					break;
+				}
 				ret = (int64_t)(c->regions[R_MAP0 + 2 * mi].base +
 						((uint64_t)e << m->shift));
 			}
 		}
+		break;
+	case BPF_FUNC_map_push_elem:
+	case BPF_FUNC_map_pop_elem:
+	case BPF_FUNC_map_peek_elem:
+	case BPF_FUNC_skb_under_cgroup:
+		if (interp_map2_helper(c, res, pc, call, id, r, &ret))
+			return -EINVAL;
 		break;
 	case BPF_FUNC_get_local_storage:
 		mi = map_of(c, r[1]);

@@ -81,6 +81,8 @@ enum interp_map_kind {
 	MK_HASH,       /* HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH, the redirect maps */
 	MK_PROG_ARRAY,
 	MK_PERF,
+	MK_QUEUE,      /* QUEUE, STACK: values in push order, no keys (interp_maps2.c) */
+	MK_NONE,       /* socket and cgroup maps: always empty here (interp_maps2.c) */
 };
 
 /* A map's storage.  Element i's value is at vals + (i << shift). */
@@ -91,6 +93,10 @@ struct interp_map {
 	bool redirect;	   /* DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP */
 	bool indexed;	   /* DEVMAP, CPUMAP, XSKMAP: keys are u32 indices < max_entries */
 	bool cgstorage;	   /* (PERCPU_)CGROUP_STORAGE: MK_ARRAY of one, no keys */
+	bool lookup_only;  /* programs may only look up (redirect maps, maps of maps) */
+	bool lpm;	   /* LPM_TRIE: MK_HASH of prefixes, keys masked past prefixlen */
+	bool of_maps;	   /* ARRAY_OF_MAPS, HASH_OF_MAPS: values are u32 map indices */
+	bool lifo;	   /* STACK: pop the newest */
 	uint32_t shift;
 	uint8_t *vals;
 	uint32_t nalloc;   /* elements with storage */
@@ -111,6 +117,10 @@ struct interp_map {
 	uint32_t iter_key;
 	/* prog array: the programs in the slots */
 	const struct interp_prog **progs;
+	/* LPM_TRIE: elements per prefix length 0..max (lookups try only those in use) */
+	uint32_t *plen_count;
+	/* queue, stack: the oldest element's slot; count holds how many */
+	uint32_t qhead;
 };
 
 struct interp_frame {
@@ -242,6 +252,19 @@ void interp_hash_unlink(struct interp_map *m, uint32_t e);
 /* bpf_map_update_elem() on map @mi: what the helper returns */
 int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, const void *val,
 			  uint64_t flags);
+int interp_map_grow(struct interp_map *m, uint32_t want);
+
+/* interp_maps2.c: LPM tries, queues and stacks, maps of maps, the empty socket maps */
+int interp_map2_init(struct interp_map *m, char *msg, size_t msgsz);
+/* LPM_TRIE: @key masked past its prefixlen into @out (key_size bytes); -EINVAL if too long */
+int interp_lpm_norm(const struct interp_map *m, const void *key, uint8_t *out);
+/* LPM_TRIE: the element of the longest prefix matching @key, or UINT32_MAX */
+uint32_t interp_lpm_match(const struct interp_map *m, const void *key);
+/* queue/stack: push (what bpf_map_push_elem returns), and the slot pop/peek reads */
+int64_t interp_queue_push(struct interp_map *m, const void *val, uint64_t flags);
+uint32_t interp_queue_slot(const struct interp_map *m, uint32_t i);
+int interp_map2_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		       struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret);
 
 
 /* interp_env.c */

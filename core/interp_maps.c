@@ -54,7 +54,7 @@ static uint32_t pow2_shift(uint32_t n)
 }
 
 
-static int map_grow(struct interp_map *m, uint32_t want)
+int interp_map_grow(struct interp_map *m, uint32_t want)
 {
 	uint32_t n = m->nalloc ? m->nalloc : 16;
 	void *p;
@@ -126,11 +126,16 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 	case BPF_MAP_TYPE_DEVMAP_HASH:
 		m->kind = MK_HASH;
 		m->redirect = true;
+		m->lookup_only = true;
 		m->def.flags |= BPF_F_RDONLY_PROG; /* dev_map_alloc() sets it too */
 		break;
-	default:
-		SET_MSG(msg, msgsz, "map type %u not supported", d->type);
-		return -EOPNOTSUPP;
+	default: {
+		int err = interp_map2_init(m, msg, msgsz);
+
+		if (err)
+			return err < 0 ? err : 0;
+		break;
+	}
 	}
 	d = &m->def;
 	if (d->value_size == 0 || d->max_entries == 0) {
@@ -150,7 +155,7 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 			SET_MSG(msg, msgsz, "array map with key_size %u", d->key_size);
 			return -EINVAL;
 		}
-		if (map_grow(m, d->max_entries))
+		if (interp_map_grow(m, d->max_entries))
 			return -ENOMEM;
 		m->dirty_bit = calloc(d->max_entries, 1);
 		m->dirty_cap = 16;
@@ -170,6 +175,8 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 		    !(m->progs = calloc(d->max_entries, sizeof(*m->progs))))
 			return -ENOMEM;
 		return 0;
+	case MK_QUEUE:
+		return interp_map_grow(m, d->max_entries) ? -ENOMEM : 0;
 	default:
 		if (d->key_size == 0 || d->key_size > 512 || (m->indexed && d->key_size != 4)) {
 			SET_MSG(msg, msgsz, "hash map with key_size %u", d->key_size);
@@ -177,9 +184,12 @@ int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *
 		}
 		m->nbuckets = 1u << pow2_shift(d->max_entries < 4096 ? d->max_entries : 4096);
 		m->buckets = malloc(m->nbuckets * sizeof(*m->buckets));
-		if (!m->buckets || map_grow(m, 16))
+		if (!m->buckets || interp_map_grow(m, 16))
 			return -ENOMEM;
 		memset(m->buckets, 0xff, m->nbuckets * sizeof(*m->buckets));
+		if (m->lpm && !(m->plen_count = calloc(8 * (d->key_size - 4) + 1,
+						       sizeof(*m->plen_count))))
+			return -ENOMEM;
 		return 0;
 	}
 }
@@ -195,6 +205,7 @@ void interp_map_free(struct interp_map *m)
 	free(m->dirty);
 	free(m->dirty_bit);
 	free(m->progs);
+	free(m->plen_count);
 }
 
 int interp_array_mark_dirty(struct interp_map *m, uint32_t i)
@@ -218,6 +229,8 @@ void interp_map_reset(struct interp_map *m)
 {
 	uint32_t i;
 
+	if (m->kind == MK_QUEUE)
+		m->count = m->qhead = 0;
 	if (m->kind != MK_ARRAY && m->kind != MK_HASH)
 		return;
 	if (m->kind == MK_ARRAY) {
@@ -231,6 +244,9 @@ void interp_map_reset(struct interp_map *m)
 	if (m->nfresh) {
 		memset(m->buckets, 0xff, m->nbuckets * sizeof(*m->buckets));
 		memset(m->used, 0, m->nfresh);
+		if (m->lpm)
+			memset(m->plen_count, 0,
+			       (8 * (m->def.key_size - 4) + 1) * sizeof(*m->plen_count));
 	}
 	m->count = m->nfresh = m->nfree = 0;
 }
@@ -265,6 +281,8 @@ void interp_hash_unlink(struct interp_map *m, uint32_t e)
 		pp = &m->next[*pp];
 	*pp = m->next[e];
 	m->used[e] = 0;
+	if (m->lpm)
+		m->plen_count[*(const uint32_t *)(m->keys + (size_t)e * m->def.key_size)]--;
 	m->freelist[m->nfree++] = e;
 	m->count--;
 }
@@ -274,12 +292,22 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 			  uint64_t flags)
 {
 	struct interp_map *m = &c->maps[mi];
+	uint8_t lkey[4 + 256];
 	uint32_t e;
 
+	if (m->kind == MK_QUEUE)
+		return interp_queue_push(m, val, flags);
 	if ((m->kind != MK_ARRAY && m->kind != MK_HASH) || m->cgstorage)
 		return -EINVAL; /* fd arrays: interp_ctx__set_prog() */
 	if ((flags & ~(uint64_t)BPF_F_LOCK) > BPF_EXIST || (flags & BPF_F_LOCK))
 		return -EINVAL; /* no bpf_spin_lock in our values */
+	if (m->lpm) {
+		if (interp_lpm_norm(m, key, lkey))
+			return -EINVAL;
+		key = lkey;
+	}
+	if (m->of_maps && *(const uint32_t *)val >= c->nmaps)
+		return -EINVAL; /* not a map of this machine */
 	if (m->kind == MK_ARRAY) {
 		uint32_t idx;
 
@@ -304,11 +332,11 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 		uint32_t b;
 
 		if (m->count >= m->def.max_entries)
-			return -E2BIG;
+			return m->lpm ? -ENOSPC : -E2BIG;
 		if (m->nfree) {
 			e = m->freelist[--m->nfree];
 		} else {
-			if (m->nfresh == m->nalloc && map_grow(m, m->nalloc + 1))
+			if (m->nfresh == m->nalloc && interp_map_grow(m, m->nalloc + 1))
 				return -ENOMEM;
 			e = m->nfresh++;
 			/* only elements handed out since the reset are memory */
@@ -321,6 +349,8 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 		m->buckets[b] = e;
 		m->used[e] = 1;
 		m->count++;
+		if (m->lpm)
+			m->plen_count[*(const uint32_t *)key]++;
 	}
 	memcpy(m->vals + ((size_t)e << m->shift), val, m->def.value_size);
 	return 0;
@@ -341,11 +371,17 @@ int interp_map_lookup(const struct interp_ctx *c, uint32_t map, const void *key,
 		memcpy(value, &e, 4);
 		return 0;
 	}
-	if (m->kind == MK_PERF || m->cgstorage)
+	if (m->kind == MK_PERF || m->kind == MK_QUEUE || m->kind == MK_NONE || m->cgstorage)
 		return -ENOENT; /* the run's cgroup storage belongs to no cgroup */
 	if (m->kind == MK_ARRAY) {
 		memcpy(&e, key, 4);
 		if (e >= m->def.max_entries)
+			return -ENOENT;
+	} else if (m->lpm) {
+		uint8_t lkey[4 + 256];
+
+		if (interp_lpm_norm(m, key, lkey) ||
+		    (e = interp_hash_find(m, lkey)) == UINT32_MAX)
 			return -ENOENT;
 	} else if ((e = interp_hash_find(m, key)) == UINT32_MAX) {
 		return -ENOENT;
@@ -371,7 +407,14 @@ int interp_map_next(const struct interp_ctx *c, uint32_t map, uint32_t *iter, co
 		*key = *value = &m->iter_key;
 		return 0;
 	}
-	if (m->kind == MK_PERF || m->cgstorage)
+	if (m->kind == MK_QUEUE) { /* oldest first; no keys */
+		if (*iter >= m->count)
+			return -ENOENT;
+		*value = m->vals + ((size_t)interp_queue_slot(m, (*iter)++) << m->shift);
+		*key = *value;
+		return 0;
+	}
+	if (m->kind == MK_PERF || m->kind == MK_NONE || m->cgstorage)
 		return -ENOENT;
 	if (m->kind == MK_ARRAY) {
 		if (*iter >= m->def.max_entries)

@@ -4,6 +4,8 @@
  * LRU hashes, and the redirect maps (devmap, devmap hash, cpumap, xskmap)
  * with bpf_redirect_map().
  *
+ * Also LPM tries, queues and stacks, and the socket and cgroup maps (empty).
+ *
  * Each case is one map, a few elements put in it from userspace, and a small
  * program; it runs in the kernel (BPF_PROG_TEST_RUN, on case_pkt; cgroup
  * storage cases twice, since the storage must not outlive a run) and in the
@@ -37,7 +39,7 @@ struct map_case {
 	uint32_t prog_type; /* 0: XDP */
 	uint32_t map_type, key_size, value_size, max_entries, map_flags;
 	uint32_t nfill;
-	uint32_t fill_key[MAX_FILL];
+	uint64_t fill_key[MAX_FILL]; /* little-endian, key_size bytes of it (LPM: prefixlen, addr) */
 	uint64_t fill_val[MAX_FILL]; /* little-endian, value_size bytes of it */
 	struct bpf_insn insns[40];
 	bool unsupported; /* the interpreter must refuse; the kernel is not asked */
@@ -63,6 +65,52 @@ struct map_case {
 	{ BPF_LD_MAP_FD(BPF_REG_1, MAP), BPF_LD_IMM64(BPF_REG_2, IDX),                             \
 	  BPF_LD_IMM64(BPF_REG_3, FLAGS), BPF_EMIT_CALL(BPF_FUNC_redirect_map), BPF_EXIT_INSN() }
 
+/* An LPM key { u32 prefixlen; u8 addr[4] } at fp - 8, r2 = fp - 8; addr as a u32 in memory order */
+#define LPM_KEY(PLEN, ADDR)                                                                        \
+	BPF_ST_MEM(BPF_W, BPF_REG_10, -8, PLEN), BPF_ST_MEM(BPF_W, BPF_REG_10, -4, ADDR),          \
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10), BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8)
+#define LPM_FILL(PLEN, ADDR) ((uint64_t)(ADDR) << 32 | (PLEN))
+/* return the u64 value of the longest match of PLEN/ADDR, or 99 */
+#define LPM_LOOKUP_RET(PLEN, ADDR)                                                                 \
+	{ BPF_LD_MAP_FD(BPF_REG_1, MAP), LPM_KEY(PLEN, ADDR),                                      \
+	  BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem), BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 2),          \
+	  BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0), BPF_EXIT_INSN(),                           \
+	  BPF_MOV64_IMM(BPF_REG_0, 99), BPF_EXIT_INSN() }
+/* return bpf_map_update_elem(map, PLEN/ADDR, V, FLAGS) */
+#define LPM_UPDATE_RET(PLEN, ADDR, V, FLAGS)                                                       \
+	{ BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, V), BPF_LD_MAP_FD(BPF_REG_1, MAP),                   \
+	  LPM_KEY(PLEN, ADDR), BPF_MOV64_REG(BPF_REG_3, BPF_REG_10),                               \
+	  BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -16), BPF_MOV64_IMM(BPF_REG_4, FLAGS),                 \
+	  BPF_EMIT_CALL(BPF_FUNC_map_update_elem), BPF_EXIT_INSN() }
+#define LPM_DELETE_RET(PLEN, ADDR)                                                                 \
+	{ BPF_LD_MAP_FD(BPF_REG_1, MAP), LPM_KEY(PLEN, ADDR),                                      \
+	  BPF_EMIT_CALL(BPF_FUNC_map_delete_elem), BPF_EXIT_INSN() }
+/* 10.0.0.0/8 -> 1, 10.1.2.0/24 -> 2, 10.1.0.0/16 -> 3 */
+#define LPM_FILL3 3, { LPM_FILL(8, 0x0a), LPM_FILL(24, 0x02010a), LPM_FILL(16, 0x010a) }, \
+	{ 1, 2, 3 }
+
+/*
+ * pop/peek into fp - 8 (0x77 there before): return (ret & 0xff) << 8 | the
+ * value's low byte
+ */
+#define QPOP_RET(FUNC)                                                                             \
+	{ BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 0x77), BPF_LD_MAP_FD(BPF_REG_1, MAP),                 \
+	  BPF_MOV64_REG(BPF_REG_2, BPF_REG_10), BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8),             \
+	  BPF_EMIT_CALL(FUNC), BPF_ALU64_IMM(BPF_AND, BPF_REG_0, 0xff),                            \
+	  BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 8), BPF_LDX_MEM(BPF_B, BPF_REG_1, BPF_REG_10, -8),     \
+	  BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1), BPF_EXIT_INSN() }
+/* return bpf_map_push_elem(map, &V, FLAGS) */
+#define QPUSH_RET(V, FLAGS)                                                                        \
+	{ BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, V), BPF_LD_MAP_FD(BPF_REG_1, MAP),                    \
+	  BPF_MOV64_REG(BPF_REG_2, BPF_REG_10), BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -8),             \
+	  BPF_MOV64_IMM(BPF_REG_3, FLAGS), BPF_EMIT_CALL(BPF_FUNC_map_push_elem),                  \
+	  BPF_EXIT_INSN() }
+
+#define LPM4 BPF_MAP_TYPE_LPM_TRIE, 8, 8, 4, BPF_F_NO_PREALLOC
+#define QUEUE2 BPF_MAP_TYPE_QUEUE, 0, 8, 2, 0
+#define STACK2 BPF_MAP_TYPE_STACK, 0, 8, 2, 0
+#define SOCKMAP BPF_MAP_TYPE_SOCKMAP, 4, 8, 2, 0
+#define CGARRAY BPF_MAP_TYPE_CGROUP_ARRAY, 4, 4, 2, 0
 #define DEVMAP BPF_MAP_TYPE_DEVMAP, 4, 4, 4, 0
 #define DEVHASH BPF_MAP_TYPE_DEVMAP_HASH, 4, 4, 4, 0
 #define CPUMAP BPF_MAP_TYPE_CPUMAP, 4, 4, 2, 0
@@ -198,6 +246,96 @@ static const struct map_case cases[] = {
 	{ "lru percpu hash: insert with room", 0, LRU_PCPU2, 0, {}, {}, {
 		UPDATE(4, 44, BPF_ANY),
 		BPF_EXIT_INSN() } },
+
+	/* ---- LPM trie: longest prefix match ---- */
+	{ "lpm: 10.1.2.3/32 matches the /24", 0, LPM4, LPM_FILL3,
+	  LPM_LOOKUP_RET(32, 0x0302010a) },
+	{ "lpm: 10.1.9.9/32 matches the /16", 0, LPM4, LPM_FILL3,
+	  LPM_LOOKUP_RET(32, 0x0909010a) },
+	{ "lpm: 10.9.9.9/32 matches the /8", 0, LPM4, LPM_FILL3,
+	  LPM_LOOKUP_RET(32, 0x0909090a) },
+	{ "lpm: 11.0.0.0/32 misses", 0, LPM4, LPM_FILL3, LPM_LOOKUP_RET(32, 0x0b) },
+	{ "lpm: the key's prefixlen 20 bounds the match (/16)", 0, LPM4, LPM_FILL3,
+	  LPM_LOOKUP_RET(20, 0x0302010a) },
+	{ "lpm: key prefixlen 0 matches only a /0", 0, LPM4, LPM_FILL3,
+	  LPM_LOOKUP_RET(0, 0x0302010a) },
+	{ "lpm: a /0 matches everything", 0, LPM4, 2, { LPM_FILL(0, 0x05), LPM_FILL(8, 0x0a) },
+	  { 7, 8 }, LPM_LOOKUP_RET(32, 0x0b) },
+	{ "lpm: key prefixlen 33 is past the trie's: NULL", 0, LPM4, LPM_FILL3,
+	  LPM_LOOKUP_RET(33, 0x0302010a) },
+	{ "lpm: a filled key's bits past its prefix do not matter", 0, LPM4, 1,
+	  { LPM_FILL(12, 0xffff010a) }, { 5 }, LPM_LOOKUP_RET(32, 0x0000000a) },
+	{ "lpm: insert a /32", 0, LPM4, LPM_FILL3, LPM_UPDATE_RET(32, 0x0302010a, 44, BPF_ANY) },
+	{ "lpm: replace the /16 (bits past the prefix differ)", 0, LPM4, LPM_FILL3,
+	  LPM_UPDATE_RET(16, 0x0808010a, 45, BPF_ANY) },
+	{ "lpm: NOEXIST on a present prefix: -EEXIST", 0, LPM4, LPM_FILL3,
+	  LPM_UPDATE_RET(16, 0x010a, 46, BPF_NOEXIST) },
+	{ "lpm: EXIST on a missing prefix: -ENOENT", 0, LPM4, LPM_FILL3,
+	  LPM_UPDATE_RET(12, 0x010a, 46, BPF_EXIST) },
+	{ "lpm: flags 3: -EINVAL", 0, LPM4, LPM_FILL3, LPM_UPDATE_RET(12, 0x010a, 46, 3) },
+	{ "lpm: prefixlen 33: -EINVAL", 0, LPM4, LPM_FILL3,
+	  LPM_UPDATE_RET(33, 0x010a, 46, BPF_ANY) },
+	{ "lpm: a new prefix in a full trie: -ENOSPC", 0, LPM4, 4,
+	  { LPM_FILL(8, 0x0a), LPM_FILL(16, 0x010a), LPM_FILL(24, 0x02010a),
+	    LPM_FILL(32, 0x0302010a) }, { 1, 2, 3, 4 },
+	  LPM_UPDATE_RET(12, 0x010a, 46, BPF_ANY) },
+	{ "lpm: replacing in a full trie", 0, LPM4, 4,
+	  { LPM_FILL(8, 0x0a), LPM_FILL(16, 0x010a), LPM_FILL(24, 0x02010a),
+	    LPM_FILL(32, 0x0302010a) }, { 1, 2, 3, 4 },
+	  LPM_UPDATE_RET(24, 0x02010a, 46, BPF_ANY) },
+	{ "lpm: delete the /16", 0, LPM4, LPM_FILL3, LPM_DELETE_RET(16, 0x010a) },
+	{ "lpm: delete with bits past the prefix", 0, LPM4, LPM_FILL3,
+	  LPM_DELETE_RET(16, 0xffff010a) },
+	{ "lpm: delete a missing /12: -ENOENT", 0, LPM4, LPM_FILL3, LPM_DELETE_RET(12, 0x010a) },
+	{ "lpm: delete prefixlen 40: -EINVAL", 0, LPM4, LPM_FILL3, LPM_DELETE_RET(40, 0x010a) },
+
+	/* ---- queue and stack ---- */
+	{ "queue: pop takes the oldest", 0, QUEUE2, 2, { 0, 0 }, { 5, 6 },
+	  QPOP_RET(BPF_FUNC_map_pop_elem) },
+	{ "stack: pop takes the newest", 0, STACK2, 2, { 0, 0 }, { 5, 6 },
+	  QPOP_RET(BPF_FUNC_map_pop_elem) },
+	{ "queue: peek leaves it", 0, QUEUE2, 2, { 0, 0 }, { 5, 6 },
+	  QPOP_RET(BPF_FUNC_map_peek_elem) },
+	{ "stack: peek leaves it", 0, STACK2, 1, { 0 }, { 5 },
+	  QPOP_RET(BPF_FUNC_map_peek_elem) },
+	{ "queue: pop of an empty queue: -ENOENT, buffer zeroed", 0, QUEUE2, 0, {}, {},
+	  QPOP_RET(BPF_FUNC_map_pop_elem) },
+	{ "stack: peek of an empty stack: -ENOENT, buffer zeroed", 0, STACK2, 0, {}, {},
+	  QPOP_RET(BPF_FUNC_map_peek_elem) },
+	{ "queue: push with room", 0, QUEUE2, 1, { 0 }, { 5 }, QPUSH_RET(9, 0) },
+	{ "queue: push into a full queue: -E2BIG", 0, QUEUE2, 2, { 0, 0 }, { 5, 6 },
+	  QPUSH_RET(9, 0) },
+	{ "queue: push with BPF_EXIST into a full queue drops the oldest", 0, QUEUE2, 2,
+	  { 0, 0 }, { 5, 6 }, QPUSH_RET(9, BPF_EXIST) },
+	{ "stack: push with BPF_EXIST into a full stack drops the oldest", 0, STACK2, 2,
+	  { 0, 0 }, { 5, 6 }, QPUSH_RET(9, BPF_EXIST) },
+	{ "stack: push with BPF_NOEXIST: -EINVAL", 0, STACK2, 0, {}, {},
+	  QPUSH_RET(9, BPF_NOEXIST) },
+	{ "queue: push with flags 4: -EINVAL", 0, QUEUE2, 0, {}, {}, QPUSH_RET(9, 4) },
+
+	/* ---- socket and cgroup maps: empty in a test run ---- */
+	{ "sockmap: lookup in the empty map is NULL", BPF_PROG_TYPE_SCHED_CLS, SOCKMAP, 0, {}, {},
+	  { BPF_LD_MAP_FD(BPF_REG_1, MAP), KEY_ON_STACK(1),
+	    BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+	    BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 4),
+	    BPF_MOV64_REG(BPF_REG_1, BPF_REG_0),
+	    BPF_EMIT_CALL(BPF_FUNC_sk_release),
+	    BPF_MOV64_IMM(BPF_REG_0, 2),
+	    BPF_EXIT_INSN(),
+	    BPF_MOV64_IMM(BPF_REG_0, 1),
+	    BPF_EXIT_INSN() } },
+	{ "cgroup array: skb_under_cgroup, empty slot: -EAGAIN", BPF_PROG_TYPE_SCHED_CLS,
+	  CGARRAY, 0, {}, {}, {
+		BPF_LD_MAP_FD(BPF_REG_2, MAP),
+		BPF_MOV64_IMM(BPF_REG_3, 1),
+		BPF_EMIT_CALL(BPF_FUNC_skb_under_cgroup),
+		BPF_EXIT_INSN() } },
+	{ "cgroup array: skb_under_cgroup, index past the end: -E2BIG", BPF_PROG_TYPE_SCHED_CLS,
+	  CGARRAY, 0, {}, {}, {
+		BPF_LD_MAP_FD(BPF_REG_2, MAP),
+		BPF_MOV64_IMM(BPF_REG_3, 2),
+		BPF_EMIT_CALL(BPF_FUNC_skb_under_cgroup),
+		BPF_EXIT_INSN() } },
 };
 #pragma GCC diagnostic pop
 
@@ -221,6 +359,33 @@ static bool percpu(uint32_t t)
 
 static int ncpus;
 
+/*
+ * A queue or stack after the run: the kernel's values popped (and so gone:
+ * the map is not used again), oldest first, against interp_map_next()'s.
+ */
+static void compare_queue(const struct map_case *mc, int fd, const struct interp_ctx *c)
+{
+	uint64_t kv[MAX_FILL + 2], x;
+	uint32_t nk = 0, ni = 0, iter = 0, j;
+	const void *k, *v;
+
+	while (nk < MAX_FILL + 2 && !bpf_map_lookup_and_delete_elem(fd, NULL, &x))
+		kv[nk++] = x;
+	for (j = 0; mc->map_type == BPF_MAP_TYPE_STACK && j < nk / 2; j++) {
+		x = kv[j];
+		kv[j] = kv[nk - 1 - j];
+		kv[nk - 1 - j] = x;
+	}
+	while (!interp_map_next(c, 0, &iter, &k, &v)) {
+		x = 0;
+		memcpy(&x, v, mc->value_size);
+		CHECK(ni < nk && kv[ni] == x, "%s: element %u: interp %llu, kernel %llu", mc->descr,
+		      ni, (unsigned long long)x, ni < nk ? (unsigned long long)kv[ni] : 0ULL);
+		ni++;
+	}
+	CHECK(ni == nk, "%s: interp has %u elements, kernel %u", mc->descr, ni, nk);
+}
+
 /* The map after the run: kernel elements against the interpreter's. */
 static void compare_map(const struct map_case *mc, int fd, const struct interp_ctx *c)
 {
@@ -233,14 +398,26 @@ static void compare_map(const struct map_case *mc, int fd, const struct interp_c
 
 	if (!ASSERT_OK_PTR(kv, "value buffer"))
 		return;
+	if (mc->map_type == BPF_MAP_TYPE_QUEUE || mc->map_type == BPF_MAP_TYPE_STACK) {
+		compare_queue(mc, fd, c);
+		free(kv);
+		return;
+	}
+	if (mc->map_type == BPF_MAP_TYPE_SOCKMAP || mc->map_type == BPF_MAP_TYPE_CGROUP_ARRAY) {
+		/* nothing in them, nothing the interpreter lists */
+		CHECK(interp_map_next(c, 0, &iter, &k, &v) == -ENOENT, "%s: interp lists elements",
+		      mc->descr);
+		free(kv);
+		return;
+	}
 	while (!bpf_map_get_next_key(fd, first ? NULL : key, next)) {
-		uint32_t kk;
+		uint64_t kk = 0;
 
 		first = false;
-		memcpy(key, next, 4);
+		memcpy(key, next, mc->key_size);
 		if (bpf_map_lookup_elem(fd, key, kv))
 			continue;
-		memcpy(&kk, key, 4);
+		memcpy(&kk, key, mc->key_size);
 		if (mc->map_type == BPF_MAP_TYPE_PERCPU_ARRAY) {
 			/* arrays list every index; count the ones not zero */
 			bool zero = true;
@@ -252,7 +429,7 @@ static void compare_map(const struct map_case *mc, int fd, const struct interp_c
 		}
 		nk++;
 		CHECK(interp_map_lookup(c, 0, key, iv) == 0 && !memcmp(iv, kv, mc->value_size),
-		      "%s: element %u differs (kernel %llx)", mc->descr, kk,
+		      "%s: element %llx differs (kernel %llx)", mc->descr, (unsigned long long)kk,
 		      (unsigned long long)*(uint64_t *)kv);
 		for (j = 1; percpu(mc->map_type) && j < (uint32_t)ncpus; j++) {
 			uint64_t want = 0, got = 0;
@@ -262,8 +439,9 @@ static void compare_map(const struct map_case *mc, int fd, const struct interp_c
 				if (mc->fill_key[f] == kk)
 					want = mc->fill_val[f];
 			memcpy(&got, kv + j * stride, 8);
-			CHECK(got == want, "%s: element %u on CPU %u is %llu, want %llu", mc->descr,
-			      kk, j, (unsigned long long)got, (unsigned long long)want);
+			CHECK(got == want, "%s: element %llu on CPU %u is %llu, want %llu",
+			      mc->descr, (unsigned long long)kk, j, (unsigned long long)got,
+			      (unsigned long long)want);
 		}
 	}
 	while (!interp_map_next(c, 0, &iter, &k, &v)) {
@@ -329,7 +507,8 @@ static void run_case(const struct map_case *mc)
 
 		for (cpu = 0; cpu < (percpu(mc->map_type) ? ncpus : 1); cpu++)
 			memcpy(kval + cpu * stride, &mc->fill_val[i], mc->value_size);
-		if (!CHECK(bpf_map_update_elem(mfd, &mc->fill_key[i], kval, BPF_ANY) == 0,
+		if (!CHECK(bpf_map_update_elem(mfd, mc->key_size ? &mc->fill_key[i] : NULL, kval,
+					       BPF_ANY) == 0,
 			   "%s: fill: %s", mc->descr, strerror(errno)))
 			goto out;
 	}
