@@ -10,6 +10,8 @@
  * packet the kernel's map contents are read and given to the interpreter as
  * its initial state, so state the program accumulates cannot make the two
  * drift apart; after it, retval, the packet out and every map must agree.
+ * LPM tries start with prefixes of the packets' addresses, queues full
+ * (prefill_maps()).
  *
  * Programs the interpreter does not model yet (a helper, a map type, a ctx
  * field: status UNSUPPORTED, or a map type interp_ctx__new() refuses) are
@@ -75,6 +77,29 @@ static bool percpu(uint32_t type)
 static bool array_like(uint32_t type)
 {
 	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
+static bool queue_like(uint32_t type)
+{
+	return type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK;
+}
+
+/*
+ * Maps whose contents the interpreter is given: not the fd maps (their
+ * values are fds in and ids out), nor the socket and cgroup maps, which the
+ * interpreter holds empty as they are here.
+ */
+static bool readable(uint32_t type)
+{
+	switch (type) {
+	case BPF_MAP_TYPE_PROG_ARRAY: case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_XSKMAP: case BPF_MAP_TYPE_ARRAY_OF_MAPS:
+	case BPF_MAP_TYPE_HASH_OF_MAPS: case BPF_MAP_TYPE_SOCKMAP: case BPF_MAP_TYPE_SOCKHASH:
+	case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY: case BPF_MAP_TYPE_SK_STORAGE:
+	case BPF_MAP_TYPE_CGROUP_ARRAY:
+		return false;
+	}
+	return true;
 }
 
 /* Bytes of one element's value as the syscall reads it: per-CPU, every CPU's. */
@@ -190,6 +215,36 @@ static int kmaps_read_batch(struct kmaps *km, struct ksnap *sn, uint32_t m)
 }
 
 /*
+ * A queue or stack, oldest value first: popped whole, then pushed back as it
+ * was (the syscall has no other way to see it).
+ */
+static int kmaps_read_queue(struct kmaps *km, struct ksnap *sn, uint32_t m)
+{
+	const struct interp_map_def *d = &km->def[m];
+	uint32_t first = sn->nelems, n, i;
+
+	while (sn->nelems < MAX_ELEMS && sn->used + d->value_size <= MAX_BYTES) {
+		uint8_t *st = sn->arena + sn->used;
+
+		if (bpf_map_lookup_and_delete_elem(km->fd[m], NULL, st))
+			break;
+		sn->used += (d->value_size + 7) & ~(size_t)7;
+		sn->elems[sn->nelems++] = (struct interp_map_elem){.map = m, .key = st, .value = st};
+	}
+	n = sn->nelems - first;
+	for (i = 0; d->type == BPF_MAP_TYPE_STACK && i < n / 2; i++) { /* popped newest first */
+		struct interp_map_elem t = sn->elems[first + i];
+
+		sn->elems[first + i] = sn->elems[first + n - 1 - i];
+		sn->elems[first + n - 1 - i] = t;
+	}
+	for (i = 0; i < n; i++)
+		if (bpf_map_update_elem(km->fd[m], NULL, sn->elems[first + i].value, BPF_ANY))
+			return -errno;
+	return 0;
+}
+
+/*
  * Read every element of every map from the kernel into @sn.  Array elements
  * that are zero on every CPU are left out: the interpreter's arrays start
  * zero.  The value the interpreter gets is the first CPU's, which is the one
@@ -209,9 +264,15 @@ static int kmaps_read(struct kmaps *km, struct ksnap *sn)
 
 		if (ks > sizeof(key))
 			return -E2BIG;
-		if (d->type == BPF_MAP_TYPE_PROG_ARRAY || d->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
-		    d->type == BPF_MAP_TYPE_XSKMAP)
+		if (!readable(d->type))
 			continue; /* fds in, ids out: nothing the interpreter is given */
+		if (queue_like(d->type)) {
+			int err = kmaps_read_queue(km, sn, m);
+
+			if (err)
+				return err;
+			continue;
+		}
 		if (array_like(d->type) || d->type == BPF_MAP_TYPE_HASH ||
 		    d->type == BPF_MAP_TYPE_PERCPU_HASH) {
 			int err = kmaps_read_batch(km, sn, m);
@@ -272,6 +333,20 @@ static int kmaps_compare(struct kmaps *km, const struct interp_ctx *c, char *msg
 		const struct interp_map_elem *el = &sn->elems[i];
 		const struct interp_map_def *d = &km->def[el->map];
 
+		if (queue_like(d->type)) { /* in order: interp_map_next() indexes its values */
+			uint32_t iter = counts[el->map];
+			const void *k, *v;
+
+			if (interp_map_next(c, el->map, &iter, &k, &v) ||
+			    memcmp(v, el->value, d->value_size)) {
+				snprintf(msg, msgsz, "map %s: value %u differs or is missing",
+					 km->name[el->map], counts[el->map]);
+				return -1;
+			}
+			counts[el->map]++;
+			continue;
+		}
+
 		if (interp_map_lookup(c, el->map, el->key, val) ||
 		    memcmp(val, el->value, d->value_size)) {
 			snprintf(msg, msgsz, "map %s: element %u differs or is missing",
@@ -330,6 +405,53 @@ static bool nondeterministic(const struct interp_result *res)
 			if (res->calls[i].helper == ids[j])
 				return true;
 	return false;
+}
+
+/*
+ * LPM tries start with prefixes of the addresses the packets carry (those of
+ * a generator like the test's, which draws addresses from a small set), of
+ * lengths from the whole address down to 0, so that lookups hit at every
+ * depth; values are random.  IPv4 tries (key_size 8) and IPv6 (20) only.
+ * Queues and stacks start full of random values.
+ */
+static void prefill_maps(struct kmaps *km)
+{
+	static const uint32_t plen4[] = { 32, 24, 16, 8, 0 }, plen6[] = { 128, 64, 48, 0 };
+	uint8_t pkt[PKT_GEN_MAX], key[4 + 16], val[1024];
+	struct pkt_gen g;
+	uint32_t m, i, k;
+
+	for (m = 0; m < km->n; m++) {
+		const struct interp_map_def *d = &km->def[m];
+
+		pkt_gen_init(&g, 42);
+		if (queue_like(d->type) && d->value_size <= sizeof(val)) {
+			/* full: pops find values for a while, pushes fail until they are gone */
+			for (i = 0; i < d->max_entries && i < 1024; i++) {
+				for (k = 0; k < d->value_size; k++)
+					val[k] = (uint8_t)pkt_gen_rand(&g);
+				bpf_map_update_elem(km->fd[m], NULL, val, BPF_ANY);
+			}
+			continue;
+		}
+		if (d->type != BPF_MAP_TYPE_LPM_TRIE || (d->key_size != 8 && d->key_size != 20) ||
+		    d->value_size > sizeof(val))
+			continue;
+		for (i = 0; i < 64; i++) {
+			uint32_t len = pkt_gen_next(&g, pkt, NULL), alen = d->key_size - 4, plen;
+			uint32_t src = alen == 4 ? 26 : 22, dst = alen == 4 ? 30 : 38;
+			uint16_t proto = (uint16_t)(pkt[12] << 8 | pkt[13]);
+
+			if (proto != (alen == 4 ? 0x0800 : 0x86dd) || len < dst + alen)
+				continue;
+			plen = alen == 4 ? plen4[pkt_gen_rand(&g) % 5] : plen6[pkt_gen_rand(&g) % 4];
+			memcpy(key, &plen, 4);
+			memcpy(key + 4, pkt + (i & 1 ? src : dst), alen);
+			for (k = 0; k < d->value_size; k++)
+				val[k] = (uint8_t)pkt_gen_rand(&g);
+			bpf_map_update_elem(km->fd[m], key, val, BPF_ANY); /* full: as it is */
+		}
+	}
 }
 
 static void print_bytes(const char *what, const uint8_t *b, size_t n)
@@ -455,6 +577,7 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		}
 	}
 	t->compared_progs++;
+	prefill_maps(&km);
 	km.before_valid = false;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (k = 0; k < npkts; k++) {
