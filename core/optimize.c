@@ -324,16 +324,46 @@ static void add_stats(struct search_stats *to, const struct search_stats *s)
 	to->seconds += s->seconds;
 }
 
-static bool frozen(const struct optimizer *o, const struct search_window *w)
+static bool is_frozen(const struct optimizer *o, uint32_t i)
 {
-	uint32_t i;
+	return o->pp->frozen && i < o->len && o->pp->frozen[i];
+}
 
-	if (!o->pp->frozen)
-		return false;
-	for (i = w->start; i < w->start + w->len && i < o->len; i++)
-		if (o->pp->frozen[i])
-			return true;
-	return false;
+/*
+ * Cut the windows @ws[0..@n) around frozen instructions (no window may
+ * touch one; a CO-RE offset libbpf patches sits in the middle of code worth
+ * searching), dropping pieces with nothing but NOPs and repeats of the
+ * piece before.  Returns the new count (at most @n's array size @max).
+ */
+static size_t cut_frozen(const struct optimizer *o, struct search_window *ws, size_t n,
+			 size_t max)
+{
+	struct search_window *out = calloc(max ? max : 1, sizeof(*out));
+	size_t i, k = 0;
+	uint32_t s, e;
+
+	if (!out)
+		return 0;
+	for (i = 0; i < n; i++) {
+		uint32_t end = ws[i].start + ws[i].len;
+
+		for (s = ws[i].start; s < end; s = e + 1) {
+			bool real = false;
+
+			while (s < end && is_frozen(o, s))
+				s++;
+			for (e = s; e < end && !is_frozen(o, e); e++)
+				real |= !search_insn_is_nop(&o->p->insns[e]);
+			if (!real || k == max)
+				continue;
+			if (k && out[k - 1].start == s && out[k - 1].len == e - s)
+				continue;
+			out[k++] = (struct search_window){.start = s, .len = e - s};
+		}
+	}
+	memcpy(ws, out, k * sizeof(*ws));
+	free(out);
+	return k;
 }
 
 /* Search every window of the current program; results in o->work. */
@@ -343,7 +373,7 @@ static int search_round(struct optimizer *o)
 	pthread_t *tids;
 	void *(*args)[2];
 	uint32_t maxlen;
-	size_t n, i, k;
+	size_t n, i;
 	unsigned int t, started = 0;
 	int err = 0;
 
@@ -361,18 +391,13 @@ static int search_round(struct optimizer *o)
 	n = search_windows(o->p, o->a, maxlen, ws, MAX_WINDOWS);
 	if (n > MAX_WINDOWS)
 		n = MAX_WINDOWS;
+	n = cut_frozen(o, ws, n, MAX_WINDOWS);
 	free(o->work);
 	o->work = calloc(n ? n : 1, sizeof(*o->work));
 	if (!o->work) {
 		free(ws);
 		return -ENOMEM;
 	}
-	for (i = 0, k = 0; i < n; i++) {
-		if (frozen(o, &ws[i]))
-			continue;
-		ws[k++] = ws[i];
-	}
-	n = k;
 	for (i = 0; i < n; i++) {
 		struct job *j = &o->work[i];
 

@@ -379,6 +379,49 @@ static void test_progress_and_bad_input(void)
 }
 
 /*
+ * Frozen instructions (what a loader patches: a CO-RE offset, say) stay as
+ * they are, even when dead, and the code on both sides of one is still
+ * searched: windows are cut around them, not dropped.
+ */
+static void test_frozen(void)
+{
+	struct opt_env env = {.prog_type = XDP, .maps = maps, .nmaps = 2};
+	uint8_t frozen[8] = {0};
+	struct opt_params pp = {.budget = 4, .jobs = 2, .seed = 1, .frozen = frozen};
+	struct opt_result res;
+	struct bpf_insn *in;
+	size_t len;
+	uint32_t i;
+
+	if (!test_need_clang())
+		return;
+	if (test_assemble(ASM_PRELUDE,
+			  "r2 = 7\n"
+			  "r3 = r2\n" /* dead, like r2 */
+			  "r4 = 12\n" /* frozen, and dead after the next two */
+			  "r5 = r4\n"
+			  "r0 = r5\n" /* r0 = 12 */
+			  "exit\n",
+			  &in, &len)) {
+		CHECK(false, "does not assemble");
+		return;
+	}
+	ASSERT_EQ(len, 6, "length");
+	frozen[2] = 1;
+	ASSERT_OK(opt_optimize(in, len, &env, &pp, &res), "opt_optimize");
+	CHECK(same(&res.insns[2], &in[2], 1), "the frozen instruction changed");
+	CHECK(res.insns_after <= 3, "6 -> %u insns, want at most 3 (r4 = 12; r0 = 12; exit)",
+	      res.insns_after);
+	for (i = 0; i < res.nwindows; i++)
+		CHECK(res.windows[i].start > 2 || res.windows[i].start + res.windows[i].len <= 2,
+		      "window [%u, +%u) covers the frozen instruction", res.windows[i].start,
+		      res.windows[i].len);
+	check_invariants("frozen", in, len, &env, &res, false);
+	opt_result__free(&res);
+	free(in);
+}
+
+/*
  * Same seed, same result: searches end by their proposal limits here, far
  * from the budget (two effort levels).
  */
@@ -412,6 +455,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_judge_alternatives);
 	RUN_TEST(test_progress_and_bad_input);
 	RUN_TEST(test_deterministic);
+	RUN_TEST(test_frozen);
 	test_assemble_cleanup();
 	return test_summary("test_optimize");
 }
