@@ -113,6 +113,14 @@ struct interp_input {
 	 */
 	const struct interp_netdev *devs;
 	uint32_t ndevs;
+	/*
+	 * The cgroup of the test run's socket (the running task's), as the
+	 * ids of its ancestors from the root (level 0) down to itself; 0: not
+	 * known, and bpf_skb_cgroup_id/_ancestor_cgroup_id are not modelled.
+	 * The netns holds no sockets: socket lookups find nothing.
+	 */
+	const uint64_t *cgroup_ids;
+	uint32_t ncgroup_ids;
 	uint64_t budget;	    /* instructions; 0: INTERP_DEFAULT_BUDGET */
 };
 

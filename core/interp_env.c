@@ -231,6 +231,7 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 			c->skb = *in->skb;
 		else
 			interp_skb_defaults(p->type, in->pkt, in->pkt_len, &c->skb);
+		interp_sk_fields(c, in->pkt, in->pkt_len); /* the kernel's, whatever the input */
 		pr->writable = interp_is_l2_type(p->type);
 	}
 	memcpy(c->pkt + (p->type == BPF_PROG_TYPE_XDP ? c->data : c->mac), in->pkt, in->pkt_len);
@@ -385,8 +386,22 @@ static int skb_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 						   c->data_end : c->data_meta);
 		return 0;
 	}
-	if (SKB_IN(off, flow_keys) || SKB_IN(off, sk) || (off >= SKB_OFF(family) &&
-							   off < SKB_OFF(data_meta))) {
+	if (off >= SKB_OFF(family) && off < SKB_OFF(data_meta)) {
+		/* the socket's fields: cgroup_skb reads them (interp_sk.c) */
+		if (wr || t != BPF_PROG_TYPE_CGROUP_SKB ||
+		    (off >= SKB_OFF(remote_ip4) && off < SKB_OFF(remote_port) && size != 4))
+			goto bad;
+		if (off == SKB_OFF(family) + 2 && size == 2) {
+			/*
+			 * The verifier loads the u16 skc_family for any narrow
+			 * load of the field and shifts only loads narrower than
+			 * that: the upper half reads as the family.
+			 */
+			*val = c->skb.family;
+			return 0;
+		}
+	}
+	if (SKB_IN(off, flow_keys) || SKB_IN(off, sk)) {
 		why = "ctx field not modelled";
 		goto unsupported;
 	}

@@ -307,6 +307,10 @@ int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 		       const uint64_t *r, int64_t *ret);
 /* xdp_adjust_head/_meta/_tail by @off: what the helper returns */
 int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off);
+/* interp_sk.c: the test run's dummy socket (__sk_buff family .. local_port); its helpers */
+void interp_sk_fields(struct interp_ctx *c, const uint8_t *pkt, uint32_t len);
+int interp_sk_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		     struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret);
 /* interp_csum.c: x86's csum_partial(); the helpers' results */
 uint32_t interp_csum_partial(const uint8_t *buf, int len, uint32_t sum);
 int64_t interp_csum_diff(const uint8_t *from, uint32_t from_size, const uint8_t *to,
