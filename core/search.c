@@ -308,6 +308,64 @@ static double cost_of(const struct search *s, double w, uint32_t err, uint32_t p
 	return w * err + perf / s->unit;
 }
 
+/*
+ * A targeted move that needs a test state: rebase a memory access onto
+ * another register pointing into the same region, the difference of the two
+ * (on the first test) folded into the offset.  clang computes `rY = rX;
+ * rY += K` for a field it then reads through rY (CO-RE offsets always: K is
+ * what libbpf patches, so it is a frozen instruction outside the window);
+ * once the access goes through rX the deletes take the arithmetic away.
+ * Wrong on other tests (the two registers not a fixed distance apart), the
+ * candidate's error says so.
+ */
+static bool rebase(struct search *s, struct bpf_insn *w)
+{
+	uint32_t mem[SEARCH_MAX_WINDOW], nmem = 0, i, k, n = 0;
+	uint8_t regs[11], base;
+	const struct sx_reg *b;
+	int64_t offs[11];
+
+	if (!s->ntests)
+		return false;
+	for (i = 0; i < s->len; i++) {
+		uint8_t cls = BPF_CLASS(w[i].code);
+
+		if ((cls == BPF_LDX || cls == BPF_ST || cls == BPF_STX) &&
+		    BPF_MODE(w[i].code) == BPF_MEM)
+			mem[nmem++] = i;
+	}
+	if (!nmem)
+		return false;
+	i = mem[sx_below(&s->rng, nmem)];
+	sx_copy(&s->e, s->scratch, s->tin[0]);
+	sx_run(&s->e, w, i, s->scratch);
+	if (s->scratch->status != SX_OK)
+		return false;
+	base = BPF_CLASS(w[i].code) == BPF_LDX ? w[i].src_reg : w[i].dst_reg;
+	b = &s->scratch->r[base];
+	if (b->tag == SX_NONE || b->tag == SX_SCALAR || b->tag == SX_PKT_END)
+		return false;
+	for (k = 0; k <= 10; k++) {
+		const struct sx_reg *r = &s->scratch->r[k];
+		int64_t off = w[i].off + (int64_t)(b->v - r->v);
+
+		if (k == base || r->tag != b->tag || (b->tag == SX_MAPVAL && r->map != b->map) ||
+		    off < INT16_MIN || off > INT16_MAX)
+			continue;
+		regs[n] = (uint8_t)k;
+		offs[n++] = off;
+	}
+	if (!n)
+		return false;
+	k = sx_below(&s->rng, n);
+	if (BPF_CLASS(w[i].code) == BPF_LDX)
+		w[i].src_reg = regs[k];
+	else
+		w[i].dst_reg = regs[k];
+	w[i].off = (int16_t)offs[k];
+	return true;
+}
+
 static void chain(struct search *s, uint32_t c, uint64_t max_prop)
 {
 	struct search_stats *stats = &s->res->stats;
@@ -343,7 +401,8 @@ static void chain(struct search *s, uint32_t c, uint64_t max_prop)
 		}
 		stats->proposals++;
 		memcpy(cand, cur, sizeof(cand));
-		if (!sx_propose(&s->pool, &s->rng, cand, s->len, mix))
+		if (sx_below(&s->rng, 32) ? !sx_propose(&s->pool, &s->rng, cand, s->len, mix)
+					  : !rebase(s, cand))
 			continue;
 		perf = search_cost(cand, s->len);
 		u = (double)((sx_rand(&s->rng) >> 11) + 1) / 9007199254740993.0;

@@ -11,7 +11,9 @@
  *   moves     change an operand; replace one instruction; replace two
  *             consecutive ones; delete one (make it `ja +0`); change a memory
  *             access's width, or merge two adjacent narrow stores or loads
- *             into one wide one;
+ *             into one wide one; rebase a memory access onto another
+ *             register into the same region (the distance, on a test
+ *             state, folded into the offset);
  *   cost      error on test cases + performance.  A test case is a concrete
  *             state at the window's entry (registers, stack, and the bytes
  *             of the packet, ctx and map values the window can reach), made

@@ -345,6 +345,25 @@ static const struct scase scases[] = {
 	 "r0 += r2\n"
 	 "exit\n",
 	 4, 1, 0, 0, 0, false},
+	/*
+	 * As clang leaves CO-RE field reads: the offset in a register (what
+	 * libbpf patches, outside the window), added to a copy of the packet
+	 * pointer: the read rebases onto the packet pointer, the copy goes.
+	 */
+	{"a read through pointer + known offset rebases onto the pointer",
+	 "r2 = *(u32 *)(r1 + 0)\n"
+	 "r3 = *(u32 *)(r1 + 4)\n"
+	 "r4 = r2\n"
+	 "r4 += 14\n"
+	 "if r4 > r3 goto +5\n"
+	 "r5 = 12\n"
+	 "r4 = r2\n" /* 6: the window */
+	 "r4 += r5\n"
+	 "r0 = *(u8 *)(r4 + 1)\n"
+	 "exit\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 6, 3, 2, 0, 0, false},
 	{"already optimal: unchanged",
 	 "r0 = *(u32 *)(r1 + 12)\n"
 	 "r0 += 1\n"
