@@ -61,10 +61,9 @@
 #include <sys/utsname.h>
 
 #include "cache/cache.h"
+#include "cache/entry_internal.h"
 
-#define ENTRY_MAGIC "bpfsynth-cache-entry"
-#define ENTRY_FORMAT 1
-#define ENTRY_MAX_SIZE (64u << 20)
+#define ENTRY_FORMAT 2 /* what cache_entry_write() writes; format 1 is still read */
 
 static const char *const area_dirs[] = {
 	[CACHE_ENTRIES] = "entries",
@@ -83,7 +82,7 @@ int cache_path(const char *dir, enum cache_area area, const char *key, char *buf
 	return n < 0 || (size_t)n >= bufsz ? -ENAMETOOLONG : 0;
 }
 
-static int check_owner(const char *what, const char *path, const struct stat *st, char *msg,
+int cache_check_owner(const char *what, const char *path, const struct stat *st, char *msg,
 		       size_t msgsz)
 {
 	if (st->st_uid != geteuid()) {
@@ -116,7 +115,7 @@ int cache_dir_check(const char *dir, char *msg, size_t msgsz)
 		snprintf(msg, msgsz, "cache directory %s is not a directory", dir);
 		return -ENOTDIR;
 	}
-	err = check_owner("cache directory", dir, &st, msg, msgsz);
+	err = cache_check_owner("cache directory", dir, &st, msg, msgsz);
 	if (err)
 		return err;
 	for (i = 0; i < sizeof(area_dirs) / sizeof(area_dirs[0]); i++) {
@@ -128,11 +127,40 @@ int cache_dir_check(const char *dir, char *msg, size_t msgsz)
 			snprintf(msg, msgsz, "%s is not a directory", sub);
 			return -ENOTDIR;
 		}
-		err = check_owner("cache directory", sub, &st, msg, msgsz);
+		err = cache_check_owner("cache directory", sub, &st, msg, msgsz);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+int cache_dir_check_entries(const char *dir, char *msg, size_t msgsz)
+{
+	char sub[PATH_MAX];
+	struct stat st;
+	int err;
+
+	if (stat(dir, &st)) {
+		err = -errno;
+		snprintf(msg, msgsz, "cache directory %s: %s", dir, strerror(errno));
+		return err;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(msg, msgsz, "cache directory %s is not a directory", dir);
+		return -ENOTDIR;
+	}
+	err = cache_check_owner("cache directory", dir, &st, msg, msgsz);
+	if (err)
+		return err;
+	if (cache_path(dir, CACHE_ENTRIES, NULL, sub, sizeof(sub)))
+		return -ENAMETOOLONG;
+	if (lstat(sub, &st))
+		return 0; /* no entries: the lookup misses */
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(msg, msgsz, "%s is not a directory", sub);
+		return -ENOTDIR;
+	}
+	return cache_check_owner("cache directory", sub, &st, msg, msgsz);
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -355,9 +383,10 @@ static json_t *entry_header(const struct cache_entry *e)
 int cache_entry_write(const char *dir, enum cache_area area, const struct cache_entry *e,
 		      unsigned int flags, char *msg, size_t msgsz)
 {
-	char path[PATH_MAX], line[64], key[CACHE_KEY_LEN + 1];
-	size_t hlen, olen, plen, llen, total;
-	char *hdr = NULL, *buf = NULL;
+	char path[PATH_MAX], key[CACHE_KEY_LEN + 1];
+	char *hdr = NULL;
+	void *buf = NULL;
+	size_t total;
 	json_t *h;
 	int err;
 
@@ -392,23 +421,9 @@ int cache_entry_write(const char *dir, enum cache_area area, const struct cache_
 		snprintf(msg, msgsz, "cannot build the entry header");
 		return -ENOMEM;
 	}
-	hlen = strlen(hdr);
-	olen = (size_t)e->orig.insn_cnt * 8;
-	plen = e->opt ? (size_t)e->opt_cnt * 8 : 0;
-	llen = (size_t)snprintf(line, sizeof(line), "%s %d %zu\n", ENTRY_MAGIC, ENTRY_FORMAT, hlen);
-	total = llen + hlen + 1 + olen + plen;
-	buf = malloc(total);
-	if (!buf) {
-		free(hdr);
-		return -ENOMEM;
-	}
-	memcpy(buf, line, llen);
-	memcpy(buf + llen, hdr, hlen);
-	buf[llen + hlen] = '\n';
-	memcpy(buf + llen + hlen + 1, e->orig.insns, olen);
-	if (plen)
-		memcpy(buf + llen + hlen + 1 + olen, e->opt, plen);
-	err = cache_write_atomic(path, buf, total, flags, msg, msgsz);
+	err = entry2_encode(e, hdr, strlen(hdr), &buf, &total, msg, msgsz);
+	if (!err)
+		err = cache_write_atomic(path, buf, total, flags, msg, msgsz);
 	free(buf);
 	free(hdr);
 	return err;
@@ -467,8 +482,8 @@ static int unhex(const char *hex, uint8_t out[SHA256_LEN])
 	return 0;
 }
 
-static int parse_header(json_t *h, struct cache_entry *e, size_t *olen, size_t *plen, char *msg,
-			size_t msgsz)
+static int parse_header(json_t *h, int format, struct cache_entry *e, size_t *olen, size_t *plen,
+			char *msg, size_t msgsz)
 {
 	static const char *const map_fields[] = {"type", "key_size", "value_size", "max_entries",
 						 "map_flags"};
@@ -479,7 +494,7 @@ static int parse_header(json_t *h, struct cache_entry *e, size_t *olen, size_t *
 
 	if (!json_is_object(h))
 		return bad(msg, msgsz, "header is not an object");
-	if (get_uint(h, "format", 1000) != ENTRY_FORMAT)
+	if (get_uint(h, "format", 1000) != format)
 		return bad(msg, msgsz, "unknown format");
 	key = json_string_value(json_object_get(h, "key"));
 	if (!key || !cache_key_valid(key))
@@ -557,7 +572,7 @@ static int check_digest(json_t *h, const char *name, const void *data, size_t le
 	return want && !strcmp(want, hex) ? 0 : -EBADMSG;
 }
 
-static int read_at(int fd, void *buf, size_t len, off_t at)
+int cache_read_at(int fd, void *buf, size_t len, off_t at)
 {
 	size_t off = 0;
 
@@ -573,6 +588,82 @@ static int read_at(int fd, void *buf, size_t len, off_t at)
 		off += (size_t)n;
 	}
 	return 0;
+}
+
+/* Whether the binary part of a format-2 entry says what its JSON header says. */
+static int entry2_agrees(const struct entry2_view *v, const struct cache_entry *e, char *msg,
+			 size_t msgsz)
+{
+	const struct entry2_head *b = v->head;
+	struct cache_proof_summary ps;
+	int err = 0;
+
+	if (memcmp(b->key, e->key, CACHE_KEY_LEN) ||
+	    strcmp(b->optimizer_version, e->optimizer_version) ||
+	    b->prog_type != e->orig.prog_type ||
+	    b->expected_attach_type != e->orig.expected_attach_type ||
+	    b->prog_flags != e->orig.prog_flags || b->attach_btf_id != e->orig.attach_btf_id ||
+	    b->nmaps != e->orig.nmaps ||
+	    memcmp(v->maps, e->orig.maps, b->nmaps * sizeof(e->orig.maps[0])) ||
+	    b->orig_cnt != e->orig.insn_cnt || b->opt_cnt != e->opt_cnt ||
+	    b->orig_effective != cache_insn_cnt_effective(v->orig, b->orig_cnt) ||
+	    (v->opt && b->opt_effective != cache_insn_cnt_effective(v->opt, b->opt_cnt)))
+		return bad(msg, msgsz, "binary header and JSON header differ");
+	if (cache_proof_summarize(e->proof, &ps))
+		return -ENOMEM;
+	if (ps.flags != b->proof || ps.nspans != b->nspans ||
+	    (ps.nspans && memcmp(ps.spans, v->spans, ps.nspans * sizeof(ps.spans[0]))))
+		err = bad(msg, msgsz, "binary proof summary and proof record differ");
+	free(ps.spans);
+	return err;
+}
+
+/*
+ * A format-2 entry, in full: the binary part (entry2_view: layout and
+ * checksum), the JSON header, and that the two agree; then as for format 1.
+ * The whole file is read at once and kept (e->mem) for the programs.
+ */
+static int entry2_read(int fd, const char *path, const char *base, struct cache_entry *e,
+		       bool lookup, char *msg, size_t msgsz)
+{
+	char key[CACHE_KEY_LEN + 1];
+	struct entry2_view v;
+	json_error_t jerr;
+	size_t olen, plen;
+	json_t *h = NULL;
+	int err;
+
+	e->mem = malloc(e->size);
+	if (!e->mem)
+		return -ENOMEM;
+	err = cache_read_at(fd, e->mem, e->size, 0);
+	if (err) {
+		snprintf(msg, msgsz, "%s: read: %s", path, strerror(-err));
+		return err;
+	}
+	err = entry2_view(e->mem, e->size, e->size, &v, msg, msgsz);
+	if (err)
+		return err;
+	h = json_loadb(v.json, v.json_len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!h) {
+		snprintf(msg, msgsz, "malformed entry: header: %s (column %d)", jerr.text,
+			 jerr.column);
+		return -EBADMSG;
+	}
+	err = parse_header(h, 2, e, &olen, &plen, msg, msgsz);
+	if (!err)
+		err = entry2_agrees(&v, e, msg, msgsz);
+	e->orig.insns = (struct bpf_insn *)v.orig;
+	e->opt = (struct bpf_insn *)v.opt;
+	if (!err && ((!lookup && check_digest(h, "orig_sha256", e->orig.insns, olen)) ||
+		     (plen && check_digest(h, "opt_sha256", e->opt, plen))))
+		err = bad(msg, msgsz, "checksum mismatch");
+	if (!err && !lookup)
+		cache_key(&e->orig, e->optimizer_version, key);
+	if (!err && ((!lookup && strcmp(key, e->key)) || strcmp(base, e->key)))
+		err = bad(msg, msgsz, "key does not match the program or the file name");
+	json_decref(h);
+	return err;
 }
 
 /*
@@ -611,7 +702,7 @@ static int entry_read(const char *path, struct cache_entry *e, bool lookup, char
 		err = -EPERM;
 		goto out;
 	}
-	err = check_owner("entry", path, &st, msg, msgsz);
+	err = cache_check_owner("entry", path, &st, msg, msgsz);
 	if (err)
 		goto out;
 	if (st.st_size < 32 || (uint64_t)st.st_size > ENTRY_MAX_SIZE) {
@@ -620,12 +711,16 @@ static int entry_read(const char *path, struct cache_entry *e, bool lookup, char
 	}
 	e->size = st.st_size;
 	n = (size_t)st.st_size < sizeof(head) ? (size_t)st.st_size : sizeof(head);
-	err = read_at(fd, head, n, 0);
+	err = cache_read_at(fd, head, n, 0);
 	if (err) {
 		snprintf(msg, msgsz, "%s: read: %s", path, strerror(-err));
 		goto out;
 	}
-	/* First line: magic, format, header length. */
+	if (entry2_is(head, n)) {
+		err = entry2_read(fd, path, base, e, lookup, msg, msgsz);
+		goto out;
+	}
+	/* Format 1.  First line: magic, format, header length. */
 	nl = memchr(head, '\n', n < 64 ? n : 64);
 	if (!nl || strncmp(head, ENTRY_MAGIC " 1 ", sizeof(ENTRY_MAGIC " 1 ") - 1)) {
 		err = bad(msg, msgsz, "first line");
@@ -647,7 +742,7 @@ static int entry_read(const char *path, struct cache_entry *e, bool lookup, char
 			err = -ENOMEM;
 			goto out;
 		}
-		err = read_at(fd, hbuf, hlen + 1, (off_t)llen);
+		err = cache_read_at(fd, hbuf, hlen + 1, (off_t)llen);
 		if (err) {
 			snprintf(msg, msgsz, "%s: read: %s", path, strerror(-err));
 			goto out;
@@ -665,7 +760,7 @@ static int entry_read(const char *path, struct cache_entry *e, bool lookup, char
 		err = -EBADMSG;
 		goto out;
 	}
-	err = parse_header(h, e, &olen, &plen, msg, msgsz);
+	err = parse_header(h, 1, e, &olen, &plen, msg, msgsz);
 	if (err)
 		goto out;
 	if (llen + hlen + 1 + olen + plen != (size_t)st.st_size) {
@@ -679,7 +774,7 @@ static int entry_read(const char *path, struct cache_entry *e, bool lookup, char
 	}
 	e->orig.insns = e->mem;
 	e->opt = plen ? (struct bpf_insn *)((char *)e->mem + olen) : NULL;
-	err = read_at(fd, e->mem, olen + plen, (off_t)(llen + hlen + 1));
+	err = cache_read_at(fd, e->mem, olen + plen, (off_t)(llen + hlen + 1));
 	if (err) {
 		snprintf(msg, msgsz, "%s: read: %s", path, strerror(-err));
 		goto out;

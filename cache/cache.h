@@ -176,6 +176,35 @@ int cache_proof_check(const json_t *proof, const struct bpf_insn *orig, uint32_t
 		      const struct bpf_insn *opt, uint32_t opt_cnt, char *msg, size_t msgsz);
 
 /*
+ * The proof record in the form the load path checks (no JSON): flags, and the
+ * instruction spans [start, end) of the windows, sorted by start.  The writer
+ * derives it from the record (cache_proof_summarize) and stores it in the
+ * entry's binary part; the full reader checks that it still matches the
+ * record.  cache_proof_check_summary() decides exactly as cache_proof_check()
+ * does on the record it came from (tests/unit/test_cache_proof.c checks that).
+ */
+#define CACHE_PROOF_RECORD (1u << 0)	   /* an object with "windows" and "whole" */
+#define CACHE_PROOF_WHOLE_OK (1u << 1)	   /* whole verdict "equivalent" or "unknown" */
+#define CACHE_PROOF_WHOLE_PROVEN (1u << 2) /* ... "equivalent" and "checked": true */
+#define CACHE_PROOF_WINDOWS_OK (1u << 3)   /* every window's verdict "equivalent" */
+
+struct cache_proof_span {
+	uint32_t start, end;
+};
+
+struct cache_proof_summary {
+	uint32_t flags;
+	uint32_t nspans;
+	struct cache_proof_span *spans; /* malloc'd by cache_proof_summarize() */
+};
+
+int cache_proof_summarize(const json_t *proof, struct cache_proof_summary *s);
+int cache_proof_check_summary(uint32_t flags, const struct cache_proof_span *spans,
+			      uint32_t nspans, const struct bpf_insn *orig, uint32_t orig_cnt,
+			      const struct bpf_insn *opt, uint32_t opt_cnt, char *msg,
+			      size_t msgsz);
+
+/*
  * The cache directory.  cache_dir_check(): 0 if @dir exists, is a directory
  * owned by the effective user and writable by nobody else; -ENOENT if it does
  * not exist; -EPERM (with the reason in @msg) if it must not be trusted.
@@ -222,6 +251,43 @@ int cache_entry_read(const char *path, struct cache_entry *e, char *msg, size_t 
 int cache_lookup(const char *dir, const struct cache_prog *cp, const char *key,
 		 const char *optimizer_version, struct cache_entry *e, char *msg, size_t msgsz);
 
+/*
+ * The load path's lookup (hit.c): what the preload needs of an entry, with
+ * one read of the file and no JSON.  0: the entry @key of
+ * @optimizer_version exists, is ours, intact (checksum), its stored original
+ * equals @cp in full, its proof record covers every change (as
+ * cache_proof_check()), and @h holds its optimized program relinked to
+ * @handles (@cp->nmaps of them), ready for the kernel.  Otherwise -ENOENT (no
+ * entry), -EPERM (not ours or writable by others), -EBADMSG (malformed,
+ * damaged or not this program), -ENOEXEC (not proven) or -EINVAL (cannot be
+ * relinked), with @msg saying what.  Entries of format 1 go through
+ * cache_lookup() and cache_proof_check() (slower, same answers).
+ */
+struct cache_hit {
+	struct bpf_insn *opt;
+	uint32_t opt_cnt;
+	uint32_t orig_effective, opt_effective; /* instructions without `ja +0` */
+	void *mem;
+};
+
+int cache_hit_lookup(const char *dir, const struct cache_prog *cp, const char *key,
+		     const char *optimizer_version, const struct cache_slot_handle *handles,
+		     struct cache_hit *h, char *msg, size_t msgsz);
+
+/*
+ * A hit from an entry in memory (sync mode's fresh result): takes over @e's
+ * optimized program (@e is freed), relinks it to @handles; 0 or -EINVAL.
+ */
+int cache_hit_from_entry(struct cache_entry *e, const struct cache_slot_handle *handles,
+			 uint32_t nslots, struct cache_hit *h);
+void cache_hit_free(struct cache_hit *h);
+
+/*
+ * Only the parts of cache_dir_check() the load path's hit needs: @dir and
+ * <dir>/entries (a miss that queues or retires an entry checks the rest).
+ */
+int cache_dir_check_entries(const char *dir, char *msg, size_t msgsz);
+
 /* Remove the entry @key (-ENOENT if none). */
 int cache_entry_remove(const char *dir, const char *key);
 
@@ -248,6 +314,15 @@ enum cache_event {
 
 /* Append one event (best effort: returns -errno, changes nothing else). */
 int cache_stats_add(const char *dir, enum cache_event ev, uint64_t n, const char *reason);
+
+/*
+ * The same in two steps, for the load path: open the log (an fd, or -errno)
+ * while the caches are warm, before the kernel's verifier runs, and write the
+ * event and close the fd (cache_stats_put) once the outcome is known.  The fd
+ * is close-on-exec and never outlives the call that opened it.
+ */
+int cache_stats_open(const char *dir);
+int cache_stats_put(int fd, enum cache_event ev, uint64_t n, const char *reason);
 
 /*
  * The sums: {"hits", "misses", "bad_entries", "fallbacks", "queued",

@@ -30,7 +30,9 @@
  * Pure functions on JSON and instructions: nothing here knows core/.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cache/cache.h"
@@ -123,6 +125,94 @@ int cache_proof_check(const json_t *proof, const struct bpf_insn *orig, uint32_t
 			}
 		}
 		if (!covered) {
+			snprintf(msg, msgsz, "insn %u changed outside every proven window", i);
+			return -EBADMSG;
+		}
+	}
+	return 0;
+}
+
+static int span_cmp(const void *a, const void *b)
+{
+	const struct cache_proof_span *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int cache_proof_summarize(const json_t *proof, struct cache_proof_summary *s)
+{
+	json_t *p = (json_t *)proof, *windows, *whole, *w;
+	const char *wv;
+	size_t k;
+
+	memset(s, 0, sizeof(*s));
+	whole = json_object_get(p, "whole");
+	windows = json_object_get(p, "windows");
+	if (!json_is_object(p) || !json_is_object(whole) || !json_is_array(windows))
+		return 0;
+	s->flags = CACHE_PROOF_RECORD | CACHE_PROOF_WINDOWS_OK;
+	wv = verdict_of(whole);
+	if (!strcmp(wv, "equivalent") || !strcmp(wv, "unknown"))
+		s->flags |= CACHE_PROOF_WHOLE_OK;
+	if (!strcmp(wv, "equivalent") && json_is_true(json_object_get(whole, "checked")))
+		s->flags |= CACHE_PROOF_WHOLE_PROVEN;
+	s->spans = malloc(sizeof(*s->spans) * (json_array_size(windows) + 1));
+	if (!s->spans)
+		return -ENOMEM;
+	json_array_foreach(windows, k, w)
+	{
+		json_int_t st = json_integer_value(json_object_get(w, "start"));
+		json_int_t n = json_integer_value(json_object_get(w, "len"));
+
+		if (strcmp(verdict_of(w), "equivalent"))
+			s->flags &= ~CACHE_PROOF_WINDOWS_OK;
+		/* What cache_proof_check() counts as covering; no instruction index reaches 2^32. */
+		if (st < 0 || n <= 0 || st > (json_int_t)UINT32_MAX)
+			continue;
+		s->spans[s->nspans].start = (uint32_t)st;
+		s->spans[s->nspans].end =
+			n > (json_int_t)UINT32_MAX - st ? UINT32_MAX : (uint32_t)(st + n);
+		s->nspans++;
+	}
+	qsort(s->spans, s->nspans, sizeof(*s->spans), span_cmp);
+	return 0;
+}
+
+int cache_proof_check_summary(uint32_t flags, const struct cache_proof_span *spans,
+			      uint32_t nspans, const struct bpf_insn *orig, uint32_t orig_cnt,
+			      const struct bpf_insn *opt, uint32_t opt_cnt, char *msg,
+			      size_t msgsz)
+{
+	uint32_t i, k = 0, reach = 0;
+
+	if (orig_cnt == opt_cnt && !memcmp(orig, opt, (size_t)orig_cnt * sizeof(*orig)))
+		return 0;
+	if (!(flags & CACHE_PROOF_RECORD)) {
+		snprintf(msg, msgsz, "no proof record");
+		return -EBADMSG;
+	}
+	if (!(flags & CACHE_PROOF_WHOLE_OK)) {
+		snprintf(msg, msgsz, "whole-program verdict neither equivalent nor unknown");
+		return -EBADMSG;
+	}
+	if (!(flags & CACHE_PROOF_WINDOWS_OK)) {
+		snprintf(msg, msgsz, "a window not proven");
+		return -EBADMSG;
+	}
+	if (flags & CACHE_PROOF_WHOLE_PROVEN)
+		return 0;
+	if (orig_cnt != opt_cnt) {
+		snprintf(msg, msgsz, "length changed without a whole-program proof");
+		return -EBADMSG;
+	}
+	/* Spans sorted by start: the furthest end among those starting at or before i. */
+	for (i = 0; i < orig_cnt; i++) {
+		if (!memcmp(&orig[i], &opt[i], sizeof(orig[i])))
+			continue;
+		for (; k < nspans && spans[k].start <= i; k++)
+			if (spans[k].end > reach)
+				reach = spans[k].end;
+		if (i >= reach) {
 			snprintf(msg, msgsz, "insn %u changed outside every proven window", i);
 			return -EBADMSG;
 		}

@@ -40,29 +40,46 @@ static const char *const ev_sums[] = {
 
 #define NEV (sizeof(ev_names) / sizeof(ev_names[0]))
 
-int cache_stats_add(const char *dir, enum cache_event ev, uint64_t n, const char *reason)
+int cache_stats_open(const char *dir)
 {
-	char path[PATH_MAX], line[256], r[180];
-	int fd, len, err = 0;
-	size_t i;
+	char path[PATH_MAX];
+	int fd;
 
-	if ((size_t)ev >= NEV)
-		return -EINVAL;
 	if (snprintf(path, sizeof(path), "%s/stats.log", dir) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	return fd < 0 ? -errno : fd;
+}
+
+int cache_stats_put(int fd, enum cache_event ev, uint64_t n, const char *reason)
+{
+	char line[256], r[180];
+	int len, err = 0;
+	size_t i;
+
+	if (fd < 0)
+		return fd;
+	if ((size_t)ev >= NEV) {
+		close(fd);
+		return -EINVAL;
+	}
 	/* A reason is one token: the line format has no quoting. */
 	snprintf(r, sizeof(r), "%s", reason && *reason ? reason : "-");
 	for (i = 0; r[i]; i++)
 		if ((unsigned char)r[i] <= ' ' || (unsigned char)r[i] >= 0x7f)
 			r[i] = '_';
 	len = snprintf(line, sizeof(line), "%s %llu %s\n", ev_names[ev], (unsigned long long)n, r);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
 	if (write(fd, line, len) != len)
 		err = errno ? -errno : -EIO;
 	close(fd);
 	return err;
+}
+
+int cache_stats_add(const char *dir, enum cache_event ev, uint64_t n, const char *reason)
+{
+	if ((size_t)ev >= NEV)
+		return -EINVAL;
+	return cache_stats_put(cache_stats_open(dir), ev, n, reason);
 }
 
 static void add_reason(json_t *obj, const char *reason, json_int_t n)

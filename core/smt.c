@@ -282,7 +282,7 @@ static void cex_lookups(struct smt_ctx *s, Z3_model m, const struct senc *e, str
 			       !memcmp(cx->elems[k].key, key, d->key_size);
 		if (dup)
 			continue;
-		if (d->type == BPF_MAP_TYPE_ARRAY) {
+		if (smt_map_is_array(d)) {
 			idx = key[0] | key[1] << 8 | key[2] << 16 | (uint64_t)key[3] << 24;
 			if (idx >= d->max_entries)
 				continue;
@@ -425,6 +425,12 @@ static void exit_diffs(struct smt_ctx *s, struct diff *d, const struct sstate *a
 					smt_and2(s, ok, neq(s, a->ev[k].args[j], b->ev[k].args[j])),
 					a->ev[k].args[j], b->ev[k].args[j], a,
 					"an argument of call %d", (int)k);
+			/* the bytes behind the pointers the helper reads */
+			if (a->ev[k].mem_len != b->ev[k].mem_len)
+				comp_add(s, d, ok, NULL, NULL, a, "bytes read by call %d", (int)k);
+			else if (a->ev[k].mem && a->ev[k].mem != b->ev[k].mem)
+				comp_add(s, d, smt_and2(s, ok, neq(s, a->ev[k].mem, b->ev[k].mem)),
+					 NULL, NULL, a, "bytes read by call %d", (int)k);
 		}
 	}
 	mem_diffs(s, d, ok, a, b);
@@ -537,6 +543,19 @@ static Z3_ast replayable(struct smt_ctx *s)
 	return smt_and2(s, len, eth);
 }
 
+/* The replay hints of both encodings, as one term. */
+static Z3_ast hint_conj(struct smt_ctx *s, const struct senc *ea, const struct senc *eb)
+{
+	Z3_ast h = smt_t(s, Z3_mk_true(s->z));
+	uint32_t i;
+
+	for (i = 0; i < ea->nhints; i++)
+		h = smt_and2(s, h, ea->hints[i]);
+	for (i = 0; i < eb->nhints; i++)
+		h = smt_and2(s, h, eb->hints[i]);
+	return h;
+}
+
 /* Solve "some observable differs"; fills @res->verdict (DIFFERENT unconfirmed). */
 static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea,
 		  const struct senc *eb, const struct smt_window_cond *wc, struct smt_result *res)
@@ -577,10 +596,23 @@ static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea
 		Z3_model m;
 
 		s->stats.sat++;
-		/* ask for an input the interpreter can take: a short packet */
+		/*
+		 * ask for an input the interpreter can take: a short packet, and
+		 * helper results as the interpreter computes them; then the
+		 * results alone; then anything
+		 */
+		Z3_ast hints = hint_conj(s, ea, eb);
+
 		Z3_solver_push(s->z, sv);
-		Z3_solver_assert(s->z, sv, replayable(s));
-		if (Z3_solver_check(s->z, sv) != Z3_L_TRUE) {
+		Z3_solver_assert(s->z, sv, smt_and2(s, replayable(s), hints));
+		r = Z3_solver_check(s->z, sv);
+		if (r != Z3_L_TRUE) {
+			Z3_solver_pop(s->z, sv, 1);
+			Z3_solver_push(s->z, sv);
+			Z3_solver_assert(s->z, sv, hints);
+			r = Z3_solver_check(s->z, sv);
+		}
+		if (r != Z3_L_TRUE) {
 			Z3_solver_pop(s->z, sv, 1);
 			r = Z3_solver_check(s->z, sv);
 		}

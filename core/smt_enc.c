@@ -272,7 +272,7 @@ static struct sstate *state_new(struct smt_ctx *s)
 	return st;
 }
 
-static struct sstate *state_dup(const struct sstate *st)
+struct sstate *smt_state_dup(const struct sstate *st)
 {
 	struct sstate *n = malloc(sizeof(*n));
 
@@ -287,6 +287,9 @@ static bool mergeable(const struct sstate *a, const struct sstate *b)
 
 	if (a->nev != b->nev)
 		return false;
+	for (i = 0; i < (int)a->nev; i++)
+		if (a->ev[i].mem_len != b->ev[i].mem_len)
+			return false;
 	for (i = 0; i < 11; i++)
 		if (a->r[i].tag != b->r[i].tag)
 			return false;
@@ -324,6 +327,8 @@ static void merge_into(struct smt_ctx *s, struct sstate *a, const struct sstate 
 		a->ev[i].id = smt_ite(s, c, a->ev[i].id, b->ev[i].id);
 		for (j = 0; j < 5; j++)
 			a->ev[i].args[j] = smt_ite(s, c, a->ev[i].args[j], b->ev[i].args[j]);
+		if (a->ev[i].mem)
+			a->ev[i].mem = smt_ite(s, c, a->ev[i].mem, b->ev[i].mem);
 	}
 	a->fault = smt_ite(s, c, a->fault, b->fault);
 	a->pc = smt_or2(s, a->pc, b->pc);
@@ -718,7 +723,8 @@ static int do_ldimm64(struct insn_env *ie, struct sstate *st, const struct bpf_i
 
 /*
  * Execute insn @i on @st.  Returns 0 (fall through), 1 (conditional jump:
- * *@taken is the taken copy), 2 (unconditional jump), 3 (exit), -1 UNKNOWN.
+ * *@taken is the taken copy), 2 (unconditional jump), 3 (exit), 4 (fall
+ * through, and *@taken exits: LD_ABS out of the packet), -1 UNKNOWN.
  */
 static int step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *insns, size_t i,
 		struct sstate **taken)
@@ -739,7 +745,14 @@ static int step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *i
 	case BPF_LD:
 		if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
 			return do_ldimm64(ie, st, in);
-		smt_unsup(s, i, "%s", "LD_ABS/LD_IND");
+		if (BPF_MODE(in->code) == BPF_ABS || BPF_MODE(in->code) == BPF_IND) {
+			if (s->window) {
+				smt_unsup(s, i, "%s", "LD_ABS/LD_IND inside a window");
+				return -1;
+			}
+			return smt_ld_abs(ie, st, in, taken) < 0 ? -1 : 4;
+		}
+		smt_unsup(s, i, "%s", "LD opcode");
 		return -1;
 	}
 	/* JMP, JMP32 */
@@ -793,7 +806,7 @@ static int step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *i
 			smt_unsup(s, i, "%s", "jump opcode");
 			return -1;
 		}
-		*taken = state_dup(st);
+		*taken = smt_state_dup(st);
 		if (!*taken)
 			return -1;
 		(*taken)->pc = smt_and2(s, st->pc, c);
@@ -1029,6 +1042,13 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 				free(tk);
 				err = 1;
 				continue;
+			}
+			if (r == 4) {
+				if (add_exit(s, out, tk)) {
+					smt_unsup(s, i, "%s", "too many exit states");
+					err = 1;
+				}
+				r = 0;
 			}
 			if (r == 3) {
 				if (!read_ok(&ie, x->r[0], "r0 at exit") ||

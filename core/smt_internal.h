@@ -36,7 +36,9 @@ struct sval {
 
 struct sevent {
 	Z3_ast id;	/* bv32 */
-	Z3_ast args[5]; /* bv64; unused ones 0 */
+	Z3_ast args[5]; /* bv64; unused ones 0, pointers to memory the helper reads 0 */
+	Z3_ast mem;	/* the bytes the helper reads, concatenated (NULL: none) */
+	uint32_t mem_len;
 };
 
 /* The state of one program on one set of paths (all with the same events). */
@@ -61,7 +63,8 @@ struct slookup {
 };
 
 #define SMT_MAX_EXITS 64
-#define SMT_MAX_LOOKUPS 16
+#define SMT_MAX_LOOKUPS 32
+#define SMT_MAX_HINTS 32
 #define SMT_MAX_TERMS (2u << 20) /* terms per check before it is UNKNOWN */
 #define SMT_CTX_PROBE 256	 /* ctx offsets whose access is checked */
 
@@ -72,6 +75,13 @@ struct senc {
 	struct sstate *end; /* window: the state after the last instruction */
 	struct slookup lookups[SMT_MAX_LOOKUPS];
 	uint32_t nlookups;
+	/*
+	 * Replay hints: what core/interp would return for a helper whose result
+	 * the encoding leaves free (guarded by the call's path condition).  Only
+	 * a preference for the counterexample, never part of a proof.
+	 */
+	Z3_ast hints[SMT_MAX_HINTS];
+	uint32_t nhints;
 };
 
 struct smt_cache_ent;
@@ -94,6 +104,7 @@ struct smt_ctx {
 	bool window;
 	char unsup[160]; /* non-empty: the check is UNKNOWN for this reason */
 	Z3_ast pkt0, plen, ctx0, stk0, mem0;
+	Z3_ast slen; /* whole packet (skb->len, xdp_get_buff_len()): at least plen */
 	Z3_ast mv0[SMT_MAX_MAPS];
 	Z3_func_decl present[SMT_MAX_MAPS], slot[SMT_MAX_MAPS];
 	Z3_ast hret[SMT_MAX_EVENTS];
@@ -146,6 +157,14 @@ uint32_t smt_map_shift(const struct interp_map_def *d);
 int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int64_t off,
 		   uint32_t size, bool write, Z3_ast *val, uint16_t vtag);
 int smt_call(struct insn_env *ie, struct sstate *st, int32_t id);
+/* LD_ABS/LD_IND (smt_helpers.c): *@fail gets the state that exits with r0 = 0. */
+int smt_ld_abs(struct insn_env *ie, struct sstate *st, const struct bpf_insn *in,
+	       struct sstate **fail);
+/* Whether argument @arg (0-based) of helper @id is a pointer whose bytes the trace holds. */
+bool smt_helper_arg_is_mem(int32_t id, unsigned arg);
+bool smt_map_is_hash(const struct interp_map_def *d);
+bool smt_map_is_array(const struct interp_map_def *d);
+struct sstate *smt_state_dup(const struct sstate *st);
 
 /*
  * Replay @res->cex in core/interp (smt_replay.c): true if the runs differ;

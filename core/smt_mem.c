@@ -20,11 +20,7 @@
  * its kernel differential test.  The ctx fields data and data_end read as
  * packet pointers; data_meta is UNKNOWN.
  *
- * Helper calls: map_lookup_elem is exact for arrays (element key, or NULL
- * past max_entries) and uninterpreted for hash maps (present(key),
- * slot(key)); it is pure, so a lookup nobody uses is provably dead.  The
- * helpers of the table are ordered events with the shared result
- * hret[k] of the k-th call; any other helper is UNKNOWN.
+ * Helper calls are in smt_helpers.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -373,109 +369,4 @@ Z3_ast smt_enc_stack_byte(struct smt_ctx *s, const struct sstate *st, int off)
 	if (st->stk[off + 512])
 		return st->stk[off + 512];
 	return T(Z3_mk_select(s->z, s->stk0, smt_bvk(s, off)));
-}
-
-/* ---- helpers ---- */
-
-struct helper_desc {
-	int32_t id;
-	uint8_t nargs;
-	uint8_t ret32;	 /* the result is a u32 */
-	uint8_t map_arg; /* bit i: arg i+1 is a map (T_MAPOBJ) */
-};
-
-/* Helpers modelled as events: no pointer arguments other than maps. */
-static const struct helper_desc helpers[] = {
-	{BPF_FUNC_ktime_get_ns, 0, 0, 0},	  {BPF_FUNC_get_prandom_u32, 0, 1, 0},
-	{BPF_FUNC_get_smp_processor_id, 0, 1, 0}, {BPF_FUNC_get_current_pid_tgid, 0, 0, 0},
-	{BPF_FUNC_get_current_uid_gid, 0, 0, 0},  {BPF_FUNC_redirect, 2, 0, 0},
-	{BPF_FUNC_redirect_map, 3, 0, 1},	  {BPF_FUNC_ktime_get_boot_ns, 0, 0, 0},
-};
-
-int smt_call(struct insn_env *ie, struct sstate *st, int32_t id)
-{
-	struct smt_ctx *s = ie->s;
-	const struct helper_desc *h = NULL;
-	struct sevent *ev;
-	size_t n;
-	int j;
-
-	if (id == BPF_FUNC_map_lookup_elem) {
-		struct sval mp = st->r[1], kp = st->r[2];
-		const struct interp_map_def *d;
-		uint32_t m, sh;
-		Z3_ast key = NULL, found, idx, ptr;
-
-		if (mp.tag < T_MAPOBJ || mp.tag >= T_MAPOBJ + SMT_MAX_MAPS) {
-			smt_unsup(s, ie->i, "%s", "map_lookup_elem without a map in r1");
-			return -1;
-		}
-		m = mp.tag - T_MAPOBJ;
-		d = &s->env->maps[m];
-		if (d->key_size > 64 ||
-		    (d->type != BPF_MAP_TYPE_ARRAY && d->type != BPF_MAP_TYPE_HASH)) {
-			smt_unsup(s, ie->i, "%s", "lookup in a map type not modelled");
-			return -1;
-		}
-		if (smt_mem_access(ie, st, kp, 0, d->key_size, false, &key, T_SCALAR) < 0)
-			return -1;
-		sh = smt_map_shift(d);
-		if (d->type == BPF_MAP_TYPE_ARRAY) {
-			found = T(Z3_mk_bvult(s->z, key, smt_bv(s, d->max_entries, 32)));
-			idx = key;
-		} else {
-			s->used_uf = true;
-			found = T(Z3_mk_app(s->z, s->present[m], 1, &key));
-			idx = T(Z3_mk_app(s->z, s->slot[m], 1, &key));
-			/* a slot is an element of the map */
-			found = smt_and2(s, found,
-					 T(Z3_mk_bvult(s->z, idx, smt_bv(s, d->max_entries, 32))));
-		}
-		ptr = smt_add(s, smt_bvk(s, (int64_t)smt_region_base(T_MAPVAL + m)),
-			      T(Z3_mk_bvshl(s->z, smt_zext(s, 32, idx), smt_bvk(s, sh))));
-		st->r[0].v = smt_ite(s, found, ptr, smt_bvk(s, 0));
-		st->r[0].tag = T_MAPVAL + m;
-		if (ie->out->nlookups < SMT_MAX_LOOKUPS) {
-			ie->out->lookups[ie->out->nlookups].map = m;
-			ie->out->lookups[ie->out->nlookups++].key = key;
-		}
-		goto clobber;
-	}
-	for (n = 0; n < sizeof(helpers) / sizeof(helpers[0]); n++)
-		if (helpers[n].id == id)
-			h = &helpers[n];
-	if (!h) {
-		char buf[16];
-
-		snprintf(buf, sizeof(buf), "%d", id);
-		smt_unsup(s, ie->i, "helper %s is not modelled", buf);
-		return -1;
-	}
-	if (st->nev >= SMT_MAX_EVENTS) {
-		smt_unsup(s, ie->i, "%s", "too many helper calls");
-		return -1;
-	}
-	ev = &st->ev[st->nev];
-	ev->id = smt_bv(s, (uint32_t)id, 32);
-	for (j = 0; j < 5; j++) {
-		struct sval a = st->r[j + 1];
-
-		if (j >= h->nargs) {
-			ev->args[j] = smt_bvk(s, 0);
-			continue;
-		}
-		if (a.tag == T_UNINIT || (a.tag != T_SCALAR && !((h->map_arg >> j) & 1))) {
-			smt_unsup(s, ie->i, "%s", "helper argument not initialized or a pointer");
-			return -1;
-		}
-		ev->args[j] = a.v;
-	}
-	st->r[0].v =
-		h->ret32 ? smt_zext(s, 32, smt_ext(s, 31, 0, s->hret[st->nev])) : s->hret[st->nev];
-	st->r[0].tag = T_SCALAR;
-	st->nev++;
-clobber:
-	for (j = 1; j <= 5; j++)
-		st->r[j].tag = T_UNINIT;
-	return 0;
 }

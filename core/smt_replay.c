@@ -102,12 +102,28 @@ static bool runs_differ(const struct smt_env *env, struct run *a, struct run *b,
 		snprintf(why, whysz, "%u vs %u helper calls", x->ncalls_total, y->ncalls_total);
 		return true;
 	}
-	for (k = 0; k < x->ncalls && k < y->ncalls; k++)
-		if (x->calls[k].helper != y->calls[k].helper ||
-		    memcmp(x->calls[k].args, y->calls[k].args, sizeof(x->calls[k].args))) {
-			snprintf(why, whysz, "helper call %u differs", k);
+	for (k = 0; k < x->ncalls && k < y->ncalls; k++) {
+		const struct interp_call *p = &x->calls[k], *q = &y->calls[k];
+		unsigned j;
+
+		if (p->helper != q->helper) {
+			snprintf(why, whysz, "helper call %u: helper %d vs %d", k, p->helper,
+				 q->helper);
 			return true;
 		}
+		/* a pointer to memory the helper reads counts by its bytes, not its address */
+		for (j = 0; j < 5; j++)
+			if (!smt_helper_arg_is_mem(p->helper, j) && p->args[j] != q->args[j]) {
+				snprintf(why, whysz, "helper call %u: argument %u differs", k,
+					 j + 1);
+				return true;
+			}
+		if (!p->mem_truncated && !q->mem_truncated &&
+		    (p->mem_len != q->mem_len || memcmp(p->mem, q->mem, p->mem_len))) {
+			snprintf(why, whysz, "helper call %u: the bytes it reads differ", k);
+			return true;
+		}
+	}
 	for (m = 0; m < env->nmaps; m++) {
 		uint8_t val[4096];
 		const void *key, *v;
@@ -133,9 +149,11 @@ static bool runs_differ(const struct smt_env *env, struct run *a, struct run *b,
 	return false;
 }
 
+#define ETH_HDR 14
+
 static void input_from_cex(const struct smt_env *env, uint32_t type, const struct smt_cex *cx,
 			   struct interp_input *in, struct interp_map_elem *elems,
-			   uint32_t *prandom, struct xdp_md *xdp)
+			   uint32_t *prandom, struct xdp_md *xdp, uint8_t *l2buf)
 {
 	uint32_t k, np = 0, nk = 0;
 	uint64_t kt[2] = {0, 0};
@@ -143,6 +161,18 @@ static void input_from_cex(const struct smt_env *env, uint32_t type, const struc
 	memset(in, 0, sizeof(*in));
 	in->pkt = cx->pkt;
 	in->pkt_len = cx->pkt_len;
+	if (type == BPF_PROG_TYPE_SOCKET_FILTER || type == BPF_PROG_TYPE_CGROUP_SKB) {
+		/*
+		 * The model's packet starts at data, which these types see after
+		 * the Ethernet header the test run pulls: put one in front (not
+		 * IP, whose headers the test run would insist on).
+		 */
+		memset(l2buf, 0, ETH_HDR);
+		l2buf[12] = l2buf[13] = 0x88;
+		memcpy(l2buf + ETH_HDR, cx->pkt, cx->pkt_len);
+		in->pkt = l2buf;
+		in->pkt_len = cx->pkt_len + ETH_HDR;
+	}
 	for (k = 0; k < cx->nelems; k++) {
 		elems[k].map = cx->elems[k].map;
 		elems[k].key = cx->elems[k].key;
@@ -188,12 +218,13 @@ bool smt_replay_prog(const struct bpf_insn *a, size_t alen, const struct bpf_ins
 	struct xdp_md xdp;
 	char why[160] = "";
 	bool diff = false;
+	static __thread uint8_t l2buf[SMT_CEX_PKT_MAX + ETH_HDR];
 
 	if (res->cex.pkt_truncated) {
 		snprintf(res->msg, sizeof(res->msg), "counterexample packet too long to replay");
 		return false;
 	}
-	input_from_cex(env, type, &res->cex, &in, elems, prandom, &xdp);
+	input_from_cex(env, type, &res->cex, &in, elems, prandom, &xdp, l2buf);
 	if (!run_one(&ra, a, alen, type, env, &in, why, sizeof(why)) &&
 	    !run_one(&rb, b, blen, type, env, &in, why, sizeof(why)))
 		diff = runs_differ(env, &ra, &rb, why, sizeof(why));
@@ -323,8 +354,9 @@ bool smt_replay_window(const struct bpf_insn *a, size_t alen, const struct bpf_i
 			uint32_t prandom[SMT_MAX_EVENTS];
 			struct xdp_md xdpmd;
 			char why[160] = "";
+			static __thread uint8_t l2buf[SMT_CEX_PKT_MAX + ETH_HDR];
 
-			input_from_cex(&e, type, &r.cex, &in, elems, prandom, &xdpmd);
+			input_from_cex(&e, type, &r.cex, &in, elems, prandom, &xdpmd, l2buf);
 			ok = false;
 			if (!run_one(&ra, pa, npre + alen + npost, type, &e, &in, why,
 				     sizeof(why)) &&

@@ -80,7 +80,8 @@ static int run_child(char *const args[], bool preload, const char *mode, char *o
 		if (preload && log_path[0]) {
 			char v[128];
 
-			snprintf(v, sizeof(v), "info:%s", log_path);
+			snprintf(v, sizeof(v), "%s:%s", getenv("BENCH_PROFILE") ? "debug" : "info",
+				 log_path);
 			setenv("BPFSYNTH_LOG", v, 1);
 		}
 		if (preload)
@@ -213,6 +214,46 @@ static int child_passthrough(int n)
 	return 0;
 }
 
+/*
+ * BENCH_PROFILE=1: the preload logs at debug level where the time of each hit
+ * went ("ours in us: attr 1.0 insns 0.2 ... , stats 1.1"); print the median
+ * of each stage.
+ */
+static void profile_medians(void)
+{
+	static uint64_t v[16][1024];
+	char line[512], names[16][16], *p, *tok;
+	int n[16] = {0}, nst = 0, i;
+	FILE *f = fopen(log_path, "r");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!(p = strstr(line, "ours in us: ")))
+			continue;
+		p += 12;
+		for (i = 0; (tok = strtok(i ? NULL : p, " ,\n")) && i < 32; i++) {
+			char *val = strtok(NULL, " ,\n");
+			int st;
+
+			if (!val)
+				break;
+			for (st = 0; st < nst && strcmp(names[st], tok); st++)
+				;
+			if (st == nst && nst < 16)
+				snprintf(names[nst++], sizeof(names[0]), "%s", tok);
+			if (st < 16 && n[st] < 1024)
+				v[st][n[st]++] = (uint64_t)(strtod(val, NULL) * 1000);
+		}
+	}
+	if (f)
+		fclose(f);
+	if (!nst)
+		return;
+	printf("    stages (median us):");
+	for (i = 0; i < nst; i++)
+		printf(" %s %.1f", names[i], median(v[i], n[i]) / 1e3);
+	printf("\n");
+}
+
 /* Median of the "ours N ns" the preload logged for its hits (0 if none). */
 static uint64_t ours_median(void)
 {
@@ -226,6 +267,9 @@ static uint64_t ours_median(void)
 			v[n++] = strtoull(p + 7, NULL, 10);
 	if (f)
 		fclose(f);
+	if (getenv("BENCH_PROFILE"))
+		profile_medians();
+	if (getenv("BENCH_KEEP")) { char c[256]; snprintf(c, sizeof(c), "cp %s /tmp/pl-bench.log", log_path); if (system(c)) {} }
 	unlink(log_path);
 	return n ? median(v, n) : 0;
 }

@@ -7,9 +7,10 @@
  * Encodings clang 14 cannot assemble use the raw macros of the prelude:
  *   insn code, dst, src, off, imm     one instruction
  *   ldmap dst, ref                    dst = map (BPF_PSEUDO_MAP_FD ref)
- * with a comment saying what they are.  The environment has two maps:
+ * with a comment saying what they are.  The environment has six maps:
  * ref 1 an array (key 4, value 8, 4 entries), ref 2 a hash (key 4, value 8,
- * 16 entries).
+ * 16 entries), ref 3 a per-CPU array (as ref 1), ref 4 an LRU hash and ref 6
+ * a per-CPU hash (as ref 2), ref 5 a perf event array (4 entries).
  *
  * Inputs come from where the interpreter can reproduce them when it replays
  * a counterexample: S64 puts two arbitrary 64-bit values in r6 and r7 (two
@@ -30,6 +31,22 @@
 	"r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 2\n" \
 	"if r4 > r3 goto @out\n"
 #define OUT "@out:\nr0 = 2\nexit\n"
+/* r0 = lookup of key 0 in the map @ref (r1-r5 clobbered) */
+#define LOOKUP_IN(ref) "r1 = 0\n*(u32 *)(r10 - 4) = r1\nldmap 1, " #ref "\nr2 = r10\nr2 += -4\ncall 1\n"
+/* r0 = map_update_elem(array, &key, &(u64)val, flags) */
+#define UPDATE(key, val, flags)                                                          \
+	"r1 = " #key "\n*(u32 *)(r10 - 4) = r1\nr1 = " #val "\n*(u64 *)(r10 - 16) = r1\n" \
+	"ldmap 1, 1\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -16\nr4 = " #flags "\ncall 2\n"
+/* perf_event_output(ctx in r9, perf map, flags 0, fp @slot, 8) of the u64 r6 */
+#define PERF_OUT(slot)                                                              \
+	"*(u64 *)(r10 - " #slot ") = r6\nr1 = r9\nldmap 2, 5\nr3 = 0\nr4 = r10\nr4 += -" \
+	#slot "\nr5 = 8\ncall 25\n"
+#define S64C "r9 = r1\n" S64
+/* LD_ABS and LD_IND (socket filters): r0 = packet byte / half / word, r6 = ctx */
+#define LDB(k) "insn 0x30, 0, 0, 0, " #k " // r0 = *(u8 *)skb[k]\n"
+#define LDH(k) "insn 0x28, 0, 0, 0, " #k " // r0 = *(u16 *)skb[k]\n"
+#define LDIB(src, k) "insn 0x50, 0, " #src ", 0, " #k " // r0 = *(u8 *)skb[src + k]\n"
+#define SK BPF_PROG_TYPE_SOCKET_FILTER
 
 enum { EQ = SMT_EQUIVALENT, DIFF = SMT_DIFFERENT, UNK = SMT_UNKNOWN };
 
@@ -148,6 +165,75 @@ static const struct smt_pair smt_pairs[] = {
 	 "r1 = 1\nif r0 != 0 goto @l\nr1 = 0\n@l:\nr0 = r1\nexit",
 	 EQ},
 
+	/* ---- equivalent: per-CPU and LRU maps, map updates ---- */
+	{"dead per-CPU array lookup removed", XDP, LOOKUP_IN(3) "r0 = 2\nexit", "r0 = 2\nexit", EQ},
+	{"dead per-CPU hash lookup removed", XDP, LOOKUP_IN(6) "r0 = 2\nexit", "r0 = 2\nexit", EQ},
+	{"per-CPU array lookup of a constant key twice", XDP,
+	 LOOKUP_IN(3) "if r0 == 0 goto @out\nr6 = r0\n" LOOKUP_IN(3)
+		 "if r0 == 0 goto @out\nr0 = *(u64 *)(r6 + 0)\nexit\n" OUT,
+	 LOOKUP_IN(3) "if r0 == 0 goto @out\nr0 = *(u64 *)(r0 + 0)\nexit\n" OUT, EQ},
+	{"LRU lookup: found flag", XDP,
+	 LOOKUP_IN(4) "if r0 != 0 goto @l\nr0 = 0\nexit\n@l:\nr0 = 1\nexit",
+	 LOOKUP_IN(4) "r1 = 1\nif r0 != 0 goto @l\nr1 = 0\n@l:\nr0 = r1\nexit", EQ},
+	{"redundant array update removed", XDP, UPDATE(0, 7, 0) UPDATE(0, 7, 0) "r0 = 2\nexit",
+	 UPDATE(0, 7, 0) "r0 = 2\nexit", EQ},
+	{"array update overwritten by another", XDP, UPDATE(1, 7, 0) UPDATE(1, 9, 0) "r0 = 2\nexit",
+	 UPDATE(1, 9, 0) "r0 = 2\nexit", EQ},
+	{"array update, then a lookup reads the value", XDP,
+	 UPDATE(0, 7, 0) LOOKUP_IN(1) "if r0 == 0 goto @out\nr0 = *(u64 *)(r0 + 0)\nexit\n" OUT,
+	 UPDATE(0, 7, 0) "r0 = 7\nexit", EQ},
+	{"array update returns 0 in range", XDP, UPDATE(3, 7, 0) "exit",
+	 UPDATE(3, 7, 0) "r0 = 0\nexit", EQ},
+	{"array update past the end: -E2BIG, no change", XDP, UPDATE(4, 7, 0) "exit",
+	 "r0 = -7\nexit", EQ},
+	{"array update with BPF_NOEXIST: -EEXIST, no change", XDP, UPDATE(2, 7, 1) "exit",
+	 "r0 = -17\nexit", EQ},
+	{"array delete: -EINVAL, no change", XDP,
+	 "r1 = 0\n*(u32 *)(r10 - 4) = r1\nldmap 1, 1\nr2 = r10\nr2 += -4\ncall 3\nexit",
+	 "r0 = -22\nexit", EQ},
+	/* ---- equivalent: helpers with pointer arguments, LD_ABS ---- */
+	{"perf_event_output: same bytes from another stack slot", XDP,
+	 S64C PERF_OUT(8) "r0 = 2\nexit", S64C PERF_OUT(24) "r0 = 2\nexit", EQ},
+	{"perf_event_output: the unread result dropped", XDP,
+	 S64C PERF_OUT(8) "r6 = r0\nr6 += 1\nr0 = 2\nexit", S64C PERF_OUT(8) "r0 = 2\nexit", EQ},
+	{"dead xdp_load_bytes removed", XDP,
+	 "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 4\ncall 189\nr0 = 2\nexit", "r0 = 2\nexit", EQ},
+	{"xdp_load_bytes into another stack slot", XDP,
+	 "r2 = 3\nr3 = r10\nr3 += -8\nr4 = 2\ncall 189\nif r0 != 0 goto @out\n"
+	 "r0 = *(u16 *)(r10 - 8)\nexit\n" OUT,
+	 "r2 = 3\nr3 = r10\nr3 += -16\nr4 = 2\ncall 189\nif r0 != 0 goto @out\n"
+	 "r0 = *(u16 *)(r10 - 16)\nexit\n" OUT, EQ},
+	{"tc: skb_load_bytes reads what LD_ABS reads", TC,
+	 "r6 = r1\nr2 = 12\nr3 = r10\nr3 += -8\nr4 = 1\ncall 26\nif r0 != 0 goto @l\n"
+	 "r0 = *(u8 *)(r10 - 8)\nexit\n@l:\nr0 = 0\nexit",
+	 "r6 = r1\n" LDB(12) "exit", EQ},
+	{"trace_printk: same format from another stack slot", XDP,
+	 "r1 = 0x0a6968\n*(u32 *)(r10 - 4) = r1\nr1 = r10\nr1 += -4\nr2 = 4\ncall 6\n"
+	 "r0 = 2\nexit",
+	 "r1 = 0x0a6968\n*(u32 *)(r10 - 12) = r1\nr1 = r10\nr1 += -12\nr2 = 4\ncall 6\n"
+	 "r0 = 2\nexit", EQ},
+	{"probe_read_kernel into another stack slot", TRACING,
+	 "r3 = *(u64 *)(r1 + 0)\nr1 = r10\nr1 += -8\nr2 = 8\ncall 113\nr0 = *(u64 *)(r10 - 8)\n"
+	 "exit",
+	 "r3 = *(u64 *)(r1 + 0)\nr1 = r10\nr1 += -24\nr2 = 8\ncall 113\n"
+	 "r0 = *(u64 *)(r10 - 24)\nexit", EQ},
+	{"probe_read_str: bytes past the string stay", TRACING,
+	 "r3 = *(u64 *)(r1 + 0)\nr1 = 0\n*(u64 *)(r10 - 8) = r1\nr1 = r10\nr1 += -8\nr2 = 8\n"
+	 "call 115\nr0 = *(u64 *)(r10 - 8)\nexit",
+	 "r3 = *(u64 *)(r1 + 0)\nr1 = r10\nr1 += -8\nr2 = 8\ncall 115\n"
+	 "r0 = *(u64 *)(r10 - 8)\nexit", UNK},
+	{"csum_diff: same bytes from another stack slot", XDP,
+	 S64 "*(u64 *)(r10 - 8) = r6\nr1 = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\nr5 = 0\n"
+	     "call 28\nexit",
+	 S64 "*(u64 *)(r10 - 32) = r6\nr1 = 0\nr2 = 0\nr3 = r10\nr3 += -32\nr4 = 8\nr5 = 0\n"
+	     "call 28\nexit", EQ},
+	{"two identical LD_ABS merged", SK, "r6 = r1\n" LDB(12) "r7 = r0\n" LDB(12) "r0 += r7\nexit",
+	 "r6 = r1\n" LDB(12) "r0 <<= 1\nexit", EQ},
+	{"LD_ABS half = two bytes", SK, "r6 = r1\n" LDH(12) "exit",
+	 "r6 = r1\n" LDB(12) "r7 = r0\nr7 <<= 8\n" LDB(13) "r0 |= r7\nexit", EQ},
+	{"LD_IND of a constant = LD_ABS", SK, "r6 = r1\nr7 = 10\n" LDIB(7, 4) "exit",
+	 "r6 = r1\n" LDB(14) "exit", EQ},
+
 	/* ---- near-misses: different ---- */
 	{"stack offset off by one", XDP, S64 "*(u64 *)(r10 - 8) = r6\nr0 = *(u32 *)(r10 - 8)\nexit",
 	 S64 "*(u64 *)(r10 - 8) = r6\nr0 = *(u32 *)(r10 - 7)\nexit", DIFF},
@@ -239,6 +325,50 @@ static const struct smt_pair smt_pairs[] = {
 	 "r2 = *(u32 *)(r1 + 8)\nr3 = *(u32 *)(r1 + 8)\nr0 = r2\nr0 -= r3\nexit", "r0 = 0\nexit",
 	 EQ},
 
+	{"LRU lookup is not dead (it marks the element used)", XDP, LOOKUP_IN(4) "r0 = 2\nexit",
+	 "r0 = 2\nexit", DIFF},
+	{"per-CPU array lookup key 0 vs 1", XDP,
+	 LOOKUP_IN(3) "if r0 == 0 goto @out\nr0 = *(u64 *)(r0 + 0)\nexit\n" OUT,
+	 "r1 = 1\n*(u32 *)(r10 - 4) = r1\nldmap 1, 3\nr2 = r10\nr2 += -4\ncall 1\n"
+	 "if r0 == 0 goto @out\nr0 = *(u64 *)(r0 + 0)\nexit\n" OUT, DIFF},
+	{"dropped array update", XDP, UPDATE(0, 7, 0) "r0 = 2\nexit", "r0 = 2\nexit", DIFF},
+	{"array update of another key", XDP, UPDATE(0, 7, 0) "r0 = 2\nexit",
+	 UPDATE(1, 7, 0) "r0 = 2\nexit", DIFF},
+	{"array update of another value", XDP, UPDATE(0, 7, 0) "r0 = 2\nexit",
+	 UPDATE(0, 8, 0) "r0 = 2\nexit", DIFF},
+	{"array update: BPF_NOEXIST vs BPF_ANY", XDP, UPDATE(0, 7, 1) "exit", UPDATE(0, 7, 0) "exit",
+	 DIFF},
+	{"perf_event_output: a changed byte behind the data pointer", XDP,
+	 S64C PERF_OUT(8) "r0 = 2\nexit", S64C "r6 += 1\n" PERF_OUT(8) "r0 = 2\nexit", DIFF},
+	{"perf_event_output: another size", XDP, S64C PERF_OUT(8) "r0 = 2\nexit",
+	 S64C "*(u64 *)(r10 - 8) = r6\nr1 = r9\nldmap 2, 5\nr3 = 0\nr4 = r10\nr4 += -8\nr5 = 4\n"
+	     "call 25\nr0 = 2\nexit", DIFF},
+	{"perf_event_output: another flags argument", XDP, S64C PERF_OUT(8) "r0 = 2\nexit",
+	 S64C "*(u64 *)(r10 - 8) = r6\nr1 = r9\nldmap 2, 5\nr3 = 1\nr4 = r10\nr4 += -8\nr5 = 8\n"
+	     "call 25\nr0 = 2\nexit", DIFF},
+	{"xdp_load_bytes at offset 3 vs 4", XDP,
+	 "r2 = 3\nr3 = r10\nr3 += -8\nr4 = 1\ncall 189\nr0 = *(u8 *)(r10 - 8)\nexit",
+	 "r2 = 4\nr3 = r10\nr3 += -8\nr4 = 1\ncall 189\nr0 = *(u8 *)(r10 - 8)\nexit", DIFF},
+	{"tc: skb_load_bytes of 1 vs 2 bytes", TC,
+	 "r2 = 12\nr3 = r10\nr3 += -8\nr4 = 1\ncall 26\nr0 = *(u8 *)(r10 - 8)\nexit",
+	 "r2 = 12\nr3 = r10\nr3 += -8\nr4 = 2\ncall 26\nr0 = *(u8 *)(r10 - 7)\nexit", DIFF},
+	{"trace_printk: another format byte", XDP,
+	 "r1 = 0x0a6968\n*(u32 *)(r10 - 4) = r1\nr1 = r10\nr1 += -4\nr2 = 4\ncall 6\n"
+	 "r0 = 2\nexit",
+	 "r1 = 0x0a6969\n*(u32 *)(r10 - 4) = r1\nr1 = r10\nr1 += -4\nr2 = 4\ncall 6\n"
+	 "r0 = 2\nexit", DIFF},
+	{"csum_diff: a changed byte", XDP,
+	 S64 "*(u64 *)(r10 - 8) = r6\nr1 = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\nr5 = 0\n"
+	     "call 28\nr0 = 2\nexit",
+	 S64 "r6 ^= 1\n*(u64 *)(r10 - 8) = r6\nr1 = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\n"
+	     "r5 = 0\ncall 28\nr0 = 2\nexit", DIFF},
+	{"LD_ABS vs a constant", SK, "r6 = r1\n" LDB(0) "exit", "r0 = 0\nexit", DIFF},
+	{"LD_ABS of a neighbouring offset", SK, "r6 = r1\n" LDB(12) "exit",
+	 "r6 = r1\n" LDB(13) "exit", DIFF},
+	{"LD_ABS half vs byte", SK, "r6 = r1\n" LDH(12) "exit", "r6 = r1\n" LDB(13) "exit", DIFF},
+	{"LD_IND: the register counts", SK, "r6 = r1\nr7 = 10\n" LDIB(7, 4) "exit",
+	 "r6 = r1\nr7 = 11\n" LDIB(7, 4) "exit", DIFF},
+
 	/* ---- unknown by design ---- */
 	/*
 	 * They differ only on a packet of 1 byte, which the model allows but the
@@ -255,8 +385,20 @@ static const struct smt_pair smt_pairs[] = {
 	 "if r3 > 0xffff goto @l\nexit\n@l:\nr0 = 1\nexit",
 	 "r0 = 0\nexit", UNK},
 	{"loop", XDP, "r0 = 0\n@l:\nr0 += 1\nif r0 < 4 goto @l\nexit", "r0 = 4\nexit", UNK},
-	{"LD_ABS", BPF_PROG_TYPE_SOCKET_FILTER,
-	 "r6 = r1\ninsn 0x30, 0, 0, 0, 0 // r0 = *(u8 *)skb[0]\nexit", "r0 = 0\nexit", UNK},
+	/* different, but core/interp does not run probe_read: the answer is not replayed */
+	{"probe_read_kernel of another address", TRACING,
+	 "r3 = *(u64 *)(r1 + 0)\nr1 = r10\nr1 += -8\nr2 = 8\ncall 113\nr0 = *(u64 *)(r10 - 8)\n"
+	 "exit",
+	 "r3 = *(u64 *)(r1 + 8)\nr1 = r10\nr1 += -8\nr2 = 8\ncall 113\nr0 = *(u64 *)(r10 - 8)\n"
+	 "exit", UNK},
+	{"probe_read of the program's own stack (not modelled)", TRACING,
+	 "r3 = r10\nr3 += -16\nr1 = r10\nr1 += -8\nr2 = 8\ncall 113\nr0 = 0\nexit",
+	 "r0 = 0\nexit", UNK},
+	{"hash map update (not modelled)", XDP,
+	 "r1 = 0\n*(u32 *)(r10 - 4) = r1\n*(u64 *)(r10 - 16) = r1\nldmap 1, 2\nr2 = r10\n"
+	 "r2 += -4\nr3 = r10\nr3 += -16\nr4 = 0\ncall 2\nr0 = 2\nexit", "r0 = 2\nexit", UNK},
+	{"xdp_adjust_head (not modelled)", XDP, "r2 = 4\ncall 44\nr0 = 2\nexit", "r0 = 2\nexit",
+	 UNK},
 	{"helper not modelled (tail call)", XDP, "r2 = 0\nr3 = 0\ncall 12\nr0 = 0\nexit",
 	 "r0 = 0\nexit", UNK},
 	{"BPF-to-BPF call", XDP, "call @f\nexit\n@f:\nr0 = 1\nexit", "r0 = 1\nexit", UNK},

@@ -45,7 +45,16 @@ static bool assembled, have_clang;
 static const struct interp_map_def maps[] = {
 	{.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4, .ref = 1},
 	{.type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 16, .ref = 2},
+	{.type = BPF_MAP_TYPE_PERCPU_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4,
+	 .ref = 3},
+	{.type = BPF_MAP_TYPE_LRU_HASH, .key_size = 4, .value_size = 8, .max_entries = 16,
+	 .ref = 4},
+	{.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 4,
+	 .ref = 5},
+	{.type = BPF_MAP_TYPE_PERCPU_HASH, .key_size = 4, .value_size = 8, .max_entries = 16,
+	 .ref = 6},
 };
+#define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
 /* Write @text with "@label" made unique as ".L<prefix>_label". */
 static void put_prog(FILE *f, const char *prefix, const char *text)
@@ -153,7 +162,7 @@ static void run_pairs(bool plain, int *counts)
 	for (i = 0; i < NPAIRS; i++) {
 		const struct smt_pair *p = &smt_pairs[i];
 		struct smt_env env = {
-			.prog_type = p->type, .maps = maps, .nmaps = 2, .plain = plain};
+			.prog_type = p->type, .maps = maps, .nmaps = NMAPS, .plain = plain};
 		struct smt_result res;
 		const struct sec *a, *b;
 		char name[32];
@@ -227,7 +236,7 @@ static void cond_init(struct smt_window_cond *c)
 
 static void test_window(void)
 {
-	struct smt_env env = {.prog_type = BPF_PROG_TYPE_XDP, .maps = maps, .nmaps = 2};
+	struct smt_env env = {.prog_type = BPF_PROG_TYPE_XDP, .maps = maps, .nmaps = NMAPS};
 	struct smt_window_cond c;
 	struct smt_result res;
 	struct smt_stats st;
