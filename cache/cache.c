@@ -11,7 +11,18 @@
  *                         while it accepted the original (moved there by the preload)
  *   <dir>/stats.log       appended events; <dir>/stats.json the folded sums (stats.c)
  *
- * An entry file, version 1:
+ * An entry file, format 2 (written since the load path stopped parsing JSON;
+ * entry2.c has the exact layout):
+ *
+ *   binary head: "bpfsynth-cache-entry 2\n", counts, program type and
+ *   flags, key, optimizer version, the map descriptions, the proof record's
+ *   summary (flags and the proven windows' spans, see cache.h), a CRC-32C
+ *   of everything but the original
+ *   <optimized: opt_insns x 8 bytes>  optimized program over the same slots
+ *   <header: JSON>                     one JSON object, see below
+ *   <original: orig_insns x 8 bytes>  canonical original program
+ *
+ * Format 1, still read (by the load path too, through the full reader):
  *
  *   bpfsynth-cache-entry 1 <N>\n      first line, ASCII; N = length of the header
  *   <header: N bytes of JSON>\n       one JSON object, see below
@@ -19,13 +30,13 @@
  *   <optimized: opt_insns x 8 bytes>  optimized program over the same slots
  *
  * Instructions are struct bpf_insn as the kernel takes them, in the byte order
- * the header names (the writer's; a reader refuses any other).  The file
- * ends exactly after the optimized program: a longer or shorter file is
- * malformed.  Header (all fields required unless marked):
+ * the header names (the writer's; a reader refuses any other).  A file longer
+ * or shorter than its parts is malformed.  JSON header (all fields required
+ * unless marked):
  *
- *   format 1; key (64 hex: the file's name); byte_order "little";
- *   prog_type, expected_attach_type, prog_flags, attach_btf_id (numbers);
- *   maps: [{type, key_size, value_size, max_entries, map_flags,
+ *   format (1 or 2, as the file); key (64 hex: the file's name); byte_order
+ *   "little"; prog_type, expected_attach_type, prog_flags, attach_btf_id
+ *   (numbers); maps: [{type, key_size, value_size, max_entries, map_flags,
  *   content_sha256 (read-only arrays only)}] by slot;
  *   orig_insns, orig_sha256 (of the original's bytes);
  *   opt_insns, opt_effective_insns (without `ja +0`), opt_sha256 -- null in
@@ -35,12 +46,13 @@
  *   the proof record); name: the program's name where it was seen (optional,
  *   informative: not part of the key).
  *
- * A reader trusts nothing: the first line, the JSON, every type and count, the
- * file's length, both digests, and that the key recomputed from the stored
- * original is the file's name.  Any failure is a miss (-EBADMSG), never a
- * crash and never a wrong program.  cache_lookup(), on the load path, compares
- * the stored original with the caller's, instruction by instruction and map
- * by map, in place of the original's digest and the key's recomputation.
+ * The full reader (cache_entry_read, cache_lookup) trusts nothing: the
+ * binary head and its checksum, the JSON, every type and count, that the
+ * head and the JSON say the same (the proof summary included), the file's
+ * length, both digests, and that the key recomputed from the stored original
+ * is the file's name.  Any failure is a miss (-EBADMSG), never a crash and
+ * never a wrong program.  The load path (hit.c) reads the binary part only:
+ * checksum, and the stored original compared with the caller's in full.
  *
  * Writers write a temp file in the same directory, fsync it, rename it over
  * the entry and fsync the directory (redis' rdbSave), so any number of
