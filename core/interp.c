@@ -232,6 +232,10 @@ struct interp_prog *interp_prog__new(const struct bpf_insn *insns, size_t len, u
 	case BPF_PROG_TYPE_SCHED_CLS:
 	case BPF_PROG_TYPE_SCHED_ACT:
 	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
 		break;
 	default:
 		SET_MSG(msg, msgsz, "program type %u not supported", type);

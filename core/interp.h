@@ -97,6 +97,15 @@ struct interp_input {
 	const struct __sk_buff *skb;
 	/* For XDP: ingress_ifindex, rx_queue_index, egress_ifindex (data* ignored). */
 	const struct xdp_md *xdp;
+	/* Flow dissector: the flags of ctx_in's struct bpf_flow_keys (BPF_FLOW_DISSECTOR_F_*). */
+	uint32_t flow_flags;
+	/*
+	 * Kprobe, tracepoint, raw tracepoint: the ctx bytes (pt_regs, the
+	 * record, the u64 arguments), as BPF_PROG_TEST_RUN's ctx_in; the rest
+	 * reads as zero.  At most 8192.
+	 */
+	const void *ctx;
+	uint32_t ctx_len;
 	const struct interp_map_elem *elems; /* initial map contents; the rest empty/zero */
 	uint32_t nelems;
 	/* What non-deterministic helpers return. */
@@ -172,6 +181,12 @@ struct interp_result {
 
 	/* __sk_buff types: the ctx after the run (writable fields written). */
 	const struct __sk_buff *skb;
+	/*
+	 * Flow dissector: the flow keys after the run (clamped as the kernel
+	 * does), which are also pkt/pkt_len, as BPF_PROG_TEST_RUN's data_out.
+	 * Tracing types: pkt is NULL.
+	 */
+	const struct bpf_flow_keys *flow_keys;
 
 	const struct interp_call *calls;
 	uint32_t ncalls;      /* recorded (at most the trace capacity) */
@@ -190,7 +205,8 @@ struct interp_ctx;
 
 /*
  * Predecode @insns[0..@len) for program type @type (BPF_PROG_TYPE_XDP,
- * _SOCKET_FILTER, _SCHED_CLS, _SCHED_ACT, _CGROUP_SKB in this version).
+ * _SOCKET_FILTER, _SCHED_CLS, _SCHED_ACT, _CGROUP_SKB, _FLOW_DISSECTOR,
+ * _KPROBE, _TRACEPOINT, _RAW_TRACEPOINT in this version).
  * Structural errors (a jump out of range, a truncated LD_IMM64, an unknown
  * opcode) are reported here with the instruction index in @msg; NULL and errno.
  */

@@ -89,6 +89,9 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 	c->regions[R_CTX].kind = RK_CTX;
 	c->regions[R_PKT].kind = RK_PKT;
 	c->regions[R_PKT].host = c->pkt;
+	c->regions[R_FKEYS].kind = RK_FKEYS;
+	c->regions[R_FKEYS].writable = true;
+	c->regions[R_FKEYS].host = (uint8_t *)&c->fkeys;
 	for (i = 0; i < nmaps; i++) {
 		struct interp_region *v = &c->regions[R_MAP0 + 2 * i];
 		struct interp_map *m = &c->maps[i];
@@ -200,6 +203,9 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 		}
 	}
 
+	c->regions[R_FKEYS].hi = 0; /* addressable for flow dissectors only */
+	if (p->type == BPF_PROG_TYPE_FLOW_DISSECTOR || interp_is_trace_type(p->type))
+		return interp_types_reset(c, p, in, res);
 	if (p->type == BPF_PROG_TYPE_XDP) {
 		if (in->pkt_len < ETH_HLEN || in->pkt_len > INTERP_XDP_FRAME_SIZE -
 				INTERP_XDP_HEADROOM - INTERP_XDP_SHINFO_SIZE)
@@ -257,6 +263,10 @@ void interp_env_finish(struct interp_ctx *c, struct interp_result *res)
 	res->ncalls = c->ncalls < INTERP_TRACE_CAP ? c->ncalls : INTERP_TRACE_CAP;
 	res->ncalls_total = c->ncalls;
 	res->uninit_stack = c->uninit_read;
+	if (c->type == BPF_PROG_TYPE_FLOW_DISSECTOR || interp_is_trace_type(c->type)) {
+		interp_types_finish(c, res);
+		return;
+	}
 	if (c->type == BPF_PROG_TYPE_XDP) {
 		res->pkt = c->pkt + c->data_meta;
 		res->pkt_len = (uint32_t)(c->data_end - c->data_meta);
@@ -326,6 +336,10 @@ int interp_mem_fault(struct interp_ctx *c, struct interp_result *res, uint32_t p
 				     r->vsize);
 		break;
 	}
+	case RK_FKEYS:
+		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at flow_keys%+lld outside "
+			     "[0, %lld)", what, size, (long long)off, (long long)r->hi);
+		break;
 	case RK_MAPOBJ:
 		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at map %u%+lld: a map object, "
 			     "not memory", what, size, r->map, (long long)off);
@@ -477,6 +491,8 @@ int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 	if (i != R_CTX || mode > INTERP_ATOMIC)
 		return interp_mem_fault(c, res, pc, addr, size, mode);
 	off = (int64_t)(addr - c->regions[R_CTX].base);
+	if (c->type == BPF_PROG_TYPE_FLOW_DISSECTOR || interp_is_trace_type(c->type))
+		return interp_types_ctx(c, res, pc, off, size, mode, val);
 	if (c->type == BPF_PROG_TYPE_XDP)
 		return xdp_ctx(c, res, pc, off, size, mode, val);
 	return skb_ctx(c, res, pc, off, size, mode, val);

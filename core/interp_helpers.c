@@ -483,6 +483,8 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			idx = c->in->cpu;
 		if (flags & ~(BPF_F_CTXLEN_MASK | BPF_F_INDEX_MASK))
 			ret = -EINVAL;
+		else if ((flags & BPF_F_CTXLEN_MASK) && interp_is_trace_type(c->type))
+			ret = -EINVAL; /* bpf_perf_event_output(): no ctx to append */
 		else if ((flags & BPF_F_CTXLEN_MASK) >> 32 > (uint64_t)(c->data_end - c->data))
 			ret = -EFAULT;
 		else if (idx >= c->maps[mi].def.max_entries)
@@ -504,6 +506,17 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 	case BPF_FUNC_skb_load_bytes: {
 		uint32_t off = (uint32_t)r[2], len = (uint32_t)r[4];
 		uint8_t *to;
+
+		if (c->type == BPF_PROG_TYPE_FLOW_DISSECTOR && r[1] == c->regions[R_CTX].base) {
+			/* bpf_flow_dissector_load_bytes(): a test run's ctx has no skb */
+			to = interp_helper_wbuf(c, res, pc, r[3], len);
+			if (!to)
+				return -EFAULT;
+			memset(to, 0, len);
+			interp_helper_wrote(c, r[3], len);
+			ret = -EFAULT;
+			break;
+		}
 
 		if (!interp_is_skb_type(c->type) || r[1] != c->regions[R_CTX].base) {
 			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an __sk_buff",

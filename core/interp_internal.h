@@ -25,6 +25,7 @@ enum {
 	R_STACK0 = 0, /* one per frame */
 	R_CTX = INTERP_MAX_FRAMES,
 	R_PKT,
+	R_FKEYS, /* flow dissector: struct bpf_flow_keys */
 	R_MAP0,
 };
 
@@ -35,6 +36,7 @@ enum interp_region_kind {
 	RK_PKT,
 	RK_MAPVAL,
 	RK_MAPOBJ,
+	RK_FKEYS,
 };
 
 struct interp_region {
@@ -134,6 +136,7 @@ struct interp_frame {
 #define INTERP_TRACE_CAP 256
 #define INTERP_TRACE_MEM 16384 /* bytes helpers read, all calls of a run */
 #define INTERP_PKT_BUF 4096
+#define INTERP_CTX_MAX 8192 /* tracing ctx bytes: PERF_MAX_TRACE_SIZE */
 
 struct interp_ctx {
 	struct interp_region *regions;
@@ -163,6 +166,9 @@ struct interp_ctx {
 	struct __sk_buff skb;
 	uint64_t ktime;
 	uint32_t prandom_i;
+	struct bpf_flow_keys fkeys;	/* flow dissector */
+	uint8_t ctxbuf[INTERP_CTX_MAX]; /* tracing: the input's ctx bytes, zero after */
+	uint32_t ctx_len;		/* of the last run's, to re-zero */
 	/* skb: the tunnel metadata dst bpf_skb_set_tunnel_key() attached */
 	uint8_t tunnel; /* 0 none, 1 a key, 2 a key and options */
 	struct interp_call calls[INTERP_TRACE_CAP];
@@ -233,6 +239,12 @@ static inline bool interp_is_skb_type(uint32_t type)
 {
 	return type == BPF_PROG_TYPE_SOCKET_FILTER || type == BPF_PROG_TYPE_SCHED_CLS ||
 	       type == BPF_PROG_TYPE_SCHED_ACT || type == BPF_PROG_TYPE_CGROUP_SKB;
+}
+
+static inline bool interp_is_trace_type(uint32_t type)
+{
+	return type == BPF_PROG_TYPE_KPROBE || type == BPF_PROG_TYPE_TRACEPOINT ||
+	       type == BPF_PROG_TYPE_RAW_TRACEPOINT;
 }
 
 /* tc: the test run pushes the Ethernet header back (is_l2) */
@@ -307,6 +319,12 @@ int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 		       const uint64_t *r, int64_t *ret);
 /* xdp_adjust_head/_meta/_tail by @off: what the helper returns */
 int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off);
+/* interp_types.c: flow dissector and tracing contexts */
+int interp_types_reset(struct interp_ctx *c, const struct interp_prog *p,
+		       const struct interp_input *in, struct interp_result *res);
+void interp_types_finish(struct interp_ctx *c, struct interp_result *res);
+int interp_types_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t off,
+		     uint32_t size, int mode, uint64_t *val);
 /* interp_sk.c: the test run's dummy socket (__sk_buff family .. local_port); its helpers */
 void interp_sk_fields(struct interp_ctx *c, const uint8_t *pkt, uint32_t len);
 int interp_sk_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,

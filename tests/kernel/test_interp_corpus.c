@@ -223,7 +223,8 @@ static const char *corpus_dir(void)
 static bool tested_type(const char *t)
 {
 	return !strcmp(t, "xdp") || !strcmp(t, "sched_cls") || !strcmp(t, "sched_act") ||
-	       !strcmp(t, "socket_filter") || !strcmp(t, "cgroup_skb");
+	       !strcmp(t, "socket_filter") || !strcmp(t, "cgroup_skb") ||
+	       !strcmp(t, "flow_dissector");
 }
 
 static enum bpf_prog_type type_by_str(const char *name)

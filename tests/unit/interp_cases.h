@@ -1910,7 +1910,63 @@ static const struct interp_case interp_cases[] = {
 		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1),
 		BPF_EXIT_INSN() }, ((-EINVAL & 0xff) << 16) | 2 },
 
+	/* ---- flow dissector: the test run's flow keys are data_out ---- */
+	{ "flow dissector: keys start as n_proto, nhoff = thoff = 14; data_end - data",
+	  BPF_PROG_TYPE_FLOW_DISSECTOR, {
+		BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, flow_keys)),
+		BPF_LDX_MEM(BPF_W, BPF_REG_3, BPF_REG_1, offsetof(struct __sk_buff, data)),
+		BPF_LDX_MEM(BPF_W, BPF_REG_4, BPF_REG_1, offsetof(struct __sk_buff, data_end)),
+		BPF_ALU64_REG(BPF_SUB, BPF_REG_4, BPF_REG_3),
+		BPF_LDX_MEM(BPF_H, BPF_REG_0, BPF_REG_2, offsetof(struct bpf_flow_keys, nhoff)),
+		BPF_LDX_MEM(BPF_H, BPF_REG_5, BPF_REG_2, offsetof(struct bpf_flow_keys, thoff)),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_5, 8),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_5),
+		BPF_LDX_MEM(BPF_H, BPF_REG_5, BPF_REG_2, offsetof(struct bpf_flow_keys, n_proto)),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_5, 16),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_5),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_4, 32),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_4),
+		BPF_EXIT_INSN() }, (64ULL << 32) | (0x0008 << 16) | (14 << 8) | 14 },
+	{ "flow dissector: nhoff and thoff are clamped to the packet", BPF_PROG_TYPE_FLOW_DISSECTOR, {
+		BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, flow_keys)),
+		BPF_ST_MEM(BPF_H, BPF_REG_2, offsetof(struct bpf_flow_keys, nhoff), 1000),
+		BPF_ST_MEM(BPF_H, BPF_REG_2, offsetof(struct bpf_flow_keys, thoff), 5),
+		BPF_ST_MEM(BPF_B, BPF_REG_2, offsetof(struct bpf_flow_keys, ip_proto), 17),
+		BPF_ST_MEM(BPF_W, BPF_REG_2, offsetof(struct bpf_flow_keys, flow_label), 0x1234),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN() }, 0, .pkt_len = sizeof(struct bpf_flow_keys) },
+	{ "flow dissector: thoff below nhoff becomes nhoff", BPF_PROG_TYPE_FLOW_DISSECTOR, {
+		BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, flow_keys)),
+		BPF_ST_MEM(BPF_H, BPF_REG_2, offsetof(struct bpf_flow_keys, nhoff), 34),
+		BPF_ST_MEM(BPF_H, BPF_REG_2, offsetof(struct bpf_flow_keys, thoff), 20),
+		BPF_MOV64_IMM(BPF_REG_0, 0),
+		BPF_EXIT_INSN() }, 0, .pkt_len = sizeof(struct bpf_flow_keys) },
+	{ "flow dissector: skb_load_bytes fails in a test run, buffer cleared",
+	  BPF_PROG_TYPE_FLOW_DISSECTOR, {
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, 0x77),
+		BPF_MOV64_IMM(BPF_REG_2, 0),
+		BPF_MOV64_REG(BPF_REG_3, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, -8),
+		BPF_MOV64_IMM(BPF_REG_4, 8),
+		BPF_EMIT_CALL(BPF_FUNC_skb_load_bytes),
+		BPF_ALU64_IMM(BPF_AND, BPF_REG_0, 0xff),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 8),
+		BPF_LDX_MEM(BPF_B, BPF_REG_1, BPF_REG_10, -8),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1),
+		BPF_EXIT_INSN() }, (-EFAULT & 0xff) << 8 },
+
 	/* ---- our own behaviour: faults and inputs (not sent to the kernel) ---- */
+	{ "fault: flow dissector may not write the packet", BPF_PROG_TYPE_FLOW_DISSECTOR, {
+		BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, data)),
+		BPF_ST_MEM(BPF_B, BPF_REG_2, 0, 1),
+		BPF_EXIT_INSN() }, 0, INTERP_FAULT, .no_kernel = true },
+	{ "fault: flow dissector may not read mark", BPF_PROG_TYPE_FLOW_DISSECTOR, {
+		BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, offsetof(struct __sk_buff, mark)),
+		BPF_EXIT_INSN() }, 0, INTERP_FAULT, .no_kernel = true },
+	{ "fault: flow keys end at 56 bytes", BPF_PROG_TYPE_FLOW_DISSECTOR, {
+		BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, flow_keys)),
+		BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_2, 56),
+		BPF_EXIT_INSN() }, 0, INTERP_FAULT, .no_kernel = true },
 	{ "skb_cgroup_id needs the input's cgroup", TC, {
 		BPF_EMIT_CALL(BPF_FUNC_skb_cgroup_id),
 		BPF_EXIT_INSN() }, 0, INTERP_UNSUPPORTED, .no_kernel = true },
