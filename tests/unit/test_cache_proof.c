@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <linux/bpf.h>
@@ -22,13 +23,35 @@ static const struct bpf_insn orig[] = {MOV(0, 1), MOV(1, 2), MOV(0, 2), MOV(2, 3
 /* insn 0 removed (r0 is written again at 2): what the optimizer could make */
 static const struct bpf_insn opt[] = {NOP, MOV(1, 2), MOV(0, 2), MOV(2, 3), EXIT};
 
-static int check(json_t *p, const struct bpf_insn *o, uint32_t n)
-{
-	char msg[CACHE_MSG_SIZE];
-	int err = cache_proof_check(p, orig, 5, o, n, msg, sizeof(msg));
+static int summary_mismatches;
 
+/*
+ * The record's own check; its summary (what the load path checks, with no
+ * JSON) must decide the same, or summary_mismatches counts it.
+ */
+static int check_n(json_t *p, const struct bpf_insn *a, uint32_t na, const struct bpf_insn *o,
+		   uint32_t n)
+{
+	struct cache_proof_summary s;
+	char msg[CACHE_MSG_SIZE];
+	int err = cache_proof_check(p, a, na, o, n, msg, sizeof(msg)), err2;
+
+	if (cache_proof_summarize(p, &s))
+		abort();
+	err2 = cache_proof_check_summary(s.flags, s.spans, s.nspans, a, na, o, n, msg,
+					 sizeof(msg));
+	if (err2 != err) {
+		fprintf(stderr, "  summary says %d, record %d\n", err2, err);
+		summary_mismatches++;
+	}
+	free(s.spans);
 	json_decref(p);
 	return err;
+}
+
+static int check(json_t *p, const struct bpf_insn *o, uint32_t n)
+{
+	return check_n(p, orig, 5, o, n);
 }
 
 static void test_proof_complete(void)
@@ -74,6 +97,56 @@ static void test_proof_incomplete(void)
 		      "equivalent");
 	ASSERT_EQ(check(p, opt, 5), -EBADMSG, "windows not an array");
 	ASSERT_EQ(check(json_string("proven"), opt, 5), -EBADMSG, "record not an object");
+	ASSERT_EQ(summary_mismatches, 0, "the summaries decide as the records");
+}
+
+static uint32_t rnd(uint32_t *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 8) & 0xffff;
+}
+
+/*
+ * Random records over random programs: overlapping, unsorted, empty, negative
+ * and huge windows, all verdicts, changes anywhere.  The summary the load
+ * path checks decides exactly as the record, every time, and both say yes
+ * often enough for the comparison to mean something.
+ */
+static void test_summary_random(void)
+{
+	static const char *const verdicts[] = {"equivalent", "unknown", "different", "maybe"};
+	struct bpf_insn a[64], o[64];
+	struct cache_proof_window w[6];
+	uint32_t seed = 12345, n, i, k, nw;
+	int ok = 0, round;
+
+#define RND() rnd(&seed)
+	for (round = 0; round < 20000; round++) {
+		const char *wv;
+		bool checked;
+		json_t *p;
+
+		n = 1 + RND() % 64;
+		for (i = 0; i < n; i++)
+			a[i] = o[i] = MOV(i % 10, (int)i);
+		for (k = RND() % 4; k > 0; k--)
+			o[RND() % n].imm = 1000;
+		nw = RND() % 6;
+		for (k = 0; k < nw; k++) {
+			w[k].start = RND() % 7 == 0 ? (uint32_t)-5 : RND() % (n + 2);
+			w[k].len = RND() % 9 == 0 ? 0 : RND() % 8 == 0 ? 0x7fffffff : 1 + RND() % 6;
+			w[k].insns_before = w[k].insns_after = w[k].round = 0;
+			w[k].verdict = RND() % 5 ? "equivalent" : verdicts[RND() % 4];
+		}
+		wv = verdicts[RND() % 4];
+		checked = RND() % 2;
+		p = RND() % 20 ? cache_proof_new("t", w, nw, wv, checked, "") : NULL;
+		if (!check_n(p, a, n, o, RND() % 10 ? n : n - (n > 1)))
+			ok++;
+	}
+#undef RND
+	ASSERT_EQ(summary_mismatches, 0, "20000 random records: the summary decides as the record");
+	ASSERT_TRUE(ok > 2000 && ok < 18000, "both verdicts are common");
 }
 
 /* The record and the name survive an entry's write and read. */
@@ -163,6 +236,7 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	RUN_TEST(test_proof_complete);
 	RUN_TEST(test_proof_incomplete);
+	RUN_TEST(test_summary_random);
 	RUN_TEST(test_entry_roundtrip);
 	RUN_TEST(test_config_jobs_worker);
 	return test_summary("test_cache_proof");
