@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,18 +34,25 @@
 void exec_help(void)
 {
 	printf("Usage: %s exec OBJ.o [--prog NAME] [--data-in FILE] [--data-out FILE]\n"
-	       "                     [--maps FILE] [--repeat N] [--type TYPE]\n"
+	       "                     [--ctx-in FILE] [--maps FILE] [--repeat N] [--type TYPE]\n"
 	       "\n"
 	       "Run a program of OBJ.o in bpfsynth's interpreter, as BPF_PROG_TEST_RUN would\n"
 	       "run it in the kernel (see `bpftool prog run`): the packet of --data-in in,\n"
 	       "the return value (the low 32 bits of r0, as the kernel reports it) and the\n"
 	       "packet out.  Program types: XDP, socket filter, tc (sched_cls/sched_act),\n"
-	       "cgroup_skb.  Maps start empty (arrays zero), global data with the object's\n"
-	       "values; --maps fills elements.  Nothing is loaded into the kernel.\n"
+	       "cgroup_skb, flow dissector (data out: the flow keys), kprobe, tracepoint and\n"
+	       "raw tracepoint (no packet; the ctx bytes from --ctx-in).  Maps start empty\n"
+	       "(arrays zero), global data with the object's values; --maps fills elements.\n"
+	       "Nothing is loaded into the kernel.\n"
 	       "\n"
 	       "  --prog NAME       the program to run (needed when the object has several)\n"
 	       "  --data-in FILE    packet bytes (default: none)\n"
 	       "  --data-out FILE   write the packet after the run ('-': hex on stdout)\n"
+	       "  --ctx-in FILE     the context, as bpftool prog run's ctx_in: tracing types'\n"
+	       "                    bytes (pt_regs, the record, the u64 arguments); the\n"
+	       "                    flow dissector's struct bpf_flow_keys (flags only);\n"
+	       "                    __sk_buff (mark, priority, cb, tstamp) or xdp_md\n"
+	       "                    (ingress_ifindex, rx_queue_index)\n"
 	       "  --maps FILE       JSON {\"MAP\": [{\"key\": \"HEX\", \"value\": \"HEX\"}]}\n"
 	       "  --repeat N        run N times (each from the same state); time per run\n"
 	       "  --type TYPE       program type, as a section name (xdp, socket, tc, ...),\n"
@@ -335,12 +343,98 @@ static int write_data_out(const char *path, const struct interp_result *res)
 	return 0;
 }
 
+static bool zero_except(const uint8_t *b, size_t n, const size_t *keep, size_t nkeep)
+{
+	size_t i, k;
+
+	for (i = 0; i < n; i++) {
+		for (k = 0; k + 1 < nkeep; k += 2)
+			if (i >= keep[k] && i < keep[k + 1])
+				break;
+		if (k + 1 >= nkeep && b[i])
+			return false;
+	}
+	return true;
+}
+
+#define SPAN(s, f) offsetof(struct s, f), offsetof(struct s, f) + sizeof(((struct s *)0)->f)
+
+/*
+ * Put --ctx-in's bytes into @in as BPF_PROG_TEST_RUN would take them, or say
+ * why not (-EINVAL).  @skb and @xdp hold the structs @in points to.
+ */
+static int ctx_input(uint32_t type, const uint8_t *ctx, size_t len, struct interp_input *in,
+		     struct __sk_buff *skb, struct xdp_md *xdp)
+{
+	switch (type) {
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		if (len > 8192) {
+			p_err("exec: --ctx-in: %zu bytes, at most 8192", len);
+			return -EINVAL;
+		}
+		in->ctx = ctx;
+		in->ctx_len = (uint32_t)len;
+		return 0;
+	case BPF_PROG_TYPE_FLOW_DISSECTOR: {
+		/* verify_user_bpf_flow_keys(): flags alone */
+		static const size_t keep[] = { SPAN(bpf_flow_keys, flags) };
+		struct bpf_flow_keys k = {0};
+
+		if (len > sizeof(k) || !zero_except(ctx, len, keep, 2)) {
+			p_err("exec: --ctx-in: a struct bpf_flow_keys with flags alone");
+			return -EINVAL;
+		}
+		memcpy(&k, ctx, len);
+		in->flow_flags = k.flags;
+		return 0;
+	}
+	case BPF_PROG_TYPE_XDP: {
+		static const size_t keep[] = { SPAN(xdp_md, ingress_ifindex),
+					       SPAN(xdp_md, rx_queue_index) };
+
+		if (len > sizeof(*xdp) || !zero_except(ctx, len, keep, 4)) {
+			p_err("exec: --ctx-in: an xdp_md with ingress_ifindex and "
+			      "rx_queue_index alone");
+			return -EINVAL;
+		}
+		memset(xdp, 0, sizeof(*xdp));
+		memcpy(xdp, ctx, len);
+		if (!xdp->ingress_ifindex)
+			xdp->ingress_ifindex = 1; /* the test run's loopback */
+		in->xdp = xdp;
+		return 0;
+	}
+	default: {
+		static const size_t keep[] = { SPAN(__sk_buff, mark), SPAN(__sk_buff, priority),
+					       SPAN(__sk_buff, cb), SPAN(__sk_buff, tstamp) };
+		struct __sk_buff u = {0};
+
+		if (len > sizeof(u) || !zero_except(ctx, len, keep, 8)) {
+			p_err("exec: --ctx-in: an __sk_buff with mark, priority, cb and tstamp "
+			      "alone");
+			return -EINVAL;
+		}
+		memcpy(&u, ctx, len);
+		interp_skb_defaults(type, in->pkt, in->pkt_len, skb);
+		skb->mark = u.mark;
+		skb->priority = u.priority;
+		memcpy(skb->cb, u.cb, sizeof(u.cb));
+		skb->tstamp = u.tstamp;
+		in->skb = skb;
+		return 0;
+	}
+	}
+}
+
 int do_exec(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"prog", required_argument, NULL, 'P'},
 		{"data-in", required_argument, NULL, 'I'},
 		{"data-out", required_argument, NULL, 'O'},
+		{"ctx-in", required_argument, NULL, 'C'},
 		{"maps", required_argument, NULL, 'M'},
 		{"repeat", required_argument, NULL, 'R'},
 		{"type", required_argument, NULL, 'T'},
@@ -351,6 +445,11 @@ int do_exec(int argc, char **argv)
 		{0},
 	};
 	const char *path, *prog_name = NULL, *data_in = NULL, *data_out = NULL, *maps = NULL;
+	const char *ctx_in = NULL;
+	uint8_t *ctx = NULL;
+	size_t ctx_len = 0;
+	struct __sk_buff skb;
+	struct xdp_md xdp;
 	struct exec_env env = {0};
 	struct interp_prog *ip = NULL;
 	struct interp_ctx *ic = NULL;
@@ -381,6 +480,9 @@ int do_exec(int argc, char **argv)
 			break;
 		case 'O':
 			data_out = optarg;
+			break;
+		case 'C':
+			ctx_in = optarg;
 			break;
 		case 'M':
 			maps = optarg;
@@ -426,6 +528,15 @@ int do_exec(int argc, char **argv)
 		}
 	}
 
+	if (ctx_in) {
+		err = read_file(ctx_in, &ctx, &ctx_len);
+		if (err) {
+			p_err("%s: %s", ctx_in,
+			      err == -E2BIG ? "larger than 64 KiB" : strerror(-err));
+			goto out;
+		}
+	}
+
 	env.obj = objfile_open(path, true, prog_name, &prog);
 	if (!env.obj) {
 		err = -errno;
@@ -464,6 +575,8 @@ int do_exec(int argc, char **argv)
 	in.pkt_len = pkt_len;
 	in.elems = env.elems;
 	in.nelems = env.nelems;
+	if (ctx_in && (err = ctx_input(type, ctx, ctx_len, &in, &skb, &xdp)))
+		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	t0 = ts.tv_sec + ts.tv_nsec / 1e9;
 	for (r = 0; r < repeat; r++) {
@@ -518,5 +631,6 @@ out:
 	env_free(&env);
 	bpf_object__close(env.obj);
 	free(pkt);
+	free(ctx);
 	return err;
 }

@@ -516,8 +516,9 @@ static void test_decode_errors(void)
 		    "jump into ld_imm64");
 	ASSERT_STREQ(msg, "insn 0: jump into the middle of LD_IMM64", "msg");
 	ASSERT_TRUE(!interp_prog__new(bad_op, 2, BPF_PROG_TYPE_XDP, msg, sizeof(msg)), "bad op");
-	ASSERT_TRUE(!interp_prog__new(bad_op, 2, BPF_PROG_TYPE_KPROBE, msg, sizeof(msg)),
+	ASSERT_TRUE(!interp_prog__new(into_ldimm + 1, 3, BPF_PROG_TYPE_LSM, msg, sizeof(msg)),
 		    "type not supported");
+	ASSERT_STREQ(msg, "program type 29 not supported", "msg");
 }
 
 /*
