@@ -8,12 +8,13 @@
  * .BTF.ext func/line info and CO-RE records, symbols -- stays valid when the
  * new instructions are written over the old ones.  What it is given is the
  * program as libbpf would submit it (objfile_link(): maps named by index,
- * the .text subprograms it calls appended), whose first instructions are the
- * ELF section's one for one, except at the instructions relocations name.
- * Those, and the ones CO-RE records name, libbpf patches at load time, and
- * the appended subprograms are shared with other programs: all of them must
- * come back unchanged (elfwrite.c marks the first; the judge refuses any
- * commit that touches them), or the program is kept.
+ * the .text subprograms it calls appended), which opt_link.c maps back to
+ * the object's functions instruction by instruction.  Instructions libbpf
+ * patches at load time (relocations, CO-RE records, call offsets) never
+ * change.  A .text subprogram is shared: every program that calls it gets a
+ * copy of the same bytes, so a rewrite there must be proven for each of them
+ * (opt_shared.c); subprograms some caller of which cannot be proven (not
+ * selected with --prog, skipped, not loadable) stay as they are.
  *
  * Skipped, soundly rather than cleverly: programs with CO-RE records, and
  * programs that call subprograms when a .text function has CO-RE records
@@ -21,13 +22,16 @@
  * unchanged relocated instruction is not enough if a rewrite of another one
  * assumed its value).
  *
- * The kernel, when bpf() is permitted, is the judge of size (kernel_load()):
- * every candidate the driver wants to commit is loaded through libbpf from
- * the original object with its instructions replaced, and commits that make
- * xlated grow, or keep its length and make the JITed code grow, are refused.
- * At the end each optimized program is loaded from the written object; if
- * the kernel rejects it or it is larger by that measure, the original
- * instructions are written back.
+ * The kernel, when bpf() is permitted, is the judge of size: every candidate
+ * the driver wants to commit is loaded through libbpf from the object as it
+ * is so far with the candidate written in, and commits that make xlated
+ * grow, or keep its length and make the JITed code grow, are refused.  At
+ * the end every program whose code changed (its own or a subprogram's) is
+ * loaded from the written object; if the kernel rejects it or it is larger
+ * by that measure than the original, the original is written back -- for a
+ * program that calls a changed subprogram, the original .text and every
+ * program calling a changed subprogram, since their proofs were made
+ * together.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -44,8 +48,9 @@
 #include "config/config.h"
 #include "core/optimize.h"
 #include "tools/elfwrite.h"
-#include "tools/opt_kernel.h"
 #include "tools/main.h"
+#include "tools/opt_internal.h"
+#include "tools/opt_kernel.h"
 
 #define DEFAULT_BUDGET 10.0
 #define DEFAULT_SEED 1
@@ -72,8 +77,11 @@ void opt_help(void)
 	       "BTF and .BTF.ext stay valid and OUT.o loads with any loader, like IN.o.\n"
 	       "\n"
 	       "Instructions libbpf patches at load time (map and global-data references,\n"
-	       "calls, externs) and the .text subprograms a program calls (shared by other\n"
-	       "programs) stay unchanged; only each program's own instructions change.\n"
+	       "calls, externs) stay unchanged.  A .text subprogram changes only where the\n"
+	       "rewrite is proven (and, with the kernel, loads and does not grow) for every\n"
+	       "program that calls it, each with its own arguments; a subprogram called by\n"
+	       "a program not selected with --prog, or by one that is skipped, stays.\n"
+	       "Instruction counts of a program that calls subprograms include them.\n"
 	       "Programs with CO-RE relocations, and programs that call subprograms when a\n"
 	       ".text function has CO-RE relocations, are skipped (kept), with the reason.\n"
 	       "\n"
@@ -96,7 +104,8 @@ void opt_help(void)
 	       "  -j, --json       an array of {name, section, type, insns_before, insns_after,\n"
 	       "                   xlated_before, xlated_after (null without the kernel),\n"
 	       "                   windows, whole (\"equivalent\"|\"unknown\"), whole_msg,\n"
-	       "                   seconds, kept_original, reason}\n"
+	       "                   seconds, kept_original, reason, subprog_windows,\n"
+	       "                   subprogs_changed, shared}\n"
 	       "  -p, --pretty     indented JSON\n"
 	       "  -d, --debug      show libbpf's own messages\n"
 	       "\n"
@@ -115,41 +124,38 @@ struct prog_report {
 	uint32_t insns_before, insns_after;
 	bool kernel; /* xlated sizes are known */
 	uint64_t xlated_before, xlated_after;
-	uint64_t jited_before; /* bytes, from the kernel */
 	uint32_t windows;
 	bool whole_equiv;
 	char whole_msg[SMT_MSG_SIZE];
 	double seconds;
 	bool kept_original;
 	char reason[400];
-	bool changed;		     /* OUT.o has new instructions for it */
-	enum bpf_prog_type set_type; /* for libbpf, which does not know a legacy section */
-	struct elfw_prog *ep;
-	struct bpf_insn *orig; /* ELF form */
+	bool optimized; /* optimize_one() ran on it */
 };
 
 /*
- * The judge of core/optimize: candidates come in linked form (the program's
- * own instructions, then the subprograms libbpf appends).  It refuses any
- * candidate that changes an instruction libbpf patches or a subprogram (those
- * are shared with other programs and written once in .text), and, with the
- * kernel, one the kernel rejects; its cost is the kernel's xlated count, or 0
- * without the kernel.
+ * The judge of core/optimize: candidates come in linked form.  It refuses
+ * any candidate that changes an instruction the driver froze or libbpf
+ * patches, and, with the kernel, one the kernel rejects; its cost is the
+ * kernel's xlated count, then JITed bytes (0 without the kernel).  The
+ * driver commits a candidate exactly when the judge is its last check and
+ * accepts it at no more than the current cost, so the judge also keeps the
+ * chain of committed programs, which a rewrite of a shared subprogram needs
+ * to be taken to the subprogram's other callers step by step.
  */
 struct judge {
-	struct kload k;
-	bool kernel;
-	const struct bpf_insn *linked; /* what the optimizer was given */
-	size_t lcnt;
-	const struct elfw_prog *ep; /* ELF form and what libbpf patches */
-	struct bpf_insn *scratch;
+	const struct oobj *ob;
+	const struct oprog *p;
+	const struct bpf_insn *input; /* what the optimizer was given */
+	const uint8_t *frozen;
+	uint8_t *image; /* scratch: the object with a candidate written in */
+	uint64_t input_cost, last_cost;
+	struct bpf_insn **chain; /* the programs committed, in order */
+	uint32_t nchain;
+	bool oom;
 	uint32_t refused; /* candidates that touched frozen instructions */
-	/* the input's verdict, asked once before the driver starts */
-	int input_err;
-	uint64_t input_xlated, input_jited;
 	uint32_t calls;
 	double seconds;
-	char msg[320];
 };
 
 static double now(void)
@@ -160,72 +166,66 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/*
- * The ELF form of a candidate of @lcnt instructions: the original section
- * instructions with the candidate's changes.  -1 and the index in *@bad if a
- * changed instruction is one libbpf patches or lies in a subprogram.
- */
-static int to_elf(const struct elfw_prog *ep, const struct bpf_insn *linked, size_t lcnt,
-		  const struct bpf_insn *cand, struct bpf_insn *out, size_t *bad)
-{
-	size_t i;
-
-	for (i = ep->cnt; i < lcnt; i++) {
-		if (memcmp(&cand[i], &linked[i], sizeof(cand[i]))) {
-			*bad = i;
-			return -1;
-		}
-	}
-	for (i = 0; i < ep->cnt; i++) {
-		if (!memcmp(&cand[i], &linked[i], sizeof(cand[i]))) {
-			out[i] = ep->insns[i];
-			continue;
-		}
-		if (ep->frozen[i]) {
-			*bad = i;
-			return -1;
-		}
-		out[i] = cand[i];
-	}
-	return 0;
-}
-
 static int judge_fn(void *arg, const struct bpf_insn *insns, size_t len, uint64_t *cost)
 {
 	struct judge *j = arg;
+	struct bpf_insn **c;
 	char msg[320];
-	uint64_t jited = 0;
 	double t0;
 	size_t bad;
 	int err;
 
-	if (len != j->lcnt)
+	if (len != j->p->lk.len)
 		return -EINVAL;
-	if (!memcmp(insns, j->linked, len * sizeof(*insns))) {
-		*cost = j->input_xlated << 32 | j->input_jited;
-		return j->input_err;
+	if (!memcmp(insns, j->input, len * sizeof(*insns))) {
+		*cost = j->input_cost;
+		return 0;
 	}
-	if (to_elf(j->ep, j->linked, len, insns, j->scratch, &bad)) {
+	memcpy(j->image, j->ob->o->buf, j->ob->o->size);
+	if (olink_apply(&j->p->lk, j->ob->o, j->image, insns, j->frozen, &bad)) {
 		j->refused++;
 		return -EPERM;
 	}
-	if (!j->kernel) {
-		*cost = 0;
-		return 0;
+	*cost = 0;
+	if (j->ob->kernel && j->p->kernel) {
+		t0 = now();
+		err = oprog_load(j->ob, j->p, j->image, cost, msg, sizeof(msg));
+		j->seconds += now() - t0;
+		j->calls++;
+		if (err)
+			return err;
 	}
-	t0 = now();
-	err = kernel_load(&j->k, NULL, j->scratch, j->ep->cnt, false, cost, &jited, msg,
-			  sizeof(msg));
-	j->seconds += now() - t0;
-	j->calls++;
-	/*
-	 * The kernel's instructions first, then its machine code: fewer
-	 * instructions may JIT to more bytes (stores of immediates encode
-	 * longer on x86), which only counts between programs of one length.
-	 */
-	if (!err)
-		*cost = *cost << 32 | jited;
-	return err;
+	if (*cost > j->last_cost)
+		return 0; /* the driver refuses it */
+	c = realloc(j->chain, (j->nchain + 1) * sizeof(*c));
+	if (c)
+		j->chain = c;
+	if (!c || !(c[j->nchain] = malloc(len * sizeof(*insns)))) {
+		j->oom = true;
+		return -ENOMEM;
+	}
+	memcpy(j->chain[j->nchain++], insns, len * sizeof(*insns));
+	j->last_cost = *cost;
+	return 0;
+}
+
+/* The judge's chain is the driver's: each step the window it says, the last the result. */
+static bool chain_ok(const struct judge *j, const struct opt_result *res)
+{
+	uint32_t n = j->p->lk.len, w, k;
+
+	if (j->oom || j->nchain != res->nwindows)
+		return false;
+	for (w = 0; w < res->nwindows; w++) {
+		const struct bpf_insn *a = w ? j->chain[w - 1] : j->input, *b = j->chain[w];
+		const struct opt_window_rec *r = &res->windows[w];
+
+		for (k = 0; k < n; k++)
+			if ((k < r->start || k >= r->start + r->len) &&
+			    memcmp(&a[k], &b[k], sizeof(a[k])))
+				return false;
+	}
+	return !memcmp(res->insns, w ? j->chain[w - 1] : j->input, n * sizeof(*res->insns));
 }
 
 struct progress {
@@ -327,7 +327,7 @@ static const char *core_in_code(const struct elfw_obj *o, const struct elfw_prog
  * Why program @r cannot be optimized from its section's instructions, or
  * NULL.  @linked: libbpf's linked form (NULL if linking failed: @link_msg).
  */
-static const char *why_skip(struct prog_report *r, const struct bpf_insn *linked, size_t lcnt,
+static const char *why_skip(const struct oprog *r, const struct bpf_insn *linked, size_t lcnt,
 			    const char *link_msg, const char *core_in_code, char *buf, size_t bufsz)
 {
 	const struct elfw_prog *ep = r->ep;
@@ -382,93 +382,124 @@ static void keep(struct prog_report *r, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uint8_t *image,
-			 struct bpf_program *prog, const char *link_msg,
-			 const struct interp_map_def *maps, uint32_t nmaps, struct prog_report *r)
+/*
+ * Everything about program @prog (index @i) that optimizing it, or proving a
+ * rewrite of a subprogram it shares, needs.  0, or -ENOMEM.
+ */
+static int prepare(const struct opt_args *a, struct oobj *ob, const uint8_t *image,
+		   struct bpf_program *prog, const char *link_msg, size_t i)
 {
-	const struct bpf_insn *linked = link_msg ? NULL : bpf_program__insns(prog);
-	size_t lcnt = link_msg ? 0 : bpf_program__insn_cnt(prog);
+	struct oprog *p = &ob->ps[i];
+	struct elfw_obj *o = ob->o;
+	bool legacy = false;
+	size_t k;
+
+	p->name = bpf_program__name(prog);
+	p->section = bpf_program__section_name(prog);
+	p->ep = elfw_find(o, p->name);
+	p->fn = p->ep ? (uint32_t)(p->ep - o->progs) : 0;
+	p->type = objfile_section_type(prog);
+	if (p->type == BPF_PROG_TYPE_UNSPEC) {
+		p->type = legacy_type(p->section);
+		/* as tc and ip do: the loader says the type of a section that does not */
+		if (p->type == BPF_PROG_TYPE_UNSPEC && a->type >= 0)
+			p->type = (enum bpf_prog_type)a->type;
+		legacy = p->type != BPF_PROG_TYPE_UNSPEC;
+	}
+	p->set_type = legacy ? p->type : BPF_PROG_TYPE_UNSPEC;
+	p->linked = link_msg ? NULL : bpf_program__insns(prog);
+	p->lcnt = link_msg ? 0 : bpf_program__insn_cnt(prog);
+	p->selected = !a->nprogs;
+	for (k = 0; k < a->nprogs; k++)
+		p->selected |= !strcmp(a->progs[k], p->name);
+	p->skip = why_skip(p, p->linked, p->lcnt, link_msg, core_in_code(o, p->ep), p->skipbuf,
+			   sizeof(p->skipbuf));
+	if (!p->ep || !p->linked || !p->lcnt)
+		return 0;
+	if (olink_map(&p->lk, o, p->fn, p->linked, p->lcnt))
+		return -ENOMEM;
+	p->cur = malloc(p->lcnt * sizeof(*p->cur));
+	if (!p->cur)
+		return -ENOMEM;
+	olink_current(&p->lk, o, image, p->cur);
+	if (p->selected && !p->skip && a->kernel) {
+		char msg[320];
+
+		if (!oprog_load(ob, p, image, &p->cost, msg, sizeof(msg))) {
+			p->kernel = true;
+			p->xlated_orig = p->cost >> 32;
+			p->jited_orig = p->cost & 0xffffffff;
+		} else {
+			snprintf(p->note, sizeof(p->note), "not judged by the kernel: original: %.250s",
+				 msg);
+		}
+	}
+	return 0;
+}
+
+/* Whether window-search may touch linked instruction @k of @p. */
+static bool may_change(const struct oobj *ob, const struct oprog *p, uint32_t k)
+{
+	const struct olink_sub *s;
+	bool ok;
+
+	if (p->lk.fn[k] < 0 || p->lk.fixed[k])
+		return false;
+	s = olink_sub_at(&p->lk, k);
+	if (!s)
+		return (uint32_t)p->lk.fn[k] == p->fn;
+	/* callbacks: what calls them, with what, is the kernel's business */
+	if (s->callback)
+		return false;
+	oobj_callers(ob, s->fn, &ok);
+	return ok;
+}
+
+static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
+			 struct prog_report *r)
+{
+	struct oprog *p = &ob->ps[i];
+	uint32_t n = p->lk.len, kept = 0, k;
+	struct bpf_insn *input = NULL, *final = NULL;
 	struct opt_params pp = {0};
 	struct opt_result res = {0};
 	struct progress pr = {0};
 	struct opt_env env = {0};
 	struct judge j = {0};
-	const char *why;
-	char buf[320];
-	bool legacy = false;
 	uint8_t *frozen = NULL;
-	size_t bad, i;
 	int err;
 
-	r->name = bpf_program__name(prog);
-	r->section = bpf_program__section_name(prog);
-	r->ep = elfw_find(o, r->name);
-	r->type = objfile_section_type(prog);
-	if (r->type == BPF_PROG_TYPE_UNSPEC) {
-		r->type = legacy_type(r->section);
-		/* as tc and ip do: the loader says the type of a section that does not */
-		if (r->type == BPF_PROG_TYPE_UNSPEC && a->type >= 0)
-			r->type = (enum bpf_prog_type)a->type;
-		legacy = r->type != BPF_PROG_TYPE_UNSPEC;
-	}
-	if (r->ep) {
-		r->insns_before = r->insns_after = opt_count_insns(r->ep->insns, r->ep->cnt);
-		r->orig = r->ep->insns;
-	}
-	r->whole_equiv = false;
-	snprintf(r->whole_msg, sizeof(r->whole_msg), "not optimized");
-	why = why_skip(r, linked, lcnt, link_msg, core_in_code(o, r->ep), buf, sizeof(buf));
-	if (why) {
-		keep(r, "skipped: %s", why);
-		return;
-	}
-
-	j.k.image = image;
-	j.k.size = o->size;
-	j.k.obj_name = strrchr(o->path, '/') ? strrchr(o->path, '/') + 1 : o->path;
-	j.k.prog = r->name;
-	r->set_type = legacy ? r->type : BPF_PROG_TYPE_UNSPEC;
-	j.k.type = r->set_type;
-	j.linked = linked;
-	j.lcnt = lcnt;
-	j.ep = r->ep;
-	j.scratch = calloc(r->ep->cnt, sizeof(struct bpf_insn));
-	if (!j.scratch) {
-		keep(r, "out of memory");
-		return;
-	}
-	if (a->kernel) {
-		j.input_err = kernel_load(&j.k, NULL, NULL, 0, true, &j.input_xlated,
-					  &j.input_jited, j.msg, sizeof(j.msg));
-		if (!j.input_err) {
-			r->kernel = j.kernel = true;
-			r->xlated_before = r->xlated_after = j.input_xlated;
-			r->jited_before = j.input_jited;
-		}
-	}
-	j.input_err = 0; /* without the kernel the judge only guards frozen instructions */
-	pp.judge = judge_fn;
-	pp.judge_arg = &j;
-	env.prog_type = r->type;
-	env.maps = maps;
-	env.nmaps = nmaps;
-	pp.budget = a->budget;
-	pp.jobs = a->jobs;
-	pp.seed = a->seed;
-	pr.name = r->name;
-	pr.on = isatty(STDERR_FILENO);
-	pp.progress = progress_fn;
-	pp.progress_arg = &pr;
-	frozen = calloc(lcnt, 1);
-	if (!frozen) {
+	r->optimized = true;
+	input = malloc(n * sizeof(*input));
+	final = malloc(n * sizeof(*final));
+	frozen = calloc(n, 1);
+	j.image = malloc(ob->o->size);
+	if (!input || !final || !frozen || !j.image) {
 		keep(r, "out of memory");
 		goto out;
 	}
-	/* what libbpf patches, and the subprograms appended after the program's own code */
-	for (i = 0; i < lcnt; i++)
-		frozen[i] = i >= r->ep->cnt || r->ep->frozen[i];
+	memcpy(input, p->cur, n * sizeof(*input));
+	for (k = 0; k < n; k++)
+		frozen[k] = !may_change(ob, p, k);
+	j.ob = ob;
+	j.p = p;
+	j.input = input;
+	j.frozen = frozen;
+	j.input_cost = j.last_cost = p->cost;
+	pp.judge = judge_fn;
+	pp.judge_arg = &j;
+	env.prog_type = p->type;
+	env.maps = ob->maps;
+	env.nmaps = ob->nmaps;
+	pp.budget = a->budget;
+	pp.jobs = a->jobs;
+	pp.seed = a->seed;
+	pr.name = p->name;
+	pr.on = isatty(STDERR_FILENO);
+	pp.progress = progress_fn;
+	pp.progress_arg = &pr;
 	pp.frozen = frozen;
-	err = opt_optimize(linked, lcnt, &env, &pp, &res);
+	err = opt_optimize(input, n, &env, &pp, &res);
 	if (pr.on)
 		fprintf(stderr, "\r\033[K");
 	r->seconds = res.seconds;
@@ -476,103 +507,224 @@ static void optimize_one(const struct opt_args *a, struct elfw_obj *o, const uin
 		keep(r, "the optimizer failed: %s", res.msg[0] ? res.msg : strerror(-err));
 		goto out;
 	}
-	r->windows = res.nwindows;
 	r->whole_equiv = res.whole_checked && res.whole == SMT_EQUIVALENT;
 	snprintf(r->whole_msg, sizeof(r->whole_msg), "%s",
 		 res.whole_msg[0] ? res.whole_msg : res.msg);
-	if (res.len != lcnt) {
-		keep(r, "the optimizer returned %u instructions, not %zu", res.len, lcnt);
+	if (res.len != n) {
+		keep(r, "the optimizer returned %u instructions, not %u", res.len, n);
 		goto out;
 	}
-	if (to_elf(r->ep, linked, lcnt, res.insns, j.scratch, &bad)) {
-		keep(r, "the optimizer changed instruction %zu, which %s", bad,
-		     bad >= r->ep->cnt ? "is in a subprogram" : "libbpf patches at load");
+	if (!chain_ok(&j, &res)) {
+		keep(r, "the optimizer's commits and the judge's record disagree");
 		goto out;
 	}
-	r->insns_after = opt_count_insns(j.scratch, r->ep->cnt);
-	if (!memcmp(j.scratch, r->ep->insns, r->ep->cnt * sizeof(struct bpf_insn))) {
-		if (res.msg[0])
-			snprintf(r->reason, sizeof(r->reason), "%s", res.msg);
+	err = oshared_commit(ob, p, input, res.windows, res.nwindows, j.chain, frozen,
+			     j.input_cost, final, &kept);
+	if (err) {
+		keep(r, "kept the original: the subprogram rewrites could not be settled (%s)",
+		     strerror(-err));
 		goto out;
 	}
-	if (r->kernel) {
-		uint64_t x;
-
-		/* the driver judged the commits; this is the final program as the kernel sees it */
-		err = kernel_load(&j.k, NULL, j.scratch, r->ep->cnt, true, &x, NULL, buf,
-				  sizeof(buf));
-		if (err) {
-			keep(r, "kept the original: %s", buf);
-			goto out;
-		}
-		r->xlated_after = x;
-	} else if (a->kernel) {
-		snprintf(r->reason, sizeof(r->reason), "not judged by the kernel: original: %s",
-			 j.msg);
-	}
-	elfw_set_insns(o, r->ep, j.scratch);
-	r->changed = true;
+	r->windows = kept;
+	if (kept < res.nwindows)
+		r->whole_equiv = false; /* the whole check was of the result before the cut */
+	if (!memcmp(final, input, n * sizeof(*final)) && res.msg[0])
+		snprintf(r->reason, sizeof(r->reason), "%s", res.msg);
 out:
-	if (j.kernel && debug_output)
-		fprintf(stderr, "%s: %u judge loads, %.3f s (%.1f ms each)\n", r->name, j.calls,
+	if (ob->kernel && debug_output)
+		fprintf(stderr, "%s: %u judge loads, %.3f s (%.1f ms each)\n", p->name, j.calls,
 			j.seconds, j.calls ? 1000 * j.seconds / j.calls : 0.0);
-	free(j.scratch);
+	for (k = 0; k < j.nchain; k++)
+		free(j.chain[k]);
+	free(j.chain);
+	free(j.image);
 	free(frozen);
+	free(input);
+	free(final);
 	opt_result__free(&res);
 }
 
-/* Load each changed program from the written object; keep the original if the kernel objects. */
-static bool final_check(const struct opt_args *a, struct elfw_obj *o, struct prog_report *rs,
-			size_t n)
+/* Whether .text function @fn's bytes in @o differ from @image's. */
+static bool fn_changed(const struct elfw_obj *o, const uint8_t *image, uint32_t fn)
 {
-	bool rewrite = false;
-	size_t i;
+	const struct elfw_prog *f = &o->progs[fn];
 
-	for (i = 0; i < n; i++) {
+	return memcmp(o->buf + f->file_off, image + f->file_off,
+		      f->cnt * sizeof(struct bpf_insn)) != 0;
+}
+
+/* Whether @p calls a subprogram whose bytes changed. */
+static bool calls_changed(const struct oobj *ob, const uint8_t *image, const struct oprog *p)
+{
+	uint32_t s;
+
+	for (s = 0; s < p->lk.nsub; s++)
+		if (fn_changed(ob->o, image, p->lk.subs[s].fn))
+			return true;
+	return false;
+}
+
+static void put_back(struct elfw_obj *o, const uint8_t *image, uint32_t fn)
+{
+	const struct elfw_prog *f = &o->progs[fn];
+
+	memcpy(o->buf + f->file_off, image + f->file_off, f->cnt * sizeof(struct bpf_insn));
+}
+
+/*
+ * Put program @i back as it was.  If it calls a changed subprogram, its
+ * proofs were made together with every other caller of changed subprograms
+ * (their chains interleave): all of those and all of .text go back.
+ */
+static void revert(struct oobj *ob, const uint8_t *image, struct prog_report *rs, size_t i,
+		   const char *why)
+{
+	struct elfw_obj *o = ob->o;
+	size_t q, f;
+
+	if (!calls_changed(ob, image, &ob->ps[i])) {
+		put_back(o, image, ob->ps[i].fn);
+		keep(&rs[i], "%s", why);
+		return;
+	}
+	for (q = 0; q < ob->n; q++) {
+		if (!ob->ps[q].lk.len || !calls_changed(ob, image, &ob->ps[q]))
+			continue;
+		put_back(o, image, ob->ps[q].fn);
+		if (q == i)
+			keep(&rs[q], "%s", why);
+		else
+			keep(&rs[q], "kept the original: %s shares changed subprograms with it and "
+				     "was put back (%.200s)",
+			     ob->ps[i].name, why);
+	}
+	for (f = 0; f < o->nprogs; f++)
+		if (!strcmp(o->progs[f].section, ".text"))
+			put_back(o, image, (uint32_t)f);
+}
+
+/*
+ * Load each program whose code changed from the written object; put the
+ * original back where the kernel objects.  True if the object must be
+ * written again.
+ */
+static bool final_check(const struct opt_args *a, struct oobj *ob, const uint8_t *image,
+			struct prog_report *rs)
+{
+	struct bpf_insn *now = NULL;
+	size_t i, maxn = 1;
+
+	for (i = 0; i < ob->n; i++)
+		if (ob->ps[i].lk.len > maxn)
+			maxn = ob->ps[i].lk.len;
+	now = malloc(maxn * sizeof(*now));
+	for (i = 0; now && i < ob->n; i++) {
+		struct oprog *p = &ob->ps[i];
 		struct prog_report *r = &rs[i];
 		struct kload k = {0};
-		char msg[320];
+		char msg[320], why[400];
 		uint64_t x, jit = 0;
 		int err;
 
-		if (!r->changed || !r->kernel)
+		if (!p->lk.len || !p->kernel)
 			continue;
-		k.prog = r->name;
-		k.type = r->set_type;
+		olink_current(&p->lk, ob->o, ob->o->buf, now);
+		if (!memcmp(now, p->lk.tmpl, p->lk.len * sizeof(*now)))
+			continue;
+		k.prog = p->name;
+		k.type = p->set_type;
 		err = kernel_load(&k, a->out, NULL, 0, true, &x, &jit, msg, sizeof(msg));
-		if (!err && (x < r->xlated_before || (x == r->xlated_before && jit <= r->jited_before))) {
+		if (!err && (x < p->xlated_orig || (x == p->xlated_orig && jit <= p->jited_orig))) {
 			r->xlated_after = x;
 			continue;
 		}
-		elfw_set_insns(o, r->ep, r->orig);
-		r->changed = false;
 		if (err)
-			keep(r, "kept the original: loading %s: %s", a->out, msg);
-		else if (x > r->xlated_before)
-			keep(r, "kept the original: xlated %llu > %llu from %s",
-			     (unsigned long long)x, (unsigned long long)r->xlated_before, a->out);
+			snprintf(why, sizeof(why), "kept the original: loading %s: %s", a->out, msg);
+		else if (x > p->xlated_orig)
+			snprintf(why, sizeof(why), "kept the original: xlated %llu > %llu from %s",
+				 (unsigned long long)x, (unsigned long long)p->xlated_orig, a->out);
 		else
-			keep(r, "kept the original: as long, jited %llu > %llu bytes from %s",
-			     (unsigned long long)jit, (unsigned long long)r->jited_before, a->out);
-		rewrite = true;
+			snprintf(why, sizeof(why),
+				 "kept the original: as long, jited %llu > %llu bytes from %s",
+				 (unsigned long long)jit, (unsigned long long)p->jited_orig, a->out);
+		revert(ob, image, rs, i, why);
+		free(now);
+		return true;
 	}
-	return rewrite;
+	free(now);
+	return false;
 }
 
-static void report(const struct prog_report *rs, size_t n)
+/* The report's numbers, from the object as written. */
+static void settle(struct oobj *ob, const uint8_t *image, struct prog_report *rs)
+{
+	struct bpf_insn *now;
+	size_t i;
+
+	for (i = 0; i < ob->n; i++) {
+		struct oprog *p = &ob->ps[i];
+		struct prog_report *r = &rs[i];
+
+		r->name = p->name;
+		r->section = p->section;
+		r->type = p->type;
+		r->kernel = p->kernel;
+		r->xlated_before = p->xlated_orig;
+		if (!p->lk.len) {
+			r->insns_before = r->insns_after =
+				p->ep ? opt_count_insns(p->ep->insns, p->ep->cnt) : 0;
+			continue;
+		}
+		r->insns_before = opt_count_insns(p->lk.tmpl, p->lk.len);
+		now = malloc(p->lk.len * sizeof(*now));
+		if (!now)
+			continue;
+		olink_current(&p->lk, ob->o, ob->o->buf, now);
+		r->insns_after = opt_count_insns(now, p->lk.len);
+		if (!memcmp(now, p->lk.tmpl, p->lk.len * sizeof(*now)))
+			r->xlated_after = r->xlated_before;
+		free(now);
+		if (r->kept_original)
+			r->insns_after = r->insns_before;
+		if (!p->skip && p->note[0] && !r->kept_original && !r->reason[0] &&
+		    !strncmp(p->note, "not judged", 10))
+			snprintf(r->reason, sizeof(r->reason), "%s", p->note);
+	}
+	(void)image;
+}
+
+/* The .text functions @p calls whose bytes OUT.o changes. */
+static json_t *changed_subs(const struct oobj *ob, const uint8_t *image, const struct oprog *p)
+{
+	json_t *arr = json_array();
+	uint32_t s;
+
+	for (s = 0; arr && s < p->lk.nsub; s++)
+		if (fn_changed(ob->o, image, p->lk.subs[s].fn))
+			json_array_append_new(arr,
+					      json_string(ob->o->progs[p->lk.subs[s].fn].name));
+	return arr;
+}
+
+static void report(const struct oobj *ob, const uint8_t *image, const struct prog_report *rs)
 {
 	json_t *arr = json_output ? json_array() : NULL;
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < ob->n; i++) {
 		const struct prog_report *r = &rs[i];
+		const struct oprog *p = &ob->ps[i];
 		const char *tname = libbpf_bpf_prog_type_str(r->type) ?: "unknown";
+		json_t *subs;
 
+		if (!p->selected)
+			continue;
+		subs = changed_subs(ob, image, p);
 		if (arr) {
 			json_t *o = json_pack(
-				"{s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:I,s:s,s:s,s:f,s:b,s:o}", "name",
-				r->name, "section", r->section, "type", tname, "insns_before",
-				(json_int_t)r->insns_before, "insns_after",
+				"{s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:I,s:s,s:s,s:f,s:b,s:o,s:I,s:o,s:o}",
+				"name", r->name, "section", r->section, "type", tname,
+				"insns_before", (json_int_t)r->insns_before, "insns_after",
 				(json_int_t)r->insns_after, "xlated_before",
 				r->kernel ? json_integer((json_int_t)r->xlated_before)
 					  : json_null(),
@@ -582,13 +734,19 @@ static void report(const struct prog_report *rs, size_t n)
 				r->whole_equiv ? "equivalent" : "unknown", "whole_msg",
 				r->whole_msg, "seconds", r->seconds, "kept_original",
 				r->kept_original, "reason",
-				r->reason[0] ? json_string(r->reason) : json_null());
+				r->reason[0] ? json_string(r->reason) : json_null(),
+				"subprog_windows", (json_int_t)p->sub_windows, "subprogs_changed",
+				subs ?: json_array(), "shared",
+				p->note[0] && strncmp(p->note, "not judged", 10)
+					? json_string(p->note)
+					: json_null());
 
 			json_array_append_new(arr, o);
 			continue;
 		}
 		if (r->kept_original && !strncmp(r->reason, "skipped: ", 9)) {
 			printf("%s: %s\n", r->name, r->reason);
+			json_decref(subs);
 			continue;
 		}
 		printf("%s: insns %u -> %u (%+.1f%%)", r->name, r->insns_before, r->insns_after,
@@ -601,9 +759,20 @@ static void report(const struct prog_report *rs, size_t n)
 		printf(", windows %u, proof: windows proven, whole program %s (%s), %.1f s",
 		       r->windows, r->whole_equiv ? "EQUIVALENT" : "not checked", r->whole_msg,
 		       r->seconds);
+		if (subs && json_array_size(subs)) {
+			size_t k;
+
+			printf("; subprograms changed:");
+			for (k = 0; k < json_array_size(subs); k++)
+				printf(" %s", json_string_value(json_array_get(subs, k)));
+			printf(" (%u windows of its own there)", p->sub_windows);
+		}
+		if (p->note[0] && strncmp(p->note, "not judged", 10))
+			printf("; %s", p->note);
 		if (r->reason[0])
 			printf("; %s", r->reason);
 		printf("\n");
+		json_decref(subs);
 	}
 	if (arr)
 		json_print(arr);
@@ -718,11 +887,12 @@ int do_opt(int argc, char **argv)
 	struct bpf_object *obj = NULL;
 	struct elfw_obj o = {0};
 	struct opt_args a = {0};
+	struct oobj ob = {0};
 	struct bpf_program *p;
 	uint8_t *image = NULL;
 	char msg[256], link_msg[256];
 	bool linked = false;
-	uint32_t nmaps = 0;
+	uint32_t nmaps = 0, round;
 	size_t n = 0, i;
 	int err;
 
@@ -764,7 +934,7 @@ int do_opt(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* the judge loads from the original bytes; o.buf changes as programs improve */
+	/* the original bytes: the fallback, and what "before" means; o.buf changes */
 	image = malloc(o.size ?: 1);
 	if (!image) {
 		err = -ENOMEM;
@@ -791,30 +961,56 @@ int do_opt(int argc, char **argv)
 	bpf_object__for_each_program (p, obj)
 		n++;
 	rs = calloc(n ?: 1, sizeof(*rs));
-	if (!rs) {
+	ob.ps = calloc(n ?: 1, sizeof(*ob.ps));
+	if (!rs || !ob.ps) {
 		err = -ENOMEM;
 		p_err("opt: out of memory");
 		goto out;
 	}
-	n = 0;
+	ob.o = &o;
+	ob.n = n;
+	ob.maps = maps;
+	ob.nmaps = nmaps;
+	ob.kernel = a.kernel;
+	ob.obj_name = strrchr(o.path, '/') ? strrchr(o.path, '/') + 1 : o.path;
+	i = 0;
 	bpf_object__for_each_program (p, obj) {
-		bool want = !a.nprogs;
+		err = prepare(&a, &ob, image, p, linked ? NULL : link_msg, i++);
+		if (err) {
+			p_err("opt: out of memory");
+			goto out;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct prog_report *r = &rs[i];
 
-		for (i = 0; i < a.nprogs; i++)
-			want |= !strcmp(a.progs[i], bpf_program__name(p));
-		if (!want)
+		snprintf(r->whole_msg, sizeof(r->whole_msg), "not optimized");
+		if (!ob.ps[i].selected)
 			continue;
-		optimize_one(&a, &o, image, p, linked ? NULL : link_msg, maps, nmaps, &rs[n++]);
+		if (ob.ps[i].skip)
+			keep(r, "skipped: %s", ob.ps[i].skip);
+		else
+			optimize_one(&a, &ob, i, r);
 	}
 	err = elfw_save(&o, a.out, msg, sizeof(msg));
-	if (!err && a.kernel && final_check(&a, &o, rs, n))
+	/* each put-back changes the object: load what changed again, until all load */
+	for (round = 0; !err && a.kernel && round < 2 * n + 2; round++) {
+		if (!final_check(&a, &ob, image, rs))
+			break;
 		err = elfw_save(&o, a.out, msg, sizeof(msg));
+	}
 	if (err) {
 		p_err("opt: %s", msg);
 		goto out;
 	}
-	report(rs, n);
+	settle(&ob, image, rs);
+	report(&ob, image, rs);
 out:
+	for (i = 0; ob.ps && i < n; i++) {
+		olink_free(&ob.ps[i].lk);
+		free(ob.ps[i].cur);
+	}
+	free(ob.ps);
 	free(rs);
 	free(maps);
 	free(image);
