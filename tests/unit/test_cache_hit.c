@@ -420,10 +420,43 @@ static void test_format1(void)
 	rm_rf(tmpdir);
 }
 
+/*
+ * The key of a fixed program, computed by the portable serialization (before
+ * x86 hashed instructions in place): keys of shipped caches stay valid.
+ */
+static void test_key_stable(void)
+{
+	static struct bpf_insn p[1000];
+	char key[CACHE_KEY_LEN + 1];
+	struct cache_prog cp;
+	unsigned int i;
+
+	memset(&cp, 0, sizeof(cp));
+	for (i = 0; i < 1000; i++) {
+		p[i].code = i * 7;
+		p[i].dst_reg = i % 11;
+		p[i].src_reg = i % 13;
+		p[i].off = (short)(i * 977);
+		p[i].imm = (int)(i * 2654435761u);
+	}
+	cp.prog_type = 6;
+	cp.expected_attach_type = 37;
+	cp.prog_flags = 32;
+	cp.attach_btf_id = 5;
+	cp.insns = p;
+	cp.insn_cnt = 1000;
+	cp.nmaps = 1;
+	cp.maps[0] = (struct cache_map_desc){2, 4, 8, 1, 128, {1, 2, 3}};
+	cache_key(&cp, "0.1", key);
+	ASSERT_STREQ(key, "8fc7f6b154f5341fa3d53b2945cef5b3bdf73705b664a6ed4e81133d6d630cf8",
+		     "the key of a fixed program");
+}
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	RUN_TEST(test_crc32c);
+	RUN_TEST(test_key_stable);
 	RUN_TEST(test_hit);
 	RUN_TEST(test_damage);
 	RUN_TEST(test_not_this_program);
