@@ -78,6 +78,16 @@ int entry2_view(const void *buf, size_t len, size_t size, struct entry2_view *v,
 int entry2_encode(const struct cache_entry *e, const char *json, size_t json_len, void **out,
 		  size_t *outlen, char *msg, size_t msgsz);
 
+/* What cache_entry_write() writes; format 1 is still read. */
+#define ENTRY_FORMAT 2
+
+/* The JSON header (header.c): built from @e, or parsed into @e for a file of @format. */
+json_t *entry_header_json(const struct cache_entry *e);
+int entry_header_parse(json_t *h, int format, struct cache_entry *e, size_t *olen, size_t *plen,
+		       char *msg, size_t msgsz);
+/* 0 if the header's hex digest @name is SHA-256 of @data, else -EBADMSG. */
+int entry_header_check_digest(json_t *h, const char *name, const void *data, size_t len);
+
 /* The file checks of a reader: regular, ours, writable by nobody else (cache.c). */
 int cache_check_owner(const char *what, const char *path, const struct stat *st, char *msg,
 		      size_t msgsz);
