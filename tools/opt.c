@@ -105,7 +105,7 @@ void opt_help(void)
 	       "                   xlated_before, xlated_after (null without the kernel),\n"
 	       "                   windows, whole (\"equivalent\"|\"unknown\"), whole_msg,\n"
 	       "                   seconds, kept_original, reason, subprog_windows,\n"
-	       "                   subprogs_changed, shared}\n"
+	       "                   subprog_windows_from_others, subprogs_changed, shared}\n"
 	       "  -p, --pretty     indented JSON\n"
 	       "  -d, --debug      show libbpf's own messages\n"
 	       "\n"
@@ -115,23 +115,6 @@ void opt_help(void)
 	       "nothing improved), 255 after one error line.\n",
 	       bin_name, DEFAULT_BUDGET, DEFAULT_SEED);
 }
-
-/* What happened to one program. */
-struct prog_report {
-	const char *name;
-	const char *section;
-	enum bpf_prog_type type;
-	uint32_t insns_before, insns_after;
-	bool kernel; /* xlated sizes are known */
-	uint64_t xlated_before, xlated_after;
-	uint32_t windows;
-	bool whole_equiv;
-	char whole_msg[SMT_MSG_SIZE];
-	double seconds;
-	bool kept_original;
-	char reason[400];
-	bool optimized; /* optimize_one() ran on it */
-};
 
 /*
  * The judge of core/optimize: candidates come in linked form.  It refuses
@@ -369,19 +352,6 @@ static const char *why_skip(const struct oprog *r, const struct bpf_insn *linked
 	return NULL;
 }
 
-static void keep(struct prog_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void keep(struct prog_report *r, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->kept_original = true;
-	r->insns_after = r->insns_before;
-	r->xlated_after = r->xlated_before;
-	va_start(ap, fmt);
-	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
-	va_end(ap);
-}
-
 /*
  * Everything about program @prog (index @i) that optimizing it, or proving a
  * rewrite of a subprogram it shares, needs.  0, or -ENOMEM.
@@ -475,7 +445,7 @@ static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
 	frozen = calloc(n, 1);
 	j.image = malloc(ob->o->size);
 	if (!input || !final || !frozen || !j.image) {
-		keep(r, "out of memory");
+		opt_keep(r, "out of memory");
 		goto out;
 	}
 	memcpy(input, p->cur, n * sizeof(*input));
@@ -504,24 +474,24 @@ static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
 		fprintf(stderr, "\r\033[K");
 	r->seconds = res.seconds;
 	if (err) {
-		keep(r, "the optimizer failed: %s", res.msg[0] ? res.msg : strerror(-err));
+		opt_keep(r, "the optimizer failed: %s", res.msg[0] ? res.msg : strerror(-err));
 		goto out;
 	}
 	r->whole_equiv = res.whole_checked && res.whole == SMT_EQUIVALENT;
 	snprintf(r->whole_msg, sizeof(r->whole_msg), "%s",
 		 res.whole_msg[0] ? res.whole_msg : res.msg);
 	if (res.len != n) {
-		keep(r, "the optimizer returned %u instructions, not %u", res.len, n);
+		opt_keep(r, "the optimizer returned %u instructions, not %u", res.len, n);
 		goto out;
 	}
 	if (!chain_ok(&j, &res)) {
-		keep(r, "the optimizer's commits and the judge's record disagree");
+		opt_keep(r, "the optimizer's commits and the judge's record disagree");
 		goto out;
 	}
 	err = oshared_commit(ob, p, input, res.windows, res.nwindows, j.chain, frozen,
 			     j.input_cost, final, &kept);
 	if (err) {
-		keep(r, "kept the original: the subprogram rewrites could not be settled (%s)",
+		opt_keep(r, "kept the original: the subprogram rewrites could not be settled (%s)",
 		     strerror(-err));
 		goto out;
 	}
@@ -542,240 +512,6 @@ out:
 	free(input);
 	free(final);
 	opt_result__free(&res);
-}
-
-/* Whether .text function @fn's bytes in @o differ from @image's. */
-static bool fn_changed(const struct elfw_obj *o, const uint8_t *image, uint32_t fn)
-{
-	const struct elfw_prog *f = &o->progs[fn];
-
-	return memcmp(o->buf + f->file_off, image + f->file_off,
-		      f->cnt * sizeof(struct bpf_insn)) != 0;
-}
-
-/* Whether @p calls a subprogram whose bytes changed. */
-static bool calls_changed(const struct oobj *ob, const uint8_t *image, const struct oprog *p)
-{
-	uint32_t s;
-
-	for (s = 0; s < p->lk.nsub; s++)
-		if (fn_changed(ob->o, image, p->lk.subs[s].fn))
-			return true;
-	return false;
-}
-
-static void put_back(struct elfw_obj *o, const uint8_t *image, uint32_t fn)
-{
-	const struct elfw_prog *f = &o->progs[fn];
-
-	memcpy(o->buf + f->file_off, image + f->file_off, f->cnt * sizeof(struct bpf_insn));
-}
-
-/*
- * Put program @i back as it was.  If it calls a changed subprogram, its
- * proofs were made together with every other caller of changed subprograms
- * (their chains interleave): all of those and all of .text go back.
- */
-static void revert(struct oobj *ob, const uint8_t *image, struct prog_report *rs, size_t i,
-		   const char *why)
-{
-	struct elfw_obj *o = ob->o;
-	size_t q, f;
-
-	if (!calls_changed(ob, image, &ob->ps[i])) {
-		put_back(o, image, ob->ps[i].fn);
-		keep(&rs[i], "%s", why);
-		return;
-	}
-	for (q = 0; q < ob->n; q++) {
-		if (!ob->ps[q].lk.len || !calls_changed(ob, image, &ob->ps[q]))
-			continue;
-		put_back(o, image, ob->ps[q].fn);
-		if (q == i)
-			keep(&rs[q], "%s", why);
-		else
-			keep(&rs[q], "kept the original: %s shares changed subprograms with it and "
-				     "was put back (%.200s)",
-			     ob->ps[i].name, why);
-	}
-	for (f = 0; f < o->nprogs; f++)
-		if (!strcmp(o->progs[f].section, ".text"))
-			put_back(o, image, (uint32_t)f);
-}
-
-/*
- * Load each program whose code changed from the written object; put the
- * original back where the kernel objects.  True if the object must be
- * written again.
- */
-static bool final_check(const struct opt_args *a, struct oobj *ob, const uint8_t *image,
-			struct prog_report *rs)
-{
-	struct bpf_insn *now = NULL;
-	size_t i, maxn = 1;
-
-	for (i = 0; i < ob->n; i++)
-		if (ob->ps[i].lk.len > maxn)
-			maxn = ob->ps[i].lk.len;
-	now = malloc(maxn * sizeof(*now));
-	for (i = 0; now && i < ob->n; i++) {
-		struct oprog *p = &ob->ps[i];
-		struct prog_report *r = &rs[i];
-		struct kload k = {0};
-		char msg[320], why[400];
-		uint64_t x, jit = 0;
-		int err;
-
-		if (!p->lk.len || !p->kernel)
-			continue;
-		olink_current(&p->lk, ob->o, ob->o->buf, now);
-		if (!memcmp(now, p->lk.tmpl, p->lk.len * sizeof(*now)))
-			continue;
-		k.prog = p->name;
-		k.type = p->set_type;
-		err = kernel_load(&k, a->out, NULL, 0, true, &x, &jit, msg, sizeof(msg));
-		if (!err && (x < p->xlated_orig || (x == p->xlated_orig && jit <= p->jited_orig))) {
-			r->xlated_after = x;
-			continue;
-		}
-		if (err)
-			snprintf(why, sizeof(why), "kept the original: loading %s: %s", a->out, msg);
-		else if (x > p->xlated_orig)
-			snprintf(why, sizeof(why), "kept the original: xlated %llu > %llu from %s",
-				 (unsigned long long)x, (unsigned long long)p->xlated_orig, a->out);
-		else
-			snprintf(why, sizeof(why),
-				 "kept the original: as long, jited %llu > %llu bytes from %s",
-				 (unsigned long long)jit, (unsigned long long)p->jited_orig, a->out);
-		revert(ob, image, rs, i, why);
-		free(now);
-		return true;
-	}
-	free(now);
-	return false;
-}
-
-/* The report's numbers, from the object as written. */
-static void settle(struct oobj *ob, const uint8_t *image, struct prog_report *rs)
-{
-	struct bpf_insn *now;
-	size_t i;
-
-	for (i = 0; i < ob->n; i++) {
-		struct oprog *p = &ob->ps[i];
-		struct prog_report *r = &rs[i];
-
-		r->name = p->name;
-		r->section = p->section;
-		r->type = p->type;
-		r->kernel = p->kernel;
-		r->xlated_before = p->xlated_orig;
-		if (!p->lk.len) {
-			r->insns_before = r->insns_after =
-				p->ep ? opt_count_insns(p->ep->insns, p->ep->cnt) : 0;
-			continue;
-		}
-		r->insns_before = opt_count_insns(p->lk.tmpl, p->lk.len);
-		now = malloc(p->lk.len * sizeof(*now));
-		if (!now)
-			continue;
-		olink_current(&p->lk, ob->o, ob->o->buf, now);
-		r->insns_after = opt_count_insns(now, p->lk.len);
-		if (!memcmp(now, p->lk.tmpl, p->lk.len * sizeof(*now)))
-			r->xlated_after = r->xlated_before;
-		free(now);
-		if (r->kept_original)
-			r->insns_after = r->insns_before;
-		if (!p->skip && p->note[0] && !r->kept_original && !r->reason[0] &&
-		    !strncmp(p->note, "not judged", 10))
-			snprintf(r->reason, sizeof(r->reason), "%s", p->note);
-	}
-	(void)image;
-}
-
-/* The .text functions @p calls whose bytes OUT.o changes. */
-static json_t *changed_subs(const struct oobj *ob, const uint8_t *image, const struct oprog *p)
-{
-	json_t *arr = json_array();
-	uint32_t s;
-
-	for (s = 0; arr && s < p->lk.nsub; s++)
-		if (fn_changed(ob->o, image, p->lk.subs[s].fn))
-			json_array_append_new(arr,
-					      json_string(ob->o->progs[p->lk.subs[s].fn].name));
-	return arr;
-}
-
-static void report(const struct oobj *ob, const uint8_t *image, const struct prog_report *rs)
-{
-	json_t *arr = json_output ? json_array() : NULL;
-	size_t i;
-
-	for (i = 0; i < ob->n; i++) {
-		const struct prog_report *r = &rs[i];
-		const struct oprog *p = &ob->ps[i];
-		const char *tname = libbpf_bpf_prog_type_str(r->type) ?: "unknown";
-		json_t *subs;
-
-		if (!p->selected)
-			continue;
-		subs = changed_subs(ob, image, p);
-		if (arr) {
-			json_t *o = json_pack(
-				"{s:s,s:s,s:s,s:I,s:I,s:o,s:o,s:I,s:s,s:s,s:f,s:b,s:o,s:I,s:o,s:o}",
-				"name", r->name, "section", r->section, "type", tname,
-				"insns_before", (json_int_t)r->insns_before, "insns_after",
-				(json_int_t)r->insns_after, "xlated_before",
-				r->kernel ? json_integer((json_int_t)r->xlated_before)
-					  : json_null(),
-				"xlated_after",
-				r->kernel ? json_integer((json_int_t)r->xlated_after) : json_null(),
-				"windows", (json_int_t)r->windows, "whole",
-				r->whole_equiv ? "equivalent" : "unknown", "whole_msg",
-				r->whole_msg, "seconds", r->seconds, "kept_original",
-				r->kept_original, "reason",
-				r->reason[0] ? json_string(r->reason) : json_null(),
-				"subprog_windows", (json_int_t)p->sub_windows, "subprogs_changed",
-				subs ?: json_array(), "shared",
-				p->note[0] && strncmp(p->note, "not judged", 10)
-					? json_string(p->note)
-					: json_null());
-
-			json_array_append_new(arr, o);
-			continue;
-		}
-		if (r->kept_original && !strncmp(r->reason, "skipped: ", 9)) {
-			printf("%s: %s\n", r->name, r->reason);
-			json_decref(subs);
-			continue;
-		}
-		printf("%s: insns %u -> %u (%+.1f%%)", r->name, r->insns_before, r->insns_after,
-		       r->insns_before ? 100.0 * ((double)r->insns_after - r->insns_before) /
-						 r->insns_before
-				       : 0.0);
-		if (r->kernel)
-			printf(", xlated %llu -> %llu", (unsigned long long)r->xlated_before,
-			       (unsigned long long)r->xlated_after);
-		printf(", windows %u, proof: windows proven, whole program %s (%s), %.1f s",
-		       r->windows, r->whole_equiv ? "EQUIVALENT" : "not checked", r->whole_msg,
-		       r->seconds);
-		if (subs && json_array_size(subs)) {
-			size_t k;
-
-			printf("; subprograms changed:");
-			for (k = 0; k < json_array_size(subs); k++)
-				printf(" %s", json_string_value(json_array_get(subs, k)));
-			printf(" (%u windows of its own there)", p->sub_windows);
-		}
-		if (p->note[0] && strncmp(p->note, "not judged", 10))
-			printf("; %s", p->note);
-		if (r->reason[0])
-			printf("; %s", r->reason);
-		printf("\n");
-		json_decref(subs);
-	}
-	if (arr)
-		json_print(arr);
 }
 
 static int parse_args(int argc, char **argv, struct opt_args *a)
@@ -988,14 +724,14 @@ int do_opt(int argc, char **argv)
 		if (!ob.ps[i].selected)
 			continue;
 		if (ob.ps[i].skip)
-			keep(r, "skipped: %s", ob.ps[i].skip);
+			opt_keep(r, "skipped: %s", ob.ps[i].skip);
 		else
 			optimize_one(&a, &ob, i, r);
 	}
 	err = elfw_save(&o, a.out, msg, sizeof(msg));
 	/* each put-back changes the object: load what changed again, until all load */
 	for (round = 0; !err && a.kernel && round < 2 * n + 2; round++) {
-		if (!final_check(&a, &ob, image, rs))
+		if (!opt_final_check(a.out, &ob, image, rs))
 			break;
 		err = elfw_save(&o, a.out, msg, sizeof(msg));
 	}
@@ -1003,8 +739,8 @@ int do_opt(int argc, char **argv)
 		p_err("opt: %s", msg);
 		goto out;
 	}
-	settle(&ob, image, rs);
-	report(&ob, image, rs);
+	opt_settle(&ob, image, rs);
+	opt_report(&ob, image, rs);
 out:
 	for (i = 0; ob.ps && i < n; i++) {
 		olink_free(&ob.ps[i].lk);

@@ -133,4 +133,29 @@ int oshared_commit(struct oobj *ob, struct oprog *p, const struct bpf_insn *inpu
 		   const uint8_t *frozen, uint64_t input_cost, struct bpf_insn *final,
 		   uint32_t *kept);
 
+/* What happened to one program. */
+struct prog_report {
+	const char *name;
+	const char *section;
+	enum bpf_prog_type type;
+	uint32_t insns_before, insns_after;
+	bool kernel; /* xlated sizes are known */
+	uint64_t xlated_before, xlated_after;
+	uint32_t windows;
+	bool whole_equiv;
+	char whole_msg[SMT_MSG_SIZE];
+	double seconds;
+	bool kept_original;
+	char reason[400];
+	bool optimized; /* optimize_one() ran on it */
+};
+
+void opt_keep(struct prog_report *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* See opt_final.c. */
+bool opt_final_check(const char *out, struct oobj *ob, const uint8_t *image,
+		     struct prog_report *rs);
+void opt_settle(struct oobj *ob, const uint8_t *image, struct prog_report *rs);
+void opt_report(const struct oobj *ob, const uint8_t *image, const struct prog_report *rs);
+
 #endif
