@@ -157,11 +157,17 @@ static int decode_one(const struct bpf_insn *insns, size_t len, size_t i, struct
 			SET_MSG(msg, msgsz, "insn %zu: truncated LD_IMM64", i);
 			return -EINVAL;
 		}
-		if (in->src_reg == 0)
+		if (in->src_reg == 0) {
 			d->imm = (int64_t)(((uint64_t)(uint32_t)insns[i + 1].imm << 32) |
 					   (uint32_t)in->imm);
-		else
+		} else if (in->src_reg == BPF_PSEUDO_FUNC) { /* a callback: its index */
+			tgt = (int64_t)i + in->imm + 1;
+			if (tgt < 0 || tgt >= (int64_t)len)
+				goto range;
+			d->imm = tgt;
+		} else {
 			d->off = insns[i + 1].imm; /* map value offset */
+		}
 		return 0;
 	case BPF_JMP:
 	case BPF_JMP32:
@@ -419,7 +425,7 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 {
 	const struct interp_insn *insns = p->insns, *ins;
 	struct interp_frame frames[INTERP_MAX_FRAMES];
-	uint32_t depth = 0, pc = 0, ntail = 0;
+	uint32_t depth = 0, pc = 0, ntail = 0, target, ret_pc;
 	uint64_t r[11], budget, n = 0;
 	uint8_t *h;
 	uint64_t addr, v;
@@ -625,6 +631,8 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 		case BPF_LD | BPF_IMM | BPF_DW:
 			if (ins->src == 0) {
 				DST = IMM;
+			} else if (ins->src == BPF_PSEUDO_FUNC) {
+				DST = INTERP_FUNC_BASE + IMM;
 			} else if (interp_ldimm64_map(c, res, pc, ins->src, (int32_t)ins->imm,
 						      ins->off, &v)) {
 				goto stop;
@@ -675,6 +683,9 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 			if (ins->src == BPF_PSEUDO_CALL) {
 				struct interp_frame *f;
 
+				target = ins->off;
+				ret_pc = pc + 1;
+enter_call:
 				if (depth + 1 >= INTERP_MAX_FRAMES) {
 					interp_fault(res, INTERP_FAULT, pc,
 						     "call depth exceeds %d frames",
@@ -683,7 +694,7 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 				}
 				f = &frames[depth];
 				f->prog = p;
-				f->ret_pc = pc + 1;
+				f->ret_pc = ret_pc;
 				memcpy(f->saved, &r[6], sizeof(f->saved));
 				f->fp = r[10];
 				depth++;
@@ -694,7 +705,7 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 				memset(c->stack_init[depth], 0, INTERP_STACK_SIZE);
 				frames[depth].may_goto = BPF_MAX_LOOPS;
 				r[10] = c->regions[R_STACK0 + depth].base;
-				pc = ins->off;
+				pc = target;
 				continue;
 			}
 			if (ins->src != 0) {
@@ -715,6 +726,21 @@ int interp_run(struct interp_ctx *c, const struct interp_prog *p, const struct i
 				}
 				break;
 			}
+			if (ins->imm == BPF_FUNC_loop || ins->imm == BPF_FUNC_for_each_map_elem) {
+				struct interp_cb *cb = &frames[depth].cb;
+
+				err = interp_cb_start(c, res, pc, (int32_t)ins->imm, r, depth,
+						      p->len, cb, &r[1]);
+				if (err < 0)
+					goto stop;
+				if (err == 1) {
+					r[0] = cb->count;
+					break;
+				}
+				target = cb->target;
+				ret_pc = INTERP_CB_RET;
+				goto enter_call;
+			}
 			if (interp_helper(c, res, pc, (int32_t)ins->imm, r))
 				goto stop;
 			break;
@@ -729,6 +755,18 @@ do_exit:
 			pc = frames[depth].ret_pc;
 			memcpy(&r[6], frames[depth].saved, sizeof(frames[depth].saved));
 			r[10] = frames[depth].fp;
+			if (pc == INTERP_CB_RET) { /* a callback returned into its helper */
+				struct interp_cb *cb = &frames[depth].cb;
+
+				if (!interp_cb_next(c, cb, depth, r[0], &r[1])) {
+					target = cb->target;
+					ret_pc = INTERP_CB_RET;
+					pc = cb->pc;
+					goto enter_call;
+				}
+				r[0] = cb->count;
+				pc = cb->pc + 1;
+			}
 			continue;
 
 		default:

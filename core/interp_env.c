@@ -92,6 +92,9 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 	c->regions[R_FKEYS].kind = RK_FKEYS;
 	c->regions[R_FKEYS].writable = true;
 	c->regions[R_FKEYS].host = (uint8_t *)&c->fkeys;
+	c->regions[R_CBKEY].kind = RK_CBKEY;
+	c->regions[R_CBKEY].host = c->cbkey[0];
+	c->regions[R_CBKEY].hi = sizeof(c->cbkey);
 	for (i = 0; i < nmaps; i++) {
 		struct interp_region *v = &c->regions[R_MAP0 + 2 * i];
 		struct interp_map *m = &c->maps[i];
@@ -336,6 +339,10 @@ int interp_mem_fault(struct interp_ctx *c, struct interp_result *res, uint32_t p
 				     r->vsize);
 		break;
 	}
+	case RK_CBKEY:
+		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at a callback's map key%+lld",
+			     what, size, (long long)(off % INTERP_CBKEY_SIZE));
+		break;
 	case RK_FKEYS:
 		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at flow_keys%+lld outside "
 			     "[0, %lld)", what, size, (long long)off, (long long)r->hi);

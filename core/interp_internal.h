@@ -26,6 +26,7 @@ enum {
 	R_CTX = INTERP_MAX_FRAMES,
 	R_PKT,
 	R_FKEYS, /* flow dissector: struct bpf_flow_keys */
+	R_CBKEY, /* for_each_map_elem: the key a callback gets, a slot per frame */
 	R_MAP0,
 };
 
@@ -37,6 +38,26 @@ enum interp_region_kind {
 	RK_MAPVAL,
 	RK_MAPOBJ,
 	RK_FKEYS,
+	RK_CBKEY,
+};
+
+/* LD_IMM64 of a callback (BPF_PSEUDO_FUNC): this + its instruction index */
+#define INTERP_FUNC_BASE (INTERP_ADDR_BASE - (1ULL << 40))
+/* the return address of a callback's frame (interp_cb.c) */
+#define INTERP_CB_RET UINT32_MAX
+#define INTERP_CBKEY_SIZE 512
+
+/* A helper that calls back (bpf_loop, for_each_map_elem) in progress. */
+struct interp_cb {
+	bool active;
+	int32_t helper;
+	uint32_t pc;	  /* the helper call */
+	uint32_t target;  /* the callback's first instruction */
+	uint32_t map;	  /* for_each_map_elem */
+	uint32_t callidx; /* its entry in the trace, or UINT32_MAX */
+	uint64_t i, n;	  /* the iteration (loop index, array index, hash element) */
+	uint64_t ctx;	  /* callback_ctx */
+	uint64_t count;	  /* calls made: the helper's result */
 };
 
 struct interp_region {
@@ -131,6 +152,7 @@ struct interp_frame {
 	uint64_t saved[4]; /* r6-r9 */
 	uint64_t fp;
 	uint64_t may_goto;
+	struct interp_cb cb; /* a callback helper this frame is in */
 };
 
 #define INTERP_TRACE_CAP 256
@@ -167,6 +189,7 @@ struct interp_ctx {
 	uint64_t ktime;
 	uint32_t prandom_i;
 	struct bpf_flow_keys fkeys;	/* flow dissector */
+	uint8_t cbkey[INTERP_MAX_FRAMES][INTERP_CBKEY_SIZE];
 	uint8_t ctxbuf[INTERP_CTX_MAX]; /* tracing: the input's ctx bytes, zero after */
 	uint32_t ctx_len;		/* of the last run's, to re-zero */
 	/* skb: the tunnel metadata dst bpf_skb_set_tunnel_key() attached */
@@ -319,6 +342,18 @@ int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 		       const uint64_t *r, int64_t *ret);
 /* xdp_adjust_head/_meta/_tail by @off: what the helper returns */
 int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off);
+/*
+ * interp_cb.c: bpf_loop, bpf_for_each_map_elem.  start: 0 and the
+ * callback's r1..r5 in @args (call it), 1 when the helper is done at once
+ * (cb->count is its result), -errno after a fault.  next, on the callback's
+ * r0: 0 and @args (call it again), 1 when done (cb->count).
+ */
+int interp_cb_start(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
+		    const uint64_t *r, uint32_t depth, uint32_t nprog, struct interp_cb *cb,
+		    uint64_t *args);
+int interp_cb_next(struct interp_ctx *c, struct interp_cb *cb, uint32_t depth, uint64_t cbret,
+		   uint64_t *args);
+
 /* interp_types.c: flow dissector and tracing contexts */
 int interp_types_reset(struct interp_ctx *c, const struct interp_prog *p,
 		       const struct interp_input *in, struct interp_result *res);

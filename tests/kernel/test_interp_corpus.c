@@ -156,6 +156,12 @@ static bool array_like(uint32_t type)
 	return type == BPF_MAP_TYPE_ARRAY || type == BPF_MAP_TYPE_PERCPU_ARRAY;
 }
 
+static bool hash_like(uint32_t type)
+{
+	return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
 static bool queue_like(uint32_t type)
 {
 	return type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK;
@@ -495,7 +501,7 @@ static bool nondeterministic(const struct interp_result *res)
 static void prefill_maps(struct kmaps *km)
 {
 	static const uint32_t plen4[] = { 32, 24, 16, 8, 0 }, plen6[] = { 128, 64, 48, 0 };
-	uint8_t pkt[PKT_GEN_MAX], key[4 + 16], val[1024];
+	uint8_t pkt[PKT_GEN_MAX], key[64], val[4096];
 	struct pkt_gen g;
 	uint32_t m, i, k;
 
@@ -509,6 +515,27 @@ static void prefill_maps(struct kmaps *km)
 				for (k = 0; k < d->value_size; k++)
 					val[k] = (uint8_t)pkt_gen_rand(&g);
 				bpf_map_update_elem(km->fd[m], NULL, val, BPF_ANY);
+			}
+			continue;
+		}
+		if (hash_like(d->type) && d->key_size <= sizeof(key) &&
+		    kvalue_size(d) <= sizeof(val)) {
+			/* keys cut from the packets at address offsets, or random */
+			uint32_t n = d->max_entries / 2 < 16 ? d->max_entries / 2 : 16;
+
+			for (i = 0; i < n; i++) {
+				uint32_t len = pkt_gen_next(&g, pkt, NULL);
+				static const uint32_t offs[] = { 26, 30, 22, 38, 0, 6 };
+				uint32_t o = offs[i % 6];
+
+				if (i % 4 == 3 || o + d->key_size > len)
+					for (k = 0; k < d->key_size; k++)
+						key[k] = (uint8_t)pkt_gen_rand(&g);
+				else
+					memcpy(key, pkt + o, d->key_size);
+				for (k = 0; k < kvalue_size(d); k++)
+					val[k] = (uint8_t)pkt_gen_rand(&g);
+				bpf_map_update_elem(km->fd[m], key, val, BPF_ANY);
 			}
 			continue;
 		}

@@ -122,7 +122,9 @@ static int func_btf(const struct bpf_insn *insns, size_t len, struct bpf_func_in
 	for (i = 0; i < len; i++) {
 		uint32_t t, j;
 
-		if (insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg != BPF_PSEUDO_CALL)
+		if ((insns[i].code != (BPF_JMP | BPF_CALL) || insns[i].src_reg != BPF_PSEUDO_CALL) &&
+		    (insns[i].code != (BPF_LD | BPF_IMM | BPF_DW) ||
+		     insns[i].src_reg != BPF_PSEUDO_FUNC)) /* calls, callbacks */
 			continue;
 		t = (uint32_t)(i + 1 + insns[i].imm);
 		for (j = 0; j < *nfi && fi[j].insn_off != t; j++)
@@ -155,12 +157,16 @@ static int load(uint32_t type, const struct bpf_insn *insns, size_t len, bool wa
 	for (i = 0; i < len; i++)
 		if (insns[i].code == (BPF_LD | BPF_ABS | BPF_B) ||
 		    insns[i].code == (BPF_LD | BPF_ABS | BPF_H) ||
-		    insns[i].code == (BPF_LD | BPF_ABS | BPF_W))
+		    insns[i].code == (BPF_LD | BPF_ABS | BPF_W) ||
+		    (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+		     insns[i].src_reg == BPF_PSEUDO_FUNC))
 			break;
-	if (i < len) { /* LD_ABS with subprograms needs BTF */
+	if (i < len) { /* LD_ABS with subprograms, and callbacks, need BTF */
 		for (i = 0; i < len; i++)
-			if (insns[i].code == (BPF_JMP | BPF_CALL) &&
-			    insns[i].src_reg == BPF_PSEUDO_CALL)
+			if ((insns[i].code == (BPF_JMP | BPF_CALL) &&
+			     insns[i].src_reg == BPF_PSEUDO_CALL) ||
+			    (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) &&
+			     insns[i].src_reg == BPF_PSEUDO_FUNC))
 				break;
 		if (i < len && (btf_fd = func_btf(insns, len, fi, &nfi)) >= 0) {
 			opts.prog_btf_fd = btf_fd;
