@@ -4,7 +4,8 @@
  * LRU hashes, and the redirect maps (devmap, devmap hash, cpumap, xskmap)
  * with bpf_redirect_map().
  *
- * Also LPM tries, queues and stacks, and the socket and cgroup maps (empty).
+ * Also LPM tries, queues and stacks, the socket and cgroup maps (empty), and
+ * maps of maps (test_map_in_map).
  *
  * Each case is one map, a few elements put in it from userspace, and a small
  * program; it runs in the kernel (BPF_PROG_TEST_RUN, on case_pkt; cgroup
@@ -559,6 +560,109 @@ out:
 	interp_ctx__free(c);
 }
 
+/*
+ * Maps of maps: an ARRAY_OF_MAPS / HASH_OF_MAPS whose slot 1 holds an inner
+ * array (4 u64 values, [2] = 55); the program looks up the outer map at
+ * @outer_key and, if that gives a map, the inner map at 2.  The interpreter's
+ * outer value is the inner map's index in its table (1).
+ */
+static void run_map_in_map(uint32_t outer_type, uint32_t outer_key)
+{
+	struct bpf_insn insns[] = {
+		BPF_LD_MAP_FD(BPF_REG_1, MAP), KEY_ON_STACK(outer_key),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 10),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_0), KEY_ON_STACK(2),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 2),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 98),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 99),
+		BPF_EXIT_INSN(),
+	};
+	const struct interp_map_def defs[2] = {
+		{ .type = outer_type, .key_size = 4, .value_size = 4, .max_entries = 4, .ref = MAP },
+		{ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4,
+		  .ref = MAP + 1 },
+	};
+	uint32_t one = 1, two = 2, inner_idx = 1;
+	uint64_t v55 = 55;
+	const struct interp_map_elem elems[] = {
+		{ .map = 0, .key = &one, .value = &inner_idx },
+		{ .map = 1, .key = &two, .value = &v55 },
+	};
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = sizeof(case_pkt), .elems = elems,
+				   .nelems = 2 };
+	size_t len = sizeof(insns) / sizeof(insns[0]), i;
+	struct interp_ctx *c = interp_ctx__new(defs, 2, NULL, 0);
+	struct interp_prog *p = interp_prog__new(insns, len, BPF_PROG_TYPE_XDP, NULL, 0);
+	int inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 8, 4, NULL), outer = -1, pfd = -1;
+	LIBBPF_OPTS(bpf_map_create_opts, mopts, .inner_map_fd = inner);
+	LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = case_pkt,
+		    .data_size_in = sizeof(case_pkt), .repeat = 1);
+	struct interp_result res;
+
+	if (!CHECK(c && p && inner >= 0, "map in map %u: setup", outer_type))
+		goto out;
+	outer = bpf_map_create(outer_type, NULL, 4, 4, 4, &mopts);
+	if (!CHECK(outer >= 0 && !bpf_map_update_elem(inner, &two, &v55, 0) &&
+			   !bpf_map_update_elem(outer, &one, &inner, 0),
+		   "map in map %u: kernel maps: %s", outer_type, strerror(errno)))
+		goto out;
+	for (i = 0; i < len; i++)
+		if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) && insns[i].imm == MAP)
+			insns[i].imm = outer;
+	{
+		LIBBPF_OPTS(bpf_prog_load_opts, lopts);
+		static char log[1 << 16];
+
+		lopts.log_buf = log;
+		lopts.log_size = sizeof(log);
+		lopts.log_level = 1;
+		log[0] = 0;
+		pfd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, len, &lopts);
+		if (!CHECK(pfd >= 0, "map in map %u: kernel rejects it: %s\n%s", outer_type,
+			   strerror(errno), log))
+			goto out;
+	}
+	if (!CHECK(!bpf_prog_test_run_opts(pfd, &topts), "map in map %u: test run: %s",
+		   outer_type, strerror(errno)))
+		goto out;
+	/* the interpreter runs the original instructions (refs, not fds) */
+	CHECK(interp_run(c, p, &in, &res) == 0 && res.status == INTERP_OK &&
+		      res.retval == topts.retval && res.retval == (outer_key == 1 ? 55 : 99),
+	      "map in map %u, outer key %u: kernel %u, interp %u (%s)", outer_type, outer_key,
+	      topts.retval, res.retval, res.msg);
+out:
+	if (pfd >= 0)
+		close(pfd);
+	if (outer >= 0)
+		close(outer);
+	if (inner >= 0)
+		close(inner);
+	interp_prog__free(p);
+	interp_ctx__free(c);
+}
+
+static void test_map_in_map(void)
+{
+	const struct bpf_insn ok[] = { BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() };
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", ok, 2, NULL);
+
+	if (fd < 0) {
+		test_skip("bpf() not permitted: %s", strerror(errno));
+		return;
+	}
+	close(fd);
+	run_map_in_map(BPF_MAP_TYPE_ARRAY_OF_MAPS, 1); /* 55 */
+	run_map_in_map(BPF_MAP_TYPE_ARRAY_OF_MAPS, 0); /* empty slot: 99 */
+	run_map_in_map(BPF_MAP_TYPE_ARRAY_OF_MAPS, 9); /* past the end: 99 */
+	run_map_in_map(BPF_MAP_TYPE_HASH_OF_MAPS, 1);
+	run_map_in_map(BPF_MAP_TYPE_HASH_OF_MAPS, 3);
+}
+
 static void test_map_cases(void)
 {
 	const struct bpf_insn ok[] = { BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() };
@@ -586,5 +690,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot pin to CPU 0: %s\n", strerror(errno));
 	ncpus = libbpf_num_possible_cpus();
 	RUN_TEST(test_map_cases);
+	RUN_TEST(test_map_in_map);
 	return test_summary("test_interp_maps");
 }
