@@ -8,10 +8,19 @@
  * We are inside someone else's process, on its thread, in the middle of its
  * bpf() call.  The optimizer starts threads (its search jobs, and Z3's timer
  * threads, which Z3 keeps for reuse and never ends), allocates a lot, and
- * could crash; none of that may happen to the host.  So it runs in a forked
- * child, which stores the entry and hands the optimized program back through
+ * could crash; none of that may happen to the host.
+ *
+ * Where a worker binary is found (as for async mode: BPFSYNTH_WORKER, the
+ * config's "worker", bpfsynth in PATH), the program goes through the queue
+ * to `bpfsynth worker --key KEY`, started without fork() (spawn.c: no atfork
+ * handler of the host runs, no SIGCHLD reaches it), and we wait for it and
+ * read the entry it stored.  The worker judges candidates offline (tools/
+ * optentry.c: GPL, no BTF, fresh maps), not with the caller's attr.
+ *
+ * Without a worker binary, as before: the optimizer runs in a forked child,
+ * which stores the entry and hands the optimized program back through
  * shared memory, and ends with _exit() (no atexit handler or stdio buffer of
- * the host runs).  We wait for that child only (a deadline of twice the budget
+ * the host runs; its atfork handlers do, and it may see a SIGCHLD).  We wait for that child only (a deadline of twice the budget
  * plus 10 s, then SIGKILL); a child that dies costs the caller nothing but
  * the time: its original loads.  The child shares the caller's fds and a copy
  * of its memory, so it can ask the kernel about each candidate exactly as the
@@ -23,6 +32,7 @@
  * the caller's func_info/line_info stay valid as they are.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -234,10 +244,41 @@ struct pl_shared {
 	struct bpf_insn insns[];
 };
 
+/* Sync mode through `bpfsynth worker --key`: queue, run, read what it stored. */
+static int pl_optimize_worker(const struct config *cfg, const char *bin,
+			      const struct cache_prog *cp, const char *key, const char *name,
+			      struct cache_entry *e, char *why, size_t whysz)
+{
+	struct cache_entry q;
+	int err;
+
+	memset(&q, 0, sizeof(q));
+	memcpy(q.key, key, sizeof(q.key));
+	snprintf(q.name, sizeof(q.name), "%s", name);
+	q.orig = *cp;
+	snprintf(q.optimizer_version, sizeof(q.optimizer_version), "%s", BPFSYNTH_VERSION);
+	err = cache_entry_write(cfg->cache_dir, CACHE_QUEUE, &q, CACHE_WRITE_NOSYNC, why, whysz);
+	if (err)
+		return err;
+	err = pl_worker_run(cfg, bin, key, why, whysz);
+	if (err)
+		return err;
+	err = cache_lookup(cfg->cache_dir, cp, key, BPFSYNTH_VERSION, e, why, whysz);
+	if (err)
+		return err;
+	/* The entry is code for the kernel: the same check as any hit's. */
+	err = cache_proof_check(e->proof, e->orig.insns, e->orig.insn_cnt, e->opt, e->opt_cnt, why,
+				whysz);
+	if (err)
+		cache_entry_free(e);
+	return err;
+}
+
 int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const char *key,
 		const char *name, const struct pl_judge *judge, struct cache_entry *e, char *why,
 		size_t whysz)
 {
+	char bin[PATH_MAX];
 	size_t bytes = (size_t)cp->insn_cnt * sizeof(*cp->insns);
 	size_t size = sizeof(struct pl_shared) + bytes;
 	/* The budget plus time to start, check and write; then the child is killed. */
@@ -248,6 +289,8 @@ int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const cha
 	pid_t pid, w;
 
 	memset(e, 0, sizeof(*e));
+	if (!pl_worker_path(cfg, bin, sizeof(bin)))
+		return pl_optimize_worker(cfg, bin, cp, key, name, e, why, whysz);
 	sh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
 		snprintf(why, whysz, "mmap: %s", strerror(errno));

@@ -50,4 +50,15 @@ int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const cha
  */
 void pl_worker_start(const struct config *cfg);
 
+/* The worker binary @cfg names or PATH holds, into @buf; -ENOENT if none (or "off"). */
+int pl_worker_path(const struct config *cfg, char *buf, size_t bufsz);
+
+/*
+ * Run `@bin worker --key @key` on @cfg's cache with its budget and jobs, and
+ * wait for it (killed after twice the budget plus 10 s).  0 if it exited
+ * saying the entry is stored, or -errno with @why.
+ */
+int pl_worker_run(const struct config *cfg, const char *bin, const char *key, char *why,
+		  size_t whysz);
+
 #endif

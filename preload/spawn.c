@@ -13,24 +13,46 @@
  * program stays queued (for `bpfsynth worker` run by hand or by a timer) and
  * the log says so.
  *
- * The worker must not belong to the loader: posix_spawn() (a vfork, so no
- * fork handlers of the host run and no copy of its memory is made) with its
- * own session (POSIX_SPAWN_SETSID), default signal dispositions and mask,
- * stdin/stdout/stderr on /dev/null, every other fd of the host closed, and
- * LD_PRELOAD removed from its environment.  `worker --spawned` forks once more
- * and its first process exits at once, so we reap it right away: the host is
- * left with no child of ours (it may see one SIGCHLD).
+ * The worker must not belong to the loader, nor disturb it: no fork handler
+ * of the host may run, no SIGCHLD may reach it, and its own waitpid(-1) must
+ * not find a child of ours.  fork() fails the first, posix_spawn() (a
+ * clone(CLONE_VM | CLONE_VFORK)) the second and third; and a child that
+ * calls execve() has its exit signal turned back into SIGCHLD by the kernel
+ * (exit_notify(): its exec id changed), whatever clone() was told.  So
+ * pl_spawn_wait() uses two children:
+ *
+ *  - a middle one, clone(CLONE_VM | CLONE_VFORK) with exit signal 0, which
+ *    never calls execve(): the host is told nothing when it ends, and only
+ *    waitpid(__WALL) sees it;
+ *  - the worker, its child, clone(CLONE_VM | CLONE_VFORK | SIGCHLD), which
+ *    sets up and calls execve(); its SIGCHLD goes to the middle one.
+ *
+ * Neither copies the host's memory (they borrow it until the middle one
+ * exits; the host thread waits inside clone(), with every signal blocked so
+ * that no handler of the host ever runs in a child).  The middle child resets
+ * every disposition to the default and closes the host's fds, waits for the
+ * worker up to a deadline (then kills it) and exits; the host thread reaps
+ * it.  The worker gets an empty signal mask, stdin, stdout and stderr on
+ * /dev/null, no other fd of the host, and an environment without LD_PRELOAD.
+ *
+ * Async mode starts `worker --spawned` in its own session; it forks once more
+ * and its first process exits at once, so the wait is short.  Sync mode
+ * (optimize.c) runs `worker --key KEY` and waits for it: up to twice the
+ * budget plus 10 s, during which signals to that thread of the host wait
+ * too (a ^C on the terminal reaches the children, which end, and then it).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 
 #include "preload/pl_internal.h"
@@ -38,7 +60,7 @@
 extern char **environ;
 
 /* The worker binary into @buf; -ENOENT if none. */
-static int pl_worker_path(const struct config *cfg, char *buf, size_t bufsz)
+int pl_worker_path(const struct config *cfg, char *buf, size_t bufsz)
 {
 	const char *path, *p, *colon;
 	size_t n;
@@ -83,17 +105,160 @@ static bool pl_worker_running(const char *dir)
 	return busy;
 }
 
+/*
+ * Shared by the host, the middle child and the worker process (all one
+ * memory until the worker's execve()).  The children write only @err,
+ * @status and @timed_out.
+ */
+struct pl_child {
+	const char *bin;
+	char *const *argv;
+	char *const *envp;
+	bool setsid;
+	double deadline; /* then the worker is killed */
+	void *stack2;	 /* the worker's stack (top) until its execve() */
+	int err;	 /* errno of a failed clone() or execve() */
+	int status;	 /* the worker's wait status */
+	bool timed_out;
+};
+
+static double pl_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* The worker process, until its execve(): signals, session, stdio, fds. */
+static int pl_exec_main(void *arg)
+{
+	struct pl_child *c = arg;
+	sigset_t none;
+	int fd;
+
+	if (c->setsid)
+		setsid();
+	fd = open("/dev/null", O_RDWR);
+	if (fd < 0 || dup2(fd, 0) < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) {
+		c->err = errno ? errno : EBADF;
+		_exit(127);
+	}
+	close_range(3, ~0u, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execve(c->bin, c->argv, c->envp);
+	c->err = errno;
+	_exit(127);
+}
+
+/*
+ * The middle child: it never calls execve(), so its exit signal stays 0 (the
+ * kernel turns an exec'd child's back into SIGCHLD); it starts the worker as
+ * its own child, waits for it up to the deadline and reports through @c.
+ * Only this process's signal handlers, mask and fd table change here.
+ */
+static int pl_middle_main(void *arg)
+{
+	struct pl_child *c = arg;
+	struct timespec ms = {0, 1000000};
+	struct sigaction sa;
+	sigset_t none;
+	pid_t pid, w;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL); /* the host's handlers must not run here */
+	close_range(3, ~0u, 0);	   /* holding none of the host's files open */
+	/* Blocked: the worker unblocks its own after its setup. */
+	pid = clone(pl_exec_main, c->stack2, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+	if (pid < 0) {
+		c->err = errno;
+		_exit(1);
+	}
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL); /* a ^C on the terminal ends us too */
+	for (;;) {
+		w = waitpid(pid, &c->status, WNOHANG);
+		if (w == pid)
+			_exit(0);
+		if (w < 0 && errno != EINTR) {
+			c->err = errno;
+			_exit(1);
+		}
+		if (pl_seconds() > c->deadline) {
+			kill(pid, SIGKILL);
+			while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
+				;
+			c->timed_out = true;
+			_exit(0);
+		}
+		nanosleep(&ms, NULL);
+	}
+}
+
+#define PL_CHILD_STACK (64u << 10)
+
+/*
+ * Run @bin (see the top of this file) until it exits or @deadline (then it is
+ * killed).  0 with its wait status in *@status, -ETIMEDOUT, or -errno.  The
+ * calling thread waits, with every signal blocked, inside clone(): the middle
+ * child holds it (CLONE_VFORK) until the worker is done.
+ */
+static int pl_spawn_wait(const char *bin, char *const argv[], bool setsid, double deadline,
+			 int *status)
+{
+	struct pl_child c = {bin, argv, NULL, setsid, deadline, NULL, 0, 0, false};
+	sigset_t all, old;
+	char **envp;
+	size_t i, n;
+	char *stack;
+	pid_t pid;
+	int err;
+
+	for (n = 0; environ && environ[n]; n++)
+		;
+	envp = calloc(n + 1, sizeof(*envp));
+	if (!envp)
+		return -ENOMEM;
+	for (i = 0, n = 0; environ && environ[i]; i++)
+		if (strncmp(environ[i], "LD_PRELOAD=", 11))
+			envp[n++] = environ[i];
+	c.envp = envp;
+	stack = mmap(NULL, 2 * PL_CHILD_STACK, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED) {
+		free(envp);
+		return -ENOMEM;
+	}
+	c.stack2 = stack + 2 * PL_CHILD_STACK;
+	/* No signal may reach a child before it has reset the host's handlers. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* Exit signal 0: no SIGCHLD for the host, and only __WALL finds this child. */
+	pid = clone(pl_middle_main, stack + PL_CHILD_STACK, CLONE_VM | CLONE_VFORK, &c);
+	err = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid > 0)
+		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	munmap(stack, 2 * PL_CHILD_STACK);
+	free(envp);
+	if (pid < 0)
+		return -err;
+	if (c.err)
+		return -c.err;
+	*status = c.status;
+	return c.timed_out ? -ETIMEDOUT : 0;
+}
+
 void pl_worker_start(const struct config *cfg)
 {
 	char bin[PATH_MAX], dir[PATH_MAX];
 	char *argv[] = {bin, "worker", "--dir", dir, "--spawned", NULL};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, all;
-	char **envp;
-	size_t i, n;
-	pid_t pid;
-	int err;
+	int err, status;
 
 	if (pl_worker_path(cfg, bin, sizeof(bin))) {
 		if (strcmp(cfg->worker, "off"))
@@ -104,36 +269,43 @@ void pl_worker_start(const struct config *cfg)
 	if (pl_worker_running(cfg->cache_dir))
 		return;
 	snprintf(dir, sizeof(dir), "%s", cfg->cache_dir);
-	for (n = 0; environ && environ[n]; n++)
-		;
-	envp = calloc(n + 1, sizeof(*envp));
-	if (!envp)
-		return;
-	for (i = 0, n = 0; environ && environ[i]; i++)
-		if (strncmp(environ[i], "LD_PRELOAD=", 11))
-			envp[n++] = environ[i];
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	err = posix_spawn(&pid, bin, &fa, &at, argv, envp);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	free(envp);
+	/* `worker --spawned` returns at once, leaving its detached child to work. */
+	err = pl_spawn_wait(bin, argv, true, pl_seconds() + 10, &status);
 	if (err) {
-		log_warn("cannot start %s worker: %s", bin, strerror(err));
+		log_warn("cannot start %s worker: %s", bin, strerror(-err));
 		return;
 	}
-	/* `worker --spawned` returns at once, leaving its detached child to work. */
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
 	log_info("started %s worker (cache %s)", bin, dir);
+}
+
+int pl_worker_run(const struct config *cfg, const char *bin, const char *key, char *why,
+		  size_t whysz)
+{
+	char dir[PATH_MAX], budget[32], jobs[16], k[CACHE_KEY_LEN + 1];
+	char *argv[] = {(char *)bin, "worker", "--dir", dir, "--key", k, "--budget", budget,
+			"--jobs", jobs, NULL};
+	/* The budget plus time to start, check and write; then the worker is killed. */
+	double deadline = pl_seconds() + cfg->budget_ms / 1000.0 * 2 + 10;
+	int status = 0, err;
+
+	snprintf(dir, sizeof(dir), "%s", cfg->cache_dir);
+	snprintf(k, sizeof(k), "%s", key);
+	snprintf(budget, sizeof(budget), "%llums", (unsigned long long)cfg->budget_ms);
+	snprintf(jobs, sizeof(jobs), "%u", cfg->jobs ? cfg->jobs : 1);
+	err = pl_spawn_wait(bin, argv, false, deadline, &status);
+	if (err == -ETIMEDOUT) {
+		snprintf(why, whysz, "the optimizer overran its budget");
+		return err;
+	}
+	if (err) {
+		snprintf(why, whysz, "cannot run %s worker: %s", bin, strerror(-err));
+		return err;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		snprintf(why, whysz, "the worker %s %d",
+			 WIFEXITED(status) ? "exited with" : "died of signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return -ECHILD;
+	}
+	return 0;
 }

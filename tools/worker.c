@@ -18,8 +18,13 @@
  *
  * --spawned (the preload's way of starting it): fork once, the first process
  * exits at once so the loader can reap it, the second works in its own
- * session (posix_spawn set POSIX_SPAWN_SETSID), in /, with nothing on its
+ * session (the preload's spawn set it up), in /, with nothing on its
  * terminal.
+ *
+ * --key KEY (sync mode's way, preload/optimize.c): only the queued program
+ * KEY, now, without the worker lock (the loader waits for this one program),
+ * and exit 0 if its entry is in the cache afterwards.  Its proof record says
+ * where: "preload (sync, worker)".
  */
 #include <dirent.h>
 #include <errno.h>
@@ -42,10 +47,10 @@ void worker_help(void)
 {
 	if (json_output) {
 		json_print(json_pack("{s:s,s:s}", "name", "worker", "synopsis",
-				     "worker [--dir DIR] [--budget DUR] [--jobs N]"));
+				     "worker [--dir DIR] [--budget DUR] [--jobs N] [--key KEY]"));
 		return;
 	}
-	printf("Usage: %s worker [--dir DIR] [--budget DUR] [--jobs N]\n"
+	printf("Usage: %s worker [--dir DIR] [--budget DUR] [--jobs N] [--key KEY]\n"
 	       "\n"
 	       "Optimize the programs the preload queued in async mode (DIR/queue/), store\n"
 	       "each result with its proof record (DIR/entries/), and exit when the queue is\n"
@@ -56,6 +61,8 @@ void worker_help(void)
 	       "  --budget DUR   optimization time per program: 30, 500ms, 2s, 1m\n"
 	       "                 (default: the configured budget, BPFSYNTH_BUDGET)\n"
 	       "  --jobs N       optimizer threads (default: the configured jobs)\n"
+	       "  --key KEY      only the queued program KEY, without the lock (sync mode);\n"
+	       "                 exit status 0 if its entry is stored\n"
 	       "  -j, --json     one JSON object per program on stdout\n",
 	       bin_name);
 }
@@ -232,8 +239,11 @@ int do_worker(int argc, char **argv)
 		{"budget", required_argument, NULL, 'b'},
 		{"jobs", required_argument, NULL, 'J'},
 		{"spawned", no_argument, NULL, 'S'},
+		{"key", required_argument, NULL, 'K'},
 		{0},
 	};
+	const char *key = NULL;
+	char epath[PATH_MAX];
 	char msg[CONFIG_MSG_SIZE];
 	struct config cfg;
 	struct worker w;
@@ -279,6 +289,13 @@ int do_worker(int argc, char **argv)
 		case 'S':
 			spawned = true;
 			break;
+		case 'K':
+			key = optarg;
+			if (!cache_key_valid(key)) {
+				p_err("worker: '%s' is not a key", key);
+				return -EINVAL;
+			}
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -303,6 +320,12 @@ int do_worker(int argc, char **argv)
 	if (err) {
 		p_err("worker: %s", msg);
 		return err;
+	}
+	if (key) {
+		w.p.where = "preload (sync, worker)";
+		work_one(&w, key);
+		cache_path(w.dir, CACHE_ENTRIES, key, epath, sizeof(epath));
+		return access(epath, F_OK) ? -ENOENT : 0;
 	}
 	for (;;) {
 		err = worker_lock(w.dir, &fd);
