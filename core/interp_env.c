@@ -388,6 +388,21 @@ bad:
 #define SKB_SIZE(f) ((int64_t)sizeof(((struct __sk_buff *)0)->f))
 #define SKB_IN(o, f) ((o) >= SKB_OFF(f) && (o) < SKB_OFF(f) + SKB_SIZE(f))
 
+/* The size of the kernel field behind an __sk_buff u32 (convert_ctx_access's target_size) */
+static uint32_t skb_field_width(int64_t off)
+{
+	switch (off) {
+	case SKB_OFF(pkt_type):
+		return 1;
+	case SKB_OFF(protocol): case SKB_OFF(vlan_proto): case SKB_OFF(queue_mapping):
+	case SKB_OFF(vlan_tci): case SKB_OFF(tc_classid): case SKB_OFF(tc_index):
+	case SKB_OFF(family): case SKB_OFF(remote_port): case SKB_OFF(local_port):
+	case SKB_OFF(gso_segs): case SKB_OFF(gso_size):
+		return 2;
+	}
+	return 4;
+}
+
 static int skb_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t off,
 		   uint32_t size, int mode, uint64_t *val)
 {
@@ -412,15 +427,6 @@ static int skb_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 		if (wr || t != BPF_PROG_TYPE_CGROUP_SKB ||
 		    (off >= SKB_OFF(remote_ip4) && off < SKB_OFF(remote_port) && size != 4))
 			goto bad;
-		if (off == SKB_OFF(family) + 2 && size == 2) {
-			/*
-			 * The verifier loads the u16 skc_family for any narrow
-			 * load of the field and shifts only loads narrower than
-			 * that: the upper half reads as the family.
-			 */
-			*val = c->skb.family;
-			return 0;
-		}
 	}
 	if (SKB_IN(off, flow_keys) || SKB_IN(off, sk)) {
 		why = "ctx field not modelled";
@@ -452,6 +458,19 @@ static int skb_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 			goto bad;
 		f = (uint8_t *)&c->skb + off;
 		memcpy(f, val, size); /* little-endian: the low bytes */
+		return 0;
+	}
+	if (size < 4 && size >= skb_field_width(off & ~3)) {
+		/*
+		 * convert_ctx_accesses() loads the kernel's field (a u16
+		 * protocol, a 3-bit pkt_type in a byte) for any narrow load and
+		 * shifts and masks only loads narrower than that field: these
+		 * read the whole field, wherever they are in the u32.
+		 */
+		uint32_t v;
+
+		memcpy(&v, (uint8_t *)&c->skb + (off & ~3), 4);
+		*val = v;
 		return 0;
 	}
 	f = (uint8_t *)&c->skb + off;

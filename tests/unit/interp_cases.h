@@ -1840,7 +1840,7 @@ static const struct interp_case interp_cases[] = {
 		BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, local_ip4)),
 		BPF_JMP_IMM(BPF_JNE, BPF_REG_2, 0x0100000a, 8),
 		BPF_LDX_MEM(BPF_H, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, family) + 2),
-		BPF_JMP_IMM(BPF_JNE, BPF_REG_2, 2, 6), /* the verifier's narrow load: see interp_env.c */
+		BPF_JMP_IMM(BPF_JNE, BPF_REG_2, 2, 6), /* a narrow load's quirk: see interp_env.c */
 		BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, remote_ip6)),
 		BPF_JMP_IMM(BPF_JNE, BPF_REG_2, 0, 4),
 		BPF_LDX_MEM(BPF_W, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, remote_port)),
@@ -1909,6 +1909,33 @@ static const struct interp_case interp_cases[] = {
 		BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, offsetof(struct __sk_buff, pkt_type)),
 		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1),
 		BPF_EXIT_INSN() }, ((-EINVAL & 0xff) << 16) | 2 },
+
+	/* ---- narrow loads of __sk_buff fields narrower than their u32 ---- */
+	{ "narrow load: protocol's upper half reads the whole (u16) field", SOCK, {
+		BPF_LDX_MEM(BPF_H, BPF_REG_0, BPF_REG_1, offsetof(struct __sk_buff, protocol) + 2),
+		BPF_EXIT_INSN() }, 0x0008 },
+	{ "narrow load: protocol's bytes 0 and 1 are shifted", SOCK, {
+		BPF_LDX_MEM(BPF_B, BPF_REG_0, BPF_REG_1, offsetof(struct __sk_buff, protocol)),
+		BPF_LDX_MEM(BPF_B, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, protocol) + 1),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 8),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_2),
+		BPF_LDX_MEM(BPF_B, BPF_REG_2, BPF_REG_1, offsetof(struct __sk_buff, protocol) + 3),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 16),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_2),
+		BPF_EXIT_INSN() }, 0x0008 },
+	{ "narrow load: pkt_type (3 bits of a byte) read at bytes 1 and 2", TC, {
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_MOV64_IMM(BPF_REG_2, 3),
+		BPF_EMIT_CALL(BPF_FUNC_skb_change_type),
+		BPF_LDX_MEM(BPF_B, BPF_REG_0, BPF_REG_6, offsetof(struct __sk_buff, pkt_type) + 1),
+		BPF_LDX_MEM(BPF_H, BPF_REG_2, BPF_REG_6, offsetof(struct __sk_buff, pkt_type) + 2),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_2, 8),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_2),
+		BPF_EXIT_INSN() }, 0x0303 },
+	{ "narrow load: tc_index's upper half after writing it", TC, {
+		BPF_ST_MEM(BPF_W, BPF_REG_1, offsetof(struct __sk_buff, tc_index), 0x1234),
+		BPF_LDX_MEM(BPF_H, BPF_REG_0, BPF_REG_1, offsetof(struct __sk_buff, tc_index) + 2),
+		BPF_EXIT_INSN() }, 0x1234 },
 
 	/* ---- flow dissector: the test run's flow keys are data_out ---- */
 	{ "flow dissector: keys start as n_proto, nhoff = thoff = 14; data_end - data",
