@@ -190,7 +190,17 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 		default:
 			d->type = SMT_REG_NONE;
 		}
-		if (d->type == SMT_REG_NONE)
+		/*
+		 * An initialized register the solver cannot model as a pointer
+		 * (a variable offset, a map pointer, a lookup's result before its
+		 * NULL check, ...) is still a 64-bit value: as a scalar, moves,
+		 * spills and arithmetic of it are modelled exactly, and an access
+		 * through it the solver refuses (UNKNOWN: no proof).  What the
+		 * verifier allows to be done with it is core/safety's business.
+		 */
+		if (d->type == SMT_REG_NONE && x->type != ANALYSIS_NOT_INIT)
+			d->type = SMT_REG_SCALAR;
+		if (d->type == SMT_REG_NONE || d->type == SMT_REG_SCALAR)
 			d->off = 0;
 	}
 	c->live_regs = analysis_live_out(a, last);

@@ -235,6 +235,28 @@ static void test_cond(void)
 	if (ASSERT_EQ(search_window_cond(t.p, t.a, 11, 1, &c), 0, "cond of [11, 12)"))
 		ASSERT_EQ(c.regs[7].type, SMT_REG_SCALAR, "r7 <<= 40: 64-bit scalar");
 	tprog_free(&t);
+
+	/* a pointer the solver does not model is an opaque 64-bit value */
+	if (!tprog_load(&t,
+			"r6 = r1\n"
+			"*(u32 *)(r10 - 4) = r6\n"
+			"r2 = r10\n"
+			"r2 += -4\n" LD_MAP7(1) /* 4-5 */
+			"call 1\n"		    /* 6: r0 = a value or NULL */
+			"r7 = r0\n"		    /* 7 */
+			"r0 = 0\n"
+			"exit\n",
+			BPF_PROG_TYPE_XDP))
+		return;
+	if (ASSERT_EQ(search_window_cond(t.p, t.a, 7, 1, &c), 0, "cond of [7, 8)")) {
+		ASSERT_EQ(c.regs[0].type, SMT_REG_SCALAR, "r0 map value or NULL: opaque");
+		ASSERT_EQ(c.regs[0].off, 0, "r0 off");
+		/* what the call clobbered stays unreadable */
+		ASSERT_EQ(c.regs[1].type, SMT_REG_NONE, "r1 clobbered by the call");
+		ASSERT_EQ(c.regs[5].type, SMT_REG_NONE, "r5 clobbered by the call");
+		ASSERT_EQ(c.regs[6].type, SMT_REG_CTX, "r6 ctx");
+	}
+	tprog_free(&t);
 }
 
 /* ---- the search ---- */
