@@ -92,6 +92,7 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 	c->regions[R_FKEYS].kind = RK_FKEYS;
 	c->regions[R_FKEYS].writable = true;
 	c->regions[R_FKEYS].host = (uint8_t *)&c->fkeys;
+	c->regions[R_SK].kind = RK_SK;
 	c->regions[R_CBKEY].kind = RK_CBKEY;
 	c->regions[R_CBKEY].host = c->cbkey[0];
 	c->regions[R_CBKEY].hi = sizeof(c->cbkey);
@@ -339,6 +340,10 @@ int interp_mem_fault(struct interp_ctx *c, struct interp_result *res, uint32_t p
 				     r->vsize);
 		break;
 	}
+	case RK_SK:
+		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at bpf_sock%+lld: not allowed",
+			     what, size, (long long)off);
+		break;
 	case RK_CBKEY:
 		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at a callback's map key%+lld",
 			     what, size, (long long)(off % INTERP_CBKEY_SIZE));
@@ -428,7 +433,13 @@ static int skb_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 		    (off >= SKB_OFF(remote_ip4) && off < SKB_OFF(remote_port) && size != 4))
 			goto bad;
 	}
-	if (SKB_IN(off, flow_keys) || SKB_IN(off, sk)) {
+	if (SKB_IN(off, sk)) { /* the test run's socket: never NULL */
+		if (wr || size != 8)
+			goto bad;
+		*val = c->regions[R_SK].base;
+		return 0;
+	}
+	if (SKB_IN(off, flow_keys)) {
 		why = "ctx field not modelled";
 		goto unsupported;
 	}
@@ -514,6 +525,9 @@ int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 	uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
 	int64_t off;
 
+	if (i == R_SK && mode <= INTERP_ATOMIC && interp_is_skb_type(c->type))
+		return interp_sk_ctx(c, res, pc, (int64_t)(addr - c->regions[R_SK].base), size,
+				     mode, val);
 	if (i != R_CTX || mode > INTERP_ATOMIC)
 		return interp_mem_fault(c, res, pc, addr, size, mode);
 	off = (int64_t)(addr - c->regions[R_CTX].base);

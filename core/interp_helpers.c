@@ -403,6 +403,9 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 	case BPF_FUNC_skb_cgroup_id:
 	case BPF_FUNC_skb_ancestor_cgroup_id:
 	case BPF_FUNC_skb_change_type:
+	case BPF_FUNC_sk_fullsock:
+	case BPF_FUNC_tcp_sock:
+	case BPF_FUNC_get_listener_sock:
 		if (interp_sk_helper(c, res, pc, call, id, r, &ret))
 			return -EINVAL;
 		break;

@@ -27,6 +27,7 @@ enum {
 	R_PKT,
 	R_FKEYS, /* flow dissector: struct bpf_flow_keys */
 	R_CBKEY, /* for_each_map_elem: the key a callback gets, a slot per frame */
+	R_SK,	 /* the test run's socket (struct bpf_sock fields, interp_sk.c) */
 	R_MAP0,
 };
 
@@ -39,6 +40,7 @@ enum interp_region_kind {
 	RK_MAPOBJ,
 	RK_FKEYS,
 	RK_CBKEY,
+	RK_SK,
 };
 
 /* LD_IMM64 of a callback (BPF_PSEUDO_FUNC): this + its instruction index */
@@ -362,6 +364,8 @@ int interp_types_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t p
 		     uint32_t size, int mode, uint64_t *val);
 /* interp_sk.c: the test run's dummy socket (__sk_buff family .. local_port); its helpers */
 void interp_sk_fields(struct interp_ctx *c, const uint8_t *pkt, uint32_t len);
+int interp_sk_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t off,
+		  uint32_t size, int mode, uint64_t *val);
 int interp_sk_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 		     struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret);
 /* interp_csum.c: x86's csum_partial(); the helpers' results */

@@ -8,8 +8,10 @@
  * AF_INET with the packet's addresses (rcv_saddr = source, daddr =
  * destination) for an IPv4 packet, AF_INET6 likewise for IPv6, AF_UNSPEC
  * otherwise; no ports.  cgroup_skb programs read it through __sk_buff's
- * family .. local_port (the other skb types may not).  The socket is a full
- * one, in the cgroup of the task that runs the test: the input names that
+ * family .. local_port (the other skb types may not), and all through
+ * __sk_buff->sk as a struct bpf_sock (interp_sk_ctx()).  The socket is a full
+ * one (bpf_sk_fullsock() gives it back; it is no TCP socket, and not
+ * listening), in the cgroup of the task that runs the test: the input names that
  * cgroup by the ids of its ancestors (interp_input.cgroup_ids), without which
  * the cgroup helpers are not modelled.
  *
@@ -48,6 +50,49 @@ void interp_sk_fields(struct interp_ctx *c, const uint8_t *pkt, uint32_t len)
 	}
 }
 
+#define TCP_CLOSE_ 7
+
+/*
+ * A struct bpf_sock field of the dummy socket (bpf_sock_is_valid_access(),
+ * bpf_sock_convert_ctx_access()): zeroed but for the family, the addresses
+ * and state TCP_CLOSE (sock_init_data()); type and protocol 0; read-only.
+ * The fields narrower than a u32 in the kernel are read at their start only,
+ * and their values fit, so a narrow read is the value's low bytes.
+ */
+int interp_sk_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t off,
+		  uint32_t size, int mode, uint64_t *val)
+{
+	struct bpf_sock s = {0};
+#define SK_OFF(f) ((int64_t)offsetof(struct bpf_sock, f))
+	bool narrow_ok = off == SK_OFF(state) || off == SK_OFF(family) || off == SK_OFF(type) ||
+			 off == SK_OFF(protocol) || off == SK_OFF(src_port) ||
+			 (off >= SK_OFF(src_ip4) && off < SK_OFF(src_port)) ||
+			 (off >= SK_OFF(dst_ip4) && off < SK_OFF(state));
+
+	if (mode != INTERP_READ || off < 0 || off + size > (int64_t)sizeof(s) || off % size ||
+	    (off >= SK_OFF(dst_port) + 2 && off < SK_OFF(dst_ip4)) ||
+	    (!narrow_ok && !(off >= SK_OFF(dst_port) && off < SK_OFF(dst_port) + 2) &&
+	     size != 4)) {
+		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at bpf_sock%+lld: invalid "
+			     "access", mode == INTERP_READ ? "read" : "write", size, (long long)off);
+		return -EFAULT;
+	}
+	if (off == SK_OFF(rx_queue_mapping)) {
+		interp_fault(res, INTERP_UNSUPPORTED, pc, "bpf_sock rx_queue_mapping: not modelled");
+		return -EOPNOTSUPP;
+	}
+#undef SK_OFF
+	s.family = c->skb.family;
+	s.src_ip4 = c->skb.local_ip4;
+	s.dst_ip4 = c->skb.remote_ip4;
+	memcpy(s.src_ip6, c->skb.local_ip6, sizeof(s.src_ip6));
+	memcpy(s.dst_ip6, c->skb.remote_ip6, sizeof(s.dst_ip6));
+	s.state = TCP_CLOSE_;
+	*val = 0;
+	memcpy(val, (uint8_t *)&s + off, size);
+	return 0;
+}
+
 /* The dummy socket's cgroup's ancestor at @level (its own: ncgroup_ids - 1), or 0 */
 static int cgroup_id(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t level,
 		     int64_t *ret)
@@ -66,6 +111,16 @@ int interp_sk_helper(struct interp_ctx *c, struct interp_result *res, uint32_t p
 {
 	bool skb = interp_is_skb_type(c->type);
 
+	if (id == BPF_FUNC_sk_fullsock || id == BPF_FUNC_tcp_sock ||
+	    id == BPF_FUNC_get_listener_sock) {
+		/* on the test run's socket: full, not TCP, not listening */
+		if (!skb || r[1] != c->regions[R_SK].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a socket", id);
+			return -EINVAL;
+		}
+		*ret = id == BPF_FUNC_sk_fullsock ? (int64_t)r[1] : 0;
+		return 0;
+	}
 	if (r[1] != c->regions[R_CTX].base || (!skb && c->type != BPF_PROG_TYPE_XDP)) {
 		interp_fault(res, INTERP_FAULT, pc, "helper %d: bad ctx", id);
 		return -EINVAL;
