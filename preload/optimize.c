@@ -42,7 +42,7 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "core/optimize.h"
+#include "cache/optentry.h"
 #include "preload/pl_internal.h"
 #include "tools/version.h"
 
@@ -100,84 +100,31 @@ static int pl_judge_load(void *arg, const struct bpf_insn *insns, size_t len, ui
 	return err;
 }
 
-/* The proof record of @res; NULL on allocation failure. */
-static json_t *pl_proof(const struct opt_result *res, const char *reason)
-{
-	struct cache_proof_window w[64], *wp = w;
-	json_t *p;
-	uint32_t i;
-
-	if (res->nwindows > 64) {
-		wp = calloc(res->nwindows, sizeof(*wp));
-		if (!wp)
-			return NULL;
-	}
-	/* opt_optimize() commits a window only once core/smt proved it. */
-	for (i = 0; i < res->nwindows; i++)
-		wp[i] = (struct cache_proof_window){
-			.start = res->windows[i].start,
-			.len = res->windows[i].len,
-			.insns_before = res->windows[i].insns_before,
-			.insns_after = res->windows[i].insns_after,
-			.round = res->windows[i].round,
-			.verdict = "equivalent",
-		};
-	p = cache_proof_new("core/optimize", wp, res->nwindows, smt_verdict_str(res->whole),
-			    res->whole_checked, res->whole_checked ? res->whole_msg : reason);
-	if (p) {
-		json_object_set_new(p, "rounds", json_integer(res->rounds));
-		json_object_set_new(p, "insns_before", json_integer(res->insns_before));
-		json_object_set_new(p, "insns_after", json_integer(res->insns_after));
-		json_object_set_new(p, "where", json_string("preload (sync)"));
-		if (res->judged)
-			json_object_set_new(p, "judge",
-					    json_pack("{s:s,s:I,s:I,s:i}", "by", "kernel (xlated insns)",
-						      "before", (json_int_t)res->judge_before, "after",
-						      (json_int_t)res->judge_after, "rejected",
-						      res->rejected_judge));
-	}
-	if (wp != w)
-		free(wp);
-	return p;
-}
-
 /* The optimization itself, in the child: pl_optimize() without the process around it. */
 static int pl_optimize_here(const struct config *cfg, const struct cache_prog *cp,
 			    const char *key, const char *name, const struct pl_judge *judge,
 			    struct cache_entry *e, char *why, size_t whysz)
 {
 	struct interp_map_def maps[SMT_MAX_MAPS];
-	struct opt_env env = {.prog_type = cp->prog_type, .maps = maps, .nmaps = cp->nmaps};
+	struct opt_env env;
 	struct opt_params pp = {
 		.budget = cfg->budget_ms / 1000.0,
 		.jobs = cfg->jobs ? cfg->jobs : 1,
 		.judge = judge ? pl_judge_load : NULL,
 		.judge_arg = (void *)judge,
 	};
+	struct cache_optentry_how how = {BPFSYNTH_VERSION, name, "preload (sync)",
+					 "kernel (xlated insns)", 0};
 	struct opt_result res;
 	char msg[CACHE_MSG_SIZE];
 	double t0 = pl_seconds();
-	uint32_t i;
 	int err;
 
 	memset(e, 0, sizeof(*e));
 	memset(&res, 0, sizeof(res));
-	if (cp->nmaps > SMT_MAX_MAPS) {
-		snprintf(why, whysz, "more than %d maps", SMT_MAX_MAPS);
-		return -E2BIG;
-	}
-	for (i = 0; i < cp->nmaps; i++)
-		maps[i] = (struct interp_map_def){
-			.type = cp->maps[i].type,
-			.key_size = cp->maps[i].key_size,
-			.value_size = cp->maps[i].value_size,
-			.max_entries = cp->maps[i].max_entries,
-			.flags = cp->maps[i].map_flags,
-			.ref = (int32_t)i,
-		};
-	/* The same program gets the same search: the key seeds it. */
-	for (i = 0; i < 16; i++)
-		pp.seed = pp.seed << 4 | (uint64_t)(key[i] <= '9' ? key[i] - '0' : key[i] - 'a' + 10);
+	err = cache_optentry_env(cp, key, maps, &env, &pp.seed, why, whysz);
+	if (err)
+		return err;
 	if (pp.budget <= 0)
 		pp.budget = 0.001; /* 0 means "a default" to opt_optimize(); the budget says none */
 	/*
@@ -192,45 +139,10 @@ static int pl_optimize_here(const struct config *cfg, const struct cache_prog *c
 	} else {
 		err = opt_optimize(cp->insns, cp->insn_cnt, &env, &pp, &res);
 	}
-	e->orig = *cp;
-	e->orig.insns = malloc((size_t)cp->insn_cnt * sizeof(*cp->insns));
-	if (!e->orig.insns) {
-		opt_result__free(&res);
-		return -ENOMEM;
-	}
-	memcpy(e->orig.insns, cp->insns, (size_t)cp->insn_cnt * sizeof(*cp->insns));
-	if (err || !res.insns || res.len != cp->insn_cnt) {
-		/* Nothing we can do for this program: store it unchanged (see the header). */
-		snprintf(msg, sizeof(msg), "not optimized: %.200s",
-			 res.msg[0] ? res.msg : strerror(-err));
-		opt_result__free(&res);
-		memset(&res, 0, sizeof(res));
-		res.whole = SMT_UNKNOWN;
-		e->opt = malloc((size_t)cp->insn_cnt * sizeof(*cp->insns));
-		if (e->opt)
-			memcpy(e->opt, cp->insns, (size_t)cp->insn_cnt * sizeof(*cp->insns));
-	} else {
-		snprintf(msg, sizeof(msg), "%.200s", res.msg[0] ? res.msg : "optimized");
-		e->opt = res.insns;
-		res.insns = NULL;
-	}
-	e->opt_cnt = cp->insn_cnt;
-	memcpy(e->key, key, sizeof(e->key));
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	snprintf(e->optimizer_version, sizeof(e->optimizer_version), "%s", BPFSYNTH_VERSION);
-	e->proof = pl_proof(&res, msg);
-	e->timings = json_pack("{s:I}", "optimize_ms", (json_int_t)((pl_seconds() - t0) * 1000));
-	opt_result__free(&res);
-	if (!e->opt || !e->proof) {
-		cache_entry_free(e);
-		return -ENOMEM;
-	}
-	err = cache_proof_check(e->proof, e->orig.insns, e->orig.insn_cnt, e->opt, e->opt_cnt, why,
-				whysz);
-	if (err) {
-		cache_entry_free(e);
+	how.seconds = pl_seconds() - t0;
+	err = cache_optentry_make(cp, key, &how, err, &res, e, why, whysz);
+	if (err)
 		return err;
-	}
 	/* A cache we cannot write to (read-only, full) still gets this load optimized. */
 	if (cache_entry_write(cfg->cache_dir, CACHE_ENTRIES, e, 0, msg, sizeof(msg)))
 		log_warn("%.16s: optimized program not stored: %s", key, msg);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * tools/optentry: a cache entry from a canonical program, through
- * core/optimize.  Shared by `bpfsynth warm` and `bpfsynth worker`; the
- * preload has the same step for sync mode in preload/optimize.c (the
- * preload and the tools link separately).
+ * core/optimize, with the kernel as an offline judge.  Shared by `bpfsynth
+ * warm` and `bpfsynth worker`; the entry is made by cache/optentry.c, as in
+ * the preload's sync mode (preload/optimize.c).
  */
 #ifndef BPFSYNTH_TOOLS_OPTENTRY_H
 #define BPFSYNTH_TOOLS_OPTENTRY_H
