@@ -648,6 +648,15 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			goto unsupported;
 		ret = r[2] ? 2 /* TC_ACT_SHOT */ : 7 /* TC_ACT_REDIRECT */;
 		break;
+	case BPF_FUNC_skb_adjust_room:
+		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
+			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",
+				     id);
+			return -EINVAL;
+		}
+		if (interp_adjust_room(c, res, pc, r, &ret))
+			return -EOPNOTSUPP;
+		break;
 	case BPF_FUNC_skb_change_head:
 		if (!interp_is_l2_type(c->type) || r[1] != c->regions[R_CTX].base) {
 			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a tc __sk_buff",

@@ -337,6 +337,9 @@ int interp_fib_lookup(struct interp_ctx *c, struct interp_result *res, uint32_t 
 		      struct interp_call *call, const uint64_t *r, int64_t *ret);
 int interp_clone_redirect(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 			  const uint64_t *r, int64_t *ret);
+/* bpf_skb_adjust_room(skb, len_diff, mode, flags) */
+int interp_adjust_room(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		       const uint64_t *r, int64_t *ret);
 /* bpf_skb_change_head(skb, head_room, flags) */
 int interp_change_head(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 		       const uint64_t *r, int64_t *ret);

@@ -445,3 +445,110 @@ int interp_change_head(struct interp_ctx *c, struct interp_result *res, uint32_t
 	*ret = 0;
 	return 0;
 }
+
+/*
+ * bpf_skb_adjust_room(skb, len_diff, mode, flags) on the test run's linear
+ * skb (tc: data is the MAC header): room taken out of (len_diff < 0) or put
+ * into the packet after the MAC header (BPF_ADJ_ROOM_MAC) or after the
+ * network header's base length (BPF_ADJ_ROOM_NET), the headers in front of
+ * it moved.  The argument checks in the kernel's order, the DECAP_L3 flags
+ * of 6.3+ (which set skb->protocol); growing with the encapsulation flags,
+ * or past our 64 bytes of headroom, is not modelled.
+ */
+#define ADJ_ROOM_DECAP_L3_IPV4 (1ULL << 7)
+#define ADJ_ROOM_DECAP_L3_IPV6 (1ULL << 8)
+#define ADJ_ROOM_DECAP_L3_MASK (ADJ_ROOM_DECAP_L3_IPV4 | ADJ_ROOM_DECAP_L3_IPV6)
+#define ADJ_ROOM_ENCAP_MASK                                                                       \
+	(BPF_F_ADJ_ROOM_ENCAP_L3_IPV4 | BPF_F_ADJ_ROOM_ENCAP_L3_IPV6 |                             \
+	 BPF_F_ADJ_ROOM_ENCAP_L4_GRE | BPF_F_ADJ_ROOM_ENCAP_L4_UDP | BPF_F_ADJ_ROOM_ENCAP_L2_ETH | \
+	 ((uint64_t)BPF_ADJ_ROOM_ENCAP_L2_MASK << BPF_ADJ_ROOM_ENCAP_L2_SHIFT))
+#define ADJ_ROOM_MASK                                                                              \
+	(BPF_F_ADJ_ROOM_FIXED_GSO | ADJ_ROOM_ENCAP_MASK | ADJ_ROOM_DECAP_L3_MASK)
+#define ENOTSUPP_ 524
+#define ETH_P_IP_BE 0x0008
+#define ETH_P_IPV6_BE 0xdd86
+
+int interp_adjust_room(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		       const uint64_t *r, int64_t *ret)
+{
+	int32_t diff = (int32_t)r[2];
+	uint32_t mode = (uint32_t)r[3], abs_diff = diff < 0 ? -(uint32_t)diff : (uint32_t)diff;
+	uint64_t flags = r[4];
+	uint32_t proto = c->skb.protocol, base = proto == ETH_P_IP_BE ? 20 : 40;
+	uint32_t len = (uint32_t)(c->data_end - c->data), off, len_cur, len_min = base;
+	bool shrink = diff < 0;
+	uint8_t *d;
+
+	if (flags & ~(ADJ_ROOM_MASK | BPF_F_ADJ_ROOM_NO_CSUM_RESET)) {
+		*ret = -EINVAL;
+		return 0;
+	}
+	if (abs_diff > 0xfff) {
+		*ret = -EFAULT;
+		return 0;
+	}
+	if (proto != ETH_P_IP_BE && proto != ETH_P_IPV6_BE) {
+		*ret = -ENOTSUPP_;
+		return 0;
+	}
+	if ((shrink && (flags & ADJ_ROOM_DECAP_L3_MASK) == ADJ_ROOM_DECAP_L3_MASK) ||
+	    (!shrink && (flags & ADJ_ROOM_DECAP_L3_MASK))) {
+		*ret = -EINVAL;
+		return 0;
+	}
+	off = (uint32_t)(c->net - c->mac); /* skb_mac_header_len() */
+	if (mode == BPF_ADJ_ROOM_NET) {
+		off += base;
+	} else if (mode != BPF_ADJ_ROOM_MAC) {
+		*ret = -ENOTSUPP_;
+		return 0;
+	}
+	if (shrink && (flags & ADJ_ROOM_DECAP_L3_IPV6))
+		len_min = 40;
+	else if (shrink && (flags & ADJ_ROOM_DECAP_L3_IPV4))
+		len_min = 20;
+	len_cur = len - (uint32_t)(c->net - c->data);
+	if ((shrink && (abs_diff >= len_cur || len_cur - abs_diff < len_min)) ||
+	    (!shrink && len + abs_diff > BPF_SKB_MAX_LEN)) {
+		*ret = -ENOTSUPP_;
+		return 0;
+	}
+	if (shrink) {
+		if (flags & ~(BPF_F_ADJ_ROOM_FIXED_GSO | ADJ_ROOM_DECAP_L3_MASK |
+			      BPF_F_ADJ_ROOM_NO_CSUM_RESET)) {
+			*ret = -EINVAL;
+			return 0;
+		}
+		if (off + abs_diff > len) { /* pskb_may_pull() */
+			*ret = -ENOMEM;
+			return 0;
+		}
+		d = c->pkt + c->data;
+		memmove(d + abs_diff, d, off);
+		c->net += abs_diff;
+		skb_set_front(c, c->mac + abs_diff);
+		if (proto == ETH_P_IP_BE && (flags & ADJ_ROOM_DECAP_L3_IPV6))
+			c->skb.protocol = ETH_P_IPV6_BE;
+		else if (proto == ETH_P_IPV6_BE && (flags & ADJ_ROOM_DECAP_L3_IPV4))
+			c->skb.protocol = ETH_P_IP_BE;
+		*ret = 0;
+		return 0;
+	}
+	if (flags & ADJ_ROOM_ENCAP_MASK) {
+		interp_fault(res, INTERP_UNSUPPORTED, pc,
+			     "adjust_room growing with encapsulation flags: not modelled");
+		return -EOPNOTSUPP;
+	}
+	if (abs_diff > c->mac) {
+		interp_fault(res, INTERP_UNSUPPORTED, pc,
+			     "adjust_room by %u bytes: past the packet buffer's headroom", abs_diff);
+		return -EOPNOTSUPP;
+	}
+	skb_set_front(c, c->mac - abs_diff);
+	c->net -= abs_diff;
+	d = c->pkt + c->data;
+	memmove(d, d + abs_diff, off);
+	memset(d + off, 0, abs_diff);
+	*ret = 0;
+	return 0;
+}

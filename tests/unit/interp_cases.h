@@ -72,6 +72,15 @@ struct interp_case {
 #define XDP BPF_PROG_TYPE_XDP
 #define TC BPF_PROG_TYPE_SCHED_CLS
 
+/* return bpf_skb_adjust_room(skb, DIFF, MODE, FLAGS); data_out is LEN bytes */
+#define ADJ_ROOM_CASE(DESCR, DIFF, MODE, FLAGS, RET, LEN)                                          \
+	{ DESCR, TC, {                                                                             \
+		BPF_MOV64_IMM(BPF_REG_2, DIFF),                                                    \
+		BPF_MOV64_IMM(BPF_REG_3, MODE),                                                    \
+		BPF_LD_IMM64(BPF_REG_4, FLAGS),                                                    \
+		BPF_EMIT_CALL(BPF_FUNC_skb_adjust_room),                                           \
+		BPF_EXIT_INSN() }, (uint64_t)(int64_t)(RET), .pkt_len = LEN }
+
 /* r0 = *(u64 *)(fp - 8), exit */
 #define RET_STACK8 BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8), BPF_EXIT_INSN()
 
@@ -1943,6 +1952,38 @@ static const struct interp_case interp_cases[] = {
 		BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, offsetof(struct __sk_buff, pkt_type)),
 		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1),
 		BPF_EXIT_INSN() }, ((-EINVAL & 0xff) << 16) | 2 },
+
+	/* ---- bpf_skb_adjust_room on the test run's skb ---- */
+	ADJ_ROOM_CASE("adjust_room: take the UDP header out (NET, -8)", -8, BPF_ADJ_ROOM_NET, 0,
+		      0, 56),
+	ADJ_ROOM_CASE("adjust_room: 4 bytes after the MAC header", 4, BPF_ADJ_ROOM_MAC, 0, 0, 68),
+	ADJ_ROOM_CASE("adjust_room: 8 bytes after the IPv4 header", 8, BPF_ADJ_ROOM_NET, 0, 0, 72),
+	ADJ_ROOM_CASE("adjust_room: below the network header's length: -ENOTSUPP", -40,
+		      BPF_ADJ_ROOM_NET, 0, -524, 64),
+	ADJ_ROOM_CASE("adjust_room: mode 2: -ENOTSUPP", -8, 2, 0, -524, 64),
+	ADJ_ROOM_CASE("adjust_room: 0x1000 bytes: -EFAULT", 0x1000, BPF_ADJ_ROOM_MAC, 0, -EFAULT,
+		      64),
+	ADJ_ROOM_CASE("adjust_room: both DECAP_L3 flags: -EINVAL", -8, BPF_ADJ_ROOM_MAC,
+		      3 << 7, -EINVAL, 64),
+	ADJ_ROOM_CASE("adjust_room: growing with DECAP_L3_IPV4: -EINVAL", 8, BPF_ADJ_ROOM_MAC,
+		      1 << 7, -EINVAL, 64),
+	ADJ_ROOM_CASE("adjust_room: shrinking with an ENCAP flag: -EINVAL", -8, BPF_ADJ_ROOM_MAC,
+		      BPF_F_ADJ_ROOM_ENCAP_L4_UDP, -EINVAL, 64),
+	ADJ_ROOM_CASE("adjust_room: flag bit 9: -EINVAL", -8, BPF_ADJ_ROOM_MAC, 1 << 9, -EINVAL,
+		      64),
+	ADJ_ROOM_CASE("adjust_room: DECAP_L3_IPV6 wants 40 bytes left: -ENOTSUPP", -20,
+		      BPF_ADJ_ROOM_MAC, 1 << 8, -524, 64),
+	{ "adjust_room: DECAP_L3_IPV6 makes the protocol IPv6", TC, {
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_MOV64_IMM(BPF_REG_2, -8),
+		BPF_MOV64_IMM(BPF_REG_3, BPF_ADJ_ROOM_MAC),
+		BPF_MOV64_IMM(BPF_REG_4, 1 << 8),
+		BPF_EMIT_CALL(BPF_FUNC_skb_adjust_room),
+		BPF_ALU64_IMM(BPF_AND, BPF_REG_0, 0xffff),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 16),
+		BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, offsetof(struct __sk_buff, protocol)),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1),
+		BPF_EXIT_INSN() }, 0xdd86, .pkt_len = 56 },
 
 	/* ---- narrow loads of __sk_buff fields narrower than their u32 ---- */
 	{ "narrow load: protocol's upper half reads the whole (u16) field", SOCK, {
