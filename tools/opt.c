@@ -197,6 +197,8 @@ static bool chain_ok(const struct judge *j, const struct opt_result *res)
 {
 	uint32_t n = j->p->lk.len, w, k;
 
+	if (!res->nwindows) /* nothing, or the whole check put the input back */
+		return !memcmp(res->insns, j->input, n * sizeof(*res->insns));
 	if (j->oom || j->nchain != res->nwindows)
 		return false;
 	for (w = 0; w < res->nwindows; w++) {
@@ -496,6 +498,8 @@ static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
 		goto out;
 	}
 	r->windows = kept;
+	if (kept == res.nwindows && kept)
+		p->cost = j.last_cost; /* its chain as the judge measured it */
 	if (kept < res.nwindows)
 		r->whole_equiv = false; /* the whole check was of the result before the cut */
 	if (!memcmp(final, input, n * sizeof(*final)) && res.msg[0])
