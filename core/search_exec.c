@@ -525,6 +525,8 @@ static void state_base(const struct sx_env *e, const struct analysis_state *as,
 		       const struct smt_window_cond *c, uint64_t *rng, struct sx_state *st)
 {
 	uint32_t i, n = e->pkt_off;
+	uint8_t scratch[11];
+	uint16_t vars;
 
 	memset(st, 0, sizeof(*st));
 	/* words of memory like scalars: zeroes and small numbers as often as noise */
@@ -584,6 +586,35 @@ static void state_base(const struct sx_env *e, const struct analysis_state *as,
 			r->tag = SX_NONE;
 		}
 	}
+	vars = search_var_ptrs(as, e->var_want, c->live_regs, scratch);
+	for (i = 0; i < 11; i++) {
+		if (!((vars >> i) & 1) || st->r[i].tag == SX_NONE)
+			continue;
+		/* as the solver's prefix makes it: the scratch holds the variable part */
+		st->r[scratch[i]].tag = SX_SCALAR;
+		st->r[scratch[i]].v = rand_scalar(&as->regs[i].s, false, rng);
+		st->r[i].v += st->r[scratch[i]].v;
+	}
+}
+
+/* A counterexample's scratch values, as the prefix makes them variable parts. */
+static void cex_vars(const struct sx_env *e, const struct analysis_state *as,
+		     const struct smt_window_cond *c, struct sx_state *st)
+{
+	uint8_t scratch[11];
+	uint16_t vars = search_var_ptrs(as, e->var_want, c->live_regs, scratch);
+	uint32_t i;
+
+	for (i = 0; i < 11; i++) {
+		const struct analysis_scalar *x = &as->regs[i].s;
+		struct sx_reg *sr;
+
+		if (!((vars >> i) & 1) || st->r[i].tag == SX_NONE)
+			continue;
+		sr = &st->r[scratch[i]];
+		sr->v = (sr->v & x->mask) | x->value;
+		st->r[i].v = (uint64_t)(int64_t)c->regs[i].off + sr->v;
+	}
 }
 
 void sx_set_pkt_len(struct sx_state *st, uint32_t len)
@@ -605,9 +636,15 @@ void sx_random_state(const struct sx_env *e, const struct analysis_state *as,
 
 	state_base(e, as, c, rng, st);
 	/* long enough for what the analysis proved readable; sometimes shorter */
-	for (i = 0; i < 11; i++)
-		if (as->regs[i].type == ANALYSIS_PKT && as->regs[i].range > need)
-			need = as->regs[i].range;
+	for (i = 0; i < 11; i++) {
+		/* the range counts from the pointer's variable part (the verifier's reg->range) */
+		uint64_t var = st->r[i].tag == SX_PKT ? st->r[i].v - (uint64_t)(int64_t)c->regs[i].off
+						      : 0;
+
+		if (as->regs[i].type == ANALYSIS_PKT && var < SX_PKT_MAX &&
+		    as->regs[i].range + var > need)
+			need = (uint32_t)(as->regs[i].range + var);
+	}
 	/*
 	 * Mostly long enough for what the analysis proved readable, often
 	 * shorter: a candidate that reads further than the original must fault
@@ -637,6 +674,7 @@ void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
 	for (i = 0; i < 11; i++)
 		if (st->r[i].tag == SX_SCALAR)
 			st->r[i].v = cx->regs[i];
+	cex_vars(e, as, c, st);
 	memcpy(st->mem, cx->stack, SX_STACK);
 	memcpy(st->mem + e->ctx_off, cx->ctx,
 	       cx->ctx_size < SX_CTX_SIZE ? cx->ctx_size : SX_CTX_SIZE);

@@ -98,6 +98,7 @@ struct sx_env {
 	uint32_t nctx_acc;
 	bool pkt_write; /* the original writes the packet: a candidate may */
 	bool record; /* running the original: record ctx accesses, allow uninit stack reads */
+	uint16_t var_want; /* search_var_ptrs()'s @want: what the original window reads */
 	const struct smt_window_cond *cond;
 };
 
@@ -130,7 +131,30 @@ void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
 /* @w[0..@len) without its NOPs into @out; returns how many are left. */
 uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *out);
 
-#define SEARCH_PREFIX_MAX 22 /* two slots for each of r0..r9, and room */
+#define SEARCH_PREFIX_MAX 40 /* two slots for each of r0..r9, three per variable pointer */
+
+/*
+ * Pointers at a variable offset the solver can take: packet and map value
+ * pointers whose variable part's known bits fit an immediate, up to
+ * SEARCH_VAR_MAX of them.  Each gets a scratch register, one that is not
+ * initialized at the window's entry and not live after it (in @live): the
+ * original window does not read it before writing it (the verifier saw to
+ * that), a rewrite that does is refused, and what it holds after the window
+ * does not matter.  The window's
+ * conditions describe the pointer at its fixed offset and the scratch as a
+ * scalar, and the prefix makes the scratch the variable part (`rS &= mask;
+ * rS |= value`) and adds it (`rP += rS`) -- every variable part the
+ * analysis allows, each pointer its own (an over-approximation where two
+ * share one).  Only pointers in @want (the registers the original window
+ * reads before writing them: the conditions, the prefix and the tests must
+ * all use the same).  Sets @scratch[P] = S for each such P; returns the mask
+ * of P.
+ */
+#define SEARCH_VAR_MAX 3
+uint16_t search_var_ptrs(const struct analysis_state *as, uint16_t want, uint16_t live,
+			 uint8_t scratch[11]);
+/* The registers the window @w[0..@n) reads before writing them (NOPs skipped). */
+uint16_t search_reads_first(const struct bpf_insn *w, uint32_t n);
 
 /*
  * The solver's pre-conditions are register types; what core/analysis knows
@@ -139,12 +163,13 @@ uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *o
  * hold there: `rX = K` for a constant, `rX &= mask; rX |= value` for known
  * bits.  Checking prefix + A against prefix + B under @c is then checking
  * A against B on the states that can occur.  Only registers in @regs (those
- * the windows read before writing).  Writes up to SEARCH_PREFIX_MAX insns
+ * the windows read before writing); the variable parts of the pointers in
+ * @var_want (search_var_ptrs()).  Writes up to SEARCH_PREFIX_MAX insns
  * to @out; returns how many.  A caller that re-checks a search result must
  * use the same prefix.
  */
 uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_window_cond *c,
-			      uint16_t regs, struct bpf_insn *out);
+			      uint16_t regs, uint16_t var_want, struct bpf_insn *out);
 
 /*
  * Check the rewrite @rw of the window @orig (both @len instructions, NOPs as

@@ -9,15 +9,17 @@
  * start; `ja +0` (a NOP, as the search leaves them) belongs to a stretch.
  *
  * A proof of a rewrite is smt_check_window() of the two windows without
- * their NOPs, under search_window_cond(): register types at entry (pointers
- * only at a constant offset: variable offsets become unreadable), live
- * registers and stack bytes after the window.  Two things the solver's
- * pre-conditions cannot say are added here, soundly: what the analysis knows
- * of the scalars' values (a prefix to both windows that changes no value
- * they can hold), and that a register the solver cannot read and neither
- * window writes is the same after both (not compared, where the solver
- * would give up).  search_check_rewrite() is the one place that does this,
- * for the search and for a driver that re-checks its results.
+ * their NOPs, under search_window_cond(): register types at entry (a pointer
+ * the solver does not model -- a map pointer, a lookup's result before its
+ * NULL check -- is an opaque 64-bit scalar), live registers and stack bytes
+ * after the window.  Three things the solver's pre-conditions cannot say are
+ * added here, soundly: what the analysis knows of the scalars' values (a
+ * prefix to both windows that changes no value they can hold), the variable
+ * part of packet and map value pointers (the prefix adds it from a scratch
+ * register, search_var_ptrs()), and that a register the solver cannot read
+ * and neither window writes is the same after both (not compared, where the
+ * solver would give up).  search_check_rewrite() is the one place that does
+ * this, for the search and for a driver that re-checks its results.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -140,11 +142,82 @@ static int window_ok(const struct prog *p, const struct analysis *a, uint32_t st
 	return err;
 }
 
+uint16_t search_reads_first(const struct bpf_insn *w, uint32_t n)
+{
+	uint16_t rd = 0, wr = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct bpf_insn *in = &w[i];
+		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+		uint16_t r = 0, d = 0;
+
+		if (search_insn_is_nop(in))
+			continue;
+		if (cls == BPF_ALU || cls == BPF_ALU64) {
+			if (BPF_SRC(in->code) == BPF_X && op != BPF_END && op != BPF_NEG)
+				r |= 1u << in->src_reg;
+			if (op != BPF_MOV)
+				r |= 1u << in->dst_reg;
+			d = 1u << in->dst_reg;
+		} else if (cls == BPF_LDX) {
+			r = 1u << in->src_reg;
+			d = 1u << in->dst_reg;
+		} else if (cls == BPF_ST) {
+			r = 1u << in->dst_reg;
+		} else if (cls == BPF_STX) {
+			r = (1u << in->dst_reg) | (1u << in->src_reg);
+		}
+		rd |= r & ~wr;
+		wr |= d;
+	}
+	return rd;
+}
+
+static bool fits_imm32(uint64_t v)
+{
+	return (int64_t)v == (int64_t)(int32_t)v;
+}
+
+uint16_t search_var_ptrs(const struct analysis_state *as, uint16_t want, uint16_t live,
+			 uint8_t scratch[11])
+{
+	uint16_t vars = 0, used = 0;
+	uint32_t n = 0, p, k;
+
+	memset(scratch, 0xff, 11);
+	for (p = 0; p < 10 && n < SEARCH_VAR_MAX; p++) {
+		const struct analysis_reg *x = &as->regs[p];
+
+		if (!((want >> p) & 1) ||
+		    (x->type != ANALYSIS_PKT &&
+		     !(x->type == ANALYSIS_MAP_VALUE && x->map >= 0 && x->map < SMT_MAX_MAPS)))
+			continue;
+		/* known bits as `&= mask; |= value` of positive immediates, or none known */
+		if ((!x->s.mask && !x->s.value) ||
+		    (x->s.mask != ~0ULL && (!fits_imm32(x->s.mask) || (int32_t)x->s.mask < 0)) ||
+		    !fits_imm32(x->s.value) || (int32_t)x->s.value < 0)
+			continue;
+		for (k = 0; k < 10; k++)
+			if (as->regs[k].type == ANALYSIS_NOT_INIT && !(((used | live) >> k) & 1))
+				break;
+		if (k == 10)
+			break;
+		used |= 1u << k;
+		vars |= 1u << p;
+		scratch[p] = (uint8_t)k;
+		n++;
+	}
+	return vars;
+}
+
 int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t start,
 		       uint32_t len, struct smt_window_cond *c)
 {
 	struct analysis_state st;
 	uint32_t last = start + len - 1;
+	uint8_t scratch[11];
+	uint16_t vars;
 	int r, off, err;
 
 	memset(c, 0, sizeof(*c));
@@ -204,6 +277,16 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 			d->off = 0;
 	}
 	c->live_regs = analysis_live_out(a, last);
+	vars = search_var_ptrs(&st, search_reads_first(p->insns + start, len), c->live_regs,
+			       scratch);
+	for (r = 0; r < 11; r++) {
+		if (!((vars >> r) & 1))
+			continue;
+		c->regs[r].type = st.regs[r].type == ANALYSIS_PKT ? SMT_REG_PKT : SMT_REG_MAP_VALUE;
+		c->regs[r].map = (uint8_t)(st.regs[r].type == ANALYSIS_PKT ? 0 : st.regs[r].map);
+		c->regs[r].off = st.regs[r].off;
+		c->regs[scratch[r]] = (struct smt_reg_desc){.type = SMT_REG_SCALAR};
+	}
 	for (off = -512; off < 0; off++)
 		if (analysis_stack_live_out(a, last, off))
 			c->live_stack[(off + 512) / 8] |= 1 << ((off + 512) % 8);
@@ -212,48 +295,12 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 
 /* ---- what the solver does not know ---- */
 
-/* Registers @w[0..@n) reads before writing them (NOPs skipped). */
-static uint16_t reads_first(const struct bpf_insn *w, uint32_t n)
-{
-	uint16_t rd = 0, wr = 0;
-	uint32_t i;
-
-	for (i = 0; i < n; i++) {
-		const struct bpf_insn *in = &w[i];
-		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-		uint16_t r = 0, d = 0;
-
-		if (search_insn_is_nop(in))
-			continue;
-		if (cls == BPF_ALU || cls == BPF_ALU64) {
-			if (BPF_SRC(in->code) == BPF_X && op != BPF_END && op != BPF_NEG)
-				r |= 1u << in->src_reg;
-			if (op != BPF_MOV)
-				r |= 1u << in->dst_reg;
-			d = 1u << in->dst_reg;
-		} else if (cls == BPF_LDX) {
-			r = 1u << in->src_reg;
-			d = 1u << in->dst_reg;
-		} else if (cls == BPF_ST) {
-			r = 1u << in->dst_reg;
-		} else if (cls == BPF_STX) {
-			r = (1u << in->dst_reg) | (1u << in->src_reg);
-		}
-		rd |= r & ~wr;
-		wr |= d;
-	}
-	return rd;
-}
-
-static bool fits_imm32(uint64_t v)
-{
-	return (int64_t)v == (int64_t)(int32_t)v;
-}
-
 uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_window_cond *c,
-			      uint16_t regs, struct bpf_insn *out)
+			      uint16_t regs, uint16_t var_want, struct bpf_insn *out)
 {
+	uint8_t scratch[11];
 	uint32_t n = 0, i;
+	uint16_t vars;
 
 	for (i = 0; i < 10; i++) {
 		const struct analysis_scalar *x = &as->regs[i].s;
@@ -294,6 +341,24 @@ uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_
 		if (v)
 			out[n++] = (struct bpf_insn){
 				.code = cls | BPF_OR | BPF_K, .dst_reg = i, .imm = (int32_t)v};
+	}
+	vars = search_var_ptrs(as, var_want, c->live_regs, scratch);
+	for (i = 0; i < 10; i++) {
+		const struct analysis_scalar *x = &as->regs[i].s;
+		uint8_t sr = scratch[i];
+
+		if (!((vars >> i) & 1))
+			continue;
+		if (x->mask != ~0ULL)
+			out[n++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_AND | BPF_K,
+						     .dst_reg = sr,
+						     .imm = (int32_t)x->mask};
+		if (x->value)
+			out[n++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_OR | BPF_K,
+						     .dst_reg = sr,
+						     .imm = (int32_t)x->value};
+		out[n++] = (struct bpf_insn){
+			.code = BPF_ALU64 | BPF_ADD | BPF_X, .dst_reg = i, .src_reg = sr};
 	}
 	return n;
 }
@@ -336,8 +401,9 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
 	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
 	struct smt_window_cond c = *cond;
+	uint16_t untouched, vars, var_want, scratch_regs = 0;
 	uint32_t na, nb, np, i;
-	uint16_t untouched;
+	uint8_t scratch[11];
 
 	memset(res, 0, sizeof(*res));
 	res->verdict = SMT_UNKNOWN;
@@ -351,11 +417,20 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	b[nb] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
 	if (prog_validate(b, nb + 1, res->msg, sizeof(res->msg)))
 		return -EINVAL;
+	/* the scratch registers of variable pointers: nothing may read them first */
+	var_want = search_reads_first(a, na);
+	vars = search_var_ptrs(as, var_want, cond->live_regs, scratch);
+	for (i = 0; i < 11; i++)
+		if ((vars >> i) & 1)
+			scratch_regs |= 1u << scratch[i];
+	if ((var_want | search_reads_first(b, nb)) & scratch_regs) {
+		snprintf(res->msg, sizeof(res->msg), "reads a register not initialized at entry");
+		return -EINVAL;
+	}
 	/*
 	 * A register the solver cannot read at entry (not initialized, or a
-	 * pointer it does not model: a variable offset, a map pointer, ...)
-	 * that neither window writes leaves both the same: it need not be
-	 * compared, which the solver could not do.
+	 * pointer it does not model) that neither window writes leaves both
+	 * the same: it need not be compared, which the solver could not do.
 	 */
 	untouched = ~(writes(a, na) | writes(b, nb));
 	for (i = 0; i < 11; i++)
@@ -372,11 +447,13 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 		b[nb++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
 	}
 	/*
-	 * What the analysis knows of the scalars either window reads, as a
-	 * prefix to both (it changes no value they can hold at the window's
-	 * entry), since the solver's pre-conditions are types only.
+	 * What the analysis knows of the scalars either window reads, and the
+	 * variable parts of pointers, as a prefix to both (it changes no value
+	 * they can hold at the window's entry), since the solver's
+	 * pre-conditions are types only.  @cond, not @c: the scratch registers
+	 * of the variable parts are chosen by its liveness.
 	 */
-	np = search_window_prefix(as, &c, reads_first(a, na) | reads_first(b, nb), pa);
+	np = search_window_prefix(as, cond, var_want | search_reads_first(b, nb), var_want, pa);
 	memcpy(pb, pa, np * sizeof(*pa));
 	memcpy(pa + np, a, na * sizeof(*pa));
 	memcpy(pb + np, b, nb * sizeof(*pb));

@@ -386,6 +386,32 @@ static const struct scase scases[] = {
 	 "r0 = 0\n"
 	 "exit\n",
 	 6, 3, 2, 0, 0, false},
+	/*
+	 * A header after a variable-length one (IPv4 options): the pointer's
+	 * variable part goes into a register the window cannot read, and the
+	 * two byte loads through it merge.
+	 */
+	{"byte loads through a pointer at a variable packet offset merge",
+	 "r2 = *(u32 *)(r1 + 0)\n"
+	 "r3 = *(u32 *)(r1 + 4)\n"
+	 "r4 = r2\n"
+	 "r4 += 1\n"
+	 "if r4 > r3 goto +12\n"
+	 "r4 = *(u8 *)(r2 + 0)\n"
+	 "r4 &= 15\n"
+	 "r4 <<= 2\n"
+	 "r2 += r4\n" /* 8: r2 = packet + 0..60, in steps of 4 */
+	 "r5 = r2\n"
+	 "r5 += 2\n"
+	 "if r5 > r3 goto +5\n"
+	 "r0 = *(u8 *)(r2 + 0)\n" /* 12: the window */
+	 "r1 = *(u8 *)(r2 + 1)\n"
+	 "r1 <<= 8\n"
+	 "r0 |= r1\n"
+	 "exit\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 12, 4, 3, 0, 0, false},
 	{"already optimal: unchanged",
 	 "r0 = *(u32 *)(r1 + 12)\n"
 	 "r0 += 1\n"
@@ -476,7 +502,7 @@ static void run_case(const struct scase *sc, struct smt_ctx *smt)
 	/* what the analysis knows of every scalar at entry, as the search's proofs use it */
 	if (!CHECK(analysis_state(t.a, sc->start, &as) == 0, "%s: state", sc->descr))
 		goto out;
-	np = search_window_prefix(&as, &c, 0x3ff, pa);
+	np = search_window_prefix(&as, &c, 0x3ff, search_reads_first(a, na), pa);
 	memcpy(pb, pa, np * sizeof(*pa));
 	memcpy(pa + np, a, na * sizeof(*a));
 	memcpy(pb + np, b, nb * sizeof(*b));
