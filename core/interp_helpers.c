@@ -396,6 +396,11 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		if (interp_map2_helper(c, res, pc, call, id, r, &ret))
 			return -EINVAL;
 		break;
+	case BPF_FUNC_sk_storage_get:
+	case BPF_FUNC_sk_storage_delete:
+		if (interp_sk_storage(c, res, pc, call, id, r, &ret))
+			return -EINVAL;
+		break;
 	case BPF_FUNC_sk_lookup_tcp:
 	case BPF_FUNC_sk_lookup_udp:
 	case BPF_FUNC_skc_lookup_tcp:
@@ -411,7 +416,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		break;
 	case BPF_FUNC_get_local_storage:
 		mi = map_of(c, r[1]);
-		if (mi < 0 || !c->maps[mi].cgstorage) {
+		if (mi < 0 || !c->maps[mi].cgstorage || c->maps[mi].sk_local) {
 			interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not a cgroup storage",
 				     id);
 			return -EINVAL;

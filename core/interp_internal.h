@@ -122,6 +122,8 @@ struct interp_map {
 	bool lpm;	   /* LPM_TRIE: MK_HASH of prefixes, keys masked past prefixlen */
 	bool of_maps;	   /* ARRAY_OF_MAPS, HASH_OF_MAPS: values are u32 map indices */
 	bool lifo;	   /* STACK: pop the newest */
+	bool sk_local;	   /* SK_STORAGE: cgstorage-like, the run's socket's value (interp_sk.c) */
+	bool sk_present;   /* SK_STORAGE: created in this run */
 	uint32_t shift;
 	uint8_t *vals;
 	uint32_t nalloc;   /* elements with storage */
@@ -371,6 +373,9 @@ int interp_sk_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		  uint32_t size, int mode, uint64_t *val);
 int interp_sk_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 		     struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret);
+/* bpf_sk_storage_get/_delete on the test run's socket */
+int interp_sk_storage(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		      struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret);
 /* interp_csum.c: x86's csum_partial(); the helpers' results */
 uint32_t interp_csum_partial(const uint8_t *buf, int len, uint32_t sum);
 int64_t interp_csum_diff(const uint8_t *from, uint32_t from_size, const uint8_t *to,

@@ -231,6 +231,7 @@ void interp_map_reset(struct interp_map *m)
 
 	if (m->kind == MK_QUEUE)
 		m->count = m->qhead = 0;
+	m->sk_present = false;
 	if (m->kind != MK_ARRAY && m->kind != MK_HASH)
 		return;
 	if (m->kind == MK_ARRAY) {

@@ -27,8 +27,11 @@
  * an id).  A lookup gives the inner map itself, on which the map helpers
  * work as on any map; programs cannot update them.
  *
+ * SK_STORAGE holds one value, the test run's socket's, which the run may
+ * create (bpf_sk_storage_get, interp_sk.c) and which goes with the socket.
+ *
  * Socket and cgroup maps (SOCKMAP, SOCKHASH, REUSEPORT_SOCKARRAY,
- * SK_STORAGE, CGROUP_ARRAY).  The input cannot hold sockets or cgroups, so
+ * CGROUP_ARRAY).  The input cannot hold sockets or cgroups, so
  * these are empty, as a test run's maps are when nobody filled them: a
  * sockmap lookup is NULL, skb_under_cgroup finds no cgroup.  Anything that
  * would need a socket in them (a redirect, an update with a socket) is not
@@ -85,10 +88,15 @@ int interp_map2_init(struct interp_map *m, char *msg, size_t msgsz)
 		}
 		m->kind = MK_QUEUE;
 		return 0;
+	case BPF_MAP_TYPE_SK_STORAGE:
+		/* one value: the run's socket's, if the run creates it (interp_sk.c) */
+		m->kind = MK_ARRAY;
+		m->cgstorage = m->sk_local = true;
+		m->def.max_entries = 1;
+		return 0;
 	case BPF_MAP_TYPE_SOCKMAP:
 	case BPF_MAP_TYPE_SOCKHASH:
 	case BPF_MAP_TYPE_REUSEPORT_SOCKARRAY:
-	case BPF_MAP_TYPE_SK_STORAGE:
 	case BPF_MAP_TYPE_CGROUP_ARRAY:
 		m->kind = MK_NONE;
 		return 1;

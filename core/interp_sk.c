@@ -175,3 +175,60 @@ int interp_sk_helper(struct interp_ctx *c, struct interp_result *res, uint32_t p
 	interp_fault(res, INTERP_FAULT, pc, "helper %d: not for this program type", id);
 	return -EINVAL;
 }
+
+/*
+ * bpf_sk_storage_get(map, sk, value, flags) and _delete(map, sk) on the test
+ * run's socket (net/core/bpf_sk_storage.c): the socket starts without
+ * storage; BPF_SK_STORAGE_GET_F_CREATE makes it (from @value, or zero) and
+ * later gets find it; it goes with the socket at the end of the run, so the
+ * map never lists it.  A NULL socket gets NULL (delete: -EINVAL).
+ */
+int interp_sk_storage(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		      struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret)
+{
+	uint64_t i = (r[1] - INTERP_ADDR_BASE) >> 32;
+	struct interp_region *v;
+	struct interp_map *m;
+
+	if (i >= c->nregions || c->regions[i].kind != RK_MAPOBJ || r[1] != c->regions[i].base ||
+	    !c->maps[c->regions[i].map].sk_local) {
+		interp_fault(res, INTERP_FAULT, pc, "helper %d: r1 is not an sk storage map", id);
+		return -EINVAL;
+	}
+	m = &c->maps[c->regions[i].map];
+	v = &c->regions[R_MAP0 + 2 * c->regions[i].map];
+	if (r[2] && (r[2] != c->regions[R_SK].base || !interp_is_skb_type(c->type))) {
+		interp_fault(res, INTERP_FAULT, pc, "helper %d: r2 is not a socket", id);
+		return -EINVAL;
+	}
+	if (id == BPF_FUNC_sk_storage_delete) {
+		*ret = !r[2] ? -EINVAL : m->sk_present ? 0 : -ENOENT;
+		m->sk_present = false;
+		return 0;
+	}
+	if (r[3]) {
+		const uint8_t *val = interp_helper_mem(c, res, pc, r[3], m->def.value_size);
+
+		if (!val)
+			return -EFAULT;
+		interp_trace_mem(c, call, val, m->def.value_size);
+	}
+	*ret = 0;
+	if (!r[2] || r[4] > BPF_SK_STORAGE_GET_F_CREATE)
+		return 0;
+	if (!m->sk_present && r[4] == BPF_SK_STORAGE_GET_F_CREATE) {
+		if (interp_array_mark_dirty(m, 0)) {
+			interp_fault(res, INTERP_FAULT, pc, "out of memory");
+			return -ENOMEM;
+		}
+		if (r[3])
+			memcpy(v->host, interp_xlate(c, r[3], m->def.value_size, false),
+			       m->def.value_size);
+		else
+			memset(v->host, 0, m->def.value_size);
+		m->sk_present = true;
+	}
+	if (m->sk_present)
+		*ret = (int64_t)v->base;
+	return 0;
+}
