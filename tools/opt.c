@@ -427,6 +427,48 @@ static bool may_change(const struct oobj *ob, const struct oprog *p, uint32_t k)
 	return ok;
 }
 
+/* Why a subprogram of @p must stay as it is, in @p->note (nothing if none must). */
+static void frozen_note(const struct oobj *ob, struct oprog *p)
+{
+	uint32_t s, n;
+	size_t i;
+	bool ok;
+
+	for (s = 0; s < p->lk.nsub; s++) {
+		const struct olink_sub *sub = &p->lk.subs[s];
+		const char *fname = ob->o->progs[sub->fn].name;
+
+		if (sub->callback) {
+			snprintf(p->note, sizeof(p->note),
+				 "subprogram %s stays as it is: a callback", fname);
+			return;
+		}
+		n = oobj_callers(ob, sub->fn, &ok);
+		if (ok)
+			continue;
+		for (i = 0; i < ob->n; i++) {
+			const struct oprog *q = &ob->ps[i];
+
+			if (!q->lk.len || !q->lk.complete) {
+				snprintf(p->note, sizeof(p->note),
+					 "subprograms stay as they are: cannot tell what %s calls (%s)",
+					 q->name, q->lk.len ? q->lk.msg : "not linked");
+				return;
+			}
+			if (!olink_has(&q->lk, sub->fn, NULL) || (q->selected && !q->skip &&
+								  (!ob->kernel || q->kernel)))
+				continue;
+			snprintf(p->note, sizeof(p->note),
+				 "subprogram %s stays as it is: %u programs call it, and %s is %s",
+				 fname, n, q->name,
+				 !q->selected ? "not selected (--prog)"
+				 : q->skip    ? "skipped"
+					      : "not loadable for the judge");
+			return;
+		}
+	}
+}
+
 static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
 			 struct prog_report *r)
 {
@@ -453,6 +495,8 @@ static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
 	memcpy(input, p->cur, n * sizeof(*input));
 	for (k = 0; k < n; k++)
 		frozen[k] = !may_change(ob, p, k);
+	if (!p->note[0])
+		frozen_note(ob, p);
 	j.ob = ob;
 	j.p = p;
 	j.input = input;

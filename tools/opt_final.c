@@ -173,6 +173,8 @@ void opt_settle(struct oobj *ob, const uint8_t *image, struct prog_report *rs)
 		r->insns_after = opt_count_insns(now, p->lk.len);
 		if (!memcmp(now, p->lk.tmpl, p->lk.len * sizeof(*now)))
 			r->xlated_after = r->xlated_before;
+		else if (!r->kept_original && p->shared_in && !r->windows)
+			r->reason[0] = '\0'; /* its subprograms improved by other programs' runs */
 		free(now);
 		if (r->kept_original)
 			r->insns_after = r->insns_before;
