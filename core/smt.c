@@ -287,12 +287,10 @@ static void cex_lookups(struct smt_ctx *s, Z3_model m, const struct senc *e, str
 			if (idx >= d->max_entries)
 				continue;
 		} else {
-			Z3_ast kk = l->key;
-
-			if (!eval_u64(s, m, smt_t(s, Z3_mk_app(s->z, s->present[l->map], 1, &kk))))
+			if (!eval_u64(s, m, smt_t(s, Z3_mk_select(s->z, s->pres0[l->map], l->key))))
 				continue;
-			idx = eval_u64(s, m, smt_t(s, Z3_mk_app(s->z, s->slot[l->map], 1, &kk)));
-			if (idx >= d->max_entries)
+			idx = eval_u64(s, m, smt_t(s, Z3_mk_select(s->z, s->slot0[l->map], l->key)));
+			if (idx >= smt_map_elems(d))
 				continue;
 		}
 		cx->elems[cx->nelems].map = l->map;
@@ -344,6 +342,18 @@ static Z3_ast neq(struct smt_ctx *s, Z3_ast a, Z3_ast b)
 	return smt_not(s, smt_eq(s, a, b));
 }
 
+/* The key a comparison of hash map @m picks (one per check and map). */
+static Z3_ast diff_key(struct smt_ctx *s, uint32_t m)
+{
+	char name[24];
+	Z3_ast k;
+
+	snprintf(name, sizeof(name), "diff_key%u", m);
+	k = smt_var(s, name, Z3_mk_bv_sort(s->z, 8 * s->env->maps[m].key_size));
+	smt_map_note_key(s, m, k);
+	return k;
+}
+
 /* Memory differences between two final states: packet, ctx, maps. */
 static void mem_diffs(struct smt_ctx *s, struct diff *d, Z3_ast g, const struct sstate *a,
 		      const struct sstate *b)
@@ -385,10 +395,39 @@ static void mem_diffs(struct smt_ctx *s, struct diff *d, Z3_ast g, const struct 
 		comp_add(s, d, smt_and2(s, g, neq(s, x, y)), x, y, a, "ctx byte", 0);
 	}
 	for (m = 0; m < s->env->nmaps && m < SMT_MAX_MAPS; m++) {
+		const struct interp_map_def *md = &s->env->maps[m];
 		char name[24];
 
-		if (a->mv[m] == b->mv[m])
+		if (a->mv[m] == b->mv[m] && a->hpres[m] == b->hpres[m] && a->hslot[m] == b->hslot[m])
 			continue;
+		if (a->hpres[m] != b->hpres[m] || a->hslot[m] != b->hslot[m]) {
+			/*
+			 * The programs changed which keys are present, or where their
+			 * values live: compare by key -- presence, and the value's bytes.
+			 */
+			Z3_ast key, pa, pb, sa, sb, c;
+
+			snprintf(name, sizeof(name), "diff_off%u", m);
+			j = smt_var(s, name, s->bv64);
+			key = diff_key(s, m);
+			pa = smt_t(s, Z3_mk_select(s->z, a->hpres[m], key));
+			pb = smt_t(s, Z3_mk_select(s->z, b->hpres[m], key));
+			sa = smt_t(s, Z3_mk_bvshl(s->z, smt_zext(s, 32, smt_t(s, Z3_mk_select(
+									 s->z, a->hslot[m], key))),
+						  smt_bv(s, shift_of(md), 64)));
+			sb = smt_t(s, Z3_mk_bvshl(s->z, smt_zext(s, 32, smt_t(s, Z3_mk_select(
+									 s->z, b->hslot[m], key))),
+						  smt_bv(s, shift_of(md), 64)));
+			x = smt_enc_mem_byte(s, a, T_MAPVAL + m, smt_add(s, sa, j));
+			y = smt_enc_mem_byte(s, b, T_MAPVAL + m, smt_add(s, sb, j));
+			c = smt_and2(s, smt_and2(s, pa, smt_t(s, Z3_mk_bvult(s->z, j,
+									    smt_bv(s, md->value_size,
+										   64)))),
+				     neq(s, x, y));
+			comp_add(s, d, smt_and2(s, g, smt_or2(s, neq(s, pa, pb), c)), x, y, a,
+				 "element of hash map %d", (int)m);
+			continue;
+		}
 		snprintf(name, sizeof(name), "diff_map%u", m);
 		j = smt_var(s, name, s->bv64);
 		x = smt_enc_mem_byte(s, a, T_MAPVAL + m, j);
@@ -575,6 +614,8 @@ static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea
 		conds[i] = d->c[i].cond;
 	any = d->n ? smt_t(s, Z3_mk_or(s->z, d->n, conds)) : smt_t(s, Z3_mk_false(s->z));
 	free(conds);
+	if (s->nhkeys || s->nhnew) /* what real hash maps guarantee */
+		any = smt_and2(s, smt_map_axioms(s), any);
 	if (s->zerr) {
 		res->verdict = SMT_UNKNOWN;
 		snprintf(res->msg, sizeof(res->msg), "Z3 error while encoding");

@@ -223,24 +223,27 @@ void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 		s->mv0[m] = smt_var(s, name, s->mem_sort);
 		snprintf(name, sizeof(name), "elem%u", m);
 		s->welem[m] = smt_var(s, name, s->bv32);
-		/*
-		 * Declarations are reference-counted too, and a fresh one lives only
-		 * until the next API call: the arena takes it at once.
-		 */
-		s->present[m] = s->slot[m] = NULL;
+		s->pres0[m] = s->slot0[m] = NULL;
+		s->full[m] = NULL;
 		if (d->key_size == 0 || d->key_size > 64)
 			continue; /* lookups in it are not modelled */
 		dom[0] = Z3_mk_bv_sort(s->z, 8 * d->key_size);
 		smt_t(s, Z3_sort_to_ast(s->z, dom[0]));
 		snprintf(name, sizeof(name), "present%u", m);
-		s->present[m] = Z3_mk_func_decl(s->z, Z3_mk_string_symbol(s->z, name), 1, dom,
-						Z3_mk_bool_sort(s->z));
-		smt_t(s, Z3_func_decl_to_ast(s->z, s->present[m]));
+		s->pres0[m] = smt_var(s, name, Z3_mk_array_sort(s->z, dom[0], Z3_mk_bool_sort(s->z)));
 		snprintf(name, sizeof(name), "slot%u", m);
-		s->slot[m] =
-			Z3_mk_func_decl(s->z, Z3_mk_string_symbol(s->z, name), 1, dom, s->bv32);
-		smt_t(s, Z3_func_decl_to_ast(s->z, s->slot[m]));
+		s->slot0[m] = smt_var(s, name, Z3_mk_array_sort(s->z, dom[0], s->bv32));
+		/*
+		 * Declarations are reference-counted too, and a fresh one lives only
+		 * until the next API call: the arena takes it at once.
+		 */
+		dom[0] = Z3_get_sort(s->z, s->pres0[m]);
+		snprintf(name, sizeof(name), "full%u", m);
+		s->full[m] = Z3_mk_func_decl(s->z, Z3_mk_string_symbol(s->z, name), 1, dom,
+					     Z3_mk_bool_sort(s->z));
+		smt_t(s, Z3_func_decl_to_ast(s->z, s->full[m]));
 	}
+	s->nhkeys = s->nhnew = s->nfresh = 0;
 	for (m = 0; m < SMT_MAX_EVENTS; m++) {
 		snprintf(name, sizeof(name), "helper_ret%u", m);
 		s->hret[m] = smt_var(s, name, s->bv64);
@@ -265,8 +268,11 @@ static struct sstate *state_new(struct smt_ctx *s)
 	st->ctx = s->ctx0;
 	st->pkt = s->pkt0;
 	st->mem = s->mem0;
-	for (m = 0; m < s->env->nmaps && m < SMT_MAX_MAPS; m++)
+	for (m = 0; m < s->env->nmaps && m < SMT_MAX_MAPS; m++) {
 		st->mv[m] = s->mv0[m];
+		st->hpres[m] = s->pres0[m];
+		st->hslot[m] = s->slot0[m];
+	}
 	for (m = 0; m < 64; m++)
 		st->stag[m] = T_SCALAR;
 	return st;
@@ -320,9 +326,14 @@ static void merge_into(struct smt_ctx *s, struct sstate *a, const struct sstate 
 	a->ctx = smt_ite(s, c, a->ctx, b->ctx);
 	a->pkt = smt_ite(s, c, a->pkt, b->pkt);
 	a->mem = smt_ite(s, c, a->mem, b->mem);
-	for (i = 0; i < SMT_MAX_MAPS; i++)
+	for (i = 0; i < SMT_MAX_MAPS; i++) {
 		if (a->mv[i])
 			a->mv[i] = smt_ite(s, c, a->mv[i], b->mv[i]);
+		if (a->hpres[i]) {
+			a->hpres[i] = smt_ite(s, c, a->hpres[i], b->hpres[i]);
+			a->hslot[i] = smt_ite(s, c, a->hslot[i], b->hslot[i]);
+		}
+	}
 	for (i = 0; i < a->nev; i++) {
 		a->ev[i].id = smt_ite(s, c, a->ev[i].id, b->ev[i].id);
 		for (j = 0; j < 5; j++)

@@ -152,6 +152,33 @@ bool smt_helper_arg_is_mem(int32_t id, unsigned arg)
 	return h->kind[arg] >= A_RD;
 }
 
+bool smt_helper_arg_counts(int32_t id, unsigned arg)
+{
+	const struct hproto *h = proto_of(id);
+
+	if (arg >= 5)
+		return false;
+	if (!h)
+		return id == BPF_FUNC_map_lookup_elem ? arg == 0 : true;
+	return h->kind[arg] != A_NONE && h->kind[arg] < A_RD;
+}
+
+bool smt_call_is_event(const struct smt_env *env, int32_t id)
+{
+	uint32_t m;
+
+	if (proto_of(id))
+		return true;
+	if (id != BPF_FUNC_map_lookup_elem)
+		return false;
+	/* LRU lookups are events; the trace does not say which map a lookup used */
+	for (m = 0; m < env->nmaps; m++)
+		if (env->maps[m].type == BPF_MAP_TYPE_LRU_HASH ||
+		    env->maps[m].type == BPF_MAP_TYPE_LRU_PERCPU_HASH)
+			return true;
+	return false;
+}
+
 static Z3_ast bool_var(struct smt_ctx *s, const char *name, Z3_sort dom)
 {
 	Z3_sort arr = Z3_mk_array_sort(s->z, dom, Z3_mk_bool_sort(s->z));

@@ -52,6 +52,8 @@ struct sstate {
 	Z3_ast ctx, pkt;    /* region mode: bv64 -> bv8 arrays */
 	Z3_ast mv[SMT_MAX_MAPS];
 	Z3_ast mem; /* plain mode: all memory */
+	/* hash maps: which keys are present, and their elements (arrays over the key) */
+	Z3_ast hpres[SMT_MAX_MAPS], hslot[SMT_MAX_MAPS];
 	uint32_t nev;
 	struct sevent ev[SMT_MAX_EVENTS];
 };
@@ -65,6 +67,8 @@ struct slookup {
 #define SMT_MAX_EXITS 64
 #define SMT_MAX_LOOKUPS 32
 #define SMT_MAX_HINTS 32
+#define SMT_MAX_HKEYS 48
+#define SMT_MAX_HNEW 16
 #define SMT_MAX_TERMS (2u << 20) /* terms per check before it is UNKNOWN */
 #define SMT_CTX_PROBE 256	 /* ctx offsets whose access is checked */
 
@@ -106,7 +110,20 @@ struct smt_ctx {
 	Z3_ast pkt0, plen, ctx0, stk0, mem0;
 	Z3_ast slen; /* whole packet (skb->len, xdp_get_buff_len()): at least plen */
 	Z3_ast mv0[SMT_MAX_MAPS];
-	Z3_func_decl present[SMT_MAX_MAPS], slot[SMT_MAX_MAPS];
+	/* hash maps at entry: key -> present, key -> element; full(present set) */
+	Z3_ast pres0[SMT_MAX_MAPS], slot0[SMT_MAX_MAPS];
+	Z3_func_decl full[SMT_MAX_MAPS];
+	/* the hash keys both programs use, and the elements inserts took (smt_maps.c) */
+	struct {
+		uint32_t map;
+		Z3_ast key;
+	} hkeys[SMT_MAX_HKEYS];
+	uint32_t nhkeys;
+	struct {
+		uint32_t map;
+		Z3_ast pc, pres, slot, elem;
+	} hnew[SMT_MAX_HNEW];
+	uint32_t nhnew, nfresh;
 	Z3_ast hret[SMT_MAX_EVENTS];
 	Z3_ast wreg[11]; /* window: entry register values */
 	Z3_ast welem[SMT_MAX_MAPS];
@@ -154,6 +171,7 @@ bool smt_is_ptr(uint16_t tag);
 
 /* Memory and helpers (smt_mem.c). */
 uint32_t smt_map_shift(const struct interp_map_def *d);
+uint32_t smt_map_elems(const struct interp_map_def *d);
 int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int64_t off,
 		   uint32_t size, bool write, Z3_ast *val, uint16_t vtag);
 int smt_call(struct insn_env *ie, struct sstate *st, int32_t id);
@@ -162,9 +180,27 @@ int smt_ld_abs(struct insn_env *ie, struct sstate *st, const struct bpf_insn *in
 	       struct sstate **fail);
 /* Whether argument @arg (0-based) of helper @id is a pointer whose bytes the trace holds. */
 bool smt_helper_arg_is_mem(int32_t id, unsigned arg);
+/* Whether argument @arg (0-based) of helper @id is compared by its value. */
+bool smt_helper_arg_counts(int32_t id, unsigned arg);
+/*
+ * Whether a call of helper @id is an observable event (the others -- map
+ * lookups, updates, deletes, packet loads -- count by what they return and
+ * what they leave in the maps).
+ */
+bool smt_call_is_event(const struct smt_env *env, int32_t id);
+/*
+ * Two interpreter runs made different observable helper calls (@why, if not
+ * NULL, says which); only calls both traces hold are compared.
+ */
+bool smt_calls_differ(const struct smt_env *env, const struct interp_result *a,
+		      const struct interp_result *b, char *why, size_t whysz);
 bool smt_map_is_hash(const struct interp_map_def *d);
 bool smt_map_is_array(const struct interp_map_def *d);
 struct sstate *smt_state_dup(const struct sstate *st);
+/* What the hash map model takes for granted about real maps (smt_maps.c). */
+Z3_ast smt_map_axioms(struct smt_ctx *s);
+/* Note @key as a key of hash map @m (for smt_map_axioms). */
+void smt_map_note_key(struct smt_ctx *s, uint32_t m, Z3_ast key);
 
 /*
  * Replay @res->cex in core/interp (smt_replay.c): true if the runs differ;

@@ -316,7 +316,7 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 		Z3_ast in_elem, in_map;
 
 		in_map = T(Z3_mk_bvult(s->z, o,
-				       smt_bvk(s, (int64_t)((uint64_t)d->max_entries << sh))));
+				       smt_bvk(s, (int64_t)((uint64_t)smt_map_elems(d) << sh))));
 		in_elem = T(
 			Z3_mk_bvule(s->z,
 				    smt_add(s, T(Z3_mk_bvand(s->z, o, smt_bvk(s, (1LL << sh) - 1))),

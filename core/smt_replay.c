@@ -62,12 +62,66 @@ static int run_one(struct run *r, const struct bpf_insn *insns, size_t len, uint
 	return 0;
 }
 
+/* The next call of @r at or after *@k that is an event, or NULL. */
+static const struct interp_call *next_event(const struct smt_env *env,
+					    const struct interp_result *r, uint32_t *k)
+{
+	for (; *k < r->ncalls; (*k)++)
+		if (smt_call_is_event(env, r->calls[*k].helper))
+			return &r->calls[(*k)++];
+	return NULL;
+}
+
+bool smt_calls_differ(const struct smt_env *env, const struct interp_result *x,
+		      const struct interp_result *y, char *why, size_t whysz)
+{
+	bool full = x->ncalls == x->ncalls_total && y->ncalls == y->ncalls_total;
+	uint32_t i = 0, j = 0, n;
+
+	for (n = 0;; n++) {
+		const struct interp_call *p = next_event(env, x, &i), *q = next_event(env, y, &j);
+		unsigned a;
+
+		if (!p || !q) {
+			if ((p || q) && full) {
+				if (why)
+					snprintf(why, whysz, "one program makes more helper calls");
+				return true;
+			}
+			return false;
+		}
+		if (p->helper != q->helper) {
+			if (why)
+				snprintf(why, whysz, "helper call %u: helper %d vs %d", n,
+					 p->helper, q->helper);
+			return true;
+		}
+		/*
+		 * the arguments the helper takes; a pointer to memory it reads counts by
+		 * its bytes, not its address
+		 */
+		for (a = 0; a < 5; a++)
+			if (smt_helper_arg_counts(p->helper, a) && p->args[a] != q->args[a]) {
+				if (why)
+					snprintf(why, whysz, "helper call %u: argument %u differs",
+						 n, a + 1);
+				return true;
+			}
+		if (!p->mem_truncated && !q->mem_truncated &&
+		    (p->mem_len != q->mem_len || memcmp(p->mem, q->mem, p->mem_len))) {
+			if (why)
+				snprintf(why, whysz, "helper call %u: the bytes it reads differ", n);
+			return true;
+		}
+	}
+}
+
 /* Do the two runs differ observably?  (*why names how.) */
 static bool runs_differ(const struct smt_env *env, struct run *a, struct run *b, char *why,
 			size_t whysz)
 {
 	const struct interp_result *x = &a->r, *y = &b->r;
-	uint32_t m, k;
+	uint32_t m;
 
 	if ((x->status != INTERP_OK && x->status != INTERP_FAULT) ||
 	    (y->status != INTERP_OK && y->status != INTERP_FAULT)) {
@@ -98,32 +152,8 @@ static bool runs_differ(const struct smt_env *env, struct run *a, struct run *b,
 		snprintf(why, whysz, "__sk_buff fields differ");
 		return true;
 	}
-	if (x->ncalls_total != y->ncalls_total) {
-		snprintf(why, whysz, "%u vs %u helper calls", x->ncalls_total, y->ncalls_total);
+	if (smt_calls_differ(env, x, y, why, whysz))
 		return true;
-	}
-	for (k = 0; k < x->ncalls && k < y->ncalls; k++) {
-		const struct interp_call *p = &x->calls[k], *q = &y->calls[k];
-		unsigned j;
-
-		if (p->helper != q->helper) {
-			snprintf(why, whysz, "helper call %u: helper %d vs %d", k, p->helper,
-				 q->helper);
-			return true;
-		}
-		/* a pointer to memory the helper reads counts by its bytes, not its address */
-		for (j = 0; j < 5; j++)
-			if (!smt_helper_arg_is_mem(p->helper, j) && p->args[j] != q->args[j]) {
-				snprintf(why, whysz, "helper call %u: argument %u differs", k,
-					 j + 1);
-				return true;
-			}
-		if (!p->mem_truncated && !q->mem_truncated &&
-		    (p->mem_len != q->mem_len || memcmp(p->mem, q->mem, p->mem_len))) {
-			snprintf(why, whysz, "helper call %u: the bytes it reads differ", k);
-			return true;
-		}
-	}
 	for (m = 0; m < env->nmaps; m++) {
 		uint8_t val[4096];
 		const void *key, *v;

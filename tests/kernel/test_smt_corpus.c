@@ -4,13 +4,17 @@
  * never call a program equivalent to a mutant that behaves differently.
  *
  * For each loop-free program of the corpus that the interpreter can run
- * (XDP, tc, socket filter, cgroup_skb; array and hash maps) and that the
+ * (XDP, tc, socket filter, cgroup_skb; the map types core/interp holds:
+ * arrays and hashes with their per-CPU and LRU forms, perf event arrays,
+ * program arrays, device, CPU and XSK maps) and that the
  * checker can model (the program against itself is EQUIVALENT), make random
  * single-instruction mutants that still pass prog_validate() -- a changed
  * immediate, offset, register, ALU or jump operation, width (ALU/ALU64,
  * JMP/JMP32, access size), or the instruction replaced by "ja +0" -- and
  * check each against the original.  Every mutant proven EQUIVALENT is run
- * against the original on SMT_CORPUS_INPUTS random inputs in core/interp,
+ * against the original on SMT_CORPUS_INPUTS random inputs in core/interp
+ * (r0, packet, __sk_buff, map contents, and the helper calls: helper,
+ * arguments, bytes read),
  * and, when both load, in the kernel with BPF_PROG_TEST_RUN; any difference
  * fails the test.  DIFFERENT verdicts carry their own replayed
  * counterexample.
@@ -34,6 +38,7 @@
 #include "core/interp.h"
 #include "core/prog.h"
 #include "core/smt.h"
+#include "core/smt_internal.h" /* smt_calls_differ() */
 #include "tests/kernel/harness.h"
 #include "tests/test.h"
 
@@ -73,6 +78,39 @@ static bool interp_type(uint32_t t)
 	       t == BPF_PROG_TYPE_CGROUP_SKB;
 }
 
+static bool map_type_ok(uint32_t t)
+{
+	switch (t) {
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+	case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+	case BPF_MAP_TYPE_PROG_ARRAY:
+	case BPF_MAP_TYPE_DEVMAP:
+	case BPF_MAP_TYPE_DEVMAP_HASH:
+	case BPF_MAP_TYPE_CPUMAP:
+	case BPF_MAP_TYPE_XSKMAP:
+		return true;
+	}
+	return false;
+}
+
+/* Maps a random input may put elements in (the others start empty). */
+static bool map_has_values(uint32_t t)
+{
+	return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_HASH ||
+	       t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_LRU_HASH || t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+static bool is_array(uint32_t t)
+{
+	return t == BPF_MAP_TYPE_ARRAY || t == BPF_MAP_TYPE_PERCPU_ARRAY;
+}
+
 /*
  * Link @path's program @name without the kernel (kh_link: maps by index),
  * if the interpreter can hold its maps (array and hash, of bounded size).
@@ -93,8 +131,8 @@ static int load_cprog(const char *path, const char *name, const char *type, stru
 	for (m = 0; m < l->nmaps; m++) {
 		const struct kh_map_desc *d = &l->maps[m];
 
-		if ((d->type != BPF_MAP_TYPE_ARRAY && d->type != BPF_MAP_TYPE_HASH) ||
-		    !d->max_entries || d->max_entries > 65536 || d->value_size > 4096)
+		if (!map_type_ok(d->type) || !d->max_entries || d->max_entries > 65536 ||
+		    d->value_size > 4096)
 			goto out;
 		cp->maps[m] = (struct interp_map_def){ .type = d->type,
 						       .key_size = d->key_size,
@@ -209,6 +247,8 @@ static int interp_compare(const struct cprog *cp, const struct bpf_insn *b, size
 	int diffs = 0;
 	char msg[256];
 
+	struct smt_env env = {.prog_type = cp->type, .maps = cp->maps, .nmaps = cp->nmaps};
+
 	ma.p = interp_prog__new(cp->insns, cp->len, cp->type, msg, sizeof(msg));
 	mb.p = interp_prog__new(b, blen, cp->type, msg, sizeof(msg));
 	ma.c = interp_ctx__new(cp->maps, cp->nmaps, msg, sizeof(msg));
@@ -233,8 +273,9 @@ static int interp_compare(const struct cprog *cp, const struct bpf_insn *b, size
 		in.ktime_ns = rnd();
 		in.ktime_step = rnd() % 1000;
 		for (m = 0; m < cp->nmaps && ne < 2; m++) {
-			if (cp->maps[m].key_size != 4 || cp->maps[m].value_size > sizeof(val) ||
-			    (cp->maps[m].type == BPF_MAP_TYPE_ARRAY && (rnd() % 2)))
+			if (!map_has_values(cp->maps[m].type) || cp->maps[m].key_size != 4 ||
+			    cp->maps[m].value_size > sizeof(val) ||
+			    (is_array(cp->maps[m].type) && (rnd() % 2)))
 				continue;
 			for (k = 0; k < sizeof(val); k++)
 				val[k] = (uint8_t)rnd();
@@ -253,7 +294,7 @@ static int interp_compare(const struct cprog *cp, const struct bpf_insn *b, size
 		if (ra.status != rb.status ||
 		    (ra.status == INTERP_OK &&
 		     (ra.retval != rb.retval || ra.pkt_len != rb.pkt_len ||
-		      memcmp(ra.pkt, rb.pkt, ra.pkt_len) || ra.ncalls_total != rb.ncalls_total ||
+		      memcmp(ra.pkt, rb.pkt, ra.pkt_len) || smt_calls_differ(&env, &ra, &rb, NULL, 0) ||
 		      (ra.skb && rb.skb && memcmp(ra.skb, rb.skb, sizeof(*ra.skb)))))) {
 			snprintf(why, whysz, "input %lu: status %d/%d r0 %u/%u", i, ra.status,
 				 rb.status, ra.retval, rb.retval);
@@ -345,13 +386,24 @@ static int kernel_compare(const struct cprog *cp, const struct bpf_insn *b, size
 		}
 	}
 	for (m = 0; m < cp->nmaps && !diffs; m++) {
-		uint8_t k[512], va[4096], vb[4096];
+		static uint8_t va[65536], vb[65536];
+		const struct interp_map_def *d = &cp->maps[m];
+		size_t vsz = d->value_size;
+		uint8_t k[512];
 		void *prev = NULL;
 
+		if (!map_has_values(d->type))
+			continue; /* fd and redirect maps: nothing the programs write */
+		if (d->type == BPF_MAP_TYPE_PERCPU_ARRAY || d->type == BPF_MAP_TYPE_PERCPU_HASH ||
+		    d->type == BPF_MAP_TYPE_LRU_PERCPU_HASH) /* every CPU's value */
+			vsz = ((vsz + 7) & ~(size_t)7) * (size_t)libbpf_num_possible_cpus();
+		if (vsz > sizeof(va))
+			continue;
 		while (!bpf_map_get_next_key(mfa[m], prev, k)) {
-			if (bpf_map_lookup_elem(mfa[m], k, va) ||
-			    bpf_map_lookup_elem(mfb[m], k, vb) ||
-			    memcmp(va, vb, cp->maps[m].value_size)) {
+			int la = bpf_map_lookup_elem(mfa[m], k, va);
+			int lb = bpf_map_lookup_elem(mfb[m], k, vb);
+
+			if (la != lb || (!la && memcmp(va, vb, vsz))) {
 				snprintf(why, whysz, "kernel: map %u differs after the runs", m);
 				diffs++;
 				break;

@@ -177,6 +177,8 @@ static void run_pairs(bool plain, int *counts)
 		err = smt_check_prog(sctx, a->insns, a->len, b->insns, b->len, &env, &res);
 		if (!CHECK(err == 0, "%s: check returned %d (%s)", p->descr, err, res.msg))
 			continue;
+		if (plain && strstr(res.msg, "plain encoding")) /* only the region encoding */
+			continue;
 		CHECK(res.verdict == (enum smt_verdict)p->expect, "%s%s: %s, expected %s (%s)",
 		      p->descr, plain ? " [plain]" : "", smt_verdict_str(res.verdict),
 		      smt_verdict_str(p->expect), res.msg);
