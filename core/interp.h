@@ -115,6 +115,15 @@ struct interp_input {
 	uint32_t nprandom;	    /* 0: returns 0 */
 	uint32_t cpu;		    /* bpf_get_smp_processor_id() */
 	/*
+	 * The task the program runs in (a test run's: the caller's) for
+	 * bpf_get_current_pid_tgid/_uid_gid/_comm; task_known false: those
+	 * helpers are not modelled.
+	 */
+	bool task_known;
+	uint64_t pid_tgid;	    /* tgid << 32 | pid (the thread's id) */
+	uint64_t uid_gid;	    /* gid << 32 | uid */
+	char comm[16];		    /* NUL-terminated */
+	/*
 	 * The devices of the netns; 0: the loopback device alone (the test
 	 * run's ctx device, ifindex 1 unless xdp/skb say otherwise).  None
 	 * forwards (bpf_fib_lookup: FWD_DISABLED, or -ENODEV for an ifindex

@@ -470,6 +470,31 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 	case BPF_FUNC_get_smp_processor_id:
 		ret = c->in->cpu;
 		break;
+	case BPF_FUNC_get_current_pid_tgid:
+	case BPF_FUNC_get_current_uid_gid:
+	case BPF_FUNC_get_current_comm:
+		if (!c->in->task_known)
+			goto unsupported;
+		if (id == BPF_FUNC_get_current_pid_tgid) {
+			ret = (int64_t)c->in->pid_tgid;
+		} else if (id == BPF_FUNC_get_current_uid_gid) {
+			ret = (int64_t)c->in->uid_gid;
+		} else {
+			/* strscpy_pad(): the name, NUL, zeroes; at most size - 1 bytes of it */
+			uint32_t size = (uint32_t)r[2], n = (uint32_t)strnlen(c->in->comm, 15);
+			uint8_t *buf = interp_helper_wbuf(c, res, pc, r[1], size);
+
+			if (!buf)
+				return -EFAULT;
+			if (size) {
+				if (n > size - 1)
+					n = size - 1;
+				memset(buf, 0, size);
+				memcpy(buf, c->in->comm, n);
+				interp_helper_wrote(c, r[1], size);
+			}
+		}
+		break;
 	case BPF_FUNC_perf_event_output: {
 		/* bpf_{skb,xdp}_event_output(ctx, map, flags, data, size): no event is open */
 		uint64_t flags = r[3], idx = flags & BPF_F_INDEX_MASK;

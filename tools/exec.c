@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/prctl.h>
 #include <bpf/libbpf.h>
 
 #include "core/interp.h"
@@ -60,8 +62,9 @@ void exec_help(void)
 	       "  -j, --json        {\"retval\", \"r0\", \"status\", \"insns\", \"duration_ns\",\n"
 	       "                    \"data_out\", \"helper_calls\", \"maps\", \"uninit_stack\"}\n"
 	       "\n"
-	       "The run is on CPU 0 (per-CPU maps, bpf_get_smp_processor_id()); helpers that\n"
-	       "read the clock or random numbers return 0.\n",
+	       "The run is on CPU 0 (per-CPU maps, bpf_get_smp_processor_id()), in this\n"
+	       "process's task (bpf_get_current_pid_tgid/_uid_gid/_comm); helpers that read\n"
+	       "the clock or random numbers return 0.\n",
 	       bin_name);
 }
 
@@ -575,6 +578,11 @@ int do_exec(int argc, char **argv)
 	in.pkt_len = pkt_len;
 	in.elems = env.elems;
 	in.nelems = env.nelems;
+	/* the current task is ours, as a test run's is the caller's */
+	in.task_known = true;
+	in.pid_tgid = (uint64_t)getpid() << 32 | (uint32_t)gettid();
+	in.uid_gid = (uint64_t)getgid() << 32 | getuid();
+	prctl(PR_GET_NAME, in.comm);
 	if (ctx_in && (err = ctx_input(type, ctx, ctx_len, &in, &skb, &xdp)))
 		goto out;
 	clock_gettime(CLOCK_MONOTONIC, &ts);

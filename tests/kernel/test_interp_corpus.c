@@ -30,6 +30,7 @@
 #include <fcntl.h>
 #include <time.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -726,6 +727,10 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		in.cpu = 0; /* main() pins the test to CPU 0 */
 		in.cgroup_ids = cgroup_ids;
 		in.ncgroup_ids = ncgroup_ids;
+		in.task_known = true; /* the test run's task is ours */
+		in.pid_tgid = (uint64_t)getpid() << 32 | (uint32_t)gettid();
+		in.uid_gid = (uint64_t)getgid() << 32 | getuid();
+		prctl(PR_GET_NAME, in.comm);
 		interp_run(ic, ip, &in, &res);
 		topts.data_in = pkt;
 		topts.data_size_in = in.pkt_len;

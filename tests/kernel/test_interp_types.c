@@ -6,7 +6,8 @@
  * 32 bits of r0).  Each program reads its arguments at several offsets and
  * widths and mixes them; it runs on random argument bytes, in the kernel and
  * in the interpreter, and the return values must agree -- the low and (by a
- * variant that shifts r0 right by 32 before exit) the high half.
+ * variant that shifts r0 right by 32 before exit) the high half.  The task
+ * helpers (pid_tgid, uid_gid, comm) are given the test's own task.
  * (Kprobes and tracepoints cannot be test-run; flow dissectors are compared
  * in test_interp_corpus and test_interp_diff's case table.)
  *
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -69,6 +71,35 @@ static const struct tp_prog progs[] = {
 		BPF_EXIT_INSN(),
 		BPF_ALU64_IMM(BPF_DIV, BPF_REG_3, 7),
 		BPF_ALU64_REG(BPF_MOV, BPF_REG_0, BPF_REG_3),
+		BPF_EXIT_INSN() } },
+	{ "the task: pid_tgid ^ uid_gid", 8, {
+		BPF_EMIT_CALL(BPF_FUNC_get_current_pid_tgid),
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_0),
+		BPF_EMIT_CALL(BPF_FUNC_get_current_uid_gid),
+		BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_6),
+		BPF_EXIT_INSN() } },
+	{ "the task's comm into 16 bytes of 0xff: the name, padded", 8, {
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, -1),
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, -1),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -16),
+		BPF_MOV64_IMM(BPF_REG_2, 16),
+		BPF_EMIT_CALL(BPF_FUNC_get_current_comm),
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_0),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -16),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, -8),
+		BPF_ALU64_IMM(BPF_MUL, BPF_REG_1, 3),
+		BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_1),
+		BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_6),
+		BPF_EXIT_INSN() } },
+	{ "the task's comm into 3 bytes: cut, NUL-terminated", 8, {
+		BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, -1),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -8),
+		BPF_MOV64_IMM(BPF_REG_2, 3),
+		BPF_EMIT_CALL(BPF_FUNC_get_current_comm),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_10, -8),
+		BPF_ALU64_REG(BPF_ADD, BPF_REG_0, BPF_REG_1),
 		BPF_EXIT_INSN() } },
 	{ "arguments through the stack and a map-less helper (get_smp_processor_id)", 32, {
 		BPF_LDX_MEM(BPF_DW, BPF_REG_2, BPF_REG_1, 24),
@@ -154,6 +185,11 @@ static void test_raw_tracepoints(void)
 					args[k % RAW_TP_ARGS] = -args[k % RAW_TP_ARGS];
 				/* the test run runs on the caller's CPU: the interpreter's */
 				in.cpu = (uint32_t)sched_getcpu();
+				/* and in the caller's task */
+				in.task_known = true;
+				in.pid_tgid = (uint64_t)getpid() << 32 | (uint32_t)gettid();
+				in.uid_gid = (uint64_t)getgid() << 32 | getuid();
+				prctl(PR_GET_NAME, in.comm);
 				if (!CHECK(bpf_prog_test_run_opts(fd, &topts) == 0,
 					   "%s: test run: %s", tp->descr, strerror(errno)))
 					break;
@@ -181,6 +217,7 @@ static void test_raw_tracepoints(void)
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
+	prctl(PR_SET_NAME, "types"); /* shorter than 15: padding to see */
 	RUN_TEST(test_raw_tracepoints);
 	return test_summary("test_interp_types");
 }
