@@ -237,7 +237,7 @@ static void test_cases_in_kernel(void)
 		uint32_t type = tc->type ? tc->type : BPF_PROG_TYPE_SOCKET_FILTER;
 		uint32_t len = interp_case_len(tc), nexit = 0, j, variant;
 		struct bpf_insn insns[CASE_MAX_INSNS + 1];
-		int mfd[CASE_NMAPS] = { -1, -1, -1, -1 };
+		int mfd[CASE_NMAPS];
 		struct interp_ctx *c = NULL;
 		struct interp_prog *p = NULL;
 		struct interp_input in = { .pkt = case_pkt, .pkt_len = sizeof(case_pkt) };
@@ -247,6 +247,8 @@ static void test_cases_in_kernel(void)
 
 		if (tc->no_kernel)
 			continue;
+		for (j = 0; j < CASE_NMAPS; j++)
+			mfd[j] = -1;
 		for (j = 0; j < len; j++)
 			nexit += tc->insns[j].code == (BPF_JMP | BPF_EXIT);
 		for (variant = 0; variant < 2; variant++) {
@@ -262,9 +264,12 @@ static void test_cases_in_kernel(void)
 				for (j = 0; j < CASE_NMAPS; j++) {
 					const struct interp_map_def *d = &case_maps[j];
 
+					LIBBPF_OPTS(bpf_map_create_opts, mopts,
+						    .map_flags = d->flags);
+
 					mfd[j] = bpf_map_create(d->type, NULL, d->key_size,
 								d->value_size, d->max_entries,
-								NULL);
+								&mopts);
 					if (!CHECK(mfd[j] >= 0, "%s: map create: %s", tc->descr,
 						   strerror(errno)))
 						goto next;

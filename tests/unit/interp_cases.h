@@ -11,7 +11,7 @@
  *
  * Every case runs on case_pkt (64 bytes: Ethernet, IPv4, UDP, a counting
  * payload) and, when .maps is set, with the maps of case_maps (LD_IMM64
- * names them by CASE_ARRAY / CASE_HASH; the kernel test swaps in real fds).
+ * names them by CASE_ARRAY, CASE_HASH, ...; the kernel test swaps in real fds).
  */
 #ifndef BPFSYNTH_TESTS_INTERP_CASES_H
 #define BPFSYNTH_TESTS_INTERP_CASES_H
@@ -27,6 +27,9 @@
 #define CASE_HASH 101  /* hash: key 4, value 8, 2 entries */
 #define CASE_PROGS 102 /* prog array, 4 entries, all empty */
 #define CASE_PERF 103  /* perf event array, 256 entries, no events open */
+#define CASE_LPM 104   /* LPM trie: { u32 prefixlen; u8 addr[4] } keys, value 8, 4 entries */
+#define CASE_QUEUE 105 /* queue of u64, 2 entries */
+#define CASE_STACK 106 /* stack of u64, 2 entries */
 
 static const struct interp_map_def case_maps[] = {
 	{ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4,
@@ -37,6 +40,12 @@ static const struct interp_map_def case_maps[] = {
 	  .ref = CASE_PROGS },
 	{ .type = BPF_MAP_TYPE_PERF_EVENT_ARRAY, .key_size = 4, .value_size = 4,
 	  .max_entries = 256, .ref = CASE_PERF },
+	{ .type = BPF_MAP_TYPE_LPM_TRIE, .key_size = 8, .value_size = 8, .max_entries = 4,
+	  .flags = BPF_F_NO_PREALLOC, .ref = CASE_LPM },
+	{ .type = BPF_MAP_TYPE_QUEUE, .key_size = 0, .value_size = 8, .max_entries = 2,
+	  .ref = CASE_QUEUE },
+	{ .type = BPF_MAP_TYPE_STACK, .key_size = 0, .value_size = 8, .max_entries = 2,
+	  .ref = CASE_STACK },
 };
 
 #define CASE_NMAPS (sizeof(case_maps) / sizeof(case_maps[0]))
@@ -80,6 +89,23 @@ struct interp_case {
 		BPF_LD_IMM64(BPF_REG_4, FLAGS),                                                    \
 		BPF_EMIT_CALL(BPF_FUNC_skb_adjust_room),                                           \
 		BPF_EXIT_INSN() }, (uint64_t)(int64_t)(RET), .pkt_len = LEN }
+
+/* bpf_map_update_elem(CASE_LPM, PLEN/ADDR at r7 = fp - 8, V at r8 = fp - 16, 0) */
+#define LPM_CASE_UPDATE(PLEN, ADDR, V)                                                             \
+	BPF_ST_MEM(BPF_W, BPF_REG_10, -8, PLEN), BPF_ST_MEM(BPF_W, BPF_REG_10, -4, ADDR),          \
+	BPF_ST_MEM(BPF_DW, BPF_REG_10, -16, V), BPF_LD_MAP_FD(BPF_REG_1, CASE_LPM),                \
+	BPF_MOV64_REG(BPF_REG_2, BPF_REG_7), BPF_MOV64_REG(BPF_REG_3, BPF_REG_8),                  \
+	BPF_MOV64_IMM(BPF_REG_4, 0), BPF_EMIT_CALL(BPF_FUNC_map_update_elem)
+/* REG = the u64 the key at r7 finds in CASE_LPM, or 0 */
+#define LPM_CASE_LOOKUP(REG)                                                                       \
+	BPF_LD_MAP_FD(BPF_REG_1, CASE_LPM), BPF_MOV64_REG(BPF_REG_2, BPF_REG_7),                   \
+	BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem), BPF_MOV64_REG(REG, BPF_REG_0),                    \
+	BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 1), BPF_LDX_MEM(BPF_DW, REG, BPF_REG_0, 0)
+/* r0 = bpf_map_push_elem(MAP, &V at r7 = fp - 8, 0) */
+#define QS_CASE_PUSH(MAP, V)                                                                       \
+	BPF_ST_MEM(BPF_DW, BPF_REG_10, -8, V), BPF_LD_MAP_FD(BPF_REG_1, MAP),                      \
+	BPF_MOV64_REG(BPF_REG_2, BPF_REG_7), BPF_MOV64_IMM(BPF_REG_3, 0),                          \
+	BPF_EMIT_CALL(BPF_FUNC_map_push_elem)
 
 /* r0 = *(u64 *)(fp - 8), exit */
 #define RET_STACK8 BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8), BPF_EXIT_INSN()
@@ -2056,6 +2082,48 @@ static const struct interp_case interp_cases[] = {
 		BPF_LDX_MEM(BPF_B, BPF_REG_1, BPF_REG_10, -8),
 		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1),
 		BPF_EXIT_INSN() }, (-EFAULT & 0xff) << 8 },
+
+	/* ---- LPM trie, queue, stack ---- */
+	{ "lpm: /8 and /24 in the trie; 10.1.2.3 takes the /24, 10.9.2.3 the /8", SOCK, {
+		BPF_MOV64_REG(BPF_REG_7, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, -8),	/* the key */
+		BPF_MOV64_REG(BPF_REG_8, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_8, -16),	/* the value */
+		LPM_CASE_UPDATE(8, 0x0a, 1),
+		LPM_CASE_UPDATE(24, 0x02010a, 2),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -8, 32),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0x0302010a),
+		LPM_CASE_LOOKUP(BPF_REG_6),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 0x0302090a),
+		LPM_CASE_LOOKUP(BPF_REG_0),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_0, 8),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_6),
+		BPF_EXIT_INSN() }, (1 << 8) | 2, .maps = true },
+	{ "queue: push 5 and 6, pop gives the oldest; push into the full queue fails", SOCK, {
+		BPF_MOV64_REG(BPF_REG_7, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, -8),
+		QS_CASE_PUSH(CASE_QUEUE, 5),
+		QS_CASE_PUSH(CASE_QUEUE, 6),
+		QS_CASE_PUSH(CASE_QUEUE, 7),
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_0),	/* -E2BIG */
+		BPF_LD_MAP_FD(BPF_REG_1, CASE_QUEUE),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_7),
+		BPF_EMIT_CALL(BPF_FUNC_map_pop_elem),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+		BPF_ALU64_IMM(BPF_AND, BPF_REG_6, 0xff),
+		BPF_ALU64_IMM(BPF_LSH, BPF_REG_6, 8),
+		BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_6),
+		BPF_EXIT_INSN() }, ((-E2BIG & 0xff) << 8) | 5, .maps = true },
+	{ "stack: push 5 and 6, pop gives the newest", SOCK, {
+		BPF_MOV64_REG(BPF_REG_7, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_7, -8),
+		QS_CASE_PUSH(CASE_STACK, 5),
+		QS_CASE_PUSH(CASE_STACK, 6),
+		BPF_LD_MAP_FD(BPF_REG_1, CASE_STACK),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_7),
+		BPF_EMIT_CALL(BPF_FUNC_map_pop_elem),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+		BPF_EXIT_INSN() }, 6, .maps = true },
 
 	/* ---- helpers that call back: bpf_loop, bpf_for_each_map_elem ---- */
 	{ "bpf_loop: sums i into the ctx, the callback stops at i = 3", SOCK, {

@@ -187,6 +187,73 @@ static void test_helper_list(void)
 	CHECK(!modelled[BPF_FUNC_get_current_pid_tgid], "helper 14 should not be modelled");
 }
 
+/*
+ * Maps of maps: the outer map's values are indices into the machine's map
+ * table; a lookup gives the inner map, which the helpers then take.  (The
+ * kernel agrees: tests/kernel/test_interp_maps.c.)
+ */
+static void test_map_in_map(void)
+{
+	const struct interp_map_def defs[] = {
+		{ .type = BPF_MAP_TYPE_HASH_OF_MAPS, .key_size = 4, .value_size = 4,
+		  .max_entries = 4, .ref = 1 },
+		{ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4,
+		  .ref = 2 },
+		{ .type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4,
+		  .ref = 3 },
+	};
+	/* r0 = outer[key at fp-4] ? inner[3] : 99 */
+	const struct bpf_insn prog[] = {
+		BPF_LD_MAP_FD(BPF_REG_1, 1),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 7),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 8),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_0),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -4),
+		BPF_ST_MEM(BPF_W, BPF_REG_10, -4, 3),
+		BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_0, 0, 2),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+		BPF_MOV64_IMM(BPF_REG_0, 99),
+		BPF_EXIT_INSN(),
+	};
+	uint32_t k7 = 7, k3 = 3, inner2 = 2, inner1 = 1, bad = 3;
+	uint64_t v1 = 11, v2 = 22;
+	struct interp_map_elem elems[] = {
+		{ .map = 0, .key = &k7, .value = &inner2 },
+		{ .map = 1, .key = &k3, .value = &v1 },
+		{ .map = 2, .key = &k3, .value = &v2 },
+	};
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = 64, .elems = elems, .nelems = 3 };
+	struct interp_ctx *c = interp_ctx__new(defs, 3, NULL, 0);
+	struct interp_prog *p = load(prog, sizeof(prog) / sizeof(prog[0]), BPF_PROG_TYPE_XDP);
+	struct interp_result res;
+
+	if (!ASSERT_OK_PTR(c, "ctx") || !ASSERT_OK_PTR(p, "prog"))
+		goto out;
+	ASSERT_OK(interp_run(c, p, &in, &res), "run");
+	ASSERT_EQ(res.r0, 22, "outer[7] is map 2, whose [3] is 22");
+	elems[0].value = &inner1;
+	ASSERT_OK(interp_run(c, p, &in, &res), "run");
+	ASSERT_EQ(res.r0, 11, "outer[7] is map 1 now");
+	in.nelems = 1;
+	ASSERT_OK(interp_run(c, p, &in, &res), "run");
+	ASSERT_EQ(res.r0, 0, "map 1's [3] is zero without its element");
+	elems[0].key = &k3;
+	ASSERT_OK(interp_run(c, p, &in, &res), "run");
+	ASSERT_EQ(res.r0, 99, "outer[7] empty");
+	elems[0].value = &bad;
+	ASSERT_EQ(interp_run(c, p, &in, &res), -EINVAL, "an index past the map table");
+	ASSERT_EQ(res.status, INTERP_BAD_INPUT, "bad input");
+out:
+	interp_prog__free(p);
+	interp_ctx__free(c);
+}
+
 static void test_budget(void)
 {
 	const struct bpf_insn prog[] = {
@@ -639,6 +706,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_fault_messages);
 	RUN_TEST(test_unsupported_helper);
 	RUN_TEST(test_helper_list);
+	RUN_TEST(test_map_in_map);
 	RUN_TEST(test_budget);
 	RUN_TEST(test_xdp_packet_out);
 	RUN_TEST(test_adjust_head_packet);
