@@ -282,8 +282,12 @@ void interp_hash_unlink(struct interp_map *m, uint32_t e)
 		pp = &m->next[*pp];
 	*pp = m->next[e];
 	m->used[e] = 0;
-	if (m->lpm)
-		m->plen_count[*(const uint32_t *)(m->keys + (size_t)e * m->def.key_size)]--;
+	if (m->lpm) {
+		uint32_t plen;
+
+		memcpy(&plen, m->keys + (size_t)e * m->def.key_size, 4);
+		m->plen_count[plen]--;
+	}
 	m->freelist[m->nfree++] = e;
 	m->count--;
 }
@@ -307,8 +311,13 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 			return -EINVAL;
 		key = lkey;
 	}
-	if (m->of_maps && *(const uint32_t *)val >= c->nmaps)
-		return -EINVAL; /* not a map of this machine */
+	if (m->of_maps) {
+		uint32_t inner;
+
+		memcpy(&inner, val, 4);
+		if (inner >= c->nmaps)
+			return -EINVAL; /* not a map of this machine */
+	}
 	if (m->kind == MK_ARRAY) {
 		uint32_t idx;
 
@@ -350,8 +359,12 @@ int64_t interp_map_update(struct interp_ctx *c, uint32_t mi, const void *key, co
 		m->buckets[b] = e;
 		m->used[e] = 1;
 		m->count++;
-		if (m->lpm)
-			m->plen_count[*(const uint32_t *)key]++;
+		if (m->lpm) {
+			uint32_t plen;
+
+			memcpy(&plen, key, 4);
+			m->plen_count[plen]++;
+		}
 	}
 	memcpy(m->vals + ((size_t)e << m->shift), val, m->def.value_size);
 	return 0;
