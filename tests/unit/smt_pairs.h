@@ -45,6 +45,14 @@
 /* r0 = map_delete_elem(map @ref, &key) */
 #define DELETE_IN(ref, key) \
 	"r1 = " #key "\n*(u32 *)(r10 - 4) = r1\nldmap 1, " #ref "\nr2 = r10\nr2 += -4\ncall 3\n"
+/* fib_lookup(ctx in r9, 64 bytes of params at fp-@at, all zero but byte @b = 1, 64, flags 0) */
+#define FIB(at, b)                                                                           \
+	"r1 = 0\n*(u64 *)(r10 - " #at ") = r1\n*(u64 *)(r10 - " #at " + 8) = r1\n"                 \
+	"*(u64 *)(r10 - " #at " + 16) = r1\n*(u64 *)(r10 - " #at " + 24) = r1\n"                   \
+	"*(u64 *)(r10 - " #at " + 32) = r1\n*(u64 *)(r10 - " #at " + 40) = r1\n"                   \
+	"*(u64 *)(r10 - " #at " + 48) = r1\n*(u64 *)(r10 - " #at " + 56) = r1\nr1 = 1\n"         \
+	"*(u8 *)(r10 - " #at " + " #b ") = r1\nr1 = r9\nr2 = r10\nr2 += -" #at "\nr3 = 64\n" \
+	"r4 = 0\ncall 69\n"
 /* perf_event_output(ctx in r9, perf map, flags 0, fp @slot, 8) of the u64 r6 */
 #define PERF_OUT(slot)                                                              \
 	"*(u64 *)(r10 - " #slot ") = r6\nr1 = r9\nldmap 2, 5\nr3 = 0\nr4 = r10\nr4 += -" \
@@ -249,6 +257,12 @@ static const struct smt_pair smt_pairs[] = {
 	 "call 115\nr0 = *(u64 *)(r10 - 8)\nexit",
 	 "r3 = *(u64 *)(r1 + 0)\nr1 = r10\nr1 += -8\nr2 = 8\ncall 115\n"
 	 "r0 = *(u64 *)(r10 - 8)\nexit", UNK},
+	{"redirect: a register the helper does not take", XDP,
+	 "r1 = 1\nr2 = 0\nr3 = 5\ncall 23\nexit", "r1 = 1\nr2 = 0\nr3 = 6\ncall 23\nexit", EQ},
+	{"fib_lookup: params from another stack slot", XDP,
+	 "r9 = r1\n" FIB(64, 0) "if r0 != 0 goto @out\nr0 = *(u8 *)(r10 - 60)\nexit\n" OUT,
+	 "r9 = r1\n" FIB(128, 0) "if r0 != 0 goto @out\nr0 = *(u8 *)(r10 - 124)\nexit\n" OUT,
+	 EQ},
 	{"csum_diff: same bytes from another stack slot", XDP,
 	 S64 "*(u64 *)(r10 - 8) = r6\nr1 = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\nr5 = 0\n"
 	     "call 28\nexit",
@@ -399,6 +413,10 @@ static const struct smt_pair smt_pairs[] = {
 	 "r0 = 2\nexit",
 	 "r1 = 0x0a6969\n*(u32 *)(r10 - 4) = r1\nr1 = r10\nr1 += -4\nr2 = 4\ncall 6\n"
 	 "r0 = 2\nexit", DIFF},
+	{"fib_lookup: a changed byte of the params", XDP, "r9 = r1\n" FIB(64, 0) "r0 = 2\nexit",
+	 "r9 = r1\n" FIB(64, 1) "r0 = 2\nexit", DIFF},
+	{"redirect: another flags argument", XDP, "r1 = 1\nr2 = 0\ncall 23\nexit",
+	 "r1 = 1\nr2 = 1\ncall 23\nexit", DIFF},
 	{"csum_diff: a changed byte", XDP,
 	 S64 "*(u64 *)(r10 - 8) = r6\nr1 = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\nr5 = 0\n"
 	     "call 28\nr0 = 2\nexit",
