@@ -25,7 +25,10 @@
  *     also by a digest of their contents); the program is canonicalized and
  *     keyed (cache/key.c).  Programs that name other fds (attach_prog_fd,
  *     module BTF) are passed through.
- *  4. Hit: the cached optimized program is relinked to this caller's fds or
+ *  4. Hit (cache/hit.c reads the entry: one read, no JSON, the stored
+ *     original compared in full, the proof summary checked; BPFSYNTH_LOG=debug
+ *     logs how long each stage took): the cached optimized program is
+ *     relinked to this caller's fds or
  *     fd_array indexes and loaded with a copy of the caller's attr that differs
  *     only in insns/insn_cnt, so BTF, func_info/line_info (cache entries keep
  *     the original length, with `ja +0` where instructions went, which the
@@ -39,9 +42,10 @@
  *     moved to <cache>/rejected/, so later loads do not pay for it again.
  *     An entry is used only with a complete proof record (cache/proof.c:
  *     every change inside a proven window, the whole verdict not "different").
- *  6. A miss in sync mode is optimized before the load (optimize.c: in a
- *     forked child, within the budget, the kernel judging each candidate),
- *     stored, and loaded as a hit.  In async mode a miss leaves a queue entry
+ *  6. A miss in sync mode is optimized before the load (optimize.c: by
+ *     `bpfsynth worker --key`, started so that the host sees nothing of it,
+ *     or without a worker binary in a forked child; within the budget, the
+ *     kernel judging each candidate), stored, and loaded as a hit.  In async mode a miss leaves a queue entry
  *     and starts `bpfsynth worker` if none runs (spawn.c); the original loads.
  *
  * Inside the host process we never print to stdout, never exit, close every

@@ -452,6 +452,30 @@ static void test_key_stable(void)
 		     "the key of a fixed program");
 }
 
+/* The load path checks the directory and entries/; a miss checks the rest too. */
+static void test_dir_check_entries(void)
+{
+	char msg[CACHE_MSG_SIZE], sub[PATH_MAX];
+
+	make_tmpdir();
+	ASSERT_OK(cache_dir_check_entries(tmpdir, msg, sizeof(msg)), "ours");
+	snprintf(sub, sizeof(sub), "%s/entries", tmpdir);
+	chmod(sub, 0777);
+	ASSERT_EQ(cache_dir_check_entries(tmpdir, msg, sizeof(msg)), -EPERM,
+		  "world-writable entries/");
+	chmod(sub, 0755);
+	chmod(tmpdir, 0770);
+	ASSERT_EQ(cache_dir_check_entries(tmpdir, msg, sizeof(msg)), -EPERM,
+		  "group-writable cache directory");
+	chmod(tmpdir, 0700);
+	snprintf(sub, sizeof(sub), "%s/queue", tmpdir);
+	chmod(sub, 0777);
+	ASSERT_OK(cache_dir_check_entries(tmpdir, msg, sizeof(msg)), "queue/ is not read by a hit");
+	ASSERT_EQ(cache_dir_check(tmpdir, msg, sizeof(msg)), -EPERM, "but a miss refuses it");
+	rm_rf(tmpdir);
+	ASSERT_EQ(cache_dir_check_entries(tmpdir, msg, sizeof(msg)), -ENOENT, "gone");
+}
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
@@ -462,5 +486,6 @@ int main(int argc, char **argv)
 	RUN_TEST(test_not_this_program);
 	RUN_TEST(test_unproven);
 	RUN_TEST(test_format1);
+	RUN_TEST(test_dir_check_entries);
 	return test_summary("test_cache_hit");
 }
