@@ -2,6 +2,10 @@
 /*
  * cache/stats: hits, misses, fallbacks and bytes saved, across processes.
  *
+ * Events: hit, miss, bad, fallback, queued, and unhit, which takes back a
+ * hit: the load path records a hit before the kernel's load (while the
+ * caches are warm) and an unhit if the kernel then refuses the program.
+ *
  * Many loaders in many processes record events at once, inside load paths
  * that must stay fast and must never block on each other.  So an event is one
  * line ("<event> <n> <reason>\n", under PIPE_BUF bytes) appended with a single
@@ -30,56 +34,41 @@
 static const char *const ev_names[] = {
 	[CACHE_EV_HIT] = "hit",		  [CACHE_EV_MISS] = "miss",	[CACHE_EV_BAD] = "bad",
 	[CACHE_EV_FALLBACK] = "fallback", [CACHE_EV_QUEUED] = "queued",
+	[CACHE_EV_UNHIT] = "unhit",
 };
 
+/* An "unhit" takes a hit back (and its bytes): see fold_log(). */
 static const char *const ev_sums[] = {
 	[CACHE_EV_HIT] = "hits",	[CACHE_EV_MISS] = "misses",
 	[CACHE_EV_BAD] = "bad_entries", [CACHE_EV_FALLBACK] = "fallbacks",
-	[CACHE_EV_QUEUED] = "queued",
+	[CACHE_EV_QUEUED] = "queued",	[CACHE_EV_UNHIT] = "hits",
 };
 
 #define NEV (sizeof(ev_names) / sizeof(ev_names[0]))
 
-int cache_stats_open(const char *dir)
+int cache_stats_add(const char *dir, enum cache_event ev, uint64_t n, const char *reason)
 {
-	char path[PATH_MAX];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/stats.log", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
-	return fd < 0 ? -errno : fd;
-}
-
-int cache_stats_put(int fd, enum cache_event ev, uint64_t n, const char *reason)
-{
-	char line[256], r[180];
-	int len, err = 0;
+	char path[PATH_MAX], line[256], r[180];
+	int fd, len, err = 0;
 	size_t i;
 
-	if (fd < 0)
-		return fd;
-	if ((size_t)ev >= NEV) {
-		close(fd);
+	if ((size_t)ev >= NEV)
 		return -EINVAL;
-	}
+	if (snprintf(path, sizeof(path), "%s/stats.log", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
 	/* A reason is one token: the line format has no quoting. */
 	snprintf(r, sizeof(r), "%s", reason && *reason ? reason : "-");
 	for (i = 0; r[i]; i++)
 		if ((unsigned char)r[i] <= ' ' || (unsigned char)r[i] >= 0x7f)
 			r[i] = '_';
 	len = snprintf(line, sizeof(line), "%s %llu %s\n", ev_names[ev], (unsigned long long)n, r);
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
 	if (write(fd, line, len) != len)
 		err = errno ? -errno : -EIO;
 	close(fd);
 	return err;
-}
-
-int cache_stats_add(const char *dir, enum cache_event ev, uint64_t n, const char *reason)
-{
-	if ((size_t)ev >= NEV)
-		return -EINVAL;
-	return cache_stats_put(cache_stats_open(dir), ev, n, reason);
 }
 
 static void add_reason(json_t *obj, const char *reason, json_int_t n)
@@ -121,9 +110,11 @@ static int fold_log(json_t *s, const char *path)
 			;
 		if (i == NEV)
 			continue;
-		add_sum(s, ev_sums[i], 1);
+		add_sum(s, ev_sums[i], i == CACHE_EV_UNHIT ? -1 : 1);
 		if (i == CACHE_EV_HIT)
 			add_sum(s, "bytes_saved", (json_int_t)n);
+		else if (i == CACHE_EV_UNHIT)
+			add_sum(s, "bytes_saved", -(json_int_t)n);
 		else if (i == CACHE_EV_FALLBACK)
 			add_reason(json_object_get(s, "fallback_reasons"), reason, 1);
 		else if (i == CACHE_EV_BAD)

@@ -364,16 +364,6 @@ static long pl_load_hit(struct pl_load *l, struct cache_hit *e)
 	uint32_t true_size;
 	long fd;
 
-	/*
-	 * func_info and line_info name instruction offsets of the original: a
-	 * program of another length would need them remapped (not done yet);
-	 * entries that keep the length with `ja +0` need nothing.
-	 */
-	if (e->opt_cnt != l->cp.insn_cnt &&
-	    (pl_attr(l)->func_info_cnt || pl_attr(l)->line_info_cnt)) {
-		snprintf(l->why, sizeof(l->why), "length-changed-with-btf-info");
-		return -1;
-	}
 	memcpy(attr, l->attr, sizeof(attr));
 	a->insns = (uint64_t)(uintptr_t)e->opt;
 	a->insn_cnt = e->opt_cnt;
@@ -426,22 +416,30 @@ static void pl_queue(struct pl_load *l)
 static bool pl_serve(struct pl_load *l, struct cache_hit *e, uint64_t t0, long *ret,
 		     struct pl_after *after)
 {
-	/*
-	 * The statistics log is opened before the kernel's load: a large
-	 * program's verification leaves every cache cold, and the path lookup
-	 * of an open() after it cost 30-40 us (11 337 instructions).
-	 */
-	int sfd = cache_stats_open(pl_cfg.cache_dir);
-	long fd = pl_load_hit(l, e);
+	uint32_t before = e->orig_effective, now = e->opt_effective;
+	uint64_t saved = before > now ? (uint64_t)(before - now) * 8 : 0;
 	bool done = false;
+	long fd = -1;
 
+	/*
+	 * func_info and line_info name instruction offsets of the original: a
+	 * program of another length would need them remapped (not done yet);
+	 * entries that keep the length with `ja +0` need nothing.
+	 */
+	if (e->opt_cnt != l->cp.insn_cnt &&
+	    (pl_attr(l)->func_info_cnt || pl_attr(l)->line_info_cnt)) {
+		snprintf(l->why, sizeof(l->why), "length-changed-with-btf-info");
+	} else {
+		/* Recorded while the caches are warm; taken back if the kernel refuses. */
+		cache_stats_add(pl_cfg.cache_dir, CACHE_EV_HIT, saved, NULL);
+		fd = pl_load_hit(l, e);
+		if (fd < 0)
+			cache_stats_add(pl_cfg.cache_dir, CACHE_EV_UNHIT, saved, NULL);
+	}
 	if (fd >= 0) {
-		uint32_t before = e->orig_effective, now = e->opt_effective;
-		uint64_t saved = before > now ? (uint64_t)(before - now) * 8 : 0;
 		uint64_t ours;
 		char prof[160];
 
-		cache_stats_put(sfd, CACHE_EV_HIT, saved, NULL);
 		ours = pl_now_ns() - t0 - l->kernel_ns;
 		/* "ours": what the preload added to the load (bench_preload reads it) */
 		log_info("'%s' %.16s: optimized program loaded (%u -> %u insns; "
@@ -450,13 +448,13 @@ static bool pl_serve(struct pl_load *l, struct cache_hit *e, uint64_t t0, long *
 			 (unsigned long long)l->kernel_ns);
 		if (pl_profiling && l->stamp[PL_ST_LOOKUP] >= t0) {
 			pl_profile_str(l, prof, sizeof(prof));
-			log_debug("'%s' %.16s: ours in us: %s, stats %.1f", l->name, l->key, prof,
+			log_debug("'%s' %.16s: ours in us: %s, rest %.1f", l->name, l->key, prof,
 				  (double)(ours - (l->stamp[PL_ST_LOOKUP] - t0)) / 1e3);
 		}
 		*ret = fd;
 		done = true;
 	} else {
-		cache_stats_put(sfd, CACHE_EV_FALLBACK, 0, l->why);
+		cache_stats_add(pl_cfg.cache_dir, CACHE_EV_FALLBACK, 0, l->why);
 		log_info("'%s' %.16s: loading the original: %s", l->name, l->key, l->why);
 		after->rejected = !strncmp(l->why, "kernel-rejected:", 16);
 		memcpy(after->key, l->key, sizeof(after->key));

@@ -644,6 +644,20 @@ static void test_stats(void)
 	ASSERT_EQ(sum(json_object_get(s, "fallback_reasons"), "kernel-rejected:EACCES"), 400,
 		  "reasons kept by compaction");
 	json_decref(s);
+	/* A hit the kernel then refused is taken back, before and after compaction. */
+	cache_stats_add(tmpdir, CACHE_EV_HIT, 24, NULL);
+	cache_stats_add(tmpdir, CACHE_EV_UNHIT, 24, NULL);
+	s = cache_stats_read(tmpdir, msg, sizeof(msg));
+	ASSERT_EQ(sum(s, "hits"), 801, "a hit and its unhit");
+	ASSERT_EQ(sum(s, "bytes_saved"), 6416, "bytes taken back");
+	json_decref(s);
+	cache_stats_add(tmpdir, CACHE_EV_HIT, 24, NULL);
+	ASSERT_OK(cache_stats_compact(tmpdir, msg, sizeof(msg)), "compact again");
+	cache_stats_add(tmpdir, CACHE_EV_UNHIT, 24, NULL);
+	s = cache_stats_read(tmpdir, msg, sizeof(msg));
+	ASSERT_EQ(sum(s, "hits"), 801, "an unhit after the fold takes back a folded hit");
+	ASSERT_EQ(sum(s, "bytes_saved"), 6416, "and its bytes");
+	json_decref(s);
 	rm_rf(tmpdir);
 }
 
