@@ -10,7 +10,8 @@
  *     clone(CLONE_VM | CLONE_VFORK) with no exit signal: neither handler runs,
  *     the host sees no child, and the optimized program is what loaded.
  *  2. sync mode without one (BPFSYNTH_WORKER=off): the fork() fallback, whose
- *     atfork handlers do run -- the control that shows the test can see it.
+ *     atfork handlers do run -- the control that shows the test can see it;
+ *     and with a worker that fails (/bin/false): the original loads.
  *  3. async mode: the detached worker is started the same way: no handler
  *     runs; the worker stores the entry, and the next load hits.
  */
@@ -154,6 +155,25 @@ static void test_sync_fork_fallback(void)
 	ASSERT_STREQ(where, "preload (sync)", "the entry was made in the forked child");
 }
 
+/* 2b. A worker that fails: the original loads, and the loader still sees nothing. */
+static void test_sync_worker_fails(void)
+{
+	char dir[128];
+	int atfork = -1, sigchld = -1, reaped = -1;
+	uint32_t len = 0;
+
+	snprintf(dir, sizeof(dir), "%s/sync-false", root);
+	if (!ASSERT_OK(host("sync", dir, "/bin/false", &atfork, &sigchld, &reaped, &len),
+		       "sync-mode load with a worker that fails"))
+		return;
+	ASSERT_EQ(len, plain_len, "the original loaded");
+	ASSERT_EQ(atfork, 0, "no atfork handler ran");
+	ASSERT_EQ(sigchld, 0, "no SIGCHLD");
+	ASSERT_EQ(reaped, 0, "no child for the loader's waitpid(-1)");
+	ASSERT_EQ(reason_of(dir, "fallback_reasons", "optimize-failed"), 1,
+		  "counted: optimize-failed");
+}
+
 /* 3. Async mode starts the detached worker the same way. */
 static void test_async_worker(void)
 {
@@ -232,6 +252,7 @@ int main(int argc, char **argv)
 	}
 	RUN_TEST(test_sync_worker);
 	RUN_TEST(test_sync_fork_fallback);
+	RUN_TEST(test_sync_worker_fails);
 	RUN_TEST(test_async_worker);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", root);
 	if (system(cmd))
