@@ -437,6 +437,14 @@ static void mem_diffs(struct smt_ctx *s, struct diff *d, Z3_ast g, const struct 
 	}
 }
 
+/* Byte @j of the packet array @arr an event kept (plain: the flat memory). */
+static Z3_ast ev_pkt_byte(struct smt_ctx *s, Z3_ast arr, Z3_ast j)
+{
+	if (s->env->plain)
+		j = smt_add(s, smt_bv(s, smt_region_base(T_PKT), 64), j);
+	return smt_t(s, Z3_mk_select(s->z, arr, j));
+}
+
 static void exit_diffs(struct smt_ctx *s, struct diff *d, const struct sstate *a,
 		       const struct sstate *b)
 {
@@ -470,6 +478,27 @@ static void exit_diffs(struct smt_ctx *s, struct diff *d, const struct sstate *a
 			else if (a->ev[k].mem && a->ev[k].mem != b->ev[k].mem)
 				comp_add(s, d, smt_and2(s, ok, neq(s, a->ev[k].mem, b->ev[k].mem)),
 					 NULL, NULL, a, "bytes read by call %d", (int)k);
+			if (!a->ev[k].pkt != !b->ev[k].pkt) {
+				comp_add(s, d, ok, NULL, NULL, a, "packet bytes sent by call %d",
+					 (int)k);
+			} else if (a->ev[k].pkt) {
+				/* a byte below the length either sends that differs */
+				char name[24];
+				Z3_ast j, x, y, in;
+
+				snprintf(name, sizeof(name), "diff_evpkt%u", k);
+				j = smt_var(s, name, s->bv64);
+				x = ev_pkt_byte(s, a->ev[k].pkt, j);
+				y = ev_pkt_byte(s, b->ev[k].pkt, j);
+				in = smt_or2(s, smt_t(s, Z3_mk_bvult(s->z, j, a->ev[k].pktlen)),
+					     smt_t(s, Z3_mk_bvult(s->z, j, b->ev[k].pktlen)));
+				comp_add(s, d,
+					 smt_and2(s, ok,
+						  smt_or2(s, neq(s, a->ev[k].pktlen,
+								 b->ev[k].pktlen),
+							  smt_and2(s, in, neq(s, x, y)))),
+					 x, y, a, "packet bytes sent by call %d", (int)k);
+			}
 		}
 	}
 	mem_diffs(s, d, ok, a, b);
@@ -647,7 +676,7 @@ static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea
 		Z3_solver_push(s->z, sv);
 		Z3_solver_assert(s->z, sv, smt_and2(s, replayable(s), hints));
 		r = Z3_solver_check(s->z, sv);
-		if (r != Z3_L_TRUE) {
+		if (r != Z3_L_TRUE && (ea->nhints || eb->nhints)) {
 			Z3_solver_pop(s->z, sv, 1);
 			Z3_solver_push(s->z, sv);
 			Z3_solver_assert(s->z, sv, hints);

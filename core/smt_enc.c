@@ -294,7 +294,7 @@ static bool mergeable(const struct sstate *a, const struct sstate *b)
 	if (a->nev != b->nev)
 		return false;
 	for (i = 0; i < (int)a->nev; i++)
-		if (a->ev[i].mem_len != b->ev[i].mem_len)
+		if (a->ev[i].mem_len != b->ev[i].mem_len || !a->ev[i].pkt != !b->ev[i].pkt)
 			return false;
 	for (i = 0; i < 11; i++)
 		if (a->r[i].tag != b->r[i].tag)
@@ -340,6 +340,10 @@ static void merge_into(struct smt_ctx *s, struct sstate *a, const struct sstate 
 			a->ev[i].args[j] = smt_ite(s, c, a->ev[i].args[j], b->ev[i].args[j]);
 		if (a->ev[i].mem)
 			a->ev[i].mem = smt_ite(s, c, a->ev[i].mem, b->ev[i].mem);
+		if (a->ev[i].pkt) {
+			a->ev[i].pkt = smt_ite(s, c, a->ev[i].pkt, b->ev[i].pkt);
+			a->ev[i].pktlen = smt_ite(s, c, a->ev[i].pktlen, b->ev[i].pktlen);
+		}
 	}
 	a->fault = smt_ite(s, c, a->fault, b->fault);
 	a->pc = smt_or2(s, a->pc, b->pc);

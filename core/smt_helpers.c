@@ -361,39 +361,33 @@ static Z3_ast perf_output_hint(struct smt_ctx *s, struct sstate *st, Z3_ast ret)
 
 /*
  * perf_event_output's flags may ask for the first ctxlen bytes of the
- * packet to go out with the data: they are bytes the helper reads.
+ * packet (ctxlen: bits 32..51, possibly computed) to go out with the data.
+ * The event keeps the packet as it is at the call and ctxlen: the exit
+ * comparison asks for a byte below ctxlen that differs, unless ctxlen is
+ * past skb->len or the frame's end, where the helper fails with -EFAULT and
+ * sends nothing.
  */
-static int perf_ctx_bytes(struct insn_env *ie, struct sstate *st, Z3_ast *mem, uint32_t *len)
+static int perf_ctx_bytes(struct insn_env *ie, struct sstate *st, struct sevent *ev)
 {
 	struct smt_ctx *s = ie->s;
-	int64_t fl, n, j;
-	Z3_ast slen;
+	int64_t fl;
+	Z3_ast n;
 	bool net = s->env->prog_type == BPF_PROG_TYPE_XDP ||
 		   s->env->prog_type == BPF_PROG_TYPE_SCHED_CLS ||
 		   s->env->prog_type == BPF_PROG_TYPE_SCHED_ACT ||
 		   s->env->prog_type == BPF_PROG_TYPE_SOCKET_FILTER ||
 		   s->env->prog_type == BPF_PROG_TYPE_CGROUP_SKB;
 
-	if (!smt_const_of(s, st->r[3].v, &fl)) {
-		smt_unsup(s, ie->i, "%s", "perf_event_output with flags that are not a constant");
-		return -1;
-	}
-	n = (int64_t)(((uint64_t)fl & BPF_F_CTXLEN_MASK) >> 32);
-	if (!n)
+	if (smt_const_of(s, st->r[3].v, &fl) && !((uint64_t)fl & BPF_F_CTXLEN_MASK))
 		return 0;
-	if (!net || n > 4096) {
+	if (!net) {
 		smt_unsup(s, ie->i, "%s", "perf_event_output of ctx bytes not modelled");
 		return -1;
 	}
-	/* past the packet's end (skb->len) the helper fails (-EFAULT): no bytes go out */
-	slen = whole_len(ie, st);
-	for (j = 0; j < n; j++) {
-		Z3_ast b = pkt_byte(s, st, smt_bvk(s, j));
-
-		b = smt_ite(s, T(Z3_mk_bvule(s->z, smt_bvk(s, n), slen)), b, smt_bv(s, 0, 8));
-		*mem = *mem ? T(Z3_mk_concat(s->z, b, *mem)) : b;
-	}
-	*len += (uint32_t)n;
+	n = T(Z3_mk_bvlshr(s->z, T(Z3_mk_bvand(s->z, st->r[3].v, smt_bvk(s, BPF_F_CTXLEN_MASK))),
+			   smt_bvk(s, 32)));
+	ev->pkt = s->env->plain ? st->mem : st->pkt;
+	ev->pktlen = smt_ite(s, T(Z3_mk_bvule(s->z, n, whole_len(ie, st))), n, smt_bvk(s, 0));
 	return 0;
 }
 
@@ -535,7 +529,7 @@ int smt_call(struct insn_env *ie, struct sstate *st, int32_t id)
 			break;
 		}
 	}
-	if (id == BPF_FUNC_perf_event_output && perf_ctx_bytes(ie, st, &ev->mem, &ev->mem_len))
+	if (id == BPF_FUNC_perf_event_output && perf_ctx_bytes(ie, st, ev))
 		return -1;
 	/* memory the helper writes: fresh bytes, shared by the k-th call of both */
 	for (j = 0; j < 5; j++) {

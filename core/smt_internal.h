@@ -39,6 +39,8 @@ struct sevent {
 	Z3_ast args[5]; /* bv64; unused ones 0, pointers to memory the helper reads 0 */
 	Z3_ast mem;	/* the bytes the helper reads, concatenated (NULL: none) */
 	uint32_t mem_len;
+	/* packet bytes [0, pktlen) it sends (perf_event_output): the packet array then */
+	Z3_ast pkt, pktlen;
 };
 
 /* The state of one program on one set of paths (all with the same events). */

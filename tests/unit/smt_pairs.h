@@ -53,6 +53,14 @@
 	"*(u64 *)(r10 - " #at " + 48) = r1\n*(u64 *)(r10 - " #at " + 56) = r1\nr1 = 1\n"         \
 	"*(u8 *)(r10 - " #at " + " #b ") = r1\nr1 = r9\nr2 = r10\nr2 += -" #at "\nr3 = 64\n" \
 	"r4 = 0\ncall 69\n"
+/*
+ * perf_event_output(ctx in r9, perf map, the whole packet (a computed ctxlen)
+ * on the current CPU, 8 zero bytes at fp-@slot)
+ */
+#define PERF_PKT(slot)                                                                      \
+	"r1 = 0\n*(u64 *)(r10 - " #slot ") = r1\nr2 = *(u32 *)(r9 + 0)\nr3 = *(u32 *)(r9 + 4)\n" \
+	"r3 -= r2\nr3 <<= 32\nr2 = 0xffffffff ll\nr3 |= r2\nr1 = r9\nldmap 2, 5\nr4 = r10\n"  \
+	"r4 += -" #slot "\nr5 = 8\ncall 25\n"
 /* perf_event_output(ctx in r9, perf map, flags 0, fp @slot, 8) of the u64 r6 */
 #define PERF_OUT(slot)                                                              \
 	"*(u64 *)(r10 - " #slot ") = r6\nr1 = r9\nldmap 2, 5\nr3 = 0\nr4 = r10\nr4 += -" \
@@ -231,6 +239,8 @@ static const struct smt_pair smt_pairs[] = {
 	 S64C PERF_OUT(8) "r0 = 2\nexit", S64C PERF_OUT(24) "r0 = 2\nexit", EQ},
 	{"perf_event_output: the unread result dropped", XDP,
 	 S64C PERF_OUT(8) "r6 = r0\nr6 += 1\nr0 = 2\nexit", S64C PERF_OUT(8) "r0 = 2\nexit", EQ},
+	{"perf_event_output of the packet: data from another stack slot", XDP,
+	 "r9 = r1\n" PERF_PKT(8) "r0 = 2\nexit", "r9 = r1\n" PERF_PKT(16) "r0 = 2\nexit", EQ},
 	{"dead xdp_load_bytes removed", XDP,
 	 "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 4\ncall 189\nr0 = 2\nexit", "r0 = 2\nexit", EQ},
 	{"xdp_load_bytes into another stack slot", XDP,
@@ -336,8 +346,12 @@ static const struct smt_pair smt_pairs[] = {
 	 S64 "r0 = 0\nif r6 != 3 goto @l\nexit\n@l:\nr0 = 1\nexit", DIFF},
 	{"unsigned vs signed division", XDP, S64 "r6 /= r7\nr0 = r6\nexit",
 	 S64 "insn 0x3f, 6, 7, 1, 0 // r6 s/= r7\nr0 = r6\nexit", DIFF},
-	{"unsigned vs signed modulo", XDP, S64 "insn 0x9f, 6, 7, 0, 0 // r6 %= r7\nr0 = r6\nexit",
-	 S64 "insn 0x9f, 6, 7, 1, 0 // r6 s%= r7\nr0 = r6\nexit", DIFF},
+	/*
+	 * 32 bits: Z3 takes from 2 s to over a minute on the 64-bit remainders,
+	 * depending on the terms made before (64-bit division is the pair above)
+	 */
+	{"unsigned vs signed modulo", XDP, S64 "insn 0x9c, 6, 7, 0, 0 // w6 %= w7\nr0 = r6\nexit",
+	 S64 "insn 0x9c, 6, 7, 1, 0 // w6 s%= w7\nr0 = r6\nexit", DIFF},
 	{"hash lookup may miss", XDP,
 	 "r1 = 3\n*(u32 *)(r10 - 4) = r1\nldmap 1, 2\nr2 = r10\nr2 += -4\ncall 1\n"
 	 "if r0 != 0 goto @l\nr0 = 0\nexit\n@l:\nr0 = 1\nexit",
@@ -461,6 +475,15 @@ static const struct smt_pair smt_pairs[] = {
 	{"hash inserts of two keys in either order", XDP,
 	 UPDATE_IN(2, 5, 7, 0) UPDATE_IN(2, 6, 8, 0) "r0 = 2\nexit",
 	 UPDATE_IN(2, 6, 8, 0) UPDATE_IN(2, 5, 7, 0) "r0 = 2\nexit", UNK},
+	/*
+	 * The packet perf_event_output sends differs in its first byte (changed
+	 * for the call, then put back): the interpreter's trace does not hold
+	 * the packet bytes the helper sends, so not replayed -- but not EQUIVALENT.
+	 */
+	{"perf_event_output sends a changed packet byte", XDP,
+	 "r9 = r1\n" PKT2 "r7 = r2\nr8 = *(u8 *)(r2 + 0)\nr1 = 1\n*(u8 *)(r2 + 0) = r1\n"
+	 PERF_PKT(8) "*(u8 *)(r7 + 0) = r8\nr0 = 2\nexit\n" OUT,
+	 "r9 = r1\n" PKT2 PERF_PKT(8) "r0 = 2\nexit\n" OUT, UNK},
 	/* an insert into a full LRU map evicts, in an order the model does not follow */
 	{"LRU hash update (not modelled)", XDP, UPDATE_IN(4, 5, 7, 0) "r0 = 2\nexit",
 	 "r0 = 2\nexit", UNK},

@@ -355,7 +355,8 @@ int main(int argc, char **argv)
 	size_t i;
 
 	test_init(argc, argv);
-	sctx = smt_ctx__new(20000);
+	/* generous: the 64-bit division pairs take seconds, more on a busy machine */
+	sctx = smt_ctx__new(60000);
 	if (!sctx) {
 		fprintf(stderr, "smt_ctx__new: %s\n", strerror(errno));
 		return 1;
