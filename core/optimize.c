@@ -66,6 +66,8 @@ struct optimizer {
 	const struct opt_env *env;
 	const struct opt_params *pp;
 	struct analysis_map *amaps;
+	struct interp_map_def *smaps; /* env->maps, a map of no elements given one */
+	int unsized;		      /* such a map's index, or -1 */
 	uint32_t *flags;
 	struct analysis_env aenv;
 	struct safety_env senv;
@@ -593,6 +595,15 @@ static void whole_check(struct optimizer *o, const struct bpf_insn *input)
 	double left = o->end - now();
 	uint32_t ms = left > 1 ? (uint32_t)(left * 1000) : 1000;
 
+	if (o->unsized >= 0) {
+		/*
+		 * Its lookups' outcomes depend on the size a loader gives it: the
+		 * one element the windows assumed says nothing about that.
+		 */
+		snprintf(res->whole_msg, sizeof(res->whole_msg),
+			 "not checked: map %d has max_entries 0 (its loader sets it)", o->unsized);
+		return;
+	}
 	r = malloc(sizeof(*r));
 	if (!r) {
 		snprintf(res->whole_msg, sizeof(res->whole_msg), "out of memory");
@@ -617,14 +628,31 @@ static int setup(struct optimizer *o, const struct bpf_insn *insns, size_t len)
 	uint32_t i;
 
 	o->amaps = calloc(o->env->nmaps + 1, sizeof(*o->amaps));
+	o->smaps = calloc(o->env->nmaps + 1, sizeof(*o->smaps));
 	o->flags = calloc(o->env->nmaps + 1, sizeof(*o->flags));
 	o->cur = malloc(len * sizeof(*insns));
 	o->smt = calloc(o->jobs + 1, sizeof(*o->smt));
-	if (!o->amaps || !o->flags || !o->cur || !o->smt)
+	if (!o->amaps || !o->smaps || !o->flags || !o->cur || !o->smt)
 		return -ENOMEM;
+	o->unsized = -1;
 	for (i = 0; i < o->env->nmaps; i++) {
-		const struct interp_map_def *d = &o->env->maps[i];
+		struct interp_map_def *d = &o->smaps[i];
 
+		*d = o->env->maps[i];
+		/*
+		 * An object's map whose size its loader sets (max_entries 0 in
+		 * the ELF): a value pointer into it points at some element, and
+		 * windows need no more; one element says so to the solver,
+		 * whose pre-condition "an element of the map" would otherwise
+		 * be false, and every window "equivalent".
+		 */
+		if (!d->max_entries) {
+			d->max_entries = 1;
+			/* libbpf sizes these itself, and no lookup tells their size */
+			if (o->unsized < 0 && d->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+			    d->type != BPF_MAP_TYPE_RINGBUF)
+				o->unsized = (int)i;
+		}
 		o->amaps[i] = (struct analysis_map){.type = d->type,
 						    .key_size = d->key_size,
 						    .value_size = d->value_size,
@@ -640,7 +668,7 @@ static int setup(struct optimizer *o, const struct bpf_insn *insns, size_t len)
 				      .nmaps = o->env->nmaps,
 				      .map_flags = o->flags};
 	o->smtenv = (struct smt_env){.prog_type = o->env->prog_type,
-				     .maps = o->env->maps,
+				     .maps = o->smaps,
 				     .nmaps = o->env->nmaps};
 	for (i = 0; i <= o->jobs; i++) {
 		o->smt[i] = smt_ctx__new(o->pp->smt_timeout_ms ? o->pp->smt_timeout_ms :
@@ -683,6 +711,7 @@ static void teardown(struct optimizer *o)
 			smt_ctx__free(o->smt[i]);
 	free(o->smt);
 	free(o->amaps);
+	free(o->smaps);
 	free(o->flags);
 	free(o->cur);
 	free(o->work);

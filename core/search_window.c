@@ -287,6 +287,24 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 		c->regs[r].off = st.regs[r].off;
 		c->regs[scratch[r]] = (struct smt_reg_desc){.type = SMT_REG_SCALAR};
 	}
+	/*
+	 * The solver puts every pointer into map m at one element of it: two
+	 * registers into the same map (two lookups) would alias there when
+	 * they need not in the kernel, and a store through one would be seen
+	 * by a load through the other.  The first stays a map value; the
+	 * others are opaque (accesses through them unprovable).
+	 */
+	for (r = 0; r < 11; r++) {
+		int q;
+
+		if (c->regs[r].type != SMT_REG_MAP_VALUE)
+			continue;
+		for (q = 0; q < r; q++)
+			if (c->regs[q].type == SMT_REG_MAP_VALUE && c->regs[q].map == c->regs[r].map)
+				break;
+		if (q < r)
+			c->regs[r] = (struct smt_reg_desc){.type = SMT_REG_SCALAR};
+	}
 	for (off = -512; off < 0; off++)
 		if (analysis_stack_live_out(a, last, off))
 			c->live_stack[(off + 512) / 8] |= 1 << ((off + 512) % 8);
@@ -409,6 +427,15 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	res->verdict = SMT_UNKNOWN;
 	if (!len || len > SEARCH_MAX_WINDOW)
 		return -EINVAL;
+	for (i = 0; i < 11; i++) {
+		/* no element to point at: the solver's pre-condition would be false */
+		if (cond->regs[i].type == SMT_REG_MAP_VALUE &&
+		    (cond->regs[i].map >= env->nmaps || !env->maps[cond->regs[i].map].max_entries)) {
+			snprintf(res->msg, sizeof(res->msg), "r%u points into a map of no elements",
+				 i);
+			return -EINVAL;
+		}
+	}
 	na = search_strip(orig, len, a);
 	nb = search_strip(rw, len, b);
 	if (!na)

@@ -33,6 +33,8 @@
 #define LD_MAP7(reg) "insn 0x18, " #reg ", 1, 0, 7\ninsn 0, 0, 0, 0, 0\n"
 #define LD_MAP8(reg) "insn 0x18, " #reg ", 1, 0, 8\ninsn 0, 0, 0, 0, 0\n"
 #define LD_MAP9(reg) "insn 0x18, " #reg ", 1, 0, 9\ninsn 0, 0, 0, 0, 0\n"
+/* fd 10: an array whose size its loader sets (max_entries 0 in an object) */
+#define LD_MAP10(reg) "insn 0x18, " #reg ", 1, 0, 10\ninsn 0, 0, 0, 0, 0\n"
 /* *(u32 *)(r10 + off) = imm, *(u64 *)(r10 + off) = imm: BPF_ST */
 #define ST_W(off, imm) "insn 0x62, 10, 0, " #off ", " #imm "\n"
 
@@ -44,6 +46,7 @@ static const struct analysis_map amaps[] = {
 	 .max_entries = 4,
 	 .ref = 8},
 	{.type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8, .max_entries = 16, .ref = 9},
+	{.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 0, .ref = 10},
 };
 static const struct interp_map_def imaps[] = {
 	{.type = BPF_MAP_TYPE_HASH, .key_size = 4, .value_size = 8, .max_entries = 16, .ref = 7},
@@ -53,6 +56,7 @@ static const struct interp_map_def imaps[] = {
 	 .max_entries = 4,
 	 .ref = 8},
 	{.type = BPF_MAP_TYPE_HASH, .key_size = 8, .value_size = 8, .max_entries = 16, .ref = 9},
+	{.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 0, .ref = 10},
 };
 
 /* One program, analysed. */
@@ -74,8 +78,8 @@ static bool tprog_load(struct tprog *t, const char *text, enum bpf_prog_type typ
 		CHECK(false, "assemble: %s", text);
 		return false;
 	}
-	t->aenv = (struct analysis_env){.prog_type = type, .maps = amaps, .nmaps = 3};
-	t->senv = (struct smt_env){.prog_type = type, .maps = imaps, .nmaps = 3};
+	t->aenv = (struct analysis_env){.prog_type = type, .maps = amaps, .nmaps = 4};
+	t->senv = (struct smt_env){.prog_type = type, .maps = imaps, .nmaps = 4};
 	t->p = prog__new(t->insns, t->len, msg, sizeof(msg));
 	if (!CHECK(t->p, "prog__new: %s", msg))
 		return false;
@@ -534,6 +538,100 @@ static void test_search_cases(void)
 	smt_ctx__free(smt);
 }
 
+/*
+ * Soundness of what the solver is told about map value pointers.  Two
+ * lookups in one map give pointers that may or may not be the same
+ * element: a store through one must not be taken for what a load through
+ * the other reads.  A map of no elements (an object's map its loader sizes)
+ * has nothing to point at: no window through it may be "proven".
+ */
+static void test_map_pointers(void)
+{
+	static const char *two = ST_W(-4, 0)
+		"r2 = r10\n"
+		"r2 += -4\n" LD_MAP7(1)
+		"call 1\n"
+		"r7 = r0\n"
+		"if r7 == 0 goto +9\n"
+		"r2 = r10\n"
+		"r2 += -4\n" LD_MAP7(1)
+		"call 1\n"
+		"if r0 == 0 goto +3\n"
+		"r1 = 5\n" /* 14: the window */
+		"*(u64 *)(r7 + 0) = r1\n"
+		"r0 = *(u64 *)(r0 + 0)\n"
+		"exit\n"
+		"r0 = 0\n"
+		"exit\n";
+	static const char *unsized = ST_W(-4, 0)
+		"r2 = r10\n"
+		"r2 += -4\n" LD_MAP10(1)
+		"call 1\n"
+		"if r0 == 0 goto +4\n"
+		"r1 = *(u64 *)(r0 + 0)\n" /* 7: the window */
+		"r1 += 1\n"
+		"*(u64 *)(r0 + 0) = r1\n"
+		"r0 = 2\n"
+		"exit\n";
+	struct search_params sp = {.seed = 42, .max_proposals = 20000};
+	struct search_result res;
+	struct smt_window_cond c;
+	struct smt_ctx *smt;
+	struct tprog t;
+	uint32_t i;
+	bool loads;
+
+	if (!test_need_clang())
+		return;
+	smt = smt_ctx__new(2000);
+	if (!CHECK(smt, "smt_ctx__new"))
+		return;
+	if (tprog_load(&t, two, BPF_PROG_TYPE_XDP)) {
+		if (ASSERT_EQ(search_window_cond(t.p, t.a, 14, 3, &c), 0, "cond of [14, 17)")) {
+			ASSERT_EQ(c.regs[0].type, SMT_REG_MAP_VALUE, "r0 a map value");
+			ASSERT_EQ(c.regs[7].type, SMT_REG_SCALAR, "r7, into the same map: opaque");
+		}
+		{
+			/* what the store through r7 leaves is not what r0 points at */
+			struct bpf_insn rw[3] = {t.insns[14], t.insns[15], t.insns[16]};
+			struct analysis_state as;
+			struct smt_result r;
+			int err;
+
+			rw[2] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .imm = 5};
+			ASSERT_OK(analysis_state(t.a, 14, &as), "state");
+			err = search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 14, rw, 3, &r);
+			CHECK(err || r.verdict != SMT_EQUIVALENT,
+			      "a load through r0 replaced by what was stored through r7: proven");
+		}
+		ASSERT_OK(search_window(t.p, t.a, &t.senv, smt, 14, 3, &sp, &res), "search");
+		for (i = 0, loads = false; i < res.len; i++)
+			loads |= BPF_CLASS(res.insns[i].code) == BPF_LDX && res.insns[i].dst_reg == 0;
+		CHECK(loads, "r0 no longer loaded through its own pointer (improved: %d)",
+		      res.improved);
+		tprog_free(&t);
+	}
+	if (tprog_load(&t, unsized, BPF_PROG_TYPE_XDP)) {
+		/* a 64-bit counter incremented as a byte: wrong, and must not be proven */
+		struct bpf_insn rw[3] = {t.insns[7], t.insns[8], t.insns[9]};
+		struct analysis_state as;
+		struct smt_result r;
+		int err;
+
+		rw[0].code = BPF_LDX | BPF_MEM | BPF_B;
+		rw[2].code = BPF_STX | BPF_MEM | BPF_B;
+		ASSERT_OK(search_window_cond(t.p, t.a, 7, 3, &c), "cond of [7, 10)");
+		ASSERT_OK(analysis_state(t.a, 7, &as), "state");
+		err = search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 7, rw, 3, &r);
+		CHECK(err || r.verdict != SMT_EQUIVALENT,
+		      "a byte-wide increment of a u64 in a map of no elements proven equivalent");
+		ASSERT_OK(search_window(t.p, t.a, &t.senv, smt, 7, 3, &sp, &res), "search");
+		CHECK(!res.improved, "a window through a map of no elements was rewritten");
+		tprog_free(&t);
+	}
+	smt_ctx__free(smt);
+}
+
 static void test_determinism(void)
 {
 	struct search_params sp = {.seed = 7, .max_proposals = 3000, .chains = 2};
@@ -741,6 +839,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_windows_nops);
 	RUN_TEST(test_cond);
 	RUN_TEST(test_search_cases);
+	RUN_TEST(test_map_pointers);
 	RUN_TEST(test_determinism);
 	RUN_TEST(test_threads);
 	RUN_TEST(test_exec_alu);
