@@ -198,6 +198,7 @@ bool smt_calls_differ(const struct smt_env *env, const struct interp_result *a,
 		      const struct interp_result *b, char *why, size_t whysz);
 bool smt_map_is_hash(const struct interp_map_def *d);
 bool smt_map_is_array(const struct interp_map_def *d);
+bool smt_map_is_redirect(const struct interp_map_def *d);
 struct sstate *smt_state_dup(const struct sstate *st);
 /* What the hash map model takes for granted about real maps (smt_maps.c). */
 Z3_ast smt_map_axioms(struct smt_ctx *s);

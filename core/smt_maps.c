@@ -51,7 +51,18 @@ bool smt_map_is_hash(const struct interp_map_def *d)
  */
 uint32_t smt_map_elems(const struct interp_map_def *d)
 {
-	return d->max_entries + (smt_map_is_hash(d) ? 1 : 0);
+	return d->max_entries + (smt_map_is_hash(d) || smt_map_is_redirect(d) ? 1 : 0);
+}
+
+/*
+ * Device and CPU maps: a lookup gives a read-only value (struct
+ * bpf_devmap_val, bpf_cpumap_val) of a present entry, or NULL; the model
+ * is a hash map's.  Programs cannot change them.
+ */
+bool smt_map_is_redirect(const struct interp_map_def *d)
+{
+	return d->type == BPF_MAP_TYPE_DEVMAP || d->type == BPF_MAP_TYPE_DEVMAP_HASH ||
+	       d->type == BPF_MAP_TYPE_CPUMAP;
 }
 
 static bool map_is_lru(const struct interp_map_def *d)
@@ -81,8 +92,9 @@ static int lookup(struct insn_env *ie, struct sstate *st, uint32_t m)
 	uint32_t sh = smt_map_shift(d);
 	Z3_ast key = NULL, found, idx, ptr;
 
-	if (d->key_size > 64 || (!smt_map_is_array(d) && !smt_map_is_hash(d)) ||
-	    (smt_map_is_array(d) && d->key_size != 4)) {
+	if (d->key_size > 64 ||
+	    (!smt_map_is_array(d) && !smt_map_is_hash(d) && !smt_map_is_redirect(d)) ||
+	    (smt_map_is_array(d) && d->key_size != 4) || !s->pres0[m]) {
 		smt_unsup(s, ie->i, "%s", "lookup in a map type not modelled");
 		return -1;
 	}

@@ -323,7 +323,7 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 					    smt_bvk(s, size)),
 				    smt_bvk(s, d->value_size)));
 		inb = smt_and2(s, in_map, in_elem);
-		if (write && (d->flags & BPF_F_RDONLY_PROG)) {
+		if (write && ((d->flags & BPF_F_RDONLY_PROG) || smt_map_is_redirect(d))) {
 			smt_unsup(s, ie->i, "%s", "write to a read-only map");
 			return -1;
 		}

@@ -10,7 +10,8 @@
  * with a comment saying what they are.  The environment has six maps:
  * ref 1 an array (key 4, value 8, 4 entries), ref 2 a hash (key 4, value 8,
  * 16 entries), ref 3 a per-CPU array (as ref 1), ref 4 an LRU hash and ref 6
- * a per-CPU hash (as ref 2), ref 5 a perf event array (4 entries).
+ * a per-CPU hash (as ref 2), ref 5 a perf event array (4 entries), ref 7 a
+ * device map (value: the ifindex).
  *
  * Inputs come from where the interpreter can reproduce them when it replays
  * a counterexample: S64 puts two arbitrary 64-bit values in r6 and r7 (two
@@ -196,6 +197,10 @@ static const struct smt_pair smt_pairs[] = {
 	 LOOKUP_IN(3) "if r0 == 0 goto @out\nr6 = r0\n" LOOKUP_IN(3)
 		 "if r0 == 0 goto @out\nr0 = *(u64 *)(r6 + 0)\nexit\n" OUT,
 	 LOOKUP_IN(3) "if r0 == 0 goto @out\nr0 = *(u64 *)(r0 + 0)\nexit\n" OUT, EQ},
+	{"device map lookup: the ifindex read twice", XDP,
+	 LOOKUP_IN(7) "if r0 == 0 goto @out\nr1 = *(u32 *)(r0 + 0)\nr2 = *(u32 *)(r0 + 0)\n"
+	 "r1 -= r2\nr0 = r1\nexit\n" OUT,
+	 LOOKUP_IN(7) "if r0 == 0 goto @out\nr0 = 0\nexit\n" OUT, EQ},
 	{"LRU lookup: found flag", XDP,
 	 LOOKUP_IN(4) "if r0 != 0 goto @l\nr0 = 0\nexit\n@l:\nr0 = 1\nexit",
 	 LOOKUP_IN(4) "r1 = 1\nif r0 != 0 goto @l\nr1 = 0\n@l:\nr0 = r1\nexit", EQ},
@@ -484,6 +489,10 @@ static const struct smt_pair smt_pairs[] = {
 	 "r9 = r1\n" PKT2 "r7 = r2\nr8 = *(u8 *)(r2 + 0)\nr1 = 1\n*(u8 *)(r2 + 0) = r1\n"
 	 PERF_PKT(8) "*(u8 *)(r7 + 0) = r8\nr0 = 2\nexit\n" OUT,
 	 "r9 = r1\n" PKT2 PERF_PKT(8) "r0 = 2\nexit\n" OUT, UNK},
+	/* device map values are read-only to programs */
+	{"device map value write (refused)", XDP,
+	 LOOKUP_IN(7) "if r0 == 0 goto @out\nr1 = 1\n*(u32 *)(r0 + 0) = r1\n" OUT, "r0 = 2\nexit",
+	 UNK},
 	/* an insert into a full LRU map evicts, in an order the model does not follow */
 	{"LRU hash update (not modelled)", XDP, UPDATE_IN(4, 5, 7, 0) "r0 = 2\nexit",
 	 "r0 = 2\nexit", UNK},

@@ -53,6 +53,7 @@ static const struct interp_map_def maps[] = {
 	 .ref = 5},
 	{.type = BPF_MAP_TYPE_PERCPU_HASH, .key_size = 4, .value_size = 8, .max_entries = 16,
 	 .ref = 6},
+	{.type = BPF_MAP_TYPE_DEVMAP, .key_size = 4, .value_size = 4, .max_entries = 4, .ref = 7},
 };
 #define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
