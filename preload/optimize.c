@@ -14,8 +14,10 @@
  * config's "worker", bpfsynth in PATH), the program goes through the queue
  * to `bpfsynth worker --key KEY`, started without fork() (spawn.c: no atfork
  * handler of the host runs, no SIGCHLD reaches it), and we wait for it and
- * read the entry it stored.  The worker judges candidates offline (tools/
- * optentry.c: GPL, no BTF, fresh maps), not with the caller's attr.
+ * read the entry it stored.  The kernel still judges each candidate with
+ * the caller's own attr and maps: the worker sends it over a socket to the
+ * middle child spawn.c starts it from, which has the caller's memory and a
+ * copy of its fds and loads it as pl_judge_load() does (pl_judge_serve()).
  *
  * Without a worker binary, as before: the optimizer runs in a forked child,
  * which stores the entry and hands the optimized program back through
@@ -58,26 +60,20 @@ static double pl_seconds(void)
  * opt_judge_fn: load the candidate as the caller would, with no log; its cost
  * is what the kernel kept of it (xlated instructions, `ja +0` gone).
  */
-static int pl_judge_load(void *arg, const struct bpf_insn *insns, size_t len, uint64_t *cost)
+static int pl_judge_load_into(const struct pl_judge *j, const struct bpf_insn *insns,
+			      size_t len, struct bpf_insn *p, uint64_t *cost)
 {
-	const struct pl_judge *j = arg;
 	unsigned char attr[4096] __attribute__((aligned(8)));
 	union bpf_attr *a = (union bpf_attr *)attr, q;
 	struct bpf_prog_info info;
-	struct bpf_insn *p;
 	long fd;
 	int err;
 
 	if (j->size > sizeof(attr))
 		return -E2BIG;
-	p = malloc(len * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
 	err = cache_relink(insns, (uint32_t)len, j->handles, j->nslots, p);
-	if (err) {
-		free(p);
+	if (err)
 		return err;
-	}
 	memset(attr, 0, sizeof(attr));
 	memcpy(attr, j->attr, j->size);
 	a->insns = (uint64_t)(uintptr_t)p;
@@ -86,7 +82,6 @@ static int pl_judge_load(void *arg, const struct bpf_insn *insns, size_t len, ui
 	a->log_buf = 0;
 	a->log_size = 0;
 	fd = j->bpf((int)j->cmd, attr, j->size);
-	free(p);
 	if (fd < 0)
 		return -errno;
 	memset(&q, 0, sizeof(q));
@@ -98,6 +93,70 @@ static int pl_judge_load(void *arg, const struct bpf_insn *insns, size_t len, ui
 	close((int)fd);
 	*cost = info.xlated_prog_len / 8;
 	return err;
+}
+
+static int pl_judge_load(void *arg, const struct bpf_insn *insns, size_t len, uint64_t *cost)
+{
+	struct bpf_insn *p = malloc(len * sizeof(*p));
+	int err;
+
+	if (!p)
+		return -ENOMEM;
+	err = pl_judge_load_into(arg, insns, len, p, cost);
+	free(p);
+	return err;
+}
+
+/*
+ * The worker's judge, answered by spawn.c's middle child: the caller's memory
+ * and fds, no allocation (the buffers are the host's, made before).  A
+ * request is a u32 count and that many instructions (canonical); the answer
+ * an i32 error, 4 bytes of padding and the u64 cost.  tools/optentry.c asks.
+ */
+struct pl_serve {
+	const struct pl_judge *j;
+	struct bpf_insn *in, *out;
+	uint32_t cap;
+};
+
+static int pl_io(int fd, void *buf, size_t len, bool wr)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = wr ? write(fd, p, len) : read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1; /* gone, or silent past the socket's timeout */
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int pl_judge_serve(void *arg, int fd)
+{
+	struct pl_serve *sv = arg;
+	struct {
+		int32_t err;
+		uint32_t pad;
+		uint64_t cost;
+	} r = {0, 0, 0};
+	uint32_t n;
+
+	if (pl_io(fd, &n, 4, false))
+		return -1;
+	if (!n || n > sv->cap) {
+		r.err = -E2BIG;
+		pl_io(fd, &r, sizeof(r), true);
+		return -1; /* the request's rest cannot be skipped: no more */
+	}
+	if (pl_io(fd, sv->in, (size_t)n * 8, false))
+		return -1;
+	r.err = pl_judge_load_into(sv->j, sv->in, n, sv->out, &r.cost);
+	return pl_io(fd, &r, sizeof(r), true);
 }
 
 /* The optimization itself, in the child: pl_optimize() without the process around it. */
@@ -159,8 +218,10 @@ struct pl_shared {
 /* Sync mode through `bpfsynth worker --key`: queue, run, read what it stored. */
 static int pl_optimize_worker(const struct config *cfg, const char *bin,
 			      const struct cache_prog *cp, const char *key, const char *name,
-			      struct cache_entry *e, char *why, size_t whysz)
+			      const struct pl_judge *judge, struct cache_entry *e, char *why,
+			      size_t whysz)
 {
+	struct pl_serve sv = {judge, NULL, NULL, cp->insn_cnt};
 	struct cache_entry q;
 	int err;
 
@@ -172,7 +233,14 @@ static int pl_optimize_worker(const struct config *cfg, const char *bin,
 	err = cache_entry_write(cfg->cache_dir, CACHE_QUEUE, &q, CACHE_WRITE_NOSYNC, why, whysz);
 	if (err)
 		return err;
-	err = pl_worker_run(cfg, bin, key, why, whysz);
+	if (judge) {
+		sv.in = malloc((size_t)sv.cap * 8);
+		sv.out = malloc((size_t)sv.cap * 8);
+	}
+	err = pl_worker_run(cfg, bin, key, sv.in && sv.out ? pl_judge_serve : NULL, &sv, why,
+			    whysz);
+	free(sv.in);
+	free(sv.out);
 	if (err)
 		return err;
 	err = cache_lookup(cfg->cache_dir, cp, key, BPFSYNTH_VERSION, e, why, whysz);
@@ -202,7 +270,7 @@ int pl_optimize(const struct config *cfg, const struct cache_prog *cp, const cha
 
 	memset(e, 0, sizeof(*e));
 	if (!pl_worker_path(cfg, bin, sizeof(bin)))
-		return pl_optimize_worker(cfg, bin, cp, key, name, e, why, whysz);
+		return pl_optimize_worker(cfg, bin, cp, key, name, judge, e, why, whysz);
 	sh = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED) {
 		snprintf(why, whysz, "mmap: %s", strerror(errno));

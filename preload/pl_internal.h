@@ -55,10 +55,13 @@ int pl_worker_path(const struct config *cfg, char *buf, size_t bufsz);
 
 /*
  * Run `@bin worker --key @key` on @cfg's cache with its budget and jobs, and
- * wait for it (killed after twice the budget plus 10 s).  0 if it exited
- * saying the entry is stored, or -errno with @why.
+ * wait for it (killed after twice the budget plus 10 s).  With @serve, the
+ * worker gets `--judge-fd N`, a socket on which it asks for the kernel's
+ * verdict on each candidate, and @serve(@serve_arg, fd) answers one request
+ * (< 0: no more) in a child that has the caller's memory and fds.  0 if the
+ * worker exited saying the entry is stored, or -errno with @why.
  */
-int pl_worker_run(const struct config *cfg, const char *bin, const char *key, char *why,
-		  size_t whysz);
+int pl_worker_run(const struct config *cfg, const char *bin, const char *key,
+		  int (*serve)(void *arg, int fd), void *serve_arg, char *why, size_t whysz);
 
 #endif

@@ -30,9 +30,10 @@
  * Neither copies the host's memory (they borrow it until the middle one
  * exits; the host thread waits inside clone(), with every signal blocked so
  * that no handler of the host ever runs in a child).  The middle child resets
- * every disposition to the default and closes the host's fds, waits for the
- * worker up to a deadline (then kills it) and exits; the host thread reaps
- * it.  The worker gets an empty signal mask, stdin, stdout and stderr on
+ * every disposition to the default and closes the host's fds (in sync mode it
+ * keeps them: it answers the worker's judge requests with the caller's attr
+ * and maps, optimize.c), waits for the worker up to a deadline (then kills
+ * it) and exits; the host thread reaps it.  The worker gets an empty signal mask, stdin, stdout and stderr on
  * /dev/null, no other fd of the host, and an environment without LD_PRELOAD.
  *
  * Async mode starts `worker --spawned` in its own session; it forks once more
@@ -51,8 +52,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include "preload/pl_internal.h"
@@ -120,6 +123,16 @@ struct pl_child {
 	int err;	 /* errno of a failed clone() or execve() */
 	int status;	 /* the worker's wait status */
 	bool timed_out;
+	/*
+	 * Sync mode: the middle child answers the worker's requests on
+	 * @serve_fd with @serve (optimize.c: the kernel's verdict on a
+	 * candidate loaded with the caller's attr and fds, which the middle
+	 * child has: the host's memory and a copy of its fd table); the worker
+	 * keeps @pass_fd, the other end, across its execve().  -1: none.
+	 */
+	int serve_fd, pass_fd;
+	int (*serve)(void *arg, int fd);
+	void *serve_arg;
 };
 
 static double pl_seconds(void)
@@ -144,7 +157,13 @@ static int pl_exec_main(void *arg)
 		c->err = errno ? errno : EBADF;
 		_exit(127);
 	}
-	close_range(3, ~0u, 0);
+	if (c->pass_fd >= 3) {
+		close_range(3, (unsigned int)c->pass_fd - 1, 0);
+		close_range((unsigned int)c->pass_fd + 1, ~0u, 0);
+		fcntl(c->pass_fd, F_SETFD, 0); /* the worker's, across execve() */
+	} else {
+		close_range(3, ~0u, 0);
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	execve(c->bin, c->argv, c->envp);
@@ -162,6 +181,7 @@ static int pl_middle_main(void *arg)
 {
 	struct pl_child *c = arg;
 	struct timespec ms = {0, 1000000};
+	struct pollfd pfd;
 	struct sigaction sa;
 	sigset_t none;
 	pid_t pid, w;
@@ -171,7 +191,9 @@ static int pl_middle_main(void *arg)
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL); /* the host's handlers must not run here */
-	close_range(3, ~0u, 0);	   /* holding none of the host's files open */
+	/* Holding none of the host's files open, unless the judge needs its fds. */
+	if (c->serve_fd < 0)
+		close_range(3, ~0u, 0);
 	/* Blocked: the worker unblocks its own after its setup. */
 	pid = clone(pl_exec_main, c->stack2, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
 	if (pid < 0) {
@@ -180,7 +202,18 @@ static int pl_middle_main(void *arg)
 	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL); /* a ^C on the terminal ends us too */
+	if (c->pass_fd >= 0)
+		close(c->pass_fd);
 	for (;;) {
+		/* The socket has send and receive timeouts: a stuck worker cannot hold us. */
+		pfd = (struct pollfd){c->serve_fd, POLLIN, 0};
+		if (c->serve_fd >= 0 && poll(&pfd, 1, 1) > 0) {
+			if (c->serve(c->serve_arg, c->serve_fd) < 0) {
+				close(c->serve_fd);
+				c->serve_fd = -1;
+			}
+			continue;
+		}
 		w = waitpid(pid, &c->status, WNOHANG);
 		if (w == pid)
 			_exit(0);
@@ -195,7 +228,8 @@ static int pl_middle_main(void *arg)
 			c->timed_out = true;
 			_exit(0);
 		}
-		nanosleep(&ms, NULL);
+		if (c->serve_fd < 0)
+			nanosleep(&ms, NULL);
 	}
 }
 
@@ -207,10 +241,9 @@ static int pl_middle_main(void *arg)
  * calling thread waits, with every signal blocked, inside clone(): the middle
  * child holds it (CLONE_VFORK) until the worker is done.
  */
-static int pl_spawn_wait(const char *bin, char *const argv[], bool setsid, double deadline,
-			 int *status)
+static int pl_spawn_wait(struct pl_child *cp, int *status)
 {
-	struct pl_child c = {bin, argv, NULL, setsid, deadline, NULL, 0, 0, false};
+	struct pl_child c = *cp;
 	sigset_t all, old;
 	char **envp;
 	size_t i, n;
@@ -258,6 +291,8 @@ void pl_worker_start(const struct config *cfg)
 {
 	char bin[PATH_MAX], dir[PATH_MAX];
 	char *argv[] = {bin, "worker", "--dir", dir, "--spawned", NULL};
+	struct pl_child c = {.bin = bin, .argv = argv, .setsid = true, .serve_fd = -1,
+			     .pass_fd = -1};
 	int err, status;
 
 	if (pl_worker_path(cfg, bin, sizeof(bin))) {
@@ -270,7 +305,8 @@ void pl_worker_start(const struct config *cfg)
 		return;
 	snprintf(dir, sizeof(dir), "%s", cfg->cache_dir);
 	/* `worker --spawned` returns at once, leaving its detached child to work. */
-	err = pl_spawn_wait(bin, argv, true, pl_seconds() + 10, &status);
+	c.deadline = pl_seconds() + 10;
+	err = pl_spawn_wait(&c, &status);
 	if (err) {
 		log_warn("cannot start %s worker: %s", bin, strerror(-err));
 		return;
@@ -278,21 +314,58 @@ void pl_worker_start(const struct config *cfg)
 	log_info("started %s worker (cache %s)", bin, dir);
 }
 
-int pl_worker_run(const struct config *cfg, const char *bin, const char *key, char *why,
-		  size_t whysz)
+/* A socket end at fd 3 or above (0-2 become /dev/null in the worker), close-on-exec. */
+static int pl_high_fd(int fd)
 {
-	char dir[PATH_MAX], budget[32], jobs[16], k[CACHE_KEY_LEN + 1];
+	int h;
+
+	if (fd >= 3)
+		return fd;
+	h = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return h;
+}
+
+int pl_worker_run(const struct config *cfg, const char *bin, const char *key,
+		  int (*serve)(void *arg, int fd), void *serve_arg, char *why, size_t whysz)
+{
+	char dir[PATH_MAX], budget[32], jobs[16], k[CACHE_KEY_LEN + 1], jfd[16];
 	char *argv[] = {(char *)bin, "worker", "--dir", dir, "--key", k, "--budget", budget,
-			"--jobs", jobs, NULL};
+			"--jobs", jobs, NULL, NULL, NULL};
 	/* The budget plus time to start, check and write; then the worker is killed. */
-	double deadline = pl_seconds() + cfg->budget_ms / 1000.0 * 2 + 10;
-	int status = 0, err;
+	struct pl_child c = {.bin = bin, .argv = argv,
+			     .deadline = pl_seconds() + cfg->budget_ms / 1000.0 * 2 + 10,
+			     .serve_fd = -1, .pass_fd = -1, .serve = serve, .serve_arg = serve_arg};
+	struct timeval tmo = {2, 0};
+	int status = 0, err, sv[2];
 
 	snprintf(dir, sizeof(dir), "%s", cfg->cache_dir);
 	snprintf(k, sizeof(k), "%s", key);
 	snprintf(budget, sizeof(budget), "%llums", (unsigned long long)cfg->budget_ms);
 	snprintf(jobs, sizeof(jobs), "%u", cfg->jobs ? cfg->jobs : 1);
-	err = pl_spawn_wait(bin, argv, false, deadline, &status);
+	/* No judge socket: the worker judges offline, as warm does. */
+	if (serve && !socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		c.serve_fd = pl_high_fd(sv[0]);
+		c.pass_fd = pl_high_fd(sv[1]);
+		if (c.serve_fd < 0 || c.pass_fd < 0 ||
+		    setsockopt(c.serve_fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo)) ||
+		    setsockopt(c.serve_fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo))) {
+			if (c.serve_fd >= 0)
+				close(c.serve_fd);
+			if (c.pass_fd >= 0)
+				close(c.pass_fd);
+			c.serve_fd = c.pass_fd = -1;
+		} else {
+			snprintf(jfd, sizeof(jfd), "%d", c.pass_fd);
+			argv[10] = "--judge-fd";
+			argv[11] = jfd;
+		}
+	}
+	err = pl_spawn_wait(&c, &status);
+	if (c.serve_fd >= 0)
+		close(c.serve_fd);
+	if (c.pass_fd >= 0)
+		close(c.pass_fd);
 	if (err == -ETIMEDOUT) {
 		snprintf(why, whysz, "the optimizer overran its budget");
 		return err;

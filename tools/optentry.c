@@ -101,6 +101,46 @@ static int judge_open(struct judge *j, const struct cache_prog *cp)
 	return err;
 }
 
+static int io_full(int fd, void *buf, size_t len, bool wr)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = wr ? write(fd, p, len) : read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The loader as judge (preload/optimize.c answers): a u32 count and the instructions. */
+static int judge_remote(void *arg, const struct bpf_insn *insns, size_t len, uint64_t *cost)
+{
+	int fd = *(int *)arg;
+	uint32_t n = (uint32_t)len;
+	struct {
+		int32_t err;
+		uint32_t pad;
+		uint64_t cost;
+	} r;
+	int err;
+
+	err = io_full(fd, &n, 4, true);
+	if (!err)
+		err = io_full(fd, (void *)insns, len * sizeof(*insns), true);
+	if (!err)
+		err = io_full(fd, &r, sizeof(r), false);
+	if (err)
+		return err;
+	*cost = r.cost;
+	return r.err;
+}
+
 int optentry_make(const struct cache_entry *q, const struct optentry_params *p,
 		  struct cache_entry *e, double *seconds, char *msg, size_t msgsz)
 {
@@ -122,10 +162,14 @@ int optentry_make(const struct cache_entry *q, const struct optentry_params *p,
 	err = cache_optentry_env(cp, q->key, maps, &env, &pp.seed, msg, msgsz);
 	if (err)
 		return err;
-	judged = !p->keep && p->judge && !judge_open(&j, cp);
+	judged = !p->keep && p->judge && p->judge_fd < 3 && !judge_open(&j, cp);
 	if (judged) {
 		pp.judge = judge_load;
 		pp.judge_arg = &j;
+	} else if (!p->keep && p->judge_fd >= 3) {
+		pp.judge = judge_remote;
+		pp.judge_arg = (void *)&p->judge_fd;
+		how.judge_by = "kernel (xlated insns; the loader's attr and maps)";
 	}
 	if (p->keep) {
 		err = -ECANCELED;

@@ -19,6 +19,12 @@ struct optentry_params {
 	const char *where; /* into the proof record: "warm", "worker" */
 	bool judge;	   /* ask the kernel about each candidate (see optentry.c) */
 	const char *keep;  /* not NULL: store the program unchanged, for this reason */
+	/*
+	 * >= 3: the judge is the loader, through the preload (sync mode, see
+	 * preload/optimize.c): each candidate goes over this socket and is
+	 * loaded with the loader's own attr and maps.  Else (0, -1): offline.
+	 */
+	int judge_fd;
 };
 
 /*

@@ -372,6 +372,7 @@ int do_warm(int argc, char **argv)
 	w.p.jobs = cfg.jobs;
 	w.p.where = "warm";
 	w.p.judge = true;
+	w.p.judge_fd = -1; /* offline: no loader to ask */
 	while ((c = cmd_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'h':

@@ -24,7 +24,9 @@
  * --key KEY (sync mode's way, preload/optimize.c): only the queued program
  * KEY, now, without the worker lock (the loader waits for this one program),
  * and exit 0 if its entry is in the cache afterwards.  Its proof record says
- * where: "preload (sync, worker)".
+ * where: "preload (sync, worker)".  --judge-fd N: a socket to the preload,
+ * which loads each candidate with the loader's own attr and maps (see
+ * preload/optimize.c) -- the judge sync mode had when it forked.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -240,6 +242,7 @@ int do_worker(int argc, char **argv)
 		{"jobs", required_argument, NULL, 'J'},
 		{"spawned", no_argument, NULL, 'S'},
 		{"key", required_argument, NULL, 'K'},
+		{"judge-fd", required_argument, NULL, 'F'},
 		{0},
 	};
 	const char *key = NULL;
@@ -264,6 +267,7 @@ int do_worker(int argc, char **argv)
 	w.p.jobs = cfg.jobs;
 	w.p.where = "worker";
 	w.p.judge = true;
+	w.p.judge_fd = -1;
 	while ((c = cmd_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'h':
@@ -288,6 +292,13 @@ int do_worker(int argc, char **argv)
 			break;
 		case 'S':
 			spawned = true;
+			break;
+		case 'F':
+			w.p.judge_fd = atoi(optarg);
+			if (w.p.judge_fd < 3) {
+				p_err("worker: --judge-fd takes an fd above 2");
+				return -EINVAL;
+			}
 			break;
 		case 'K':
 			key = optarg;

@@ -6,9 +6,10 @@
  * skeleton does) under the preload, and reports how often each ran, whether
  * its own waitpid(-1) saw a child of ours, and what the kernel loaded.
  *
- *  1. sync mode with a worker binary: `bpfsynth worker --key` is started by
- *     clone(CLONE_VM | CLONE_VFORK) with no exit signal: neither handler runs,
- *     the host sees no child, and the optimized program is what loaded.
+ *  1. sync mode with a worker binary: `bpfsynth worker --key` is started
+ *     through a middle child with no exit signal: neither handler runs, the
+ *     host sees no child, the optimized program is what loaded, and the
+ *     worker's judge was the loader's own load (its counts are the kernel's).
  *  2. sync mode without one (BPFSYNTH_WORKER=off): the fork() fallback, whose
  *     atfork handlers do run -- the control that shows the test can see it;
  *     and with a worker that fails (/bin/false): the original loads.
@@ -90,6 +91,10 @@ static int host(const char *mode, const char *dir, const char *worker, int *atfo
 	return 0;
 }
 
+static json_int_t judge_before, judge_after;
+static char judge_by[96];
+
+/* The proof record's "where" of the entry in @dir, and its judge's counts. */
 static void entry_where(const char *dir, char *where, size_t sz)
 {
 	char path[PATH_MAX], msg[CACHE_MSG_SIZE];
@@ -105,8 +110,14 @@ static void entry_where(const char *dir, char *where, size_t sz)
 			continue;
 		snprintf(path, sizeof(path), "%s/entries/%s", dir, de->d_name);
 		if (!cache_entry_read(path, &e, msg, sizeof(msg))) {
+			json_t *j = json_object_get(e.proof, "judge");
+
 			snprintf(where, sz, "%s",
 				 json_string_value(json_object_get(e.proof, "where")) ?: "");
+			snprintf(judge_by, sizeof(judge_by), "%s",
+				 json_string_value(json_object_get(j, "by")) ?: "");
+			judge_before = json_integer_value(json_object_get(j, "before"));
+			judge_after = json_integer_value(json_object_get(j, "after"));
 			cache_entry_free(&e);
 		}
 	}
@@ -133,6 +144,11 @@ static void test_sync_worker(void)
 	entry_where(dir, where, sizeof(where));
 	ASSERT_STREQ(where, "preload (sync, worker)", "the entry was made by the worker");
 	CHECK(len && len <= plain_len, "xlated %u, plain %u", len, plain_len);
+	/* The worker asked the loader's own load (through the preload) about each candidate. */
+	ASSERT_STREQ(judge_by, "kernel (xlated insns; the loader's attr and maps)",
+		     "judged with the loader's attr");
+	ASSERT_EQ(judge_before, plain_len / 8, "judge: the kernel's count of the original");
+	ASSERT_EQ(judge_after, len / 8, "judge: the kernel's count of what loaded");
 	/* The next load is a plain hit. */
 	if (ASSERT_OK(host("sync", dir, bin_path, &atfork, &sigchld, &reaped, &len), "again"))
 		ASSERT_EQ(stat_of(dir, "hits"), 2, "second load: a hit");
