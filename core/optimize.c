@@ -601,7 +601,7 @@ static void whole_check(struct optimizer *o, const struct bpf_insn *input)
 		 * one element the windows assumed says nothing about that.
 		 */
 		snprintf(res->whole_msg, sizeof(res->whole_msg),
-			 "not checked: map %d has max_entries 0 (its loader sets it)", o->unsized);
+			 "map %d has max_entries 0: its loader sets the size", o->unsized);
 		return;
 	}
 	r = malloc(sizeof(*r));
