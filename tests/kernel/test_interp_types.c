@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/interp.h"
+#include "tests/kernel/harness_pkt.h"
 #include "tests/test.h"
 #include "tests/unit/insn_macros.h"
 
@@ -214,10 +215,162 @@ static void test_raw_tracepoints(void)
 	ASSERT_TRUE(runs >= NPROGS * n, "most runs compared");
 }
 
+/*
+ * Random flow dissectors: bounds-checked packet loads, ALU and ALU32 on four
+ * scalar registers, loads and stores of every width anywhere in the flow
+ * keys (nhoff and thoff included, which the kernel clamps after the run),
+ * forward branches; return BPF_OK or BPF_DROP.  Each runs on generated
+ * packets in the kernel and the interpreter: retval and flow keys (data out)
+ * must agree.  INTERP_TYPES_FD programs (default 300), 8 packets each.
+ */
+#define FD_MAX 160
+
+struct fd_gen {
+	struct bpf_insn ins[FD_MAX];
+	uint32_t n;
+	uint64_t s;
+};
+
+static const uint8_t fd_regs[4] = { BPF_REG_0, BPF_REG_1, BPF_REG_4, BPF_REG_5 };
+
+static uint32_t fd_op(struct fd_gen *g, struct bpf_insn *o)
+{
+	static const uint8_t alu[] = { BPF_ADD, BPF_SUB, BPF_MUL, BPF_OR, BPF_AND, BPF_XOR,
+				       BPF_LSH, BPF_RSH, BPF_ARSH, BPF_DIV, BPF_MOD };
+	static const uint8_t sizes[] = { BPF_B, BPF_H, BPF_W, BPF_DW };
+	static const uint32_t bytes[] = { 1, 2, 4, 8 };
+	uint8_t d = fd_regs[rng(&g->s) % 4], sr = fd_regs[rng(&g->s) % 4];
+	uint32_t k = (uint32_t)(rng(&g->s) % 4), off;
+
+	switch (rng(&g->s) % 5) {
+	case 0: /* a bounds-checked packet load */
+		off = (uint32_t)(rng(&g->s) % 64);
+		o[0] = BPF_MOV64_REG(BPF_REG_2, BPF_REG_7);
+		o[1] = BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, off);
+		o[2] = BPF_MOV64_REG(BPF_REG_3, BPF_REG_2);
+		o[3] = BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, bytes[k]);
+		o[4] = BPF_JMP_REG(BPF_JGT, BPF_REG_3, BPF_REG_8, 1);
+		o[5] = BPF_LDX_MEM(sizes[k], d, BPF_REG_2, 0);
+		return 6;
+	case 1: { /* ALU */
+		uint8_t op = alu[rng(&g->s) % sizeof(alu)];
+		bool is64 = rng(&g->s) & 1, imm = rng(&g->s) & 1;
+		int32_t v = (int32_t)rng(&g->s);
+
+		if (op == BPF_LSH || op == BPF_RSH || op == BPF_ARSH)
+			v &= is64 ? 63 : 31;
+		if (imm && (op == BPF_DIV || op == BPF_MOD) && !v)
+			v = 3;
+		o[0] = imm ? (is64 ? BPF_ALU64_IMM(op, d, v) : BPF_ALU32_IMM(op, d, v))
+			   : (is64 ? BPF_ALU64_REG(op, d, sr) : BPF_ALU32_REG(op, d, sr));
+		return 1;
+	}
+	case 2: /* a store into the flow keys */
+		off = (uint32_t)(rng(&g->s) % (56 / bytes[k])) * bytes[k];
+		o[0] = BPF_STX_MEM(sizes[k], BPF_REG_9, d, off);
+		return 1;
+	case 3: /* a load from them */
+		off = (uint32_t)(rng(&g->s) % (56 / bytes[k])) * bytes[k];
+		o[0] = BPF_LDX_MEM(sizes[k], d, BPF_REG_9, off);
+		return 1;
+	default: /* a constant */
+		o[0] = BPF_MOV64_IMM(d, (int32_t)(rng(&g->s) % 2000));
+		return 1;
+	}
+}
+
+static void fd_generate(struct fd_gen *g)
+{
+	static const uint8_t jops[] = { BPF_JEQ, BPF_JNE, BPF_JGT, BPF_JGE, BPF_JSGT, BPF_JSET };
+	struct bpf_insn op[8];
+	uint32_t i, nops = 4 + (uint32_t)(rng(&g->s) % 20);
+
+	g->n = 0;
+	g->ins[g->n++] = BPF_LDX_MEM(BPF_W, BPF_REG_7, BPF_REG_1, offsetof(struct __sk_buff, data));
+	g->ins[g->n++] = BPF_LDX_MEM(BPF_W, BPF_REG_8, BPF_REG_1,
+				     offsetof(struct __sk_buff, data_end));
+	g->ins[g->n++] = BPF_LDX_MEM(BPF_DW, BPF_REG_9, BPF_REG_1,
+				     offsetof(struct __sk_buff, flow_keys));
+	for (i = 0; i < 4; i++)
+		g->ins[g->n++] = BPF_MOV64_IMM(fd_regs[i], (int32_t)(rng(&g->s) % 100));
+	for (i = 0; i < nops && g->n + 10 < FD_MAX; i++) {
+		uint32_t k = fd_op(g, op);
+
+		if (rng(&g->s) % 4 == 0) /* skip it on a condition */
+			g->ins[g->n++] = BPF_JMP_REG(jops[rng(&g->s) % sizeof(jops)],
+						     fd_regs[rng(&g->s) % 4],
+						     fd_regs[rng(&g->s) % 4], k);
+		memcpy(g->ins + g->n, op, k * sizeof(op[0]));
+		g->n += k;
+	}
+	g->ins[g->n++] = BPF_ALU64_IMM(BPF_AND, BPF_REG_0, BPF_DROP); /* BPF_OK or BPF_DROP */
+	g->ins[g->n++] = BPF_EXIT_INSN();
+}
+
+static void test_random_flow_dissectors(void)
+{
+	const char *e = getenv("INTERP_TYPES_FD");
+	uint64_t want = e && *e ? strtoull(e, NULL, 0) : 300, done = 0, runs = 0, rejected = 0;
+	const struct bpf_insn ok[] = { BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() };
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", ok, 2, NULL);
+	struct interp_ctx *ic = interp_ctx__new(NULL, 0, NULL, 0);
+	struct fd_gen g = { .s = 42 };
+	struct pkt_gen pg;
+
+	if (fd < 0) {
+		test_skip("bpf() not permitted: %s", strerror(errno));
+		goto out;
+	}
+	close(fd);
+	pkt_gen_init(&pg, 5);
+	while (done < want && rejected < want) {
+		struct interp_prog *ip;
+		int k;
+
+		fd_generate(&g);
+		fd = bpf_prog_load(BPF_PROG_TYPE_FLOW_DISSECTOR, NULL, "GPL", g.ins, g.n, NULL);
+		if (fd < 0) {
+			rejected++;
+			continue;
+		}
+		done++;
+		ip = interp_prog__new(g.ins, g.n, BPF_PROG_TYPE_FLOW_DISSECTOR, NULL, 0);
+		for (k = 0; ip && k < 8; k++) {
+			uint8_t pkt[PKT_GEN_MAX], out[256];
+			uint32_t len = pkt_gen_next(&pg, pkt, NULL);
+			LIBBPF_OPTS(bpf_test_run_opts, topts, .data_in = pkt, .data_size_in = len,
+				    .data_out = out, .data_size_out = sizeof(out), .repeat = 1);
+			struct interp_input in = { .pkt = pkt, .pkt_len = len };
+			struct interp_result res;
+			int err = bpf_prog_test_run_opts(fd, &topts) ? -errno : 0;
+
+			interp_run(ic, ip, &in, &res);
+			runs++;
+			if (!CHECK(!err && res.status == INTERP_OK && res.retval == topts.retval &&
+					   res.pkt_len == topts.data_size_out &&
+					   !memcmp(res.pkt, out, res.pkt_len),
+				   "flow dissector %llu, packet of %u: kernel %d/%u, %u bytes; interp "
+				   "%u, %u bytes (%s)", (unsigned long long)done, len, err,
+				   topts.retval, topts.data_size_out, res.retval, res.pkt_len, res.msg))
+				break;
+		}
+		CHECK(ip != NULL, "interp_prog__new");
+		interp_prog__free(ip);
+		close(fd);
+	}
+	printf("random flow dissectors: %llu programs (%llu rejected by the verifier), %llu runs "
+	       "agree with the kernel\n", (unsigned long long)done,
+	       (unsigned long long)rejected, (unsigned long long)runs);
+	ASSERT_EQ(done, want, "programs run");
+out:
+	interp_ctx__free(ic);
+}
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	prctl(PR_SET_NAME, "types"); /* shorter than 15: padding to see */
 	RUN_TEST(test_raw_tracepoints);
+	RUN_TEST(test_random_flow_dissectors);
 	return test_summary("test_interp_types");
 }
