@@ -1037,7 +1037,7 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 			smt_unsup(s, i, "%s", "encoding too large or too slow");
 			err = 1;
 		}
-		if (cur.n > 8) {
+		if (cur.n > 32) {
 			smt_unsup(s, i, "%s", "too many distinct states at one instruction");
 			err = 1;
 		}

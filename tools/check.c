@@ -23,6 +23,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 
+#include "config/config.h"
 #include "core/smt.h"
 #include "tools/main.h"
 
@@ -31,28 +32,31 @@
 void check_help(void)
 {
 	if (json_output) {
-		json_print(json_pack("{s:s,s:s,s:[s,s,s]}", "name", "check", "synopsis",
-				     "check A.o B.o [--prog NAME] [--timeout SEC]", "options",
-				     "--prog NAME", "--timeout SEC",
+		json_print(json_pack("{s:s,s:s,s:[s,s,s,s]}", "name", "check", "synopsis",
+				     "check A.o B.o [--prog NAME] [--timeout SEC] [--type TYPE]",
+				     "options", "--prog NAME", "--timeout SEC", "--type TYPE",
 				     "-j/--json, -p/--pretty, -d/--debug"));
 		return;
 	}
-	printf("Usage: %s check A.o B.o [--prog NAME] [--timeout SEC]\n"
+	printf("Usage: %s check A.o B.o [--prog NAME] [--timeout SEC] [--type TYPE]\n"
 	       "\n"
 	       "Prove that program NAME of A.o and program NAME of B.o (or the only program\n"
 	       "of each) behave the same on every input: the return value (its low 32 bits\n"
 	       "for program types run through bpf_prog_run, such as XDP and tc; all 64 for\n"
 	       "tracing, LSM, struct_ops and ext), the packet, the ctx fields written, the\n"
 	       "map values, and the helper calls with their arguments.  The program type\n"
-	       "comes from the ELF section, as libbpf decides it; both objects must declare\n"
-	       "the same maps.  Programs with loops, BPF-to-BPF calls, LD_ABS/LD_IND or\n"
-	       "helpers the checker does not model get \"unknown\".\n"
+	       "comes from the ELF section, as libbpf decides it (--type for sections that\n"
+	       "do not say it); both objects must declare the same maps.  Programs with\n"
+	       "loops, BPF-to-BPF calls, or helpers the checker does not model (tail calls,\n"
+	       "the helpers that move or rewrite the packet) get \"unknown\".\n"
 	       "\n"
 	       "A counterexample is printed as the packet bytes in hex, the ctx, the map\n"
 	       "entries and helper results of the input, and what differs; it has been\n"
 	       "replayed in the interpreter on both programs.\n"
 	       "\n"
 	       "  --prog NAME     the program NAME in both objects\n"
+	       "  --type TYPE     program type of sections whose name does not say it (xdp,\n"
+	       "                  tc, socket, ...)\n"
 	       "  --timeout SEC   give up (\"unknown\") after SEC seconds of solving (default\n"
 	       "                  %d)\n"
 	       "  -j, --json      JSON output: {\"verdict\", \"reason\", \"type\", \"seconds\",\n"
@@ -198,6 +202,7 @@ int do_check(int argc, char **argv)
 	static const struct option opts[] = {
 		{"prog", required_argument, NULL, 'P'},
 		{"timeout", required_argument, NULL, 'T'},
+		{"type", required_argument, NULL, 'Y'},
 		{"json", no_argument, NULL, 'j'},
 		{"pretty", no_argument, NULL, 'p'},
 		{"debug", no_argument, NULL, 'd'},
@@ -212,7 +217,7 @@ int do_check(int argc, char **argv)
 	unsigned long timeout = DEFAULT_TIMEOUT;
 	const char *tname;
 	char *end;
-	int c, err;
+	int c, err, type = -1, ta, tb;
 
 	if (argc == 2 && !strcmp(argv[1], "help")) {
 		check_help();
@@ -229,6 +234,13 @@ int do_check(int argc, char **argv)
 			if (errno || end == optarg || *end || timeout == 0 || timeout > 86400) {
 				p_err("check: --timeout wants seconds from 1 to 86400, not '%s'",
 				      optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'Y':
+			type = config_prog_type_parse(optarg);
+			if (type < 0) {
+				p_err("check: unknown program type '%s'", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -249,17 +261,26 @@ int do_check(int argc, char **argv)
 	b.path = argv[optind + 1];
 	if ((err = open_side(&a, prog_name)) || (err = open_side(&b, prog_name)))
 		goto out;
-	/* the sections decide the type (the semantics of ctx and of r0 depend on it) */
-	if (objfile_section_type(a.prog) == BPF_PROG_TYPE_UNSPEC) {
-		p_err("check: %s: section '%s' does not say the program type", a.path,
+	/*
+	 * the sections decide the type (the semantics of ctx and of r0 depend on
+	 * it), or --type where they do not say it
+	 */
+	ta = objfile_section_type(a.prog);
+	tb = objfile_section_type(b.prog);
+	if (ta == BPF_PROG_TYPE_UNSPEC)
+		ta = type;
+	if (tb == BPF_PROG_TYPE_UNSPEC)
+		tb = type;
+	if (ta < 0 || ta == BPF_PROG_TYPE_UNSPEC) {
+		p_err("check: %s: section '%s' does not say the program type (--type)", a.path,
 		      bpf_program__section_name(a.prog));
 		err = -EINVAL;
 		goto out;
 	}
-	if (objfile_section_type(a.prog) != objfile_section_type(b.prog)) {
+	if (ta != tb) {
 		p_err("check: the programs have different types (%s, %s)",
-		      libbpf_bpf_prog_type_str(objfile_section_type(a.prog)) ?: "?",
-		      libbpf_bpf_prog_type_str(objfile_section_type(b.prog)) ?: "?");
+		      libbpf_bpf_prog_type_str(ta) ?: "?",
+		      tb < 0 ? "?" : libbpf_bpf_prog_type_str(tb) ?: "?");
 		err = -EINVAL;
 		goto out;
 	}
@@ -275,7 +296,7 @@ int do_check(int argc, char **argv)
 		goto out;
 	}
 	memset(&env, 0, sizeof(env));
-	env.prog_type = objfile_section_type(a.prog);
+	env.prog_type = (uint32_t)ta;
 	env.maps = a.maps;
 	env.nmaps = a.nmaps;
 	err = smt_check_prog(s, bpf_program__insns(a.prog), bpf_program__insn_cnt(a.prog),
