@@ -172,95 +172,6 @@ void interp_helper_wrote(struct interp_ctx *c, uint64_t addr, uint32_t size)
 	interp_xlate(c, addr, size, true);
 }
 
-/*
- * bpf_trace_printk(fmt, fmt_size, a1, a2, a3): the format checks of
- * bpf_bprintf_prepare() (kernel/bpf/helpers.c: printable ASCII up to a NUL
- * inside fmt_size, at most three conversions of "%[0+- ][width][l[l]]
- * d|i|u|x|X" or %c, %%), then the length bstr_printf() gives, which is what
- * the helper returns.  %s and %p read kernel memory: not modelled.
- * 1 and *@ret, 0 when unsupported.
- */
-static int trace_printk(const char *fmt, uint32_t fmt_size, const uint64_t *args, int64_t *ret)
-{
-	char out[1024], spec[32];
-	const char *end = memchr(fmt, 0, fmt_size);
-	uint32_t i, n = 0, nspec = 0;
-
-	if (!end) {
-		*ret = -EINVAL;
-		return 1;
-	}
-	fmt_size = (uint32_t)(end - fmt);
-	for (i = 0; i < fmt_size; i++) {
-		uint32_t j, size = 4;
-		char conv;
-		int w;
-
-		if (((fmt[i] < 0x20 || fmt[i] > 0x7e) && !(fmt[i] >= 9 && fmt[i] <= 13))) {
-			*ret = -EINVAL;
-			return 1;
-		}
-		if (fmt[i] != '%') {
-			n++;
-			continue;
-		}
-		if (fmt[i + 1] == '%') {
-			n++;
-			i++;
-			continue;
-		}
-		if (nspec >= 3) {
-			*ret = -EINVAL;
-			return 1;
-		}
-		j = i++;
-		while (fmt[i] == '0' || fmt[i] == '+' || fmt[i] == '-' || fmt[i] == ' ')
-			i++;
-		if (fmt[i] >= '1' && fmt[i] <= '9')
-			while (fmt[i] >= '0' && fmt[i] <= '9')
-				i++;
-		if (fmt[i] == 'p' || fmt[i] == 's')
-			return 0;
-		if (fmt[i] == 'l') {
-			size = 8;
-			i++;
-			if (fmt[i] == 'l')
-				i++;
-		}
-		conv = fmt[i];
-		if (size == 4 && conv == 'c') {
-			/* fine */
-		} else if (conv != 'i' && conv != 'd' && conv != 'u' && conv != 'x' &&
-			   conv != 'X') {
-			*ret = -EINVAL;
-			return 1;
-		}
-		if (i - j + 1 + 3 > sizeof(spec))
-			return 0;
-		memcpy(spec, fmt + j, i - j); /* "%" flags width, without l's */
-		spec[i - j] = 0;
-		while (strchr(spec, 'l'))
-			memmove(strchr(spec, 'l'), strchr(spec, 'l') + 1, strlen(strchr(spec, 'l')));
-		if (size == 8) {
-			strcat(spec, "ll");
-			spec[strlen(spec) + 1] = 0;
-			spec[strlen(spec)] = conv;
-			w = snprintf(out, sizeof(out), spec, (unsigned long long)args[nspec]);
-		} else {
-			spec[strlen(spec) + 1] = 0;
-			spec[strlen(spec)] = conv;
-			if (conv == 'c')
-				w = snprintf(out, sizeof(out), spec, (unsigned char)args[nspec]);
-			else
-				w = snprintf(out, sizeof(out), spec, (unsigned int)args[nspec]);
-		}
-		n += (uint32_t)w;
-		nspec++;
-	}
-	*ret = n;
-	return 1;
-}
-
 int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
 		  uint64_t *r)
 {
@@ -473,27 +384,10 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 	case BPF_FUNC_get_current_pid_tgid:
 	case BPF_FUNC_get_current_uid_gid:
 	case BPF_FUNC_get_current_comm:
-		if (!c->in->task_known)
-			goto unsupported;
-		if (id == BPF_FUNC_get_current_pid_tgid) {
-			ret = (int64_t)c->in->pid_tgid;
-		} else if (id == BPF_FUNC_get_current_uid_gid) {
-			ret = (int64_t)c->in->uid_gid;
-		} else {
-			/* strscpy_pad(): the name, NUL, zeroes; at most size - 1 bytes of it */
-			uint32_t size = (uint32_t)r[2], n = (uint32_t)strnlen(c->in->comm, 15);
-			uint8_t *buf = interp_helper_wbuf(c, res, pc, r[1], size);
-
-			if (!buf)
-				return -EFAULT;
-			if (size) {
-				if (n > size - 1)
-					n = size - 1;
-				memset(buf, 0, size);
-				memcpy(buf, c->in->comm, n);
-				interp_helper_wrote(c, r[1], size);
-			}
-		}
+	case BPF_FUNC_probe_read_kernel:
+	case BPF_FUNC_probe_read_kernel_str:
+		if (interp_task_helper(c, res, pc, call, id, r, &ret))
+			return -EOPNOTSUPP;
 		break;
 	case BPF_FUNC_perf_event_output: {
 		/* bpf_{skb,xdp}_event_output(ctx, map, flags, data, size): no event is open */
@@ -756,7 +650,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 		if (!fmt)
 			return -EFAULT;
 		interp_trace_mem(c, call, fmt, (uint32_t)r[2]);
-		if (!trace_printk((const char *)fmt, (uint32_t)r[2], &r[3], &ret)) {
+		if (!interp_trace_printk((const char *)fmt, (uint32_t)r[2], &r[3], &ret)) {
 			interp_fault(res, INTERP_UNSUPPORTED, pc,
 				     "trace_printk with %%s or %%p: not modelled");
 			return -EOPNOTSUPP;

@@ -361,6 +361,15 @@ int interp_cb_start(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 int interp_cb_next(struct interp_ctx *c, struct interp_cb *cb, uint32_t depth, uint64_t cbret,
 		   uint64_t *args);
 
+/*
+ * interp_task.c: the current task's helpers, probe_read_kernel(_str): 0 and
+ * *@ret, or -errno after a fault; bpf_trace_printk's format: 1 and *@ret,
+ * 0 when not modelled (%s, %p).
+ */
+int interp_task_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
+		       struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret);
+int interp_trace_printk(const char *fmt, uint32_t fmt_size, const uint64_t *args, int64_t *ret);
+
 /* interp_types.c: flow dissector and tracing contexts */
 int interp_types_reset(struct interp_ctx *c, const struct interp_prog *p,
 		       const struct interp_input *in, struct interp_result *res);
