@@ -50,6 +50,19 @@ struct analysis_env {
 	enum bpf_prog_type prog_type;
 	const struct analysis_map *maps;
 	uint32_t nmaps;
+	/*
+	 * NULL, or a byte per instruction of the program: non-zero at the first
+	 * instruction of each subprogram that is static (BTF_FUNC_STATIC, an ELF
+	 * STB_LOCAL symbol).  A call to any other subprogram is followed as the
+	 * verifier follows a global function: an freplace program may replace
+	 * it at run time (libxdp's dispatcher is built for that), so the caller
+	 * assumes nothing of it -- r0 an unknown scalar, packet pointers gone,
+	 * stack behind pointer arguments written -- while the callee's own code
+	 * is still analysed from its callers' arguments (what runs when it is
+	 * not replaced).
+	 */
+	const uint8_t *static_fn;
+	uint32_t static_fn_len;
 };
 
 enum analysis_type {

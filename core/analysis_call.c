@@ -14,7 +14,9 @@
  *     ringbuf_reserve, skc_to_*, ...): UNKNOWN; all other helpers: a scalar;
  *   - kfuncs: UNKNOWN (their BTF would say more);
  *   - BPF-to-BPF calls: what the callee's exits return (analysis.c's rounds),
- *     and the arguments join into the callee's entry state.
+ *     and the arguments join into the callee's entry state; a callee not
+ *     known to be static (analysis_env.static_fn) may be replaced at run
+ *     time: r0 is an unknown scalar and packet pointers go.
  *
  * Helpers listed by bpf_helper_changes_pkt_data() invalidate every packet
  * pointer (they become scalars, as in the verifier); a callee that may call
@@ -128,6 +130,15 @@ uint32_t analysis_subprog_of(const struct prog *p, uint32_t insn)
 	return 0;
 }
 
+/* Whether the subprogram starting at @start is static: no freplace program replaces it. */
+static bool subprog_fixed(const struct analysis *a, int64_t start)
+{
+	const struct analysis_env *e = a->env;
+
+	return e && e->static_fn && start >= 0 && start < (int64_t)e->static_fn_len &&
+	       e->static_fn[start];
+}
+
 static bool subprog_changes_pkt(struct analysis_fwd *f, uint32_t sp, unsigned int depth)
 {
 	const struct prog *p = f->a->p;
@@ -146,7 +157,8 @@ static bool subprog_changes_pkt(struct analysis_fwd *f, uint32_t sp, unsigned in
 		if (in->src_reg == 0)
 			r = helper_changes_pkt(in->imm);
 		else if (in->src_reg == BPF_PSEUDO_CALL)
-			r = subprog_changes_pkt(f, analysis_subprog_of(p, i + in->imm + 1),
+			r = !subprog_fixed(f->a, (int64_t)i + in->imm + 1) ||
+			    subprog_changes_pkt(f, analysis_subprog_of(p, i + in->imm + 1),
 						depth + 1);
 		else
 			r = true; /* kfunc: do not guess */
@@ -206,10 +218,16 @@ void analysis_call(struct analysis_fwd *f, struct analysis_state *st, const stru
 		}
 		if (f->callee_entry)
 			analysis_state_join(ce, &args, false, 0);
-		pkt = subprog_changes_pkt(f, callee, 0);
-		*r0 = f->ret_assumed[callee];
-		if (r0->type == ANALYSIS_STACK)
-			analysis_mark_type(r0, ANALYSIS_UNKNOWN); /* the callee's frame is gone */
+		if (subprog_fixed(f->a, (int64_t)i + in->imm + 1)) {
+			pkt = subprog_changes_pkt(f, callee, 0);
+			*r0 = f->ret_assumed[callee];
+			if (r0->type == ANALYSIS_STACK)
+				analysis_mark_type(r0, ANALYSIS_UNKNOWN); /* its frame is gone */
+		} else {
+			/* what replaces it returns some scalar and may change the packet */
+			pkt = true;
+			analysis_mark_scalar(r0);
+		}
 	} else if (in->src_reg == 0) {
 		const struct analysis_map *m = analysis_map_of(f->a, &st->regs[1]);
 		int32_t map = st->regs[1].type == ANALYSIS_MAP_PTR ? st->regs[1].map : -1;

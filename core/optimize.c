@@ -662,7 +662,9 @@ static int setup(struct optimizer *o, const struct bpf_insn *insns, size_t len)
 	}
 	o->aenv = (struct analysis_env){.prog_type = o->env->prog_type,
 					.maps = o->amaps,
-					.nmaps = o->env->nmaps};
+					.nmaps = o->env->nmaps,
+					.static_fn = o->env->static_fn,
+					.static_fn_len = o->env->static_fn_len};
 	o->senv = (struct safety_env){.prog_type = o->env->prog_type,
 				      .maps = o->amaps,
 				      .nmaps = o->env->nmaps,

@@ -46,6 +46,14 @@ struct opt_env {
 	uint32_t prog_type;			/* enum bpf_prog_type */
 	const struct interp_map_def *maps;	/* as LD_IMM64 names them (ref), with flags */
 	uint32_t nmaps;
+	/*
+	 * NULL, or a byte per instruction: non-zero at the start of each
+	 * subprogram known to be static (analysis_env.static_fn); calls to the
+	 * others are analysed as calls the verifier cannot see through (an
+	 * freplace program may replace a global function).
+	 */
+	const uint8_t *static_fn;
+	uint32_t static_fn_len;
 };
 
 /*

@@ -265,6 +265,7 @@ static int scan(struct elfw_obj *o, Elf *elf, char *msg, size_t msgsz)
 			       si.off[sym.st_shndx] + sym.st_value, sym.st_value, sym.st_size);
 		if (err)
 			goto oom;
+		o->progs[o->nprogs - 1].is_static = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
 	}
 	for (i = 1; i < si.n; i++) {
 		scn = elf_getscn(elf, i);

@@ -34,6 +34,11 @@ struct elfw_prog {
 	bool *frozen;
 	uint32_t nrel, ncore; /* relocations, CO-RE records in this function */
 	bool calls_code;      /* a BPF-to-BPF call or a reference into code */
+	/*
+	 * A static function (STB_LOCAL, BTF_FUNC_STATIC): no freplace program
+	 * can replace it, so callers may rely on what it does.
+	 */
+	bool is_static;
 };
 
 struct elfw_obj {

@@ -480,15 +480,16 @@ static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
 	struct progress pr = {0};
 	struct opt_env env = {0};
 	struct judge j = {0};
-	uint8_t *frozen = NULL;
+	uint8_t *frozen = NULL, *static_fn = NULL;
 	int err;
 
 	r->optimized = true;
 	input = malloc(n * sizeof(*input));
 	final = malloc(n * sizeof(*final));
 	frozen = calloc(n, 1);
+	static_fn = olink_static_fns(&p->lk, ob->o);
 	j.image = malloc(ob->o->size);
-	if (!input || !final || !frozen || !j.image) {
+	if (!input || !final || !frozen || !static_fn || !j.image) {
 		opt_keep(r, "out of memory");
 		goto out;
 	}
@@ -507,6 +508,8 @@ static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
 	env.prog_type = p->type;
 	env.maps = ob->maps;
 	env.nmaps = ob->nmaps;
+	env.static_fn = static_fn;
+	env.static_fn_len = n;
 	pp.budget = a->budget;
 	pp.jobs = a->jobs;
 	pp.seed = a->seed;
@@ -557,6 +560,7 @@ out:
 	free(j.chain);
 	free(j.image);
 	free(frozen);
+	free(static_fn);
 	free(input);
 	free(final);
 	opt_result__free(&res);

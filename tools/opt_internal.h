@@ -58,6 +58,12 @@ int olink_apply(const struct olink *l, const struct elfw_obj *o, uint8_t *buf,
 const struct olink_sub *olink_sub_at(const struct olink *l, uint32_t k);
 /* Whether @l calls function @fn; its start in *@start. */
 bool olink_has(const struct olink *l, uint32_t fn, uint32_t *start);
+/*
+ * A byte per linked instruction, non-zero where a static subprogram starts
+ * (analysis_env.static_fn; global ones an freplace program may replace).
+ * malloc'd (@l->len bytes), or NULL on ENOMEM.
+ */
+uint8_t *olink_static_fns(const struct olink *l, const struct elfw_obj *o);
 
 /* The model's verdict on a program, for "no new rejection" (as core/optimize does it). */
 struct osafe {

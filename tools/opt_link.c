@@ -354,3 +354,16 @@ out:
 	free(blocks);
 	return err;
 }
+
+uint8_t *olink_static_fns(const struct olink *l, const struct elfw_obj *o)
+{
+	uint8_t *m = calloc(l->len ? l->len : 1, 1);
+	uint32_t i;
+
+	if (!m)
+		return NULL;
+	for (i = 0; i < l->nsub; i++)
+		if (l->subs[i].start < l->len && o->progs[l->subs[i].fn].is_static)
+			m[l->subs[i].start] = 1;
+	return m;
+}

@@ -83,6 +83,7 @@ uint32_t oobj_callers(const struct oobj *ob, uint32_t fn, bool *all_ok)
 struct oview {
 	struct analysis_map *amaps;
 	uint32_t *flags;
+	uint8_t *static_fn; /* of the program's linked form */
 	struct analysis_env aenv;
 	struct safety_env senv;
 	struct smt_env smtenv;
@@ -91,14 +92,16 @@ struct oview {
 	struct osafe base;
 };
 
-static int view_init(struct oview *v, const struct oobj *ob, enum bpf_prog_type type)
+static int view_init(struct oview *v, const struct oobj *ob, const struct oprog *q)
 {
+	enum bpf_prog_type type = q->type;
 	uint32_t i;
 
 	memset(v, 0, sizeof(*v));
 	v->amaps = calloc(ob->nmaps + 1, sizeof(*v->amaps));
 	v->flags = calloc(ob->nmaps + 1, sizeof(*v->flags));
-	if (!v->amaps || !v->flags)
+	v->static_fn = olink_static_fns(&q->lk, ob->o);
+	if (!v->amaps || !v->flags || !v->static_fn)
 		return -ENOMEM;
 	for (i = 0; i < ob->nmaps; i++) {
 		const struct interp_map_def *d = &ob->maps[i];
@@ -110,7 +113,11 @@ static int view_init(struct oview *v, const struct oobj *ob, enum bpf_prog_type 
 						    .ref = d->ref};
 		v->flags[i] = d->flags;
 	}
-	v->aenv = (struct analysis_env){.prog_type = type, .maps = v->amaps, .nmaps = ob->nmaps};
+	v->aenv = (struct analysis_env){.prog_type = type,
+					.maps = v->amaps,
+					.nmaps = ob->nmaps,
+					.static_fn = v->static_fn,
+					.static_fn_len = q->lk.len};
 	v->senv = (struct safety_env){
 		.prog_type = type, .maps = v->amaps, .nmaps = ob->nmaps, .map_flags = v->flags};
 	v->smtenv = (struct smt_env){.prog_type = type, .maps = ob->maps, .nmaps = ob->nmaps};
@@ -131,6 +138,7 @@ static void view_free(struct oview *v)
 	osafe_free(&v->base);
 	free(v->amaps);
 	free(v->flags);
+	free(v->static_fn);
 }
 
 static int view_analyse(const struct oview *v, const struct bpf_insn *insns, size_t len,
@@ -292,7 +300,7 @@ static int side_init(const struct oobj *ob, struct oside *s, struct oprog *q,
 	s->q = q;
 	s->cost = cost;
 	s->cur = malloc(n * sizeof(*s->cur));
-	if (!s->cur || view_init(&s->v, ob, q->type))
+	if (!s->cur || view_init(&s->v, ob, q))
 		return -ENOMEM;
 	memcpy(s->cur, cur, n * sizeof(*cur));
 	s->ok = !view_start(&s->v, cur, n, msg, sizeof(msg));

@@ -376,23 +376,6 @@ static const struct acase cases[] = {
 	 "exit",		   /* 6 */
 	 BPF_PROG_TYPE_XDP,
 	 {{1, "sout-8", "1"}, {2, "sout-24", "0"}, {5, "in", "0x3e"}}},
-	{"BPF-to-BPF call: callee-saved kept, arguments passed, r0 from the callee's exits",
-	 "r6 = 9\n"			/* 0 */
-	 "r1 = 5\n"			/* 1 */
-	 "insn 0x85, 0, 1, 0, 2\n"	/* 2: call pc+2 (insn 5) */
-	 "r0 += r6\n"			/* 3 */
-	 "exit\n"			/* 4 */
-	 "r0 = r1\n"			/* 5: the callee */
-	 "exit",			/* 6 */
-	 BPF_PROG_TYPE_XDP,
-	 {{3, "R6", "9"},
-	  {3, "R0", "5"},
-	  {3, "T:R1", "?"},
-	  {5, "R1", "5"},
-	  {5, "T:R6", "?"},
-	  {5, "R10", "fp0"},
-	  {2, "in", "0x7e"},
-	  {6, "in", "0x1"}}},
 	{"halves: ALU32 reads low halves, an XDP exit only the low half of r0",
 	 "r2 = 1\n"	     /* 0 */
 	 "r3 = 2\n"	     /* 1 */
@@ -632,6 +615,71 @@ next:
 }
 
 /*
+ * BPF-to-BPF calls: a static callee is followed (r0 from its exits); one
+ * that may be global is not trusted past the call -- an freplace program may
+ * replace it at run time -- while its own code is still analysed from the
+ * caller's arguments.
+ */
+static void test_calls(void)
+{
+	static const struct check fixed[] = {
+		{3, "R6", "9"}, {3, "R0", "5"},	 {3, "T:R1", "?"},  {5, "R1", "5"},
+		{5, "T:R6", "?"}, {5, "R10", "fp0"}, {2, "in", "0x7e"}, {6, "in", "0x1"},
+	};
+	static const struct check replaceable[] = {
+		{3, "R6", "9"}, {3, "R0", "scalar()"}, {5, "R1", "5"}, {6, "R0", "5"},
+	};
+	char msg[PROG_MSG_SIZE], got[ANALYSIS_STATE_STR_SIZE], what[256];
+	struct bpf_insn *insns = NULL;
+	struct prog *p = NULL;
+	uint8_t fns[7] = {0};
+	size_t len = 0, k;
+	int pass;
+
+	if (!test_need_clang())
+		return;
+	if (!ASSERT_OK(assemble("r6 = 9\n"		   /* 0 */
+				"r1 = 5\n"		   /* 1 */
+				"insn 0x85, 0, 1, 0, 2\n" /* 2: call pc+2 (insn 5) */
+				"r0 += r6\n"		   /* 3 */
+				"exit\n"		   /* 4 */
+				"r0 = r1\n"		   /* 5: the callee */
+				"exit",		   /* 6 */
+				&insns, &len),
+		       "assemble") ||
+	    !ASSERT_EQ(len, 7, "length"))
+		goto out;
+	p = prog__new(insns, len, msg, sizeof(msg));
+	if (!CHECK(p != NULL, "prog__new: %s", msg))
+		goto out;
+	fns[5] = 1;
+	for (pass = 0; pass < 2; pass++) {
+		struct analysis_env env = {.prog_type = BPF_PROG_TYPE_XDP};
+		const struct check *c = pass ? replaceable : fixed;
+		size_t n = pass ? sizeof(replaceable) / sizeof(*c) : sizeof(fixed) / sizeof(*c);
+		struct analysis *a;
+
+		if (!pass) {
+			env.static_fn = fns;
+			env.static_fn_len = sizeof(fns);
+		}
+		a = analysis__new(p, &env, msg, sizeof(msg));
+		if (!CHECK(a != NULL, "analysis__new: %s", msg))
+			continue;
+		for (k = 0; k < n; k++) {
+			run_check(a, &c[k], got, sizeof(got));
+			snprintf(what, sizeof(what), "%s callee: insn %u %s",
+				 pass ? "replaceable" : "static", c[k].insn, c[k].what);
+			ASSERT_STREQ(got, c[k].expect, what);
+		}
+		analysis__free(a);
+	}
+out:
+	prog__free(p);
+	free(insns);
+}
+
+/*
  * The scalar domain on its own would need the internal header; instead, check
  * soundness end to end: for random constant pairs, every ALU op on registers
  * known only by a join of two constants must contain the exact results.
@@ -737,6 +785,7 @@ int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	RUN_TEST(test_cases);
+	RUN_TEST(test_calls);
 	RUN_TEST(test_alu_soundness);
 	test_assemble_cleanup();
 	return test_summary("test_analysis");
