@@ -47,6 +47,7 @@
 
 #include "config/config.h"
 #include "core/optimize.h"
+#include "tools/corerelo.h"
 #include "tools/elfwrite.h"
 #include "tools/main.h"
 #include "tools/opt_internal.h"
@@ -295,16 +296,51 @@ static int describe_maps(struct bpf_object *obj, struct interp_map_def **maps, u
 	return 0;
 }
 
-/* A subprogram (libbpf takes them from .text only) with CO-RE records, or NULL. */
-static const char *core_in_code(const struct elfw_obj *o, const struct elfw_prog *ep)
+/*
+ * Why the CO-RE records of @ep, or of the .text subprograms (libbpf takes
+ * them from .text only) when @ep calls code, keep it from being optimized:
+ * NULL when there are none, or when each leaves its instruction as it is on
+ * every kernel (tools/corerelo.h); else the reason, in @buf.
+ */
+static const char *why_core(const struct elfw_obj *o, const struct corerelo *cr,
+			    const struct elfw_prog *ep, char *buf, size_t bufsz)
 {
+	char why[192];
 	size_t i;
 
-	if (!ep || !ep->calls_code)
+	if (ep->ncore) {
+		if (!cr) {
+			snprintf(buf, bufsz, "has %u CO-RE relocations (libbpf rewrites them "
+				 "against the kernel's BTF)", ep->ncore);
+			return buf;
+		}
+		if (corerelo__check(cr, ep->section, ep->sec_off, ep->cnt * 8, NULL, why,
+				    sizeof(why))) {
+			snprintf(buf, bufsz, "has %u CO-RE relocations, and libbpf may resolve one "
+				 "to another value on another kernel: %s", ep->ncore, why);
+			return buf;
+		}
+	}
+	if (!ep->calls_code)
 		return NULL;
-	for (i = 0; i < o->nprogs; i++)
-		if (!strcmp(o->progs[i].section, ".text") && o->progs[i].ncore)
-			return o->progs[i].name;
+	for (i = 0; i < o->nprogs; i++) {
+		const struct elfw_prog *f = &o->progs[i];
+
+		if (strcmp(f->section, ".text") || !f->ncore)
+			continue;
+		if (!cr) {
+			/* what the subprograms compute would be reasoned about unrelocated */
+			snprintf(buf, bufsz, "calls subprograms, and %s has CO-RE relocations",
+				 f->name);
+			return buf;
+		}
+		if (corerelo__check(cr, ".text", f->sec_off, f->cnt * 8, NULL, why, sizeof(why))) {
+			snprintf(buf, bufsz, "calls subprograms, and %s has a CO-RE relocation "
+				 "libbpf may resolve to another value on another kernel: %s",
+				 f->name, why);
+			return buf;
+		}
+	}
 	return NULL;
 }
 
@@ -313,25 +349,15 @@ static const char *core_in_code(const struct elfw_obj *o, const struct elfw_prog
  * NULL.  @linked: libbpf's linked form (NULL if linking failed: @link_msg).
  */
 static const char *why_skip(const struct oprog *r, const struct bpf_insn *linked, size_t lcnt,
-			    const char *link_msg, const char *core_in_code, char *buf, size_t bufsz)
+			    const char *link_msg, const struct oobj *ob, char *buf, size_t bufsz)
 {
 	const struct elfw_prog *ep = r->ep;
 	size_t i;
 
 	if (!ep)
 		return "not found in the ELF symbol table";
-	if (ep->calls_code && core_in_code) {
-		/* what the subprograms compute would be reasoned about unrelocated */
-		snprintf(buf, bufsz, "calls subprograms, and %s has CO-RE relocations",
-			 core_in_code);
+	if (why_core(ob->o, ob->cr, ep, buf, bufsz))
 		return buf;
-	}
-	if (ep->ncore) {
-		snprintf(buf, bufsz,
-			 "has %u CO-RE relocations (libbpf rewrites them against the kernel's BTF)",
-			 ep->ncore);
-		return buf;
-	}
 	if (r->type == BPF_PROG_TYPE_UNSPEC) {
 		snprintf(buf, bufsz, "section '%s' does not say the program type", r->section);
 		return buf;
@@ -384,8 +410,7 @@ static int prepare(const struct opt_args *a, struct oobj *ob, const uint8_t *ima
 	p->selected = !a->nprogs;
 	for (k = 0; k < a->nprogs; k++)
 		p->selected |= !strcmp(a->progs[k], p->name);
-	p->skip = why_skip(p, p->linked, p->lcnt, link_msg, core_in_code(o, p->ep), p->skipbuf,
-			   sizeof(p->skipbuf));
+	p->skip = why_skip(p, p->linked, p->lcnt, link_msg, ob, p->skipbuf, sizeof(p->skipbuf));
 	if (!p->ep || !p->linked || !p->lcnt)
 		return 0;
 	if (olink_map(&p->lk, o, p->fn, p->linked, p->lcnt))
@@ -676,6 +701,7 @@ int do_opt(int argc, char **argv)
 	struct elfw_obj o = {0};
 	struct opt_args a = {0};
 	struct oobj ob = {0};
+	struct corerelo *cr = NULL;
 	struct bpf_program *p;
 	uint8_t *image = NULL;
 	char msg[256], link_msg[256];
@@ -705,6 +731,9 @@ int do_opt(int argc, char **argv)
 		p_err("%s: %s", a.in, msg);
 		return err;
 	}
+	/* NULL (unreadable BTF) skips every program with CO-RE records, and says so */
+	cr = corerelo__open(a.in, msg, sizeof(msg));
+	ob.cr = cr;
 	libbpf_clear_warning();
 	obj = bpf_object__open_file(a.in, NULL);
 	if (!obj) {
@@ -803,6 +832,7 @@ out:
 	free(maps);
 	free(image);
 	bpf_object__close(obj);
+	corerelo__free(cr);
 	elfw_close(&o);
 	return err;
 }

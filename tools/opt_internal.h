@@ -106,8 +106,11 @@ struct oprog {
 };
 
 /* Everything the cross-check needs of the object. */
+struct corerelo;
+
 struct oobj {
 	struct elfw_obj *o;
+	const struct corerelo *cr; /* its CO-RE records (tools/corerelo.h); NULL: unreadable */
 	struct oprog *ps;
 	size_t n;
 	const struct interp_map_def *maps;
