@@ -898,6 +898,30 @@ int smt_check_window(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 		snprintf(res->msg, sizeof(res->msg), "more than %d maps", SMT_MAX_MAPS);
 		return -E2BIG;
 	}
+	for (n = 0; n < 11; n++) {
+		const struct smt_reg_desc *r = &cond->regs[n];
+		size_t k;
+
+		if (r->type != SMT_REG_MAP_VALUE)
+			continue;
+		/*
+		 * The model puts a map's value pointers at one element: an
+		 * empty map makes that pre-condition false (everything would be
+		 * "equivalent"), two pointers would alias where the kernel's
+		 * need not.
+		 */
+		if (r->map >= env->nmaps || !env->maps[r->map].max_entries) {
+			snprintf(res->msg, sizeof(res->msg),
+				 "not modelled: r%zu points into a map of no elements", n);
+			return 0;
+		}
+		for (k = 0; k < n; k++)
+			if (cond->regs[k].type == SMT_REG_MAP_VALUE && cond->regs[k].map == r->map) {
+				snprintf(res->msg, sizeof(res->msg),
+					 "not modelled: r%zu and r%zu point into the same map", k, n);
+				return 0;
+			}
+	}
 	/* a copy without the caller's padding bytes, for the key */
 	memset(&c, 0, sizeof(c));
 	for (n = 0; n < 11; n++) {

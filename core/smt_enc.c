@@ -719,6 +719,18 @@ static int do_ldimm64(struct insn_env *ie, struct sstate *st, const struct bpf_i
 			smt_unsup(s, ie->i, "%s", "reference to a map the environment lacks");
 			return -1;
 		}
+		/*
+		 * An object's map its loader sizes (max_entries 0 in the ELF):
+		 * with no elements every lookup would "fail" and the code past it
+		 * be vacuously equal.  Perf event arrays and ring buffers, which
+		 * libbpf sizes and no lookup reads, are fine.
+		 */
+		if (!env->maps[m].max_entries &&
+		    env->maps[m].type != BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
+		    env->maps[m].type != BPF_MAP_TYPE_RINGBUF) {
+			smt_unsup(s, ie->i, "%s", "a map of max_entries 0: its loader sets the size");
+			return -1;
+		}
 		if (in->src_reg == BPF_PSEUDO_MAP_FD || in->src_reg == BPF_PSEUDO_MAP_IDX) {
 			d->v = smt_bvk(s, (int64_t)smt_region_base(T_MAPOBJ + m));
 			d->tag = T_MAPOBJ + m;

@@ -333,6 +333,86 @@ static void test_window(void)
 	ASSERT_GE(st.cache_hits, 1, "cache hits counted");
 }
 
+/*
+ * Map value pointers the model could only describe falsely: into a map of no
+ * elements (an object's map its loader sizes: the pre-condition "an element
+ * of it" is false, everything would be equivalent), or two into the same
+ * map (the model's one element would alias them).  And a whole program that
+ * looks up such a map.  None of them may be called equivalent.
+ */
+static void test_unsized_and_aliased(void)
+{
+	static const struct interp_map_def m[] = {
+		{.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 0,
+		 .ref = 1},
+		{.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4,
+		 .ref = 2},
+	};
+	struct smt_env env = {.prog_type = BPF_PROG_TYPE_XDP, .maps = m, .nmaps = 2};
+	/* a u64 counter incremented: as 64 bits, as a byte */
+	struct bpf_insn inc64[] = {I(BPF_LDX | BPF_DW | BPF_MEM, 1, 0, 0, 0),
+				   I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1),
+				   I(BPF_STX | BPF_DW | BPF_MEM, 0, 1, 0, 0)};
+	struct bpf_insn inc8[] = {I(BPF_LDX | BPF_B | BPF_MEM, 1, 0, 0, 0),
+				  I(BPF_ALU64 | BPF_ADD | BPF_K, 1, 0, 0, 1),
+				  I(BPF_STX | BPF_B | BPF_MEM, 0, 1, 0, 0)};
+	/* *(u64 *)(r6 + 0) = 5; r0 = *(u64 *)(r7 + 0)  vs  ...; r0 = 5 */
+	struct bpf_insn fwd_a[] = {I(BPF_ST | BPF_DW | BPF_MEM, 6, 0, 0, 5),
+				   I(BPF_LDX | BPF_DW | BPF_MEM, 0, 7, 0, 0)};
+	struct bpf_insn fwd_b[] = {I(BPF_ST | BPF_DW | BPF_MEM, 6, 0, 0, 5),
+				   I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 5)};
+	/* the whole programs: lookup(key 0), then the counter */
+	struct bpf_insn prog_a[] = {I(BPF_ST | BPF_W | BPF_MEM, 10, 0, -4, 0),
+				    I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
+				    I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4),
+				    I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, 1),
+				    I(0, 0, 0, 0, 0),
+				    I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem),
+				    I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 3, 0),
+				    inc64[0], inc64[1], inc64[2],
+				    I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 2),
+				    I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
+	struct bpf_insn prog_b[sizeof(prog_a) / sizeof(prog_a[0])];
+	struct smt_window_cond c;
+	struct smt_result res;
+
+	if (!sctx)
+		return;
+	cond_init(&c);
+	c.regs[0].type = SMT_REG_MAP_VALUE;
+	c.regs[0].map = 0;
+	ASSERT_OK(smt_check_window(sctx, inc64, 3, inc8, 3, &env, &c, &res), "unsized");
+	ASSERT_EQ(res.verdict, SMT_UNKNOWN, "a value of a map of no elements");
+	c.regs[0].map = 1;
+	ASSERT_OK(smt_check_window(sctx, inc64, 3, inc8, 3, &env, &c, &res), "sized");
+	/* refuted (its counterexample, a map value at entry, may not replay) */
+	CHECK(res.verdict != SMT_EQUIVALENT && strstr(res.msg, "no elements") == NULL,
+	      "a u64 counter incremented as a byte: %s", res.msg);
+
+	cond_init(&c);
+	c.live_regs = 1 << 0;
+	c.regs[6].type = c.regs[7].type = SMT_REG_MAP_VALUE;
+	c.regs[6].map = c.regs[7].map = 1;
+	ASSERT_OK(smt_check_window(sctx, fwd_a, 2, fwd_b, 2, &env, &c, &res), "aliased");
+	ASSERT_EQ(res.verdict, SMT_UNKNOWN, "two pointers into one map");
+
+	memcpy(prog_b, prog_a, sizeof(prog_a));
+	prog_b[7].code = BPF_LDX | BPF_B | BPF_MEM;
+	prog_b[9].code = BPF_STX | BPF_B | BPF_MEM;
+	ASSERT_OK(smt_check_prog(sctx, prog_a, sizeof(prog_a) / sizeof(prog_a[0]), prog_b,
+				 sizeof(prog_b) / sizeof(prog_b[0]), &env, &res),
+		  "whole, unsized");
+	ASSERT_EQ(res.verdict, SMT_UNKNOWN, "a lookup in a map of no elements");
+	CHECK(strstr(res.msg, "its loader sets the size") != NULL, "why: %s", res.msg);
+	prog_a[3].imm = prog_b[3].imm = 2;
+	ASSERT_OK(smt_check_prog(sctx, prog_a, sizeof(prog_a) / sizeof(prog_a[0]), prog_b,
+				 sizeof(prog_b) / sizeof(prog_b[0]), &env, &res),
+		  "whole, sized");
+	/* the solver ran and refuted it (the replay needs every map: it may not replay) */
+	CHECK(res.verdict != SMT_EQUIVALENT && strstr(res.msg, "its loader sets") == NULL,
+	      "the byte-wide counter in a map of 4: %s", res.msg);
+}
+
 /* Counterexample replay catches an encoder that disagrees with the interpreter. */
 static void test_errors(void)
 {
@@ -365,6 +445,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_pairs);
 	RUN_TEST(test_pairs_plain);
 	RUN_TEST(test_window);
+	RUN_TEST(test_unsized_and_aliased);
 	RUN_TEST(test_errors);
 	smt_ctx__free(sctx);
 	for (i = 0; i < nsecs; i++)
