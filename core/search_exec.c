@@ -279,19 +279,23 @@ static bool stack_init(const struct sx_state *st, int32_t k, uint32_t size)
 static uint8_t *resolve(struct sx_env *e, struct sx_state *st, const struct sx_reg *base,
 			int16_t off, uint32_t size, bool write, int *slot, int *ctxf)
 {
-	int64_t o = (int64_t)base->v + off;
+	/*
+	 * Offsets may be anything a test's variable part makes them: bounds are
+	 * compared without adding to @o, which could overflow.
+	 */
+	int64_t o = (int64_t)(base->v + (uint64_t)(int64_t)off);
 
 	*slot = -1;
 	*ctxf = 0;
 	switch (base->tag) {
 	case SX_STK:
 		/* the verifier insists on aligned stack accesses (its spill tracking needs them) */
-		if (o < -SX_STACK || o + size > 0 || o % size)
+		if (o < -SX_STACK || o > -(int64_t)size || o % size)
 			return NULL;
 		*slot = (int)((o + SX_STACK) / 8);
 		return st->mem + (o + SX_STACK);
 	case SX_CTX:
-		if (base->v || o < 0 || o + size > SX_CTX_SIZE ||
+		if (base->v || o < 0 || o > (int64_t)SX_CTX_SIZE - (int64_t)size ||
 		    !ctx_allowed(e, (int32_t)o, (uint8_t)size, write))
 			return NULL;
 		*ctxf = ctx_ptr_field(e->prog_type, o, size);
@@ -299,7 +303,7 @@ static uint8_t *resolve(struct sx_env *e, struct sx_state *st, const struct sx_r
 			return NULL;
 		return st->mem + e->ctx_off + o;
 	case SX_PKT:
-		if (o < 0 || o + size > st->pkt_len)
+		if (o < 0 || o > (int64_t)st->pkt_len - (int64_t)size)
 			return NULL;
 		/* some program types may not write the packet: only if the original does */
 		if (write && !e->pkt_write) {
@@ -309,7 +313,8 @@ static uint8_t *resolve(struct sx_env *e, struct sx_state *st, const struct sx_r
 		}
 		return st->mem + e->pkt_off + o;
 	case SX_MAPVAL:
-		if (base->map >= e->nmaps || o < 0 || o + size > e->maps[base->map].value_size ||
+		if (base->map >= e->nmaps || o < 0 ||
+		    o > (int64_t)e->maps[base->map].value_size - (int64_t)size ||
 		    (write && (e->maps[base->map].flags & BPF_F_RDONLY_PROG)))
 			return NULL;
 		return st->mem + e->mv_off[base->map] + o;

@@ -416,6 +416,25 @@ static const struct scase scases[] = {
 	 "r0 = 0\n"
 	 "exit\n",
 	 12, 4, 3, 0, 0, false},
+	/*
+	 * A variable part the analysis cannot bound: tests draw offsets near
+	 * 2^63, which the executor must fault on, not follow.
+	 */
+	{"a pointer at an unbounded packet offset: the executor faults, the search goes on",
+	 "r6 = r1\n"
+	 "call 5\n" /* r0 = ktime_get_ns(): any 64-bit value */
+	 "r2 = *(u32 *)(r6 + 0)\n"
+	 "r3 = *(u32 *)(r6 + 4)\n"
+	 "r4 = r2\n"
+	 "r4 += 1\n"
+	 "if r4 > r3 goto +4\n"
+	 "r2 += r0\n"
+	 "r3 = *(u8 *)(r2 + 0)\n" /* 8: the window */
+	 "r0 = r3\n"
+	 "exit\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 8, 2, 1, 0, 0, false},
 	{"already optimal: unchanged",
 	 "r0 = *(u32 *)(r1 + 12)\n"
 	 "r0 += 1\n"
