@@ -56,7 +56,7 @@ struct analysis_env {
 	 * STB_LOCAL symbol).  A call to any other subprogram is followed as the
 	 * verifier follows a global function: an freplace program may replace
 	 * it at run time (libxdp's dispatcher is built for that), so the caller
-	 * assumes nothing of it -- r0 an unknown scalar, packet pointers gone,
+	 * assumes nothing of it -- r0 any value (UNKNOWN), packet pointers gone,
 	 * stack behind pointer arguments written -- while the callee's own code
 	 * is still analysed from its callers' arguments (what runs when it is
 	 * not replaced).

@@ -16,7 +16,7 @@
  *   - BPF-to-BPF calls: what the callee's exits return (analysis.c's rounds),
  *     and the arguments join into the callee's entry state; a callee not
  *     known to be static (analysis_env.static_fn) may be replaced at run
- *     time: r0 is an unknown scalar and packet pointers go.
+ *     time: r0 is UNKNOWN and packet pointers go.
  *
  * Helpers listed by bpf_helper_changes_pkt_data() invalidate every packet
  * pointer (they become scalars, as in the verifier); a callee that may call
@@ -224,9 +224,13 @@ void analysis_call(struct analysis_fwd *f, struct analysis_state *st, const stru
 			if (r0->type == ANALYSIS_STACK)
 				analysis_mark_type(r0, ANALYSIS_UNKNOWN); /* its frame is gone */
 		} else {
-			/* what replaces it returns some scalar and may change the packet */
+			/*
+			 * What replaces it may change the packet and returns a
+			 * scalar (the verifier's view of a global function); which
+			 * callee this is we may not know, so: any value at all.
+			 */
 			pkt = true;
-			analysis_mark_scalar(r0);
+			analysis_mark_type(r0, ANALYSIS_UNKNOWN);
 		}
 	} else if (in->src_reg == 0) {
 		const struct analysis_map *m = analysis_map_of(f->a, &st->regs[1]);

@@ -627,7 +627,7 @@ static void test_calls(void)
 		{5, "T:R6", "?"}, {5, "R10", "fp0"}, {2, "in", "0x7e"}, {6, "in", "0x1"},
 	};
 	static const struct check replaceable[] = {
-		{3, "R6", "9"}, {3, "R0", "scalar()"}, {5, "R1", "5"}, {6, "R0", "5"},
+		{3, "R6", "9"}, {3, "R0", "unknown()"}, {5, "R1", "5"}, {6, "R0", "5"},
 	};
 	char msg[PROG_MSG_SIZE], got[ANALYSIS_STATE_STR_SIZE], what[256];
 	struct bpf_insn *insns = NULL;
