@@ -29,6 +29,9 @@ done
 echo "== core/interp vs the kernel: random programs at 100x make check"
 INTERP_DIFF_N=${INTERP_DIFF_N:-1000000} "$BUILD/tests/kernel/test_interp_diff" 2>&1 |
 	grep -E '^interp|FAIL|passed'
+echo "== core/smt mutation test on every checkable corpus program (make check: 20, 1 s a check)"
+SMT_CORPUS_PROGS=${SMT_CORPUS_PROGS:-1000} SMT_CORPUS_TIMEOUT=${SMT_CORPUS_TIMEOUT:-5} \
+	"$BUILD/tests/kernel/test_smt_corpus" 2>&1 | grep -E 'programs|FAIL|passed'
 echo "== core/interp vs the kernel: corpus programs at 100x make check"
 INTERP_CORPUS_PKTS=${INTERP_CORPUS_PKTS:-20000} \
 INTERP_CORPUS_BIG_PKTS=${INTERP_CORPUS_BIG_PKTS:-2000} \
