@@ -39,7 +39,7 @@ field() {
 # kernel_ok: bpf() permitted (opt_compare loads programs)
 kernel_ok() {
 	[ -x "$CMP" ] && "$CMP" "$OBJS/opt_core_ok.bpf.o" "$OBJS/opt_core_ok.bpf.o" \
-		--prog xdp_core --packets 1 --rounds 1 --repeat 1 --json >/dev/null 2>&1
+		--prog xdp_example --packets 1 --rounds 1 --repeat 1 --json >/dev/null 2>&1
 }
 # same_in_kernel ORIG OPT PROG: 200 packets, 0 differences, every program loads
 same_in_kernel() {
@@ -67,7 +67,7 @@ check "fixed-layout: ctx loads kept" sh -c \
 	"[ \$(grep -c '= \*(u32 \*)(r1 + [04])' '$tmp/d1') -eq \$(grep -c '= \*(u32 \*)(r1 + [04])' '$tmp/d0') ]"
 if kernel_ok; then
 	check "fixed-layout: loads and behaves the same in the kernel" \
-		same_in_kernel "$OBJS/opt_core_ok.bpf.o" "$tmp/ok.o" xdp_core
+		same_in_kernel "$OBJS/opt_core_ok.bpf.o" "$tmp/ok.o" xdp_example
 else
 	skipped "fixed-layout: kernel comparison" "bpf() not permitted or opt_compare missing"
 fi
