@@ -59,6 +59,7 @@ struct search {
 	bool stopped;
 	double chain_deadline; /* 0: none */
 	uint32_t timeouts;
+	uint32_t tail; /* 1: the window ends in a conditional jump (search_is_tail()) */
 };
 
 static double now(void)
@@ -366,6 +367,61 @@ static bool rebase(struct search *s, struct bpf_insn *w)
 	return true;
 }
 
+/*
+ * A targeted move for a tail `if a op b` on two registers: one that holds
+ * the same value on every test becomes the immediate (the operands swapped
+ * first when it is a), so that whatever set it may go -- clang puts a
+ * constant in a register when it is the left operand.  Wrong where the
+ * register is not a constant, the candidate's error (or the solver) says so.
+ */
+static bool tail_fold(struct search *s, struct bpf_insn *w)
+{
+	struct bpf_insn *j = &w[s->len - 1];
+	bool is32 = BPF_CLASS(j->code) == BPF_JMP32, same[2] = {true, true};
+	uint8_t regs[2] = {j->dst_reg, j->src_reg}, op = BPF_OP(j->code);
+	uint64_t v[2] = {0, 0};
+	uint32_t t, k;
+
+	if (BPF_SRC(j->code) != BPF_X || !s->ntests)
+		return false;
+	for (t = 0; t < s->ntests && (same[0] || same[1]); t++) {
+		sx_copy(&s->e, s->scratch, s->tin[t]);
+		sx_run(&s->e, w, s->len - 1, s->scratch);
+		if (s->scratch->status != SX_OK)
+			return false;
+		for (k = 0; k < 2; k++) {
+			const struct sx_reg *r = &s->scratch->r[regs[k]];
+			uint64_t x = is32 ? (uint32_t)r->v : r->v;
+
+			if (r->tag != SX_SCALAR || (t && v[k] != x))
+				same[k] = false;
+			v[k] = x;
+		}
+	}
+	k = same[1] ? 1 : 0;
+	if (!same[k] || (!is32 && (int64_t)v[k] != (int64_t)(int32_t)v[k]))
+		return false;
+	if (k == 0) {
+		j->dst_reg = j->src_reg;
+		op = sx_mirror_op(op);
+	}
+	j->code = (uint8_t)(BPF_CLASS(j->code) | op | BPF_K);
+	j->src_reg = 0;
+	j->imm = (int32_t)(uint32_t)v[k];
+	return true;
+}
+
+/* One random move on @w; false if it did nothing. */
+static bool propose(struct search *s, struct bpf_insn *w, uint32_t mix)
+{
+	if (s->tail && sx_below(&s->rng, 8) == 0)
+		return sx_below(&s->rng, 2) ? tail_fold(s, w)
+					    : sx_tail_move(&s->pool, &s->rng, &w[s->len - 1]);
+	if (sx_below(&s->rng, 32))
+		return sx_propose(&s->pool, &s->rng, w, s->len - s->tail, mix);
+	return rebase(s, w);
+}
+
 static void chain(struct search *s, uint32_t c, uint64_t max_prop)
 {
 	struct search_stats *stats = &s->res->stats;
@@ -401,8 +457,7 @@ static void chain(struct search *s, uint32_t c, uint64_t max_prop)
 		}
 		stats->proposals++;
 		memcpy(cand, cur, sizeof(cand));
-		if (sx_below(&s->rng, 32) ? !sx_propose(&s->pool, &s->rng, cand, s->len, mix)
-					  : !rebase(s, cand))
+		if (!propose(s, cand, mix))
 			continue;
 		perf = search_cost(cand, s->len);
 		u = (double)((sx_rand(&s->rng) >> 11) + 1) / 9007199254740993.0;
@@ -577,6 +632,7 @@ int search_window(const struct prog *p, const struct analysis *a, const struct s
 	s->res = res;
 	s->len = len;
 	memcpy(s->orig, res->insns, len * sizeof(*res->insns));
+	s->tail = search_is_tail(&s->orig[len - 1]);
 	memcpy(s->best, s->orig, sizeof(s->best));
 	s->best_perf = res->cost_before;
 	for (i = 0; i < len; i++)

@@ -3,7 +3,12 @@
  * core/search: stochastic search for a cheaper, equivalent window.
  *
  * A window is a straight-line stretch [start, start + len) of one basic block
- * of a program: no jumps, calls, exits, LD_IMM64 or LD_ABS/LD_IND inside.
+ * of a program: no jumps, calls, exits, LD_IMM64 or LD_ABS/LD_IND inside --
+ * except that its last instruction may be the conditional jump that ends
+ * the block (the tail), when it compares scalars.  A rewrite keeps a tail's
+ * jump offset and may change its condition and operands; it must take the
+ * same branch as the original on every input, with the registers and stack
+ * bytes live on either way the same.
  * search_window() runs K2-style Markov-chain Monte Carlo over rewrites of it
  * of the same length (instructions the rewrite removes become `ja +0`, which
  * the verifier deletes, so jump offsets and BTF line info stay valid):
@@ -92,6 +97,8 @@ struct search_result {
 
 /* The no-op a removed instruction becomes: ja +0. */
 bool search_insn_is_nop(const struct bpf_insn *in);
+/* A conditional jump (JMP or JMP32, an op that compares): what a tail may be. */
+bool search_is_tail(const struct bpf_insn *in);
 /*
  * What one instruction costs: its latency on this kernel's JIT by the model
  * in search_cost.c, in the model's units (0 for a NOP).  Never 0 otherwise,
@@ -113,7 +120,9 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 /*
  * The windows of @p worth searching, in program order: maximal stretches of
  * reachable straight-line instructions of at most @maxlen (longer stretches
- * are cut into overlapping pieces).  Fills @out[0..@max); returns how many
+ * are cut into overlapping pieces), the last piece of a stretch with the
+ * conditional jump after it as its tail where that jump compares scalars
+ * (one piece more when the last is full).  Fills @out[0..@max); returns how many
  * there are (may exceed @max).
  */
 size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t maxlen,

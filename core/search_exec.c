@@ -411,11 +411,51 @@ bool sx_insn_searchable(const struct bpf_insn *in)
 	return cls == BPF_STX && BPF_MODE(in->code) == BPF_MEM;
 }
 
+/* A window's final conditional jump: its decision, on scalars only. */
+static void exec_tail(const struct bpf_insn *in, struct sx_state *st)
+{
+	bool is32 = BPF_CLASS(in->code) == BPF_JMP32;
+	const struct sx_reg *d = &st->r[in->dst_reg], *s = &st->r[in->src_reg];
+	uint64_t a = d->v, b = BPF_SRC(in->code) == BPF_X ? s->v : (uint64_t)(int64_t)in->imm;
+	int64_t sa, sb;
+	bool t;
+
+	if (d->tag != SX_SCALAR || (BPF_SRC(in->code) == BPF_X && s->tag != SX_SCALAR))
+		FAULT(st);
+	if (is32) {
+		a = (uint32_t)a;
+		b = (uint32_t)b;
+		sa = (int32_t)a;
+		sb = (int32_t)b;
+	} else {
+		sa = (int64_t)a;
+		sb = (int64_t)b;
+	}
+	switch (BPF_OP(in->code)) {
+	case BPF_JEQ: t = a == b; break;
+	case BPF_JNE: t = a != b; break;
+	case BPF_JSET: t = (a & b) != 0; break;
+	case BPF_JGT: t = a > b; break;
+	case BPF_JGE: t = a >= b; break;
+	case BPF_JLT: t = a < b; break;
+	case BPF_JLE: t = a <= b; break;
+	case BPF_JSGT: t = sa > sb; break;
+	case BPF_JSGE: t = sa >= sb; break;
+	case BPF_JSLT: t = sa < sb; break;
+	case BPF_JSLE: t = sa <= sb; break;
+	default:
+		st->status = SX_UNSUP;
+		return;
+	}
+	st->taken = t;
+}
+
 void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct sx_state *st)
 {
 	uint32_t i;
 
 	st->status = SX_OK;
+	st->taken = -1;
 	for (i = 0; i < len && st->status == SX_OK; i++) {
 		const struct bpf_insn *in = &insns[i];
 
@@ -429,6 +469,13 @@ void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct
 		case BPF_STX:
 			exec_mem(e, in, st);
 			break;
+		case BPF_JMP:
+		case BPF_JMP32:
+			if (i + 1 == len && search_is_tail(in)) {
+				exec_tail(in, st);
+				break;
+			}
+			/* fall through */
 		default:
 			if (!search_insn_is_nop(in))
 				st->status = SX_UNSUP;
@@ -447,7 +494,7 @@ uint32_t sx_error(const struct sx_env *e, const struct sx_state *a, const struct
 	const struct smt_window_cond *c = e->cond;
 	uint32_t err = 0, i, n;
 
-	if (b->status != SX_OK)
+	if (b->status != SX_OK || a->taken != b->taken)
 		return SX_FAULT_ERR;
 	for (i = 0; i < 11; i++) {
 		if (!((c->live_regs >> i) & 1))

@@ -70,6 +70,7 @@ struct sx_state {
 	uint64_t sinit[SX_STACK / 64]; /* bit per stack byte: written */
 	uint32_t pkt_len;
 	int status; /* SX_OK, SX_FAULT, SX_UNSUP after a run */
+	int taken;  /* a window's final conditional jump: 1 taken, 0 not; -1 none */
 	uint8_t mem[];
 };
 
@@ -102,15 +103,19 @@ struct sx_env {
 	const struct smt_window_cond *cond;
 };
 
-/* Run @insns[0..@len) on @st in place; st->status says how it ended. */
+/*
+ * Run @insns[0..@len) on @st in place; st->status says how it ended.  The
+ * last instruction may be a conditional jump on scalars (a window's tail,
+ * search_is_tail()): st->taken is its decision.
+ */
 void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct sx_state *st);
 /* Copy a state (only the used part of mem). */
 void sx_copy(const struct sx_env *e, struct sx_state *dst, const struct sx_state *src);
 /*
  * How much @b (a candidate's final state) differs from @a (the original's):
  * bits of live-out registers, live stack bytes and all non-stack memory;
- * SX_FAULT_ERR for a fault, a live register of another type, a live slot
- * that holds another spilled pointer.  Stops counting above @limit.
+ * SX_FAULT_ERR for a fault, another decision of the final jump, a live
+ * register of another type, a live slot that holds another spilled pointer.  Stops counting above @limit.
  */
 #define SX_FAULT_ERR 256
 uint32_t sx_error(const struct sx_env *e, const struct sx_state *a, const struct sx_state *b,
@@ -189,6 +194,16 @@ int search_recheck(const struct prog *p, const struct analysis *an, const struct
 		   struct smt_ctx *smt, uint32_t start, uint32_t len, const struct bpf_insn *rw,
 		   struct smt_result *res);
 
+/*
+ * Straight-line code that leaves in rS (@scratch[0]) whether the conditional
+ * jump @j is taken, 1 or 0, using rT and rU (@scratch[1], [2]) as well; it
+ * reads only @j's operands.  At most SEARCH_DECISION_MAX instructions to
+ * @out; returns how many.
+ */
+#define SEARCH_DECISION_MAX 16
+uint32_t search_tail_decision(const struct bpf_insn *j, const uint8_t scratch[3],
+			      struct bpf_insn *out);
+
 /* ---- moves ---- */
 
 struct sx_pool {
@@ -207,6 +222,13 @@ bool sx_insn_searchable(const struct bpf_insn *in);
 /* Change @w[0..@len) by one random move; false if the move did nothing. */
 bool sx_propose(const struct sx_pool *pool, uint64_t *rng, struct bpf_insn *w, uint32_t len,
 		uint32_t mix);
+/* The op of `if b OP' a` that is `if a OP b` (JGT <-> JLT, ...). */
+uint8_t sx_mirror_op(uint8_t op);
+/*
+ * Change a window's final conditional jump (its op, width, operands; never
+ * its offset) by one random move; false if the move did nothing.
+ */
+bool sx_tail_move(const struct sx_pool *pool, uint64_t *rng, struct bpf_insn *j);
 /* Try to merge two stores of immediates into one wider store; false if none. */
 bool sx_merge_stores(uint64_t *rng, struct bpf_insn *w, uint32_t len);
 

@@ -349,3 +349,67 @@ bool sx_propose(const struct sx_pool *pool, uint64_t *rng, struct bpf_insn *w, u
 		return sx_merge_stores(rng, w, len);
 	}
 }
+
+static const uint8_t cond_ops[] = {BPF_JEQ, BPF_JNE,  BPF_JSET, BPF_JGT,  BPF_JGE, BPF_JLT,
+				   BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE};
+
+uint8_t sx_mirror_op(uint8_t op)
+{
+	switch (op) {
+	case BPF_JGT: return BPF_JLT;
+	case BPF_JLT: return BPF_JGT;
+	case BPF_JGE: return BPF_JLE;
+	case BPF_JLE: return BPF_JGE;
+	case BPF_JSGT: return BPF_JSLT;
+	case BPF_JSLT: return BPF_JSGT;
+	case BPF_JSGE: return BPF_JSLE;
+	case BPF_JSLE: return BPF_JSGE;
+	}
+	return op; /* JEQ, JNE, JSET: symmetric */
+}
+
+bool sx_tail_move(const struct sx_pool *pool, uint64_t *rng, struct bpf_insn *j)
+{
+	struct bpf_insn old = *j;
+	uint8_t cls = BPF_CLASS(j->code), op = BPF_OP(j->code), src = BPF_SRC(j->code);
+
+	switch (sx_below(rng, 6)) {
+	case 0:
+		op = cond_ops[sx_below(rng, sizeof(cond_ops))];
+		break;
+	case 1:
+		cls = cls == BPF_JMP ? BPF_JMP32 : BPF_JMP;
+		break;
+	case 2:
+		j->dst_reg = pick_reg(pool, rng);
+		break;
+	case 3:
+		if (src == BPF_X) {
+			/* if a op b  ->  if b op' a */
+			uint8_t d = j->dst_reg;
+
+			j->dst_reg = j->src_reg;
+			j->src_reg = d;
+			op = sx_mirror_op(op);
+		} else {
+			j->imm = pick_imm(pool, rng);
+		}
+		break;
+	case 4:
+		if (src == BPF_X) {
+			j->src_reg = pick_reg(pool, rng);
+		} else {
+			src = BPF_X;
+			j->src_reg = pick_reg(pool, rng);
+			j->imm = 0;
+		}
+		break;
+	default:
+		if (src == BPF_K)
+			j->imm = pick_imm(pool, rng);
+		else
+			j->src_reg = pick_reg(pool, rng);
+	}
+	j->code = (uint8_t)(cls | op | src);
+	return memcmp(&old, j, sizeof(old)) != 0;
+}

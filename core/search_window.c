@@ -77,12 +77,62 @@ static bool bit(const uint64_t *m, uint32_t i)
 	return (m[i / 64] >> (i % 64)) & 1;
 }
 
+bool search_is_tail(const struct bpf_insn *in)
+{
+	uint8_t cls = BPF_CLASS(in->code);
+
+	if (cls != BPF_JMP && cls != BPF_JMP32)
+		return false;
+	switch (BPF_OP(in->code)) {
+	case BPF_JEQ:
+	case BPF_JNE:
+	case BPF_JSET:
+	case BPF_JGT:
+	case BPF_JGE:
+	case BPF_JLT:
+	case BPF_JLE:
+	case BPF_JSGT:
+	case BPF_JSGE:
+	case BPF_JSLT:
+	case BPF_JSLE:
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Whether @p's instruction @i can end a window as its tail: a conditional
+ * jump that compares scalars (the analysis says so).  Pointer comparisons --
+ * NULL checks, packet bounds checks -- are what the verifier learns from;
+ * they stay as they are.
+ */
+static bool tail_ok(const struct prog *p, const struct analysis *a, uint32_t i)
+{
+	const struct bpf_insn *in = &p->insns[i];
+	struct analysis_state st;
+
+	if (!search_is_tail(in) || !analysis_reachable(a, i) || analysis_state(a, i, &st))
+		return false;
+	return st.regs[in->dst_reg].type == ANALYSIS_SCALAR &&
+	       (BPF_SRC(in->code) == BPF_K || st.regs[in->src_reg].type == ANALYSIS_SCALAR);
+}
+
+/* Whether @p's [s, e) has an instruction that is not a NOP. */
+static bool has_real(const struct prog *p, uint32_t s, uint32_t e)
+{
+	for (; s < e; s++)
+		if (!search_insn_is_nop(&p->insns[s]))
+			return true;
+	return false;
+}
+
 size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t maxlen,
 		      struct search_window *out, size_t max)
 {
 	uint64_t *entry = entry_points(p);
-	uint32_t i = 0, s, e, w, step, k;
+	uint32_t i = 0, s, e, w, step;
 	size_t n = 0;
+	bool tail;
 
 	if (!entry)
 		return 0;
@@ -100,19 +150,29 @@ size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t m
 		     e++)
 			;
 		i = e;
+		/* the conditional jump that ends the block, as the last piece's tail */
+		tail = maxlen > 1 && e < p->len && !bit(entry, e) && tail_ok(p, a, e);
 		for (w = s; w < e; w += step) {
 			uint32_t len = e - w < maxlen ? e - w : maxlen;
-			bool real = false;
+			bool last = w + len == e;
 
-			for (k = w; k < w + len; k++)
-				real |= !search_insn_is_nop(&p->insns[k]);
-			if (real) {
+			if (last && tail && len < maxlen)
+				len++;
+			if (has_real(p, w, w + len < e ? w + len : e)) {
 				if (n < max)
 					out[n] = (struct search_window){.start = w, .len = len};
 				n++;
 			}
-			if (w + len == e)
-				break;
+			if (!last)
+				continue;
+			if (tail && len == maxlen && w + len == e && has_real(p, e + 1 - maxlen, e)) {
+				/* no room in the last piece: one more, ending in the jump */
+				if (n < max)
+					out[n] = (struct search_window){.start = e + 1 - maxlen,
+									.len = maxlen};
+				n++;
+			}
+			break;
 		}
 	}
 	free(entry);
@@ -134,10 +194,13 @@ static int window_ok(const struct prog *p, const struct analysis *a, uint32_t st
 	entry = entry_points(p);
 	if (!entry)
 		return -ENOMEM;
-	for (i = start; i < start + len && !err; i++)
-		if (is_barrier(&p->insns[i]) || !analysis_reachable(a, i) ||
+	for (i = start; i < start + len && !err; i++) {
+		bool tail = i + 1 == start + len && len > 1 && tail_ok(p, a, i);
+
+		if ((!tail && is_barrier(&p->insns[i])) || !analysis_reachable(a, i) ||
 		    (i > start && bit(entry, i)))
 			err = -EINVAL;
+	}
 	free(entry);
 	return err;
 }
@@ -167,6 +230,10 @@ uint16_t search_reads_first(const struct bpf_insn *w, uint32_t n)
 			r = 1u << in->dst_reg;
 		} else if (cls == BPF_STX) {
 			r = (1u << in->dst_reg) | (1u << in->src_reg);
+		} else if (search_is_tail(in)) {
+			r = 1u << in->dst_reg;
+			if (BPF_SRC(in->code) == BPF_X)
+				r |= 1u << in->src_reg;
 		}
 		rd |= r & ~wr;
 		wr |= d;
@@ -400,6 +467,99 @@ static uint16_t writes(const struct bpf_insn *w, uint32_t n)
 	return wr;
 }
 
+#define ALU_X(cls, o, d, s_)                                                                        \
+	((struct bpf_insn){.code = (cls) | (o) | BPF_X, .dst_reg = (d), .src_reg = (s_)})
+#define ALU_K(cls, o, d, k) ((struct bpf_insn){.code = (cls) | (o) | BPF_K, .dst_reg = (d), .imm = (k)})
+
+/* rX = (rX <s rY) as 1 or 0, with rU as well: the sign of the difference, overflow undone. */
+static uint32_t signed_less(uint8_t x, uint8_t y, uint8_t u, struct bpf_insn *out)
+{
+	uint32_t n = 0;
+
+	out[n++] = ALU_X(BPF_ALU64, BPF_MOV, u, x);
+	out[n++] = ALU_X(BPF_ALU64, BPF_SUB, u, y); /* d = x - y */
+	out[n++] = ALU_X(BPF_ALU64, BPF_XOR, y, x); /* x ^ y */
+	out[n++] = ALU_X(BPF_ALU64, BPF_XOR, x, u); /* x ^ d */
+	out[n++] = ALU_X(BPF_ALU64, BPF_AND, x, y); /* overflow, in the sign bit */
+	out[n++] = ALU_X(BPF_ALU64, BPF_XOR, x, u);
+	out[n++] = ALU_K(BPF_ALU64, BPF_RSH, x, 63);
+	return n;
+}
+
+uint32_t search_tail_decision(const struct bpf_insn *j, const uint8_t scratch[3],
+			      struct bpf_insn *out)
+{
+	uint8_t cls = BPF_CLASS(j->code) == BPF_JMP32 ? BPF_ALU : BPF_ALU64, op = BPF_OP(j->code);
+	uint8_t S = scratch[0], T = scratch[1], U = scratch[2], x = S, y = T;
+	bool sgn = op == BPF_JSGT || op == BPF_JSGE || op == BPF_JSLT || op == BPF_JSLE;
+	bool invert = op == BPF_JEQ || op == BPF_JGE || op == BPF_JLE || op == BPF_JSGE ||
+		      op == BPF_JSLE;
+	uint32_t n = 0;
+
+	/* rS = a, rT = b, as the jump sees them (JMP32: the low halves) */
+	out[n++] = ALU_X(cls, BPF_MOV, S, j->dst_reg);
+	if (BPF_SRC(j->code) == BPF_X)
+		out[n++] = ALU_X(cls, BPF_MOV, T, j->src_reg);
+	else
+		out[n++] = ALU_K(cls, BPF_MOV, T, j->imm);
+	if (cls == BPF_ALU && sgn) {
+		out[n++] = ALU_K(BPF_ALU64, BPF_LSH, S, 32);
+		out[n++] = ALU_K(BPF_ALU64, BPF_ARSH, S, 32);
+		out[n++] = ALU_K(BPF_ALU64, BPF_LSH, T, 32);
+		out[n++] = ALU_K(BPF_ALU64, BPF_ARSH, T, 32);
+	}
+	switch (op) {
+	case BPF_JEQ:
+	case BPF_JNE:
+	case BPF_JSET:
+		/* rS = (a ^ b) or (a & b), then rS != 0 as 1 or 0: the sign of rS | -rS */
+		out[n++] = ALU_X(BPF_ALU64, op == BPF_JSET ? BPF_AND : BPF_XOR, S, T);
+		out[n++] = ALU_X(BPF_ALU64, BPF_MOV, T, S);
+		out[n++] = ALU_K(BPF_ALU64, BPF_NEG, T, 0);
+		out[n++] = ALU_X(BPF_ALU64, BPF_OR, S, T);
+		out[n++] = ALU_K(BPF_ALU64, BPF_RSH, S, 63);
+		break;
+	default:
+		if (!sgn) {
+			/* unsigned order is signed order with the sign bits flipped */
+			out[n++] = ALU_K(BPF_ALU64, BPF_MOV, U, 1);
+			out[n++] = ALU_K(BPF_ALU64, BPF_LSH, U, 63);
+			out[n++] = ALU_X(BPF_ALU64, BPF_XOR, S, U);
+			out[n++] = ALU_X(BPF_ALU64, BPF_XOR, T, U);
+		}
+		/* a > b is b < a, a >= b is !(a < b), a <= b is !(b < a) */
+		if (op == BPF_JGT || op == BPF_JSGT || op == BPF_JLE || op == BPF_JSLE) {
+			x = T;
+			y = S;
+		}
+		n += signed_less(x, y, U, out + n);
+		if (x != S)
+			out[n++] = ALU_X(BPF_ALU64, BPF_MOV, S, x);
+	}
+	if (invert)
+		out[n++] = ALU_K(BPF_ALU64, BPF_XOR, S, 1);
+	return n;
+}
+
+/* Registers @w[0..@n) names. */
+static uint16_t mentions(const struct bpf_insn *w, uint32_t n)
+{
+	uint16_t m = 0;
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		uint8_t cls = BPF_CLASS(w[i].code);
+
+		if (search_insn_is_nop(&w[i]))
+			continue;
+		m |= 1u << w[i].dst_reg;
+		if (cls == BPF_LDX || cls == BPF_STX ||
+		    (cls != BPF_LD && cls != BPF_ST && BPF_SRC(w[i].code) == BPF_X))
+			m |= 1u << w[i].src_reg;
+	}
+	return m;
+}
+
 uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *out)
 {
 	uint32_t i, n = 0;
@@ -415,13 +575,13 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 			 const struct bpf_insn *orig, const struct bpf_insn *rw, uint32_t len,
 			 struct smt_result *res)
 {
-	struct bpf_insn a[SEARCH_MAX_WINDOW], b[SEARCH_MAX_WINDOW + 1];
-	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
-	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW];
+	struct bpf_insn a[SEARCH_MAX_WINDOW + 1], b[SEARCH_MAX_WINDOW + 1];
+	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW + SEARCH_DECISION_MAX];
+	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW + SEARCH_DECISION_MAX];
 	struct smt_window_cond c = *cond;
-	uint16_t untouched, vars, var_want, scratch_regs = 0;
-	uint32_t na, nb, np, i;
-	uint8_t scratch[11];
+	uint16_t untouched, vars, var_want, scratch_regs = 0, busy;
+	uint32_t na, nb, np, i, body = len, tail;
+	uint8_t scratch[11], dec[3];
 
 	memset(res, 0, sizeof(*res));
 	res->verdict = SMT_UNKNOWN;
@@ -436,21 +596,36 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 			return -EINVAL;
 		}
 	}
-	na = search_strip(orig, len, a);
-	nb = search_strip(rw, len, b);
-	if (!na)
+	/* a tail: the rewrite ends in a conditional jump to the same place */
+	tail = search_is_tail(&orig[len - 1]);
+	if (tail) {
+		if (len < 2 || !search_is_tail(&rw[len - 1]) || rw[len - 1].off != orig[len - 1].off) {
+			snprintf(res->msg, sizeof(res->msg), "the final jump must stay a jump there");
+			return -EINVAL;
+		}
+		body = len - 1;
+	}
+	na = search_strip(orig, body, a);
+	nb = search_strip(rw, body, b);
+	if (!na && !tail)
 		return -EINVAL;
 	/* the structural checks the verifier makes first (reserved fields, ...) */
-	b[nb] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
-	if (prog_validate(b, nb + 1, res->msg, sizeof(res->msg)))
+	if (tail) {
+		a[na] = orig[len - 1];
+		b[nb] = rw[len - 1];
+		b[nb].off = 0;
+	}
+	b[nb + tail] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+	if (prog_validate(b, nb + tail + 1, res->msg, sizeof(res->msg)))
 		return -EINVAL;
+	busy = mentions(a, na + tail) | mentions(b, nb + tail);
 	/* the scratch registers of variable pointers: nothing may read them first */
-	var_want = search_reads_first(a, na);
+	var_want = search_reads_first(a, na + tail);
 	vars = search_var_ptrs(as, var_want, cond->live_regs, scratch);
 	for (i = 0; i < 11; i++)
 		if ((vars >> i) & 1)
 			scratch_regs |= 1u << scratch[i];
-	if ((var_want | search_reads_first(b, nb)) & scratch_regs) {
+	if ((var_want | search_reads_first(b, nb + tail)) & scratch_regs) {
 		snprintf(res->msg, sizeof(res->msg), "reads a register not initialized at entry");
 		return -EINVAL;
 	}
@@ -463,7 +638,7 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	for (i = 0; i < 11; i++)
 		if (c.regs[i].type == SMT_REG_NONE && ((untouched >> i) & 1))
 			c.live_regs &= ~(1u << i);
-	if (!nb) {
+	if (!nb && !tail) {
 		/* the solver takes no empty window: write a dead register instead */
 		for (i = 0; i < 10 && ((c.live_regs >> i) & 1); i++)
 			;
@@ -480,11 +655,34 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	 * pre-conditions are types only.  @cond, not @c: the scratch registers
 	 * of the variable parts are chosen by its liveness.
 	 */
-	np = search_window_prefix(as, cond, var_want | search_reads_first(b, nb), var_want, pa);
+	np = search_window_prefix(as, cond, var_want | search_reads_first(b, nb + tail), var_want,
+				  pa);
 	memcpy(pb, pa, np * sizeof(*pa));
 	memcpy(pa + np, a, na * sizeof(*pa));
 	memcpy(pb + np, b, nb * sizeof(*pb));
-	return smt_check_window(smt, pa, np + na, pb, np + nb, env, &c, res);
+	na += np;
+	nb += np;
+	if (tail) {
+		/*
+		 * The solver takes straight-line windows: each jump's decision
+		 * becomes a value (1 taken, 0 not) in a register no window
+		 * names, compared after both, with the registers and stack
+		 * bytes live on either way (@cond's, the jump's live-out).
+		 */
+		busy |= c.live_regs | cond->live_regs | scratch_regs | (1u << 10);
+		for (i = 0, np = 0; i < 10 && np < 3; i++)
+			if (!((busy >> i) & 1))
+				dec[np++] = (uint8_t)i;
+		if (np < 3) {
+			snprintf(res->msg, sizeof(res->msg),
+				 "no free registers for the final jump's decision");
+			return -ENOTSUP;
+		}
+		na += search_tail_decision(&orig[len - 1], dec, pa + na);
+		nb += search_tail_decision(&rw[len - 1], dec, pb + nb);
+		c.live_regs |= 1u << dec[0];
+	}
+	return smt_check_window(smt, pa, na, pb, nb, env, &c, res);
 }
 
 int search_recheck(const struct prog *p, const struct analysis *an, const struct smt_env *env,

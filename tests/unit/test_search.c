@@ -832,6 +832,281 @@ out:
 	free(st);
 }
 
+
+/* ---- windows that end in a conditional jump (tails) ---- */
+
+/* The insns of @w[0..@len) that are not NOPs. */
+static uint32_t strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *out)
+{
+	return search_strip(w, len, out);
+}
+
+/*
+ * The straight-line decision code the proofs append (search_tail_decision())
+ * against the kernel's jump semantics, both run in core/interp: every
+ * condition, JMP and JMP32, register and immediate, on edge values.
+ */
+static void test_tail_decision(void)
+{
+	static const uint8_t ops[] = {BPF_JEQ, BPF_JNE,  BPF_JSET, BPF_JGT,  BPF_JGE, BPF_JLT,
+				      BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE};
+	static const uint64_t edge[] = {0, 1, 2, 63, 64, 0x7fffffff, 0x80000000, 0xffffffff,
+					0x100000000ULL, 0x7fffffffffffffffULL,
+					0x8000000000000000ULL, ~0ULL, ~1ULL};
+	static const uint8_t scratch[3] = {3, 4, 5};
+	struct interp_ctx *ic = interp_ctx__new(NULL, 0, NULL, 0);
+	uint8_t pkt[64] = {0};
+	uint64_t rng = 7;
+	int k, ran = 0, bad = 0;
+
+	if (!CHECK(ic, "interp_ctx__new"))
+		return;
+	for (k = 0; k < 6000 && bad < 5; k++) {
+		uint64_t a = sx_below(&rng, 2) ? sx_rand(&rng) : edge[sx_below(&rng, 13)];
+		uint64_t b = sx_below(&rng, 2) ? sx_rand(&rng) : edge[sx_below(&rng, 13)];
+		struct bpf_insn j = {.dst_reg = 1, .src_reg = 2}, p[40], d[SEARCH_DECISION_MAX];
+		struct interp_input in = {.pkt = pkt, .pkt_len = sizeof(pkt)};
+		struct interp_result r1, r2;
+		struct interp_prog *ip;
+		uint32_t n = 0, nd, i;
+		uint64_t taken;
+
+		if (sx_below(&rng, 4) == 0)
+			b = a + sx_below(&rng, 3) - 1; /* neighbours: the boundaries */
+		j.code = (sx_below(&rng, 2) ? BPF_JMP : BPF_JMP32) | ops[sx_below(&rng, 11)] |
+			 (sx_below(&rng, 2) ? BPF_X : BPF_K);
+		if (BPF_SRC(j.code) == BPF_K) {
+			j.src_reg = 0;
+			j.imm = (int32_t)b;
+		}
+		p[n++] = (struct bpf_insn){.code = BPF_LD | BPF_IMM | BPF_DW, .dst_reg = 1,
+					   .imm = (int32_t)a};
+		p[n++] = (struct bpf_insn){.imm = (int32_t)(a >> 32)};
+		p[n++] = (struct bpf_insn){.code = BPF_LD | BPF_IMM | BPF_DW, .dst_reg = 2,
+					   .imm = (int32_t)b};
+		p[n++] = (struct bpf_insn){.imm = (int32_t)(b >> 32)};
+		/* the jump itself: r0 = 1 where taken */
+		p[n] = j;
+		p[n++].off = 2;
+		p[n++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0};
+		p[n++] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+		p[n++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 1};
+		p[n++] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+		ip = interp_prog__new(p, n, BPF_PROG_TYPE_XDP, NULL, 0);
+		if (!CHECK(ip, "interp_prog__new (jump)"))
+			break;
+		if (interp_run(ic, ip, &in, &r1) || r1.status != INTERP_OK) {
+			interp_prog__free(ip);
+			continue;
+		}
+		interp_prog__free(ip);
+		/* the decision code: r0 = rS */
+		n = 4;
+		nd = search_tail_decision(&j, scratch, d);
+		if (!CHECK(nd <= SEARCH_DECISION_MAX, "decision of %u insns", nd))
+			break;
+		for (i = 0; i < nd; i++)
+			p[n++] = d[i];
+		p[n++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0,
+					   .src_reg = 3};
+		p[n++] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+		ip = interp_prog__new(p, n, BPF_PROG_TYPE_XDP, NULL, 0);
+		if (!CHECK(ip, "interp_prog__new (decision)"))
+			break;
+		if (!CHECK(interp_run(ic, ip, &in, &r2) == 0 && r2.status == INTERP_OK,
+			   "decision code runs"))
+			bad++;
+		interp_prog__free(ip);
+		taken = r1.r0;
+		ran++;
+		if (!CHECK(r2.r0 == taken, "jump %02x imm %d on %#llx, %#llx: taken %llu, decision %llu",
+			   j.code, j.imm, (unsigned long long)a, (unsigned long long)b,
+			   (unsigned long long)taken, (unsigned long long)r2.r0))
+			bad++;
+	}
+	ASSERT_GE(ran, 5000, "jumps compared");
+	interp_ctx__free(ic);
+}
+
+/* The search's executor decides jumps as core/interp does. */
+static void test_tail_exec(void)
+{
+	static const uint8_t ops[] = {BPF_JEQ, BPF_JNE,  BPF_JSET, BPF_JGT,  BPF_JGE, BPF_JLT,
+				      BPF_JLE, BPF_JSGT, BPF_JSGE, BPF_JSLT, BPF_JSLE};
+	struct smt_window_cond c = {0};
+	struct sx_env e = {.prog_type = BPF_PROG_TYPE_XDP, .cond = &c};
+	struct sx_state *st = calloc(1, sizeof(*st) + SX_STACK + SX_CTX_SIZE + 64);
+	struct sx_state *st2 = calloc(1, sizeof(*st2) + SX_STACK + SX_CTX_SIZE + 64);
+	uint64_t rng = 9;
+	int k, bad = 0;
+
+	if (!CHECK(st && st2, "allocations"))
+		goto out;
+	for (k = 0; k < 20000 && bad < 5; k++) {
+		uint64_t a = sx_rand(&rng), b = sx_below(&rng, 4) ? sx_rand(&rng) : a;
+		struct bpf_insn j = {.dst_reg = 1, .src_reg = 2, .off = 3}, d[SEARCH_DECISION_MAX];
+		static const uint8_t scratch[3] = {3, 4, 5};
+		uint32_t nd;
+
+		if (sx_below(&rng, 2))
+			a = (uint32_t)a | (sx_below(&rng, 2) ? 0 : 0xffffffff00000000ULL);
+		j.code = (sx_below(&rng, 2) ? BPF_JMP : BPF_JMP32) | ops[sx_below(&rng, 11)] |
+			 (sx_below(&rng, 2) ? BPF_X : BPF_K);
+		if (BPF_SRC(j.code) == BPF_K) {
+			j.src_reg = 0;
+			j.imm = (int32_t)b;
+		}
+		memset(st, 0, sizeof(*st));
+		st->r[1] = (struct sx_reg){.v = a, .tag = SX_SCALAR};
+		st->r[2] = (struct sx_reg){.v = b, .tag = SX_SCALAR};
+		memcpy(st2, st, sizeof(*st));
+		sx_run(&e, &j, 1, st);
+		nd = search_tail_decision(&j, scratch, d);
+		sx_run(&e, d, nd, st2);
+		if (!CHECK(st->status == SX_OK && st2->status == SX_OK && st->taken >= 0 &&
+			   (uint64_t)st->taken == st2->r[3].v,
+			   "jump %02x imm %d on %#llx, %#llx: executor %d, decision %llu", j.code,
+			   j.imm, (unsigned long long)a, (unsigned long long)b, st->taken,
+			   (unsigned long long)st2->r[3].v))
+			bad++;
+	}
+	/* a pointer operand: the executor refuses to decide */
+	memset(st, 0, sizeof(*st));
+	st->r[1] = (struct sx_reg){.v = 0, .tag = SX_STK};
+	{
+		struct bpf_insn j = {.code = BPF_JMP | BPF_JEQ | BPF_K, .dst_reg = 1, .off = 1};
+
+		sx_run(&e, &j, 1, st);
+		ASSERT_EQ(st->status, SX_FAULT, "jump on a pointer");
+	}
+out:
+	free(st);
+	free(st2);
+}
+
+/*
+ * Windows with tails: listed where the jump compares scalars, not where it
+ * checks packet bounds or NULL; the search folds a constant operand into
+ * the jump and deletes what set it; the proof compares the decision and
+ * what is live on both ways.
+ */
+static void test_tails(void)
+{
+	static const char *text = "r6 = r1\n"		    /* 0 */
+				  "r1 = *(u32 *)(r6 + 12)\n" /* 1 */
+				  "r2 = 64\n"		    /* 2 */
+				  "if r2 > r1 goto +3\n"     /* 3: a tail (scalars) */
+				  "r0 = *(u32 *)(r6 + 0)\n"  /* 4 */
+				  "r3 = *(u32 *)(r6 + 4)\n"  /* 5 */
+				  "if r0 > r3 goto +1\n"     /* 6: pointers: no tail */
+				  "r0 = 1\n"		    /* 7 */
+				  "r0 = 2\n"		    /* 8: a jump target */
+				  "exit\n";		    /* 9 */
+	struct search_params sp = {.seed = 3, .max_proposals = 8000};
+	struct search_window w[8];
+	struct smt_window_cond c;
+	struct search_result res;
+	struct analysis_state as;
+	struct smt_result r;
+	struct smt_ctx *smt;
+	struct bpf_insn rw[4], b[4];
+	struct tprog t;
+	uint32_t nb;
+	size_t n;
+
+	if (!test_need_clang() || !tprog_load(&t, text, BPF_PROG_TYPE_XDP))
+		return;
+	n = search_windows(t.p, t.a, 8, w, 8);
+	if (ASSERT_EQ(n, 4, "windows")) {
+		ASSERT_EQ(w[0].start, 0, "first window");
+		ASSERT_EQ(w[0].len, 4, "first window with its tail");
+		ASSERT_EQ(w[1].start, 4, "second window");
+		ASSERT_EQ(w[1].len, 2, "second window: no tail (a pointer comparison)");
+		ASSERT_EQ(w[2].start, 7, "third window");
+		ASSERT_EQ(w[3].start, 8, "fourth window: a jump target starts one");
+	}
+	/* a full last piece: one more window, ending in the jump */
+	n = search_windows(t.p, t.a, 2, w, 8);
+	if (ASSERT_EQ(n, 6, "windows of at most 2")) {
+		ASSERT_EQ(w[2].start, 2, "the extra piece");
+		ASSERT_EQ(w[2].len, 2, "the extra piece's length");
+	}
+	ASSERT_EQ(search_window_cond(t.p, t.a, 4, 3, &c), -EINVAL, "a pointer jump is no tail");
+	ASSERT_EQ(search_window_cond(t.p, t.a, 3, 1, &c), -EINVAL, "a tail alone is no window");
+	smt = smt_ctx__new(5000);
+	if (!CHECK(smt, "smt_ctx__new"))
+		goto out;
+	t.senv.nmaps = 3; /* counterexamples replay without the map of no elements */
+	if (!CHECK(search_window_cond(t.p, t.a, 1, 3, &c) == 0 &&
+		   analysis_state(t.a, 1, &as) == 0, "cond of [1, 4)"))
+		goto out;
+	/* proofs by hand: r2 = 64; if r2 > r1  ==  if r1 < 64 */
+	memcpy(rw, t.insns + 1, 3 * sizeof(*rw));
+	rw[1] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	rw[2] = (struct bpf_insn){.code = BPF_JMP | BPF_JLT | BPF_K, .dst_reg = 1, .off = 3,
+				  .imm = 64};
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 1, rw, 3, &r), 0, "check");
+	ASSERT_EQ(r.verdict, SMT_EQUIVALENT, "if r1 < 64");
+	rw[2].code = BPF_JMP | BPF_JLE | BPF_K;
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 1, rw, 3, &r), 0, "check");
+	CHECK(r.verdict == SMT_DIFFERENT, "if r1 <= 64: another branch at 64: %s (%s)",
+	      smt_verdict_str(r.verdict), r.msg);
+	/* r1 is a 32-bit load: JMP32 decides the same */
+	rw[2].code = BPF_JMP32 | BPF_JLT | BPF_K;
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 1, rw, 3, &r), 0, "check");
+	ASSERT_EQ(r.verdict, SMT_EQUIVALENT, "if w1 < 64 on a 32-bit value");
+	rw[2].code = BPF_JMP | BPF_JLT | BPF_K;
+	rw[2].off = 2;
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 1, rw, 3, &r), -EINVAL,
+		  "another target");
+	rw[2] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0};
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 1, rw, 3, &r), -EINVAL,
+		  "the jump removed");
+	/* the search finds the fold and the deletion */
+	ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 1, 3, &sp, &res), 0, "search_window");
+	if (CHECK(res.improved, "tail window improved")) {
+		nb = strip(res.insns, 3, b);
+		ASSERT_EQ(nb, 2, "one instruction fewer");
+		CHECK(search_is_tail(&res.insns[2]) && res.insns[2].off == 3,
+		      "the jump stays last, to the same place");
+		ASSERT_EQ(search_recheck(t.p, t.a, &t.senv, smt, 1, 3, res.insns, &r), 0, "recheck");
+		ASSERT_EQ(r.verdict, SMT_EQUIVALENT, "recheck");
+	}
+	tprog_free(&t);
+
+	/* the constant is read where the jump goes: it stays */
+	if (!tprog_load(&t,
+			"r2 = *(u32 *)(r1 + 16)\n" /* 0 */
+			"r1 = *(u32 *)(r1 + 12)\n" /* 1 */
+			"r2 = 64\n"		   /* 2 */
+			"if r2 > r1 goto +2\n"	   /* 3 */
+			"r0 = 1\n"
+			"exit\n"
+			"r0 = r2\n" /* 6: r2 live on the taken way */
+			"exit\n",
+			BPF_PROG_TYPE_XDP))
+		goto out;
+	t.senv.nmaps = 3; /* counterexamples replay without the map of no elements */
+	if (CHECK(search_window_cond(t.p, t.a, 2, 2, &c) == 0 &&
+		  analysis_state(t.a, 2, &as) == 0, "cond of [2, 4)")) {
+		CHECK((c.live_regs >> 2) & 1, "r2 live after the jump (the taken way)");
+		memcpy(rw, t.insns + 2, 2 * sizeof(*rw));
+		rw[0] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+		rw[1] = (struct bpf_insn){.code = BPF_JMP | BPF_JLT | BPF_K, .dst_reg = 1,
+					  .off = 2, .imm = 64};
+		ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 2, rw, 2, &r), 0,
+			  "check");
+		CHECK(r.verdict == SMT_DIFFERENT, "r2 = 64 deleted but read on the taken way: %s (%s)",
+		      smt_verdict_str(r.verdict), r.msg);
+	}
+	ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 1, 3, &sp, &res), 0, "search_window");
+	nb = strip(res.insns, 3, b);
+	ASSERT_EQ(nb, 3, "nothing deleted");
+out:
+	smt_ctx__free(smt);
+	tprog_free(&t);
+}
+
 static void test_bad_window(void)
 {
 	struct search_result res;
@@ -863,6 +1138,9 @@ int main(int argc, char **argv)
 	RUN_TEST(test_threads);
 	RUN_TEST(test_exec_alu);
 	RUN_TEST(test_bad_window);
+	RUN_TEST(test_tail_decision);
+	RUN_TEST(test_tail_exec);
+	RUN_TEST(test_tails);
 	test_assemble_cleanup();
 	return test_summary("test_search");
 }
