@@ -16,7 +16,7 @@
  * programs the kernel accepts (about a third of the corpus's originals).
  * Where it accepts the input, every commit must be accepted too.  Where it
  * rejects the input, a commit must change no block's verdict (same message,
- * block by block: safety_check_blocks()) and may not touch a block at or
+ * block by block: safety_base_check()) and may not touch a block at or
  * after the instruction the model rejects there -- the model has not looked
  * beyond it.  The judge (the kernel, in tools/) has the last word anyway.
  *
@@ -84,11 +84,7 @@ struct optimizer {
 	uint64_t judged; /* judge's cost of cur */
 
 	/* the model's verdict on the input, for "no new rejection" */
-	bool base_rejected;
-	char base_cfg[SAFETY_MSG_SIZE];
-	char (*base_blocks)[SAFETY_MSG_SIZE];
-	uint32_t *base_last; /* each input block's last instruction */
-	uint32_t nblocks;
+	struct safety_base base;
 
 	/* the round's searches */
 	struct job *work;
@@ -164,85 +160,6 @@ static int analyse(struct optimizer *o, const struct bpf_insn *insns, struct pro
 		return err;
 	}
 	return 0;
-}
-
-/* Whether @msg is one of the input's block rejections not yet matched. */
-static bool base_has(const struct optimizer *o, const char *msg, bool *used)
-{
-	uint32_t b;
-
-	for (b = 0; b < o->nblocks; b++)
-		if (!used[b] && o->base_blocks[b][0] && !strcmp(o->base_blocks[b], msg)) {
-			used[b] = true;
-			return true;
-		}
-	return false;
-}
-
-/*
- * Would the model let @p (analysed as @a) replace the current program, the
- * rewrite being at [@start, @start + @wlen)?  0, or -EACCES with why in @msg.
- * Blocks are compared by their rejections' messages ("insn N: why"), not by
- * index: a removed instruction becomes `ja +0`, which ends a block.
- */
-static int safe(struct optimizer *o, const struct prog *p, const struct analysis *a,
-		uint32_t start, uint32_t wlen, char *msg, size_t msgsz)
-{
-	char cfg[SAFETY_MSG_SIZE], (*blocks)[SAFETY_MSG_SIZE];
-	uint32_t b, nbase = 0, ncand = 0;
-	bool *used;
-	int n, err = 0;
-
-	if (!o->base_rejected)
-		return safety_check(p, a, &o->senv, msg, msgsz);
-	for (b = 0; b < o->nblocks; b++) {
-		unsigned int at;
-
-		if (!o->base_blocks[b][0])
-			continue;
-		nbase++;
-		/* the model stops at a block's rejection: no rewrite from there */
-		if (sscanf(o->base_blocks[b], "insn %u:", &at) == 1 && start + wlen > at &&
-		    start <= o->base_last[b]) {
-			snprintf(msg, msgsz, "the model rejects insn %u, which the rewrite reaches",
-				 at);
-			return -EACCES;
-		}
-	}
-	blocks = calloc(p->nblocks, sizeof(*blocks));
-	used = calloc(o->nblocks + 1, sizeof(*used));
-	if (!blocks || !used) {
-		err = -ENOMEM;
-		goto out;
-	}
-	n = safety_check_blocks(p, a, &o->senv, cfg, blocks);
-	if (n < 0) {
-		err = n;
-		goto out;
-	}
-	if (strcmp(cfg, o->base_cfg)) {
-		snprintf(msg, msgsz, "new rejection: %s", cfg[0] ? cfg : "(cfg accepted)");
-		err = -EACCES;
-		goto out;
-	}
-	for (b = 0; b < p->nblocks; b++) {
-		if (!blocks[b][0])
-			continue;
-		ncand++;
-		if (!base_has(o, blocks[b], used)) {
-			snprintf(msg, msgsz, "new rejection: %s", blocks[b]);
-			err = -EACCES;
-			goto out;
-		}
-	}
-	if (ncand != nbase) {
-		snprintf(msg, msgsz, "a rejection of the input's model went away");
-		err = -EACCES;
-	}
-out:
-	free(used);
-	free(blocks);
-	return err;
 }
 
 /* ---- searching ----------------------------------------------------------- */
@@ -509,7 +426,7 @@ static bool commit_one(struct optimizer *o, uint32_t start, uint32_t wlen,
 		goto out;
 	}
 	if (analyse(o, cand, &p, &a, msg, sizeof(msg)) ||
-	    safe(o, p, a, start, wlen, msg, sizeof(msg))) {
+	    safety_base_check(&o->base, p, a, &o->senv, start, wlen, msg, sizeof(msg))) {
 		res->rejected_safety++;
 		goto out;
 	}
@@ -683,26 +600,6 @@ static int setup(struct optimizer *o, const struct bpf_insn *insns, size_t len)
 	return 0;
 }
 
-/* The model's verdict on the input, block by block when it rejects it. */
-static int baseline(struct optimizer *o)
-{
-	char msg[SAFETY_MSG_SIZE];
-	int n;
-
-	if (!safety_check(o->p, o->a, &o->senv, msg, sizeof(msg)))
-		return 0;
-	o->base_rejected = true;
-	o->nblocks = o->p->nblocks;
-	o->base_blocks = calloc(o->nblocks ? o->nblocks : 1, sizeof(*o->base_blocks));
-	o->base_last = calloc(o->nblocks ? o->nblocks : 1, sizeof(*o->base_last));
-	if (!o->base_blocks || !o->base_last)
-		return -ENOMEM;
-	for (n = 0; n < (int)o->nblocks; n++)
-		o->base_last[n] = o->p->blocks[n].last;
-	n = safety_check_blocks(o->p, o->a, &o->senv, o->base_cfg, o->base_blocks);
-	return n < 0 ? n : 0;
-}
-
 static void teardown(struct optimizer *o)
 {
 	unsigned int i;
@@ -717,8 +614,7 @@ static void teardown(struct optimizer *o)
 	free(o->flags);
 	free(o->cur);
 	free(o->work);
-	free(o->base_blocks);
-	free(o->base_last);
+	safety_base_free(&o->base);
 }
 
 int opt_optimize(const struct bpf_insn *insns, size_t len, const struct opt_env *env,
@@ -767,7 +663,7 @@ int opt_optimize(const struct bpf_insn *insns, size_t len, const struct opt_env 
 		snprintf(res->msg, sizeof(res->msg), "cannot analyse the input: %.200s", msg);
 		goto done;
 	}
-	err = baseline(o);
+	err = safety_base_init(&o->base, o->p, o->a, &o->senv);
 	if (err)
 		goto out;
 	if (pp->judge) {

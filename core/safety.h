@@ -21,6 +21,7 @@
 #ifndef BPFSYNTH_CORE_SAFETY_H
 #define BPFSYNTH_CORE_SAFETY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/bpf.h>
@@ -62,5 +63,31 @@ int safety_check(const struct prog *p, const struct analysis *a, const struct sa
 #define SAFETY_MSG_SIZE 160
 int safety_check_blocks(const struct prog *p, const struct analysis *a,
 			const struct safety_env *env, char *cfg, char (*blocks)[SAFETY_MSG_SIZE]);
+
+/*
+ * The model's verdict on a program, kept to hold its rewrites to "no new
+ * rejection" (core/safety_base.c says the rule).  safety_base_init() takes
+ * it from @p analysed as @a: 0 or -errno (then nothing to free).
+ * safety_base_check(): may @p (analysed as @a), a rewrite at [@start,
+ * @start + @wlen) of the base's program or of one already held to the rule,
+ * replace it?  0, or -EACCES with why
+ * in @msg ("new rejection: ...", "the model rejects insn N, which the
+ * rewrite reaches", "a rejection of the input's model went away"), or
+ * -errno.  Where the model accepts the base, that is safety_check().
+ */
+struct safety_base {
+	bool rejected;
+	char cfg[SAFETY_MSG_SIZE];
+	char (*blocks)[SAFETY_MSG_SIZE]; /* [nblocks], as safety_check_blocks() */
+	uint32_t *last;			 /* each block's last instruction */
+	uint32_t nblocks;
+};
+
+int safety_base_init(struct safety_base *s, const struct prog *p, const struct analysis *a,
+		     const struct safety_env *env);
+int safety_base_check(const struct safety_base *s, const struct prog *p,
+		      const struct analysis *a, const struct safety_env *env, uint32_t start,
+		      uint32_t wlen, char *msg, size_t msgsz);
+void safety_base_free(struct safety_base *s);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Which function of the object each instruction of a linked program comes
- * from, and the model's "no new rejection" verdict, for `bpfsynth opt`.
+ * from, for `bpfsynth opt`.
  *
  * libbpf (bpf_object__reloc_code) appends to a program every .text function
  * it calls or takes the address of, whole, in the order it meets the calls
@@ -250,109 +250,6 @@ bool olink_has(const struct olink *l, uint32_t fn, uint32_t *start)
 		}
 	}
 	return false;
-}
-
-/* ---- the model's verdict: no new rejection (core/optimize's rule) -------- */
-
-int osafe_init(struct osafe *s, const struct prog *p, const struct analysis *a,
-	       const struct safety_env *env)
-{
-	char msg[SAFETY_MSG_SIZE];
-	uint32_t b;
-	int n;
-
-	memset(s, 0, sizeof(*s));
-	if (!safety_check(p, a, env, msg, sizeof(msg)))
-		return 0;
-	s->rejected = true;
-	s->nblocks = p->nblocks;
-	s->blocks = calloc(s->nblocks ?: 1, sizeof(*s->blocks));
-	s->last = calloc(s->nblocks ?: 1, sizeof(*s->last));
-	if (!s->blocks || !s->last) {
-		osafe_free(s);
-		return -ENOMEM;
-	}
-	for (b = 0; b < s->nblocks; b++)
-		s->last[b] = p->blocks[b].last;
-	n = safety_check_blocks(p, a, env, s->cfg, s->blocks);
-	return n < 0 ? n : 0;
-}
-
-void osafe_free(struct osafe *s)
-{
-	free(s->blocks);
-	free(s->last);
-	memset(s, 0, sizeof(*s));
-}
-
-/*
- * As core/optimize's safe(): where the model accepts the program it must
- * accept the candidate; where it rejects it, the candidate keeps exactly
- * the same rejections (compared by message, block by block), and the
- * rewrite may not reach an instruction the model rejects.
- */
-int osafe_check(const struct osafe *s, const struct prog *p, const struct analysis *a,
-		const struct safety_env *env, uint32_t start, uint32_t wlen, char *msg,
-		size_t msgsz)
-{
-	char cfg[SAFETY_MSG_SIZE], (*blocks)[SAFETY_MSG_SIZE] = NULL;
-	uint32_t b, c, nbase = 0, ncand = 0;
-	bool *used = NULL;
-	int n, err = 0;
-
-	if (!s->rejected)
-		return safety_check(p, a, env, msg, msgsz);
-	for (b = 0; b < s->nblocks; b++) {
-		unsigned int at;
-
-		if (!s->blocks[b][0])
-			continue;
-		nbase++;
-		if (sscanf(s->blocks[b], "insn %u:", &at) == 1 && start + wlen > at &&
-		    start <= s->last[b]) {
-			snprintf(msg, msgsz, "the model rejects insn %u, which the rewrite reaches",
-				 at);
-			return -EACCES;
-		}
-	}
-	blocks = calloc(p->nblocks ?: 1, sizeof(*blocks));
-	used = calloc(s->nblocks + 1, sizeof(*used));
-	if (!blocks || !used) {
-		err = -ENOMEM;
-		goto out;
-	}
-	n = safety_check_blocks(p, a, env, cfg, blocks);
-	if (n < 0) {
-		err = n;
-		goto out;
-	}
-	if (strcmp(cfg, s->cfg)) {
-		snprintf(msg, msgsz, "new rejection: %s", cfg[0] ? cfg : "(cfg accepted)");
-		err = -EACCES;
-		goto out;
-	}
-	for (b = 0; b < p->nblocks; b++) {
-		if (!blocks[b][0])
-			continue;
-		ncand++;
-		for (c = 0; c < s->nblocks; c++)
-			if (!used[c] && s->blocks[c][0] && !strcmp(s->blocks[c], blocks[b]))
-				break;
-		if (c == s->nblocks) {
-			snprintf(msg, msgsz, "new rejection: %s", blocks[b]);
-			err = -EACCES;
-			goto out;
-		}
-		used[c] = true;
-	}
-	if (ncand != nbase) {
-		snprintf(msg, msgsz, "a rejection of the model went away");
-		err = -EACCES;
-	}
-out:
-	free(used);
-	free(blocks);
-	return err;
 }
 
 uint8_t *olink_static_fns(const struct olink *l, const struct elfw_obj *o)

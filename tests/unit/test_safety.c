@@ -339,11 +339,125 @@ static void test_edges(void)
 	free(insns);
 }
 
+/* @text assembled, built and analysed as a socket filter: 0, or a failed check. */
+static int build(const char *text, struct bpf_insn **insns, struct prog **p,
+		 struct analysis **a)
+{
+	struct analysis_env aenv = {.prog_type = SOCK, .maps = safety_maps, .nmaps = 1};
+	char msg[PROG_MSG_SIZE] = "";
+	size_t len = 0;
+
+	*insns = NULL;
+	*p = NULL;
+	*a = NULL;
+	if (!CHECK(assemble(text, insns, &len) == 0, "assembly of \"%s\"", text))
+		return -EINVAL;
+	*p = prog__new(*insns, len, msg, sizeof(msg));
+	if (!CHECK(*p != NULL, "prog__new: %s", msg))
+		return -EINVAL;
+	*a = analysis__new(*p, &aenv, msg, sizeof(msg));
+	if (!CHECK(*a != NULL, "analysis__new: %s", msg))
+		return -EINVAL;
+	return 0;
+}
+
+static void unbuild(struct bpf_insn *insns, struct prog *p, struct analysis *a)
+{
+	analysis__free(a);
+	prog__free(p);
+	free(insns);
+}
+
+/*
+ * safety_base_check() of a rewrite of @base at [@start, @start + @wlen):
+ * its verdict, and a substring of its message when it refuses.
+ */
+static void base_case(const char *descr, const struct safety_base *base, const char *cand,
+		      uint32_t start, uint32_t wlen, int verdict, const char *want)
+{
+	struct safety_env senv = {.prog_type = SOCK, .maps = safety_maps, .nmaps = 1};
+	char msg[SAFETY_MSG_SIZE + 64] = "";
+	struct bpf_insn *insns;
+	struct analysis *a;
+	struct prog *p;
+	int err;
+
+	if (!build(cand, &insns, &p, &a)) {
+		err = safety_base_check(base, p, a, &senv, start, wlen, msg, sizeof(msg));
+		CHECK(err == verdict, "%s: verdict %d, expected %d (%s)", descr, err, verdict,
+		      msg);
+		if (want)
+			CHECK(strstr(msg, want) != NULL, "%s: message \"%s\" lacks \"%s\"", descr,
+			      msg, want);
+	}
+	unbuild(insns, p, a);
+}
+
+/*
+ * "No new rejection" (core/safety_base.c): a program the model rejects in
+ * one block (insn 4 reads r4, which only one path writes) may be rewritten
+ * elsewhere when every block keeps its verdict, but not so that a block
+ * gains a rejection, nor so that the input's rejection goes away, nor at the
+ * rejected instruction itself.
+ */
+#define BASE_HEAD "r2 = *(u32 *)(r1 + 0)\nr0 = 0\n"
+#define BASE_TAIL "if r2 > 3 goto +1\nr0 = r4\nexit\n"
+static void test_base(void)
+{
+	struct safety_env senv = {.prog_type = SOCK, .maps = safety_maps, .nmaps = 1};
+	struct safety_base base, ok;
+	struct bpf_insn *insns;
+	struct analysis *a;
+	struct prog *p;
+	char msg[SAFETY_MSG_SIZE];
+
+	if (build(BASE_HEAD "r5 = 0\n" BASE_TAIL, &insns, &p, &a))
+		goto out;
+	ASSERT_EQ(safety_check(p, a, &senv, msg, sizeof(msg)), -EACCES, "the base is rejected");
+	ASSERT_TRUE(strstr(msg, "insn 4:") && strstr(msg, "R4 !read_ok"), msg);
+	if (!ASSERT_EQ(safety_base_init(&base, p, a, &senv), 0, "safety_base_init"))
+		goto out;
+	ASSERT_TRUE(base.rejected, "the base records the rejection");
+
+	base_case("a rewrite that keeps the block's rejection", &base,
+		  BASE_HEAD "r5 = 1\n" BASE_TAIL, 2, 1, 0, NULL);
+	/* a removed instruction becomes `ja +0`, which ends a block: compared by message */
+	base_case("a nop that splits a block, keeping the rejection", &base,
+		  BASE_HEAD "goto +0\n" BASE_TAIL, 2, 1, 0, NULL);
+	base_case("a rewrite that adds a rejection", &base,
+		  "r2 = *(u32 *)(r1 + 0)\nr0 = r6\nr5 = 0\n" BASE_TAIL, 1, 1, -EACCES,
+		  "new rejection: insn 1:");
+	base_case("a rewrite that removes the rejection", &base,
+		  BASE_HEAD "r4 = 0\n" BASE_TAIL, 2, 1, -EACCES,
+		  "a rejection of the input's model went away");
+	base_case("a rewrite at the rejected instruction", &base,
+		  BASE_HEAD "r5 = 0\nif r2 > 3 goto +1\nr0 = 1\nexit\n", 4, 1, -EACCES,
+		  "the model rejects insn 4, which the rewrite reaches");
+	safety_base_free(&base);
+	ASSERT_TRUE(!base.blocks && !base.rejected, "safety_base_free clears the base");
+	unbuild(insns, p, a);
+
+	/* where the model accepts the input, a rewrite must be accepted outright */
+	if (build(BASE_HEAD "r4 = 0\n" BASE_TAIL, &insns, &p, &a))
+		goto out;
+	if (!ASSERT_EQ(safety_base_init(&ok, p, a, &senv), 0, "safety_base_init (accepted)"))
+		goto out;
+	ASSERT_TRUE(!ok.rejected && !ok.blocks, "nothing recorded for an accepted base");
+	base_case("an accepted base, rewrite accepted", &ok, BASE_HEAD "r4 = 1\n" BASE_TAIL, 2,
+		  1, 0, NULL);
+	base_case("an accepted base, rewrite adds a rejection", &ok,
+		  BASE_HEAD "r5 = 0\n" BASE_TAIL, 2, 1, -EACCES, "R4 !read_ok");
+	safety_base_free(&ok);
+out:
+	unbuild(insns, p, a);
+}
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	RUN_TEST(test_table);
 	RUN_TEST(test_edges);
+	RUN_TEST(test_base);
 	return test_summary("test_safety");
 }
 
