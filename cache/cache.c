@@ -379,6 +379,39 @@ static int bad(char *msg, size_t msgsz, const char *what)
 	return -EBADMSG;
 }
 
+int cache_entry_open(const char *path, struct stat *st, char *msg, size_t msgsz)
+{
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(msg, msgsz, "%s: %s", path, strerror(errno));
+		return err == -ELOOP ? -EPERM : err;
+	}
+	if (fstat(fd, st)) {
+		err = -errno;
+		snprintf(msg, msgsz, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(msg, msgsz, "%s is not a regular file", path);
+		err = -EPERM;
+		goto fail;
+	}
+	err = cache_check_owner("entry", path, st, msg, msgsz);
+	if (err)
+		goto fail;
+	if (st->st_size < 32 || (uint64_t)st->st_size > ENTRY_MAX_SIZE) {
+		err = bad(msg, msgsz, "file size");
+		goto fail;
+	}
+	return fd;
+fail:
+	close(fd);
+	return err;
+}
+
 int cache_read_at(int fd, void *buf, size_t len, off_t at)
 {
 	size_t off = 0;
@@ -494,28 +527,9 @@ static int entry_read(const char *path, struct cache_entry *e, bool lookup, char
 
 	memset(e, 0, sizeof(*e));
 	base = base ? base + 1 : path;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(msg, msgsz, "%s: %s", path, strerror(errno));
-		return err == -ELOOP ? -EPERM : err;
-	}
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(msg, msgsz, "%s is not a regular file", path);
-		err = -EPERM;
-		goto out;
-	}
-	err = cache_check_owner("entry", path, &st, msg, msgsz);
-	if (err)
-		goto out;
-	if (st.st_size < 32 || (uint64_t)st.st_size > ENTRY_MAX_SIZE) {
-		err = bad(msg, msgsz, "file size");
-		goto out;
-	}
+	fd = cache_entry_open(path, &st, msg, msgsz);
+	if (fd < 0)
+		return fd;
 	e->size = st.st_size;
 	n = (size_t)st.st_size < sizeof(head) ? (size_t)st.st_size : sizeof(head);
 	err = cache_read_at(fd, head, n, 0);

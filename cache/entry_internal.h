@@ -92,5 +92,12 @@ int entry_header_check_digest(json_t *h, const char *name, const void *data, siz
 int cache_check_owner(const char *what, const char *path, const struct stat *st, char *msg,
 		      size_t msgsz);
 int cache_read_at(int fd, void *buf, size_t len, off_t at);
+/*
+ * Open the entry file @path as every reader must (cache.c): not through a
+ * link, a regular file that cache_check_owner() accepts, of a size an entry
+ * may have.  The fd, with *@st; or -errno and why in @msg: -EPERM for a
+ * link, another kind of file or a wrong owner or mode, -EBADMSG for the size.
+ */
+int cache_entry_open(const char *path, struct stat *st, char *msg, size_t msgsz);
 
 #endif

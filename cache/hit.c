@@ -163,29 +163,9 @@ int cache_hit_lookup(const char *dir, const struct cache_prog *cp, const char *k
 	err = cache_path(dir, CACHE_ENTRIES, key, path, sizeof(path));
 	if (err)
 		return err;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		snprintf(msg, msgsz, "%s: %s", path, strerror(errno));
-		return err == -ELOOP ? -EPERM : err;
-	}
-	if (fstat(fd, &st)) {
-		err = -errno;
-		snprintf(msg, msgsz, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(msg, msgsz, "%s is not a regular file", path);
-		err = -EPERM;
-		goto out;
-	}
-	err = cache_check_owner("entry", path, &st, msg, msgsz);
-	if (err)
-		goto out;
-	if (st.st_size < 32 || (uint64_t)st.st_size > ENTRY_MAX_SIZE) {
-		err = bad(msg, msgsz, "file size");
-		goto out;
-	}
+	fd = cache_entry_open(path, &st, msg, msgsz);
+	if (fd < 0)
+		return fd;
 	/*
 	 * One read of all but the original, whose length is the caller's if the
 	 * entry is this program (anything else fails the checks below); a

@@ -268,6 +268,21 @@ static void test_damage(void)
 		unlink("/tmp/test_cache_hit.target");
 		unlink(path);
 		ASSERT_EQ(lookup(&f, NULL, &hit, msg), -ENOENT, "no entry: a miss");
+		/* the open checks both readers share (cache_entry_open) */
+		if (mkdir(path, 0700))
+			abort();
+		ASSERT_EQ(lookup(&f, NULL, &hit, msg), -EPERM, "a directory for an entry");
+		ASSERT_TRUE(strstr(msg, "not a regular file") != NULL, msg);
+		ASSERT_EQ(cache_entry_read(path, &r, msg, sizeof(msg)), -EPERM,
+			  "full reader, a directory for an entry");
+		rmdir(path);
+		write_entry(&f);
+		if (truncate(path, 31))
+			abort();
+		ASSERT_EQ(lookup(&f, NULL, &hit, msg), -EBADMSG, "entry of 31 bytes");
+		ASSERT_TRUE(strstr(msg, "file size") != NULL, msg);
+		ASSERT_EQ(cache_entry_read(path, &r, msg, sizeof(msg)), -EBADMSG,
+			  "full reader, entry of 31 bytes");
 		json_decref(f.e.proof);
 		rm_rf(tmpdir);
 	}
