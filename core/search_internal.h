@@ -168,7 +168,8 @@ uint16_t search_reads_first(const struct bpf_insn *w, uint32_t n);
  * hold there: `rX = K` for a constant, `rX &= mask; rX |= value` for known
  * bits.  Checking prefix + A against prefix + B under @c is then checking
  * A against B on the states that can occur.  Only registers in @regs (those
- * the windows read before writing); the variable parts of the pointers in
+ * the windows read before writing, and those live after them); the
+ * variable parts of the pointers in
  * @var_want (search_var_ptrs()).  Writes up to SEARCH_PREFIX_MAX insns
  * to @out; returns how many.  A caller that re-checks a search result must
  * use the same prefix.

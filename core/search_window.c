@@ -649,14 +649,17 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 		b[nb++] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = i};
 	}
 	/*
-	 * What the analysis knows of the scalars either window reads, and the
-	 * variable parts of pointers, as a prefix to both (it changes no value
-	 * they can hold at the window's entry), since the solver's
+	 * What the analysis knows of the scalars either window reads, or that
+	 * are live after it (a rewrite may leave a register as it was where
+	 * the original writes the value it holds already: `w7 = 0` again), and
+	 * the variable parts of pointers, as a prefix to both (it changes no
+	 * value they can hold at the window's entry), since the solver's
 	 * pre-conditions are types only.  @cond, not @c: the scratch registers
 	 * of the variable parts are chosen by its liveness.
 	 */
-	np = search_window_prefix(as, cond, var_want | search_reads_first(b, nb + tail), var_want,
-				  pa);
+	np = search_window_prefix(as, cond,
+				  var_want | search_reads_first(b, nb + tail) | cond->live_regs,
+				  var_want, pa);
 	memcpy(pb, pa, np * sizeof(*pa));
 	memcpy(pa + np, a, na * sizeof(*pa));
 	memcpy(pb + np, b, nb * sizeof(*pb));

@@ -363,6 +363,14 @@ static const struct scase scases[] = {
 	 "r0 = r1\n"
 	 "exit\n",
 	 6, 3, 2, 0, 0, true},
+	{"a register known to hold the value already: writing it again goes",
+	 "r7 = 0\n"
+	 "r0 = *(u32 *)(r1 + 12)\n"
+	 "if r0 == 5 goto +1\n"
+	 "w7 = 0\n" /* 3: the window; r7 is 0 on both ways here */
+	 "r0 += r7\n"
+	 "exit\n",
+	 3, 1, 1, 0, 0, false},
 	{"a register that is 0 or 1 at entry: the add stays",
 	 "r2 = 0\n"
 	 "r0 = *(u32 *)(r1 + 12)\n"
