@@ -215,386 +215,7 @@ void smt_ctx__stats(const struct smt_ctx *s, struct smt_stats *st)
 	*st = s->stats;
 }
 
-/* ---- model evaluation ---- */
-
-static uint64_t eval_u64(struct smt_ctx *s, Z3_model m, Z3_ast t)
-{
-	Z3_ast out = NULL;
-	uint64_t v = 0;
-
-	if (!Z3_model_eval(s->z, m, t, true, &out) || !out)
-		return 0;
-	Z3_inc_ref(s->z, out);
-	if (!Z3_get_numeral_uint64(s->z, out, &v)) {
-		/* booleans */
-		v = Z3_get_bool_value(s->z, out) == Z3_L_TRUE;
-	}
-	Z3_dec_ref(s->z, out);
-	Z3_get_error_code(s->z); /* clear */
-	return v;
-}
-
-/* Initial byte @off of region @tag. */
-static Z3_ast init_byte(struct smt_ctx *s, uint16_t tag, int64_t off)
-{
-	Z3_ast o;
-
-	if (s->env->plain)
-		return smt_t(s, Z3_mk_select(s->z, s->mem0,
-					     smt_bv(s, smt_region_base(tag) + (uint64_t)off, 64)));
-	o = smt_bv(s, (uint64_t)off, 64);
-	switch (tag) {
-	case T_CTX:
-		return smt_t(s, Z3_mk_select(s->z, s->ctx0, o));
-	case T_PKT:
-		return smt_t(s, Z3_mk_select(s->z, s->pkt0, o));
-	case T_STACK:
-		return smt_t(s, Z3_mk_select(s->z, s->stk0, o));
-	}
-	return smt_t(s, Z3_mk_select(s->z, s->mv0[tag - T_MAPVAL], o));
-}
-
-static uint32_t shift_of(const struct interp_map_def *d)
-{
-	uint32_t sh = 0;
-
-	while ((1u << sh) < d->value_size)
-		sh++;
-	return sh;
-}
-
-static void cex_lookups(struct smt_ctx *s, Z3_model m, const struct senc *e, struct smt_cex *cx)
-{
-	uint32_t i, j, k;
-
-	for (i = 0; i < e->nlookups && cx->nelems < SMT_CEX_MAX_ELEMS; i++) {
-		const struct slookup *l = &e->lookups[i];
-		const struct interp_map_def *d = &s->env->maps[l->map];
-		uint8_t key[64];
-		uint64_t idx;
-		bool dup = false;
-
-		for (j = 0; j < d->key_size; j++)
-			key[j] = (uint8_t)eval_u64(
-				s, m, smt_t(s, Z3_mk_extract(s->z, 8 * j + 7, 8 * j, l->key)));
-		for (k = 0; k < cx->nelems; k++)
-			dup |= cx->elems[k].map == l->map &&
-			       !memcmp(cx->elems[k].key, key, d->key_size);
-		if (dup)
-			continue;
-		if (smt_map_is_array(d)) {
-			idx = key[0] | key[1] << 8 | key[2] << 16 | (uint64_t)key[3] << 24;
-			if (idx >= d->max_entries)
-				continue;
-		} else {
-			if (!eval_u64(s, m, smt_t(s, Z3_mk_select(s->z, s->pres0[l->map], l->key))))
-				continue;
-			idx = eval_u64(s, m, smt_t(s, Z3_mk_select(s->z, s->slot0[l->map], l->key)));
-			if (idx >= smt_map_elems(d))
-				continue;
-		}
-		cx->elems[cx->nelems].map = l->map;
-		memcpy(cx->elems[cx->nelems].key, key, d->key_size);
-		for (j = 0; j < d->value_size && j < sizeof(cx->elems[0].value); j++)
-			cx->elems[cx->nelems].value[j] =
-				(uint8_t)eval_u64(s, m,
-						  init_byte(s, T_MAPVAL + l->map,
-							    (int64_t)((idx << shift_of(d)) + j)));
-		cx->nelems++;
-	}
-}
-
-/* A difference the solver may pick, with a name for the report. */
-struct comp {
-	Z3_ast cond;
-	Z3_ast a, b;		 /* values, or NULL */
-	const struct sstate *ea; /* the exit state of A it belongs to */
-	char name[48];
-};
-
-#define MAX_COMPS 512
-
-struct diff {
-	struct comp c[MAX_COMPS];
-	uint32_t n;
-};
-
-static void comp_add(struct smt_ctx *s, struct diff *d, Z3_ast cond, Z3_ast a, Z3_ast b,
-		     const struct sstate *ea, const char *fmt, int arg)
-{
-	struct comp *c;
-
-	if (d->n == MAX_COMPS) {
-		if (!s->unsup[0])
-			snprintf(s->unsup, sizeof(s->unsup), "too many observables to compare");
-		return;
-	}
-	c = &d->c[d->n++];
-	c->cond = cond;
-	c->a = a;
-	c->b = b;
-	c->ea = ea;
-	snprintf(c->name, sizeof(c->name), fmt, arg);
-}
-
-static Z3_ast neq(struct smt_ctx *s, Z3_ast a, Z3_ast b)
-{
-	return smt_not(s, smt_eq(s, a, b));
-}
-
-/* The key a comparison of hash map @m picks (one per check and map). */
-static Z3_ast diff_key(struct smt_ctx *s, uint32_t m)
-{
-	char name[24];
-	Z3_ast k;
-
-	snprintf(name, sizeof(name), "diff_key%u", m);
-	k = smt_var(s, name, Z3_mk_bv_sort(s->z, 8 * s->env->maps[m].key_size));
-	smt_map_note_key(s, m, k);
-	return k;
-}
-
-/* Memory differences between two final states: packet, ctx, maps. */
-static void mem_diffs(struct smt_ctx *s, struct diff *d, Z3_ast g, const struct sstate *a,
-		      const struct sstate *b)
-{
-	Z3_ast j, x, y;
-	uint32_t m;
-
-	/* terms are hash-consed: memory no store made different is the same term */
-	if (s->env->plain) {
-		Z3_ast lo = smt_bv(s, smt_region_base(T_STACK) - 512, 64);
-		Z3_ast hi = smt_bv(s, smt_region_base(T_STACK), 64);
-		Z3_ast in_stack;
-
-		if (a->mem == b->mem)
-			return;
-		j = smt_var(s, "diff_addr", s->bv64);
-		in_stack = smt_and2(s, smt_t(s, Z3_mk_bvuge(s->z, j, lo)),
-				    smt_t(s, Z3_mk_bvult(s->z, j, hi)));
-		x = smt_t(s, Z3_mk_select(s->z, a->mem, j));
-		y = smt_t(s, Z3_mk_select(s->z, b->mem, j));
-		comp_add(s, d, smt_and2(s, g, smt_and2(s, smt_not(s, in_stack), neq(s, x, y))), x,
-			 y, a, "memory byte", 0);
-		return;
-	}
-	if (a->pkt != b->pkt) {
-		j = smt_var(s, "diff_pkt", s->bv64);
-		x = smt_enc_mem_byte(s, a, T_PKT, j);
-		y = smt_enc_mem_byte(s, b, T_PKT, j);
-		comp_add(s, d,
-			 smt_and2(s, g,
-				  smt_and2(s, smt_t(s, Z3_mk_bvult(s->z, j, s->plen)),
-					   neq(s, x, y))),
-			 x, y, a, "packet byte", 0);
-	}
-	if (a->ctx != b->ctx) {
-		j = smt_var(s, "diff_ctx", s->bv64);
-		x = smt_enc_mem_byte(s, a, T_CTX, j);
-		y = smt_enc_mem_byte(s, b, T_CTX, j);
-		comp_add(s, d, smt_and2(s, g, neq(s, x, y)), x, y, a, "ctx byte", 0);
-	}
-	for (m = 0; m < s->env->nmaps && m < SMT_MAX_MAPS; m++) {
-		const struct interp_map_def *md = &s->env->maps[m];
-		char name[24];
-
-		if (a->mv[m] == b->mv[m] && a->hpres[m] == b->hpres[m] && a->hslot[m] == b->hslot[m])
-			continue;
-		if (a->hpres[m] != b->hpres[m] || a->hslot[m] != b->hslot[m]) {
-			/*
-			 * The programs changed which keys are present, or where their
-			 * values live: compare by key -- presence, and the value's bytes.
-			 */
-			Z3_ast key, pa, pb, sa, sb, c;
-
-			snprintf(name, sizeof(name), "diff_off%u", m);
-			j = smt_var(s, name, s->bv64);
-			key = diff_key(s, m);
-			pa = smt_t(s, Z3_mk_select(s->z, a->hpres[m], key));
-			pb = smt_t(s, Z3_mk_select(s->z, b->hpres[m], key));
-			sa = smt_t(s, Z3_mk_bvshl(s->z, smt_zext(s, 32, smt_t(s, Z3_mk_select(
-									 s->z, a->hslot[m], key))),
-						  smt_bv(s, shift_of(md), 64)));
-			sb = smt_t(s, Z3_mk_bvshl(s->z, smt_zext(s, 32, smt_t(s, Z3_mk_select(
-									 s->z, b->hslot[m], key))),
-						  smt_bv(s, shift_of(md), 64)));
-			x = smt_enc_mem_byte(s, a, T_MAPVAL + m, smt_add(s, sa, j));
-			y = smt_enc_mem_byte(s, b, T_MAPVAL + m, smt_add(s, sb, j));
-			c = smt_and2(s, smt_and2(s, pa, smt_t(s, Z3_mk_bvult(s->z, j,
-									    smt_bv(s, md->value_size,
-										   64)))),
-				     neq(s, x, y));
-			comp_add(s, d, smt_and2(s, g, smt_or2(s, neq(s, pa, pb), c)), x, y, a,
-				 "element of hash map %d", (int)m);
-			continue;
-		}
-		snprintf(name, sizeof(name), "diff_map%u", m);
-		j = smt_var(s, name, s->bv64);
-		x = smt_enc_mem_byte(s, a, T_MAPVAL + m, j);
-		y = smt_enc_mem_byte(s, b, T_MAPVAL + m, j);
-		comp_add(s, d, smt_and2(s, g, neq(s, x, y)), x, y, a, "value byte of map %d",
-			 (int)m);
-	}
-}
-
-/* Byte @j of the packet array @arr an event kept (plain: the flat memory). */
-static Z3_ast ev_pkt_byte(struct smt_ctx *s, Z3_ast arr, Z3_ast j)
-{
-	if (s->env->plain)
-		j = smt_add(s, smt_bv(s, smt_region_base(T_PKT), 64), j);
-	return smt_t(s, Z3_mk_select(s->z, arr, j));
-}
-
-static void exit_diffs(struct smt_ctx *s, struct diff *d, const struct sstate *a,
-		       const struct sstate *b)
-{
-	Z3_ast both = smt_and2(s, a->pc, b->pc);
-	Z3_ast ok = smt_and2(s, both, smt_and2(s, smt_not(s, a->fault), smt_not(s, b->fault)));
-	Z3_ast ra = a->r[0].v, rb = b->r[0].v;
-	uint32_t k, j;
-
-	comp_add(s, d, smt_and2(s, both, neq(s, a->fault, b->fault)), a->fault, b->fault, a,
-		 "fault", 0);
-	if (smt_ret_is_32bit(s->env->prog_type)) {
-		ra = smt_t(s, Z3_mk_extract(s->z, 31, 0, ra));
-		rb = smt_t(s, Z3_mk_extract(s->z, 31, 0, rb));
-	}
-	comp_add(s, d, smt_and2(s, ok, neq(s, ra, rb)), ra, rb, a, "r0", 0);
-	if (a->nev != b->nev) {
-		comp_add(s, d, ok, NULL, NULL, a, "number of helper calls", 0);
-	} else {
-		for (k = 0; k < a->nev; k++) {
-			comp_add(s, d, smt_and2(s, ok, neq(s, a->ev[k].id, b->ev[k].id)),
-				 a->ev[k].id, b->ev[k].id, a, "helper of call %d", (int)k);
-			for (j = 0; j < 5; j++)
-				comp_add(
-					s, d,
-					smt_and2(s, ok, neq(s, a->ev[k].args[j], b->ev[k].args[j])),
-					a->ev[k].args[j], b->ev[k].args[j], a,
-					"an argument of call %d", (int)k);
-			/* the bytes behind the pointers the helper reads */
-			if (a->ev[k].mem_len != b->ev[k].mem_len)
-				comp_add(s, d, ok, NULL, NULL, a, "bytes read by call %d", (int)k);
-			else if (a->ev[k].mem && a->ev[k].mem != b->ev[k].mem)
-				comp_add(s, d, smt_and2(s, ok, neq(s, a->ev[k].mem, b->ev[k].mem)),
-					 NULL, NULL, a, "bytes read by call %d", (int)k);
-			if (!a->ev[k].pkt != !b->ev[k].pkt) {
-				comp_add(s, d, ok, NULL, NULL, a, "packet bytes sent by call %d",
-					 (int)k);
-			} else if (a->ev[k].pkt) {
-				/* a byte below the length either sends that differs */
-				char name[24];
-				Z3_ast j, x, y, in;
-
-				snprintf(name, sizeof(name), "diff_evpkt%u", k);
-				j = smt_var(s, name, s->bv64);
-				x = ev_pkt_byte(s, a->ev[k].pkt, j);
-				y = ev_pkt_byte(s, b->ev[k].pkt, j);
-				in = smt_or2(s, smt_t(s, Z3_mk_bvult(s->z, j, a->ev[k].pktlen)),
-					     smt_t(s, Z3_mk_bvult(s->z, j, b->ev[k].pktlen)));
-				comp_add(s, d,
-					 smt_and2(s, ok,
-						  smt_or2(s, neq(s, a->ev[k].pktlen,
-								 b->ev[k].pktlen),
-							  smt_and2(s, in, neq(s, x, y)))),
-					 x, y, a, "packet bytes sent by call %d", (int)k);
-			}
-		}
-	}
-	mem_diffs(s, d, ok, a, b);
-}
-
-static int window_diffs(struct smt_ctx *s, struct diff *d, const struct sstate *a,
-			const struct sstate *b, const struct smt_window_cond *c)
-{
-	Z3_ast ok = smt_and2(s, a->pc, smt_and2(s, smt_not(s, a->fault), smt_not(s, b->fault)));
-	int i;
-
-	comp_add(s, d, smt_and2(s, a->pc, neq(s, a->fault, b->fault)), a->fault, b->fault, a,
-		 "fault", 0);
-	for (i = 0; i < 11; i++) {
-		if (!((c->live_regs >> i) & 1))
-			continue;
-		if (a->r[i].tag != b->r[i].tag || a->r[i].tag == T_UNINIT) {
-			snprintf(s->unsup, sizeof(s->unsup),
-				 "live-out r%d has a different type in the two windows", i);
-			return -1;
-		}
-		comp_add(s, d, smt_and2(s, ok, neq(s, a->r[i].v, b->r[i].v)), a->r[i].v, b->r[i].v,
-			 a, "r%d", i);
-	}
-	for (i = 0; i < 512; i++) {
-		Z3_ast x, y;
-
-		if (!((c->live_stack[i / 8] >> (i % 8)) & 1))
-			continue;
-		if (a->stag[i / 8] != b->stag[i / 8]) {
-			snprintf(s->unsup, sizeof(s->unsup),
-				 "live stack slot fp%d holds different types", i - 512);
-			return -1;
-		}
-		x = smt_enc_stack_byte(s, a, i - 512);
-		y = smt_enc_stack_byte(s, b, i - 512);
-		if (x != y)
-			comp_add(s, d, smt_and2(s, ok, neq(s, x, y)), x, y, a, "stack byte fp%d",
-				 i - 512);
-	}
-	mem_diffs(s, d, ok, a, b);
-	return 0;
-}
-
 /* ---- solving ---- */
-
-static void fill_cex(struct smt_ctx *s, Z3_model m, const struct diff *d, const struct senc *ea,
-		     const struct senc *eb, const struct smt_window_cond *wc, struct smt_cex *cx)
-{
-	const struct comp *c = NULL;
-	uint32_t i, k;
-	uint64_t len;
-
-	memset(cx, 0, sizeof(*cx));
-	for (i = 0; i < d->n; i++)
-		if (eval_u64(s, m, d->c[i].cond)) {
-			c = &d->c[i];
-			break;
-		}
-	if (c) {
-		snprintf(cx->what, sizeof(cx->what), "%s", c->name);
-		if (c->a)
-			cx->a_val = eval_u64(s, m, c->a);
-		if (c->b)
-			cx->b_val = eval_u64(s, m, c->b);
-	}
-	len = eval_u64(s, m, s->plen);
-	cx->pkt_len = (uint32_t)(len > SMT_CEX_PKT_MAX ? SMT_CEX_PKT_MAX : len);
-	cx->pkt_truncated = len > SMT_CEX_PKT_MAX;
-	for (i = 0; i < cx->pkt_len; i++)
-		cx->pkt[i] = (uint8_t)eval_u64(s, m, init_byte(s, T_PKT, i));
-	cx->ctx_size = sizeof(cx->ctx);
-	for (i = 0; i < cx->ctx_size; i++)
-		cx->ctx[i] = (uint8_t)eval_u64(s, m, init_byte(s, T_CTX, i));
-	for (k = 0; k < SMT_MAX_EVENTS; k++) {
-		cx->helper_id[k] = -1;
-		cx->helper_ret[k] = eval_u64(s, m, s->hret[k]);
-		if (c && c->ea && k < c->ea->nev)
-			cx->helper_id[k] = (int32_t)eval_u64(s, m, c->ea->ev[k].id);
-	}
-	if (wc) {
-		for (i = 0; i < 11; i++) {
-			cx->regs[i] = eval_u64(s, m, s->wreg[i]);
-			if (wc->regs[i].type == SMT_REG_SCALAR32)
-				cx->regs[i] &= 0xffffffffu;
-			if ((wc->regs[i].type == SMT_REG_SCALAR ||
-			     wc->regs[i].type == SMT_REG_SCALAR32) && wc->regs[i].known)
-				cx->regs[i] = wc->regs[i].value;
-		}
-		for (i = 0; i < 512; i++)
-			cx->stack[i] =
-				(uint8_t)eval_u64(s, m, init_byte(s, T_STACK, (int64_t)i - 512));
-	}
-	cex_lookups(s, m, ea, cx);
-	cex_lookups(s, m, eb, cx);
-}
 
 /*
  * What makes an input easy to replay: a packet of 64 to 256 bytes (the test
@@ -606,7 +227,7 @@ static Z3_ast replayable(struct smt_ctx *s)
 {
 	Z3_ast len = smt_and2(s, smt_t(s, Z3_mk_bvule(s->z, s->plen, smt_bv(s, 256, 64))),
 			      smt_t(s, Z3_mk_bvuge(s->z, s->plen, smt_bv(s, 64, 64))));
-	Z3_ast eth = smt_eq(s, init_byte(s, T_PKT, 12), smt_bv(s, 0x88, 8));
+	Z3_ast eth = smt_eq(s, smt_init_byte(s, T_PKT, 12), smt_bv(s, 0x88, 8));
 
 	return smt_and2(s, len, eth);
 }
@@ -625,7 +246,7 @@ static Z3_ast hint_conj(struct smt_ctx *s, const struct senc *ea, const struct s
 }
 
 /* Solve "some observable differs"; fills @res->verdict (DIFFERENT unconfirmed). */
-static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea,
+static void solve(struct smt_ctx *s, const struct smt_diff *d, const struct senc *ea,
 		  const struct senc *eb, const struct smt_window_cond *wc, struct smt_result *res)
 {
 	Z3_ast *conds, any;
@@ -689,7 +310,7 @@ static void solve(struct smt_ctx *s, const struct diff *d, const struct senc *ea
 		m = r == Z3_L_TRUE ? Z3_solver_get_model(s->z, sv) : NULL;
 		if (m) {
 			Z3_model_inc_ref(s->z, m);
-			fill_cex(s, m, d, ea, eb, wc, &res->cex);
+			smt_fill_cex(s, m, d, ea, eb, wc, &res->cex);
 			Z3_model_dec_ref(s->z, m);
 			res->verdict = SMT_DIFFERENT;
 		} else {
@@ -737,7 +358,7 @@ static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen, const
 		 struct smt_result *res)
 {
 	struct senc ea, eb;
-	struct diff *d;
+	struct smt_diff *d;
 	double t0 = now();
 	uint32_t i, j;
 	int err = 0;
@@ -752,11 +373,11 @@ static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen, const
 		goto out_a;
 	if (!s->unsup[0] && !s->zerr) {
 		if (wc) {
-			window_diffs(s, d, ea.end, eb.end, wc);
+			smt_window_diffs(s, d, ea.end, eb.end, wc);
 		} else {
 			for (i = 0; i < ea.nexits; i++)
 				for (j = 0; j < eb.nexits; j++)
-					exit_diffs(s, d, ea.exits[i], eb.exits[j]);
+					smt_exit_diffs(s, d, ea.exits[i], eb.exits[j]);
 		}
 	}
 	if (s->unsup[0] || s->zerr) {

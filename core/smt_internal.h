@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * core/smt internals shared by smt_enc.c (BPF semantics as formulas) and
- * smt.c (the checks, counterexamples, replay, the query cache).
+ * core/smt internals shared by its parts: smt_term.c (terms), smt_enc.c
+ * (programs as formulas: states, the walk) with smt_insn.c (one
+ * instruction), smt_mem.c, smt_maps.c and smt_helpers.c (memory, maps,
+ * helpers), smt_diff.c (what is compared), smt_cex.c (models made inputs),
+ * smt_replay.c (inputs run in core/interp) and smt.c (the checks, the
+ * solver, the query cache).
  */
 #ifndef BPFSYNTH_CORE_SMT_INTERNAL_H
 #define BPFSYNTH_CORE_SMT_INTERNAL_H
@@ -160,7 +164,7 @@ Z3_ast smt_t(struct smt_ctx *s, Z3_ast t);
 void smt_release(struct smt_ctx *s);
 #define T(expr) smt_t(s, (expr))
 
-/* Term shorthands (smt_enc.c). */
+/* Term shorthands (smt_term.c). */
 Z3_ast smt_ite(struct smt_ctx *s, Z3_ast c, Z3_ast a, Z3_ast b);
 Z3_ast smt_ext(struct smt_ctx *s, unsigned hi, unsigned lo, Z3_ast a);
 Z3_ast smt_zext(struct smt_ctx *s, unsigned by, Z3_ast a);
@@ -169,6 +173,8 @@ Z3_ast smt_add(struct smt_ctx *s, Z3_ast a, Z3_ast b);
 Z3_ast smt_bvk(struct smt_ctx *s, int64_t v);
 bool smt_const_of(struct smt_ctx *s, Z3_ast t, int64_t *v);
 void smt_unsup(struct smt_ctx *s, size_t i, const char *fmt, const char *what);
+/* false, and the check UNKNOWN, if @v (@what, at ie's insn) is not initialized */
+bool smt_read_ok(struct insn_env *ie, struct sval v, const char *what);
 bool smt_is_ptr(uint16_t tag);
 
 /* Memory and helpers (smt_mem.c). */
@@ -222,6 +228,42 @@ Z3_ast smt_eq(struct smt_ctx *s, Z3_ast a, Z3_ast b);
 Z3_ast smt_and2(struct smt_ctx *s, Z3_ast a, Z3_ast b);
 Z3_ast smt_or2(struct smt_ctx *s, Z3_ast a, Z3_ast b);
 Z3_ast smt_not(struct smt_ctx *s, Z3_ast a);
+
+/*
+ * Execute insn @i of @insns on @st (smt_insn.c).  Returns 0 (fall through),
+ * 1 (conditional jump: *@taken is the taken copy), 2 (unconditional jump),
+ * 3 (exit), 4 (fall through, and *@taken exits: LD_ABS out of the packet),
+ * -1 UNKNOWN.
+ */
+int smt_enc_step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *insns, size_t i,
+		 struct sstate **taken);
+
+/* A difference the solver may pick, with a name for the report. */
+struct smt_comp {
+	Z3_ast cond;
+	Z3_ast a, b;		 /* values, or NULL */
+	const struct sstate *ea; /* the exit state of A it belongs to */
+	char name[48];
+};
+
+#define SMT_MAX_COMPS 512
+
+struct smt_diff {
+	struct smt_comp c[SMT_MAX_COMPS];
+	uint32_t n;
+};
+
+/* Add to @d what differs between exits @a and @b of the two programs (smt_diff.c). */
+void smt_exit_diffs(struct smt_ctx *s, struct smt_diff *d, const struct sstate *a,
+		    const struct sstate *b);
+/* The same for windows' end states under @c: -1 (s->unsup says why) if not comparable. */
+int smt_window_diffs(struct smt_ctx *s, struct smt_diff *d, const struct sstate *a,
+		     const struct sstate *b, const struct smt_window_cond *c);
+/* The initial byte @off of region @tag (smt_cex.c). */
+Z3_ast smt_init_byte(struct smt_ctx *s, uint16_t tag, int64_t off);
+/* The counterexample in model @m of the difference @d between encodings @ea and @eb. */
+void smt_fill_cex(struct smt_ctx *s, Z3_model m, const struct smt_diff *d, const struct senc *ea,
+		  const struct senc *eb, const struct smt_window_cond *wc, struct smt_cex *cx);
 
 /* Set up the inputs both programs share (call once per check). */
 void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window);
