@@ -67,9 +67,9 @@ static bool base_has(const struct safety_base *s, const char *msg, bool *used)
 	return false;
 }
 
-int safety_base_check(const struct safety_base *s, const struct prog *p,
-		      const struct analysis *a, const struct safety_env *env, uint32_t start,
-		      uint32_t wlen, char *msg, size_t msgsz)
+int safety_base_check(const struct safety_base *s, const struct prog *p, const struct analysis *a,
+		      const struct safety_env *env, uint32_t start, uint32_t wlen, char *msg,
+		      size_t msgsz)
 {
 	char cfg[SAFETY_MSG_SIZE], (*blocks)[SAFETY_MSG_SIZE] = NULL;
 	uint32_t b, nbase = 0, ncand = 0;
