@@ -139,6 +139,49 @@ static bool subprog_fixed(const struct analysis *a, int64_t start)
 	       e->static_fn[start];
 }
 
+/*
+ * Helpers that fill a buffer of their own (the verifier's
+ * ARG_PTR_TO_UNINIT_MEM with the size in the next argument): the verifier
+ * marks [buf, buf + size) written after the call (check_helper_call()), and
+ * so do we when both are known -- a window that reads those bytes can then
+ * be rewritten into one that reads them too.  Helper id, buffer argument.
+ */
+static const struct {
+	int32_t id;
+	uint8_t arg;
+} fills[] = {
+	{4, 1},	    /* probe_read */
+	{16, 1},    /* get_current_comm */
+	{26, 3},    /* skb_load_bytes */
+	{45, 1},    /* probe_read_str */
+	{67, 2},    /* get_stack */
+	{68, 3},    /* skb_load_bytes_relative */
+	{112, 1},   /* probe_read_user */
+	{113, 1},   /* probe_read_kernel */
+	{114, 1},   /* probe_read_user_str */
+	{115, 1},   /* probe_read_kernel_str */
+	{189, 3},   /* xdp_load_bytes */
+};
+
+static void mark_written(struct analysis_state *st, int32_t id)
+{
+	const struct analysis_reg *buf, *size;
+	int64_t off;
+	unsigned int k;
+
+	for (k = 0; k < sizeof(fills) / sizeof(fills[0]) && fills[k].id != id; k++)
+		;
+	if (k == sizeof(fills) / sizeof(fills[0]))
+		return;
+	buf = &st->regs[fills[k].arg];
+	size = &st->regs[fills[k].arg + 1];
+	if (!analysis_stack_const(buf, 0, &off) || size->type != ANALYSIS_SCALAR ||
+	    size->s.mask || !size->s.value || size->s.value > ANALYSIS_STACK_SIZE ||
+	    off + (int64_t)size->s.value > 0)
+		return;
+	analysis_clobber_stack(st, off, off + (int64_t)size->s.value, true, false);
+}
+
 static bool subprog_changes_pkt(struct analysis_fwd *f, uint32_t sp, unsigned int depth)
 {
 	const struct prog *p = f->a->p;
@@ -203,6 +246,8 @@ void analysis_call(struct analysis_fwd *f, struct analysis_state *st, const stru
 		else if (arg->type == ANALYSIS_STACK || arg->type == ANALYSIS_UNKNOWN)
 			analysis_clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false, any);
 	}
+	if (in->src_reg == 0)
+		mark_written(st, in->imm);
 	if (in->src_reg == BPF_PSEUDO_CALL) {
 		uint32_t callee = analysis_subprog_of(p, i + in->imm + 1);
 		struct analysis_state *ce = f->callee_entry ? &f->callee_entry[callee] : NULL;

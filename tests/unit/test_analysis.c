@@ -366,6 +366,27 @@ static const struct acase cases[] = {
 	  {11, "in", "0x3e"},
 	  {11, "sin-16", "1"},
 	  {12, "fp-16", "mmmmmmmm"}}},
+	{"a helper's own buffer of a known length is written (the verifier's raw mode)",
+	 "r6 = r1\n"		 /* 0 */
+	 "r3 = r10\n"		 /* 1 */
+	 "r3 += -16\n"		 /* 2 */
+	 "r1 = r6\n"		 /* 3 */
+	 "r2 = 0\n"		 /* 4 */
+	 "r4 = 4\n"		 /* 5 */
+	 "call 26\n"		 /* 6: skb_load_bytes(skb, 0, fp-16, 4) */
+	 "r3 = r10\n"		 /* 7 */
+	 "r3 += -8\n"		 /* 8 */
+	 "r1 = r6\n"		 /* 9 */
+	 "r2 = 0\n"		 /* 10 */
+	 "r4 = r0\n"		 /* 11: a length not known */
+	 "call 26\n"		 /* 12 */
+	 "r0 = 0\n"		 /* 13 */
+	 "exit",		 /* 14 */
+	 BPF_PROG_TYPE_SCHED_CLS,
+	 {{6, "fp-16", "????????"},
+	  {7, "fp-16", "????mmmm"},
+	  {13, "fp-16", "????mmmm"},
+	  {13, "fp-8", "????????"}}},
 	{"an unknown helper with a stack pointer reads the whole frame above it",
 	 "r1 = 0\n"		   /* 0 */
 	 "*(u64 *)(r10 - 8) = r1\n"  /* 1 */
