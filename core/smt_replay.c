@@ -11,7 +11,7 @@
  * type makes it), the packet, the __sk_buff fields, the helper calls, or a
  * map's contents.  Helper results go in as the interpreter takes them:
  * bpf_get_prandom_u32() values in order, bpf_ktime_get_ns() as a first value
- * and a step, the CPU number.
+ * and a step, the CPU number; a tracing program's ctx as the model's bytes.
  *
  * Windows are not programs: a prologue stores the counterexample's stack
  * and sets its registers (pointers derived from r1, the ctx at entry, and
@@ -26,11 +26,37 @@
 
 #include "core/smt_internal.h"
 
+/*
+ * The types core/interp runs as the kernel does (interp_prog__new()), whose
+ * counterexamples replay as their own type; the others replay as XDP, which
+ * confirms only differences that do not depend on the context.  The model's
+ * inputs fit them: the packet from data (the flow dissector's starts at the
+ * Ethernet header, as XDP's and tc's), the tracing types' context as the
+ * model's ctx bytes (read-only: the verifier refuses writes), and no flow
+ * keys (the encoder does not model them: such programs are UNKNOWN before
+ * any replay).
+ */
 static bool interp_type(uint32_t t)
 {
-	return t == BPF_PROG_TYPE_XDP || t == BPF_PROG_TYPE_SOCKET_FILTER ||
-	       t == BPF_PROG_TYPE_SCHED_CLS || t == BPF_PROG_TYPE_SCHED_ACT ||
-	       t == BPF_PROG_TYPE_CGROUP_SKB;
+	switch (t) {
+	case BPF_PROG_TYPE_XDP:
+	case BPF_PROG_TYPE_SOCKET_FILTER:
+	case BPF_PROG_TYPE_SCHED_CLS:
+	case BPF_PROG_TYPE_SCHED_ACT:
+	case BPF_PROG_TYPE_CGROUP_SKB:
+	case BPF_PROG_TYPE_FLOW_DISSECTOR:
+	case BPF_PROG_TYPE_KPROBE:
+	case BPF_PROG_TYPE_TRACEPOINT:
+	case BPF_PROG_TYPE_RAW_TRACEPOINT:
+		return true;
+	}
+	return false;
+}
+
+static bool trace_type(uint32_t t)
+{
+	return t == BPF_PROG_TYPE_KPROBE || t == BPF_PROG_TYPE_TRACEPOINT ||
+	       t == BPF_PROG_TYPE_RAW_TRACEPOINT;
 }
 
 struct run {
@@ -143,8 +169,9 @@ static bool runs_differ(const struct smt_env *env, struct run *a, struct run *b,
 			 (unsigned long long)y->r0);
 		return true;
 	}
+	/* the flow dissector's "packet" out is its flow keys; tracing has none */
 	if (x->pkt_len != y->pkt_len || x->meta_len != y->meta_len ||
-	    memcmp(x->pkt, y->pkt, x->pkt_len)) {
+	    (x->pkt_len && memcmp(x->pkt, y->pkt, x->pkt_len))) {
 		snprintf(why, whysz, "packets differ");
 		return true;
 	}
@@ -228,6 +255,11 @@ static void input_from_cex(const struct smt_env *env, uint32_t type, const struc
 	in->nprandom = np;
 	in->ktime_ns = kt[0];
 	in->ktime_step = kt[1] - kt[0];
+	if (trace_type(type)) {
+		/* the ctx bytes the model chose; the rest of the ctx reads as zero */
+		in->ctx = cx->ctx;
+		in->ctx_len = cx->ctx_size;
+	}
 	if (type == BPF_PROG_TYPE_XDP && env->prog_type == BPF_PROG_TYPE_XDP) {
 		memset(xdp, 0, sizeof(*xdp));
 		memcpy(&xdp->ingress_ifindex, cx->ctx + offsetof(struct xdp_md, ingress_ifindex),
@@ -271,9 +303,10 @@ bool smt_replay_prog(const struct bpf_insn *a, size_t alen, const struct bpf_ins
 }
 
 /*
- * Windows replay as XDP programs: a prologue puts the counterexample's
- * stack and registers in place, the window runs, and an epilogue moves the
- * observable that differs into r0.
+ * Windows replay as programs of their type (XDP where the interpreter does
+ * not run it): a prologue puts the counterexample's stack and registers in
+ * place, the window runs, and an epilogue moves the observable that differs
+ * into r0.
  */
 bool smt_replay_window(const struct bpf_insn *a, size_t alen, const struct bpf_insn *b, size_t blen,
 		       const struct smt_env *env, const struct smt_window_cond *c,
@@ -370,9 +403,12 @@ bool smt_replay_window(const struct bpf_insn *a, size_t alen, const struct bpf_i
 		memcpy(pb, pre, npre * sizeof(*pb));
 		memcpy(pb + npre, b, blen * sizeof(*pb));
 		memcpy(pb + npre + blen, post, npost * sizeof(*pb));
-		/* compare all of r0: the epilogue put the observable there */
+		/*
+		 * compare all of r0: the epilogue put the observable there; the
+		 * ctx bytes stay (a tracing ctx is read-only: at the window's
+		 * entry it is what the program was given)
+		 */
 		e.prog_type = type;
-		r.cex.ctx_size = 0;
 		ok = smt_replay_prog(pa, npre + alen + npost, pb, npre + blen + npost, &e, &r);
 		if (ok && reg < 0 && soff > 0) {
 			snprintf(res->msg, sizeof(res->msg), "%s", r.msg);

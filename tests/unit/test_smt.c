@@ -431,6 +431,111 @@ static void test_errors(void)
 	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "a program is equivalent to itself");
 }
 
+/*
+ * Counterexamples of the types core/interp runs besides the packet types --
+ * the flow dissector (ctx: __sk_buff's data, data_end; the packet from the
+ * Ethernet header) and the tracing types (ctx: opaque bytes) -- replay as
+ * those types, so a real difference is DIFFERENT, not UNKNOWN (as XDP, the
+ * ctx loads below fault).  Equivalent pairs stay EQUIVALENT.
+ */
+static void check_type(uint32_t type, const struct bpf_insn *a, size_t alen,
+		       const struct bpf_insn *b, size_t blen, enum smt_verdict want,
+		       const char *descr)
+{
+	struct smt_env env = {.prog_type = type, .maps = maps, .nmaps = NMAPS};
+	struct smt_result res;
+
+	if (!CHECK(smt_check_prog(sctx, a, alen, b, blen, &env, &res) == 0, "%s: check (%s)",
+		   descr, res.msg))
+		return;
+	CHECK(res.verdict == want, "%s: %s, expected %s (%s)", descr,
+	      smt_verdict_str(res.verdict), smt_verdict_str(want), res.msg);
+	if (want == SMT_DIFFERENT)
+		CHECK(res.replayed && strstr(res.msg, "interpreter: r0"),
+		      "%s: replayed as its type, r0 differs (%s)", descr, res.msg);
+}
+
+#define LDX(SZ, DST, SRC, OFF) I(BPF_LDX | (SZ) | BPF_MEM, DST, SRC, OFF, 0)
+#define EXIT I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+#define N(arr) (sizeof(arr) / sizeof((arr)[0]))
+
+static void test_replay_types(void)
+{
+	/* r0 = packet byte 12 (after a bounds check of 14 bytes), else 0 */
+	struct bpf_insn fd12[] = {LDX(BPF_W, 2, 1, 76),
+				  LDX(BPF_W, 3, 1, 80),
+				  I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
+				  I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 14),
+				  I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),
+				  LDX(BPF_B, 0, 2, 12),
+				  EXIT,
+				  I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+				  EXIT};
+	/* the same, byte 13 */
+	struct bpf_insn fd13[] = {LDX(BPF_W, 2, 1, 76),
+				  LDX(BPF_W, 3, 1, 80),
+				  I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
+				  I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 14),
+				  I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),
+				  LDX(BPF_B, 0, 2, 13),
+				  EXIT,
+				  I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+				  EXIT};
+	/* byte 12, masked to the byte it already is */
+	struct bpf_insn fd12m[] = {LDX(BPF_W, 2, 1, 76),
+				   LDX(BPF_W, 3, 1, 80),
+				   I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
+				   I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 14),
+				   I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 3, 0),
+				   LDX(BPF_B, 0, 2, 12),
+				   I(BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 0xff),
+				   EXIT,
+				   I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+				   EXIT};
+	/* r0 = the ctx's u64 at 0, or at 8 */
+	struct bpf_insn c0[] = {LDX(BPF_DW, 0, 1, 0), EXIT}, c8[] = {LDX(BPF_DW, 0, 1, 8), EXIT};
+	struct bpf_insn c16[] = {LDX(BPF_DW, 0, 1, 16), EXIT};
+	/* r0 = the high half of the u64 at 8: its u32 at 12 (little-endian) */
+	struct bpf_insn hi64[] = {LDX(BPF_DW, 0, 1, 8), I(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 32),
+				  EXIT};
+	struct bpf_insn hi32[] = {LDX(BPF_W, 0, 1, 12), EXIT};
+
+	if (!sctx)
+		return;
+	check_type(BPF_PROG_TYPE_FLOW_DISSECTOR, fd12, N(fd12), fd13, N(fd13),
+		   SMT_DIFFERENT, "flow dissector: byte 12 vs 13");
+	check_type(BPF_PROG_TYPE_FLOW_DISSECTOR, fd12, N(fd12), fd12m,
+		   N(fd12m), SMT_EQUIVALENT, "flow dissector: byte 12, masked");
+	check_type(BPF_PROG_TYPE_KPROBE, c0, N(c0), c8, N(c8), SMT_DIFFERENT,
+		   "kprobe: regs at 0 vs 8");
+	check_type(BPF_PROG_TYPE_TRACEPOINT, c8, N(c8), c16, N(c16),
+		   SMT_DIFFERENT, "tracepoint: field at 8 vs 16");
+	check_type(BPF_PROG_TYPE_RAW_TRACEPOINT, c0, N(c0), c8, N(c8),
+		   SMT_DIFFERENT, "raw tracepoint: argument 0 vs 1");
+	check_type(BPF_PROG_TYPE_RAW_TRACEPOINT, hi64, N(hi64), hi32, N(hi32),
+		   SMT_EQUIVALENT, "raw tracepoint: high half of argument 1");
+
+	/* windows: a flow dissector's packet pointers, a kprobe's ctx */
+	{
+		struct smt_env env = {.prog_type = BPF_PROG_TYPE_FLOW_DISSECTOR};
+		struct bpf_insn w12[] = {LDX(BPF_B, 0, 2, 12)}, w13[] = {LDX(BPF_B, 0, 2, 13)};
+		struct smt_window_cond c;
+		struct smt_result res;
+
+		cond_init(&c);
+		c.regs[2].type = SMT_REG_PKT;
+		c.regs[3].type = SMT_REG_PKT_END;
+		c.live_regs = 1 << 0;
+		ASSERT_OK(smt_check_window(sctx, w12, 1, w13, 1, &env, &c, &res), "fd window");
+		ASSERT_EQ(res.verdict, SMT_DIFFERENT, "flow dissector window: byte 12 vs 13");
+		ASSERT_TRUE(res.replayed, res.msg);
+		env.prog_type = BPF_PROG_TYPE_KPROBE;
+		ASSERT_OK(smt_check_window(sctx, c0, 1, c8, 1, &env, &c, &res), "kprobe window");
+		ASSERT_EQ(res.verdict, SMT_DIFFERENT, "kprobe window: regs at 0 vs 8");
+		ASSERT_TRUE(res.replayed, res.msg);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	size_t i;
@@ -447,6 +552,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_window);
 	RUN_TEST(test_unsized_and_aliased);
 	RUN_TEST(test_errors);
+	RUN_TEST(test_replay_types);
 	smt_ctx__free(sctx);
 	for (i = 0; i < nsecs; i++)
 		free(secs[i].insns);
