@@ -117,6 +117,20 @@ static int lookup(struct fixture *f, const struct cache_prog *cp, struct cache_h
 				CACHE_MSG_SIZE);
 }
 
+/* The load path's lookup and the full reader both refuse @path: @err, and why. */
+static void both_refuse(struct fixture *f, const char *path, int err, const char *why,
+			const char *descr)
+{
+	char msg[CACHE_MSG_SIZE] = "";
+	struct cache_entry r;
+	struct cache_hit hit;
+
+	CHECK(lookup(f, NULL, &hit, msg) == err && strstr(msg, why), "lookup, %s: %s", descr,
+	      msg);
+	CHECK(cache_entry_read(path, &r, msg, sizeof(msg)) == err && strstr(msg, why),
+	      "full reader, %s: %s", descr, msg);
+}
+
 static void test_crc32c(void)
 {
 	static uint8_t buf[4099];
@@ -271,18 +285,12 @@ static void test_damage(void)
 		/* the open checks both readers share (cache_entry_open) */
 		if (mkdir(path, 0700))
 			abort();
-		ASSERT_EQ(lookup(&f, NULL, &hit, msg), -EPERM, "a directory for an entry");
-		ASSERT_TRUE(strstr(msg, "not a regular file") != NULL, msg);
-		ASSERT_EQ(cache_entry_read(path, &r, msg, sizeof(msg)), -EPERM,
-			  "full reader, a directory for an entry");
+		both_refuse(&f, path, -EPERM, "not a regular file", "a directory for an entry");
 		rmdir(path);
 		write_entry(&f);
 		if (truncate(path, 31))
 			abort();
-		ASSERT_EQ(lookup(&f, NULL, &hit, msg), -EBADMSG, "entry of 31 bytes");
-		ASSERT_TRUE(strstr(msg, "file size") != NULL, msg);
-		ASSERT_EQ(cache_entry_read(path, &r, msg, sizeof(msg)), -EBADMSG,
-			  "full reader, entry of 31 bytes");
+		both_refuse(&f, path, -EBADMSG, "file size", "an entry of 31 bytes");
 		json_decref(f.e.proof);
 		rm_rf(tmpdir);
 	}

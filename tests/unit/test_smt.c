@@ -461,37 +461,26 @@ static void check_type(uint32_t type, const struct bpf_insn *a, size_t alen,
 
 static void test_replay_types(void)
 {
-	/* r0 = packet byte 12 (after a bounds check of 14 bytes), else 0 */
-	struct bpf_insn fd12[] = {LDX(BPF_W, 2, 1, 76),
-				  LDX(BPF_W, 3, 1, 80),
-				  I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
-				  I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 14),
-				  I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),
-				  LDX(BPF_B, 0, 2, 12),
-				  EXIT,
-				  I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
-				  EXIT};
-	/* the same, byte 13 */
-	struct bpf_insn fd13[] = {LDX(BPF_W, 2, 1, 76),
-				  LDX(BPF_W, 3, 1, 80),
-				  I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
-				  I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 14),
-				  I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),
-				  LDX(BPF_B, 0, 2, 13),
-				  EXIT,
-				  I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
-				  EXIT};
+	/* r2 = data, r3 = data_end, r4 = data + 14 (to compare with data_end) */
+#define FD_PKT14                                                                  \
+	LDX(BPF_W, 2, 1, 76), LDX(BPF_W, 3, 1, 80), I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0), \
+		I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 14)
+#define MOV0 I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0)
+	/* r0 = packet byte 12 or 13 (after a bounds check of 14 bytes), else 0 */
+	struct bpf_insn fd12[] = {FD_PKT14, I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),
+				  LDX(BPF_B, 0, 2, 12), EXIT, MOV0, EXIT};
+	struct bpf_insn fd13[] = {FD_PKT14, I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 2, 0),
+				  LDX(BPF_B, 0, 2, 13), EXIT, MOV0, EXIT};
 	/* byte 12, masked to the byte it already is */
-	struct bpf_insn fd12m[] = {LDX(BPF_W, 2, 1, 76),
-				   LDX(BPF_W, 3, 1, 80),
-				   I(BPF_ALU64 | BPF_MOV | BPF_X, 4, 2, 0, 0),
-				   I(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, 14),
+	struct bpf_insn fd12m[] = {FD_PKT14,
 				   I(BPF_JMP | BPF_JGT | BPF_X, 4, 3, 3, 0),
 				   LDX(BPF_B, 0, 2, 12),
 				   I(BPF_ALU64 | BPF_AND | BPF_K, 0, 0, 0, 0xff),
 				   EXIT,
-				   I(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+				   MOV0,
 				   EXIT};
+#undef FD_PKT14
+#undef MOV0
 	/* r0 = the ctx's u64 at 0, or at 8 */
 	struct bpf_insn c0[] = {LDX(BPF_DW, 0, 1, 0), EXIT}, c8[] = {LDX(BPF_DW, 0, 1, 8), EXIT};
 	struct bpf_insn c16[] = {LDX(BPF_DW, 0, 1, 16), EXIT};
