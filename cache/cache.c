@@ -108,12 +108,11 @@ int cache_check_owner(const char *what, const char *path, const struct stat *st,
 	return 0;
 }
 
-int cache_dir_check(const char *dir, char *msg, size_t msgsz)
+/* The cache directory itself: a directory of ours that nobody else may write. */
+static int dir_check_top(const char *dir, char *msg, size_t msgsz)
 {
-	char sub[PATH_MAX];
 	struct stat st;
 	int err;
-	size_t i;
 
 	if (stat(dir, &st)) {
 		err = -errno;
@@ -124,52 +123,42 @@ int cache_dir_check(const char *dir, char *msg, size_t msgsz)
 		snprintf(msg, msgsz, "cache directory %s is not a directory", dir);
 		return -ENOTDIR;
 	}
-	err = cache_check_owner("cache directory", dir, &st, msg, msgsz);
-	if (err)
-		return err;
-	for (i = 0; i < sizeof(area_dirs) / sizeof(area_dirs[0]); i++) {
-		if (cache_path(dir, i, NULL, sub, sizeof(sub)))
-			return -ENAMETOOLONG;
-		if (lstat(sub, &st))
-			continue; /* created when first needed */
-		if (!S_ISDIR(st.st_mode)) {
-			snprintf(msg, msgsz, "%s is not a directory", sub);
-			return -ENOTDIR;
-		}
-		err = cache_check_owner("cache directory", sub, &st, msg, msgsz);
-		if (err)
-			return err;
-	}
-	return 0;
+	return cache_check_owner("cache directory", dir, &st, msg, msgsz);
 }
 
-int cache_dir_check_entries(const char *dir, char *msg, size_t msgsz)
+/* Its sub-directory @area the same, where there is one (it is made when first needed). */
+static int dir_check_area(const char *dir, enum cache_area area, char *msg, size_t msgsz)
 {
 	char sub[PATH_MAX];
 	struct stat st;
-	int err;
 
-	if (stat(dir, &st)) {
-		err = -errno;
-		snprintf(msg, msgsz, "cache directory %s: %s", dir, strerror(errno));
-		return err;
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		snprintf(msg, msgsz, "cache directory %s is not a directory", dir);
-		return -ENOTDIR;
-	}
-	err = cache_check_owner("cache directory", dir, &st, msg, msgsz);
-	if (err)
-		return err;
-	if (cache_path(dir, CACHE_ENTRIES, NULL, sub, sizeof(sub)))
+	if (cache_path(dir, area, NULL, sub, sizeof(sub)))
 		return -ENAMETOOLONG;
 	if (lstat(sub, &st))
-		return 0; /* no entries: the lookup misses */
+		return 0;
 	if (!S_ISDIR(st.st_mode)) {
 		snprintf(msg, msgsz, "%s is not a directory", sub);
 		return -ENOTDIR;
 	}
 	return cache_check_owner("cache directory", sub, &st, msg, msgsz);
+}
+
+int cache_dir_check(const char *dir, char *msg, size_t msgsz)
+{
+	int err = dir_check_top(dir, msg, msgsz);
+	size_t i;
+
+	for (i = 0; !err && i < sizeof(area_dirs) / sizeof(area_dirs[0]); i++)
+		err = dir_check_area(dir, (enum cache_area)i, msg, msgsz);
+	return err;
+}
+
+/* The load path's check: the entries' area alone (no entries: the lookup misses). */
+int cache_dir_check_entries(const char *dir, char *msg, size_t msgsz)
+{
+	int err = dir_check_top(dir, msg, msgsz);
+
+	return err ? err : dir_check_area(dir, CACHE_ENTRIES, msg, msgsz);
 }
 
 static int mkdir_p(const char *path, mode_t mode)
