@@ -139,6 +139,20 @@ struct interp_input {
 	 */
 	const uint64_t *cgroup_ids;
 	uint32_t ncgroup_ids;
+	/*
+	 * Kernel memory the interpreter does not hold.  bpf_get_current_task()
+	 * returns @current_task, an address in none of the interpreter's
+	 * regions (a test run's: the caller's task_struct); 0: not modelled.
+	 * With @kmem_seed non-zero, bpf_probe_read_kernel(_str) of a range the
+	 * interpreter does not hold has one of the outcomes the kernel's can
+	 * have, chosen and filled from the seed, the address and the call:
+	 * success with arbitrary bytes (_str: up to the first NUL of them),
+	 * or -EFAULT or -ERANGE with the buffer zeroed; the result says it
+	 * happened (interp_result.kmem_read).  0: not modelled.  Both are
+	 * inputs like ktime_ns: runs with other values show what depends on them.
+	 */
+	uint64_t current_task;
+	uint64_t kmem_seed;
 	uint64_t budget;	    /* instructions; 0: INTERP_DEFAULT_BUDGET */
 };
 
@@ -207,6 +221,11 @@ struct interp_result {
 	 * could give (the interpreter reads zeroes).
 	 */
 	bool uninit_stack;
+	/*
+	 * The run read kernel memory the interpreter does not hold
+	 * (interp_input.kmem_seed): what it read is one of many possibilities.
+	 */
+	bool kmem_read;
 };
 
 struct interp_prog;

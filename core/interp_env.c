@@ -176,6 +176,8 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	c->prandom_i = 0;
 	/* deterministic zeroes where the kernel has old bytes: only what was used */
 	c->uninit_read = false;
+	c->kmem_read = false;
+	c->kmem_calls = 0;
 	for (i = 0; i <= c->max_depth; i++) {
 		memset(c->stack[i], 0, INTERP_STACK_SIZE);
 		memset(c->stack_init[i], 0, INTERP_STACK_SIZE);
@@ -267,6 +269,7 @@ void interp_env_finish(struct interp_ctx *c, struct interp_result *res)
 	res->ncalls = c->ncalls < INTERP_TRACE_CAP ? c->ncalls : INTERP_TRACE_CAP;
 	res->ncalls_total = c->ncalls;
 	res->uninit_stack = c->uninit_read;
+	res->kmem_read = c->kmem_read;
 	if (c->type == BPF_PROG_TYPE_FLOW_DISSECTOR || interp_is_trace_type(c->type)) {
 		interp_types_finish(c, res);
 		return;

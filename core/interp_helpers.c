@@ -386,6 +386,7 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 	case BPF_FUNC_get_current_comm:
 	case BPF_FUNC_probe_read_kernel:
 	case BPF_FUNC_probe_read_kernel_str:
+	case BPF_FUNC_get_current_task:
 		if (interp_task_helper(c, res, pc, call, id, r, &ret))
 			return -EOPNOTSUPP;
 		break;

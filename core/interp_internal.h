@@ -173,6 +173,8 @@ struct interp_ctx {
 	uint8_t stack[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
 	uint8_t stack_init[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
 	bool uninit_read;	/* this run read stack bytes it had not written */
+	bool kmem_read;		/* ... or kernel memory it does not hold (kmem_seed) */
+	uint32_t kmem_calls;	/* reads of such memory this run: varies each one's bytes */
 	uint8_t pkt[INTERP_PKT_BUF];
 	uint8_t pkt_out[INTERP_PKT_BUF];
 

@@ -10,7 +10,10 @@
  * copies memory the interpreter has -- the stack, the packet, map values,
  * flow keys, a tracing program's ctx bytes -- when the whole range is there;
  * any other address is the kernel's memory, which we do not have: not
- * modelled (not a fault: the helper takes any address).
+ * modelled (not a fault: the helper takes any address), unless the input
+ * asks for an arbitrary one of the kernel's possible outcomes
+ * (interp_input.kmem_seed; unknown_kmem()).  bpf_get_current_task() gives
+ * the input's address of the task.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -125,6 +128,51 @@ static const uint8_t *kernel_bytes(struct interp_ctx *c, uint64_t addr, uint32_t
 	return interp_xlate(c, addr, size, false);
 }
 
+/* splitmix64's finalizer: the bytes of memory we do not have, from the seed */
+static uint64_t kmem_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/*
+ * bpf_probe_read_kernel(_str) of a range the interpreter does not hold,
+ * with interp_input.kmem_seed: copy_from_kernel_nofault() and
+ * strncpy_from_kernel_nofault() either copy (what, we do not know: bytes
+ * from the seed, the call and the address) or fail with -EFAULT (a fault
+ * on the way) or -ERANGE (an address x86 does not allow), and the helper
+ * then zeroes the buffer (bpf_probe_read_kernel_common()).  Which one, the
+ * seed says too: a caller runs with several seeds to see what depends on it.
+ */
+static int64_t unknown_kmem(struct interp_ctx *c, struct interp_call *call, bool str,
+			    uint8_t *buf, uint64_t addr, uint32_t size)
+{
+	uint64_t h = kmem_mix(c->in->kmem_seed ^ kmem_mix(addr) ^ c->kmem_calls++);
+	uint32_t n;
+
+	c->kmem_read = true;
+	if (h % 4 >= 2) {
+		memset(buf, 0, size);
+		interp_trace_mem(c, call, buf, size);
+		return h % 4 == 2 ? -EFAULT : -ERANGE;
+	}
+	for (n = 0; n < size; n++) {
+		/* a string's NUL comes within 16 bytes or so, as a name's would */
+		uint8_t b = (uint8_t)(kmem_mix(h + n) >> 8);
+
+		if (str && (b % 16 == 0 || n + 1 == size))
+			b = 0;
+		buf[n] = b;
+		if (str && !b)
+			break;
+	}
+	n = str ? n + 1 : size;
+	interp_trace_mem(c, call, buf, n);
+	return str ? (int64_t)n : 0;
+}
+
 int interp_task_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 		       struct interp_call *call, int32_t id, const uint64_t *r, int64_t *ret)
 {
@@ -149,8 +197,28 @@ int interp_task_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 			 */
 			uint32_t n;
 
+			if (c->in->kmem_seed && !kernel_bytes(c, r[3], 1)) {
+				*ret = unknown_kmem(c, call, true, buf, r[3], size);
+				interp_helper_wrote(c, r[1], *ret > 0 ? (uint32_t)*ret : size);
+				return 0;
+			}
 			for (n = 0; n < size; n++) {
 				src = kernel_bytes(c, r[3] + n, 1);
+				if (!src && c->in->kmem_seed) {
+					/* the rest is the kernel's: from the first byte we lack */
+					int64_t k = unknown_kmem(c, call, true, buf + n, r[3] + n,
+								 size - n);
+
+					if (k < 0) {
+						memset(buf, 0, size);
+						*ret = k;
+						interp_helper_wrote(c, r[1], size);
+					} else {
+						*ret = n + k;
+						interp_helper_wrote(c, r[1], n + (uint32_t)k);
+					}
+					return 0;
+				}
 				if (!src)
 					goto unmodelled;
 				buf[n] = *src;
@@ -165,6 +233,11 @@ int interp_task_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 			return 0;
 		}
 		src = kernel_bytes(c, r[3], size);
+		if (!src && c->in->kmem_seed) {
+			*ret = unknown_kmem(c, call, false, buf, r[3], size);
+			interp_helper_wrote(c, r[1], size);
+			return 0;
+		}
 		if (!src)
 			goto unmodelled;
 		memmove(buf, src, size);
@@ -172,8 +245,13 @@ int interp_task_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 		interp_helper_wrote(c, r[1], size);
 		return 0;
 	}
+	case BPF_FUNC_get_current_task:
+		if (!c->in->current_task)
+			break;
+		*ret = (int64_t)c->in->current_task;
+		return 0;
 	}
-	if (!c->in->task_known) {
+	if (!c->in->task_known || id == BPF_FUNC_get_current_task) {
 		interp_fault(res, INTERP_UNSUPPORTED, pc, "unsupported helper %d", id);
 		return -EOPNOTSUPP;
 	}

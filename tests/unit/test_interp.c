@@ -582,6 +582,93 @@ static void test_uninit_stack(void)
 }
 
 /* The trace holds the bytes a helper read: a lookup's key, an update's key and value. */
+/*
+ * Kernel memory the interpreter does not hold: bpf_get_current_task() gives
+ * the input's address, and bpf_probe_read_kernel(_str) of it one of the
+ * kernel's outcomes, picked by interp_input.kmem_seed -- 0 and some bytes
+ * (_str: a NUL-terminated string, its length with the NUL), or -EFAULT or
+ * -ERANGE and a zeroed buffer -- the same for the same seed.  Without the
+ * inputs, neither is modelled.
+ */
+static void run_kmem(int32_t read_id, bool want_buf, struct interp_input *in,
+		     struct interp_result *res)
+{
+	const struct bpf_insn prog[] = {
+		BPF_EMIT_CALL(BPF_FUNC_get_current_task),
+		BPF_MOV64_REG(BPF_REG_3, BPF_REG_0),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_3, 0x9c0),
+		BPF_MOV64_REG(BPF_REG_1, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_1, -8),
+		BPF_MOV64_IMM(BPF_REG_2, 8),
+		BPF_EMIT_CALL(read_id),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_6, 0, 1),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_10, -8),
+		BPF_EXIT_INSN(),
+	};
+	struct bpf_insn p2[11];
+
+	/* r6: whether to return the buffer (r0) or the helper's result */
+	p2[0] = (struct bpf_insn)BPF_MOV64_IMM(BPF_REG_6, want_buf);
+	memcpy(p2 + 1, prog, sizeof(prog));
+	run_simple(p2, 11, BPF_PROG_TYPE_SCHED_CLS, in, res, NULL);
+}
+
+static void test_unknown_kernel_memory(void)
+{
+	const uint64_t task = 0xffff888012345600ULL;
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = sizeof(case_pkt) };
+	struct interp_result res, res2;
+	uint32_t seed, ok = 0, fault = 0, range = 0, str_ok = 0;
+
+	run_kmem(BPF_FUNC_probe_read_kernel, false, &in, &res);
+	ASSERT_STREQ(res.msg, "insn 1: unsupported helper 35", "no task: not modelled");
+	in.current_task = task;
+	run_kmem(BPF_FUNC_probe_read_kernel, false, &in, &res);
+	ASSERT_EQ(res.status, INTERP_UNSUPPORTED, "no kmem_seed: the read is not modelled");
+	ASSERT_EQ(res.calls[0].ret, task, "bpf_get_current_task() is the input's");
+	for (seed = 1; seed <= 64; seed++) {
+		uint64_t buf;
+
+		in.kmem_seed = seed;
+		run_kmem(BPF_FUNC_probe_read_kernel, false, &in, &res);
+		if (!ASSERT_EQ(res.status, INTERP_OK, "read modelled"))
+			return;
+		CHECK(res.kmem_read, "seed %u: kmem_read says so", seed);
+		run_kmem(BPF_FUNC_probe_read_kernel, true, &in, &res2);
+		buf = res2.r0;
+		if (res.r0 == 0) {
+			ok++;
+		} else {
+			CHECK(res.r0 == (uint64_t)-EFAULT || res.r0 == (uint64_t)-ERANGE,
+			      "seed %u: ret %lld", seed, (long long)res.r0);
+			CHECK(buf == 0, "seed %u: a failed read zeroes the buffer", seed);
+			fault += res.r0 == (uint64_t)-EFAULT;
+			range += res.r0 == (uint64_t)-ERANGE;
+		}
+		run_kmem(BPF_FUNC_probe_read_kernel, false, &in, &res2);
+		CHECK(res2.r0 == res.r0, "seed %u: the same outcome again", seed);
+
+		run_kmem(BPF_FUNC_probe_read_kernel_str, false, &in, &res);
+		run_kmem(BPF_FUNC_probe_read_kernel_str, true, &in, &res2);
+		buf = res2.r0;
+		if ((int64_t)res.r0 > 0) {
+			uint8_t b[8];
+			uint32_t i;
+
+			memcpy(b, &buf, 8);
+			str_ok++;
+			CHECK(res.r0 <= 8 && b[res.r0 - 1] == 0, "seed %u: %lld bytes with the NUL",
+			      seed, (long long)res.r0);
+			for (i = 0; i + 1 < res.r0 && i < 8; i++)
+				CHECK(b[i] != 0, "seed %u: NUL at %u before the end", seed, i);
+		} else {
+			CHECK(buf == 0, "seed %u: str: a failed read zeroes the buffer", seed);
+		}
+	}
+	CHECK(ok && fault && range && str_ok, "64 seeds: %u copied, %u -EFAULT, %u -ERANGE, "
+	      "%u strings", ok, fault, range, str_ok);
+}
+
 static void test_trace_memory(void)
 {
 	const struct bpf_insn prog[] = {
@@ -719,6 +806,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_input_helpers);
 	RUN_TEST(test_uninit_stack);
 	RUN_TEST(test_trace_memory);
+	RUN_TEST(test_unknown_kernel_memory);
 	RUN_TEST(test_decode_errors);
 	RUN_TEST(test_speed);
 	return test_summary("test_interp");
