@@ -358,19 +358,29 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 	 * The solver puts every pointer into map m at one element of it: two
 	 * registers into the same map (two lookups) would alias there when
 	 * they need not in the kernel, and a store through one would be seen
-	 * by a load through the other.  The first stays a map value; the
-	 * others are opaque (accesses through them unprovable).
+	 * by a load through the other.  One stays a map value -- the first
+	 * the window reads, else the first -- and the others are opaque
+	 * (accesses through them unprovable): a copy of a lookup's result
+	 * made before its NULL check is often the one the window uses.
 	 */
-	for (r = 0; r < 11; r++) {
-		int q;
+	{
+		uint16_t reads = search_reads_first(p->insns + start, len), keep = 0;
+		int pass, q;
 
-		if (c->regs[r].type != SMT_REG_MAP_VALUE)
-			continue;
-		for (q = 0; q < r; q++)
-			if (c->regs[q].type == SMT_REG_MAP_VALUE && c->regs[q].map == c->regs[r].map)
-				break;
-		if (q < r)
-			c->regs[r] = (struct smt_reg_desc){.type = SMT_REG_SCALAR};
+		for (pass = 0; pass < 2; pass++)
+			for (r = 0; r < 11; r++) {
+				if (c->regs[r].type != SMT_REG_MAP_VALUE ||
+				    (!pass && !((reads >> r) & 1)))
+					continue;
+				for (q = 0; q < 11; q++)
+					if (((keep >> q) & 1) && c->regs[q].map == c->regs[r].map)
+						break;
+				if (q == 11)
+					keep |= 1u << r;
+			}
+		for (r = 0; r < 11; r++)
+			if (c->regs[r].type == SMT_REG_MAP_VALUE && !((keep >> r) & 1))
+				c->regs[r] = (struct smt_reg_desc){.type = SMT_REG_SCALAR};
 	}
 	for (off = -512; off < 0; off++)
 		if (analysis_stack_live_out(a, last, off))
@@ -670,9 +680,12 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 		 * The solver takes straight-line windows: each jump's decision
 		 * becomes a value (1 taken, 0 not) in a register no window
 		 * names, compared after both, with the registers and stack
-		 * bytes live on either way (@cond's, the jump's live-out).
+		 * bytes live on either way (@cond's, the jump's live-out).  A
+		 * register neither window names ends both as it was after the
+		 * prefix: the same, live or not, so it need not be compared and
+		 * the decision may use it.
 		 */
-		busy |= c.live_regs | cond->live_regs | scratch_regs | (1u << 10);
+		busy |= scratch_regs | (1u << 10);
 		for (i = 0, np = 0; i < 10 && np < 3; i++)
 			if (!((busy >> i) & 1))
 				dec[np++] = (uint8_t)i;
@@ -683,6 +696,7 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 		}
 		na += search_tail_decision(&orig[len - 1], dec, pa + na);
 		nb += search_tail_decision(&rw[len - 1], dec, pb + nb);
+		c.live_regs &= ~((1u << dec[1]) | (1u << dec[2]));
 		c.live_regs |= 1u << dec[0];
 	}
 	return smt_check_window(smt, pa, na, pb, nb, env, &c, res);

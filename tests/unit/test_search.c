@@ -261,6 +261,30 @@ static void test_cond(void)
 		ASSERT_EQ(c.regs[6].type, SMT_REG_CTX, "r6 ctx");
 	}
 	tprog_free(&t);
+
+	/*
+	 * Two registers into one map (a copy of a lookup's result made before
+	 * its NULL check): the one the window reads stays a map value.
+	 */
+	if (!tprog_load(&t,
+			"r1 = 0\n"
+			"*(u32 *)(r10 - 4) = r1\n"
+			"r2 = r10\n"
+			"r2 += -4\n" LD_MAP7(1) /* 4-5 */
+			"call 1\n"		    /* 6 */
+			"r6 = r0\n"		    /* 7 */
+			"if r6 == 0 goto +2\n"	    /* 8 */
+			"r1 = *(u64 *)(r6 + 0)\n"  /* 9: the window reads r6 */
+			"r0 = r1\n"		    /* 10 */
+			"r0 = 0\n"
+			"exit\n",
+			BPF_PROG_TYPE_XDP))
+		return;
+	if (ASSERT_EQ(search_window_cond(t.p, t.a, 9, 2, &c), 0, "cond of [9, 11)")) {
+		ASSERT_EQ(c.regs[6].type, SMT_REG_MAP_VALUE, "r6, read by the window: map value");
+		ASSERT_EQ(c.regs[0].type, SMT_REG_SCALAR, "r0, the other: opaque");
+	}
+	tprog_free(&t);
 }
 
 /* ---- the search ---- */
@@ -1110,6 +1134,38 @@ static void test_tails(void)
 	ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 1, 3, &sp, &res), 0, "search_window");
 	nb = strip(res.insns, 3, b);
 	ASSERT_EQ(nb, 3, "nothing deleted");
+	tprog_free(&t);
+
+	/*
+	 * Every register but the two the window names is live on: the
+	 * decision goes into registers neither window touches (the same
+	 * after both, so not compared).
+	 */
+	if (!tprog_load(&t,
+			"r2 = *(u32 *)(r1 + 16)\n"
+			"r6 = r2\n"
+			"r1 = *(u32 *)(r1 + 12)\n"
+			"r3 = 3\nr4 = 4\nr5 = 5\nr7 = 7\nr8 = 8\nr9 = 9\nr0 = 0\n"
+			"r2 = 64\n"		/* 10: the window */
+			"if r2 > r1 goto +1\n" /* 11 */
+			"r0 += 1\n"
+			"r0 += r3\nr0 += r4\nr0 += r5\nr0 += r6\nr0 += r7\nr0 += r8\n"
+			"r0 += r9\n"
+			"exit\n",
+			BPF_PROG_TYPE_XDP))
+		goto out;
+	t.senv.nmaps = 3;
+	if (CHECK(search_window_cond(t.p, t.a, 10, 2, &c) == 0 &&
+		  analysis_state(t.a, 10, &as) == 0, "cond of [10, 12)")) {
+		ASSERT_EQ(c.live_regs & 0x3ff, 0x3f9, "live: all but r1 and r2");
+		rw[0] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+		rw[1] = (struct bpf_insn){.code = BPF_JMP | BPF_JLT | BPF_K, .dst_reg = 1,
+					  .off = 1, .imm = 64};
+		ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 10, rw, 2, &r), 0,
+			  "check with every other register live");
+		CHECK(r.verdict == SMT_EQUIVALENT, "every other register live: %s (%s)",
+		      smt_verdict_str(r.verdict), r.msg);
+	}
 out:
 	smt_ctx__free(smt);
 	tprog_free(&t);
