@@ -177,20 +177,26 @@ static enum bpf_prog_type type_by_str(const char *name)
 }
 
 /*
- * Helpers whose results the kernel draws from time, randomness or the CPU it
- * runs on: the interpreter takes them from its input, the kernel cannot be
- * told them, so runs that call them are not comparable.
+ * Helpers whose results the kernel draws from time, randomness or its own
+ * memory: the interpreter takes them from its input, the kernel cannot be
+ * told them, so runs that call them are compared on the bytes that do not
+ * depend on them (struct kmask: the interpreter runs NVARIANTS more times
+ * with other values).  A trace cut short may hide a call: such runs too.
  */
+#define NVARIANTS 32
+
 static bool nondeterministic(const struct interp_result *res)
 {
 	static const int32_t ids[] = {
 		BPF_FUNC_ktime_get_ns,	       BPF_FUNC_get_prandom_u32,
 		BPF_FUNC_jiffies64,
 		BPF_FUNC_ktime_get_boot_ns,    BPF_FUNC_ktime_get_coarse_ns,
-		208 /* ktime_get_tai_ns */,
+		208 /* ktime_get_tai_ns */,    BPF_FUNC_get_current_task,
 	};
 	uint32_t i, j;
 
+	if (res->kmem_read || res->ncalls_total > res->ncalls)
+		return true;
 	for (i = 0; i < res->ncalls; i++)
 		for (j = 0; j < sizeof(ids) / sizeof(ids[0]); j++)
 			if (res->calls[i].helper == ids[j])
@@ -208,8 +214,33 @@ static void print_bytes(const char *what, const uint8_t *b, size_t n)
 	fputc('\n', stderr);
 }
 
+/*
+ * The values of the kernel's clock, random numbers and memory an
+ * interpreter run is given: @real, the first run's, near what the kernel's
+ * are (the clock as it is now); the variants', anything.
+ */
+static void nondet_inputs(struct interp_input *in, struct pkt_gen *g, uint32_t *prandom,
+			  bool real)
+{
+	struct timespec now;
+	uint32_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	in->ktime_ns = real ? (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec : pkt_gen_rand(g);
+	in->ktime_step = real ? 50 : 1 + pkt_gen_rand(g) % (1 << 20);
+	for (i = 0; i < 64; i++)
+		prandom[i] = (uint32_t)pkt_gen_rand(g);
+	in->prandom = prandom;
+	in->nprandom = 64;
+	/* a task_struct's address: in the direct map, cache-line aligned */
+	in->current_task = 0xffff888000000000ULL | (pkt_gen_rand(g) & 0x3fffffffc0ULL);
+	in->kmem_seed = pkt_gen_rand(g) | 1;
+}
+
 struct tally {
 	uint64_t progs, compared_progs, runs, refused, disagree, uninit, big;
+	/* runs compared under a mask, of how many programs; bytes masked of all */
+	uint64_t nd_runs, nd_progs, nd_masked, nd_bytes;
 	char unsupported[128][96];
 	uint32_t unsupported_n[128], nunsup;
 };
@@ -243,9 +274,12 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 	static struct kmaps km;
 	static char log[KH_LOG_SIZE];
 	static uint8_t out[OUT_MAX];
+	static struct kmask mk;
+	static struct pkt_gen ndg = { .state = 0x5eed };
 	const struct bpf_insn *insns;
 	struct interp_prog *ip = NULL;
-	struct interp_ctx *ic = NULL;
+	struct interp_ctx *ic = NULL, *vic = NULL; /* vic: the variants' */
+	uint64_t nd_runs = 0, nd_masked = 0, nd_bytes = 0;
 	struct bpf_map *map;
 	struct kh_prog kp;
 	char path[4096], msg[256];
@@ -348,9 +382,11 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 			    .repeat = 1);
 		uint8_t pkt[PKT_GEN_MAX];
 		struct interp_input in = {0};
-		struct interp_result res;
+		struct interp_result res, vres;
+		uint32_t prandom[64], vprandom[64], v, i;
+		uint64_t masked = 0;
 		const char *kind;
-		bool same;
+		bool same, nd;
 
 		in.pkt_len = pkt_gen_next(g, pkt, &kind);
 		in.pkt = pkt;
@@ -369,6 +405,7 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		in.pid_tgid = (uint64_t)getpid() << 32 | (uint32_t)gettid();
 		in.uid_gid = (uint64_t)getgid() << 32 | getuid();
 		prctl(PR_GET_NAME, in.comm);
+		nondet_inputs(&in, &ndg, prandom, true);
 		interp_run(ic, ip, &in, &res);
 		topts.data_in = pkt;
 		topts.data_size_in = in.pkt_len;
@@ -378,11 +415,37 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 			t->compared_progs--;
 			goto out;
 		}
-		if (nondeterministic(&res)) {
-			count_unsupported(t, obj, prog, "x: calls a helper whose result the kernel draws at random "
-				   "or from the clock");
-			t->compared_progs--;
-			goto out;
+		nd = res.status == INTERP_OK && nondeterministic(&res);
+		if (nd) {
+			if (!vic)
+				vic = interp_ctx__new(km.def, km.n, msg, sizeof(msg));
+			if (!vic || kmask_init(&mk, &km, ic, &res)) {
+				count_unsupported(t, obj, prog, "x: nondeterministic, and its maps "
+						  "are too large to mask");
+				t->compared_progs--;
+				goto out;
+			}
+		}
+		for (v = 0; nd && v < NVARIANTS; v++) {
+			struct interp_input vin = in;
+
+			nondet_inputs(&vin, &ndg, vprandom, false);
+			interp_run(vic, ip, &vin, &vres);
+			if (vres.status == INTERP_UNSUPPORTED) {
+				count_unsupported(t, obj, prog, vres.msg);
+				t->compared_progs--;
+				goto out;
+			}
+			if (vres.uninit_stack)
+				res.uninit_stack = true;
+			if (vres.status != INTERP_OK) {
+				/* the verifier took every value of these: nothing may fault */
+				runs++;
+				snprintf(msg, sizeof(msg), "interp with other clock/random/kernel "
+					 "memory values: %s", vres.msg);
+				goto disagree;
+			}
+			kmask_add(&mk, &km, ic, &res, vic, &vres);
 		}
 		if (res.uninit_stack) {
 			/* the kernel read whatever its stack held: not comparable */
@@ -400,9 +463,36 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 				 res.status);
 			goto disagree;
 		}
-		same = res.status == INTERP_OK && res.retval == topts.retval &&
-		       res.pkt_len == topts.data_size_out &&
-		       !memcmp(res.pkt, out, topts.data_size_out);
+		if (nd) {
+			uint32_t m;
+
+			same = res.status == INTERP_OK;
+			for (i = 0; i < 4; i++)
+				if (mk.ret[i])
+					masked++;
+				else if ((uint8_t)(res.retval >> 8 * i) !=
+					 (uint8_t)(topts.retval >> 8 * i))
+					same = false;
+			if (mk.pkt_len) {
+				masked += res.pkt_len > topts.data_size_out ? res.pkt_len
+									   : topts.data_size_out;
+			} else if (res.pkt_len != topts.data_size_out) {
+				same = false;
+			} else {
+				for (i = 0; i < res.pkt_len && i < OUT_MAX; i++)
+					if (mk.pkt[i])
+						masked++;
+					else if (res.pkt[i] != out[i])
+						same = false;
+			}
+			nd_bytes += 4 + res.pkt_len;
+			for (m = 0; m < km.n; m++)
+				nd_bytes += (uint64_t)mk.nel[m] * km.def[m].value_size;
+		} else {
+			same = res.status == INTERP_OK && res.retval == topts.retval &&
+			       res.pkt_len == topts.data_size_out &&
+			       !memcmp(res.pkt, out, topts.data_size_out);
+		}
 		if (!same) {
 			snprintf(msg, sizeof(msg),
 				 "kernel retval %u, %u bytes out; interp %s%s%u, "
@@ -413,8 +503,13 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 				 res.pkt_len);
 			goto disagree;
 		}
-		if (kmaps_compare(&km, ic, msg, sizeof(msg)))
+		if (nd ? kmaps_compare_masked(&km, ic, &mk, msg, sizeof(msg), &masked)
+		       : kmaps_compare(&km, ic, msg, sizeof(msg)))
 			goto disagree;
+		if (nd) {
+			nd_runs++;
+			nd_masked += masked;
+		}
 		{ /* what the run left is where the next starts */
 			struct ksnap *tmp = km.before;
 
@@ -440,6 +535,16 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		fprintf(stderr, "  compared: %s %s: %llu runs, %.2f s\n", obj, prog,
 			(unsigned long long)runs,
 			(double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
+	if (nd_runs) {
+		fprintf(stderr, "  nondeterministic: %s %s: %llu runs compared with %u variants "
+			"each, %llu of %llu output bytes masked\n", obj, prog,
+			(unsigned long long)nd_runs, NVARIANTS, (unsigned long long)nd_masked,
+			(unsigned long long)nd_bytes);
+		t->nd_progs++;
+		t->nd_runs += nd_runs;
+		t->nd_masked += nd_masked;
+		t->nd_bytes += nd_bytes;
+	}
 	t->runs += runs;
 	t->refused += refused;
 	t->uninit += uninit;
@@ -455,6 +560,7 @@ out:
 	if (run_fd >= 0 && run_fd != kp.fd)
 		close(run_fd);
 	interp_ctx__free(ic);
+	interp_ctx__free(vic);
 	interp_prog__free(ip);
 	kh_unload(&kp);
 }
@@ -511,6 +617,11 @@ static void test_corpus_programs(void)
 		(unsigned long long)npkts, (unsigned long long)t->runs,
 		(unsigned long long)t->refused, (unsigned long long)t->disagree,
 		(unsigned long long)t->uninit);
+	fprintf(stderr, "  nondeterministic (clock, random numbers, kernel memory): %llu programs, "
+		"%llu runs compared on the bytes %u variant interp runs agree on: %llu of %llu "
+		"output bytes masked\n", (unsigned long long)t->nd_progs,
+		(unsigned long long)t->nd_runs, NVARIANTS, (unsigned long long)t->nd_masked,
+		(unsigned long long)t->nd_bytes);
 	for (i = 0; i < t->nunsup; i++)
 		fprintf(stderr, "  not compared (%u programs): %s\n", t->unsupported_n[i],
 			t->unsupported[i]);
