@@ -203,6 +203,17 @@ static void exec_alu(const struct bpf_insn *in, struct sx_state *st)
 		d->tag = SX_SCALAR;
 		return;
 	}
+	/*
+	 * data_end - data: the packet's length from there (a scalar the
+	 * verifier knows nothing of; privileged programs only).  A pointer's
+	 * value here is its offset in the packet, data_end's the length.
+	 */
+	if (op == BPF_SUB && ((d->tag == SX_PKT_END && s.tag == SX_PKT) ||
+			      (d->tag == SX_PKT && s.tag == SX_PKT_END))) {
+		d->v -= s.v;
+		d->tag = SX_SCALAR;
+		return;
+	}
 	FAULT(st);
 }
 

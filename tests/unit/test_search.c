@@ -1016,6 +1016,30 @@ out:
 	free(st2);
 }
 
+/* data_end - data is the packet's length from there; data_end + 1 is refused. */
+static void test_exec_pkt_len(void)
+{
+	struct smt_window_cond c = {0};
+	struct sx_env e = {.prog_type = BPF_PROG_TYPE_XDP, .cond = &c};
+	struct sx_state *st = calloc(1, sizeof(*st) + SX_STACK + SX_CTX_SIZE + 64);
+	struct bpf_insn sub = {.code = BPF_ALU64 | BPF_SUB | BPF_X, .dst_reg = 1, .src_reg = 2};
+	struct bpf_insn add = {.code = BPF_ALU64 | BPF_ADD | BPF_K, .dst_reg = 1, .imm = 1};
+
+	if (!CHECK(st, "allocation"))
+		return;
+	st->r[1] = (struct sx_reg){.tag = SX_PKT_END};
+	st->r[2] = (struct sx_reg){.v = 14, .tag = SX_PKT};
+	sx_set_pkt_len(st, 40);
+	sx_run(&e, &sub, 1, st);
+	ASSERT_EQ(st->status, SX_OK, "data_end - data runs");
+	ASSERT_EQ(st->r[1].tag, SX_SCALAR, "a scalar");
+	ASSERT_EQ(st->r[1].v, 26, "the length after data + 14");
+	st->r[1] = (struct sx_reg){.v = 40, .tag = SX_PKT_END};
+	sx_run(&e, &add, 1, st);
+	ASSERT_EQ(st->status, SX_FAULT, "arithmetic on data_end");
+	free(st);
+}
+
 /*
  * Windows with tails: listed where the jump compares scalars, not where it
  * checks packet bounds or NULL; the search folds a constant operand into
@@ -1205,6 +1229,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_tail_decision);
 	RUN_TEST(test_tail_exec);
 	RUN_TEST(test_tails);
+	RUN_TEST(test_exec_pkt_len);
 	test_assemble_cleanup();
 	return test_summary("test_search");
 }
