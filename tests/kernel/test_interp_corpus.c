@@ -37,6 +37,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "core/asm.h"
@@ -133,6 +134,71 @@ static const struct {
 } not_comparable[] = {
 	{NULL, NULL, NULL},
 };
+
+/*
+ * What stays not compared and why, found by reading the program: said after
+ * the reason the test finds by itself (which is what is counted, so a change
+ * in the interpreter still shows).
+ */
+static const struct {
+	const char *obj, *prog, *why;
+} explained[] = {
+	{"selftests/map_ptr_kern.o", "cg_skb",
+	 "it reads the kernel's struct bpf_map and each type's own struct (bpf_array, "
+	 "bpf_htab, bpf_queue_stack, ...: max_entries, key_size, elem_size, CO-RE offsets "
+	 "of this kernel) through pointers to 27 maps of as many types, stack-trace, "
+	 "ringbuf, inode and task storage among them: kernel objects the interpreter "
+	 "does not hold"},
+	{"selftests/test_bpf_nf.o", "nf_xdp_ct_test",
+	 "after the lookups it allocates and inserts a conntrack entry (bpf_xdp_ct_alloc, "
+	 "bpf_ct_set_timeout, bpf_ct_set_nat_info, bpf_ct_insert_entry), looks it up again, "
+	 "changes its timeout and status and reads struct nf_conn (mark, status, timeout, "
+	 "the reply tuple) through the pointers: the interpreter has no conntrack table "
+	 "and no nf_conn to return"},
+	{"selftests/test_bpf_nf.o", "nf_skb_ct_test",
+	 "as nf_xdp_ct_test with bpf_skb_ct_lookup/bpf_skb_ct_alloc"},
+	{NULL, NULL, NULL},
+};
+
+static const char *explanation(const char *obj, const char *prog)
+{
+	size_t i;
+
+	for (i = 0; explained[i].obj; i++)
+		if (!strcmp(obj, explained[i].obj) && !strcmp(prog, explained[i].prog))
+			return explained[i].why;
+	return NULL;
+}
+
+/*
+ * "unsupported kfunc call N" names N by the kernel's BTF, as libbpf
+ * resolved it: vmlinux's when the call's off is 0, else a module's.
+ */
+static void kfunc_name(const struct bpf_insn *insns, size_t cnt, uint32_t at, char *buf,
+		       size_t bufsz)
+{
+	static struct btf *vmlinux;
+	const struct btf_type *t;
+
+	buf[0] = 0;
+	if (at >= cnt || insns[at].code != (BPF_JMP | BPF_CALL) ||
+	    insns[at].src_reg != BPF_PSEUDO_KFUNC_CALL)
+		return;
+	if (insns[at].off) {
+		snprintf(buf, bufsz, " (in the module BTF at fd_array[%d])", insns[at].off);
+		return;
+	}
+	if (!vmlinux)
+		vmlinux = btf__load_vmlinux_btf();
+	if (!vmlinux || libbpf_get_error(vmlinux)) {
+		vmlinux = NULL;
+		return;
+	}
+	t = btf__type_by_id(vmlinux, insns[at].imm);
+	if (t)
+		snprintf(buf, bufsz, " (%s in vmlinux's BTF)",
+			 btf__name_by_offset(vmlinux, t->name_off));
+}
 
 static const char *skip_reason(const char *obj, const char *prog)
 {
@@ -241,18 +307,20 @@ struct tally {
 	uint64_t progs, compared_progs, runs, refused, disagree, uninit, big;
 	/* runs compared under a mask, of how many programs; bytes masked of all */
 	uint64_t nd_runs, nd_progs, nd_masked, nd_bytes;
-	char unsupported[128][96];
+	char unsupported[128][256];
 	uint32_t unsupported_n[128], nunsup;
 };
 
 static void count_unsupported(struct tally *t, const char *obj, const char *prog,
 			      const char *why)
 {
-	char key[96];
+	char key[256];
 	uint32_t i;
 
-	if (env_u64("INTERP_CORPUS_VERBOSE", 0))
-		fprintf(stderr, "  not compared: %s %s: %s\n", obj, prog, why);
+	if (env_u64("INTERP_CORPUS_VERBOSE", 0) || explanation(obj, prog))
+		fprintf(stderr, "  not compared: %s %s: %s%s%s\n", obj, prog, why,
+			explanation(obj, prog) ? ": " : "",
+			explanation(obj, prog) ? explanation(obj, prog) : "");
 
 	/* "insn 12: unsupported helper 51" -> "unsupported helper 51" */
 	snprintf(key, sizeof(key), "%s", strstr(why, ": ") ? strstr(why, ": ") + 2 : why);
@@ -340,16 +408,42 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 	if (bpf_program__expected_attach_type(kp.prog) == BPF_XDP_DEVMAP ||
 	    bpf_program__expected_attach_type(kp.prog) == BPF_XDP_CPUMAP) {
 		/*
-		 * bpf_prog_test_run_xdp() refuses them (EINVAL).  The same
+		 * bpf_prog_test_run_xdp() refuses them (EINVAL: "if
+		 * (prog->expected_attach_type == BPF_XDP_DEVMAP || ...)"): asked
+		 * here, so that a kernel that runs them is noticed.  The same
 		 * instructions loaded as a plain XDP program compute the same,
 		 * if the verifier takes them (no egress_ifindex, no helpers of
 		 * the entry programs).
 		 */
-		run_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, cnt, NULL);
+		static char vlog[4096];
+		uint8_t probe[64] = {0};
+		LIBBPF_OPTS(bpf_test_run_opts, popts, .data_in = probe,
+			    .data_size_in = sizeof(probe), .repeat = 1);
+		LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_buf = vlog, .log_size = sizeof(vlog),
+			    .log_level = 1);
+		const char *what = bpf_program__expected_attach_type(kp.prog) ==
+				   BPF_XDP_DEVMAP ? "BPF_XDP_DEVMAP" : "BPF_XDP_CPUMAP";
+		int terr = bpf_prog_test_run_opts(kp.fd, &popts) ? errno : 0;
+
+		if (!terr) {
+			count_unsupported(t, obj, prog, "x: the kernel now test-runs devmap/cpumap "
+					  "entry programs: compare them (test_interp_corpus.c)");
+			goto out;
+		}
+		vlog[0] = 0;
+		run_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, cnt, &lopts);
 		if (run_fd < 0) {
-			count_unsupported(t, obj, prog, "x: XDP program for a devmap/cpumap "
-					  "entry that does not load as plain XDP: the kernel "
-					  "does not test-run those");
+			char why[512], line[160];
+
+			kh_log_reason(vlog, line, sizeof(line));
+			snprintf(why, sizeof(why), "x: XDP with expected_attach_type %s: "
+				 "BPF_PROG_TEST_RUN refuses it (%s), and as plain XDP the "
+				 "verifier refuses it (%s)", what, strerrorname_np(terr),
+				 line[0] ? line : strerror(errno));
+			if (strstr(line, "off=20 "))
+				snprintf(why + strlen(why), sizeof(why) - strlen(why),
+					 ": off 20 is xdp_md.egress_ifindex");
+			count_unsupported(t, obj, prog, why);
 			goto out;
 		}
 	}
@@ -411,7 +505,11 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		topts.data_size_in = in.pkt_len;
 		err = bpf_prog_test_run_opts(run_fd, &topts) ? -errno : 0;
 		if (res.status == INTERP_UNSUPPORTED) {
-			count_unsupported(t, obj, prog, res.msg);
+			char name[128];
+
+			kfunc_name(insns, cnt, res.fault_insn, name, sizeof(name));
+			snprintf(msg, sizeof(msg), "%s%s", res.msg, name);
+			count_unsupported(t, obj, prog, msg);
 			t->compared_progs--;
 			goto out;
 		}
