@@ -566,6 +566,7 @@ static int build_env(struct search *s)
 	e->ctx_off = SX_STACK;
 	e->cond = &s->cond;
 	e->var_want = search_reads_first(s->orig_s, s->orig_n);
+	e->scratch_live = s->cond.live_regs & ~search_writes(s->orig_s, s->orig_n);
 	for (i = 0; i < 11; i++) {
 		const struct smt_reg_desc *d = &s->cond.regs[i];
 		uint32_t m = d->map;

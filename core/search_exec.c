@@ -649,7 +649,7 @@ static void state_base(const struct sx_env *e, const struct analysis_state *as,
 			r->tag = SX_NONE;
 		}
 	}
-	vars = search_var_ptrs(as, e->var_want, c->live_regs, scratch);
+	vars = search_var_ptrs(as, e->var_want, e->scratch_live, scratch);
 	for (i = 0; i < 11; i++) {
 		if (!((vars >> i) & 1) || st->r[i].tag == SX_NONE)
 			continue;
@@ -665,7 +665,7 @@ static void cex_vars(const struct sx_env *e, const struct analysis_state *as,
 		     const struct smt_window_cond *c, struct sx_state *st)
 {
 	uint8_t scratch[11];
-	uint16_t vars = search_var_ptrs(as, e->var_want, c->live_regs, scratch);
+	uint16_t vars = search_var_ptrs(as, e->var_want, e->scratch_live, scratch);
 	uint32_t i;
 
 	for (i = 0; i < 11; i++) {

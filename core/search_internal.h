@@ -100,6 +100,7 @@ struct sx_env {
 	bool pkt_write; /* the original writes the packet: a candidate may */
 	bool record; /* running the original: record ctx accesses, allow uninit stack reads */
 	uint16_t var_want; /* search_var_ptrs()'s @want: what the original window reads */
+	uint16_t scratch_live; /* and its @live: live after, and not written by the original */
 	const struct smt_window_cond *cond;
 };
 
@@ -142,10 +143,12 @@ uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *o
  * Pointers at a variable offset the solver can take: packet and map value
  * pointers whose variable part's known bits fit an immediate, up to
  * SEARCH_VAR_MAX of them.  Each gets a scratch register, one that is not
- * initialized at the window's entry and not live after it (in @live): the
- * original window does not read it before writing it (the verifier saw to
- * that), a rewrite that does is refused, and what it holds after the window
- * does not matter.  The window's
+ * initialized at the window's entry and not in @live (the registers live
+ * after the window that the original does not write): the original window
+ * does not read it before writing it (the verifier saw to that), a rewrite
+ * that does is refused, and what it holds after the window does not matter
+ * -- or, live after, is what the original writes there, which a rewrite
+ * must write too (search_check_rewrite() refuses one that does not).  The window's
  * conditions describe the pointer at its fixed offset and the scratch as a
  * scalar, and the prefix makes the scratch the variable part (`rS &= mask;
  * rS |= value`) and adds it (`rP += rS`) -- every variable part the
@@ -175,7 +178,10 @@ uint16_t search_reads_first(const struct bpf_insn *w, uint32_t n);
  * use the same prefix.
  */
 uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_window_cond *c,
-			      uint16_t regs, uint16_t var_want, struct bpf_insn *out);
+			      uint16_t regs, uint16_t var_want, uint16_t scratch_live,
+			      struct bpf_insn *out);
+/* The registers @w[0..@n) writes (NOPs skipped). */
+uint16_t search_writes(const struct bpf_insn *w, uint32_t n);
 
 /*
  * Check the rewrite @rw of the window @orig (both @len instructions, NOPs as

@@ -344,8 +344,8 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 			d->off = 0;
 	}
 	c->live_regs = analysis_live_out(a, last);
-	vars = search_var_ptrs(&st, search_reads_first(p->insns + start, len), c->live_regs,
-			       scratch);
+	vars = search_var_ptrs(&st, search_reads_first(p->insns + start, len),
+			       c->live_regs & ~search_writes(p->insns + start, len), scratch);
 	for (r = 0; r < 11; r++) {
 		if (!((vars >> r) & 1))
 			continue;
@@ -391,7 +391,8 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 /* ---- what the solver does not know ---- */
 
 uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_window_cond *c,
-			      uint16_t regs, uint16_t var_want, struct bpf_insn *out)
+			      uint16_t regs, uint16_t var_want, uint16_t scratch_live,
+			      struct bpf_insn *out)
 {
 	uint8_t scratch[11];
 	uint32_t n = 0, i;
@@ -437,7 +438,7 @@ uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_
 			out[n++] = (struct bpf_insn){
 				.code = cls | BPF_OR | BPF_K, .dst_reg = i, .imm = (int32_t)v};
 	}
-	vars = search_var_ptrs(as, var_want, c->live_regs, scratch);
+	vars = search_var_ptrs(as, var_want, scratch_live, scratch);
 	for (i = 0; i < 10; i++) {
 		const struct analysis_scalar *x = &as->regs[i].s;
 		uint8_t sr = scratch[i];
@@ -460,7 +461,7 @@ uint32_t search_window_prefix(const struct analysis_state *as, const struct smt_
 
 /* ---- proofs ---- */
 
-static uint16_t writes(const struct bpf_insn *w, uint32_t n)
+uint16_t search_writes(const struct bpf_insn *w, uint32_t n)
 {
 	uint16_t wr = 0;
 	uint32_t i;
@@ -589,7 +590,7 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW + SEARCH_DECISION_MAX];
 	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW + SEARCH_DECISION_MAX];
 	struct smt_window_cond c = *cond;
-	uint16_t untouched, vars, var_want, scratch_regs = 0, busy;
+	uint16_t untouched, vars, var_want, scratch_regs = 0, busy, scratch_live;
 	uint32_t na, nb, np, i, body = len, tail;
 	uint8_t scratch[11], dec[3];
 
@@ -631,7 +632,8 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	busy = mentions(a, na + tail) | mentions(b, nb + tail);
 	/* the scratch registers of variable pointers: nothing may read them first */
 	var_want = search_reads_first(a, na + tail);
-	vars = search_var_ptrs(as, var_want, cond->live_regs, scratch);
+	scratch_live = cond->live_regs & ~search_writes(a, na);
+	vars = search_var_ptrs(as, var_want, scratch_live, scratch);
 	for (i = 0; i < 11; i++)
 		if ((vars >> i) & 1)
 			scratch_regs |= 1u << scratch[i];
@@ -639,12 +641,17 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 		snprintf(res->msg, sizeof(res->msg), "reads a register not initialized at entry");
 		return -EINVAL;
 	}
+	/* a scratch live after the window: the original writes it, so must the rewrite */
+	if (scratch_regs & cond->live_regs & ~search_writes(b, nb)) {
+		snprintf(res->msg, sizeof(res->msg), "leaves a live register as it was at entry");
+		return -EINVAL;
+	}
 	/*
 	 * A register the solver cannot read at entry (not initialized, or a
 	 * pointer it does not model) that neither window writes leaves both
 	 * the same: it need not be compared, which the solver could not do.
 	 */
-	untouched = ~(writes(a, na) | writes(b, nb));
+	untouched = ~(search_writes(a, na) | search_writes(b, nb));
 	for (i = 0; i < 11; i++)
 		if (c.regs[i].type == SMT_REG_NONE && ((untouched >> i) & 1))
 			c.live_regs &= ~(1u << i);
@@ -669,7 +676,7 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	 */
 	np = search_window_prefix(as, cond,
 				  var_want | search_reads_first(b, nb + tail) | cond->live_regs,
-				  var_want, pa);
+				  var_want, scratch_live, pa);
 	memcpy(pb, pa, np * sizeof(*pa));
 	memcpy(pa + np, a, na * sizeof(*pa));
 	memcpy(pb + np, b, nb * sizeof(*pb));

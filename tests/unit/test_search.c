@@ -449,6 +449,34 @@ static const struct scase scases[] = {
 	 "exit\n",
 	 12, 4, 3, 0, 0, false},
 	/*
+	 * The same where the one register not initialized at the window's
+	 * entry is live after it: the original writes it first, so it may
+	 * hold the variable part in the proof (and a rewrite must write it).
+	 */
+	{"byte loads at a variable packet offset merge; the scratch is live after",
+	 "r2 = *(u32 *)(r1 + 0)\n"
+	 "r3 = *(u32 *)(r1 + 4)\n"
+	 "r6 = 6\nr7 = 7\nr8 = 8\nr9 = 9\n"
+	 "r4 = r2\n"
+	 "r4 += 1\n"
+	 "if r4 > r3 goto +16\n"
+	 "r4 = *(u8 *)(r2 + 0)\n"
+	 "r4 &= 15\n"
+	 "r4 <<= 2\n"
+	 "r2 += r4\n"
+	 "r5 = r2\n"
+	 "r5 += 2\n"
+	 "if r5 > r3 goto +9\n"
+	 "r0 = *(u8 *)(r2 + 0)\n" /* 16: the window; r0 the only register not initialized */
+	 "r1 = *(u8 *)(r2 + 1)\n"
+	 "r1 <<= 8\n"
+	 "r0 |= r1\n"
+	 "r0 += r6\nr0 += r7\nr0 += r8\nr0 += r9\n"
+	 "exit\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 16, 4, 3, 0, 0, false},
+	/*
 	 * A variable part the analysis cannot bound: tests draw offsets near
 	 * 2^63, which the executor must fault on, not follow.
 	 */
@@ -557,7 +585,8 @@ static void run_case(const struct scase *sc, struct smt_ctx *smt)
 	/* what the analysis knows of every scalar at entry, as the search's proofs use it */
 	if (!CHECK(analysis_state(t.a, sc->start, &as) == 0, "%s: state", sc->descr))
 		goto out;
-	np = search_window_prefix(&as, &c, 0x3ff, search_reads_first(a, na), pa);
+	np = search_window_prefix(&as, &c, 0x3ff, search_reads_first(a, na),
+				  c.live_regs & ~search_writes(a, na), pa);
 	memcpy(pb, pa, np * sizeof(*pa));
 	memcpy(pa + np, a, na * sizeof(*a));
 	memcpy(pb + np, b, nb * sizeof(*b));
@@ -1016,6 +1045,49 @@ out:
 	free(st2);
 }
 
+/*
+ * A variable pointer's scratch live after the window: a rewrite that writes
+ * it is proven, one that leaves it as the prefix made it is refused.
+ */
+static void test_var_scratch_live(void)
+{
+	const char *text = NULL;
+	struct bpf_insn rw[4], nop = {.code = BPF_JMP | BPF_JA};
+	struct smt_window_cond c;
+	struct analysis_state as;
+	struct smt_result r;
+	struct smt_ctx *smt;
+	struct tprog t;
+	size_t i;
+
+	for (i = 0; i < sizeof(scases) / sizeof(scases[0]); i++)
+		if (strstr(scases[i].descr, "the scratch is live after"))
+			text = scases[i].text;
+	if (!CHECK(text, "the case") || !test_need_clang() ||
+	    !tprog_load(&t, text, BPF_PROG_TYPE_XDP))
+		return;
+	t.senv.nmaps = 3;
+	smt = smt_ctx__new(5000);
+	if (CHECK(smt, "smt_ctx__new") &&
+	    CHECK(search_window_cond(t.p, t.a, 16, 4, &c) == 0 &&
+		  analysis_state(t.a, 16, &as) == 0, "cond of [16, 20)")) {
+		ASSERT_EQ(c.regs[2].type, SMT_REG_PKT, "r2: a packet pointer, variable part aside");
+		ASSERT_EQ(c.regs[0].type, SMT_REG_SCALAR, "r0: its scratch");
+		rw[0] = (struct bpf_insn){.code = BPF_LDX | BPF_MEM | BPF_H, .dst_reg = 0,
+					  .src_reg = 2};
+		rw[1] = rw[2] = rw[3] = nop;
+		ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 16, rw, 4, &r), 0,
+			  "check");
+		CHECK(r.verdict == SMT_EQUIVALENT, "one 2-byte load into r0: %s (%s)",
+		      smt_verdict_str(r.verdict), r.msg);
+		rw[0].dst_reg = 1;
+		ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns + 16, rw, 4, &r),
+			  -EINVAL, "r0 not written");
+	}
+	smt_ctx__free(smt);
+	tprog_free(&t);
+}
+
 /* data_end - data is the packet's length from there; data_end + 1 is refused. */
 static void test_exec_pkt_len(void)
 {
@@ -1230,6 +1302,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_tail_exec);
 	RUN_TEST(test_tails);
 	RUN_TEST(test_exec_pkt_len);
+	RUN_TEST(test_var_scratch_live);
 	test_assemble_cleanup();
 	return test_summary("test_search");
 }
