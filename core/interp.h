@@ -95,7 +95,12 @@ struct interp_input {
 	 * NULL: interp_skb_defaults() of the packet.
 	 */
 	const struct __sk_buff *skb;
-	/* For XDP: ingress_ifindex, rx_queue_index, egress_ifindex (data* ignored). */
+	/*
+	 * For XDP: ingress_ifindex, rx_queue_index, egress_ifindex (data*
+	 * ignored).  A non-zero egress_ifindex makes the run a devmap entry
+	 * program's (expected_attach_type BPF_XDP_DEVMAP), which alone may
+	 * read the field; 0: reading it faults, as the verifier rejects it.
+	 */
 	const struct xdp_md *xdp;
 	/* Flow dissector: the flags of ctx_in's struct bpf_flow_keys (BPF_FLOW_DISSECTOR_F_*). */
 	uint32_t flow_flags;

@@ -375,10 +375,13 @@ static uint64_t pkt_ptr(struct interp_ctx *c, int64_t off)
 static int xdp_ctx(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int64_t off,
 		   uint32_t size, int mode, uint64_t *val)
 {
+	/* egress_ifindex: devmap entry programs alone, whose runs name the device */
 	if (mode != INTERP_READ || size != 4 || off < 0 || off % 4 ||
-	    off >= (int64_t)offsetof(struct xdp_md, egress_ifindex))
+	    off >= (int64_t)(offsetof(struct xdp_md, egress_ifindex) + 4) ||
+	    (off == offsetof(struct xdp_md, egress_ifindex) && !c->xdp.egress_ifindex))
 		goto bad;
 	switch (off) {
+	case offsetof(struct xdp_md, egress_ifindex): *val = c->xdp.egress_ifindex; break;
 	case offsetof(struct xdp_md, data): *val = pkt_ptr(c, c->data); break;
 	case offsetof(struct xdp_md, data_end): *val = pkt_ptr(c, c->data_end); break;
 	case offsetof(struct xdp_md, data_meta): *val = pkt_ptr(c, c->data_meta); break;

@@ -669,6 +669,30 @@ static void test_unknown_kernel_memory(void)
 	      "%u strings", ok, fault, range, str_ok);
 }
 
+/*
+ * xdp_md.egress_ifindex: a devmap entry program's run names the device
+ * (interp_input.xdp->egress_ifindex non-zero) and the field reads it; in
+ * any other XDP run the access faults, as the verifier rejects it there.
+ */
+static void test_xdp_egress_ifindex(void)
+{
+	const struct bpf_insn prog[] = {
+		BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_1, offsetof(struct xdp_md, egress_ifindex)),
+		BPF_EXIT_INSN(),
+	};
+	struct xdp_md xmd = { .ingress_ifindex = 1 };
+	struct interp_input in = { .pkt = case_pkt, .pkt_len = 64, .xdp = &xmd };
+	struct interp_result res;
+
+	run_simple(prog, 2, BPF_PROG_TYPE_XDP, &in, &res, NULL);
+	ASSERT_EQ(res.status, INTERP_FAULT, "plain XDP: egress_ifindex faults");
+	ASSERT_STREQ(res.msg, "insn 0: read of 4 bytes at xdp_md+20: invalid ctx access", "msg");
+	xmd.egress_ifindex = 7;
+	run_simple(prog, 2, BPF_PROG_TYPE_XDP, &in, &res, NULL);
+	ASSERT_EQ(res.status, INTERP_OK, "devmap entry run");
+	ASSERT_EQ(res.r0, 7, "egress_ifindex is the input's");
+}
+
 static void test_trace_memory(void)
 {
 	const struct bpf_insn prog[] = {
@@ -807,6 +831,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_uninit_stack);
 	RUN_TEST(test_trace_memory);
 	RUN_TEST(test_unknown_kernel_memory);
+	RUN_TEST(test_xdp_egress_ifindex);
 	RUN_TEST(test_decode_errors);
 	RUN_TEST(test_speed);
 	return test_summary("test_interp");
