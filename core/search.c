@@ -210,14 +210,31 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 	struct search_stats *stats = &s->res->stats;
 	struct bpf_insn b[SEARCH_MAX_WINDOW];
 	struct smt_result r;
+	uint32_t ms, ms0;
 	uint64_t h;
 	int err;
 
 	h = hash_insns(b, search_strip(w, s->len, b));
 	if (rejected_has(s, h))
 		return;
+	/* a query may not outlast the search's deadline */
+	ms = ms0 = smt_ctx__timeout(s->smt);
+	if (s->sp->deadline > 0) {
+		double left = s->sp->deadline - now();
+
+		if (left <= 0) {
+			s->stopped = true;
+			return;
+		}
+		if (!ms || left * 1000 < ms)
+			ms = (uint32_t)(left * 1000) + 1;
+	}
 	stats->smt_queries++;
+	if (ms != ms0)
+		smt_ctx__set_timeout(s->smt, ms);
 	err = search_check_rewrite(s->smt, s->env, &s->as, &s->cond, s->orig, w, s->len, &r);
+	if (ms != ms0)
+		smt_ctx__set_timeout(s->smt, ms0);
 	if (err) {
 		stats->smt_unknown++;
 		rejected_add(s, h);
@@ -469,8 +486,11 @@ static void chain(struct search *s, uint32_t c, uint64_t max_prop)
 		err = eval(s, cand, limit);
 		if (!err) {
 			stats->zero_error++;
-			if (perf < s->best_perf)
+			if (perf < s->best_perf) {
 				prove(s, cand, perf);
+				if (should_stop(s))
+					break;
+			}
 		}
 		if (err > limit || cost_of(s, w, err, perf) > thresh)
 			continue;

@@ -197,6 +197,11 @@ void smt_ctx__free(struct smt_ctx *s)
 	free(s);
 }
 
+uint32_t smt_ctx__timeout(const struct smt_ctx *s)
+{
+	return s->timeout_ms;
+}
+
 void smt_ctx__set_timeout(struct smt_ctx *s, uint32_t timeout_ms)
 {
 	Z3_params p = Z3_mk_params(s->z);

@@ -109,6 +109,7 @@ struct smt_ctx;
 struct smt_ctx *smt_ctx__new(uint32_t timeout_ms);
 void smt_ctx__free(struct smt_ctx *s);
 void smt_ctx__set_timeout(struct smt_ctx *s, uint32_t timeout_ms);
+uint32_t smt_ctx__timeout(const struct smt_ctx *s);
 
 /*
  * Whole programs: loop-free, no BPF-to-BPF calls (UNKNOWN otherwise).
