@@ -14,10 +14,16 @@
  * (prefill_maps()).  Programs that look sockets up run in an empty netns, as
  * the interpreter's is; the cgroup the interpreter is told is this task's.
  *
+ * Runs that read the clock, random numbers or kernel memory the interpreter
+ * does not hold are compared on the bytes that do not depend on them
+ * (interp_nondet.h).  Devmap entry programs, which BPF_PROG_TEST_RUN
+ * refuses, run after a live redirect through a veth (interp_devmap.h).
+ *
  * Programs the interpreter does not model yet (a helper, a map type, a ctx
  * field: status UNSUPPORTED, or a map type interp_ctx__new() refuses) are
- * counted by reason and not compared; a fault in the interpreter on a program
- * the verifier accepted is a disagreement.
+ * counted by reason and not compared, with what they need said
+ * (interp_corpus_why.h); a fault in the interpreter on a program the
+ * verifier accepted is a disagreement.
  *
  * Environment: CORPUS_DIR (default /var/cache/bpfsynth-corpus),
  * INTERP_CORPUS_PKTS packets per program (default 200), INTERP_CORPUS_BIG_PKTS
@@ -46,6 +52,8 @@
 #include "tests/kernel/harness_pkt.h"
 #include "tests/kernel/interp_kmaps.h"
 #include "tests/kernel/interp_devmap.h"
+#include "tests/kernel/interp_nondet.h"
+#include "tests/kernel/interp_corpus_why.h"
 #include "tests/test.h"
 
 #define OUT_MAX 4096
@@ -128,92 +136,6 @@ static bool looks_up_sockets(const struct bpf_insn *insns, size_t n)
 	return false;
 }
 
-/*
- * Programs whose result the kernel does not determine from the input, found
- * by this test and checked by reading their source, that the interpreter does
- * not flag by itself (uninit_stack flags reads of stack bytes not written).
- */
-static const struct {
-	const char *obj, *prog, *why;
-} not_comparable[] = {
-	{NULL, NULL, NULL},
-};
-
-/*
- * What stays not compared and why, found by reading the program: said after
- * the reason the test finds by itself (which is what is counted, so a change
- * in the interpreter still shows).
- */
-static const struct {
-	const char *obj, *prog, *why;
-} explained[] = {
-	{"selftests/map_ptr_kern.o", "cg_skb",
-	 "it reads the kernel's struct bpf_map and each type's own struct (bpf_array, "
-	 "bpf_htab, bpf_queue_stack, ...: max_entries, key_size, elem_size, CO-RE offsets "
-	 "of this kernel) through pointers to 27 maps of as many types, stack-trace, "
-	 "ringbuf, inode and task storage among them: kernel objects the interpreter "
-	 "does not hold"},
-	{"selftests/test_bpf_nf.o", "nf_xdp_ct_test",
-	 "after the lookups it allocates and inserts a conntrack entry (bpf_xdp_ct_alloc, "
-	 "bpf_ct_set_timeout, bpf_ct_set_nat_info, bpf_ct_insert_entry), looks it up again, "
-	 "changes its timeout and status and reads struct nf_conn (mark, status, timeout, "
-	 "the reply tuple) through the pointers: the interpreter has no conntrack table "
-	 "and no nf_conn to return"},
-	{"selftests/test_bpf_nf.o", "nf_skb_ct_test",
-	 "as nf_xdp_ct_test with bpf_skb_ct_lookup/bpf_skb_ct_alloc"},
-	{NULL, NULL, NULL},
-};
-
-static const char *explanation(const char *obj, const char *prog)
-{
-	size_t i;
-
-	for (i = 0; explained[i].obj; i++)
-		if (!strcmp(obj, explained[i].obj) && !strcmp(prog, explained[i].prog))
-			return explained[i].why;
-	return NULL;
-}
-
-/*
- * "unsupported kfunc call N" names N by the kernel's BTF, as libbpf
- * resolved it: vmlinux's when the call's off is 0, else a module's.
- */
-static void kfunc_name(const struct bpf_insn *insns, size_t cnt, uint32_t at, char *buf,
-		       size_t bufsz)
-{
-	static struct btf *vmlinux;
-	const struct btf_type *t;
-
-	buf[0] = 0;
-	if (at >= cnt || insns[at].code != (BPF_JMP | BPF_CALL) ||
-	    insns[at].src_reg != BPF_PSEUDO_KFUNC_CALL)
-		return;
-	if (insns[at].off) {
-		snprintf(buf, bufsz, " (in the module BTF at fd_array[%d])", insns[at].off);
-		return;
-	}
-	if (!vmlinux)
-		vmlinux = btf__load_vmlinux_btf();
-	if (!vmlinux || libbpf_get_error(vmlinux)) {
-		vmlinux = NULL;
-		return;
-	}
-	t = btf__type_by_id(vmlinux, insns[at].imm);
-	if (t)
-		snprintf(buf, bufsz, " (%s in vmlinux's BTF)",
-			 btf__name_by_offset(vmlinux, t->name_off));
-}
-
-static const char *skip_reason(const char *obj, const char *prog)
-{
-	size_t i;
-
-	for (i = 0; not_comparable[i].obj; i++)
-		if (!strcmp(obj, not_comparable[i].obj) && !strcmp(prog, not_comparable[i].prog))
-			return not_comparable[i].why;
-	return NULL;
-}
-
 static uint64_t env_u64(const char *name, uint64_t def)
 {
 	const char *v = getenv(name);
@@ -246,34 +168,6 @@ static enum bpf_prog_type type_by_str(const char *name)
 	return BPF_PROG_TYPE_UNSPEC;
 }
 
-/*
- * Helpers whose results the kernel draws from time, randomness or its own
- * memory: the interpreter takes them from its input, the kernel cannot be
- * told them, so runs that call them are compared on the bytes that do not
- * depend on them (struct kmask: the interpreter runs NVARIANTS more times
- * with other values).  A trace cut short may hide a call: such runs too.
- */
-#define NVARIANTS 32
-
-static bool nondeterministic(const struct interp_result *res)
-{
-	static const int32_t ids[] = {
-		BPF_FUNC_ktime_get_ns,	       BPF_FUNC_get_prandom_u32,
-		BPF_FUNC_jiffies64,
-		BPF_FUNC_ktime_get_boot_ns,    BPF_FUNC_ktime_get_coarse_ns,
-		208 /* ktime_get_tai_ns */,    BPF_FUNC_get_current_task,
-	};
-	uint32_t i, j;
-
-	if (res->kmem_read || res->ncalls_total > res->ncalls)
-		return true;
-	for (i = 0; i < res->ncalls; i++)
-		for (j = 0; j < sizeof(ids) / sizeof(ids[0]); j++)
-			if (res->calls[i].helper == ids[j])
-				return true;
-	return false;
-}
-
 static void print_bytes(const char *what, const uint8_t *b, size_t n)
 {
 	size_t i;
@@ -282,29 +176,6 @@ static void print_bytes(const char *what, const uint8_t *b, size_t n)
 	for (i = 0; i < n; i++)
 		fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", b[i]);
 	fputc('\n', stderr);
-}
-
-/*
- * The values of the kernel's clock, random numbers and memory an
- * interpreter run is given: @real, the first run's, near what the kernel's
- * are (the clock as it is now); the variants', anything.
- */
-static void nondet_inputs(struct interp_input *in, struct pkt_gen *g, uint32_t *prandom,
-			  bool real)
-{
-	struct timespec now;
-	uint32_t i;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	in->ktime_ns = real ? (uint64_t)now.tv_sec * 1000000000 + now.tv_nsec : pkt_gen_rand(g);
-	in->ktime_step = real ? 50 : 1 + pkt_gen_rand(g) % (1 << 20);
-	for (i = 0; i < 64; i++)
-		prandom[i] = (uint32_t)pkt_gen_rand(g);
-	in->prandom = prandom;
-	in->nprandom = 64;
-	/* a task_struct's address: in the direct map, cache-line aligned */
-	in->current_task = 0xffff888000000000ULL | (pkt_gen_rand(g) & 0x3fffffffc0ULL);
-	in->kmem_seed = pkt_gen_rand(g) | 1;
 }
 
 struct tally {
@@ -338,6 +209,50 @@ static void count_unsupported(struct tally *t, const char *obj, const char *prog
 			snprintf(t->unsupported[t->nunsup++], sizeof(key), "%s", key);
 	}
 	t->unsupported_n[i]++;
+}
+
+/*
+ * A devmap or cpumap entry program.  bpf_prog_test_run_xdp() refuses them
+ * (EINVAL: "if (prog->expected_attach_type == BPF_XDP_DEVMAP || ...)"):
+ * asked here, so that a kernel that runs them is noticed.  The same
+ * instructions loaded as a plain XDP program compute the same, if the
+ * verifier takes them (no egress_ifindex, no helpers of the entry
+ * programs): that copy's fd.  Else -1 and why, with *@dm set for a devmap
+ * entry program, which the rig runs (interp_devmap.h).
+ */
+static int entry_program(const struct kh_prog *kp, const struct bpf_insn *insns, size_t cnt,
+			 bool *dm, char *why, size_t whysz)
+{
+	static char vlog[4096];
+	uint8_t probe[64] = {0};
+	LIBBPF_OPTS(bpf_test_run_opts, popts, .data_in = probe, .data_size_in = sizeof(probe),
+		    .repeat = 1);
+	LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_buf = vlog, .log_size = sizeof(vlog),
+		    .log_level = 1);
+	bool devmap = bpf_program__expected_attach_type(kp->prog) == BPF_XDP_DEVMAP;
+	int terr = bpf_prog_test_run_opts(kp->fd, &popts) ? errno : 0, fd;
+	char line[160];
+
+	*dm = false;
+	if (!terr) {
+		snprintf(why, whysz, "x: the kernel now test-runs devmap/cpumap entry programs: "
+			 "compare them (test_interp_corpus.c)");
+		return -1;
+	}
+	vlog[0] = 0;
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, cnt, &lopts);
+	if (fd >= 0)
+		return fd;
+	kh_log_reason(vlog, line, sizeof(line));
+	snprintf(why, whysz, "x: XDP with expected_attach_type %s: BPF_PROG_TEST_RUN refuses "
+		 "it (%s), and as plain XDP the verifier refuses it (%s)",
+		 devmap ? "BPF_XDP_DEVMAP" : "BPF_XDP_CPUMAP", strerrorname_np(terr),
+		 line[0] ? line : strerror(errno));
+	if (strstr(line, "off=20 "))
+		snprintf(why + strlen(why), whysz - strlen(why),
+			 ": off 20 is xdp_md.egress_ifindex");
+	*dm = devmap; /* run where the kernel runs it: after a redirect */
+	return -1;
 }
 
 static void run_program(const char *obj, const char *prog, const char *type, struct tally *t,
@@ -414,48 +329,10 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 	run_fd = kp.fd;
 	if (bpf_program__expected_attach_type(kp.prog) == BPF_XDP_DEVMAP ||
 	    bpf_program__expected_attach_type(kp.prog) == BPF_XDP_CPUMAP) {
-		/*
-		 * bpf_prog_test_run_xdp() refuses them (EINVAL: "if
-		 * (prog->expected_attach_type == BPF_XDP_DEVMAP || ...)"): asked
-		 * here, so that a kernel that runs them is noticed.  The same
-		 * instructions loaded as a plain XDP program compute the same,
-		 * if the verifier takes them (no egress_ifindex, no helpers of
-		 * the entry programs).
-		 */
-		static char vlog[4096];
-		uint8_t probe[64] = {0};
-		LIBBPF_OPTS(bpf_test_run_opts, popts, .data_in = probe,
-			    .data_size_in = sizeof(probe), .repeat = 1);
-		LIBBPF_OPTS(bpf_prog_load_opts, lopts, .log_buf = vlog, .log_size = sizeof(vlog),
-			    .log_level = 1);
-		const char *what = bpf_program__expected_attach_type(kp.prog) ==
-				   BPF_XDP_DEVMAP ? "BPF_XDP_DEVMAP" : "BPF_XDP_CPUMAP";
-		int terr = bpf_prog_test_run_opts(kp.fd, &popts) ? errno : 0;
-
-		if (!terr) {
-			count_unsupported(t, obj, prog, "x: the kernel now test-runs devmap/cpumap "
-					  "entry programs: compare them (test_interp_corpus.c)");
+		run_fd = entry_program(&kp, insns, cnt, &dm, dm_why, sizeof(dm_why));
+		if (run_fd < 0 && !dm) {
+			count_unsupported(t, obj, prog, dm_why);
 			goto out;
-		}
-		vlog[0] = 0;
-		run_fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, cnt, &lopts);
-		if (run_fd < 0) {
-			char why[512], line[160];
-
-			kh_log_reason(vlog, line, sizeof(line));
-			snprintf(why, sizeof(why), "x: XDP with expected_attach_type %s: "
-				 "BPF_PROG_TEST_RUN refuses it (%s), and as plain XDP the "
-				 "verifier refuses it (%s)", what, strerrorname_np(terr),
-				 line[0] ? line : strerror(errno));
-			if (strstr(line, "off=20 "))
-				snprintf(why + strlen(why), sizeof(why) - strlen(why),
-					 ": off 20 is xdp_md.egress_ifindex");
-			if (bpf_program__expected_attach_type(kp.prog) != BPF_XDP_DEVMAP) {
-				count_unsupported(t, obj, prog, why);
-				goto out;
-			}
-			dm = true; /* run where the kernel runs it: after a redirect */
-			snprintf(dm_why, sizeof(dm_why), "%s", why);
 		}
 	}
 	{ /* arrays are read whole from the kernel per packet: the big ones may get fewer */
