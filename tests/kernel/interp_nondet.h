@@ -23,6 +23,20 @@
 #define INTERP_PKT_OUT_MAX 4096 /* data_out bytes compared */
 
 /*
+ * The writable __sk_buff fields BPF_PROG_TEST_RUN's ctx_out reports
+ * (convert_skb_to___skb()): mark, priority, cb[], tstamp, as bytes.
+ */
+#define SKB_OUT_LEN 36
+
+static void skb_out_bytes(const struct __sk_buff *s, uint8_t *b)
+{
+	memcpy(b, &s->mark, 4);
+	memcpy(b + 4, &s->priority, 4);
+	memcpy(b + 8, s->cb, 20);
+	memcpy(b + 28, &s->tstamp, 8);
+}
+
+/*
  * Helpers whose results the kernel draws from time, randomness or its own
  * memory: the interpreter takes them from its input, the kernel cannot be
  * told them, so runs that call them are compared on the bytes that do not
@@ -90,6 +104,7 @@ static void nondet_inputs(struct interp_input *in, struct pkt_gen *g, uint32_t *
 struct kmask {
 	uint8_t ret[4];
 	bool pkt_len; /* the packet's length varies: all of it masked */
+	uint8_t skb[SKB_OUT_LEN]; /* skb_out_bytes() */
 	uint8_t pkt[INTERP_PKT_OUT_MAX];
 	bool keys[MAX_MAPS];
 	size_t off[MAX_MAPS];  /* map m's value masks at bytes + off[m] */
@@ -115,6 +130,7 @@ static int kmask_init(struct kmask *mk, const struct kmaps *km, const struct int
 	memset(mk->ret, 0, sizeof(mk->ret));
 	memset(mk->pkt, 0, sizeof(mk->pkt));
 	mk->pkt_len = false;
+	memset(mk->skb, 0, sizeof(mk->skb));
 	for (m = 0; m < km->n; m++) {
 		uint32_t iter = 0, n = 0;
 		const void *k, *v;
@@ -158,6 +174,14 @@ static void kmask_add(struct kmask *mk, const struct kmaps *km, const struct int
 	else
 		for (i = 0; i < res->pkt_len && i < INTERP_PKT_OUT_MAX; i++)
 			mk->pkt[i] |= res->pkt[i] != vres->pkt[i];
+	if (res->skb && vres->skb) {
+		uint8_t a[SKB_OUT_LEN], b[SKB_OUT_LEN];
+
+		skb_out_bytes(res->skb, a);
+		skb_out_bytes(vres->skb, b);
+		for (i = 0; i < SKB_OUT_LEN; i++)
+			mk->skb[i] |= a[i] != b[i];
+	}
 	for (m = 0; m < km->n; m++) {
 		const struct interp_map_def *d = &km->def[m];
 		uint32_t iter = 0, viter = 0, e = 0, n = 0;

@@ -157,6 +157,12 @@ static bool tested_type(const char *t)
 	       !strcmp(t, "flow_dissector");
 }
 
+static bool skb_type(enum bpf_prog_type t)
+{
+	return t == BPF_PROG_TYPE_SCHED_CLS || t == BPF_PROG_TYPE_SCHED_ACT ||
+	       t == BPF_PROG_TYPE_SOCKET_FILTER || t == BPF_PROG_TYPE_CGROUP_SKB;
+}
+
 static enum bpf_prog_type type_by_str(const char *name)
 {
 	const char *s;
@@ -388,6 +394,7 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 	for (k = 0; k < npkts; k++) {
 		LIBBPF_OPTS(bpf_test_run_opts, topts, .data_out = out, .data_size_out = sizeof(out),
 			    .repeat = 1);
+		struct __sk_buff kskb = {0}; /* ctx_out (__sk_buff types) */
 		uint8_t pkt[PKT_GEN_MAX];
 		struct interp_input in = {0};
 		struct xdp_md xmd = { .ingress_ifindex = 1 }; /* the netns' loopback, queue 0 */
@@ -424,6 +431,10 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		interp_run(ic, ip, &in, &res);
 		topts.data_in = pkt;
 		topts.data_size_in = in.pkt_len;
+		if (skb_type(kp.type)) {
+			topts.ctx_out = &kskb;
+			topts.ctx_size_out = sizeof(kskb);
+		}
 		if (dm) {
 			err = devmap_rig_run(&rig, pkt, in.pkt_len,
 					     res.status == INTERP_OK && res.retval == XDP_PASS, out,
@@ -587,6 +598,25 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 				 res.status == INTERP_OK ? "retval " : ", retval ", res.retval,
 				 res.pkt_len);
 			goto disagree;
+		}
+		if (skb_type(kp.type)) { /* the writable fields ctx_out reports */
+			uint8_t a[SKB_OUT_LEN], b[SKB_OUT_LEN];
+
+			skb_out_bytes(&kskb, b);
+			if (res.skb)
+				skb_out_bytes(res.skb, a);
+			for (i = 0; i < SKB_OUT_LEN && res.skb; i++)
+				if (nd && mk.skb[i])
+					masked++;
+				else if (a[i] != b[i])
+					break;
+			if (nd)
+				nd_bytes += SKB_OUT_LEN;
+			if (!res.skb || i < SKB_OUT_LEN) {
+				snprintf(msg, sizeof(msg), "ctx_out (mark, priority, cb, tstamp) "
+					 "differs at byte %u", i);
+				goto disagree;
+			}
 		}
 		if (nd ? kmaps_compare_masked(&km, ic, &mk, msg, sizeof(msg), &masked)
 		       : kmaps_compare(&km, ic, msg, sizeof(msg)))
