@@ -117,6 +117,53 @@ static bool tail_ok(const struct prog *p, const struct analysis *a, uint32_t i)
 	       (BPF_SRC(in->code) == BPF_K || st.regs[in->src_reg].type == ANALYSIS_SCALAR);
 }
 
+/*
+ * Whether @p's instruction @i is a memory access no window can prove: one
+ * through a register the solver does not model as a pointer (a socket, a
+ * lookup's result before its NULL check, a stack or ctx pointer at a
+ * variable offset, a map the solver does not know) -- the original faults
+ * on every test state there -- or a fill of a spilled pointer, which
+ * reaches the window as a plain number.  Windows stop before such an
+ * instruction and start after it: the code around it can still be proven,
+ * the filled pointer typed at the next window's entry.
+ */
+static bool unmodelled_access(const struct prog *p, const struct analysis *a, uint32_t i)
+{
+	const struct bpf_insn *in = &p->insns[i];
+	uint8_t cls = BPF_CLASS(in->code);
+	const struct analysis_reg *b;
+	struct analysis_state st;
+	bool var;
+
+	if ((cls != BPF_LDX && cls != BPF_ST && cls != BPF_STX) || BPF_MODE(in->code) != BPF_MEM ||
+	    analysis_state(a, i, &st))
+		return false;
+	b = &st.regs[cls == BPF_LDX ? in->src_reg : in->dst_reg];
+	var = b->s.mask || b->s.value;
+	switch (b->type) {
+	case ANALYSIS_CTX:
+		return var;
+	case ANALYSIS_STACK: {
+		int64_t off = (int64_t)b->off + in->off;
+		const struct analysis_slot *sl;
+
+		if (var || off >= 0 || off < -ANALYSIS_STACK_SIZE)
+			return true;
+		if (cls != BPF_LDX || BPF_SIZE(in->code) != BPF_DW || off % 8)
+			return false;
+		sl = &st.slots[(-off - 1) / 8];
+		return sl->spilled && sl->reg.type != ANALYSIS_SCALAR &&
+		       sl->reg.type != ANALYSIS_NOT_INIT;
+	}
+	case ANALYSIS_PKT:
+		return false; /* a variable part may be modelled (search_var_ptrs()) */
+	case ANALYSIS_MAP_VALUE:
+		return b->map < 0 || b->map >= SMT_MAX_MAPS;
+	default:
+		return true;
+	}
+}
+
 /* Whether @p's [s, e) has an instruction that is not a NOP. */
 static bool has_real(const struct prog *p, uint32_t s, uint32_t e)
 {
@@ -140,13 +187,14 @@ size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t m
 		maxlen = SEARCH_MAX_WINDOW;
 	step = maxlen > 1 ? maxlen / 2 : 1;
 	while (i < p->len) {
-		if (!analysis_reachable(a, i) || is_barrier(&p->insns[i])) {
+		if (!analysis_reachable(a, i) || is_barrier(&p->insns[i]) ||
+		    unmodelled_access(p, a, i)) {
 			i += prog_insn_is_ldimm64(&p->insns[i]) ? 2 : 1;
 			continue;
 		}
 		s = i;
 		for (e = i + 1; e < p->len && !bit(entry, e) && analysis_reachable(a, e) &&
-				!is_barrier(&p->insns[e]);
+				!is_barrier(&p->insns[e]) && !unmodelled_access(p, a, e);
 		     e++)
 			;
 		i = e;

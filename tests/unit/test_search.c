@@ -156,6 +156,42 @@ out:
 	return;
 }
 
+/*
+ * Windows stop at accesses no proof can take: a fill of a spilled pointer
+ * (it reaches a window as a number; the next window starts with it typed)
+ * and an access through a lookup's result before its NULL check.
+ */
+static void test_windows_unmodelled(void)
+{
+	static const struct search_window want[] = {{0, 3}, {4, 5}}; /* not [12, 13) */
+	struct search_window w[8];
+	struct tprog t;
+	size_t n, i;
+
+	if (!test_need_clang() || !tprog_load(&t,
+					      "*(u64 *)(r10 - 8) = r1\n"  /* 0: spill ctx */
+					      "r2 = 1\n"		  /* 1 */
+					      "r3 = 2\n"		  /* 2 */
+					      "r1 = *(u64 *)(r10 - 8)\n"  /* 3: fill: a barrier */
+					      "r6 = *(u32 *)(r1 + 12)\n"  /* 4 */
+					      "r6 += 1\n"		  /* 5 */
+					      "*(u32 *)(r10 - 16) = r6\n" /* 6 */
+					      "r2 = r10\n"		  /* 7 */
+					      "r2 += -16\n" LD_MAP7(1)	  /* 8, 9-10 */
+					      "call 1\n"		  /* 11 */
+					      "r0 = *(u64 *)(r0 + 0)\n"   /* 12: not NULL-checked */
+					      "exit\n",
+					      BPF_PROG_TYPE_XDP))
+		return;
+	n = search_windows(t.p, t.a, 8, w, 8);
+	if (ASSERT_EQ(n, 2, "windows"))
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(w[i].start, want[i].start, "window start");
+			ASSERT_EQ(w[i].len, want[i].len, "window len");
+		}
+	tprog_free(&t);
+}
+
 /* A NOP (ja +0, as the search leaves them) belongs to a window; NOPs alone are none. */
 static void test_windows_nops(void)
 {
@@ -1291,6 +1327,7 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	RUN_TEST(test_windows);
 	RUN_TEST(test_windows_nops);
+	RUN_TEST(test_windows_unmodelled);
 	RUN_TEST(test_cond);
 	RUN_TEST(test_search_cases);
 	RUN_TEST(test_map_pointers);
