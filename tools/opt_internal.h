@@ -65,33 +65,6 @@ bool olink_has(const struct olink *l, uint32_t fn, uint32_t *start);
  */
 uint8_t *olink_static_fns(const struct olink *l, const struct elfw_obj *o);
 
-/*
- * The model's verdict on a program, for "no new rejection": core/safety's
- * safety_base (the rule core/optimize holds its commits to), under the names
- * tools/opt_shared.c uses.
- */
-struct osafe {
-	struct safety_base b;
-};
-
-static inline int osafe_init(struct osafe *s, const struct prog *p, const struct analysis *a,
-			     const struct safety_env *env)
-{
-	return safety_base_init(&s->b, p, a, env);
-}
-
-static inline void osafe_free(struct osafe *s)
-{
-	safety_base_free(&s->b);
-}
-
-static inline int osafe_check(const struct osafe *s, const struct prog *p,
-			      const struct analysis *a, const struct safety_env *env,
-			      uint32_t start, uint32_t wlen, char *msg, size_t msgsz)
-{
-	return safety_base_check(&s->b, p, a, env, start, wlen, msg, msgsz);
-}
-
 /* One program of the object, all of them, selected or not. */
 struct oprog {
 	const char *name;

@@ -89,7 +89,7 @@ struct oview {
 	struct smt_env smtenv;
 	struct prog *p;
 	struct analysis *a;
-	struct osafe base;
+	struct safety_base base;
 };
 
 static int view_init(struct oview *v, const struct oobj *ob, const struct oprog *q)
@@ -135,7 +135,7 @@ static void view_drop(struct oview *v)
 static void view_free(struct oview *v)
 {
 	view_drop(v);
-	osafe_free(&v->base);
+	safety_base_free(&v->base);
 	free(v->amaps);
 	free(v->flags);
 	free(v->static_fn);
@@ -166,7 +166,7 @@ static int view_start(struct oview *v, const struct bpf_insn *insns, size_t len,
 
 	if (err)
 		return err;
-	err = osafe_init(&v->base, v->p, v->a, &v->senv);
+	err = safety_base_init(&v->base, v->p, v->a, &v->senv);
 	if (err)
 		snprintf(msg, msgsz, "the safety model fails: %s", strerror(-err));
 	return err;
@@ -226,7 +226,7 @@ static int view_try(const struct oview *v, struct smt_ctx *smt, const struct bpf
 	memcpy(&st->cand[start], rw, len * sizeof(*rw));
 	err = view_analyse(v, st->cand, n, &st->p, &st->a, msg, msgsz);
 	if (!err)
-		err = osafe_check(&v->base, st->p, st->a, &v->senv, start, len, msg, msgsz);
+		err = safety_base_check(&v->base, st->p, st->a, &v->senv, start, len, msg, msgsz);
 	if (err)
 		step_free(st);
 	return err;
