@@ -799,8 +799,12 @@ out:
 		st.tails, st.tail_progs, st.whole_eq, st.whole_unknown, st.whole_diff, st.runs,
 		st.diffs, st.judge_calls, st.judge_refused, t1 - t0, st.opt_seconds, budget);
 	ASSERT_EQ(st.diffs, 0, "differences between original and optimized programs");
-	/* the comparisons mean something only if the optimizer changed programs, tails too */
-	CHECK(st.programs < 20 || st.changed >= st.programs / 4, "only %u of %u programs changed",
+	/*
+	 * The comparisons mean something only if the optimizer changed
+	 * programs, tails too (at 0.5 s about nine in ten change on a quiet
+	 * machine; a tenth leaves room for a loaded one).
+	 */
+	CHECK(st.programs < 20 || st.changed >= st.programs / 10, "only %u of %u programs changed",
 	      st.changed, st.programs);
 	CHECK(st.programs < 20 || st.tails > 0, "no tail jump changed in %u programs", st.programs);
 	close(g->map_fd);
