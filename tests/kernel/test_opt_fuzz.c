@@ -21,7 +21,15 @@
  * those constants so both ways of the branches are taken.  The map's four
  * values are set to the same random bytes before each run.  Retval, output
  * packet and map contents must be the same; a difference prints both
- * programs, the packet and the map's bytes, and fails.
+ * programs, the packet and the map's bytes, and fails.  So does a result
+ * the driver's own whole-program check refutes.
+ *
+ * What it catches: a proof wrong at the edge of a comparison.  With the
+ * tail decision of JGE made JGT's (a scratch build), `w0 = K; if r5 > r0`
+ * became `if r5 >= K`, and a packet holding K at r5's bytes told them apart
+ * (program 46 of seed 1, that run).  What it cannot: a decision negated on
+ * one side only (no `invert`) makes only a negated jump provable, which
+ * every test state of the search refutes before the solver sees it.
  *
  * Environment: OPT_FUZZ_N programs (default 100), OPT_FUZZ_SEED (1),
  * OPT_FUZZ_BUDGET seconds per program (0.5), OPT_FUZZ_PKTS per program
