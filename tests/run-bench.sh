@@ -9,6 +9,8 @@
 #   INTERP_CORPUS_PKTS    packets per corpus program (make check: 200; here 20000)
 #   INTERP_CORPUS_BIG_PKTS  for programs with over 1 MiB of arrays, which the
 #                         test reads whole from the kernel per packet (here 2000)
+#   OPT_FUZZ_N            generated programs the optimizer fuzzer runs (make
+#                         check: 100; here 1000, about 15 min)
 #   BENCH_DIFF=0          skip the differential runs
 set -eu
 BUILD=${BUILD:-build}
@@ -36,3 +38,6 @@ echo "== core/interp vs the kernel: corpus programs at 100x make check"
 INTERP_CORPUS_PKTS=${INTERP_CORPUS_PKTS:-20000} \
 INTERP_CORPUS_BIG_PKTS=${INTERP_CORPUS_BIG_PKTS:-2000} \
 	"$BUILD/tests/kernel/test_interp_corpus" 2>&1 | grep -v '^  not compared: '
+echo "== the optimizer vs the kernel on generated programs at 10x make check"
+OPT_FUZZ_N=${OPT_FUZZ_N:-1000} OPT_FUZZ_SEED=${OPT_FUZZ_SEED:-2} OPT_FUZZ_PKTS=${OPT_FUZZ_PKTS:-256} \
+	"$BUILD/tests/kernel/test_opt_fuzz" 2>&1 | grep -E 'programs|FAIL|passed'
