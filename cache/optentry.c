@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cache/optentry.h"
 
@@ -121,4 +122,21 @@ int cache_optentry_make(const struct cache_prog *cp, const char *key,
 	if (err)
 		cache_entry_free(e);
 	return err;
+}
+
+int cache_optentry_io(int fd, void *buf, size_t len, bool wr)
+{
+	char *p = buf;
+	ssize_t n;
+
+	while (len) {
+		n = wr ? write(fd, p, len) : read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
 }

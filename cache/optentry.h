@@ -45,4 +45,12 @@ int cache_optentry_make(const struct cache_prog *cp, const char *key,
 			const struct cache_optentry_how *how, int err, struct opt_result *res,
 			struct cache_entry *e, char *msg, size_t msgsz);
 
+/*
+ * All @len bytes of @buf read from (@wr false) or written to @fd, through
+ * EINTR and short transfers: the judge's protocol between the worker
+ * (tools/optentry.c) and the loader that answers it (preload/optimize.c).
+ * 0, or -EIO when the other end is gone or silent past the socket's timeout.
+ */
+int cache_optentry_io(int fd, void *buf, size_t len, bool wr);
+
 #endif

@@ -119,23 +119,6 @@ struct pl_serve {
 	uint32_t cap;
 };
 
-static int pl_io(int fd, void *buf, size_t len, bool wr)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = wr ? write(fd, p, len) : read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1; /* gone, or silent past the socket's timeout */
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int pl_judge_serve(void *arg, int fd)
 {
 	struct pl_serve *sv = arg;
@@ -146,17 +129,17 @@ static int pl_judge_serve(void *arg, int fd)
 	} r = {0, 0, 0};
 	uint32_t n;
 
-	if (pl_io(fd, &n, 4, false))
+	if (cache_optentry_io(fd, &n, 4, false))
 		return -1;
 	if (!n || n > sv->cap) {
 		r.err = -E2BIG;
-		pl_io(fd, &r, sizeof(r), true);
+		cache_optentry_io(fd, &r, sizeof(r), true);
 		return -1; /* the request's rest cannot be skipped: no more */
 	}
-	if (pl_io(fd, sv->in, (size_t)n * 8, false))
+	if (cache_optentry_io(fd, sv->in, (size_t)n * 8, false))
 		return -1;
 	r.err = pl_judge_load_into(sv->j, sv->in, n, sv->out, &r.cost);
-	return pl_io(fd, &r, sizeof(r), true);
+	return cache_optentry_io(fd, &r, sizeof(r), true);
 }
 
 /* The optimization itself, in the child: pl_optimize() without the process around it. */

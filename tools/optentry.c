@@ -101,23 +101,6 @@ static int judge_open(struct judge *j, const struct cache_prog *cp)
 	return err;
 }
 
-static int io_full(int fd, void *buf, size_t len, bool wr)
-{
-	char *p = buf;
-	ssize_t n;
-
-	while (len) {
-		n = wr ? write(fd, p, len) : read(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The loader as judge (preload/optimize.c answers): a u32 count and the instructions. */
 static int judge_remote(void *arg, const struct bpf_insn *insns, size_t len, uint64_t *cost)
 {
@@ -130,11 +113,11 @@ static int judge_remote(void *arg, const struct bpf_insn *insns, size_t len, uin
 	} r;
 	int err;
 
-	err = io_full(fd, &n, 4, true);
+	err = cache_optentry_io(fd, &n, 4, true);
 	if (!err)
-		err = io_full(fd, (void *)insns, len * sizeof(*insns), true);
+		err = cache_optentry_io(fd, (void *)insns, len * sizeof(*insns), true);
 	if (!err)
-		err = io_full(fd, &r, sizeof(r), false);
+		err = cache_optentry_io(fd, &r, sizeof(r), false);
 	if (err)
 		return err;
 	*cost = r.cost;
