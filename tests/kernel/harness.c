@@ -677,3 +677,13 @@ int kh_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size
 
 	return fd < 0 ? -errno : fd;
 }
+
+void kh_print_bytes(const char *what, const uint8_t *b, size_t n)
+{
+	size_t i;
+
+	fprintf(stderr, "  %s (%zu bytes):", what, n);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", b[i]);
+	fputc('\n', stderr);
+}

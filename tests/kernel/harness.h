@@ -177,4 +177,7 @@ int kh_map_sizes(const struct kh_prog *kp, const char *name, uint32_t *key_size,
 int kh_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size,
 		  uint32_t max_entries);
 
+/* @n bytes of @b in hex on stderr, 32 a line, after "  @what (@n bytes):" (reproducers). */
+void kh_print_bytes(const char *what, const uint8_t *b, size_t n);
+
 #endif

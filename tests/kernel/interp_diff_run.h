@@ -3,8 +3,8 @@
  * tests/kernel/test_interp_diff.c's runner: programs into the kernel
  * (load() with BTF func info for BPF-to-BPF calls, the verifier's log kept),
  * one BPF_PROG_TEST_RUN (krun, krun_ctx), and the printing of a reproducer
- * (print_prog, print_bytes).  Included by that test alone (static functions,
- * as interp_kmaps.h).
+ * (print_prog; its bytes by the harness's kh_print_bytes).  Included by that
+ * test alone (static functions, as interp_kmaps.h).
  */
 #ifndef BPFSYNTH_TESTS_KERNEL_INTERP_DIFF_RUN_H
 #define BPFSYNTH_TESTS_KERNEL_INTERP_DIFF_RUN_H
@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
+#include "tests/kernel/harness.h"
 #include "core/asm.h"
 #include "core/interp.h"
 #include "tests/unit/insn_macros.h"
@@ -59,16 +60,6 @@ static void print_prog(const struct bpf_insn *insns, size_t len)
 				insns[i].dst_reg, insns[i].src_reg, insns[i].off, insns[i].imm);
 		}
 	}
-}
-
-static void print_bytes(const char *what, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	fprintf(stderr, "  %s (%zu bytes):", what, n);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", b[i]);
-	fputc('\n', stderr);
 }
 
 /*

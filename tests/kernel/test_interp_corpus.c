@@ -174,16 +174,6 @@ static enum bpf_prog_type type_by_str(const char *name)
 	return BPF_PROG_TYPE_UNSPEC;
 }
 
-static void print_bytes(const char *what, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	fprintf(stderr, "  %s (%zu bytes):", what, n);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", b[i]);
-	fputc('\n', stderr);
-}
-
 struct tally {
 	uint64_t progs, compared_progs, runs, refused, disagree, uninit, big;
 	/* runs compared under a mask, of how many programs; bytes masked of all */
@@ -638,10 +628,10 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		CHECK(false, "%s %s, packet %llu (%s): %s", obj, prog, (unsigned long long)k, kind,
 		      msg);
 		if (t->disagree <= 3) {
-			print_bytes("input packet", pkt, in.pkt_len);
+			kh_print_bytes("input packet", pkt, in.pkt_len);
 			if (res.status == INTERP_OK)
-				print_bytes("interp packet out", res.pkt, res.pkt_len);
-			print_bytes("kernel packet out", out, topts.data_size_out);
+				kh_print_bytes("interp packet out", res.pkt, res.pkt_len);
+			kh_print_bytes("kernel packet out", out, topts.data_size_out);
 		}
 		break; /* one reproducer per program is enough */
 	}

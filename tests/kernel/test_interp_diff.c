@@ -343,7 +343,7 @@ static void test_random_programs(void)
 					refused++;
 					continue;
 				}
-				print_bytes("input packet", pkt, in.pkt_len);
+				kh_print_bytes("input packet", pkt, in.pkt_len);
 				disagree++;
 				continue;
 			}
@@ -374,10 +374,10 @@ static void test_random_programs(void)
 					"data_out %u bytes\n", res.status, res.msg, res.retval,
 					(unsigned long long)res.r0, res.pkt_len);
 				print_prog(g.ins, g.n);
-				print_bytes("input packet", pkt, in.pkt_len);
+				kh_print_bytes("input packet", pkt, in.pkt_len);
 				if (res.pkt_len != ko.len || memcmp(res.pkt, ko.data, ko.len)) {
-					print_bytes("kernel data_out", ko.data, ko.len);
-					print_bytes("interp data_out", res.pkt, res.pkt_len);
+					kh_print_bytes("kernel data_out", ko.data, ko.len);
+					kh_print_bytes("interp data_out", res.pkt, res.pkt_len);
 				}
 			}
 		}

@@ -540,16 +540,6 @@ static void print_prog(const char *what, const struct bpf_insn *insns, size_t le
 	}
 }
 
-static void print_bytes(const char *what, const uint8_t *b, size_t n)
-{
-	size_t i;
-
-	fprintf(stderr, "  %s (%zu bytes):", what, n);
-	for (i = 0; i < n; i++)
-		fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", b[i]);
-	fputc('\n', stderr);
-}
-
 /* A packet: random bytes, some 0 or 0xff, and the hinted ones near their constants. */
 static uint32_t make_packet(struct fz *g, uint8_t *pkt)
 {
@@ -648,12 +638,12 @@ static bool compare_runs(struct fz *g, const struct bpf_insn *a, const struct bp
 		      memcmp(ma, mb, sizeof(ma)) ? "differs" : "same");
 		print_prog("original", a, len, NULL);
 		print_prog("optimized (* changed)", b, len, a);
-		print_bytes("packet", pkt, plen);
-		print_bytes("map values before (4 x 16)", vals, sizeof(vals));
-		print_bytes("packet out, original", oa, la);
-		print_bytes("packet out, optimized", ob, lb);
-		print_bytes("map after, original", ma, sizeof(ma));
-		print_bytes("map after, optimized", mb, sizeof(mb));
+		kh_print_bytes("packet", pkt, plen);
+		kh_print_bytes("map values before (4 x 16)", vals, sizeof(vals));
+		kh_print_bytes("packet out, original", oa, la);
+		kh_print_bytes("packet out, optimized", ob, lb);
+		kh_print_bytes("map after, original", ma, sizeof(ma));
+		kh_print_bytes("map after, optimized", mb, sizeof(mb));
 		return false;
 	}
 	return true;
