@@ -109,12 +109,13 @@ bool search_is_tail(const struct bpf_insn *in)
 static bool tail_ok(const struct prog *p, const struct analysis *a, uint32_t i)
 {
 	const struct bpf_insn *in = &p->insns[i];
-	struct analysis_state st;
+	struct analysis_reg d, s;
 
-	if (!search_is_tail(in) || !analysis_reachable(a, i) || analysis_state(a, i, &st))
+	if (!search_is_tail(in) || !analysis_reachable(a, i) ||
+	    analysis_reg(a, i, in->dst_reg, &d) || analysis_reg(a, i, in->src_reg, &s))
 		return false;
-	return st.regs[in->dst_reg].type == ANALYSIS_SCALAR &&
-	       (BPF_SRC(in->code) == BPF_K || st.regs[in->src_reg].type == ANALYSIS_SCALAR);
+	return d.type == ANALYSIS_SCALAR &&
+	       (BPF_SRC(in->code) == BPF_K || s.type == ANALYSIS_SCALAR);
 }
 
 /*
@@ -131,34 +132,32 @@ static bool unmodelled_access(const struct prog *p, const struct analysis *a, ui
 {
 	const struct bpf_insn *in = &p->insns[i];
 	uint8_t cls = BPF_CLASS(in->code);
-	const struct analysis_reg *b;
-	struct analysis_state st;
+	struct analysis_slot sl;
+	struct analysis_reg b;
 	bool var;
 
 	if ((cls != BPF_LDX && cls != BPF_ST && cls != BPF_STX) || BPF_MODE(in->code) != BPF_MEM ||
-	    analysis_state(a, i, &st))
+	    analysis_reg(a, i, cls == BPF_LDX ? in->src_reg : in->dst_reg, &b))
 		return false;
-	b = &st.regs[cls == BPF_LDX ? in->src_reg : in->dst_reg];
-	var = b->s.mask || b->s.value;
-	switch (b->type) {
+	var = b.s.mask || b.s.value;
+	switch (b.type) {
 	case ANALYSIS_CTX:
 		return var;
 	case ANALYSIS_STACK: {
-		int64_t off = (int64_t)b->off + in->off;
-		const struct analysis_slot *sl;
+		int64_t off = (int64_t)b.off + in->off;
 
 		if (var || off >= 0 || off < -ANALYSIS_STACK_SIZE)
 			return true;
-		if (cls != BPF_LDX || BPF_SIZE(in->code) != BPF_DW || off % 8)
+		if (cls != BPF_LDX || BPF_SIZE(in->code) != BPF_DW || off % 8 ||
+		    analysis_slot(a, i, (unsigned int)((-off - 1) / 8), &sl))
 			return false;
-		sl = &st.slots[(-off - 1) / 8];
-		return sl->spilled && sl->reg.type != ANALYSIS_SCALAR &&
-		       sl->reg.type != ANALYSIS_NOT_INIT;
+		return sl.spilled && sl.reg.type != ANALYSIS_SCALAR &&
+		       sl.reg.type != ANALYSIS_NOT_INIT;
 	}
 	case ANALYSIS_PKT:
 		return false; /* a variable part may be modelled (search_var_ptrs()) */
 	case ANALYSIS_MAP_VALUE:
-		return b->map < 0 || b->map >= SMT_MAX_MAPS;
+		return b.map < 0 || b.map >= SMT_MAX_MAPS;
 	default:
 		return true;
 	}
