@@ -19,6 +19,7 @@
 #include "tests/test.h"
 #include "tests/unit/interp_cases.h"
 #include "core/interp.h"
+#include "tests/kernel/harness.h"
 
 #define MAP 77 /* the LD_IMM64 placeholder for the case's map */
 
@@ -117,14 +118,12 @@ out:
 
 static void test_map_in_map(void)
 {
-	const struct bpf_insn ok[] = { BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() };
-	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", ok, 2, NULL);
+	char why[128];
 
-	if (fd < 0) {
-		test_skip("bpf() not permitted: %s", strerror(errno));
+	if (!kh_bpf_permitted(why, sizeof(why))) {
+		test_skip("%s", why);
 		return;
 	}
-	close(fd);
 	run_map_in_map(BPF_MAP_TYPE_ARRAY_OF_MAPS, 1); /* 55 */
 	run_map_in_map(BPF_MAP_TYPE_ARRAY_OF_MAPS, 0); /* empty slot: 99 */
 	run_map_in_map(BPF_MAP_TYPE_ARRAY_OF_MAPS, 9); /* past the end: 99 */
@@ -205,17 +204,15 @@ static const struct {
 
 static void test_sk_storage(void)
 {
-	const struct bpf_insn ok[] = { BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() };
-	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", ok, 2, NULL);
+	char why[128];
 	struct btf *btf;
 	int btf_fd, int_id, long_id;
 	size_t i;
 
-	if (fd < 0) {
-		test_skip("bpf() not permitted: %s", strerror(errno));
+	if (!kh_bpf_permitted(why, sizeof(why))) {
+		test_skip("%s", why);
 		return;
 	}
-	close(fd);
 	/* sk storage maps want BTF for their key (int) and value */
 	btf = btf__new_empty();
 	if (!ASSERT_OK_PTR(btf, "btf"))

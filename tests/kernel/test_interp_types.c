@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 
 #include "core/interp.h"
+#include "tests/kernel/harness.h"
 #include "tests/kernel/harness_pkt.h"
 #include "tests/test.h"
 #include "tests/unit/insn_macros.h"
@@ -176,15 +177,14 @@ static void test_raw_tracepoints(void)
 {
 	const char *e = getenv("INTERP_TYPES_N");
 	uint64_t n = e && *e ? strtoull(e, NULL, 0) : 200, seed = 1, runs = 0;
-	const struct bpf_insn ok[] = { BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() };
-	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", ok, 2, NULL);
+	char why[128];
 	size_t i, variant;
+	int fd;
 
-	if (fd < 0) {
-		test_skip("bpf() not permitted: %s", strerror(errno));
+	if (!kh_bpf_permitted(why, sizeof(why))) {
+		test_skip("%s", why);
 		return;
 	}
-	close(fd);
 	for (i = 0; i < NPROGS; i++) {
 		const struct tp_prog *tp = &progs[i];
 
@@ -352,17 +352,16 @@ static void test_random_flow_dissectors(void)
 {
 	const char *e = getenv("INTERP_TYPES_FD");
 	uint64_t want = e && *e ? strtoull(e, NULL, 0) : 300, done = 0, runs = 0, rejected = 0;
-	const struct bpf_insn ok[] = { BPF_MOV64_IMM(BPF_REG_0, 0), BPF_EXIT_INSN() };
-	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, NULL, "GPL", ok, 2, NULL);
+	char why[128];
 	struct interp_ctx *ic = interp_ctx__new(NULL, 0, NULL, 0);
+	int fd;
 	struct fd_gen g = { .s = 42 };
 	struct pkt_gen pg;
 
-	if (fd < 0) {
-		test_skip("bpf() not permitted: %s", strerror(errno));
+	if (!kh_bpf_permitted(why, sizeof(why))) {
+		test_skip("%s", why);
 		goto out;
 	}
-	close(fd);
 	pkt_gen_init(&pg, 5);
 	while (done < want && rejected < want) {
 		struct interp_prog *ip;
