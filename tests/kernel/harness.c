@@ -687,3 +687,21 @@ void kh_print_bytes(const char *what, const uint8_t *b, size_t n)
 		fprintf(stderr, "%s%02x", i % 32 ? " " : "\n    ", b[i]);
 	fputc('\n', stderr);
 }
+
+int kh_load_insns(enum bpf_prog_type type, const struct bpf_insn *insns, size_t len,
+		  struct bpf_prog_load_opts *opts, char *log, size_t logsz)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, none);
+	int fd;
+
+	if (!opts)
+		opts = &none;
+	if (log && logsz) {
+		opts->log_buf = log;
+		opts->log_size = (uint32_t)logsz;
+		opts->log_level = 1;
+		log[0] = 0;
+	}
+	fd = bpf_prog_load(type, NULL, "GPL", insns, len, opts);
+	return fd < 0 ? -errno : fd;
+}

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
 
 struct bpf_object;
 struct bpf_program;
@@ -179,5 +180,13 @@ int kh_map_create(enum bpf_map_type type, uint32_t key_size, uint32_t value_size
 
 /* @n bytes of @b in hex on stderr, 32 a line, after "  @what (@n bytes):" (reproducers). */
 void kh_print_bytes(const char *what, const uint8_t *b, size_t n);
+
+/*
+ * Load @insns as a GPL program of @type with @opts (NULL: none); with @log,
+ * the verifier's log (level 1) goes there, whatever @opts said of logs.
+ * Returns the fd or -errno.
+ */
+int kh_load_insns(enum bpf_prog_type type, const struct bpf_insn *insns, size_t len,
+		  struct bpf_prog_load_opts *opts, char *log, size_t logsz);
 
 #endif

@@ -139,15 +139,7 @@ static int load(uint32_t type, const struct bpf_insn *insns, size_t len, bool wa
 			opts.func_info_rec_size = sizeof(fi[0]);
 		}
 	}
-	if (want_log) {
-		opts.log_buf = vlog;
-		opts.log_size = sizeof(vlog);
-		opts.log_level = 1;
-		vlog[0] = 0;
-	}
-	fd = bpf_prog_load(type, NULL, "GPL", insns, len, &opts);
-	if (fd < 0)
-		fd = -errno;
+	fd = kh_load_insns(type, insns, len, &opts, want_log ? vlog : NULL, sizeof(vlog));
 	if (btf_fd >= 0)
 		close(btf_fd);
 	if (fd < 0 && !want_log) /* load again for the log */

@@ -520,15 +520,10 @@ static void run_case(const struct map_case *mc)
 		    insns[i].src_reg == BPF_PSEUDO_MAP_FD && insns[i].imm == MAP)
 			insns[i].imm = mfd;
 	{
-		LIBBPF_OPTS(bpf_prog_load_opts, lopts);
 		static char log[1 << 16];
 
-		lopts.log_buf = log;
-		lopts.log_size = sizeof(log);
-		lopts.log_level = 1;
-		log[0] = 0;
-		pfd = bpf_prog_load(type, NULL, "GPL", insns, len, &lopts);
-		if (!CHECK(pfd >= 0, "%s: kernel rejects it: %s\n%s", mc->descr, strerror(errno),
+		pfd = kh_load_insns(type, insns, len, NULL, log, sizeof(log));
+		if (!CHECK(pfd >= 0, "%s: kernel rejects it: %s\n%s", mc->descr, strerror(-pfd),
 			   log))
 			goto out;
 	}

@@ -85,16 +85,11 @@ static void run_map_in_map(uint32_t outer_type, uint32_t outer_key)
 		if (insns[i].code == (BPF_LD | BPF_IMM | BPF_DW) && insns[i].imm == MAP)
 			insns[i].imm = outer;
 	{
-		LIBBPF_OPTS(bpf_prog_load_opts, lopts);
 		static char log[1 << 16];
 
-		lopts.log_buf = log;
-		lopts.log_size = sizeof(log);
-		lopts.log_level = 1;
-		log[0] = 0;
-		pfd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, len, &lopts);
+		pfd = kh_load_insns(BPF_PROG_TYPE_XDP, insns, len, NULL, log, sizeof(log));
 		if (!CHECK(pfd >= 0, "map in map %u: kernel rejects it: %s\n%s", outer_type,
-			   strerror(errno), log))
+			   strerror(-pfd), log))
 			goto out;
 	}
 	if (!CHECK(!bpf_prog_test_run_opts(pfd, &topts), "map in map %u: test run: %s",

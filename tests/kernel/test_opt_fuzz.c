@@ -484,17 +484,8 @@ static char vlog[1 << 16];
 /* Load; the fd, or -errno (with the verifier's log in vlog when @want_log). */
 static int fz_load(const struct bpf_insn *insns, size_t len, bool want_log)
 {
-	LIBBPF_OPTS(bpf_prog_load_opts, opts);
-	int fd;
-
-	if (want_log) {
-		opts.log_buf = vlog;
-		opts.log_size = sizeof(vlog);
-		opts.log_level = 1;
-		vlog[0] = 0;
-	}
-	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, NULL, "GPL", insns, len, &opts);
-	return fd < 0 ? -errno : fd;
+	return kh_load_insns(BPF_PROG_TYPE_XDP, insns, len, NULL, want_log ? vlog : NULL,
+			     sizeof(vlog));
 }
 
 /* The judge of opt_optimize(): the candidate must load; cost: xlated, then JITed bytes. */
