@@ -91,43 +91,40 @@ echo "bench_opt: $n programs, budget ${budget}s, --jobs $jobs, $parallel at a ti
 
 now() { date +%s.%N; }
 
-# One program: opt (or a copy), then opt_compare.  Everything goes into its
-# directory; meta.tsv says what happened.
-bench_one() { # INDEX OBJECT PROGRAM TYPE LOADS
-	i=$1 obj=$2 prog=$3 type=$4 loads=$5
+# Programs are optimized an object at a time, as a user runs `bpfsynth opt
+# IN.o -o OUT.o`: one opt with every listed program of the object (and the
+# manifest's type), so a .text subprogram they share is optimized for all of
+# them (with one --prog at a time it would stay as it is).  The budget is
+# still per program.  Then each program is judged on its own.
+# groups.tsv: GROUP OBJECT TYPE INDEX... (INDEX: the programs' lines in
+# list.tsv, of those that load).
+awk -F'\t' '{ i = NR; if ($4 != "yes") { print "skip\t" i; next }
+	k = $1 "\t" $3; if (!(k in g)) { g[k] = ++n; o[n] = k }; m[g[k]] = m[g[k]] "\t" i }
+	END { for (j = 1; j <= n; j++) print j "\t" o[j] m[j] }' "$out/list.tsv" >"$out/groups.tsv"
+
+# One program's verdict: opt_compare of the group's OUT.o, in the program's
+# directory (where the group's opt.json, opt.err and opt.o are linked);
+# meta.tsv says what happened.
+judge_one() { # INDEX OBJECT PROGRAM TYPE LOADS GROUPDIR OPT_RC OPT_S
+	i=$1 obj=$2 prog=$3 type=$4 loads=$5 g=$6 opt_rc=$7 opt_s=$8
 	d=$out/progs/$(printf '%04d' "$i")
 	mkdir -p "$d"
 	src=$CORPUS_DIR/objs/$obj
-	opt_rc=- opt_s=- cmp_rc=-
+	cmp_rc=- note=""
 	if [ "$loads" != yes ]; then
 		note="manifest: $([ "$loads" = absent ] && echo 'not in the manifest' ||
 			echo 'does not load')"
 	elif [ ! -r "$src" ]; then
 		note="object missing: $src"
 	else
-		note=""
-		t0=$(now)
-		if [ "$copy" = 1 ]; then
-			cp "$src" "$d/opt.o" && opt_rc=0 || opt_rc=$?
-			echo '{"copy": true}' >"$d/opt.json"
-		else
-			# global -j first (bpftool's convention): opt prints JSON.  A hung
-			# opt must not stall the bench: 124 is timeout(1)'s status.
-			# the manifest's type for sections that do not say it, as tc is told
-			topt=""
-			[ "$type" != - ] && topt="--type $type"
-			# shellcheck disable=SC2086
-			timeout "$opt_limit" "$BIN" -j opt "$src" -o "$d/opt.o" --prog "$prog" \
-				--budget "$budget" --jobs "$jobs" $topt >"$d/opt.json" \
-				2>"$d/opt.err" </dev/null && opt_rc=0 || opt_rc=$?
-			[ "$opt_rc" = 124 ] && echo "timed out after ${opt_limit}s" >>"$d/opt.err"
-		fi
-		opt_s=$(echo "$(now) $t0" | awk '{ printf "%.2f", $1 - $2 }')
-		if [ "$opt_rc" = 0 ] && [ -s "$d/opt.o" ]; then
+		for f in opt.json opt.err opt.o; do
+			[ -e "$g/$f" ] && ln -sf "../../groups/$(basename "$g")/$f" "$d/$f"
+		done
+		if [ "$opt_rc" = 0 ] && [ -s "$g/opt.o" ]; then
 			tflag=""
 			[ "$type" != - ] && tflag="--type $type"
 			# shellcheck disable=SC2086
-			timeout 900 "$CMP" "$src" "$d/opt.o" --prog "$prog" $tflag $cmp_args --json \
+			timeout 900 "$CMP" "$src" "$g/opt.o" --prog "$prog" $tflag $cmp_args --json \
 				>"$d/compare.json" 2>"$d/compare.err" </dev/null &&
 				cmp_rc=0 || cmp_rc=$?
 			[ "$cmp_rc" = 124 ] && echo "timed out after 900s" >>"$d/compare.err"
@@ -138,21 +135,73 @@ bench_one() { # INDEX OBJECT PROGRAM TYPE LOADS
 	echo "bench_opt: [$i/$n] $obj $prog: opt ${opt_rc} (${opt_s}s), compare ${cmp_rc}${note:+, $note}" >&2
 }
 
-i=0 running=0
-while IFS="$(printf '\t')" read -r obj prog type loads; do
-	i=$((i + 1))
-	if [ "$parallel" -gt 1 ]; then
-		bench_one "$i" "$obj" "$prog" "$type" "$loads" &
-		running=$((running + 1))
-		if [ "$running" -ge "$parallel" ]; then
-			wait
-			running=0
-		fi
-	else
-		bench_one "$i" "$obj" "$prog" "$type" "$loads"
+# One group: opt (or a copy) of the object for its programs, then each
+# program's verdict.
+bench_group() { # GROUPLINE
+	gid=$(printf '%s\n' "$1" | cut -f1)
+	if [ "$gid" = skip ]; then
+		i=$(printf '%s\n' "$1" | cut -f2)
+		line=$(sed -n "${i}p" "$out/list.tsv")
+		# shellcheck disable=SC2046
+		judge_one "$i" $(printf '%s\n' "$line" | cut -f1-4 | tr '\t' ' ') - - -
+		return
 	fi
-done <"$out/list.tsv"
+	obj=$(printf '%s\n' "$1" | cut -f2) type=$(printf '%s\n' "$1" | cut -f3)
+	idx=$(printf '%s\n' "$1" | cut -f4- | tr '\t' ' ')
+	g=$out/groups/$(printf '%04d' "$gid")
+	mkdir -p "$g"
+	src=$CORPUS_DIR/objs/$obj
+	opt_rc=- opt_s=-
+	if [ -r "$src" ]; then
+		pargs="" np=0
+		for i in $idx; do
+			pargs="$pargs --prog $(sed -n "${i}p" "$out/list.tsv" | cut -f2)"
+			np=$((np + 1))
+		done
+		t0=$(now)
+		if [ "$copy" = 1 ]; then
+			cp "$src" "$g/opt.o" && opt_rc=0 || opt_rc=$?
+			echo '{"copy": true}' >"$g/opt.json"
+		else
+			# global -j first (bpftool's convention): opt prints JSON.  A hung
+			# opt must not stall the bench: 124 is timeout(1)'s status.
+			# The manifest's type for sections that do not say it, as tc is told.
+			lim=$((opt_limit * np))
+			topt=""
+			[ "$type" != - ] && topt="--type $type"
+			# shellcheck disable=SC2086
+			timeout "$lim" "$BIN" -j opt "$src" -o "$g/opt.o" $pargs \
+				--budget "$budget" --jobs "$jobs" $topt >"$g/opt.json" \
+				2>"$g/opt.err" </dev/null && opt_rc=0 || opt_rc=$?
+			[ "$opt_rc" = 124 ] && echo "timed out after ${lim}s" >>"$g/opt.err"
+		fi
+		opt_s=$(echo "$(now) $t0" | awk '{ printf "%.2f", $1 - $2 }')
+	fi
+	for i in $idx; do
+		line=$(sed -n "${i}p" "$out/list.tsv")
+		# shellcheck disable=SC2046
+		judge_one "$i" $(printf '%s\n' "$line" | cut -f1-4 | tr '\t' ' ') "$g" "$opt_rc" "$opt_s"
+	done
+}
+
+# $parallel lanes; each takes the next group nobody has claimed (mkdir is
+# atomic), so a lane that drew small objects does not wait for a big one.
+lane() {
+	while IFS= read -r gline; do
+		mkdir "$out/claims/$(printf '%s\n' "$gline" | cut -f1-2 | tr '\t/' '--')" 2>/dev/null ||
+			continue
+		bench_group "$gline"
+	done <"$out/groups.tsv"
+}
+rm -rf "$out/claims"
+mkdir -p "$out/claims"
+l=0
+while [ "$l" -lt "$parallel" ]; do
+	lane &
+	l=$((l + 1))
+done
 wait
+rm -rf "$out/claims"
 
 # The plot needs Debian's python3-matplotlib, which only Debian's python3
 # sees: prefer it to another python3 earlier on PATH (pyenv, a venv).

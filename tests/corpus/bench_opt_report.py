@@ -7,8 +7,8 @@
 OUT is what tests/corpus/bench_opt.sh wrote: run.tsv (the run's settings),
 list.tsv (the programs) and progs/NNNN/ per program (meta.tsv: object,
 program, type, opt's exit status and seconds, opt_compare's exit status, a
-note; opt.json/opt.err: what `bpfsynth -j opt` printed; compare.json/.err:
-what opt_compare printed).  Writes OUT/bench.json (everything, per program
+note; opt.json/opt.err/opt.o: links to groups/GGGG/, the one `bpfsynth -j
+opt` of the program's object; compare.json/.err: what opt_compare printed).  Writes OUT/bench.json (everything, per program
 and summed up) and OUT/bench.png (xlated reduction and latency ratio per
 program; matplotlib, Agg backend), and prints the table, the summary, the
 losses and the failures on stdout.  Nothing is left out: a program whose
@@ -80,6 +80,13 @@ def collect(out):
         if isinstance(opt_json, list):
             mine = [r for r in opt_json if isinstance(r, dict) and r.get("name") == m[1]]
             rec["opt"]["result"] = mine[0] if mine else None
+            # meta's seconds are the whole object's opt (all its programs,
+            # bench_opt.sh runs one opt per object): the program's own are in
+            # its record; the object's stay as "object_seconds"
+            own = (rec["opt"]["result"] or {}).get("seconds")
+            if isinstance(own, (int, float)):
+                rec["opt"]["object_seconds"] = rec["opt"]["seconds"]
+                rec["opt"]["seconds"] = float(own)
         cmp_json, _ = read_json(os.path.join(d, "compare.json"))
         rec["compare"] = cmp_json
         rec["compare_exit"] = None if m[5] == "-" else int(m[5])
