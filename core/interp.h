@@ -254,6 +254,32 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 void interp_ctx__free(struct interp_ctx *c);
 
 /*
+ * The kernel's map objects, as a program reads them through a map pointer
+ * (a CONST_PTR_TO_MAP: `((struct bpf_htab *)&map)->n_buckets`, CO-RE
+ * offsets of the running kernel).  Where this kernel keeps the fields, in
+ * bytes from the object's start (from its BTF: /sys/kernel/btf/vmlinux),
+ * -1 for a field it does not have.  The values are the kernel's, computed
+ * from the map's definition as its map_alloc does (core/interp_kobj.c);
+ * a read of anything else, or with no layout given, is not modelled.
+ */
+struct interp_kobj_layout {
+	/* struct bpf_map */
+	int32_t map_type, key_size, value_size, max_entries, id;
+	/* struct bpf_array (array, per-CPU array, prog, perf event, cgroup arrays, array of maps) */
+	int32_t array_elem_size, array_index_mask;
+	/* struct bpf_htab (hashes, their per-CPU and LRU forms, hash of maps) */
+	int32_t htab_count, htab_n_buckets, htab_elem_size;
+	uint32_t htab_elem_hdr; /* sizeof(struct htab_elem): elem_size's first term */
+};
+
+/*
+ * Give @c the kernel's map object layout and the maps' ids (struct bpf_map's
+ * id: @ids[i] for map i, 0 not known; NULL: none), both copied.  0 or -EINVAL.
+ */
+int interp_ctx__set_kobj(struct interp_ctx *c, const struct interp_kobj_layout *l,
+			 const uint32_t *ids);
+
+/*
  * Run @p on @in.  Returns 0 when the run happened (whatever its outcome,
  * which is in @res->status), or -errno when it could not be started
  * (-EINVAL: the input does not fit the program, e.g. a map element for a map

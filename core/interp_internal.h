@@ -113,6 +113,8 @@ enum interp_map_kind {
 /* A map's storage.  Element i's value is at vals + (i << shift). */
 struct interp_map {
 	struct interp_map_def def;
+	struct interp_map_def udef; /* as given: what the kernel's struct bpf_map holds */
+	uint32_t kid;		    /* the kernel's map id; 0: not known (interp_kobj.c) */
 	uint8_t kind;	   /* enum interp_map_kind */
 	bool lru;	   /* LRU_HASH, LRU_PERCPU_HASH: inserts into a full map evict */
 	bool redirect;	   /* DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP */
@@ -169,6 +171,8 @@ struct interp_ctx {
 	uint32_t nregions;
 	struct interp_map *maps;
 	uint32_t nmaps;
+	struct interp_kobj_layout kobj; /* map objects' layout (interp_kobj.c) */
+	bool kobj_set;
 
 	uint8_t stack[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
 	uint8_t stack_init[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
@@ -351,6 +355,14 @@ int interp_vlan_helper(struct interp_ctx *c, struct interp_result *res, uint32_t
 		       const uint64_t *r, int64_t *ret);
 /* xdp_adjust_head/_meta/_tail by @off: what the helper returns */
 int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off);
+/*
+ * interp_kobj.c: a program's read of @size bytes at @off in map @mi's
+ * kernel object (struct bpf_map and its type's struct): 0 and *@val, or
+ * -errno with the run stopped (not modelled: INTERP_UNSUPPORTED).
+ */
+int interp_kobj_read(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint32_t mi,
+		     int64_t off, uint32_t size, uint64_t *val);
+
 /*
  * interp_cb.c: bpf_loop, bpf_for_each_map_elem.  start: 0 and the
  * callback's r1..r5 in @args (call it), 1 when the helper is done at once

@@ -92,6 +92,7 @@ int interp_map_grow(struct interp_map *m, uint32_t want)
 int interp_map_init(struct interp_map *m, const struct interp_map_def *d, char *msg, size_t msgsz)
 {
 	m->def = *d;
+	m->udef = *d;
 	switch (d->type) {
 	case BPF_MAP_TYPE_ARRAY:
 	case BPF_MAP_TYPE_PERCPU_ARRAY:

@@ -54,6 +54,7 @@
 #include "tests/kernel/interp_devmap.h"
 #include "tests/kernel/interp_nondet.h"
 #include "tests/kernel/interp_corpus_why.h"
+#include "tests/kernel/test_interp_kobj.h"
 #include "tests/test.h"
 
 #define OUT_MAX 4096
@@ -68,6 +69,10 @@ static int netns_orig = -1, netns_empty = -1;
 
 /* Devmap entry programs run after a redirect in the empty netns (interp_devmap.h) */
 static struct devmap_rig rig;
+
+/* The kernel's map objects' layout (its BTF), for reads through map pointers */
+static struct interp_kobj_layout kobj;
+static bool have_kobj;
 
 /* The cgroup of this task, as ids from the root down (interp_input.cgroup_ids) */
 static uint64_t cgroup_ids[64];
@@ -259,6 +264,7 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 	static uint8_t out[OUT_MAX];
 	static struct kmask mk;
 	static struct pkt_gen ndg = { .state = 0x5eed };
+	static uint32_t kids[MAX_MAPS];
 	const struct bpf_insn *insns;
 	struct interp_prog *ip = NULL;
 	struct interp_ctx *ic = NULL, *vic = NULL; /* vic: the variants' */
@@ -322,6 +328,9 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		count_unsupported(t, obj, prog, msg);
 		goto out;
 	}
+	kobj_map_ids(km.fd, km.n, kids);
+	if (have_kobj)
+		interp_ctx__set_kobj(ic, &kobj, kids);
 	run_fd = kp.fd;
 	if (bpf_program__expected_attach_type(kp.prog) == BPF_XDP_DEVMAP ||
 	    bpf_program__expected_attach_type(kp.prog) == BPF_XDP_CPUMAP) {
@@ -484,8 +493,9 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 			}
 		}
 		if (nd) {
-			if (!vic)
-				vic = interp_ctx__new(km.def, km.n, msg, sizeof(msg));
+			if (!vic && (vic = interp_ctx__new(km.def, km.n, msg, sizeof(msg))) &&
+			    have_kobj)
+				interp_ctx__set_kobj(vic, &kobj, kids);
 			if (!vic || kmask_init(&mk, &km, ic, &res)) {
 				count_unsupported(t, obj, prog, "x: nondeterministic, and its maps "
 						  "are too large to mask");
@@ -767,6 +777,7 @@ int main(int argc, char **argv)
 	ncpus = libbpf_num_possible_cpus();
 	netns_init();
 	cgroup_init();
+	have_kobj = !kobj_layout(&kobj);
 	RUN_TEST(test_corpus_programs);
 	devmap_rig_free(&rig);
 	return test_summary("test_interp_corpus");
