@@ -32,12 +32,6 @@ static const struct {
 static const struct {
 	const char *obj, *prog, *why;
 } explained[] = {
-	{"selftests/map_ptr_kern.o", "cg_skb",
-	 "it reads the kernel's struct bpf_map and each type's own struct (bpf_array, "
-	 "bpf_htab, bpf_queue_stack, ...: max_entries, key_size, elem_size, CO-RE offsets "
-	 "of this kernel) through pointers to 27 maps of as many types, stack-trace, "
-	 "ringbuf, inode and task storage among them: kernel objects the interpreter "
-	 "does not hold"},
 	{"selftests/test_bpf_nf.o", "nf_xdp_ct_test",
 	 "after the lookups it allocates and inserts a conntrack entry (bpf_xdp_ct_alloc, "
 	 "bpf_ct_set_timeout, bpf_ct_set_nat_info, bpf_ct_insert_entry), looks it up again, "
