@@ -709,8 +709,14 @@ enter_call:
 				continue;
 			}
 			if (ins->src != 0) {
-				interp_fault(res, INTERP_UNSUPPORTED, pc,
-					     "unsupported kfunc call %d", (int)ins->imm);
+				err = ins->src == BPF_PSEUDO_KFUNC_CALL && ins->off == 0
+					      ? interp_ct_kfunc(c, res, pc, (int32_t)ins->imm, r)
+					      : 1;
+				if (!err)
+					break;
+				if (err == 1)
+					interp_fault(res, INTERP_UNSUPPORTED, pc,
+						     "unsupported kfunc call %d", (int)ins->imm);
 				goto stop;
 			}
 			if (ins->imm == BPF_FUNC_tail_call) {

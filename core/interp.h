@@ -177,7 +177,7 @@ enum interp_status {
  */
 struct interp_call {
 	uint32_t insn; /* index of the call instruction */
-	int32_t helper;
+	int32_t helper; /* a kfunc: minus its BTF id */
 	uint64_t args[5];
 	uint64_t ret;
 	const uint8_t *mem;
@@ -271,6 +271,39 @@ struct interp_kobj_layout {
 	int32_t htab_count, htab_n_buckets, htab_elem_size;
 	uint32_t htab_elem_hdr; /* sizeof(struct htab_elem): elem_size's first term */
 };
+
+/*
+ * Conntrack for XDP and tc programs: the kfuncs of net/netfilter/
+ * nf_conntrack_bpf.c and nf_nat_bpf.c (core/interp_ct.c), called by their
+ * BTF ids in the running kernel (the call's imm, off 0), and the struct
+ * nf_conn they return, read at this kernel's offsets.  The environment
+ * is the test run's as seen from one run: the conntrack table holds none
+ * of the entries the run meets but those the run inserts (the caller's to
+ * ensure: the corpus's programs look up fresh random tuples), the netns
+ * has no ids for other netns (a netns_id >= 0 is -ENONET), the table is
+ * never full; jiffies (nfct_time_stamp, bpf_jiffies64()) is the clock of
+ * interp_input.ktime_ns at @hz ticks a second, each read a ktime_step on.
+ */
+enum interp_ct_kfunc {
+	INTERP_CT_XDP_ALLOC, INTERP_CT_XDP_LOOKUP, INTERP_CT_SKB_ALLOC, INTERP_CT_SKB_LOOKUP,
+	INTERP_CT_INSERT, INTERP_CT_RELEASE, INTERP_CT_SET_TIMEOUT, INTERP_CT_CHANGE_TIMEOUT,
+	INTERP_CT_SET_STATUS, INTERP_CT_CHANGE_STATUS, INTERP_CT_SET_NAT_INFO,
+	INTERP_CT_NKFUNCS
+};
+
+struct interp_ct_env {
+	int32_t kfunc[INTERP_CT_NKFUNCS]; /* BTF ids in vmlinux; 0: the kernel has none */
+	/* struct nf_conn: byte offsets, -1 not there */
+	int32_t timeout, zone, tuplehash, status, mark;
+	uint32_t hash_size;  /* sizeof(struct nf_conntrack_tuple_hash) */
+	uint32_t hash_tuple; /* offsetof(struct nf_conntrack_tuple_hash, tuple) */
+	/* enum ip_conntrack_status: IPS_UNCHANGEABLE_MASK, __IPS_MAX_BIT */
+	uint32_t status_unchangeable, status_max_bit;
+	uint32_t hz;	     /* CONFIG_HZ; one dividing 1000 */
+};
+
+/* Give @c the conntrack kfuncs and environment (copied); 0 or -EINVAL. */
+int interp_ctx__set_ct(struct interp_ctx *c, const struct interp_ct_env *e);
 
 /*
  * Give @c the kernel's map object layout and the maps' ids (struct bpf_map's

@@ -69,7 +69,8 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 	if (!c)
 		goto fail;
 	c->nmaps = nmaps;
-	c->nregions = R_MAP0 + 2 * nmaps;
+	c->ct_region0 = R_MAP0 + 2 * nmaps;
+	c->nregions = c->ct_region0 + INTERP_CT_MAX;
 	c->maps = calloc(nmaps ? nmaps : 1, sizeof(*c->maps));
 	c->regions = calloc(c->nregions, sizeof(*c->regions));
 	if (!c->maps || !c->regions)
@@ -96,6 +97,8 @@ struct interp_ctx *interp_ctx__new(const struct interp_map_def *maps, uint32_t n
 	c->regions[R_CBKEY].kind = RK_CBKEY;
 	c->regions[R_CBKEY].host = c->cbkey[0];
 	c->regions[R_CBKEY].hi = sizeof(c->cbkey);
+	for (i = 0; i < INTERP_CT_MAX; i++)
+		c->regions[c->ct_region0 + i].kind = RK_CT;
 	for (i = 0; i < nmaps; i++) {
 		struct interp_region *v = &c->regions[R_MAP0 + 2 * i];
 		struct interp_map *m = &c->maps[i];
@@ -174,6 +177,7 @@ int interp_env_reset(struct interp_ctx *c, const struct interp_prog *p,
 	c->tunnel = 0;
 	c->ktime = in->ktime_ns;
 	c->prandom_i = 0;
+	c->ct_n = 0;
 	/* deterministic zeroes where the kernel has old bytes: only what was used */
 	c->uninit_read = false;
 	c->kmem_read = false;
@@ -355,6 +359,10 @@ int interp_mem_fault(struct interp_ctx *c, struct interp_result *res, uint32_t p
 		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at flow_keys%+lld outside "
 			     "[0, %lld)", what, size, (long long)off, (long long)r->hi);
 		break;
+	case RK_CT:
+		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at a conntrack entry%+lld",
+			     what, size, (long long)off);
+		break;
 	case RK_MAPOBJ:
 		interp_fault(res, INTERP_FAULT, pc, "%s of %u bytes at map %u%+lld: a map object, "
 			     "not memory", what, size, r->map, (long long)off);
@@ -531,6 +539,9 @@ int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 	uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
 	int64_t off;
 
+	if (i < c->nregions && c->regions[i].kind == RK_CT && c->ct_set)
+		return interp_ct_mem(c, res, pc, (uint32_t)i,
+				     (int64_t)(addr - c->regions[i].base), size, mode, val);
 	if (i < c->nregions && c->regions[i].kind == RK_MAPOBJ && mode == INTERP_READ &&
 	    c->kobj_set)
 		return interp_kobj_read(c, res, pc, c->regions[i].map,

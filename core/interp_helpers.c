@@ -366,6 +366,11 @@ int interp_helper(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 			ret = XDP_REDIRECT;
 		break;
 	}
+	case BPF_FUNC_jiffies64: /* the clock at the HZ conntrack's environment gives */
+		if (!c->ct_set)
+			goto unsupported;
+		ret = (int64_t)interp_ct_jiffies(c);
+		break;
 	case BPF_FUNC_ktime_get_ns:
 	case BPF_FUNC_ktime_get_boot_ns:
 	case BPF_FUNC_ktime_get_coarse_ns:

@@ -41,6 +41,7 @@ enum interp_region_kind {
 	RK_FKEYS,
 	RK_CBKEY,
 	RK_SK,
+	RK_CT,	 /* a conntrack entry's struct nf_conn (interp_ct.c) */
 };
 
 /* LD_IMM64 of a callback (BPF_PSEUDO_FUNC): this + its instruction index */
@@ -152,6 +153,26 @@ struct interp_map {
 	uint32_t qhead;
 };
 
+/*
+ * A conntrack entry a run allocated (interp_ct.c).  Tuples are struct
+ * nf_conntrack_tuple's 40 bytes: src.u3 (16), src.u (2), src.l3num (2),
+ * dst.u3 (16), dst.u (2), dst.protonum, dst.dir.
+ */
+#define INTERP_CT_MAX 8
+#define INTERP_CT_TUPLE 40
+
+struct interp_ct_entry {
+	uint8_t tuple[2][INTERP_CT_TUPLE]; /* IP_CT_DIR_ORIGINAL, IP_CT_DIR_REPLY */
+	uint16_t zone_id;
+	uint8_t zone_dir;
+	bool live;	/* allocated and not freed */
+	bool inserted;	/* in the table (confirmed) */
+	bool bysource;	/* in NAT's bysource table (source NAT set up) */
+	uint64_t status;
+	uint32_t timeout;
+	uint32_t mark;
+};
+
 struct interp_frame {
 	const struct interp_prog *prog; /* the caller's, to return into */
 	uint32_t ret_pc;
@@ -173,6 +194,11 @@ struct interp_ctx {
 	uint32_t nmaps;
 	struct interp_kobj_layout kobj; /* map objects' layout (interp_kobj.c) */
 	bool kobj_set;
+	struct interp_ct_env ct;	/* conntrack (interp_ct.c) */
+	bool ct_set;
+	uint32_t ct_region0;		/* the regions of the entries' nf_conn */
+	uint32_t ct_n;			/* entries allocated this run */
+	struct interp_ct_entry ct_e[INTERP_CT_MAX];
 
 	uint8_t stack[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
 	uint8_t stack_init[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
@@ -362,6 +388,17 @@ int64_t interp_xdp_adjust(struct interp_ctx *c, int32_t id, int32_t off);
  */
 int interp_kobj_read(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint32_t mi,
 		     int64_t off, uint32_t size, uint64_t *val);
+
+/*
+ * interp_ct.c: a conntrack kfunc call (BTF id @id): 0 and r0 set, 1 when
+ * @id is none of them, -errno after a fault; the reads and writes of an
+ * entry's nf_conn (region @ri); the clock in jiffies (bpf_jiffies64)
+ */
+int interp_ct_kfunc(struct interp_ctx *c, struct interp_result *res, uint32_t pc, int32_t id,
+		    uint64_t *r);
+int interp_ct_mem(struct interp_ctx *c, struct interp_result *res, uint32_t pc, uint32_t ri,
+		  int64_t off, uint32_t size, int mode, uint64_t *val);
+uint64_t interp_ct_jiffies(struct interp_ctx *c);
 
 /*
  * interp_cb.c: bpf_loop, bpf_for_each_map_elem.  start: 0 and the

@@ -32,14 +32,6 @@ static const struct {
 static const struct {
 	const char *obj, *prog, *why;
 } explained[] = {
-	{"selftests/test_bpf_nf.o", "nf_xdp_ct_test",
-	 "after the lookups it allocates and inserts a conntrack entry (bpf_xdp_ct_alloc, "
-	 "bpf_ct_set_timeout, bpf_ct_set_nat_info, bpf_ct_insert_entry), looks it up again, "
-	 "changes its timeout and status and reads struct nf_conn (mark, status, timeout, "
-	 "the reply tuple) through the pointers: the interpreter has no conntrack table "
-	 "and no nf_conn to return"},
-	{"selftests/test_bpf_nf.o", "nf_skb_ct_test",
-	 "as nf_xdp_ct_test with bpf_skb_ct_lookup/bpf_skb_ct_alloc"},
 	{NULL, NULL, NULL},
 };
 
