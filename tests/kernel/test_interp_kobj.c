@@ -383,5 +383,5 @@ int main(int argc, char **argv)
 	test_init(argc, argv);
 	RUN_TEST(test_fields);
 	RUN_TEST(test_map_ptr_kern);
-	return test_summary("test_interp_kobj");
+	return test_summary("test_interp_kobj_kernel");
 }

@@ -60,7 +60,7 @@ static const struct btf *kobj_vmlinux(void)
  * a nested struct (bpf_htab's count.counter) are at the outer member's
  * offset: atomic_t is one int.
  */
-static int kobj_layout(struct interp_kobj_layout *l)
+static __attribute__((unused)) int kobj_layout(struct interp_kobj_layout *l)
 {
 	const struct btf *btf = kobj_vmlinux();
 	int id;
@@ -86,7 +86,7 @@ static int kobj_layout(struct interp_kobj_layout *l)
 }
 
 /* The kernel's id of each map of @fds[0..@n) into @ids (0 where it cannot say). */
-static void kobj_map_ids(const int *fds, uint32_t n, uint32_t *ids)
+static __attribute__((unused)) void kobj_map_ids(const int *fds, uint32_t n, uint32_t *ids)
 {
 	uint32_t i;
 
