@@ -194,6 +194,13 @@ static int ct_args(struct interp_ctx *c, struct interp_result *res, uint32_t pc,
 		if (!bt)
 			return *fault = -EFAULT;
 	}
+	/* the bytes the call reads are part of it, as a helper's (interp_call.mem) */
+	if (c->ncalls < INTERP_TRACE_CAP) {
+		if (bt)
+			interp_trace_mem(c, &c->calls[c->ncalls], bt, tlen);
+		if (*host)
+			interp_trace_mem(c, &c->calls[c->ncalls], *host, olen);
+	}
 	if (!r[4] || !r[2])
 		return -EINVAL;
 	o = *host;
