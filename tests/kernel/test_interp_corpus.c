@@ -14,6 +14,14 @@
  * (prefill_maps()).  Programs that look sockets up run in an empty netns, as
  * the interpreter's is; the cgroup the interpreter is told is this task's.
  *
+ * The interpreter is told this kernel's layout of map objects and conntrack
+ * (its BTF, test_interp_kobj.h): programs that read struct bpf_map through
+ * map pointers or call the conntrack kfuncs run with the kernel's values.
+ * Conntrack's environment is checked (no netns ids); its table starts
+ * empty in each interpreter run while the kernel's keeps what earlier runs
+ * inserted, which matters only to a program that looks up what it or
+ * others inserted before: test_bpf_nf's tuples are random each run.
+ *
  * Runs that read the clock, random numbers or kernel memory the interpreter
  * does not hold are compared on the bytes that do not depend on them
  * (interp_nondet.h).  Devmap entry programs, which BPF_PROG_TEST_RUN
