@@ -539,18 +539,20 @@ int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 	uint64_t i = (addr - INTERP_ADDR_BASE) >> 32;
 	int64_t off;
 
-	if (i < c->nregions && c->regions[i].kind == RK_CT && c->ct_set)
-		return interp_ct_mem(c, res, pc, (uint32_t)i,
-				     (int64_t)(addr - c->regions[i].base), size, mode, val);
-	if (i < c->nregions && c->regions[i].kind == RK_MAPOBJ && mode == INTERP_READ &&
-	    c->kobj_set)
-		return interp_kobj_read(c, res, pc, c->regions[i].map,
-					(int64_t)(addr - c->regions[i].base), size, val);
 	if (i == R_SK && mode <= INTERP_ATOMIC && interp_is_skb_type(c->type))
 		return interp_sk_ctx(c, res, pc, (int64_t)(addr - c->regions[R_SK].base), size,
 				     mode, val);
-	if (i != R_CTX || mode > INTERP_ATOMIC)
+	if (i != R_CTX || mode > INTERP_ATOMIC) {
+		/* kernel objects: map objects and conntrack entries, when described */
+		if (i < c->nregions && c->regions[i].kind == RK_CT && c->ct_set)
+			return interp_ct_mem(c, res, pc, (uint32_t)i,
+					     (int64_t)(addr - c->regions[i].base), size, mode, val);
+		if (i < c->nregions && c->regions[i].kind == RK_MAPOBJ && mode == INTERP_READ &&
+		    c->kobj_set)
+			return interp_kobj_read(c, res, pc, c->regions[i].map,
+						(int64_t)(addr - c->regions[i].base), size, val);
 		return interp_mem_fault(c, res, pc, addr, size, mode);
+	}
 	off = (int64_t)(addr - c->regions[R_CTX].base);
 	if (c->type == BPF_PROG_TYPE_FLOW_DISSECTOR || interp_is_trace_type(c->type))
 		return interp_types_ctx(c, res, pc, off, size, mode, val);

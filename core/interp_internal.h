@@ -192,13 +192,6 @@ struct interp_ctx {
 	uint32_t nregions;
 	struct interp_map *maps;
 	uint32_t nmaps;
-	struct interp_kobj_layout kobj; /* map objects' layout (interp_kobj.c) */
-	bool kobj_set;
-	struct interp_ct_env ct;	/* conntrack (interp_ct.c) */
-	bool ct_set;
-	uint32_t ct_region0;		/* the regions of the entries' nf_conn */
-	uint32_t ct_n;			/* entries allocated this run */
-	struct interp_ct_entry ct_e[INTERP_CT_MAX];
 
 	uint8_t stack[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
 	uint8_t stack_init[INTERP_MAX_FRAMES][INTERP_STACK_SIZE];
@@ -234,6 +227,15 @@ struct interp_ctx {
 	uint32_t ncalls;
 	uint8_t trace_mem[INTERP_TRACE_MEM];
 	uint32_t trace_mem_len;
+
+	/* kernel objects, for the few programs that reach them: last, off the hot lines */
+	struct interp_kobj_layout kobj; /* map objects' layout (interp_kobj.c) */
+	bool kobj_set;
+	struct interp_ct_env ct;	/* conntrack (interp_ct.c) */
+	bool ct_set;
+	uint32_t ct_region0;		/* the regions of the entries' nf_conn */
+	uint32_t ct_n;			/* entries allocated this run */
+	struct interp_ct_entry ct_e[INTERP_CT_MAX];
 };
 
 /* Out-of-line memory access: ctx fields, and the faults. */
