@@ -265,7 +265,7 @@ void interp_ctx__free(struct interp_ctx *c);
 struct interp_kobj_layout {
 	/* struct bpf_map */
 	int32_t map_type, key_size, value_size, max_entries, id;
-	/* struct bpf_array (array, per-CPU array, prog, perf event, cgroup arrays, array of maps) */
+	/* struct bpf_array (arrays, their per-CPU form, prog, perf event, cgroup arrays, ...) */
 	int32_t array_elem_size, array_index_mask;
 	/* struct bpf_htab (hashes, their per-CPU and LRU forms, hash of maps) */
 	int32_t htab_count, htab_n_buckets, htab_elem_size;

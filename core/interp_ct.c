@@ -489,7 +489,8 @@ int interp_ct_kfunc(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 	if (k >= INTERP_CT_INSERT) {
 		e = entry_at(c, r[1]);
 		if (!e) {
-			interp_fault(res, INTERP_FAULT, pc, "kfunc %d: r1 is no conntrack entry", id);
+			interp_fault(res, INTERP_FAULT, pc, "kfunc %d: r1 is no conntrack entry",
+				     id);
 			return -EINVAL;
 		}
 	}
@@ -581,8 +582,8 @@ int interp_ct_mem(struct interp_ctx *c, struct interp_result *res, uint32_t pc, 
 	uint8_t *p;
 
 	if (!e || !e->live) {
-		interp_fault(res, INTERP_FAULT, pc, "access of %u bytes at a freed conntrack entry",
-			     size);
+		interp_fault(res, INTERP_FAULT, pc,
+			     "access of %u bytes at a freed conntrack entry", size);
 		return -EFAULT;
 	}
 	p = field(c, e, off, size, mode != INTERP_READ);

@@ -113,7 +113,8 @@ static void run_prog(const char *path, const char *name, enum bpf_prog_type type
 		struct interp_result res;
 
 		for (m = 0; m < n; m++)
-			if (glob[m] && !strstr(names[m], ".rodata") && !strstr(names[m], ".kconfig"))
+			if (glob[m] && !strstr(names[m], ".rodata") &&
+			    !strstr(names[m], ".kconfig"))
 				bpf_map_update_elem(fds[m], &zero, init[m], BPF_ANY);
 		if (!CHECK(!kh_test_run(kp.fd, &run, why, sizeof(why)), "%s: test run: %s", name,
 			   why))
@@ -141,8 +142,8 @@ static void run_prog(const char *path, const char *name, enum bpf_prog_type type
 				memcpy(&kd, kval + delta, 4);
 				memcpy(&id, ival + delta, 4);
 				CHECK((kd == 10 || kd == 9) && (id == 10 || id == 9),
-				      "%s run %u: test_delta_timeout kernel %u, interp %u", name, k,
-				      kd, id);
+				      "%s run %u: test_delta_timeout kernel %u, interp %u", name,
+				      k, kd, id);
 				ticks += kd != id;
 				memcpy(kval + delta, ival + delta, 4);
 			}

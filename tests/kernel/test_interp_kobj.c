@@ -135,8 +135,9 @@ static bool claimed(const struct kmap *m, uint32_t f)
 	if (f < 7)
 		return is_array(m->type);
 	if (f == 7)
-		return m->type != BPF_MAP_TYPE_LRU_HASH && m->type != BPF_MAP_TYPE_LRU_PERCPU_HASH &&
-		       is_htab(m->type) && (m->flags & BPF_F_NO_PREALLOC) && m->max_entries / 2 <= 32;
+		return m->type != BPF_MAP_TYPE_LRU_HASH &&
+		       m->type != BPF_MAP_TYPE_LRU_PERCPU_HASH && is_htab(m->type) &&
+		       (m->flags & BPF_F_NO_PREALLOC) && m->max_entries / 2 <= 32;
 	return is_htab(m->type);
 }
 
