@@ -532,6 +532,46 @@ static void test_semantics(void)
 	cend(&p);
 	ccompare(&p, "lookup by the reply tuple: opts->dir", false);
 
+	p.n = 0; /* IPv6 and UDP: source NAT to a random address, port left as it is */
+	cset(&p, -1, 17, 0, 0);
+	rand_at(&p, -44); /* the addresses' last words: saddr at fp-56, daddr at fp-40 */
+	rand_at(&p, -28);
+	cemit(&p, BPF_ST_MEM(BPF_H, BPF_REG_10, -24, 0x3500)); /* sport 53 */
+	cemit(&p, BPF_ST_MEM(BPF_H, BPF_REG_10, -22, 0x3600)); /* dport 54 */
+	rand_at(&p, -84); /* the NAT address fp-96..-81: random first and last words */
+	ccall(&p, INTERP_CT_XDP_ALLOC, true, 36, 12);
+	cnull(&p, -1, 0);
+	cemit(&p, BPF_MOV64_REG(BPF_REG_7, BPF_REG_0));
+	cnat(&p, -96, 0, 0);
+	cemit(&p, BPF_MOV64_REG(BPF_REG_1, BPF_REG_7));
+	cemit(&p, KFN(INTERP_CT_INSERT));
+	cnull(&p, -2, 0);
+	cemit(&p, BPF_MOV64_REG(BPF_REG_8, BPF_REG_0));
+	ccall(&p, INTERP_CT_XDP_LOOKUP, true, 36, 12);
+	cnull(&p, -3, BPF_REG_8);
+	cemit(&p, BPF_MOV64_REG(BPF_REG_9, BPF_REG_0));
+	cemit(&p, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_9, kenv.status));
+	{	/* reply dst: the NAT address (words 0 and 3), the port the source had */
+		static const struct { int16_t off, fp; uint8_t size; } chk[] = {
+			{ 20, -96, BPF_W }, { 32, -84, BPF_W }, { 36, -24, BPF_H },
+		};
+		uint32_t i;
+
+		for (i = 0; i < 3; i++) {
+			cemit(&p, BPF_LDX_MEM(chk[i].size, BPF_REG_1, BPF_REG_9,
+					      kenv.tuplehash + kenv.hash_size + kenv.hash_tuple +
+						      chk[i].off));
+			cemit(&p, BPF_LDX_MEM(chk[i].size, BPF_REG_2, BPF_REG_10, chk[i].fp));
+			cemit(&p, BPF_JMP_REG(BPF_JNE, BPF_REG_1, BPF_REG_2, 1));
+			cemit(&p, BPF_ALU64_IMM(BPF_OR, BPF_REG_0, 0x10000 << i));
+		}
+	}
+	cemit(&p, BPF_LDX_MEM(BPF_B, BPF_REG_1, BPF_REG_10, -7));
+	cemit(&p, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 24));
+	cemit(&p, BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1));
+	cend(&p);
+	ccompare(&p, "IPv6 UDP source NAT: status | reply dst checks << 16 | dir << 24", false);
+
 	p.n = 0; /* the same tuple inserted again: NULL */
 	cflow(&p, false, 12, 0, 0);
 	ccall(&p, INTERP_CT_XDP_ALLOC, true, 12, 12);
