@@ -548,7 +548,7 @@ int interp_mem_slow(struct interp_ctx *c, struct interp_result *res, uint32_t pc
 			return interp_ct_mem(c, res, pc, (uint32_t)i,
 					     (int64_t)(addr - c->regions[i].base), size, mode, val);
 		if (i < c->nregions && c->regions[i].kind == RK_MAPOBJ && mode == INTERP_READ &&
-		    c->kobj_set)
+		    addr >= c->regions[i].base)
 			return interp_kobj_read(c, res, pc, c->regions[i].map,
 						(int64_t)(addr - c->regions[i].base), size, val);
 		return interp_mem_fault(c, res, pc, addr, size, mode);

@@ -13,7 +13,8 @@
  * syscall.c bpf_map_init_from_attr(), arraymap.c array_map_alloc(),
  * hashtab.c htab_map_alloc()), at the offsets the caller read from the
  * kernel's BTF (interp_kobj_layout).  A read of a field not listed here,
- * or across two fields, is not modelled: the kernel's bytes there are
+ * or across two fields, or with no layout given, is not modelled (the
+ * verifier accepts it, so it is no fault): the kernel's bytes there are
  * pointers, locks and counters the interpreter cannot know.
  *
  * What the values are:
@@ -133,7 +134,7 @@ int interp_kobj_read(struct interp_ctx *c, struct interp_result *res, uint32_t p
 		     int64_t off, uint32_t size, uint64_t *val)
 {
 	struct kfield f[KOBJ_MAX_FIELDS];
-	uint32_t n = fields(c, &c->maps[mi], f), i;
+	uint32_t n = c->kobj_set ? fields(c, &c->maps[mi], f) : 0, i;
 
 	for (i = 0; i < n; i++) {
 		int64_t in = off - f[i].off;
@@ -145,9 +146,10 @@ int interp_kobj_read(struct interp_ctx *c, struct interp_result *res, uint32_t p
 			*val &= (1ULL << (8 * size)) - 1;
 		return 0;
 	}
+	/* the verifier lets programs read the struct (btf_struct_access()): not a fault */
 	interp_fault(res, INTERP_UNSUPPORTED, pc, "read of %u bytes at map %u's kernel object"
-		     "%+lld (type %u): a field not modelled", size, mi, (long long)off,
-		     c->maps[mi].udef.type);
+		     "%+lld (type %u): %s", size, mi, (long long)off, c->maps[mi].udef.type,
+		     c->kobj_set ? "a field not modelled" : "the kernel's layout not given");
 	return -EOPNOTSUPP;
 }
 
