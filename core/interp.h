@@ -114,7 +114,11 @@ struct interp_input {
 	const struct interp_map_elem *elems; /* initial map contents; the rest empty/zero */
 	uint32_t nelems;
 	/* What non-deterministic helpers return. */
-	uint64_t ktime_ns;	    /* first bpf_ktime_get_ns(); each later call adds ktime_step */
+	/*
+	 * The clock: the first bpf_ktime_get_ns() (or read of jiffies, from it
+	 * at interp_ct_env's HZ); each later read adds ktime_step.
+	 */
+	uint64_t ktime_ns;
 	uint64_t ktime_step;
 	const uint32_t *prandom;    /* bpf_get_prandom_u32() values, used in turn, cyclically */
 	uint32_t nprandom;	    /* 0: returns 0 */
