@@ -78,14 +78,6 @@ static int netns_orig = -1, netns_empty = -1;
 /* Devmap entry programs run after a redirect in the empty netns (interp_devmap.h) */
 static struct devmap_rig rig;
 
-/* The kernel's map objects' layout (its BTF), for reads through map pointers */
-static struct interp_kobj_layout kobj;
-static bool have_kobj;
-/* Conntrack's kfuncs and environment (test_interp_kobj.h), and why not */
-static struct interp_ct_env ct_env;
-static bool have_ct;
-static char ct_why[160];
-
 /* The cgroup of this task, as ids from the root down (interp_input.cgroup_ids) */
 static uint64_t cgroup_ids[64];
 static uint32_t ncgroup_ids;
@@ -341,10 +333,7 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 		goto out;
 	}
 	kobj_map_ids(km.fd, km.n, kids);
-	if (have_kobj)
-		interp_ctx__set_kobj(ic, &kobj, kids);
-	if (have_ct)
-		interp_ctx__set_ct(ic, &ct_env);
+	kobj_give(ic, kids);
 	run_fd = kp.fd;
 	if (bpf_program__expected_attach_type(kp.prog) == BPF_XDP_DEVMAP ||
 	    bpf_program__expected_attach_type(kp.prog) == BPF_XDP_CPUMAP) {
@@ -507,12 +496,8 @@ static void run_program(const char *obj, const char *prog, const char *type, str
 			}
 		}
 		if (nd) {
-			if (!vic && (vic = interp_ctx__new(km.def, km.n, msg, sizeof(msg)))) {
-				if (have_kobj)
-					interp_ctx__set_kobj(vic, &kobj, kids);
-				if (have_ct)
-					interp_ctx__set_ct(vic, &ct_env);
-			}
+			if (!vic && (vic = interp_ctx__new(km.def, km.n, msg, sizeof(msg))))
+				kobj_give(vic, kids);
 			if (!vic || kmask_init(&mk, &km, ic, &res)) {
 				count_unsupported(t, obj, prog, "x: nondeterministic, and its maps "
 						  "are too large to mask");
@@ -794,10 +779,6 @@ int main(int argc, char **argv)
 	ncpus = libbpf_num_possible_cpus();
 	netns_init();
 	cgroup_init();
-	have_kobj = !kobj_layout(&kobj);
-	have_ct = !kobj_ct_env(&ct_env, ct_why, sizeof(ct_why));
-	if (!have_ct)
-		fprintf(stderr, "  conntrack kfuncs not modelled here: %s\n", ct_why);
 	RUN_TEST(test_corpus_programs);
 	devmap_rig_free(&rig);
 	return test_summary("test_interp_corpus");

@@ -237,4 +237,33 @@ static __attribute__((unused)) int kobj_ct_env(struct interp_ct_env *e, char *wh
 	return 0;
 }
 
+/* The running kernel's objects, once: what kobj_give() tells a machine */
+static struct {
+	bool init, have_kobj, have_ct;
+	struct interp_kobj_layout kobj;
+	struct interp_ct_env ct;
+	char ct_why[160];
+} kobj_env;
+
+/*
+ * Tell @c the map object layout (with @ids) and conntrack, where this
+ * kernel and environment allow; says once on stderr why conntrack is not.
+ */
+static __attribute__((unused)) void kobj_give(struct interp_ctx *c, const uint32_t *ids)
+{
+	if (!kobj_env.init) {
+		kobj_env.init = true;
+		kobj_env.have_kobj = !kobj_layout(&kobj_env.kobj);
+		kobj_env.have_ct = !kobj_ct_env(&kobj_env.ct, kobj_env.ct_why,
+						sizeof(kobj_env.ct_why));
+		if (!kobj_env.have_ct)
+			fprintf(stderr, "  conntrack kfuncs not modelled here: %s\n",
+				kobj_env.ct_why);
+	}
+	if (kobj_env.have_kobj)
+		interp_ctx__set_kobj(c, &kobj_env.kobj, ids);
+	if (kobj_env.have_ct)
+		interp_ctx__set_ct(c, &kobj_env.ct);
+}
+
 #endif
