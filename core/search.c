@@ -585,6 +585,17 @@ static int build_env(struct search *s)
 	e->nmaps = s->env->nmaps < SMT_MAX_MAPS ? s->env->nmaps : SMT_MAX_MAPS;
 	e->ctx_off = SX_STACK;
 	e->cond = &s->cond;
+	for (i = 0; i < SX_STACK / 8; i++) {
+		uint8_t live = s->cond.live_stack[i], bytes[8];
+		uint32_t j;
+
+		if (!live)
+			continue;
+		for (j = 0; j < 8; j++)
+			bytes[j] = (live >> j) & 1 ? 0xff : 0;
+		memcpy(&e->live_slot_mask[i], bytes, 8);
+		e->live_slots |= 1ULL << i;
+	}
 	e->var_want = search_reads_first(s->orig_s, s->orig_n);
 	e->scratch_live = s->cond.live_regs & ~search_writes(s->orig_s, s->orig_n);
 	for (i = 0; i < 11; i++) {

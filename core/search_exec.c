@@ -400,10 +400,13 @@ static void exec_mem(struct sx_env *e, const struct bpf_insn *in, struct sx_stat
 	if (val.tag != SX_SCALAR && (slot < 0 || size != 8))
 		FAULT(st); /* pointers spill whole, to the stack only */
 	memcpy(p, &val.v, size);
+	if (slot < 0)
+		st->mdirty = true;
 	if (slot >= 0) {
 		int32_t k = (int32_t)(p - st->mem);
 		uint32_t j;
 
+		st->sdirty |= 1ULL << slot;
 		st->stag[slot] = val.tag == SX_SCALAR ? 0 : val.tag;
 		st->smap[slot] = val.tag == SX_SCALAR ? 0 : val.map;
 		for (j = 0; j < size; j++)
@@ -499,41 +502,64 @@ void sx_copy(const struct sx_env *e, struct sx_state *dst, const struct sx_state
 	memcpy(dst, src, sizeof(*src) + e->pkt_off + src->pkt_len);
 }
 
+/*
+ * Bits set in @x.  Not __builtin_popcountll: without -mpopcnt (a baseline
+ * x86-64 build) that is a call into libgcc per use, and sx_error runs for
+ * every test of every proposal.
+ */
+static inline uint32_t popcount64(uint64_t x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ULL);
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
+}
+
 uint32_t sx_error(const struct sx_env *e, const struct sx_state *a, const struct sx_state *b,
 		  uint32_t limit)
 {
-	const struct smt_window_cond *c = e->cond;
 	uint32_t err = 0, i, n;
+	uint16_t regs = e->cond->live_regs & 0x7ff;
+	uint64_t slots;
 
 	if (b->status != SX_OK || a->taken != b->taken)
 		return SX_FAULT_ERR;
-	for (i = 0; i < 11; i++) {
-		if (!((c->live_regs >> i) & 1))
-			continue;
+	for (; regs; regs &= regs - 1) {
+		i = (uint32_t)__builtin_ctz(regs);
 		if (a->r[i].tag != b->r[i].tag || a->r[i].map != b->r[i].map)
 			err += 64;
 		else
-			err += (uint32_t)__builtin_popcountll(a->r[i].v ^ b->r[i].v);
+			err += popcount64(a->r[i].v ^ b->r[i].v);
 	}
-	for (i = 0; i < SX_STACK / 8 && err <= limit; i++) {
-		uint8_t live = c->live_stack[i];
-		uint32_t j;
+	/*
+	 * Both runs start from the same state, so only slots one of them stored
+	 * to can differ: those of them that are live.
+	 */
+	for (slots = (a->sdirty | b->sdirty) & e->live_slots; slots && err <= limit;
+	     slots &= slots - 1) {
+		uint64_t x, y;
 
-		if (!live)
-			continue;
+		i = (uint32_t)__builtin_ctzll(slots);
 		if (a->stag[i] != b->stag[i] || a->smap[i] != b->smap[i])
 			err += 64;
-		if (!memcmp(a->mem + 8 * i, b->mem + 8 * i, 8))
-			continue;
-		for (j = 0; j < 8; j++)
-			if ((live >> j) & 1)
-				err += (uint32_t)__builtin_popcount(a->mem[8 * i + j] ^
-								    b->mem[8 * i + j]);
+		memcpy(&x, a->mem + 8 * i, 8);
+		memcpy(&y, b->mem + 8 * i, 8);
+		err += popcount64((x ^ y) & e->live_slot_mask[i]);
 	}
 	n = e->pkt_off + a->pkt_len;
-	if (err <= limit && memcmp(a->mem + SX_STACK, b->mem + SX_STACK, n - SX_STACK))
-		for (i = SX_STACK; i < n; i++)
-			err += (uint32_t)__builtin_popcount(a->mem[i] ^ b->mem[i]);
+	/* the rest of memory, where a run stored to it (both start alike) */
+	if (err <= limit && (a->mdirty || b->mdirty) &&
+	    memcmp(a->mem + SX_STACK, b->mem + SX_STACK, n - SX_STACK)) {
+		for (i = SX_STACK; i + 8 <= n; i += 8) {
+			uint64_t x, y;
+
+			memcpy(&x, a->mem + i, 8);
+			memcpy(&y, b->mem + i, 8);
+			err += popcount64(x ^ y);
+		}
+		for (; i < n; i++)
+			err += popcount64((uint64_t)(a->mem[i] ^ b->mem[i]));
+	}
 	return err;
 }
 

@@ -68,6 +68,8 @@ struct sx_state {
 	uint8_t stag[SX_STACK / 8]; /* per slot: 0, or the tag of a spilled pointer */
 	uint8_t smap[SX_STACK / 8];
 	uint64_t sinit[SX_STACK / 64]; /* bit per stack byte: written */
+	uint64_t sdirty; /* bit per stack slot: stored to by the run (what may differ) */
+	bool mdirty;	 /* the run stored to ctx, packet or a map value */
 	uint32_t pkt_len;
 	int status; /* SX_OK, SX_FAULT, SX_UNSUP after a run */
 	int taken;  /* a window's final conditional jump: 1 taken, 0 not; -1 none */
@@ -102,6 +104,13 @@ struct sx_env {
 	uint16_t var_want; /* search_var_ptrs()'s @want: what the original window reads */
 	uint16_t scratch_live; /* and its @live: live after, and not written by the original */
 	const struct smt_window_cond *cond;
+	/*
+	 * For sx_error: bit i set when stack slot i has a live byte
+	 * (cond->live_stack), and per slot a mask of its live bytes as the slot's
+	 * 8 bytes read as a u64.
+	 */
+	uint64_t live_slots;
+	uint64_t live_slot_mask[SX_STACK / 8];
 };
 
 /*

@@ -11,9 +11,19 @@
  *   whole-program check times (median, max) -- each loop-free program the
  *   checker models against itself and against one mutant;
  *
- * each with K2's region encoding and with the plain one-array encoding.
+ * each with K2's region encoding and with the plain one-array encoding; and
+ *
+ *   search proposals per CPU second -- search_window() (core/search: the
+ *   executor, the error on the tests, the moves, and the checker for the
+ *   candidates that pass every test) on the windows search_windows() lists,
+ *   at a fixed number of proposals and no deadline, so that the work done is
+ *   the same from run to run whatever else the machine does: the figure is
+ *   CPU time (the process's), and the checksum of the rewrites found shows
+ *   that two builds searched alike.
+ *
  * Environment: BENCH_SMT_WINDOWS (default 2000), BENCH_SMT_TIMEOUT (seconds
- * per query, default 10), CORPUS_DIR.
+ * per query, default 10), BENCH_SEARCH_WINDOWS (default 200), BENCH_SMT_ONLY
+ * (search: only the search figure), CORPUS_DIR.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +34,7 @@
 
 #include "core/analysis.h"
 #include "core/prog.h"
+#include "core/search.h"
 #include "core/smt.h"
 #include "tests/kernel/harness.h"
 
@@ -303,6 +314,77 @@ out:
 	smt_ctx__free(s);
 }
 
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void bench_search(struct cprog *progs, size_t n, unsigned long want, uint32_t timeout_ms)
+{
+	struct smt_ctx *s = smt_ctx__new(timeout_ms);
+	struct search_result *res = malloc(sizeof(*res));
+	struct search_window ws[256];
+	unsigned long done = 0, improved = 0;
+	uint64_t proposals = 0, queries = 0, sum = 0;
+	double t0 = cpu_now(), t;
+	size_t p, i, j, nw, k;
+
+	if (!s || !res)
+		goto out;
+	for (p = 0; p < n && done < want; p++) {
+		struct smt_env env = {
+			.prog_type = progs[p].type, .maps = progs[p].maps, .nmaps = progs[p].nmaps};
+		struct analysis_map amaps[SMT_MAX_MAPS];
+		struct analysis_env aenv = {
+			.prog_type = progs[p].type, .maps = amaps, .nmaps = progs[p].nmaps};
+		struct analysis *a = NULL;
+		struct prog *pr;
+
+		for (k = 0; k < progs[p].nmaps; k++)
+			amaps[k] = (struct analysis_map){.type = progs[p].maps[k].type,
+							 .key_size = progs[p].maps[k].key_size,
+							 .value_size = progs[p].maps[k].value_size,
+							 .max_entries = progs[p].maps[k].max_entries,
+							 .ref = progs[p].maps[k].ref};
+		pr = prog__new(progs[p].insns, progs[p].len, NULL, 0);
+		if (pr)
+			a = analysis__new(pr, &aenv, NULL, 0);
+		nw = a ? search_windows(pr, a, SEARCH_MAX_WINDOW, ws, 256) : 0;
+		if (nw > 256)
+			nw = 256;
+		/* three windows a program, spread over it: many programs' kinds of code */
+		for (k = 0; k < 3 && k < nw && done < want; k++) {
+			struct search_params sp = {.seed = 1 + done, .max_proposals = 4000,
+						   .chains = 2};
+
+			i = k * nw / 3;
+			if (search_window(pr, a, &env, s, ws[i].start, ws[i].len, &sp, res))
+				continue;
+			done++;
+			improved += res->improved;
+			proposals += res->stats.proposals;
+			queries += res->stats.smt_queries;
+			for (j = 0; j < res->len; j++)
+				sum = sum * 31 + res->insns[j].code + 7 * (uint32_t)res->insns[j].imm +
+				      13 * res->insns[j].off + 17 * res->insns[j].dst_reg +
+				      19 * res->insns[j].src_reg;
+		}
+		analysis__free(a);
+		prog__free(pr);
+	}
+	t = cpu_now() - t0;
+	printf("  search: %lu windows, %llu proposals in %.2f s of CPU = %.0f proposals/s "
+	       "(%lu improved, %llu solver queries; rewrites' checksum %016llx)\n",
+	       done, (unsigned long long)proposals, t, proposals / (t > 0 ? t : 1), improved,
+	       (unsigned long long)queries, (unsigned long long)sum);
+out:
+	free(res);
+	smt_ctx__free(s);
+}
+
 int main(void)
 {
 	const char *dir = getenv("CORPUS_DIR") ?: "/var/cache/bpfsynth-corpus";
@@ -341,10 +423,17 @@ int main(void)
 	fclose(f);
 	printf("bench_smt: %zu XDP and tc programs of the corpus (%zu more not linkable)\n", n,
 	       unlinked);
-	bench_windows(progs, n, want, false, timeout);
-	bench_windows(progs, n, want, true, timeout);
-	bench_progs(progs, n, false, timeout);
-	bench_progs(progs, n, true, timeout);
+	if (!getenv("BENCH_SMT_ONLY") || strcmp(getenv("BENCH_SMT_ONLY"), "search")) {
+		bench_windows(progs, n, want, false, timeout);
+		bench_windows(progs, n, want, true, timeout);
+		bench_progs(progs, n, false, timeout);
+		bench_progs(progs, n, true, timeout);
+	}
+	bench_search(progs, n,
+		     getenv("BENCH_SEARCH_WINDOWS")
+			     ? strtoul(getenv("BENCH_SEARCH_WINDOWS"), NULL, 10)
+			     : 200,
+		     timeout);
 	for (i = 0; i < n; i++)
 		free(progs[i].insns);
 	return 0;
