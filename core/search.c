@@ -304,8 +304,8 @@ static const struct {
 static double ln(double x)
 {
 	uint64_t b;
-	double m, t, t2, sum = 0, pw;
-	int e, k;
+	double m, t, t2, sum;
+	int e;
 
 	memcpy(&b, &x, sizeof(b));
 	e = (int)((b >> 52) & 0x7ff) - 1023;
@@ -313,12 +313,19 @@ static double ln(double x)
 	memcpy(&m, &b, sizeof(m)); /* x = m * 2^e, 1 <= m < 2 */
 	t = (m - 1) / (m + 1);
 	t2 = t * t;
-	pw = t;
-	for (k = 1; k < 16; k += 2) {
-		sum += pw / k;
-		pw *= t2;
-	}
-	return e * 0.6931471805599453 + 2 * sum;
+	/*
+	 * atanh(t) = t + t^3/3 + ... + t^15/15 by Horner, with the reciprocals
+	 * as constants: one division a call (this runs for every proposal)
+	 */
+	sum = 1.0 / 15;
+	sum = sum * t2 + 1.0 / 13;
+	sum = sum * t2 + 1.0 / 11;
+	sum = sum * t2 + 1.0 / 9;
+	sum = sum * t2 + 1.0 / 7;
+	sum = sum * t2 + 1.0 / 5;
+	sum = sum * t2 + 1.0 / 3;
+	sum = sum * t2 + 1.0;
+	return e * 0.6931471805599453 + 2 * t * sum;
 }
 
 static double cost_of(const struct search *s, double w, uint32_t err, uint32_t perf)
