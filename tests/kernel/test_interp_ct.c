@@ -200,6 +200,17 @@ static void test_bpf_nf(void)
 #define KFN(k) BPF_RAW_INSN(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_KFUNC_CALL, 0, kenv.kfunc[k])
 
 static struct interp_ct_env kenv;
+static bool ctc; /* the programs are tc's (bpf_skb_ct_*), else XDP's */
+
+/* The kfunc @k of this program type: bpf_xdp_ct_* or bpf_skb_ct_* */
+static int ckf(int k)
+{
+	if (ctc && k == INTERP_CT_XDP_ALLOC)
+		return INTERP_CT_SKB_ALLOC;
+	if (ctc && k == INTERP_CT_XDP_LOOKUP)
+		return INTERP_CT_SKB_LOOKUP;
+	return k;
+}
 
 struct cprog {
 	struct bpf_insn insns[512];
@@ -255,7 +266,7 @@ static void ccall(struct cprog *p, int k, bool tuple, int32_t tlen, int32_t olen
 	cemit(p, BPF_MOV64_REG(BPF_REG_4, BPF_REG_10));
 	cemit(p, BPF_ALU64_IMM(BPF_ADD, BPF_REG_4, -16));
 	cemit(p, BPF_MOV64_IMM(BPF_REG_5, olen));
-	cemit(p, KFN(k));
+	cemit(p, KFN(ckf(k)));
 }
 
 /* if r0 == NULL: r0 = @code, release @held (0: none), exit */
@@ -356,14 +367,15 @@ static void ccompare(struct cprog *p, const char *what, bool tick)
 	struct interp_prog *ip = NULL;
 	struct interp_ctx *c = NULL;
 	char why[256];
-	int fd = kh_load_insns(BPF_PROG_TYPE_XDP, p->insns, p->n, NULL, log, sizeof(log));
+	enum bpf_prog_type type = ctc ? BPF_PROG_TYPE_SCHED_CLS : BPF_PROG_TYPE_XDP;
+	int fd = kh_load_insns(type, p->insns, p->n, NULL, log, sizeof(log));
 
 	if (fd < 0) {
 		kh_log_reason(log, why, sizeof(why));
 		CHECK(false, "%s: the verifier refuses it: %s", what, why);
 		return;
 	}
-	ip = interp_prog__new(p->insns, p->n, BPF_PROG_TYPE_XDP, why, sizeof(why));
+	ip = interp_prog__new(p->insns, p->n, type, why, sizeof(why));
 	c = interp_ctx__new(NULL, 0, why, sizeof(why));
 	if (!CHECK(ip && c && !interp_ctx__set_ct(c, &kenv), "%s: interp: %s", what, why))
 		goto out;
@@ -389,7 +401,8 @@ static void ccompare(struct cprog *p, const char *what, bool tick)
 			break;
 		last = run.retval;
 	}
-	fprintf(stderr, "  %s: %u runs, the kernel's last: %d (0x%x)\n", what, k, (int)last, last);
+	fprintf(stderr, "  %s%s: %u runs, the kernel's last: %d (0x%x)\n", ctc ? "tc: " : "",
+		what, k, (int)last, last);
 out:
 	interp_prog__free(ip);
 	interp_ctx__free(c);
@@ -586,6 +599,25 @@ static void test_semantics(void)
 	cemit(&p, BPF_MOV64_IMM(BPF_REG_0, 7)); /* refused */
 	cend(&p);
 	ccompare(&p, "a second insert of one tuple", false);
+
+	/* bpf_skb_ct_*: the same from a tc program */
+	ctc = true;
+	cerror("NULL tuple", L, false, 0, 12, -1, 6, 0, 0);
+	cerror("netns_id 0xf00f", L, true, 12, 12, 0xf00f, 6, 0, 0);
+	cerror("alloc: ICMP", A, true, 12, 12, -1, 1, 0, 0);
+	cerror("a random tuple", L, true, 12, 12, -1, 6, 0, 0);
+	p.n = 0;
+	cflow(&p, true, 16, 10, 0);
+	cemit(&p, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_9, kenv.status));
+	cemit(&p, BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_9, kenv.mark));
+	cemit(&p, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 16));
+	cemit(&p, BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1));
+	cemit(&p, BPF_LDX_MEM(BPF_B, BPF_REG_1, BPF_REG_10, -4)); /* ct_zone_dir written back */
+	cemit(&p, BPF_ALU64_IMM(BPF_LSH, BPF_REG_1, 24));
+	cemit(&p, BPF_ALU64_REG(BPF_OR, BPF_REG_0, BPF_REG_1));
+	cend(&p);
+	ccompare(&p, "NAT in zone 10: status | mark << 16 | ct_zone_dir << 24", false);
+	ctc = false;
 }
 
 int main(int argc, char **argv)
