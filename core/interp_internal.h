@@ -114,8 +114,6 @@ enum interp_map_kind {
 /* A map's storage.  Element i's value is at vals + (i << shift). */
 struct interp_map {
 	struct interp_map_def def;
-	struct interp_map_def udef; /* as given: what the kernel's struct bpf_map holds */
-	uint32_t kid;		    /* the kernel's map id; 0: not known (interp_kobj.c) */
 	uint8_t kind;	   /* enum interp_map_kind */
 	bool lru;	   /* LRU_HASH, LRU_PERCPU_HASH: inserts into a full map evict */
 	bool redirect;	   /* DEVMAP, DEVMAP_HASH, CPUMAP, XSKMAP */
@@ -151,6 +149,9 @@ struct interp_map {
 	uint32_t *plen_count;
 	/* queue, stack: the oldest element's slot; count holds how many */
 	uint32_t qhead;
+	/* the kernel's map object (interp_kobj.c) */
+	struct interp_map_def udef; /* as given: what the kernel's struct bpf_map holds */
+	uint32_t kid;		    /* the kernel's map id; 0: not known */
 };
 
 /*
