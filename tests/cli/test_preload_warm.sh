@@ -38,7 +38,9 @@ after=$(echo "$out" | field 0 insns_after)
 check "warm: stored, with key and sizes" matches "$(echo "$out" | field 0 status) $key" \
 	'stored [0-9a-f]\{64\}$'
 check "warm: the entry is in the cache" [ -f "$tmp/cache/entries/$key" ]
-check "warm: never more instructions ($before -> $after)" [ "$after" -le "$before" ]
+# The example has instructions to save that the search finds in well under a
+# second (make demo): without them the loaders below would prove nothing.
+check "warm: fewer instructions ($before -> $after)" [ "$after" -lt "$before" ]
 check "warm again: cached" matches "$($B -j warm "$OBJ" | field 0 status)" 'cached$'
 check "warm leaves no queue behind" [ -z "$(ls "$tmp/cache/queue" 2>/dev/null)" ]
 
