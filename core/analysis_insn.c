@@ -154,19 +154,6 @@ static void ctx_load(const struct analysis *a, struct analysis_reg *dst, int64_t
 		analysis_scalar_sext(&dst->s, size * 8);
 }
 
-static unsigned int size_bytes(uint8_t code)
-{
-	switch (BPF_SIZE(code)) {
-	case BPF_B:
-		return 1;
-	case BPF_H:
-		return 2;
-	case BPF_W:
-		return 4;
-	default:
-		return 8;
-	}
-}
 
 /* Stack pointer with a known offset: the frame offset in *off. */
 bool analysis_stack_const(const struct analysis_reg *r, int64_t insn_off, int64_t *off)
@@ -469,7 +456,7 @@ static void do_ldx(struct analysis_fwd *f, struct analysis_state *st, const stru
 {
 	const struct analysis_reg *base = &st->regs[in->src_reg];
 	struct analysis_reg *d = &st->regs[in->dst_reg];
-	unsigned int size = size_bytes(in->code);
+	unsigned int size = prog_insn_size(in->code);
 	bool sx = BPF_MODE(in->code) == BPF_MEMSX;
 	struct analysis_reg v;
 	int64_t off;
@@ -531,7 +518,7 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 		/* LD_ABS / LD_IND: r0 = packet bytes, caller-saved registers clobbered */
 		for (r = 1; r <= 5; r++)
 			analysis_mark_not_init(&st->regs[r]);
-		analysis_mark_width(&st->regs[0], size_bytes(in->code) * 8);
+		analysis_mark_width(&st->regs[0], prog_insn_size(in->code) * 8);
 		break;
 	case BPF_LDX:
 		do_ldx(f, st, in);
@@ -539,7 +526,7 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 	case BPF_ST:
 	case BPF_STX: {
 		const struct analysis_reg *base = &st->regs[in->dst_reg];
-		unsigned int size = size_bytes(in->code);
+		unsigned int size = prog_insn_size(in->code);
 		struct analysis_reg v;
 
 		if (BPF_MODE(in->code) == BPF_ATOMIC) {

@@ -209,19 +209,6 @@ static void mem_access(const struct analysis_reg *base, int16_t insn_off, unsign
 	}
 }
 
-static unsigned int size_bytes(uint8_t code)
-{
-	switch (BPF_SIZE(code)) {
-	case BPF_B:
-		return 1;
-	case BPF_H:
-		return 2;
-	case BPF_W:
-		return 4;
-	default:
-		return 8;
-	}
-}
 
 /* Whether the kernel reads only the low 32 bits of the main program's r0. */
 static bool exit_reads_low32(const struct analysis *a)
@@ -243,7 +230,7 @@ static void effects_of(const struct analysis *a, const struct analysis_state *st
 {
 	const struct bpf_insn *in = &a->p->insns[i];
 	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-	unsigned int size = size_bytes(in->code), r;
+	unsigned int size = prog_insn_size(in->code), r;
 	bool w32;
 
 	memset(e, 0, sizeof(*e));

@@ -104,4 +104,19 @@ bool prog_insn_is_jump(const struct bpf_insn *insn);
 /* Jump target of jump insn at index @i (handles gotol's imm). */
 int64_t prog_jump_target(const struct bpf_insn *insns, size_t i);
 
+/* The bytes a load or store of opcode @code moves: BPF_B 1, H 2, W 4, DW 8. */
+static inline unsigned int prog_insn_size(uint8_t code)
+{
+	switch (BPF_SIZE(code)) {
+	case BPF_B:
+		return 1;
+	case BPF_H:
+		return 2;
+	case BPF_W:
+		return 4;
+	default:
+		return 8;
+	}
+}
+
 #endif

@@ -195,7 +195,7 @@ static int check_ldx_st(struct safety_ctx *c, uint32_t i, const struct analysis_
 			const struct bpf_insn *in)
 {
 	uint8_t cls = BPF_CLASS(in->code), mode = BPF_MODE(in->code);
-	unsigned int size = size_bytes(in->code);
+	unsigned int size = prog_insn_size(in->code);
 	int err;
 
 	if (cls == BPF_LDX) {

@@ -34,20 +34,6 @@ static inline bool is_ptr(const struct analysis_reg *r)
 	return r->type != ANALYSIS_SCALAR && r->type != ANALYSIS_NOT_INIT;
 }
 
-static inline unsigned int size_bytes(uint8_t code)
-{
-	switch (BPF_SIZE(code)) {
-	case BPF_B:
-		return 1;
-	case BPF_H:
-		return 2;
-	case BPF_W:
-		return 4;
-	default:
-		return 8;
-	}
-}
-
 /*
  * An access of @size bytes at register @regno + @insn_off at instruction
  * @i (state @st): a write (of @val, for a store from a register), a read, or

@@ -213,19 +213,6 @@ static bool stx_to_st(uint64_t *rng, struct bpf_insn *w, uint32_t len)
 	return false;
 }
 
-static uint32_t size_bytes(uint8_t code)
-{
-	switch (BPF_SIZE(code)) {
-	case BPF_B:
-		return 1;
-	case BPF_H:
-		return 2;
-	case BPF_W:
-		return 4;
-	default:
-		return 8;
-	}
-}
 
 bool sx_merge_stores(uint64_t *rng, struct bpf_insn *w, uint32_t len)
 {
@@ -243,7 +230,7 @@ bool sx_merge_stores(uint64_t *rng, struct bpf_insn *w, uint32_t len)
 		if (j >= len)
 			continue;
 		b = &w[j];
-		sz = size_bytes(a->code);
+		sz = prog_insn_size(a->code);
 		if (b->code != a->code || b->dst_reg != a->dst_reg || sz == 8)
 			continue;
 		if (b->off == a->off + (int)sz) {
@@ -332,7 +319,7 @@ bool sx_propose(const struct sx_pool *pool, uint64_t *rng, struct bpf_insn *w, u
 			 * Widen a load to take in its neighbour above or below:
 			 * clang assembles wide fields from byte loads, shifts and ors.
 			 */
-			uint32_t sz = size_bytes(w[i].code);
+			uint32_t sz = prog_insn_size(w[i].code);
 
 			w[i].code = (uint8_t)((w[i].code & ~0x18) |
 					      (sz == 1 ? BPF_H : sz == 2 ? BPF_W : BPF_DW));
