@@ -98,6 +98,27 @@ static int load_cprog(const char *path, const char *name, const char *type, stru
 	return 0;
 }
 
+/*
+ * @cp decoded (*pr) and analysed (the result, NULL if either fails) under
+ * @aenv with the maps in @amaps, which the analysis keeps pointing to: the
+ * caller's, valid while it is used.
+ */
+static struct analysis *analyse(const struct cprog *cp, struct analysis_env *aenv,
+				struct analysis_map *amaps, struct prog **pr)
+{
+	uint32_t k;
+
+	*aenv = (struct analysis_env){.prog_type = cp->type, .maps = amaps, .nmaps = cp->nmaps};
+	for (k = 0; k < cp->nmaps; k++)
+		amaps[k] = (struct analysis_map){.type = cp->maps[k].type,
+						 .key_size = cp->maps[k].key_size,
+						 .value_size = cp->maps[k].value_size,
+						 .max_entries = cp->maps[k].max_entries,
+						 .ref = cp->maps[k].ref};
+	*pr = prog__new(cp->insns, cp->len, NULL, 0);
+	return *pr ? analysis__new(*pr, aenv, NULL, 0) : NULL;
+}
+
 static void mutate(struct bpf_insn *in)
 {
 	switch (rnd() % 4) {
@@ -192,22 +213,9 @@ static void bench_windows(struct cprog *progs, size_t n, unsigned long want, boo
 				      .nmaps = progs[p].nmaps,
 				      .plain = plain};
 		struct analysis_map amaps[SMT_MAX_MAPS];
-		struct analysis_env aenv = {
-			.prog_type = progs[p].type, .maps = amaps, .nmaps = progs[p].nmaps};
-		struct analysis *a = NULL;
+		struct analysis_env aenv;
 		struct prog *pr;
-		uint32_t k;
-
-		for (k = 0; k < progs[p].nmaps; k++)
-			amaps[k] =
-				(struct analysis_map){.type = progs[p].maps[k].type,
-						      .key_size = progs[p].maps[k].key_size,
-						      .value_size = progs[p].maps[k].value_size,
-						      .max_entries = progs[p].maps[k].max_entries,
-						      .ref = progs[p].maps[k].ref};
-		pr = prog__new(progs[p].insns, progs[p].len, NULL, 0);
-		if (pr)
-			a = analysis__new(pr, &aenv, NULL, 0);
+		struct analysis *a = analyse(&progs[p], &aenv, amaps, &pr);
 		for (i = 0; a && i + 3 <= progs[p].len && done < want; i++) {
 			struct bpf_insn w[3], m[3];
 			struct smt_result res;
@@ -338,20 +346,9 @@ static void bench_search(struct cprog *progs, size_t n, unsigned long want, uint
 		struct smt_env env = {
 			.prog_type = progs[p].type, .maps = progs[p].maps, .nmaps = progs[p].nmaps};
 		struct analysis_map amaps[SMT_MAX_MAPS];
-		struct analysis_env aenv = {
-			.prog_type = progs[p].type, .maps = amaps, .nmaps = progs[p].nmaps};
-		struct analysis *a = NULL;
+		struct analysis_env aenv;
 		struct prog *pr;
-
-		for (k = 0; k < progs[p].nmaps; k++)
-			amaps[k] = (struct analysis_map){.type = progs[p].maps[k].type,
-							 .key_size = progs[p].maps[k].key_size,
-							 .value_size = progs[p].maps[k].value_size,
-							 .max_entries = progs[p].maps[k].max_entries,
-							 .ref = progs[p].maps[k].ref};
-		pr = prog__new(progs[p].insns, progs[p].len, NULL, 0);
-		if (pr)
-			a = analysis__new(pr, &aenv, NULL, 0);
+		struct analysis *a = analyse(&progs[p], &aenv, amaps, &pr);
 		nw = a ? search_windows(pr, a, SEARCH_MAX_WINDOW, ws, 256) : 0;
 		if (nw > 256)
 			nw = 256;
