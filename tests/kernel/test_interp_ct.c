@@ -37,24 +37,6 @@
 /* an IPv4 TCP frame: the skb test run refuses anything shorter than its headers */
 static const uint8_t pkt[54] = { [12] = 0x08, [14] = 0x45, [17] = 40, [22] = 64, [23] = 6 };
 
-/* Offset of global @var in the object's datasec @sec, or -1 */
-static int var_offset(const struct btf *btf, const char *sec, const char *var)
-{
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *t;
-	int id = btf ? btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC) : -1;
-	uint16_t i;
-
-	if (id < 0 || !(t = btf__type_by_id(btf, id)))
-		return -1;
-	vs = btf_var_secinfos(t);
-	for (i = 0; i < btf_vlen(t); i++, vs++)
-		if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off),
-			    var))
-			return (int)vs->offset;
-	return -1;
-}
-
 static void run_prog(const char *path, const char *name, enum bpf_prog_type type,
 		     const struct interp_ct_env *env)
 {
@@ -93,7 +75,7 @@ static void run_prog(const char *path, const char *name, enum bpf_prog_type type
 			elems[nglob++] = (struct interp_map_elem){ .map = n, .key = &zero,
 								   .value = init[n] };
 			if (strstr(bpf_map__name(map), ".bss"))
-				delta = var_offset(bpf_object__btf(kp.obj), ".bss",
+				delta = kobj_var_offset(bpf_object__btf(kp.obj), ".bss",
 						   "test_delta_timeout");
 		}
 		n++;

@@ -225,26 +225,6 @@ static void test_fields(void)
 	CHECK(compared >= 80, "only %u reads compared", compared);
 }
 
-/* Byte offset of the global @var in the object's .bss, or -1 */
-static int bss_offset(struct bpf_object *obj, const char *var)
-{
-	const struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *t;
-	int id;
-	uint16_t i;
-
-	id = btf ? btf__find_by_name_kind(btf, ".bss", BTF_KIND_DATASEC) : -1;
-	if (id < 0 || !(t = btf__type_by_id(btf, id)))
-		return -1;
-	vs = btf_var_secinfos(t);
-	for (i = 0; i < btf_vlen(t); i++, vs++)
-		if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off),
-			    var))
-			return (int)vs->offset;
-	return -1;
-}
-
 #define MAXM 64
 
 /* One run of map_ptr_kern in both; the kernel's .bss after it into @kbss. */
@@ -331,7 +311,7 @@ static void test_map_ptr_kern(void)
 			hash = n;
 		else if (strstr(name, ".bss")) {
 			bss = n;
-			off_page = bss_offset(kp.obj, "page_size");
+			off_page = kobj_var_offset(bpf_object__btf(kp.obj), ".bss", "page_size");
 		}
 		n++;
 	}

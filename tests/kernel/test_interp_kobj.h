@@ -266,4 +266,23 @@ static __attribute__((unused)) void kobj_give(struct interp_ctx *c, const uint32
 		interp_ctx__set_ct(c, &kobj_env.ct);
 }
 
+/* Offset of global @var in the object's datasec @sec (e.g. ".bss"), or -1 */
+static __attribute__((unused)) int kobj_var_offset(const struct btf *btf, const char *sec,
+						   const char *var)
+{
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+	int id = btf ? btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC) : -1;
+	uint16_t i;
+
+	if (id < 0 || !(t = btf__type_by_id(btf, id)))
+		return -1;
+	vs = btf_var_secinfos(t);
+	for (i = 0; i < btf_vlen(t); i++, vs++)
+		if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, vs->type)->name_off),
+			    var))
+			return (int)vs->offset;
+	return -1;
+}
+
 #endif
