@@ -60,6 +60,7 @@ struct search {
 	double chain_deadline; /* 0: none */
 	uint32_t timeouts;
 	uint32_t tail; /* 1: the window ends in a conditional jump (search_is_tail()) */
+	bool inner;    /* the window has jumps before its end */
 };
 
 static double now(void)
@@ -435,9 +436,40 @@ static bool tail_fold(struct search *s, struct bpf_insn *w)
 	return true;
 }
 
+/*
+ * A move for a jump inside the window: aim it at another instruction after
+ * it (or the end), or change its condition or operands.
+ */
+static bool inner_move(struct search *s, struct bpf_insn *w)
+{
+	uint32_t js[SEARCH_MAX_WINDOW], n = 0, i, room;
+	struct bpf_insn *j;
+	int16_t off;
+
+	for (i = 0; i + 1 < s->len; i++)
+		if (search_is_inner_jump(&w[i]))
+			js[n++] = i;
+	if (!n)
+		return false;
+	i = js[sx_below(&s->rng, n)];
+	j = &w[i];
+	room = s->len - s->tail - 1 - i; /* off = room: to the end (or the tail) */
+	if (!room)
+		return false;
+	if (search_is_tail(j) && sx_below(&s->rng, 2))
+		return sx_tail_move(&s->pool, &s->rng, j);
+	off = (int16_t)(1 + sx_below(&s->rng, room));
+	if (off == j->off)
+		return false;
+	j->off = off;
+	return true;
+}
+
 /* One random move on @w; false if it did nothing. */
 static bool propose(struct search *s, struct bpf_insn *w, uint32_t mix)
 {
+	if (s->inner && sx_below(&s->rng, 8) == 0 && inner_move(s, w))
+		return true;
 	if (s->tail && sx_below(&s->rng, 8) == 0)
 		return sx_below(&s->rng, 2) ? tail_fold(s, w)
 					    : sx_tail_move(&s->pool, &s->rng, &w[s->len - 1]);
@@ -674,9 +706,9 @@ int search_window(const struct prog *p, const struct analysis *a, const struct s
 	s->tail = search_is_tail(&s->orig[len - 1]);
 	memcpy(s->best, s->orig, sizeof(s->best));
 	s->best_perf = res->cost_before;
-	for (i = 0; i < len; i++)
-		if (!search_insn_is_nop(&s->orig[i]))
-			s->orig_s[s->orig_n++] = s->orig[i];
+	s->orig_n = search_strip(s->orig, len, s->orig_s);
+	for (i = 0; i + 1 < len; i++)
+		s->inner |= search_is_inner_jump(&s->orig[i]);
 	if (!s->orig_n || build_env(s))
 		goto out; /* nothing to search, or values too large to model: no rewrite */
 	for (i = 0; i < len; i++)

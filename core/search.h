@@ -2,18 +2,25 @@
 /*
  * core/search: stochastic search for a cheaper, equivalent window.
  *
- * A window is a straight-line stretch [start, start + len) of one basic block
- * of a program: no jumps, calls, exits, LD_IMM64 or LD_ABS/LD_IND inside --
- * except that its last instruction may be the conditional jump that ends
- * the block (the tail), when it compares scalars.  A rewrite keeps a tail's
- * jump offset and may change its condition and operands; it must take the
- * same branch as the original on every input, with the registers and stack
- * bytes live on either way the same.
+ * A window is a stretch [start, start + len) of a program entered only at
+ * start, with no calls, exits, LD_IMM64 or LD_ABS/LD_IND inside.  Either it
+ * is straight-line code of one basic block, whose last instruction may be the
+ * conditional jump that ends the block (the tail), when it compares scalars;
+ * or it is a region: forward jumps inside (`ja`, or conditional ones on
+ * scalars) each landing on a later instruction of the window or at its end,
+ * which every path reaches -- clang's selects and if/else arms.  A rewrite
+ * keeps a tail's jump offset and may change its condition and operands; it
+ * must take the same branch as the original on every input, with the
+ * registers and stack bytes live on either way the same.  A rewrite of a
+ * region may change, re-aim (inside the window) or remove its jumps; it must
+ * end in the same state on every input.
  * search_window() runs K2-style Markov-chain Monte Carlo over rewrites of it
  * of the same length (instructions the rewrite removes become `ja +0`, which
  * the verifier deletes, so jump offsets and BTF line info stay valid):
  *
- *   moves     change an operand; replace one instruction; replace two
+ *   moves     change an operand (of a jump too: its condition, or in a
+ *             region where inside the window it lands); replace one
+ *             instruction; replace two
  *             consecutive ones; delete one (make it `ja +0`); change a memory
  *             access's width, or merge two adjacent narrow stores or loads
  *             into one wide one; rebase a memory access onto another
@@ -118,12 +125,15 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 		       uint32_t len, struct smt_window_cond *c);
 
 /*
- * The windows of @p worth searching, in program order: maximal stretches of
- * reachable straight-line instructions of at most @maxlen (longer stretches
- * are cut into overlapping pieces), the last piece of a stretch with the
- * conditional jump after it as its tail where that jump compares scalars
- * (one piece more when the last is full).  Fills @out[0..@max); returns how many
- * there are (may exceed @max).
+ * The windows of @p worth searching, in program order (by start, then
+ * length): maximal stretches of reachable straight-line instructions of at
+ * most @maxlen (longer stretches are cut into overlapping pieces), the last
+ * piece of a stretch with the conditional jump after it as its tail where
+ * that jump compares scalars (one piece more when the last is full); and,
+ * for @maxlen > 2, a region around each forward jump that can be one (up to
+ * three instructions before it, what it jumps over, and what follows while
+ * it fits).  Fills @out[0..@max); returns how many there are (may exceed
+ * @max).
  */
 size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t maxlen,
 		      struct search_window *out, size_t max);

@@ -425,8 +425,8 @@ bool sx_insn_searchable(const struct bpf_insn *in)
 	return cls == BPF_STX && BPF_MODE(in->code) == BPF_MEM;
 }
 
-/* A window's final conditional jump: its decision, on scalars only. */
-static void exec_tail(const struct bpf_insn *in, struct sx_state *st)
+/* A conditional jump's decision, on scalars only: 1 taken, 0 not, -1 a fault (set). */
+static int exec_cond(const struct bpf_insn *in, struct sx_state *st)
 {
 	bool is32 = BPF_CLASS(in->code) == BPF_JMP32;
 	const struct sx_reg *d = &st->r[in->dst_reg], *s = &st->r[in->src_reg];
@@ -434,8 +434,10 @@ static void exec_tail(const struct bpf_insn *in, struct sx_state *st)
 	int64_t sa, sb;
 	bool t;
 
-	if (d->tag != SX_SCALAR || (BPF_SRC(in->code) == BPF_X && s->tag != SX_SCALAR))
-		FAULT(st);
+	if (d->tag != SX_SCALAR || (BPF_SRC(in->code) == BPF_X && s->tag != SX_SCALAR)) {
+		st->status = SX_FAULT;
+		return -1;
+	}
 	if (is32) {
 		a = (uint32_t)a;
 		b = (uint32_t)b;
@@ -459,9 +461,9 @@ static void exec_tail(const struct bpf_insn *in, struct sx_state *st)
 	case BPF_JSLE: t = sa <= sb; break;
 	default:
 		st->status = SX_UNSUP;
-		return;
+		return -1;
 	}
-	st->taken = t;
+	return t;
 }
 
 void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct sx_state *st)
@@ -484,11 +486,29 @@ void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct
 			exec_mem(e, in, st);
 			break;
 		case BPF_JMP:
-		case BPF_JMP32:
+		case BPF_JMP32: {
+			int t;
+
 			if (i + 1 == len && search_is_tail(in)) {
-				exec_tail(in, st);
+				/* a window's final jump: its decision is an outcome */
+				t = exec_cond(in, st);
+				if (t >= 0)
+					st->taken = t;
 				break;
 			}
+			if (search_is_inner_jump(in)) {
+				/* forward, to the window's end at most */
+				if (in->off < 0 ||
+				    i + 1 + (uint32_t)in->off > len - (search_is_tail(&insns[len - 1]) ? 1 : 0)) {
+					st->status = SX_UNSUP;
+					break;
+				}
+				t = in->code == (BPF_JMP | BPF_JA) ? 1 : exec_cond(in, st);
+				if (t > 0)
+					i += (uint32_t)in->off;
+				break;
+			}
+		}
 			/* fall through */
 		default:
 			if (!search_insn_is_nop(in))

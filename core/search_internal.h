@@ -143,8 +143,16 @@ void sx_cex_state(const struct sx_env *e, const struct analysis_state *as,
 
 /* ---- the solver's view (search_window.c) ---- */
 
-/* @w[0..@len) without its NOPs into @out; returns how many are left. */
+/*
+ * @w[0..@len) without its NOPs into @out, jumps inside re-aimed at the same
+ * instructions; returns how many are left.
+ */
 uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *out);
+/*
+ * A jump a window may hold before its end: `ja` (not +0) or a conditional
+ * one, going forward to an instruction of the window or to its end.
+ */
+bool search_is_inner_jump(const struct bpf_insn *in);
 
 #define SEARCH_PREFIX_MAX 40 /* two slots for each of r0..r9, three per variable pointer */
 

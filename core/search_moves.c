@@ -291,6 +291,8 @@ bool sx_propose(const struct sx_pool *pool, uint64_t *rng, struct bpf_insn *w, u
 	case 0:
 		if (search_insn_is_nop(&w[i]))
 			return false;
+		if (prog_insn_is_jump(&w[i]))
+			return search_is_tail(&w[i]) && sx_tail_move(pool, rng, &w[i]);
 		old[0] = w[i];
 		change_operand(pool, rng, &w[i]);
 		return memcmp(&old[0], &w[i], sizeof(old[0])) != 0;

@@ -7,6 +7,9 @@
  * ends at jumps, calls, exits, LD_IMM64, LD_ABS/LD_IND and atomics (which
  * the executor does not run), and before a jump target or a subprogram
  * start; `ja +0` (a NOP, as the search leaves them) belongs to a stretch.
+ * Regions are windows with forward jumps inside, entered only at their
+ * start (no jump from elsewhere lands inside), every jump landing inside or
+ * at the end: the solver merges the paths there (smt_enc.c).
  *
  * A proof of a rewrite is smt_check_window() of the two windows without
  * their NOPs, under search_window_cond(): register types at entry (a pointer
@@ -75,6 +78,60 @@ static uint64_t *entry_points(const struct prog *p)
 static bool bit(const uint64_t *m, uint32_t i)
 {
 	return (m[i / 64] >> (i % 64)) & 1;
+}
+
+/*
+ * Per instruction, the first and last instruction that jumps to it (lo > hi:
+ * none); a subprogram start counts as entered from everywhere.  NULL on
+ * ENOMEM (both).
+ */
+static int jump_sources(const struct prog *p, uint32_t **lop, uint32_t **hip)
+{
+	uint32_t *lo = malloc((p->len + 1) * sizeof(*lo)), *hi = malloc((p->len + 1) * sizeof(*hi));
+	uint32_t i;
+
+	*lop = lo;
+	*hip = hi;
+	if (!lo || !hi) {
+		free(lo);
+		free(hi);
+		*lop = *hip = NULL;
+		return -ENOMEM;
+	}
+	for (i = 0; i <= p->len; i++) {
+		lo[i] = UINT32_MAX;
+		hi[i] = 0;
+	}
+	for (i = 0; i < p->nsubprogs; i++)
+		if (p->subprogs[i].start < p->len) {
+			lo[p->subprogs[i].start] = 0;
+			hi[p->subprogs[i].start] = UINT32_MAX;
+		}
+	for (i = 0; i < p->len; i++) {
+		const struct bpf_insn *in = &p->insns[i];
+		int64_t t;
+
+		if (prog_insn_is_ldimm64(in)) {
+			i++;
+			continue;
+		}
+		if (!prog_insn_is_jump(in) || search_insn_is_nop(in))
+			continue;
+		t = prog_jump_target(p->insns, i);
+		if (t < 0 || t > p->len)
+			continue;
+		if (i < lo[t])
+			lo[t] = i;
+		if (i > hi[t])
+			hi[t] = i;
+	}
+	return 0;
+}
+
+/* Whether instruction @x is entered only by falling through or by jumps from [@s, @x). */
+static bool entered_inside(const uint32_t *lo, const uint32_t *hi, uint32_t s, uint32_t x)
+{
+	return lo[x] > hi[x] || (lo[x] >= s && hi[x] < x);
 }
 
 bool search_is_tail(const struct bpf_insn *in)
@@ -172,11 +229,71 @@ static bool has_real(const struct prog *p, uint32_t s, uint32_t e)
 	return false;
 }
 
+/* Straight-line code a window may hold. */
+static bool plain(const struct prog *p, const struct analysis *a, uint32_t i)
+{
+	return analysis_reachable(a, i) && !is_barrier(&p->insns[i]) && !unmodelled_access(p, a, i);
+}
+
+/* A jump a window may hold before its end: `ja`, or one comparing scalars. */
+static bool inner_ok(const struct prog *p, const struct analysis *a, uint32_t i)
+{
+	const struct bpf_insn *in = &p->insns[i];
+
+	if (!search_is_inner_jump(in) || !analysis_reachable(a, i))
+		return false;
+	return in->code == (BPF_JMP | BPF_JA) || tail_ok(p, a, i);
+}
+
+/*
+ * The region around @p's forward jump @j: a window of at most @maxlen that
+ * holds the jump and what it jumps over, entered only at its start, every
+ * jump inside landing inside or at its end, with up to three instructions
+ * before the jump and as many after as fit.  0 if there is none.
+ */
+static uint32_t region_at(const struct prog *p, const struct analysis *a, const uint32_t *lo,
+			  const uint32_t *hi, uint32_t j, uint32_t maxlen, uint32_t *start)
+{
+	uint32_t s = j, e, need;
+
+	if (!inner_ok(p, a, j))
+		return 0;
+	need = (uint32_t)prog_jump_target(p->insns, j);
+	if (need - j >= maxlen)
+		return 0;
+	while (s > 0 && j - (s - 1) <= 3 && plain(p, a, s - 1) && entered_inside(lo, hi, s - 1, s))
+		s--;
+	for (e = j + 1; e < p->len && e - s < maxlen && entered_inside(lo, hi, s, e); e++) {
+		if (plain(p, a, e))
+			continue;
+		if (!inner_ok(p, a, e) || prog_jump_target(p->insns, e) > s + maxlen)
+			break;
+		if ((uint32_t)prog_jump_target(p->insns, e) > need)
+			need = (uint32_t)prog_jump_target(p->insns, e);
+	}
+	/* it ends in straight-line code (a final jump would be a tail) */
+	while (e > j + 1 && search_is_inner_jump(&p->insns[e - 1]))
+		e--;
+	if (e < need || e <= j + 1)
+		return 0;
+	*start = s;
+	return e - s;
+}
+
+static int window_cmp(const void *x, const void *y)
+{
+	const struct search_window *a = x, *b = y;
+
+	if (a->start != b->start)
+		return a->start < b->start ? -1 : 1;
+	return a->len < b->len ? -1 : a->len > b->len;
+}
+
 size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t maxlen,
 		      struct search_window *out, size_t max)
 {
 	uint64_t *entry = entry_points(p);
-	uint32_t i = 0, s, e, w, step;
+	uint32_t i = 0, s, e, w, step, *lo, *hi;
 	size_t n = 0;
 	bool tail;
 
@@ -223,48 +340,106 @@ size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t m
 		}
 	}
 	free(entry);
+	/* regions: forward jumps with what they jump over */
+	if (maxlen > 2 && !jump_sources(p, &lo, &hi)) {
+		size_t nblock = n < max ? n : max;
+
+		for (i = 0; i < p->len; i++) {
+			uint32_t rs, rl = region_at(p, a, lo, hi, i, maxlen, &rs);
+			size_t k;
+
+			if (!rl)
+				continue;
+			for (k = nblock; k < n && k < max; k++)
+				if (out[k].start == rs && out[k].len == rl)
+					break;
+			if (k < n && k < max)
+				continue;
+			if (n < max)
+				out[n] = (struct search_window){.start = rs, .len = rl};
+			n++;
+		}
+		free(lo);
+		free(hi);
+		qsort(out, n < max ? n : max, sizeof(*out), window_cmp);
+	}
 	return n;
 }
 
-/* 0 if [start, start + len) is a window of @p, else -ENOENT / -EINVAL. */
+/*
+ * 0 if [start, start + len) is a window of @p, else -ENOENT / -EINVAL:
+ * straight-line code entered only at @start, with forward jumps inside to
+ * an instruction of it or its end, and maybe a final conditional jump on
+ * scalars (a tail) that leads out.
+ */
 static int window_ok(const struct prog *p, const struct analysis *a, uint32_t start,
 		     uint32_t len)
 {
-	uint64_t *entry;
-	uint32_t i;
+	uint32_t i, *lo, *hi, end;
 	int err = 0;
 
 	if (!len || len > SEARCH_MAX_WINDOW || start >= p->len || len > p->len - start)
 		return -EINVAL;
 	if (!analysis_reachable(a, start))
 		return -ENOENT;
-	entry = entry_points(p);
-	if (!entry)
+	if (jump_sources(p, &lo, &hi))
 		return -ENOMEM;
+	/* where jumps inside may go: the end, or a tail (which leads out) */
+	end = start + len - (len > 1 && tail_ok(p, a, start + len - 1) ? 1 : 0);
 	for (i = start; i < start + len && !err; i++) {
-		bool tail = i + 1 == start + len && len > 1 && tail_ok(p, a, i);
+		bool last = i + 1 == start + len;
 
-		if ((!tail && is_barrier(&p->insns[i])) || !analysis_reachable(a, i) ||
-		    (i > start && bit(entry, i)))
+		if (!analysis_reachable(a, i) || (i > start && !entered_inside(lo, hi, start, i)))
+			err = -EINVAL;
+		else if (last && len > 1 && tail_ok(p, a, i))
+			continue;
+		else if (!last && search_is_inner_jump(&p->insns[i]))
+			err = inner_ok(p, a, i) && prog_jump_target(p->insns, i) <= end
+				      ? 0
+				      : -EINVAL;
+		else if (is_barrier(&p->insns[i]))
 			err = -EINVAL;
 	}
-	free(entry);
+	free(lo);
+	free(hi);
 	return err;
 }
 
+bool search_is_inner_jump(const struct bpf_insn *in)
+{
+	return in->code == (BPF_JMP | BPF_JA) ? in->off != 0 : search_is_tail(in);
+}
+
+/*
+ * Registers some path through @w[0..n) reads before writing.  Jumps inside
+ * go forward (to n at most: the end); a register is written for sure at an
+ * instruction when every path there writes it.
+ */
 uint16_t search_reads_first(const struct bpf_insn *w, uint32_t n)
 {
-	uint16_t rd = 0, wr = 0;
+	uint16_t rd = 0, dw[SEARCH_MAX_WINDOW + SEARCH_PREFIX_MAX + SEARCH_DECISION_MAX + 2];
+	bool seen[SEARCH_MAX_WINDOW + SEARCH_PREFIX_MAX + SEARCH_DECISION_MAX + 2];
 	uint32_t i;
 
+	if (n + 1 > sizeof(dw) / sizeof(dw[0]))
+		n = sizeof(dw) / sizeof(dw[0]) - 1;
+	for (i = 0; i <= n; i++) {
+		dw[i] = 0xffff;
+		seen[i] = false;
+	}
+	dw[0] = 0;
+	seen[0] = true;
 	for (i = 0; i < n; i++) {
 		const struct bpf_insn *in = &w[i];
 		uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-		uint16_t r = 0, d = 0;
+		uint16_t r = 0, d = 0, out;
+		bool fall = true;
 
-		if (search_insn_is_nop(in))
-			continue;
-		if (cls == BPF_ALU || cls == BPF_ALU64) {
+		if (!seen[i])
+			continue; /* no path gets here */
+		if (search_insn_is_nop(in)) {
+			/* a NOP */
+		} else if (cls == BPF_ALU || cls == BPF_ALU64) {
 			if (BPF_SRC(in->code) == BPF_X && op != BPF_END && op != BPF_NEG)
 				r |= 1u << in->src_reg;
 			if (op != BPF_MOV)
@@ -282,8 +457,21 @@ uint16_t search_reads_first(const struct bpf_insn *w, uint32_t n)
 			if (BPF_SRC(in->code) == BPF_X)
 				r |= 1u << in->src_reg;
 		}
-		rd |= r & ~wr;
-		wr |= d;
+		rd |= r & ~dw[i];
+		out = dw[i] | d;
+		if (!search_insn_is_nop(in) && search_is_inner_jump(in)) {
+			int64_t t = (int64_t)i + 1 + in->off;
+
+			if (t > (int64_t)i && t <= (int64_t)n) {
+				dw[t] &= out;
+				seen[t] = true;
+			}
+			fall = in->code != (BPF_JMP | BPF_JA);
+		}
+		if (fall) {
+			dw[i + 1] &= out;
+			seen[i + 1] = true;
+		}
 	}
 	return rd;
 }
@@ -620,11 +808,26 @@ static uint16_t mentions(const struct bpf_insn *w, uint32_t n)
 
 uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *out)
 {
-	uint32_t i, n = 0;
+	uint32_t i, n = 0, at[SEARCH_MAX_WINDOW + 1];
 
-	for (i = 0; i < len; i++)
+	/* at[i]: where w[i] (or what follows it) lands; len at most a window's */
+	for (i = 0; i < len; i++) {
+		if (i <= SEARCH_MAX_WINDOW)
+			at[i] = n;
 		if (!search_insn_is_nop(&w[i]))
 			out[n++] = w[i];
+	}
+	if (len <= SEARCH_MAX_WINDOW)
+		at[len] = n;
+	/* jumps inside keep their targets; a tail's leads out and stays */
+	for (i = 0; i < len && len <= SEARCH_MAX_WINDOW; i++) {
+		int64_t t = (int64_t)i + 1 + w[i].off;
+
+		if (search_insn_is_nop(&w[i]) || !search_is_inner_jump(&w[i]) || t <= (int64_t)i ||
+		    t > (int64_t)len)
+			continue;
+		out[at[i]].off = (int16_t)(at[t] - at[i] - 1);
+	}
 	return n;
 }
 
@@ -663,6 +866,15 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 		}
 		body = len - 1;
 	}
+	/* jumps inside land inside, or at the end of what comes before a tail */
+	for (i = 0; i < body; i++)
+		if ((search_is_inner_jump(&orig[i]) || search_is_inner_jump(&rw[i])) &&
+		    (orig[i].off < 0 || rw[i].off < 0 ||
+		     i + 1 + (uint32_t)(search_is_inner_jump(&orig[i]) ? orig[i].off : 0) > body ||
+		     i + 1 + (uint32_t)(search_is_inner_jump(&rw[i]) ? rw[i].off : 0) > body)) {
+			snprintf(res->msg, sizeof(res->msg), "insn %u: a jump out of the window", i);
+			return -EINVAL;
+		}
 	na = search_strip(orig, body, a);
 	nb = search_strip(rw, body, b);
 	if (!na && !tail)

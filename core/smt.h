@@ -121,9 +121,11 @@ int smt_check_prog(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 		   struct smt_result *res);
 
 /*
- * Windows: straight-line code (no jumps, exits or calls) @a[0..alen) against
- * @b[0..blen), both entered in the state @cond describes.  Verdicts are
- * cached per identical query.
+ * Windows: code without exits or calls, @a[0..alen) against @b[0..blen),
+ * both entered in the state @cond describes.  Jumps must go forward, to an
+ * instruction of the window or to its end (alen, blen), where every path
+ * arrives and the states are compared.  Verdicts are cached per identical
+ * query.
  */
 int smt_check_window(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 		     const struct bpf_insn *b, size_t blen, const struct smt_env *env,

@@ -346,6 +346,40 @@ void smt_enc_free(struct senc *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/*
+ * A window's paths meet at its end: their states become one.  States whose
+ * register tags differ merge with those registers unreadable (a live-out
+ * one is then refused by the diffs); other differences are UNKNOWN.
+ */
+static struct sstate *window_end(struct smt_ctx *s, struct slist *l)
+{
+	struct sstate *a;
+	uint32_t k, i;
+
+	if (!l->n) {
+		snprintf(s->unsup, sizeof(s->unsup), "%s", "no path reaches the window's end");
+		return NULL;
+	}
+	a = l->v[0];
+	for (k = 1; k < l->n; k++) {
+		struct sstate *b = l->v[k];
+
+		for (i = 0; i < 11; i++)
+			if (a->r[i].tag != b->r[i].tag)
+				a->r[i].tag = b->r[i].tag = T_UNINIT;
+		if (!mergeable(a, b)) {
+			snprintf(s->unsup, sizeof(s->unsup), "%s",
+				 "the window's paths end with different stack types or calls");
+			return NULL;
+		}
+		merge_into(s, a, b);
+	}
+	for (k = 1; k < l->n; k++)
+		free(l->v[k]);
+	l->n = 0;
+	return a;
+}
+
 int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 		 const struct smt_window_cond *cond, struct senc *out)
 {
@@ -362,29 +396,19 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 	if (!st)
 		return -ENOMEM;
 	if (cond) {
+		/*
+		 * A window: entered in @cond's state; forward jumps inside it
+		 * may go to any later instruction or to its end (@len), where
+		 * every path must arrive; exits and calls stay outside.
+		 */
 		window_init(s, st, cond);
-		for (i = 0; i < len && !s->unsup[0] && !s->zerr; i++) {
-			struct sstate *tk = NULL;
-			int r = smt_enc_step(&ie, st, insns, i, &tk);
-
-			if (r != 0) {
-				free(tk);
-				if (r > 0)
-					smt_unsup(s, i, "%s", "jump or exit inside a window");
-				break;
-			}
-			if (prog_insn_is_ldimm64(&insns[i]))
-				i++;
-		}
-		out->end = st;
-		return 0;
+	} else {
+		st->r[1].v = smt_bvk(s, (int64_t)smt_region_base(T_CTX));
+		st->r[1].tag = T_CTX;
+		st->r[10].v = smt_bvk(s, (int64_t)smt_region_base(T_STACK));
+		st->r[10].tag = T_STACK;
+		st->pc = T(Z3_mk_bvule(s->z, s->plen, smt_bvk(s, PKT_MAX)));
 	}
-
-	st->r[1].v = smt_bvk(s, (int64_t)smt_region_base(T_CTX));
-	st->r[1].tag = T_CTX;
-	st->r[10].v = smt_bvk(s, (int64_t)smt_region_base(T_STACK));
-	st->r[10].tag = T_STACK;
-	st->pc = T(Z3_mk_bvule(s->z, s->plen, smt_bvk(s, PKT_MAX)));
 	at = calloc(len + 2, sizeof(*at));
 	if (!at) {
 		free(st);
@@ -432,6 +456,13 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 				err = 1;
 				continue;
 			}
+			if (cond && (r == 3 || r == 4)) {
+				smt_unsup(s, i, "%s", "exit inside a window");
+				free(x);
+				free(tk);
+				err = 1;
+				continue;
+			}
 			if (r == 4) {
 				if (add_exit(s, out, tk)) {
 					smt_unsup(s, i, "%s", "too many exit states");
@@ -457,8 +488,10 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 				int64_t t = prog_jump_target(insns, i);
 				struct sstate *j = r == 1 ? tk : x;
 
-				if (t <= (int64_t)i || t >= (int64_t)len) {
-					smt_unsup(s, i, "%s", "backward jump (loop)");
+				if (t <= (int64_t)i || t > (int64_t)len || (t == (int64_t)len && !cond)) {
+					smt_unsup(s, i, "%s",
+						  t <= (int64_t)i ? "backward jump (loop)"
+								  : "jump out of the program");
 					free(j);
 					if (r == 1)
 						free(x);
@@ -474,17 +507,19 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 				if (r == 2)
 					continue;
 			}
-			if (next >= len) {
+			if (next >= len && !cond) {
 				smt_unsup(s, i, "%s", "falls off the end");
 				free(x);
 				err = 1;
 				continue;
 			}
-			if (slist_add(s, &at[next], x))
+			if (slist_add(s, &at[next < len ? next : len], x))
 				err = 1;
 		}
 		free(cur.v);
 	}
+	if (cond && !err && !s->unsup[0] && !s->zerr)
+		out->end = window_end(s, &at[len]);
 	for (i = 0; i < len + 2; i++) {
 		for (k = 0; k < at[i].n; k++)
 			free(at[i].v[k]);

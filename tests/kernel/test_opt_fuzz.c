@@ -141,7 +141,7 @@ static uint32_t make_packet(struct fz *g, uint8_t *pkt)
 }
 
 struct fz_stats {
-	uint32_t programs, rejected, changed, windows, tails, tail_progs, runs, diffs;
+	uint32_t programs, rejected, changed, windows, tails, tail_progs, regions, runs, diffs;
 	uint32_t judge_calls, judge_refused, whole_eq, whole_unknown, whole_diff;
 	double opt_seconds;
 };
@@ -149,6 +149,22 @@ struct fz_stats {
 static bool tail_changed(const struct bpf_insn *a, const struct bpf_insn *b)
 {
 	return search_is_tail(a) && memcmp(a, b, sizeof(*a));
+}
+
+/* Rewritten windows that held a jump before their last instruction (regions). */
+static uint32_t regions_rewritten(const struct bpf_insn *orig, const struct opt_result *res)
+{
+	uint32_t k, i, n = 0;
+
+	for (k = 0; k < res->nwindows; k++) {
+		const struct opt_window_rec *w = &res->windows[k];
+
+		for (i = w->start; i + 1 < w->start + w->len; i++)
+			if (prog_insn_is_jump(&orig[i]) && !search_insn_is_nop(&orig[i]))
+				break;
+		n += i + 1 < w->start + w->len;
+	}
+	return n;
 }
 
 /*
@@ -315,6 +331,7 @@ static void test_opt_fuzz(void)
 					tail = true;
 				}
 			st.tail_progs += tail;
+			st.regions += regions_rewritten(g->insns, &res);
 			if (res.whole == SMT_EQUIVALENT)
 				st.whole_eq++;
 			else
@@ -354,13 +371,13 @@ out:
 	st.judge_refused = j.refused;
 	fprintf(stderr,
 		"  opt_fuzz: seed %llu, %u programs (%u rejected by the kernel and made again), "
-		"%u changed by the optimizer, %u windows rewritten, %u tail jumps changed in %u "
-		"programs, whole-program proof %u equivalent / %u not made / %u refuting; %u "
+		"%u changed by the optimizer, %u windows rewritten (%u with jumps inside), %u tail "
+		"jumps changed in %u programs, whole-program proof %u equivalent / %u not made / %u refuting; %u "
 		"runs, %u differences; judge: %u loads, %u refused; %.1f s (%.1f s optimizing, "
 		"budget "
 		"%.2f s)\n",
 		(unsigned long long)seed, st.programs, st.rejected, st.changed, st.windows,
-		st.tails, st.tail_progs, st.whole_eq, st.whole_unknown, st.whole_diff, st.runs,
+		st.regions, st.tails, st.tail_progs, st.whole_eq, st.whole_unknown, st.whole_diff, st.runs,
 		st.diffs, st.judge_calls, st.judge_refused, t1 - t0, st.opt_seconds, budget);
 	ASSERT_EQ(st.diffs, 0, "differences between original and optimized programs");
 	/*
@@ -371,6 +388,8 @@ out:
 	CHECK(st.programs < 20 || st.changed >= st.programs / 10, "only %u of %u programs changed",
 	      st.changed, st.programs);
 	CHECK(st.programs < 20 || st.tails > 0, "no tail jump changed in %u programs", st.programs);
+	CHECK(st.programs < 20 || st.regions > 0, "no window with jumps inside rewritten in %u programs",
+	      st.programs);
 	close(g->map_fd);
 	free(g);
 }

@@ -930,6 +930,148 @@ out:
 }
 
 
+/* ---- windows with jumps inside (regions) ---- */
+
+#define INS(CODE, DST, SRC, OFF, IMM) \
+	((struct bpf_insn){.code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF), .imm = (IMM)})
+
+/*
+ * The executor takes forward jumps inside a window; the strip keeps them
+ * aimed at the same instructions; reads before writes follow every path.
+ */
+static void test_region_exec(void)
+{
+	struct bpf_insn sel[] = {INS(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 1),
+				 INS(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 1, 0),
+				 INS(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0),
+				 INS(BPF_ALU | BPF_LSH | BPF_K, 0, 0, 0, 1)};
+	/* ja over the else arm; a NOP on each side of a target */
+	struct bpf_insn ite[] = {INS(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 3, 7),
+				 INS(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 10),
+				 INS(BPF_JMP | BPF_JA, 0, 0, 3, 0),
+				 INS(BPF_JMP | BPF_JA, 0, 0, 0, 0),
+				 INS(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 20),
+				 INS(BPF_JMP | BPF_JA, 0, 0, 0, 0),
+				 INS(BPF_ALU64 | BPF_ADD | BPF_K, 0, 0, 0, 1)};
+	struct bpf_insn out_of[] = {INS(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 2, 0),
+				    INS(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0)};
+	struct bpf_insn path[] = {INS(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 1, 0),
+				  INS(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, 0),
+				  INS(BPF_ALU64 | BPF_MOV | BPF_X, 3, 1, 0, 0)};
+	struct smt_window_cond c = {0};
+	struct sx_env e = {.prog_type = BPF_PROG_TYPE_XDP, .cond = &c};
+	struct sx_state *st = calloc(1, sizeof(*st) + SX_STACK + SX_CTX_SIZE + 64);
+	struct bpf_insn b[8];
+	uint32_t nb;
+
+	if (!CHECK(st, "allocation"))
+		return;
+	st->r[2] = (struct sx_reg){.v = 0, .tag = SX_SCALAR};
+	sx_run(&e, sel, 4, st);
+	ASSERT_EQ(st->status, SX_OK, "select runs");
+	ASSERT_EQ(st->r[0].v, 0, "r2 == 0: w0 = 0, << 1");
+	ASSERT_EQ(st->taken, -1, "no tail");
+	st->r[2].v = 5;
+	sx_run(&e, sel, 4, st);
+	ASSERT_EQ(st->r[0].v, 2, "r2 != 0: the jump skips w0 = 0");
+	st->r[2].v = 7;
+	sx_run(&e, ite, 7, st);
+	ASSERT_EQ(st->r[0].v, 21, "r2 == 7: the else arm, then += 1");
+	st->r[2].v = 8;
+	sx_run(&e, ite, 7, st);
+	ASSERT_EQ(st->r[0].v, 11, "r2 != 7: the then arm, ja over the else, += 1");
+	sx_run(&e, out_of, 2, st);
+	ASSERT_EQ(st->status, SX_UNSUP, "a jump past the window's end");
+	free(st);
+
+	nb = search_strip(ite, 7, b);
+	if (ASSERT_EQ(nb, 5, "two NOPs stripped")) {
+		ASSERT_EQ(b[0].off, 2, "the condition still lands on r0 = 20");
+		ASSERT_EQ(b[2].off, 1, "ja still lands on r0 += 1");
+	}
+	ASSERT_EQ(search_reads_first(path, 3), (1u << 2) | (1u << 1),
+		  "r1 is read unwritten on the taken path");
+	ASSERT_EQ(search_reads_first(path + 1, 2), 0, "straight: r1 written first");
+}
+
+/*
+ * clang's select `w0 = 1; if r2 != 0 goto +1; w0 = 0; w0 <<= 1` is a window
+ * with a jump inside; the search folds the shift into the arms.
+ */
+static void test_regions(void)
+{
+	static const char *text = "r2 = *(u32 *)(r1 + 12)\n" /* 0 */
+				  "w0 = 1\n"		    /* 1 */
+				  "if r2 != 0 goto +1\n"	    /* 2 */
+				  "w0 = 0\n"		    /* 3 */
+				  "w0 <<= 1\n"		    /* 4: a jump target */
+				  "exit\n";		    /* 5 */
+	static const struct search_window want[] = {{0, 3}, {0, 5}, {3, 1}, {4, 1}};
+	struct search_params sp = {.seed = 5, .max_proposals = 20000};
+	struct search_window w[8];
+	struct smt_window_cond c;
+	struct search_result res;
+	struct analysis_state as;
+	struct smt_result r;
+	struct smt_ctx *smt = NULL;
+	struct bpf_insn rw[5];
+	struct tprog t;
+	size_t n, i;
+
+	if (!test_need_clang() || !tprog_load(&t, text, BPF_PROG_TYPE_XDP))
+		return;
+	t.senv.nmaps = 3; /* counterexamples replay without the map of no elements */
+	n = search_windows(t.p, t.a, 8, w, 8);
+	if (ASSERT_EQ(n, 4, "windows: three blocks and a region"))
+		for (i = 0; i < n; i++) {
+			ASSERT_EQ(w[i].start, want[i].start, "window start");
+			ASSERT_EQ(w[i].len, want[i].len, "window len");
+		}
+	ASSERT_EQ(search_windows(t.p, t.a, 2, w, 8), 4, "no region in windows of 2");
+	ASSERT_EQ(search_window_cond(t.p, t.a, 1, 4, &c), 0, "[1, 5): a region");
+	ASSERT_EQ(search_window_cond(t.p, t.a, 2, 2, &c), 0, "[2, 4): jump to the end");
+	ASSERT_EQ(search_window_cond(t.p, t.a, 3, 2, &c), -EINVAL, "entered from outside");
+	ASSERT_EQ(search_window_cond(t.p, t.a, 1, 2, &c), 0, "[1, 3): a tail window");
+	ASSERT_EQ(search_window_cond(t.p, t.a, 2, 1, &c), -EINVAL, "a jump alone");
+	ASSERT_EQ(search_window_cond(t.p, t.a, 1, 5, &c), -EINVAL, "an exit inside");
+	smt = smt_ctx__new(5000);
+	if (!CHECK(smt, "smt_ctx__new"))
+		goto out;
+	if (!CHECK(search_window_cond(t.p, t.a, 0, 5, &c) == 0 && analysis_state(t.a, 0, &as) == 0,
+		   "cond of [0, 5)"))
+		goto out;
+	ASSERT_TRUE((c.live_regs >> 0) & 1, "r0 live after the region");
+	/* by hand: w0 = 2 first, the shift gone */
+	memcpy(rw, t.insns, sizeof(rw));
+	rw[1].imm = 2;
+	rw[4] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 5, &r), 0, "check");
+	ASSERT_EQ(r.verdict, SMT_EQUIVALENT, "w0 = 2; if r2 != 0 goto end; w0 = 0");
+	rw[2].code = BPF_JMP | BPF_JEQ | BPF_K;
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 5, &r), 0, "check");
+	CHECK(r.verdict == SMT_DIFFERENT, "the condition inverted: %s (%s)",
+	      smt_verdict_str(r.verdict), r.msg);
+	rw[2].code = BPF_JMP | BPF_JNE | BPF_K;
+	rw[2].off = 3;
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 5, &r), -EINVAL,
+		  "a jump out of the window");
+	/* the search finds it */
+	ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 0, 5, &sp, &res), 0, "search_window");
+	if (CHECK(res.improved, "region improved")) {
+		/*
+		 * With the jump (as above), or without: it found
+		 * `w0 = *(u32 *)(r1 + 12); w0 /= w0; w0 <<= w0` (x / 0 is 0)
+		 */
+		CHECK(nreal(res.insns, 5) <= 4, "fewer instructions: %u", nreal(res.insns, 5));
+		ASSERT_TRUE(res.cost_after < res.cost_before, "cheaper");
+		ASSERT_EQ(search_recheck(t.p, t.a, &t.senv, smt, 0, 5, res.insns, &r), 0, "recheck");
+		ASSERT_EQ(r.verdict, SMT_EQUIVALENT, "recheck");
+	}
+out:
+	smt_ctx__free(smt);
+	tprog_free(&t);
+}
+
 /* ---- windows that end in a conditional jump (tails) ---- */
 
 /* The insns of @w[0..@len) that are not NOPs. */
@@ -1340,6 +1482,8 @@ int main(int argc, char **argv)
 	RUN_TEST(test_tails);
 	RUN_TEST(test_exec_pkt_len);
 	RUN_TEST(test_var_scratch_live);
+	RUN_TEST(test_region_exec);
+	RUN_TEST(test_regions);
 	test_assemble_cleanup();
 	return test_summary("test_search");
 }

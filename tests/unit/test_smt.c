@@ -256,7 +256,7 @@ static void test_window(void)
 	/* *(u32 *)(r10 - 8) = r2  vs  *(u32 *)(r10 - 7) = r2 */
 	struct bpf_insn st8[] = {I(BPF_STX | BPF_W | BPF_MEM, 10, 2, -8, 0)};
 	struct bpf_insn st7[] = {I(BPF_STX | BPF_W | BPF_MEM, 10, 2, -7, 0)};
-	struct bpf_insn jmp[] = {I(BPF_JMP | BPF_JA, 0, 0, 0, 0)};
+	struct bpf_insn jmp[] = {I(BPF_JMP | BPF_JA, 0, 0, 1, 0)};
 
 	if (!sctx)
 		return;
@@ -300,7 +300,60 @@ static void test_window(void)
 	ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "stack store off by one, slot dead");
 
 	ASSERT_OK(smt_check_window(sctx, jmp, 1, jmp, 1, &env, &c, &res), "jump");
-	ASSERT_EQ(res.verdict, SMT_UNKNOWN, "a jump inside a window");
+	ASSERT_EQ(res.verdict, SMT_UNKNOWN, "a jump out of a window");
+	ASSERT_TRUE(strstr(res.msg, "jump out") != NULL, "a jump out of a window: why");
+
+	/*
+	 * Forward jumps inside a window (to its end at most): clang's select
+	 * `w0 = 1; if r2 != 0 goto +1; w0 = 0; w0 <<= 1` is
+	 * `w0 = 2; if r2 != 0 goto +1; w0 = 0`.
+	 */
+	{
+		struct bpf_insn sel[] = {I(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 1),
+					 I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 1, 0),
+					 I(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0),
+					 I(BPF_ALU | BPF_LSH | BPF_K, 0, 0, 0, 1)};
+		struct bpf_insn sel2[] = {I(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 2),
+					  I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 1, 0),
+					  I(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0)};
+		/* the jump the other way round */
+		struct bpf_insn inv[] = {I(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 2),
+					 I(BPF_JMP | BPF_JEQ | BPF_K, 2, 0, 1, 0),
+					 I(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0)};
+		/* to the end directly, over two instructions */
+		struct bpf_insn far[] = {I(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 2),
+					 I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 2, 0),
+					 I(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0),
+					 I(BPF_ALU | BPF_MOV | BPF_K, 5, 0, 0, 0)};
+		/* r4 written on one path only, from a register the solver cannot read */
+		struct bpf_insn half[] = {I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 1, 0),
+					  I(BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, 1)};
+		struct bpf_insn ex[] = {I(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 1, 0),
+					I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
+
+		c.live_regs = 1 << 0;
+		ASSERT_OK(smt_check_window(sctx, sel, 4, sel2, 3, &env, &c, &res), "select");
+		ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "select folded into its arms");
+		ASSERT_OK(smt_check_window(sctx, sel, 4, inv, 3, &env, &c, &res), "inverted");
+		ASSERT_EQ(res.verdict, SMT_DIFFERENT, "select with the condition inverted");
+		ASSERT_TRUE(res.replayed, "window counterexample replayed (jumps)");
+		ASSERT_OK(smt_check_window(sctx, sel, 4, far, 4, &env, &c, &res), "far");
+		ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r5 dead, a jump to the end");
+		c.live_regs |= 1 << 5;
+		ASSERT_OK(smt_check_window(sctx, sel, 4, far, 4, &env, &c, &res), "far r5");
+		ASSERT_EQ(res.verdict, SMT_DIFFERENT, "r5 live: written on one path only");
+		ASSERT_TRUE(res.replayed, "window counterexample replayed (r5)");
+		c.regs[4].type = SMT_REG_NONE;
+		c.live_regs = 1 << 4;
+		ASSERT_OK(smt_check_window(sctx, half, 2, half, 2, &env, &c, &res), "half");
+		ASSERT_EQ(res.verdict, SMT_UNKNOWN, "live r4 readable on one path only");
+		c.live_regs = 0;
+		ASSERT_OK(smt_check_window(sctx, half, 2, half, 2, &env, &c, &res), "half dead");
+		ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r4 dead: the paths merge");
+		c.regs[4].type = SMT_REG_SCALAR;
+		ASSERT_OK(smt_check_window(sctx, ex, 2, ex, 2, &env, &c, &res), "exit");
+		ASSERT_EQ(res.verdict, SMT_UNKNOWN, "an exit inside a window");
+	}
 
 	/* r2 = 0 again, when r2 is known to be 0 already: redundant */
 	{
