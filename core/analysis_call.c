@@ -36,6 +36,8 @@
 enum {
 	H_MAP_LOOKUP = 1,
 	H_MAP_LOOKUP_PERCPU = 195,
+	H_MAP_POP = 88,
+	H_MAP_PEEK = 89,
 };
 
 /* ---- maps and helpers ---------------------------------------------------- */
@@ -57,25 +59,31 @@ const struct analysis_map *analysis_map_of(const struct analysis *a, const struc
 	return &a->env->maps[r->map];
 }
 
-/* include/linux/filter.h bpf_helper_changes_pkt_data() */
+/*
+ * bpf_helper_changes_pkt_data() (net/core/filter.c): exactly the helpers
+ * after which the verifier turns packet pointers into scalars.  One too few
+ * lets the safety model accept a read through a stale pointer; one too many
+ * lets it accept arithmetic the verifier forbids on what is still a pointer
+ * (skb_change_type and xdp_store_bytes are not in the list: checked against
+ * 6.1's source and the kernel).
+ */
 static bool helper_changes_pkt(int32_t id)
 {
 	switch (id) {
 	case 9:	  /* skb_store_bytes */
 	case 10:  /* l3_csum_replace */
 	case 11:  /* l4_csum_replace */
+	case 13:  /* clone_redirect */
 	case 18:  /* skb_vlan_push */
 	case 19:  /* skb_vlan_pop */
 	case 31:  /* skb_change_proto */
-	case 32:  /* skb_change_type */
 	case 38:  /* skb_change_tail */
 	case 39:  /* skb_pull_data */
 	case 43:  /* skb_change_head */
 	case 44:  /* xdp_adjust_head */
 	case 50:  /* skb_adjust_room */
 	case 54:  /* xdp_adjust_meta */
-	case 61:  /* msg_pull_data */
-	case 63:  /* msg_push_data? (kept conservative) */
+	case 63:  /* msg_pull_data */
 	case 65:  /* xdp_adjust_tail */
 	case 73:  /* lwt_push_encap */
 	case 74:  /* lwt_seg6_store_bytes */
@@ -83,7 +91,7 @@ static bool helper_changes_pkt(int32_t id)
 	case 76:  /* lwt_seg6_action */
 	case 90:  /* msg_push_data */
 	case 91:  /* msg_pop_data */
-	case 190: /* xdp_store_bytes */
+	case 143: /* store_hdr_opt */
 		return true;
 	}
 	return false;
@@ -150,36 +158,51 @@ static const struct {
 	int32_t id;
 	uint8_t arg;
 } fills[] = {
-	{4, 1},	    /* probe_read */
-	{16, 1},    /* get_current_comm */
-	{26, 3},    /* skb_load_bytes */
-	{45, 1},    /* probe_read_str */
-	{67, 2},    /* get_stack */
-	{68, 3},    /* skb_load_bytes_relative */
-	{112, 1},   /* probe_read_user */
-	{113, 1},   /* probe_read_kernel */
-	{114, 1},   /* probe_read_user_str */
-	{115, 1},   /* probe_read_kernel_str */
-	{189, 3},   /* xdp_load_bytes */
+	{4, 1},	  /* probe_read */
+	{16, 1},  /* get_current_comm */
+	{20, 2},  /* skb_get_tunnel_key */
+	{26, 3},  /* skb_load_bytes */
+	{29, 2},  /* skb_get_tunnel_opt */
+	{45, 1},  /* probe_read_str */
+	{66, 3},  /* skb_get_xfrm_state */
+	{67, 2},  /* get_stack */
+	{68, 3},  /* skb_load_bytes_relative */
+	{112, 1}, /* probe_read_user */
+	{113, 1}, /* probe_read_kernel */
+	{114, 1}, /* probe_read_user_str */
+	{115, 1}, /* probe_read_kernel_str */
+	{189, 3}, /* xdp_load_bytes */
 };
 
-static void mark_written(struct analysis_state *st, int32_t id)
+static void mark_written(struct analysis_fwd *f, struct analysis_state *st, int32_t id)
 {
 	const struct analysis_reg *buf, *size;
+	const struct analysis_map *m;
+	uint64_t n;
 	int64_t off;
 	unsigned int k;
 
-	for (k = 0; k < sizeof(fills) / sizeof(fills[0]) && fills[k].id != id; k++)
-		;
-	if (k == sizeof(fills) / sizeof(fills[0]))
+	if (id == H_MAP_POP || id == H_MAP_PEEK) {
+		/* ARG_PTR_TO_MAP_VALUE | MEM_UNINIT: the map's value_size bytes */
+		m = st->regs[1].type == ANALYSIS_MAP_PTR ? analysis_map_of(f->a, &st->regs[1])
+							 : NULL;
+		buf = &st->regs[2];
+		n = m ? m->value_size : 0;
+	} else {
+		for (k = 0; k < sizeof(fills) / sizeof(fills[0]) && fills[k].id != id; k++)
+			;
+		if (k == sizeof(fills) / sizeof(fills[0]))
+			return;
+		buf = &st->regs[fills[k].arg];
+		size = &st->regs[fills[k].arg + 1];
+		if (size->type != ANALYSIS_SCALAR || size->s.mask)
+			return;
+		n = size->s.value;
+	}
+	if (!analysis_stack_const(buf, 0, &off) || !n || n > ANALYSIS_STACK_SIZE ||
+	    off + (int64_t)n > 0)
 		return;
-	buf = &st->regs[fills[k].arg];
-	size = &st->regs[fills[k].arg + 1];
-	if (!analysis_stack_const(buf, 0, &off) || size->type != ANALYSIS_SCALAR ||
-	    size->s.mask || !size->s.value || size->s.value > ANALYSIS_STACK_SIZE ||
-	    off + (int64_t)size->s.value > 0)
-		return;
-	analysis_clobber_stack(st, off, off + (int64_t)size->s.value, true, false);
+	analysis_clobber_stack(st, off, off + (int64_t)n, true, false);
 }
 
 static bool subprog_changes_pkt(struct analysis_fwd *f, uint32_t sp, unsigned int depth)
@@ -234,20 +257,20 @@ void analysis_call(struct analysis_fwd *f, struct analysis_state *st, const stru
 	for (r = 1; r <= 5; r++) {
 		const struct analysis_reg *arg = &st->regs[r];
 		int64_t off;
-		bool known_ro = in->src_reg == 0 &&
-				(in->imm == 1 || in->imm == 2 || in->imm == 3 || in->imm == 195);
+		bool known_ro = in->src_reg == 0 && (in->imm == 1 || in->imm == 2 || in->imm == 3 ||
+						     in->imm == 87 || in->imm == 195);
 		bool any = in->src_reg != 0 || (in->imm == 164 || in->imm == 170 ||
 						in->imm == 180 || in->imm == 181 || in->imm == 209);
 
 		if (known_ro)
-			continue; /* map helpers only read keys and values */
+			continue; /* lookup, update, delete, push only read keys and values */
 		if (analysis_stack_const(arg, 0, &off))
 			analysis_clobber_stack(st, off, 0, false, any);
 		else if (arg->type == ANALYSIS_STACK || arg->type == ANALYSIS_UNKNOWN)
 			analysis_clobber_stack(st, -ANALYSIS_STACK_SIZE, 0, false, any);
 	}
 	if (in->src_reg == 0)
-		mark_written(st, in->imm);
+		mark_written(f, st, in->imm);
 	if (in->src_reg == BPF_PSEUDO_CALL) {
 		uint32_t callee = analysis_subprog_of(p, i + in->imm + 1);
 		struct analysis_state *ce = f->callee_entry ? &f->callee_entry[callee] : NULL;

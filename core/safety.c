@@ -30,9 +30,13 @@
  *     values inside value_size, after the NULL check; the context at the
  *     offsets and sizes the program type's is_valid_access() allows, with
  *     an unmodified ctx pointer, writes only to the writable fields;
- *   - the map helpers' arguments: a map in r1, a key (and a value for
- *     update) of the map's sizes on the stack, in the packet or in a map
- *     value, initialized;
+ *   - helper calls (check_helper_call()): the helpers XDP, tc and socket
+ *     filters are offered, each with its prototype (safety_mem.c's table):
+ *     the context, a map of a type the helper takes, keys and values of
+ *     the map's sizes, memory of the size in the next argument on the stack,
+ *     in a map value or -- only for helpers with .pkt_access -- in the
+ *     packet, initialized unless the helper fills it, not in a read-only map
+ *     value if it writes there, aligned where the prototype says so;
  *   - check_cfg(): every instruction reachable by the control-flow graph;
  *     and no back-edges: the verifier accepts a bounded loop only after
  *     walking it to the end, which a join-based analysis cannot predict.

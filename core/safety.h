@@ -9,7 +9,8 @@
  * fields; arithmetic the verifier forbids on pointers; partial spills and
  * fills of pointers; reads of uninitialized registers and stack; writes to
  * r10; constant shifts >= the width; division by a zero immediate; the
- * arguments of the map helpers; structurally unreachable code.
+ * helpers each program type may call and their arguments; structurally
+ * unreachable code.
  *
  * The model leans to rejection: it may reject a program the verifier accepts
  * (the search loses a candidate), it must not accept one it rejects.  It

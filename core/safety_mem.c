@@ -190,11 +190,24 @@ int safety_check_mem(struct safety_ctx *c, uint32_t i, const struct analysis_sta
 			return safety_reject(c, i, "R%u unbounded memory access", regno);
 		if (write && c->env->map_flags && (c->env->map_flags[r->map] & BPF_F_RDONLY_PROG))
 			return safety_reject(c, i, "write into map forbidden (read-only map)");
+		if (read && c->env->map_flags && (c->env->map_flags[r->map] & BPF_F_WRONLY_PROG))
+			return safety_reject(c, i, "read from map forbidden (write-only map)");
 		ptr_span(r, insn_off, size, &lo, &hi);
 		if (lo < 0 || hi > (int64_t)c->env->maps[r->map].value_size)
 			return safety_reject(
 				c, i, "invalid access to map value, value_size=%u off=%d size=%u",
 				c->env->maps[r->map].value_size, insn_off, size);
+		/*
+		 * Atomics are checked with strict alignment (check_atomic():
+		 * strict_alignment_once): fixed and variable offset (its tnum's
+		 * low bits known) a multiple of the size.
+		 */
+		if (atomic &&
+		    ((r->s.mask & (size - 1)) ||
+		     (((uint64_t)(int64_t)r->off + r->s.value + (uint64_t)(int64_t)insn_off) &
+		      (size - 1))))
+			return safety_reject(c, i, "misaligned value access off %d size %u",
+					     insn_off, size);
 		return 0;
 	default:
 		return safety_reject(c, i, "R%u invalid mem access '%s'", regno,
@@ -204,14 +217,24 @@ int safety_check_mem(struct safety_ctx *c, uint32_t i, const struct analysis_sta
 
 /* ---- helpers -------------------------------------------------------------- */
 
+/* A memory argument's properties (the verifier's MEM_* flags and the helper's pkt_access). */
+#define MA_UNINIT (1u << 0) /* the helper writes the bytes before reading: MEM_UNINIT */
+#define MA_WRITE (1u << 1)  /* the helper writes them: MEM_WRITE (no read-only map value) */
+#define MA_PKT (1u << 2)    /* the helper may take a packet pointer (.pkt_access) */
+#define MA_ALIGN (1u << 3)  /* the pointer must be aligned to the size: MEM_ALIGNED */
+
 /*
  * A helper's memory argument: @size bytes at register @regno, initialized
- * unless @uninit (the helper writes them).
+ * unless MA_UNINIT, as check_helper_mem_access() and check_func_arg() see
+ * it.  The packet only where the helper has .pkt_access (may_access_direct_
+ * pkt_data() with a meta: every other helper gets "helper access to the
+ * packet is not allowed" in XDP and tc).
  */
 static int check_mem_arg(struct safety_ctx *c, uint32_t i, const struct analysis_state *st,
-			 unsigned int regno, uint64_t size, bool uninit)
+			 unsigned int regno, uint64_t size, unsigned int how)
 {
 	const struct analysis_reg *r = &st->regs[regno];
+	const uint32_t *flags = c->env->map_flags;
 	int64_t lo, hi, off;
 
 	if (size > ANALYSIS_STACK_SIZE * 16)
@@ -225,9 +248,17 @@ static int check_mem_arg(struct safety_ctx *c, uint32_t i, const struct analysis
 			return safety_reject(
 				c, i, "invalid indirect access to stack R%u off=%lld size=%llu",
 				regno, (long long)off, (unsigned long long)size);
-		return uninit ? 0 : stack_init(c, i, st, off, (int64_t)size);
+		/* stack alignment is always strict (check_ptr_alignment()) */
+		if ((how & MA_ALIGN) && size && off % (int64_t)size)
+			return safety_reject(c, i, "misaligned stack access off %lld size %llu",
+					     (long long)off, (unsigned long long)size);
+		return (how & MA_UNINIT) ? 0 : stack_init(c, i, st, off, (int64_t)size);
 	case ANALYSIS_PKT:
 	case ANALYSIS_PKT_META:
+		if (!(how & MA_PKT))
+			return safety_reject(c, i, "R%u helper access to the packet is not allowed",
+					     regno);
+		/* fall through */
 	case ANALYSIS_MAP_VALUE:
 		if (!var_bounded(r))
 			return safety_reject(c, i, "R%u unbounded memory access", regno);
@@ -241,10 +272,26 @@ static int check_mem_arg(struct safety_ctx *c, uint32_t i, const struct analysis
 				return safety_reject(c, i,
 						     "invalid access to map value R%u size=%llu",
 						     regno, (unsigned long long)size);
+			if ((how & MA_WRITE) && flags && (flags[r->map] & BPF_F_RDONLY_PROG))
+				return safety_reject(c, i,
+						     "write into map forbidden (read-only map)");
+			if (!(how & MA_UNINIT) && flags && (flags[r->map] & BPF_F_WRONLY_PROG))
+				return safety_reject(c, i,
+						     "read from map forbidden (write-only map)");
 		} else if (lo < 0 || hi > (int64_t)r->range) {
 			return safety_reject(c, i, "invalid access to packet R%u size=%llu", regno,
 					     (unsigned long long)size);
 		}
+		/*
+		 * check_generic_ptr_alignment(), strict: the fixed and the
+		 * variable offset (its tnum's low bits known) a multiple of the
+		 * size.  The packet is not given to an aligned argument here.
+		 */
+		if ((how & MA_ALIGN) && size &&
+		    (r->type != ANALYSIS_MAP_VALUE || (r->s.mask & (size - 1)) ||
+		     (((uint64_t)(int64_t)r->off + r->s.value) & (size - 1))))
+			return safety_reject(c, i, "misaligned access R%u size %llu", regno,
+					     (unsigned long long)size);
 		return 0;
 	default:
 		return safety_reject(c, i, "R%u type=%s expected=fp, pkt, pkt_meta, map_value",
@@ -258,42 +305,62 @@ enum arg {
 	A_CTX,	      /* the unmodified context */
 	A_MAP,	      /* a map pointer */
 	A_KEY,	      /* key_size initialized bytes of the map in the previous argument */
-	A_VALUE,      /* value_size initialized bytes, likewise (the map is two back) */
+	A_VALUE,      /* value_size initialized bytes of the map before */
+	A_VALUE_OUT,  /* value_size bytes the helper writes (ARG_PTR_TO_MAP_VALUE|MEM_UNINIT) */
 	A_SCALAR,     /* any scalar */
 	A_MEM,	      /* initialized memory; its size is the next argument */
 	A_MEM_UNINIT, /* memory the helper writes; its size is the next argument */
 	A_MEM_NULL,   /* A_MEM, or NULL with a zero size */
 	A_SIZE,	      /* a scalar size >= 1 */
 	A_SIZE0,      /* a scalar size >= 0 */
+	/*
+	 * 4 initialized bytes, aligned, that the helper may write back
+	 * (check_mtu's mtu_len: ARG_PTR_TO_INT before 6.12, then a fixed-size
+	 * MEM_ALIGNED | MEM_WRITE argument, in some kernels with MEM_UNINIT
+	 * although the helper reads it: initialized satisfies every form).
+	 */
+	A_INT,
 };
 
 #define T_XDP (1u << 0)
 #define T_TC (1u << 1)
 #define T_SOCK (1u << 2)
 #define T_ALL (T_XDP | T_TC | T_SOCK)
+#define PKT_ACCESS (1u << 7) /* with the T_* bits: the helper has .pkt_access */
 
 /* Map types for a helper's A_MAP: 0 = the plain data maps. */
-enum maps { M_DATA = 0, M_PROG_ARRAY, M_PERF, M_REDIRECT };
+enum maps { M_DATA = 0, M_PROG_ARRAY, M_PERF, M_REDIRECT, M_QUEUE, M_LOOKUP };
 
 struct helper {
 	int32_t id;
-	uint8_t types; /* T_* where the program types offer it */
+	uint8_t types; /* T_* where the program types offer it, | PKT_ACCESS */
 	uint8_t maps;  /* enum maps */
 	uint8_t args[5];
 };
 
 /*
  * The helpers the model knows, with their prototypes from net/core/filter.c
- * and kernel/bpf/helpers.c.  A call of any other helper is rejected: the
- * model cannot tell whether its arguments are right.
+ * and kernel/bpf/helpers.c (6.1; the program types from tc_cls_act_func_proto,
+ * xdp_func_proto, sk_filter_func_proto and bpf_base_func_proto, the latter
+ * for a loader with CAP_BPF and CAP_PERFMON).  A call of any other helper is
+ * rejected: the model cannot tell whether its arguments are right.  Helpers
+ * that return a pointer the analysis does not follow (sockets: sk_lookup_*,
+ * skc_lookup_tcp, whose reference must also be released) are left out.
  */
 static const struct helper helpers[] = {
-	{BPF_FUNC_map_lookup_elem, T_ALL, M_DATA, {A_MAP, A_KEY}},
-	{BPF_FUNC_map_update_elem, T_ALL, M_DATA, {A_MAP, A_KEY, A_VALUE, A_SCALAR}},
-	{BPF_FUNC_map_delete_elem, T_ALL, M_DATA, {A_MAP, A_KEY}},
+	{BPF_FUNC_map_lookup_elem, T_ALL | PKT_ACCESS, M_LOOKUP, {A_MAP, A_KEY}},
+	{BPF_FUNC_map_update_elem, T_ALL | PKT_ACCESS, M_DATA, {A_MAP, A_KEY, A_VALUE, A_SCALAR}},
+	{BPF_FUNC_map_delete_elem, T_ALL | PKT_ACCESS, M_DATA, {A_MAP, A_KEY}},
+	{BPF_FUNC_map_push_elem, T_ALL | PKT_ACCESS, M_QUEUE, {A_MAP, A_VALUE, A_SCALAR}},
+	{BPF_FUNC_map_pop_elem, T_ALL, M_QUEUE, {A_MAP, A_VALUE_OUT}},
+	{BPF_FUNC_map_peek_elem, T_ALL, M_QUEUE, {A_MAP, A_VALUE_OUT}},
 	{BPF_FUNC_ktime_get_ns, T_ALL, 0, {0}},
+	{BPF_FUNC_ktime_get_tai_ns, T_ALL, 0, {0}},
 	{BPF_FUNC_get_prandom_u32, T_ALL, 0, {0}},
 	{BPF_FUNC_get_smp_processor_id, T_ALL, 0, {0}},
+	{BPF_FUNC_get_current_task, T_ALL, 0, {0}},
+	{BPF_FUNC_probe_read_kernel, T_ALL, 0, {A_MEM_UNINIT, A_SIZE0, A_SCALAR}},
+	{BPF_FUNC_probe_read_kernel_str, T_ALL, 0, {A_MEM_UNINIT, A_SIZE0, A_SCALAR}},
 	{BPF_FUNC_tail_call, T_ALL, M_PROG_ARRAY, {A_CTX, A_MAP, A_SCALAR}},
 	{BPF_FUNC_perf_event_output, T_ALL, M_PERF, {A_CTX, A_MAP, A_SCALAR, A_MEM, A_SIZE0}},
 	{BPF_FUNC_redirect, T_XDP | T_TC, 0, {A_SCALAR, A_SCALAR}},
@@ -306,14 +373,46 @@ static const struct helper helpers[] = {
 	{BPF_FUNC_l3_csum_replace, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR, A_SCALAR, A_SCALAR}},
 	{BPF_FUNC_l4_csum_replace, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR, A_SCALAR, A_SCALAR}},
 	{BPF_FUNC_trace_printk, T_ALL, 0, {A_MEM, A_SIZE}},
+	{BPF_FUNC_trace_vprintk, T_ALL, 0, {A_MEM, A_SIZE, A_MEM_NULL, A_SIZE0}},
 	{BPF_FUNC_clone_redirect, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_skb_vlan_push, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_skb_vlan_pop, T_TC, 0, {A_CTX}},
 	{BPF_FUNC_skb_get_tunnel_key, T_TC, 0, {A_CTX, A_MEM_UNINIT, A_SIZE, A_SCALAR}},
 	{BPF_FUNC_skb_set_tunnel_key, T_TC, 0, {A_CTX, A_MEM, A_SIZE, A_SCALAR}},
+	{BPF_FUNC_skb_get_tunnel_opt, T_TC, 0, {A_CTX, A_MEM_UNINIT, A_SIZE}},
+	{BPF_FUNC_skb_set_tunnel_opt, T_TC, 0, {A_CTX, A_MEM, A_SIZE}},
+	{BPF_FUNC_get_hash_recalc, T_TC, 0, {A_CTX}},
+	{BPF_FUNC_set_hash_invalid, T_TC, 0, {A_CTX}},
+	{BPF_FUNC_set_hash, T_TC, 0, {A_CTX, A_SCALAR}},
+	{BPF_FUNC_get_cgroup_classid, T_TC, 0, {A_CTX}},
+	{BPF_FUNC_skb_cgroup_id, T_TC, 0, {A_CTX}},
+	{BPF_FUNC_get_socket_cookie, T_TC | T_SOCK, 0, {A_CTX}},
+	{BPF_FUNC_get_socket_uid, T_TC | T_SOCK, 0, {A_CTX}},
+	{BPF_FUNC_skb_load_bytes_relative,
+	 T_TC | T_SOCK,
+	 0,
+	 {A_CTX, A_SCALAR, A_MEM_UNINIT, A_SIZE, A_SCALAR}},
+	{BPF_FUNC_csum_update, T_TC, 0, {A_CTX, A_SCALAR}},
+	{BPF_FUNC_csum_level, T_TC, 0, {A_CTX, A_SCALAR}},
+	{BPF_FUNC_skb_change_proto, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_skb_change_type, T_TC, 0, {A_CTX, A_SCALAR}},
+	{BPF_FUNC_skb_change_tail, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_skb_pull_data, T_TC, 0, {A_CTX, A_SCALAR}},
 	{BPF_FUNC_skb_change_head, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_skb_adjust_room, T_TC, 0, {A_CTX, A_SCALAR, A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_skb_get_xfrm_state, T_TC, 0, {A_CTX, A_SCALAR, A_MEM_UNINIT, A_SIZE, A_SCALAR}},
+	{BPF_FUNC_skb_ancestor_cgroup_id, T_TC, 0, {A_CTX, A_SCALAR}},
+	{BPF_FUNC_redirect_neigh, T_TC, 0, {A_SCALAR, A_MEM_NULL, A_SIZE0, A_SCALAR}},
 	{BPF_FUNC_redirect_peer, T_TC, 0, {A_SCALAR, A_SCALAR}},
+	{BPF_FUNC_check_mtu, T_XDP | T_TC, 0, {A_CTX, A_SCALAR, A_INT, A_SCALAR, A_SCALAR}},
 	{BPF_FUNC_fib_lookup, T_XDP | T_TC, 0, {A_CTX, A_MEM, A_SIZE, A_SCALAR}},
 	{BPF_FUNC_xdp_load_bytes, T_XDP, 0, {A_CTX, A_SCALAR, A_MEM_UNINIT, A_SIZE}},
-	{BPF_FUNC_csum_diff, T_XDP | T_TC, 0, {A_MEM_NULL, A_SIZE0, A_MEM_NULL, A_SIZE0, A_SCALAR}},
+	{BPF_FUNC_xdp_store_bytes, T_XDP, 0, {A_CTX, A_SCALAR, A_MEM, A_SIZE}},
+	{BPF_FUNC_xdp_get_buff_len, T_XDP, 0, {A_CTX}},
+	{BPF_FUNC_csum_diff,
+	 T_XDP | T_TC | PKT_ACCESS,
+	 0,
+	 {A_MEM_NULL, A_SIZE0, A_MEM_NULL, A_SIZE0, A_SCALAR}},
 };
 
 static unsigned int type_bit(enum bpf_prog_type t)
@@ -341,6 +440,20 @@ static bool map_fits(uint32_t type, uint8_t want)
 	case M_REDIRECT:
 		return type == BPF_MAP_TYPE_DEVMAP || type == BPF_MAP_TYPE_DEVMAP_HASH ||
 		       type == BPF_MAP_TYPE_CPUMAP || type == BPF_MAP_TYPE_XSKMAP;
+	case M_QUEUE:
+		return type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK;
+	case M_LOOKUP:
+		/*
+		 * check_map_func_compatibility() also lets a program look up
+		 * devices and AF_XDP sockets (cpumaps: only redirect_map); the
+		 * analysis gives r0 UNKNOWN for those, which the model lets a
+		 * program only compare, move and spill, as it may a pointer
+		 * that may be NULL.
+		 */
+		if (type == BPF_MAP_TYPE_DEVMAP || type == BPF_MAP_TYPE_DEVMAP_HASH ||
+		    type == BPF_MAP_TYPE_XSKMAP)
+			return true;
+		/* fall through */
 	default:
 		return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_ARRAY ||
 		       type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_PERCPU_ARRAY ||
@@ -368,7 +481,7 @@ int safety_check_helper(struct safety_ctx *c, uint32_t i, const struct analysis_
 {
 	const struct analysis_map *m = NULL;
 	const struct helper *h = NULL;
-	unsigned int k, regno;
+	unsigned int k, regno, pkt;
 	uint64_t size = 0;
 	int err;
 
@@ -377,6 +490,7 @@ int safety_check_helper(struct safety_ctx *c, uint32_t i, const struct analysis_
 			h = &helpers[k];
 	if (!h || !(h->types & type_bit(c->env->prog_type)))
 		return safety_reject(c, i, "helper %d not modelled for this program type", id);
+	pkt = (h->types & PKT_ACCESS) ? MA_PKT : 0;
 	for (k = 0; k < 5 && h->args[k]; k++) {
 		const struct analysis_reg *r = &st->regs[k + 1];
 
@@ -404,10 +518,23 @@ int safety_check_helper(struct safety_ctx *c, uint32_t i, const struct analysis_
 						     m->type, id);
 			break;
 		case A_KEY:
+			err = check_mem_arg(c, i, st, regno, m->key_size, pkt);
+			if (err)
+				return err;
+			break;
 		case A_VALUE:
-			err = check_mem_arg(c, i, st, regno,
-					    h->args[k] == A_KEY ? m->key_size : m->value_size,
-					    false);
+			err = check_mem_arg(c, i, st, regno, m->value_size, pkt);
+			if (err)
+				return err;
+			break;
+		case A_VALUE_OUT:
+			err = check_mem_arg(c, i, st, regno, m->value_size,
+					    pkt | MA_UNINIT | MA_WRITE);
+			if (err)
+				return err;
+			break;
+		case A_INT:
+			err = check_mem_arg(c, i, st, regno, 4, pkt | MA_WRITE | MA_ALIGN);
 			if (err)
 				return err;
 			break;
@@ -424,7 +551,9 @@ int safety_check_helper(struct safety_ctx *c, uint32_t i, const struct analysis_
 							     regno);
 				break;
 			}
-			err = check_mem_arg(c, i, st, regno, size, h->args[k] == A_MEM_UNINIT);
+			err = check_mem_arg(
+				c, i, st, regno, size,
+				pkt | (h->args[k] == A_MEM_UNINIT ? MA_UNINIT | MA_WRITE : 0));
 			if (err)
 				return err;
 			break;

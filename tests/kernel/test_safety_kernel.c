@@ -89,20 +89,39 @@ static int kernel_verdict(enum bpf_prog_type type, enum bpf_attach_type eat,
 
 /* ---- (1) the table --------------------------------------------------------- */
 
+/* Create the table's maps (safety_maps, with their flags) into @fds: 0 or -errno. */
+static int create_table_maps(int *fds)
+{
+	unsigned int m;
+
+	for (m = 0; m < NSMAPS; m++)
+		fds[m] = -1;
+	for (m = 0; m < NSMAPS; m++) {
+		LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = safety_map_flags[m]);
+		const struct analysis_map *d = &safety_maps[m];
+
+		fds[m] = bpf_map_create(d->type, NULL, d->key_size, d->value_size, d->max_entries,
+					&o);
+		if (fds[m] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
 static void test_table_kernel(void)
 {
 	char why[256], msg[PROG_MSG_SIZE];
-	unsigned int i, agree = 0, stricter = 0;
-	int map_fd;
+	unsigned int i, m, agree = 0, stricter = 0;
+	bool verbose = env_num("SAFETY_VERBOSE", 0) != 0;
+	int fds[NSMAPS], err;
 
 	if (!kh_bpf_permitted(why, sizeof(why))) {
 		test_skip("%s", why);
 		return;
 	}
-	map_fd = bpf_map_create(BPF_MAP_TYPE_HASH, NULL, safety_maps[0].key_size,
-				safety_maps[0].value_size, safety_maps[0].max_entries, NULL);
-	if (!ASSERT_GE(map_fd, 0, "map create"))
-		return;
+	err = create_table_maps(fds);
+	if (!ASSERT_EQ(err, 0, "create the table's maps"))
+		goto out;
 	for (i = 0; i < NSCASES; i++) {
 		const struct scase *c = &scases[i];
 		struct bpf_insn *insns = NULL;
@@ -111,12 +130,20 @@ static void test_table_kernel(void)
 
 		if (!CHECK(assemble(c->text, &insns, &len) == 0, "%s: assembly", c->descr))
 			continue;
-		model = model_verdict(insns, len, c->type, safety_maps, NULL, 1, msg, sizeof(msg));
+		model = model_verdict(insns, len, c->type, safety_maps, safety_map_flags, NSMAPS,
+				      msg, sizeof(msg));
+		/* each reference once: a real fd may equal another map's table fd */
 		for (k = 0; k + 1 < len; k++)
-			if (prog_insn_is_ldimm64(&insns[k]) && insns[k].src_reg == 1 &&
-			    insns[k].imm == SAFETY_MAP_FD)
-				insns[k].imm = map_fd;
+			for (m = 0; m < NSMAPS; m++)
+				if (prog_insn_is_ldimm64(&insns[k]) && insns[k].src_reg == 1 &&
+				    insns[k].imm == safety_maps[m].ref) {
+					insns[k].imm = fds[m];
+					break;
+				}
 		kern = kernel_verdict(c->type, 0, insns, len, why, sizeof(why));
+		if (verbose && kern)
+			fprintf(stderr, "  row \"%s\": kernel: %s; model: %s\n", c->descr, why,
+				msg);
 		if (CHECK((kern == 0) == (c->kernel == 0), "%s: kernel %s (%s), row says %s",
 			  c->descr, kern ? "rejects" : "accepts", why,
 			  c->kernel ? "reject" : "accept"))
@@ -126,11 +153,14 @@ static void test_table_kernel(void)
 			stricter++;
 		free(insns);
 	}
-	close(map_fd);
 	fprintf(stderr,
 		"  table: kernel agrees with %u of %u rows (%u rows where the model is stricter "
 		"on purpose)\n",
 		agree, (unsigned int)NSCASES, stricter);
+out:
+	for (m = 0; m < NSMAPS; m++)
+		if (fds[m] >= 0)
+			close(fds[m]);
 }
 
 /* ---- (2) corpus mutants ---------------------------------------------------- */
@@ -433,8 +463,7 @@ static void test_corpus_mutants(void)
 		"%lu mutants: both accept %lu, both reject %lu, model-only reject %lu (%.1f%% of "
 		"kernel-accepted), model accepts/kernel rejects %lu; %.1f s\n",
 		t.programs, t.unlinked, t.skipped, t.orig_rejected, t.mutants, t.both_accept,
-		t.both_reject,
-		t.model_only_reject,
+		t.both_reject, t.model_only_reject,
 		t.both_accept + t.model_only_reject
 			? 100.0 * t.model_only_reject / (t.both_accept + t.model_only_reject)
 			: 0.0,

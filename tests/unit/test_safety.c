@@ -33,7 +33,13 @@
 
 /* rN = map with fd 7 (LD_IMM64, src BPF_PSEUDO_MAP_FD): two slots */
 #define LD_MAP7(reg) "insn 0x18, " #reg ", 1, 0, 7\ninsn 0, 0, 0, 0, 0\n"
+#define LD_MAP(reg, fd) "insn 0x18, " #reg ", 1, 0, " #fd "\ninsn 0, 0, 0, 0, 0\n"
 
+/*
+ * The maps rows may name, by fd (the kernel test creates each, with its
+ * flags, and puts its real fd there): a hash, a queue, a read-only array
+ * (as libbpf makes .rodata), a devmap, a cpumap, a write-only array.
+ */
 #define SAFETY_MAP_FD 7
 static const struct analysis_map safety_maps[] = {
 	{.type = BPF_MAP_TYPE_HASH,
@@ -41,7 +47,14 @@ static const struct analysis_map safety_maps[] = {
 	 .value_size = 8,
 	 .max_entries = 16,
 	 .ref = SAFETY_MAP_FD},
+	{.type = BPF_MAP_TYPE_QUEUE, .key_size = 0, .value_size = 8, .max_entries = 16, .ref = 8},
+	{.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4, .ref = 9},
+	{.type = BPF_MAP_TYPE_DEVMAP, .key_size = 4, .value_size = 4, .max_entries = 4, .ref = 10},
+	{.type = BPF_MAP_TYPE_CPUMAP, .key_size = 4, .value_size = 4, .max_entries = 1, .ref = 11},
+	{.type = BPF_MAP_TYPE_ARRAY, .key_size = 4, .value_size = 8, .max_entries = 4, .ref = 12},
 };
+static const uint32_t safety_map_flags[] = {0, 0, BPF_F_RDONLY_PROG, 0, 0, BPF_F_WRONLY_PROG};
+#define NSMAPS (sizeof(safety_maps) / sizeof(safety_maps[0]))
 
 #define OK 0
 #define NO (-EACCES)
@@ -78,6 +91,35 @@ struct scase {
 	"*(u32 *)(r10 - 4) = r1\n" \
 	"r2 = r10\n"               \
 	"r2 += -4\n" LD_MAP7(1) "call 1\n"
+/* the same in the map with fd @fd; the ctx kept in r6 */
+#define LOOKUP_FD(fd)              \
+	"r6 = r1\n"                \
+	"r1 = 0\n"                 \
+	"*(u32 *)(r10 - 4) = r1\n" \
+	"r2 = r10\n"               \
+	"r2 += -4\n" LD_MAP(1, fd) "call 1\n"
+/* r6 = data, checked for 14 bytes against data_end; else to `out` (OUT) */
+#define XDP_PKT14_R6              \
+	"r6 = *(u32 *)(r1 + 0)\n" \
+	"r3 = *(u32 *)(r1 + 4)\n" \
+	"r4 = r6\n"               \
+	"r4 += 14\n"              \
+	"if r4 > r3 goto out\n"
+#define TC_PKT14_R6                \
+	"r6 = *(u32 *)(r1 + 76)\n" \
+	"r3 = *(u32 *)(r1 + 80)\n" \
+	"r4 = r6\n"                \
+	"r4 += 14\n"               \
+	"if r4 > r3 goto out\n"
+#define OUT "out:\nr0 = 2\nexit\n"
+/* r3 = fp-4 holding 0 (check_mtu's mtu_len), r2 = ifindex 0, r4 = r5 = 0 */
+#define MTU_ARGS                   \
+	"r2 = 0\n"                 \
+	"*(u32 *)(r10 - 4) = r2\n" \
+	"r3 = r10\n"               \
+	"r3 += -4\n"               \
+	"r4 = 0\n"                 \
+	"r5 = 0\n"
 
 /* accepted; rejected with a message; rejected by the model only (stricter on purpose) */
 #define A(d, t, x)                           \
@@ -206,6 +248,13 @@ static const struct scase scases[] = {
 	  "invalid access to map value"),
 	A("lookup, write inside the value", XDP,
 	  LOOKUP "if r0 == 0 goto +2\nr1 = 3\n*(u32 *)(r0 + 4) = r1\nr0 = 2\nexit\n"),
+	A("atomic add into a map value", XDP,
+	  LOOKUP "if r0 == 0 goto out\nw1 = 1\nlock *(u32 *)(r0 + 4) += w1\n" OUT),
+	R("atomic add at a misaligned map value offset (strict for atomics)", XDP,
+	  LOOKUP "if r0 == 0 goto out\nw1 = 1\nlock *(u32 *)(r0 + 2) += w1\n" OUT,
+	  "misaligned value access"),
+	A("misaligned load from a map value (not atomic)", XDP,
+	  LOOKUP "if r0 == 0 goto out\nr1 = *(u32 *)(r0 + 2)\n" OUT),
 	R("lookup with a scalar for the map", XDP,
 	  "r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\ncall 1\nr0 = 2\nexit\n",
 	  "R1 type=scalar expected=map_ptr"),
@@ -213,6 +262,138 @@ static const struct scase scases[] = {
 	  "R2 type=scalar"),
 	S("lookup with an unwritten key (privileged loaders may)", XDP,
 	  "r2 = r10\nr2 += -4\n" LD_MAP7(1) "call 1\nr0 = 2\nexit\n", "invalid read from stack"),
+	/* helpers, as 6.1 declares them (net/core/filter.c, kernel/bpf/helpers.c) */
+	A("check_mtu, mtu_len on the stack", XDP, MTU_ARGS "call 163\nr0 = 2\nexit\n"),
+	A("check_mtu in tc, mtu_len read back", TC,
+	  MTU_ARGS "call 163\nr0 = *(u32 *)(r10 - 4)\nexit\n"),
+	S("check_mtu, mtu_len not written (privileged loaders may)", XDP,
+	  "r2 = 0\nr3 = r10\nr3 += -4\nr4 = 0\nr5 = 0\ncall 163\nr0 = 2\nexit\n",
+	  "invalid read from stack"),
+	R("check_mtu, mtu_len misaligned on the stack", XDP,
+	  "r2 = 0\n*(u64 *)(r10 - 8) = r2\nr3 = r10\nr3 += -6\nr4 = 0\nr5 = 0\ncall 163\n"
+	  "r0 = 2\nexit\n",
+	  "misaligned stack access"),
+	R("check_mtu, mtu_len in the packet (no pkt_access)", XDP,
+	  XDP_PKT14_R6 "r2 = 0\nr3 = r6\nr4 = 0\nr5 = 0\ncall 163\n" OUT,
+	  "helper access to the packet"),
+	A("check_mtu, mtu_len in a map value", XDP,
+	  LOOKUP_FD(7) "if r0 == 0 goto out\nr1 = r6\nr2 = 0\nr3 = r0\nr4 = 0\nr5 = 0\n"
+		       "call 163\n" OUT),
+	R("check_mtu, mtu_len misaligned in a map value", XDP,
+	  LOOKUP_FD(7) "if r0 == 0 goto out\nr1 = r6\nr2 = 0\nr3 = r0\nr3 += 2\nr4 = 0\n"
+		       "r5 = 0\ncall 163\n" OUT,
+	  "misaligned access"),
+	R("check_mtu, mtu_len in a read-only map value", XDP,
+	  LOOKUP_FD(9) "if r0 == 0 goto out\nr1 = r6\nr2 = 0\nr3 = r0\nr4 = 0\nr5 = 0\n"
+		       "call 163\n" OUT,
+	  "read-only map"),
+	R("check_mtu in a socket filter", SOCK, MTU_ARGS "call 163\nr0 = 0\nexit\n",
+	  "not modelled"),
+	A("skb_adjust_room in tc", TC, "r2 = 0\nr3 = 0\nr4 = 0\ncall 50\nr0 = 0\nexit\n"),
+	R("skb_adjust_room in XDP", XDP, "r2 = 0\nr3 = 0\nr4 = 0\ncall 50\nr0 = 0\nexit\n",
+	  "not modelled"),
+	R("packet read through a pointer from before skb_adjust_room", TC,
+	  TC_PKT14_R6 "r2 = 0\nr3 = 0\nr4 = 0\ncall 50\nr0 = *(u8 *)(r6 + 0)\nexit\n" OUT,
+	  "invalid mem access 'scalar'"),
+	R("packet read through a pointer from before clone_redirect", TC,
+	  TC_PKT14_R6 "r2 = 1\nr3 = 0\ncall 13\nr0 = *(u8 *)(r6 + 0)\nexit\n" OUT,
+	  "invalid mem access 'scalar'"),
+	A("packet read through a pointer from before skb_change_type (kept)", TC,
+	  TC_PKT14_R6 "r2 = 0\ncall 32\nr0 = *(u8 *)(r6 + 0)\nexit\n" OUT),
+	A("packet read through a pointer from before xdp_store_bytes (kept)", XDP,
+	  "r7 = 0\n*(u64 *)(r10 - 8) = r7\n" XDP_PKT14_R6
+	  "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall 190\nr0 = *(u8 *)(r6 + 0)\nexit\n" OUT),
+	R("packet pointer * 2 after xdp_store_bytes (still a pointer)", XDP,
+	  "r7 = 0\n*(u64 *)(r10 - 8) = r7\n" XDP_PKT14_R6
+	  "r2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\ncall 190\nr6 *= 2\n" OUT,
+	  "pointer arithmetic with op"),
+	R("xdp_store_bytes from the packet (no pkt_access)", XDP,
+	  XDP_PKT14_R6 "r2 = 0\nr3 = r6\nr4 = 8\ncall 190\n" OUT, "helper access to the packet"),
+	A("skb_set_tunnel_opt from the stack", TC,
+	  "r2 = 0\n*(u64 *)(r10 - 8) = r2\nr2 = r10\nr2 += -8\nr3 = 8\ncall 30\nr0 = 0\nexit\n"),
+	R("skb_set_tunnel_opt of zero bytes", TC,
+	  "r2 = 0\n*(u64 *)(r10 - 8) = r2\nr2 = r10\nr2 += -8\nr3 = 0\ncall 30\nr0 = 0\nexit\n",
+	  "invalid zero-sized read"),
+	R("skb_set_tunnel_opt from the packet (no pkt_access)", TC,
+	  TC_PKT14_R6 "r2 = r6\nr3 = 8\ncall 30\n" OUT, "helper access to the packet"),
+	A("skb_get_tunnel_opt into the stack, read back", TC,
+	  "r2 = r10\nr2 += -8\nr3 = 8\ncall 29\nr0 = *(u64 *)(r10 - 8)\nexit\n"),
+	A("skb_get_tunnel_key into the stack, read back", TC,
+	  "r2 = r10\nr2 += -8\nr3 = 8\nr4 = 0\ncall 20\nr0 = *(u32 *)(r10 - 8)\nexit\n"),
+	R("skb_get_tunnel_opt into a read-only map value", TC,
+	  LOOKUP_FD(9) "if r0 == 0 goto out\nr1 = r6\nr2 = r0\nr3 = 8\ncall 29\n" OUT,
+	  "read-only map"),
+	A("skb_get_xfrm_state into the stack", TC,
+	  "r2 = 0\nr3 = r10\nr3 += -24\nr4 = 24\nr5 = 0\ncall 66\nr0 = 0\nexit\n"),
+	A("redirect_neigh without parameters", TC,
+	  "r1 = 1\nr2 = 0\nr3 = 0\nr4 = 0\ncall 152\nexit\n"),
+	R("redirect_neigh, NULL parameters of size 4", TC,
+	  "r1 = 1\nr2 = 0\nr3 = 4\nr4 = 0\ncall 152\nexit\n", "expected=mem"),
+	A("redirect_neigh with parameters on the stack", TC,
+	  "r1 = 0\n*(u64 *)(r10 - 8) = r1\n*(u64 *)(r10 - 16) = r1\n*(u64 *)(r10 - 24) = r1\n"
+	  "r1 = 1\nr2 = r10\nr2 += -24\nr3 = 20\nr4 = 0\ncall 152\nexit\n"),
+	R("redirect_neigh in XDP", XDP, "r1 = 1\nr2 = 0\nr3 = 0\nr4 = 0\ncall 152\nexit\n",
+	  "not modelled"),
+	A("push onto a queue", XDP,
+	  "r1 = 5\n*(u64 *)(r10 - 8) = r1\n" LD_MAP(1, 8) "r2 = r10\nr2 += -8\nr3 = 0\ncall 87\n"
+							  "r0 = 2\nexit\n"),
+	A("pop from a queue, the value read back", XDP,
+	  "r2 = r10\nr2 += -8\n" LD_MAP(1, 8) "call 88\nr0 = *(u64 *)(r10 - 8)\nexit\n"),
+	A("peek into a map value", XDP,
+	  LOOKUP_FD(7) "if r0 == 0 goto out\nr2 = r0\n" LD_MAP(1, 8) "call 89\n" OUT),
+	R("pop from a hash map", XDP, "r2 = r10\nr2 += -8\n" LD_MAP7(1) "call 88\nr0 = 2\nexit\n",
+	  "incompatible"),
+	R("lookup in a queue (the kernel stops at its zero-sized key)", XDP,
+	  "r2 = r10\nr2 += -8\n" LD_MAP(1, 8) "call 1\nr0 = 2\nexit\n", "incompatible"),
+	R("pop into the packet (no pkt_access)", XDP,
+	  XDP_PKT14_R6 "r2 = r6\n" LD_MAP(1, 8) "call 88\n" OUT, "helper access to the packet"),
+	R("pop into a read-only map value", XDP,
+	  LOOKUP_FD(9) "if r0 == 0 goto out\nr2 = r0\n" LD_MAP(1, 8) "call 88\n" OUT,
+	  "read-only map"),
+	A("lookup with the key in the packet (pkt_access)", XDP,
+	  XDP_PKT14_R6 "r2 = r6\n" LD_MAP7(1) "call 1\n" OUT),
+	A("lookup in a devmap, compared with NULL", XDP,
+	  LOOKUP_FD(10) "if r0 == 0 goto out\nr0 = 1\nexit\n" OUT),
+	S("read of a devmap value (the analysis does not follow it)", XDP,
+	  LOOKUP_FD(10) "if r0 == 0 goto out\nr0 = *(u32 *)(r0 + 0)\nexit\n" OUT,
+	  "invalid mem access 'unknown'"),
+	R("lookup in a cpumap", XDP, LOOKUP_FD(11) "r0 = 2\nexit\n", "incompatible"),
+	R("read of a write-only map's value", XDP,
+	  LOOKUP_FD(12) "if r0 == 0 goto out\nr0 = *(u64 *)(r0 + 0)\nexit\n" OUT, "write-only map"),
+	A("write into a write-only map's value", XDP,
+	  LOOKUP_FD(12) "if r0 == 0 goto out\nr1 = 1\n*(u64 *)(r0 + 0) = r1\n" OUT),
+	R("store into a read-only map's value", XDP,
+	  LOOKUP_FD(9) "if r0 == 0 goto out\nr1 = 1\n*(u64 *)(r0 + 0) = r1\n" OUT, "read-only map"),
+	R("trace_printk of packet bytes (no pkt_access)", XDP,
+	  XDP_PKT14_R6 "r1 = r6\nr2 = 8\ncall 6\n" OUT, "helper access to the packet"),
+	A("csum_diff of packet bytes (pkt_access)", XDP,
+	  XDP_PKT14_R6 "r1 = r6\nr2 = 8\nr3 = 0\nr4 = 0\nr5 = 0\ncall 28\n" OUT),
+	A("trace_vprintk of a format on the stack", SOCK,
+	  "r1 = 0x0a7825\n*(u64 *)(r10 - 8) = r1\nr1 = r10\nr1 += -8\nr2 = 8\nr3 = 0\n"
+	  "r4 = 0\ncall 177\nr0 = 0\nexit\n"),
+	A("get_current_task, probe_read_kernel from it", TC,
+	  "call 35\nr3 = r0\nr1 = r10\nr1 += -8\nr2 = 8\ncall 113\n"
+	  "r0 = *(u64 *)(r10 - 8)\nexit\n"),
+	A("ktime_get_tai_ns", SOCK, "call 208\nexit\n"),
+	A("skb_vlan_push", TC, "r2 = 0x81\nr3 = 1\ncall 18\nr0 = 0\nexit\n"),
+	A("skb_vlan_pop", TC, "call 19\nr0 = 0\nexit\n"),
+	A("skb_ancestor_cgroup_id", TC, "r2 = 0\ncall 83\nexit\n"),
+	A("get_hash_recalc", TC, "call 34\nexit\n"),
+	R("get_hash_recalc in XDP", XDP, "call 34\nexit\n", "not modelled"),
+	A("skb_change_proto, skb_change_tail, skb_pull_data", TC,
+	  "r6 = r1\nr2 = 8\nr3 = 0\ncall 31\nr1 = r6\nr2 = 64\nr3 = 0\ncall 38\nr1 = r6\n"
+	  "r2 = 0\ncall 39\nr0 = 0\nexit\n"),
+	A("set_hash, set_hash_invalid, get_cgroup_classid, skb_cgroup_id", TC,
+	  "r6 = r1\nr2 = 1\ncall 48\nr1 = r6\ncall 41\nr1 = r6\ncall 17\nr1 = r6\ncall 79\n"
+	  "r0 = 0\nexit\n"),
+	A("csum_update, csum_level", TC,
+	  "r6 = r1\nr2 = 0\ncall 40\nr1 = r6\nr2 = 0\ncall 135\nr0 = 0\nexit\n"),
+	A("get_socket_cookie, get_socket_uid, skb_load_bytes_relative", SOCK,
+	  "r6 = r1\ncall 46\nr1 = r6\ncall 47\nr1 = r6\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 8\n"
+	  "r5 = 0\ncall 68\nr0 = *(u64 *)(r10 - 8)\nexit\n"),
+	A("xdp_get_buff_len", XDP, "call 188\nr0 = 2\nexit\n"),
+	R("xdp_get_buff_len with a scalar for the ctx", XDP, "r1 = 0\ncall 188\nr0 = 2\nexit\n",
+	  "expected=ctx"),
 	/* the control-flow graph */
 	R("unreachable code", XDP, "r0 = 0\nexit\nr0 = 1\nexit\n", "unreachable insn"),
 	R("jump into LD_IMM64", XDP, "r0 = 0\nif r0 == 0 goto +1\n" LD_MAP7(1) "exit\n",
@@ -273,7 +454,8 @@ static void test_table(void)
 		err = assemble(c->text, &insns, &len);
 		if (!CHECK(err == 0, "%s: assembly failed (%d)", c->descr, err))
 			continue;
-		err = model_verdict(insns, len, c->type, safety_maps, NULL, 1, msg, sizeof(msg));
+		err = model_verdict(insns, len, c->type, safety_maps, safety_map_flags, NSMAPS, msg,
+				    sizeof(msg));
 		CHECK(err == c->verdict, "%s: verdict %d, expected %d (%s)", c->descr, err,
 		      c->verdict, msg);
 		if (c->verdict && c->msg)
@@ -340,8 +522,7 @@ static void test_edges(void)
 }
 
 /* @text assembled, built and analysed as a socket filter: 0, or a failed check. */
-static int build(const char *text, struct bpf_insn **insns, struct prog **p,
-		 struct analysis **a)
+static int build(const char *text, struct bpf_insn **insns, struct prog **p, struct analysis **a)
 {
 	struct analysis_env aenv = {.prog_type = SOCK, .maps = safety_maps, .nmaps = 1};
 	char msg[PROG_MSG_SIZE] = "";
@@ -384,8 +565,7 @@ static void base_case(const char *descr, const struct safety_base *base, const c
 
 	if (!build(cand, &insns, &p, &a)) {
 		err = safety_base_check(base, p, a, &senv, start, wlen, msg, sizeof(msg));
-		CHECK(err == verdict, "%s: verdict %d, expected %d (%s)", descr, err, verdict,
-		      msg);
+		CHECK(err == verdict, "%s: verdict %d, expected %d (%s)", descr, err, verdict, msg);
 		if (want)
 			CHECK(strstr(msg, want) != NULL, "%s: message \"%s\" lacks \"%s\"", descr,
 			      msg, want);
@@ -427,9 +607,8 @@ static void test_base(void)
 	base_case("a rewrite that adds a rejection", &base,
 		  "r2 = *(u32 *)(r1 + 0)\nr0 = r6\nr5 = 0\n" BASE_TAIL, 1, 1, -EACCES,
 		  "new rejection: insn 1:");
-	base_case("a rewrite that removes the rejection", &base,
-		  BASE_HEAD "r4 = 0\n" BASE_TAIL, 2, 1, -EACCES,
-		  "a rejection of the input's model went away");
+	base_case("a rewrite that removes the rejection", &base, BASE_HEAD "r4 = 0\n" BASE_TAIL, 2,
+		  1, -EACCES, "a rejection of the input's model went away");
 	base_case("a rewrite at the rejected instruction", &base,
 		  BASE_HEAD "r5 = 0\nif r2 > 3 goto +1\nr0 = 1\nexit\n", 4, 1, -EACCES,
 		  "the model rejects insn 4, which the rewrite reaches");
@@ -443,10 +622,10 @@ static void test_base(void)
 	if (!ASSERT_EQ(safety_base_init(&ok, p, a, &senv), 0, "safety_base_init (accepted)"))
 		goto out;
 	ASSERT_TRUE(!ok.rejected && !ok.blocks, "nothing recorded for an accepted base");
-	base_case("an accepted base, rewrite accepted", &ok, BASE_HEAD "r4 = 1\n" BASE_TAIL, 2,
-		  1, 0, NULL);
-	base_case("an accepted base, rewrite adds a rejection", &ok,
-		  BASE_HEAD "r5 = 0\n" BASE_TAIL, 2, 1, -EACCES, "R4 !read_ok");
+	base_case("an accepted base, rewrite accepted", &ok, BASE_HEAD "r4 = 1\n" BASE_TAIL, 2, 1,
+		  0, NULL);
+	base_case("an accepted base, rewrite adds a rejection", &ok, BASE_HEAD "r5 = 0\n" BASE_TAIL,
+		  2, 1, -EACCES, "R4 !read_ok");
 	safety_base_free(&ok);
 out:
 	unbuild(insns, p, a);
