@@ -154,7 +154,6 @@ static void ctx_load(const struct analysis *a, struct analysis_reg *dst, int64_t
 		analysis_scalar_sext(&dst->s, size * 8);
 }
 
-
 /* Stack pointer with a known offset: the frame offset in *off. */
 bool analysis_stack_const(const struct analysis_reg *r, int64_t insn_off, int64_t *off)
 {
@@ -563,15 +562,36 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 
 /* ---- branches ------------------------------------------------------------ */
 
-/* Every copy of the lookup @id becomes NULL (scalar 0) or a map value. */
-static void mark_null(struct analysis_state *st, uint32_t id, bool is_null)
+/*
+ * Ids that one instruction gave (a lookup: its call + 1; a packet pointer
+ * plus an unknown scalar: ANALYSIS_ID_PKT_VAR + insn; 0: data plus
+ * constants).  analysis.c's join gives every register that met with
+ * different ids at a block one id of that block (above these ranges): on
+ * any one path those registers may hold different lookups or pointers, so
+ * what a check proves of one is not proven of another, and it stays with
+ * the register checked.
+ */
+static bool lookup_id_shared(uint32_t id)
+{
+	return id && id < ANALYSIS_ID_PKT_VAR;
+}
+
+static bool pkt_id_shared(uint32_t id)
+{
+	return id == 0 || (id >= ANALYSIS_ID_PKT_VAR && id - ANALYSIS_ID_PKT_VAR < 0x10000000u);
+}
+
+/* Every copy of the lookup in @d becomes NULL (scalar 0) or a map value. */
+static void mark_null(struct analysis_state *st, struct analysis_reg *d, bool is_null)
 {
 	struct analysis_reg *r;
+	uint32_t id = d->id;
 	unsigned int k;
 
 	analysis_for_each_reg(st, r, k)
 	{
-		if (r->type != ANALYSIS_MAP_VALUE_OR_NULL || r->id != id)
+		if (r->type != ANALYSIS_MAP_VALUE_OR_NULL || r->id != id ||
+		    (r != d && !lookup_id_shared(id)))
 			continue;
 		if (is_null) {
 			analysis_mark_const(r, 0);
@@ -597,8 +617,17 @@ static void pkt_good(struct analysis_state *st, unsigned int regno, bool right_o
 	if (right_open)
 		range--; /* the conservative reading: never above the verifier's */
 	analysis_for_each_reg(st, r, k) if (r->type == dst->type &&
-					    (r == dst || (id != ANALYSIS_ID_NONE && r->id == id)) &&
+					    (r == dst || (pkt_id_shared(id) && r->id == id)) &&
 					    r->range < range) r->range = (uint32_t)range;
+}
+
+/*
+ * reg_is_init_pkt_pointer(): data itself (no offset), the bound a
+ * pkt_meta pointer is checked against as data pointers are against data_end.
+ */
+static bool is_data(const struct analysis_reg *r)
+{
+	return r->type == ANALYSIS_PKT && !r->off && !r->s.mask && !r->s.value;
 }
 
 /*
@@ -624,17 +653,29 @@ bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool 
 		bool eq = (op == BPF_JEQ) == taken;
 
 		if (d->type == ANALYSIS_MAP_VALUE_OR_NULL && analysis_is_const_zero(s)) {
-			mark_null(st, d->id, eq);
+			mark_null(st, d, eq);
 			return true;
 		}
 		if (s->type == ANALYSIS_MAP_VALUE_OR_NULL && analysis_is_const_zero(d)) {
-			mark_null(st, s->id, eq);
+			mark_null(st, s, eq);
 			return true;
 		}
 	}
 	if (!jmp32 && BPF_SRC(in->code) == BPF_X) {
+		/*
+		 * try_match_pkt_pointers(): pkt' against data_end, and pkt_meta'
+		 * against data itself, which bounds the metadata the same way.
+		 */
 		bool dp = d->type == ANALYSIS_PKT, sp = s->type == ANALYSIS_PKT;
 		bool de = d->type == ANALYSIS_PKT_END, se = s->type == ANALYSIS_PKT_END;
+
+		if (d->type == ANALYSIS_PKT_META && is_data(s)) {
+			dp = se = true;
+			sp = de = false;
+		} else if (is_data(d) && s->type == ANALYSIS_PKT_META) {
+			sp = de = true;
+			dp = se = false;
+		}
 
 		if ((dp && se) || (de && sp)) {
 			unsigned int pr = dp ? in->dst_reg : in->src_reg;

@@ -26,10 +26,13 @@
  *   - memory: the stack at a constant offset inside the frame, aligned
  *     (stack alignment is always strict), pointers spilled and filled only
  *     by whole aligned 8-byte accesses, bytes read only after written; the
- *     packet inside the range proven by comparisons with data_end; map
- *     values inside value_size, after the NULL check; the context at the
- *     offsets and sizes the program type's is_valid_access() allows, with
- *     an unmodified ctx pointer, writes only to the writable fields;
+ *     packet inside the range proven by comparisons with data_end (the
+ *     metadata: with data), counted as check_packet_access() does from the
+ *     pointer's variable offset, which must not be negative; map values
+ *     inside value_size, after the NULL check, atomics aligned; the
+ *     context at the offsets and sizes the program type's
+ *     is_valid_access() allows, with an unmodified ctx pointer, writes only
+ *     to the writable fields;
  *   - helper calls (check_helper_call()): the helpers XDP, tc and socket
  *     filters are offered, each with its prototype (safety_mem.c's table):
  *     the context, a map of a type the helper takes, keys and values of

@@ -141,6 +141,29 @@ static bool var_bounded(const struct analysis_reg *r)
 	return r->s.smin > -MAX_VAR_OFF && r->s.umax < (uint64_t)MAX_VAR_OFF;
 }
 
+/*
+ * check_packet_access(): @size bytes at packet pointer @r + @insn_off.  A
+ * packet pointer's range counts from the pointer's own variable offset
+ * (registers share a range only where they share the variable part, by
+ * id), so only the fixed offset is held against it; the variable part
+ * must not be negative.
+ */
+static int check_pkt(struct safety_ctx *c, uint32_t i, const struct analysis_reg *r,
+		     unsigned int regno, int16_t insn_off, uint64_t size)
+{
+	int64_t off = (int64_t)r->off + insn_off;
+
+	if (!var_bounded(r))
+		return safety_reject(c, i, "R%u unbounded memory access", regno);
+	if (r->s.smin < 0)
+		return safety_reject(c, i, "R%u min value is negative", regno);
+	if (off < 0 || off + (int64_t)size > (int64_t)r->range)
+		return safety_reject(c, i,
+				     "invalid access to packet, off=%d size=%llu, R%u(off=%d,r=%u)",
+				     insn_off, (unsigned long long)size, regno, r->off, r->range);
+	return 0;
+}
+
 int safety_check_mem(struct safety_ctx *c, uint32_t i, const struct analysis_state *st,
 		     unsigned int regno, int16_t insn_off, unsigned int size, bool write, bool read,
 		     bool atomic, const struct analysis_reg *val)
@@ -175,14 +198,7 @@ int safety_check_mem(struct safety_ctx *c, uint32_t i, const struct analysis_sta
 					     regno);
 		if (write && !pkt_writable(t))
 			return safety_reject(c, i, "cannot write into packet");
-		if (!var_bounded(r))
-			return safety_reject(c, i, "R%u unbounded memory access", regno);
-		ptr_span(r, insn_off, size, &lo, &hi);
-		if (lo < 0 || hi > (int64_t)r->range)
-			return safety_reject(
-				c, i, "invalid access to packet, off=%d size=%u, R%u(off=%d,r=%u)",
-				insn_off, size, regno, r->off, r->range);
-		return 0;
+		return check_pkt(c, i, r, regno, insn_off, size);
 	case ANALYSIS_MAP_VALUE:
 		if (r->map < 0 || (uint32_t)r->map >= c->env->nmaps)
 			return safety_reject(c, i, "R%u map value of a map not described", regno);
@@ -258,37 +274,30 @@ static int check_mem_arg(struct safety_ctx *c, uint32_t i, const struct analysis
 		if (!(how & MA_PKT))
 			return safety_reject(c, i, "R%u helper access to the packet is not allowed",
 					     regno);
-		/* fall through */
+		if (how & MA_ALIGN) /* not given to an aligned argument here */
+			return safety_reject(c, i, "misaligned access R%u", regno);
+		return check_pkt(c, i, r, regno, 0, size);
 	case ANALYSIS_MAP_VALUE:
 		if (!var_bounded(r))
 			return safety_reject(c, i, "R%u unbounded memory access", regno);
 		ptr_span(r, 0, 0, &lo, &hi);
 		hi += (int64_t)size;
-		if (r->type == ANALYSIS_MAP_VALUE) {
-			if (r->map < 0 || (uint32_t)r->map >= c->env->nmaps)
-				return safety_reject(c, i, "R%u map value of a map not described",
-						     regno);
-			if (lo < 0 || hi > (int64_t)c->env->maps[r->map].value_size)
-				return safety_reject(c, i,
-						     "invalid access to map value R%u size=%llu",
-						     regno, (unsigned long long)size);
-			if ((how & MA_WRITE) && flags && (flags[r->map] & BPF_F_RDONLY_PROG))
-				return safety_reject(c, i,
-						     "write into map forbidden (read-only map)");
-			if (!(how & MA_UNINIT) && flags && (flags[r->map] & BPF_F_WRONLY_PROG))
-				return safety_reject(c, i,
-						     "read from map forbidden (write-only map)");
-		} else if (lo < 0 || hi > (int64_t)r->range) {
-			return safety_reject(c, i, "invalid access to packet R%u size=%llu", regno,
-					     (unsigned long long)size);
-		}
+		if (r->map < 0 || (uint32_t)r->map >= c->env->nmaps)
+			return safety_reject(c, i, "R%u map value of a map not described", regno);
+		if (lo < 0 || hi > (int64_t)c->env->maps[r->map].value_size)
+			return safety_reject(c, i, "invalid access to map value R%u size=%llu",
+					     regno, (unsigned long long)size);
+		if ((how & MA_WRITE) && flags && (flags[r->map] & BPF_F_RDONLY_PROG))
+			return safety_reject(c, i, "write into map forbidden (read-only map)");
+		if (!(how & MA_UNINIT) && flags && (flags[r->map] & BPF_F_WRONLY_PROG))
+			return safety_reject(c, i, "read from map forbidden (write-only map)");
 		/*
 		 * check_generic_ptr_alignment(), strict: the fixed and the
 		 * variable offset (its tnum's low bits known) a multiple of the
-		 * size.  The packet is not given to an aligned argument here.
+		 * size.
 		 */
 		if ((how & MA_ALIGN) && size &&
-		    (r->type != ANALYSIS_MAP_VALUE || (r->s.mask & (size - 1)) ||
+		    ((r->s.mask & (size - 1)) ||
 		     (((uint64_t)(int64_t)r->off + r->s.value) & (size - 1))))
 			return safety_reject(c, i, "misaligned access R%u size %llu", regno,
 					     (unsigned long long)size);

@@ -165,6 +165,47 @@ static const struct scase scases[] = {
 	  XDP_PKT14 "r0 = *(u8 *)(r2 + 14)\nexit\nr0 = 2\nexit\n", "invalid access to packet"),
 	R("packet read without a check", XDP, "r2 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r2 + 0)\nexit\n",
 	  "invalid access to packet"),
+	/* two pointers that met with different ids on two paths: a check of one says nothing of the
+	   other */
+	R("packet read through a pointer that met another's check only at a join", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = *(u32 *)(r1 + 12)\nr4 &= 7\n"
+	  "r6 = r2\nr7 = r2\nif r4 == 0 goto join\nr6 += r4\nr7 += r4\njoin:\nr7 += 20\n"
+	  "if r7 > r3 goto out\nr0 = *(u8 *)(r6 + 0)\nexit\n" OUT,
+	  "invalid access to packet"),
+	R("packet read at a negative fixed offset from a variable pointer", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = *(u32 *)(r1 + 12)\nr4 &= 7\n"
+	  "r4 += 10\nr2 += r4\nr2 += -5\nr5 = r2\nr5 += 30\nif r5 > r3 goto out\n"
+	  "r0 = *(u8 *)(r2 + 0)\nexit\n" OUT,
+	  "invalid access to packet"),
+	A("packet read at a fixed offset from a variable pointer checked with it", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = *(u32 *)(r1 + 12)\nr4 &= 7\n"
+	  "r2 += r4\nr5 = r2\nr5 += 30\nif r5 > r3 goto out\nr0 = *(u16 *)(r2 + 28)\nexit\n" OUT),
+	R("packet read past a variable pointer's checked range", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = *(u32 *)(r1 + 12)\nr4 &= 7\n"
+	  "r2 += r4\nr5 = r2\nr5 += 30\nif r5 > r3 goto out\nr0 = *(u16 *)(r2 + 29)\nexit\n" OUT,
+	  "invalid access to packet"),
+	R("packet read through data after a check of data + variable", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = *(u32 *)(r1 + 12)\nr4 &= 7\n"
+	  "r5 = r2\nr5 += r4\nr5 += 30\nif r5 > r3 goto out\nr0 = *(u8 *)(r2 + 0)\nexit\n" OUT,
+	  "invalid access to packet"),
+	A("metadata read after a check against data", XDP,
+	  "r2 = *(u32 *)(r1 + 8)\nr3 = *(u32 *)(r1 + 0)\nr4 = r2\nr4 += 4\n"
+	  "if r4 > r3 goto out\nr0 = *(u32 *)(r2 + 0)\nexit\n" OUT),
+	A("metadata read after a check against data (data on the left)", TC,
+	  "r2 = *(u32 *)(r1 + 140)\nr3 = *(u32 *)(r1 + 76)\nr4 = r2\nr4 += 4\n"
+	  "if r3 < r4 goto out\nr0 = *(u32 *)(r2 + 0)\nexit\n" OUT),
+	R("metadata read one byte past the check against data", XDP,
+	  "r2 = *(u32 *)(r1 + 8)\nr3 = *(u32 *)(r1 + 0)\nr4 = r2\nr4 += 4\n"
+	  "if r4 > r3 goto out\nr0 = *(u32 *)(r2 + 1)\nexit\n" OUT,
+	  "invalid access to packet"),
+	R("metadata checked against data + 1 (not data itself)", XDP,
+	  "r2 = *(u32 *)(r1 + 8)\nr3 = *(u32 *)(r1 + 0)\nr3 += 1\nr4 = r2\nr4 += 4\n"
+	  "if r4 > r3 goto out\nr0 = *(u32 *)(r2 + 0)\nexit\n" OUT,
+	  "invalid access to packet"),
+	R("data checked against metadata (no bound)", XDP,
+	  "r2 = *(u32 *)(r1 + 8)\nr3 = *(u32 *)(r1 + 0)\nr4 = r3\nr4 += 4\n"
+	  "if r4 > r2 goto out\nr0 = *(u32 *)(r3 + 0)\nexit\n" OUT,
+	  "invalid access to packet"),
 	A("packet write in XDP", XDP,
 	  "r0 = 2\n" XDP_PKT14 "insn 0x72, 2, 0, 0, 1\nexit\nr0 = 2\nexit\n"),
 	A("packet read in tc", TC, TC_PKT14 "r0 = *(u16 *)(r2 + 12)\nexit\nr0 = 2\nexit\n"),
@@ -255,6 +296,16 @@ static const struct scase scases[] = {
 	  "misaligned value access"),
 	A("misaligned load from a map value (not atomic)", XDP,
 	  LOOKUP "if r0 == 0 goto out\nr1 = *(u32 *)(r0 + 2)\n" OUT),
+	/* r6 and r7 swap two lookups on two paths: a NULL check of one says nothing of the other */
+	R("read through a lookup that met another's NULL check only at a join", XDP,
+	  LOOKUP "r8 = r0\nr2 = r10\nr2 += -4\n" LD_MAP7(
+		  1) "call 1\nr9 = r0\ncall 7\n"
+		     "r6 = r8\nr7 = r9\nif r0 == 0 goto join\n"
+		     "r6 = r9\nr7 = r8\njoin:\n"
+		     "if r7 == 0 goto out\nr0 = *(u64 *)(r6 + 0)\n" OUT,
+	  "map_value_or_null"),
+	A("read through a copy of a lookup after a NULL check of the other copy", XDP,
+	  LOOKUP "r6 = r0\nif r0 == 0 goto out\nr0 = *(u64 *)(r6 + 0)\n" OUT),
 	R("lookup with a scalar for the map", XDP,
 	  "r1 = 0\n*(u32 *)(r10 - 4) = r1\nr2 = r10\nr2 += -4\ncall 1\nr0 = 2\nexit\n",
 	  "R1 type=scalar expected=map_ptr"),
