@@ -221,6 +221,19 @@ int smt_window_diffs(struct smt_ctx *s, struct smt_diff *d, const struct sstate 
 				 "live-out r%d has a different type in the two windows", i);
 			return -1;
 		}
+		if (a->undef[i] || b->undef[i]) {
+			/* written on some paths only: where, and the value where both wrote it */
+			Z3_ast ua = a->undef[i] ? a->undef[i] : T(Z3_mk_false(s->z));
+			Z3_ast ub = b->undef[i] ? b->undef[i] : T(Z3_mk_false(s->z));
+			Z3_ast both = smt_and2(s, smt_not(s, ua), smt_not(s, ub));
+
+			comp_add(s, d,
+				 smt_and2(s, ok,
+					  smt_or2(s, neq(s, ua, ub),
+						  smt_and2(s, both, neq(s, a->r[i].v, b->r[i].v)))),
+				 a->r[i].v, b->r[i].v, a, "r%d", i);
+			continue;
+		}
 		comp_add(s, d, smt_and2(s, ok, neq(s, a->r[i].v, b->r[i].v)), a->r[i].v, b->r[i].v,
 			 a, "r%d", i);
 	}

@@ -346,10 +346,21 @@ void smt_enc_free(struct senc *e)
 	memset(e, 0, sizeof(*e));
 }
 
+/* Where @st leaves r@i unreadable, as a condition on its own path. */
+static Z3_ast undef_of(struct smt_ctx *s, const struct sstate *st, uint32_t i)
+{
+	if (st->r[i].tag == T_UNINIT)
+		return T(Z3_mk_true(s->z));
+	return st->undef[i] ? st->undef[i] : T(Z3_mk_false(s->z));
+}
+
 /*
- * A window's paths meet at its end: their states become one.  States whose
- * register tags differ merge with those registers unreadable (a live-out
- * one is then refused by the diffs); other differences are UNKNOWN.
+ * A window's paths meet at its end: their states become one.  A register
+ * written on some paths only keeps its type, with the condition of the
+ * paths that did not write it in undef[] (the diffs compare that too: a
+ * counterexample then shows the path); registers of different types on two
+ * paths become unreadable (a live-out one is refused by the diffs); other
+ * differences are UNKNOWN.
  */
 static struct sstate *window_end(struct smt_ctx *s, struct slist *l)
 {
@@ -364,9 +375,26 @@ static struct sstate *window_end(struct smt_ctx *s, struct slist *l)
 	for (k = 1; k < l->n; k++) {
 		struct sstate *b = l->v[k];
 
-		for (i = 0; i < 11; i++)
-			if (a->r[i].tag != b->r[i].tag)
+		for (i = 0; i < 11; i++) {
+			uint16_t ta = a->r[i].tag, tb = b->r[i].tag;
+
+			if (ta != tb && ta != T_UNINIT && tb != T_UNINIT) {
 				a->r[i].tag = b->r[i].tag = T_UNINIT;
+				a->undef[i] = b->undef[i] = NULL;
+				continue;
+			}
+			if (ta == tb && (ta == T_UNINIT || (!a->undef[i] && !b->undef[i])))
+				continue;
+			/* a->pc is the condition merge_into() chooses a by */
+			a->undef[i] = smt_ite(s, a->pc, undef_of(s, a, i), undef_of(s, b, i));
+			if (ta == T_UNINIT) {
+				a->r[i].tag = tb;
+				a->r[i].v = b->r[i].v;
+			} else if (tb == T_UNINIT) {
+				b->r[i].tag = ta;
+				b->r[i].v = a->r[i].v;
+			}
+		}
 		if (!mergeable(a, b)) {
 			snprintf(s->unsup, sizeof(s->unsup), "%s",
 				 "the window's paths end with different stack types or calls");

@@ -62,6 +62,11 @@ struct sstate {
 	Z3_ast hpres[SMT_MAX_MAPS], hslot[SMT_MAX_MAPS];
 	uint32_t nev;
 	struct sevent ev[SMT_MAX_EVENTS];
+	/*
+	 * A window's end: where r[i] was not written on every path, the
+	 * condition of the paths that left it unreadable (NULL: none did).
+	 */
+	Z3_ast undef[11];
 };
 
 /* A map lookup the encoder saw, to put its element into a counterexample. */

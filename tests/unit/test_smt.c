@@ -346,7 +346,11 @@ static void test_window(void)
 		c.regs[4].type = SMT_REG_NONE;
 		c.live_regs = 1 << 4;
 		ASSERT_OK(smt_check_window(sctx, half, 2, half, 2, &env, &c, &res), "half");
-		ASSERT_EQ(res.verdict, SMT_UNKNOWN, "live r4 readable on one path only");
+		ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "live r4 written on the same path in both");
+		ASSERT_OK(smt_check_window(sctx, half, 2, half + 1, 1, &env, &c, &res), "half/all");
+		ASSERT_TRUE(res.verdict != SMT_EQUIVALENT, "live r4 written on one path vs on all");
+		ASSERT_TRUE(!strcmp(res.cex.what, "r4"), "the model shows r4 differing");
+		ASSERT_TRUE(res.cex.regs[2] != 0, "on the path that does not write it (r2 != 0)");
 		c.live_regs = 0;
 		ASSERT_OK(smt_check_window(sctx, half, 2, half, 2, &env, &c, &res), "half dead");
 		ASSERT_EQ(res.verdict, SMT_EQUIVALENT, "r4 dead: the paths merge");
