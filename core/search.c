@@ -59,6 +59,7 @@ struct search {
 	bool stopped;
 	double chain_deadline; /* 0: none */
 	uint32_t timeouts;
+	uint32_t unknowns; /* UNKNOWN answers that taught the tests nothing */
 	uint32_t tail; /* 1: the window ends in a conditional jump (search_is_tail()) */
 	bool inner;    /* the window has jumps before its end */
 };
@@ -202,6 +203,14 @@ static uint32_t eval(struct search *s, const struct bpf_insn *w, uint64_t limit)
 	return err > UINT32_MAX ? UINT32_MAX : (uint32_t)err;
 }
 
+/* The error of @w on test @t alone. */
+static uint32_t eval_one(struct search *s, const struct bpf_insn *w, uint32_t t)
+{
+	sx_copy(&s->e, s->scratch, s->tin[t]);
+	sx_run(&s->e, w, s->len, s->scratch);
+	return sx_error(&s->e, s->tout[t], s->scratch, UINT32_MAX);
+}
+
 /*
  * Ask the solver about @w (zero error, cheaper than the best).  Refuted and
  * unprovable candidates are remembered by hash, so that each is asked once.
@@ -264,26 +273,32 @@ static void prove(struct search *s, const struct bpf_insn *w, uint32_t perf)
 		rejected_add(s, h);
 		add_cex_test(s, &r.cex);
 		break;
-	default:
+	default: {
+		uint32_t nt = s->ntests;
+
 		stats->smt_unknown++;
 		rejected_add(s, h);
-		/*
-		 * Unknowns teach the tests nothing when the model cannot be run
-		 * (a map value at entry): past a few, the window is not worth the
-		 * solver's time.
-		 */
-		if (stats->smt_unknown >= MAX_UNKNOWN)
-			s->stopped = true;
 		/* the solver's timeouts are the dearest: a window with two is hard for it */
 		if (strstr(r.msg, "solver:") && ++s->timeouts >= MAX_TIMEOUTS)
 			s->stopped = true;
 		/*
-		 * A model the kernel's test run cannot take (a packet shorter than
-		 * an Ethernet header: the solver does not know the range the
-		 * program proved) is still an input the executor can run.
+		 * A model the interpreter cannot replay (a map value at entry, a
+		 * packet shorter than an Ethernet header: the solver does not know
+		 * the range the program proved) is still an input the executor
+		 * can run.
 		 */
 		if (r.cex.what[0])
 			add_cex_test(s, &r.cex);
+		/*
+		 * Unknowns teach the tests nothing when the model cannot be run:
+		 * past a few, the window is not worth the solver's time.  One
+		 * whose model became a test the candidate fails taught something.
+		 */
+		if (s->ntests > nt && eval_one(s, w, s->ntests - 1))
+			break;
+		if (++s->unknowns >= MAX_UNKNOWN)
+			s->stopped = true;
+	}
 	}
 }
 

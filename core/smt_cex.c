@@ -137,6 +137,32 @@ void smt_fill_cex(struct smt_ctx *s, Z3_model m, const struct smt_diff *d, const
 		for (i = 0; i < 512; i++)
 			cx->stack[i] = (uint8_t)eval_u64(
 				s, m, smt_init_byte(s, T_STACK, (int64_t)i - 512));
+		/*
+		 * The element an entry register points into, so that a search can
+		 * run the model (the interpreter's replay cannot place it there).
+		 */
+		for (i = 0; i < 11 && cx->nelems < SMT_CEX_MAX_ELEMS; i++) {
+			const struct interp_map_def *md;
+			uint32_t mi = wc->regs[i].map, j;
+			uint64_t idx;
+
+			if (wc->regs[i].type != SMT_REG_MAP_VALUE || mi >= s->env->nmaps ||
+			    mi >= SMT_MAX_MAPS)
+				continue;
+			for (k = 0; k < cx->nelems && cx->elems[k].map != mi; k++)
+				;
+			if (k < cx->nelems)
+				continue;
+			md = &s->env->maps[mi];
+			idx = eval_u64(s, m, s->welem[mi]);
+			cx->elems[cx->nelems].map = mi;
+			for (j = 0; j < md->value_size && j < sizeof(cx->elems[0].value); j++)
+				cx->elems[cx->nelems].value[j] = (uint8_t)eval_u64(
+					s, m,
+					smt_init_byte(s, T_MAPVAL + mi,
+						      (int64_t)((idx << smt_map_shift(md)) + j)));
+			cx->nelems++;
+		}
 	}
 	cex_lookups(s, m, ea, cx);
 	cex_lookups(s, m, eb, cx);

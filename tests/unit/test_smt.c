@@ -359,6 +359,32 @@ static void test_window(void)
 		ASSERT_EQ(res.verdict, SMT_UNKNOWN, "an exit inside a window");
 	}
 
+	/*
+	 * A map value at entry: the interpreter cannot replay the model, but
+	 * the model carries the element's bytes, for the search's executor.
+	 */
+	{
+		struct bpf_insn ld0[] = {I(BPF_LDX | BPF_W | BPF_MEM, 0, 6, 0, 0)};
+		struct bpf_insn ld4[] = {I(BPF_LDX | BPF_W | BPF_MEM, 0, 6, 4, 0)};
+		uint32_t x, y;
+
+		cond_init(&c);
+		c.regs[6].type = SMT_REG_MAP_VALUE;
+		c.regs[6].map = 0;
+		c.live_regs = 1 << 0;
+		ASSERT_OK(smt_check_window(sctx, ld0, 1, ld4, 1, &env, &c, &res), "map value");
+		ASSERT_TRUE(res.verdict != SMT_EQUIVALENT, "bytes 0-3 vs 4-7 of a map value");
+		if (ASSERT_EQ(res.cex.nelems, 1, "the entry element in the model")) {
+			ASSERT_EQ(res.cex.elems[0].map, 0, "of map 0");
+			memcpy(&x, res.cex.elems[0].value, 4);
+			memcpy(&y, res.cex.elems[0].value + 4, 4);
+			ASSERT_TRUE(x != y, "its two halves differ");
+			ASSERT_EQ(x, res.cex.a_val, "r0 of the first window: bytes 0-3");
+			ASSERT_EQ(y, res.cex.b_val, "r0 of the second window: bytes 4-7");
+		}
+		cond_init(&c);
+	}
+
 	/* r2 = 0 again, when r2 is known to be 0 already: redundant */
 	{
 		struct bpf_insn zero2[] = {I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0)};
