@@ -410,6 +410,25 @@ static void do_alu(struct analysis_state *st, const struct bpf_insn *in, uint32_
 }
 
 /*
+ * Ids that one instruction gave (a lookup: its call + 1; a packet pointer
+ * plus an unknown scalar: ANALYSIS_ID_PKT_VAR + insn; 0: data plus
+ * constants).  analysis.c's join gives every register that met with
+ * different ids at a block one id of that block (above these ranges): on
+ * any one path those registers may hold different lookups or pointers, so
+ * what a check proves of one is not proven of another, and it stays with
+ * the register checked.
+ */
+static bool lookup_id_shared(uint32_t id)
+{
+	return id && id < ANALYSIS_ID_PKT_VAR;
+}
+
+static bool pkt_id_shared(uint32_t id)
+{
+	return id == 0 || (id >= ANALYSIS_ID_PKT_VAR && id - ANALYSIS_ID_PKT_VAR < 0x10000000u);
+}
+
+/*
  * The verifier's linked scalars: "r3 = r2" gives both an id, so that what a
  * later comparison learns about one holds for the other (find_equal_scalars()).
  * Any other write to a register ends its membership.  An id is made by its
@@ -421,6 +440,25 @@ static void do_alu_linked(struct analysis_state *st, const struct bpf_insn *in, 
 	struct analysis_reg *src = &st->regs[in->src_reg], *d = &st->regs[in->dst_reg], *r;
 	unsigned int k;
 
+	if (BPF_CLASS(in->code) == BPF_ALU64 && BPF_OP(in->code) == BPF_MOV &&
+	    BPF_SRC(in->code) == BPF_X && !in->off &&
+	    (src->type == ANALYSIS_PKT || src->type == ANALYSIS_PKT_META) &&
+	    !pkt_id_shared(src->id)) {
+		/*
+		 * A copy of a packet pointer whose id is a join's (shared with
+		 * nothing for certain): the copy and the original are the same
+		 * pointer on every path, so they get an id of their own, made by
+		 * this instruction, and a bounds check of one holds for both.
+		 */
+		uint32_t id = ANALYSIS_ID_PKT_VAR + i;
+
+		analysis_for_each_reg(
+			st, r, k) if ((r->type == ANALYSIS_PKT || r->type == ANALYSIS_PKT_META) &&
+				      r->id == id) r->id = ANALYSIS_ID_NONE;
+		src->id = id;
+		*d = *src;
+		return;
+	}
 	if (BPF_CLASS(in->code) == BPF_ALU64 && BPF_OP(in->code) == BPF_MOV &&
 	    BPF_SRC(in->code) == BPF_X && !in->off && src->type == ANALYSIS_SCALAR &&
 	    !analysis_scalar_is_const(&src->s)) {
@@ -562,25 +600,6 @@ void analysis_step(struct analysis_fwd *f, struct analysis_state *st, uint32_t i
 
 /* ---- branches ------------------------------------------------------------ */
 
-/*
- * Ids that one instruction gave (a lookup: its call + 1; a packet pointer
- * plus an unknown scalar: ANALYSIS_ID_PKT_VAR + insn; 0: data plus
- * constants).  analysis.c's join gives every register that met with
- * different ids at a block one id of that block (above these ranges): on
- * any one path those registers may hold different lookups or pointers, so
- * what a check proves of one is not proven of another, and it stays with
- * the register checked.
- */
-static bool lookup_id_shared(uint32_t id)
-{
-	return id && id < ANALYSIS_ID_PKT_VAR;
-}
-
-static bool pkt_id_shared(uint32_t id)
-{
-	return id == 0 || (id >= ANALYSIS_ID_PKT_VAR && id - ANALYSIS_ID_PKT_VAR < 0x10000000u);
-}
-
 /* Every copy of the lookup in @d becomes NULL (scalar 0) or a map value. */
 static void mark_null(struct analysis_state *st, struct analysis_reg *d, bool is_null)
 {
@@ -619,6 +638,18 @@ static void pkt_good(struct analysis_state *st, unsigned int regno, bool right_o
 	analysis_for_each_reg(st, r, k) if (r->type == dst->type &&
 					    (r == dst || (pkt_id_shared(id) && r->id == id)) &&
 					    r->range < range) r->range = (uint32_t)range;
+}
+
+/*
+ * mark_pkt_end(): on the side where packet pointer @regno is at or past
+ * data_end, that register (not its copies) has no range left, whatever a
+ * check before gave it (the verifier's AT/BEYOND_PKT_END; a pkt_meta
+ * pointer keeps its range there).
+ */
+static void pkt_past_end(struct analysis_state *st, unsigned int regno)
+{
+	if (st->regs[regno].type == ANALYSIS_PKT)
+		st->regs[regno].range = 0;
 }
 
 /*
@@ -702,18 +733,26 @@ bool analysis_branch(struct analysis_state *st, const struct bpf_insn *in, bool 
 			case BPF_JGT: /* pkt > end; not taken: pkt <= end */
 				if (!taken)
 					pkt_good(st, pr, false);
+				else
+					pkt_past_end(st, pr);
 				break;
 			case BPF_JLT: /* pkt < end */
 				if (taken)
 					pkt_good(st, pr, true);
+				else
+					pkt_past_end(st, pr);
 				break;
 			case BPF_JGE: /* not taken: pkt < end */
 				if (!taken)
 					pkt_good(st, pr, true);
+				else
+					pkt_past_end(st, pr);
 				break;
 			case BPF_JLE:
 				if (taken)
 					pkt_good(st, pr, false);
+				else
+					pkt_past_end(st, pr);
 				break;
 			}
 			return true;

@@ -172,6 +172,29 @@ static const struct scase scases[] = {
 	  "r6 = r2\nr7 = r2\nif r4 == 0 goto join\nr6 += r4\nr7 += r4\njoin:\nr7 += 20\n"
 	  "if r7 > r3 goto out\nr0 = *(u8 *)(r6 + 0)\nexit\n" OUT,
 	  "invalid access to packet"),
+	A("packet read through a joined pointer after a check of its copy", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = *(u32 *)(r1 + 12)\nr6 = r2\n"
+	  "r6 += 14\nif r4 == 0 goto join\nr6 += 4\njoin:\nr7 = r6\nr7 += 4\n"
+	  "if r7 > r3 goto out\nr0 = *(u16 *)(r6 + 2)\nexit\n" OUT),
+	R("packet read past a joined pointer's check of its copy", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = *(u32 *)(r1 + 12)\nr6 = r2\n"
+	  "r6 += 14\nif r4 == 0 goto join\nr6 += 4\njoin:\nr7 = r6\nr7 += 4\n"
+	  "if r7 > r3 goto out\nr0 = *(u16 *)(r6 + 3)\nexit\n" OUT,
+	  "invalid access to packet"),
+	S("32-bit comparison of a packet pointer (privileged loaders may; the verifier takes "
+	  "`w2 == 0` as never true and drops code it did not walk)",
+	  XDP, "r2 = *(u32 *)(r1 + 0)\nr0 = 2\nif w2 == 0 goto out\nexit\n" OUT,
+	  "pointer comparison in 32 bits"),
+	/* mark_pkt_end(): the pointer found past data_end has no range, whatever it had */
+	R("packet read through a pointer on the side where it is past data_end", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 40\n"
+	  "if r4 > r3 goto out\nr5 = r2\nr5 += 10\nif r5 > r3 goto past\nr0 = 1\nexit\n"
+	  "past:\nr0 = *(u8 *)(r5 + 0)\nexit\n" OUT,
+	  "invalid access to packet"),
+	A("packet read through another pointer on the side where one is past data_end", XDP,
+	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 40\n"
+	  "if r4 > r3 goto out\nr5 = r2\nr5 += 10\nif r5 > r3 goto past\nr0 = 1\nexit\n"
+	  "past:\nr0 = *(u8 *)(r2 + 0)\nexit\n" OUT),
 	R("packet read at a negative fixed offset from a variable pointer", XDP,
 	  "r2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = *(u32 *)(r1 + 12)\nr4 &= 7\n"
 	  "r4 += 10\nr2 += r4\nr2 += -5\nr5 = r2\nr5 += 30\nif r5 > r3 goto out\n"
