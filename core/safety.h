@@ -33,6 +33,11 @@
 /* The program's context: its type and its maps, as core/analysis takes them. */
 struct safety_env {
 	enum bpf_prog_type prog_type;
+	/*
+	 * The load's expected_attach_type: 0 unless the loader gave one.  XDP
+	 * programs for a devmap (BPF_XDP_DEVMAP) may read egress_ifindex.
+	 */
+	enum bpf_attach_type expected_attach_type;
 	const struct analysis_map *maps;
 	uint32_t nmaps;
 	/*
@@ -86,9 +91,9 @@ struct safety_base {
 
 int safety_base_init(struct safety_base *s, const struct prog *p, const struct analysis *a,
 		     const struct safety_env *env);
-int safety_base_check(const struct safety_base *s, const struct prog *p,
-		      const struct analysis *a, const struct safety_env *env, uint32_t start,
-		      uint32_t wlen, char *msg, size_t msgsz);
+int safety_base_check(const struct safety_base *s, const struct prog *p, const struct analysis *a,
+		      const struct safety_env *env, uint32_t start, uint32_t wlen, char *msg,
+		      size_t msgsz);
 void safety_base_free(struct safety_base *s);
 
 #endif

@@ -37,14 +37,15 @@ static bool skb_access_ok(int off, int size, bool write)
 	return write ? size == 4 : size <= 4;
 }
 
-static bool ctx_access_ok(enum bpf_prog_type t, int off, int size, bool write)
+static bool ctx_access_ok(const struct safety_env *env, int off, int size, bool write)
 {
 	if (off < 0 || off % size)
 		return false;
-	switch (t) {
+	switch (env->prog_type) {
 	case BPF_PROG_TYPE_XDP:
 		/* xdp_is_valid_access(): read-only; egress_ifindex only for devmap */
-		return !write && size == 4 && off <= 16;
+		return !write && size == 4 &&
+		       (off <= 16 || (off == 20 && env->expected_attach_type == BPF_XDP_DEVMAP));
 	case BPF_PROG_TYPE_SOCKET_FILTER:
 		/* sk_filter_is_valid_access() */
 		if (in(off, 72, 84) || off == 140 || in(off, 88, 140) || in(off, 152, 164) ||
@@ -187,7 +188,7 @@ int safety_check_mem(struct safety_ctx *c, uint32_t i, const struct analysis_sta
 			return safety_reject(
 				c, i, "dereference of modified ctx ptr R%u off=%lld disallowed",
 				regno, (long long)(r->off + (int64_t)r->s.value));
-		if (!ctx_access_ok(t, insn_off, (int)size, write))
+		if (!ctx_access_ok(c->env, insn_off, (int)size, write))
 			return safety_reject(c, i, "invalid bpf_context access off=%d size=%u%s",
 					     insn_off, size, write ? " (write)" : "");
 		return 0;

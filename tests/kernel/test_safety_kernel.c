@@ -130,8 +130,8 @@ static void test_table_kernel(void)
 
 		if (!CHECK(assemble(c->text, &insns, &len) == 0, "%s: assembly", c->descr))
 			continue;
-		model = model_verdict(insns, len, c->type, safety_maps, safety_map_flags, NSMAPS,
-				      msg, sizeof(msg));
+		model = model_verdict_eat(insns, len, c->type, c->eat, safety_maps,
+					  safety_map_flags, NSMAPS, msg, sizeof(msg));
 		/* each reference once: a real fd may equal another map's table fd */
 		for (k = 0; k + 1 < len; k++)
 			for (m = 0; m < NSMAPS; m++)
@@ -140,7 +140,7 @@ static void test_table_kernel(void)
 					insns[k].imm = fds[m];
 					break;
 				}
-		kern = kernel_verdict(c->type, 0, insns, len, why, sizeof(why));
+		kern = kernel_verdict(c->type, c->eat, insns, len, why, sizeof(why));
 		if (verbose && kern)
 			fprintf(stderr, "  row \"%s\": kernel: %s; model: %s\n", c->descr, why,
 				msg);
@@ -353,8 +353,8 @@ static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, doub
 	int model, kern;
 	bool orig_ok;
 
-	model = model_verdict(cp->insns, cp->len, cp->type, cp->maps, cp->flags, cp->nmaps, msg,
-			      sizeof(msg));
+	model = model_verdict_eat(cp->insns, cp->len, cp->type, cp->eat, cp->maps, cp->flags,
+				  cp->nmaps, msg, sizeof(msg));
 	if (model) {
 		t->orig_rejected++;
 		if (verbose)
@@ -373,8 +373,8 @@ static void mutate_prog(struct cprog *cp, unsigned long n, struct tally *t, doub
 			i = rnd() % cp->len;
 		while (prog_insn_is_ldimm64(&x[i]) || (i && prog_insn_is_ldimm64(&x[i - 1])));
 		mutate(&x[i], what, sizeof(what));
-		model = model_verdict(x, cp->len, cp->type, cp->maps, cp->flags, cp->nmaps, msg,
-				      sizeof(msg));
+		model = model_verdict_eat(x, cp->len, cp->type, cp->eat, cp->maps, cp->flags,
+					  cp->nmaps, msg, sizeof(msg));
 		kern = kernel_verdict(cp->type, cp->eat, x, cp->len, NULL, 0);
 		t->mutants++;
 		if (orig_ok && !kern)

@@ -70,6 +70,7 @@ struct scase {
 	const char *msg; /* substring of the model's message when NO */
 	int kernel;	 /* the verifier's (privileged), when it differs on purpose */
 	bool kernel_differs;
+	enum bpf_attach_type eat; /* the load's expected_attach_type */
 };
 
 /* data in r2, data_end in r3, r4 = data + 14 checked against data_end */
@@ -122,17 +123,17 @@ struct scase {
 	"r5 = 0\n"
 
 /* accepted; rejected with a message; rejected by the model only (stricter on purpose) */
-#define A(d, t, x)                           \
+#define A(d, t, x)                              \
+	{                                       \
+		d, t, x, OK, NULL, OK, false, 0 \
+	}
+#define R(d, t, x, m)                        \
 	{                                    \
-		d, t, x, OK, NULL, OK, false \
+		d, t, x, NO, m, NO, false, 0 \
 	}
-#define R(d, t, x, m)                     \
-	{                                 \
-		d, t, x, NO, m, NO, false \
-	}
-#define S(d, t, x, m)                    \
-	{                                \
-		d, t, x, NO, m, OK, true \
+#define S(d, t, x, m)                       \
+	{                                   \
+		d, t, x, NO, m, OK, true, 0 \
 	}
 
 static const struct scase scases[] = {
@@ -257,6 +258,13 @@ static const struct scase scases[] = {
 	  "partial copy of pointer"),
 	/* the context */
 	A("xdp_md.ingress_ifindex", XDP, "r0 = *(u32 *)(r1 + 12)\nexit\n"),
+	R("xdp_md.egress_ifindex outside a devmap", XDP, "r0 = *(u32 *)(r1 + 20)\nexit\n",
+	  "invalid bpf_context access"),
+	{"xdp_md.egress_ifindex in a devmap program", XDP, "r0 = *(u32 *)(r1 + 20)\nexit\n", OK,
+	 NULL, OK, false, BPF_XDP_DEVMAP},
+	{"xdp_md.egress_ifindex by 2 bytes in a devmap program", XDP,
+	 "r0 = *(u16 *)(r1 + 20)\nexit\n", NO, "invalid bpf_context access", NO, false,
+	 BPF_XDP_DEVMAP},
 	R("xdp_md past its end", XDP, "r0 = *(u32 *)(r1 + 24)\nexit\n",
 	  "invalid bpf_context access"),
 	R("xdp_md.data by 2 bytes", XDP, "r0 = *(u16 *)(r1 + 0)\nexit\n",
@@ -481,13 +489,16 @@ static const struct scase scases[] = {
  * The model's verdict on @insns: safety_check(), or prog__new()'s
  * rejection (structural errors such as a jump into LD_IMM64) as -EACCES.
  */
-static int model_verdict(const struct bpf_insn *insns, size_t len, enum bpf_prog_type type,
-			 const struct analysis_map *maps, const uint32_t *map_flags, uint32_t nmaps,
-			 char *msg, size_t msgsz)
+static int model_verdict_eat(const struct bpf_insn *insns, size_t len, enum bpf_prog_type type,
+			     enum bpf_attach_type eat, const struct analysis_map *maps,
+			     const uint32_t *map_flags, uint32_t nmaps, char *msg, size_t msgsz)
 {
 	struct analysis_env aenv = {.prog_type = type, .maps = maps, .nmaps = nmaps};
-	struct safety_env senv = {
-		.prog_type = type, .maps = maps, .nmaps = nmaps, .map_flags = map_flags};
+	struct safety_env senv = {.prog_type = type,
+				  .expected_attach_type = eat,
+				  .maps = maps,
+				  .nmaps = nmaps,
+				  .map_flags = map_flags};
 	struct analysis *a;
 	struct prog *p;
 	int err;
@@ -514,6 +525,14 @@ static int assemble(const char *text, struct bpf_insn **insns, size_t *len)
 
 #ifndef SAFETY_CASES_ONLY
 
+/* The same for a load without an expected_attach_type. */
+static int model_verdict(const struct bpf_insn *insns, size_t len, enum bpf_prog_type type,
+			 const struct analysis_map *maps, const uint32_t *map_flags, uint32_t nmaps,
+			 char *msg, size_t msgsz)
+{
+	return model_verdict_eat(insns, len, type, 0, maps, map_flags, nmaps, msg, msgsz);
+}
+
 static void test_table(void)
 {
 	unsigned int i, rules_ok = 0, rules_no = 0;
@@ -528,8 +547,8 @@ static void test_table(void)
 		err = assemble(c->text, &insns, &len);
 		if (!CHECK(err == 0, "%s: assembly failed (%d)", c->descr, err))
 			continue;
-		err = model_verdict(insns, len, c->type, safety_maps, safety_map_flags, NSMAPS, msg,
-				    sizeof(msg));
+		err = model_verdict_eat(insns, len, c->type, c->eat, safety_maps, safety_map_flags,
+					NSMAPS, msg, sizeof(msg));
 		CHECK(err == c->verdict, "%s: verdict %d, expected %d (%s)", c->descr, err,
 		      c->verdict, msg);
 		if (c->verdict && c->msg)
