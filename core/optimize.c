@@ -285,6 +285,38 @@ static size_t cut_frozen(const struct optimizer *o, struct search_window *ws, si
 	return k;
 }
 
+/*
+ * @ws[0..@n) with the current program's regions merged in, in program order
+ * (by start, then length); the new count, at most MAX_WINDOWS.
+ */
+static size_t merge_regions(const struct optimizer *o, struct search_window *ws, size_t n)
+{
+	uint32_t maxlen = o->pp->max_window ? o->pp->max_window : DEFAULT_WINDOW;
+	struct search_window *rs = calloc(MAX_WINDOWS, sizeof(*rs));
+	struct search_window *out = calloc(MAX_WINDOWS, sizeof(*out));
+	size_t nr, i = 0, j = 0, k = 0;
+
+	if (!rs || !out) {
+		free(rs);
+		free(out);
+		return n;
+	}
+	nr = search_regions(o->p, o->a, maxlen, rs, MAX_WINDOWS);
+	if (nr > MAX_WINDOWS)
+		nr = MAX_WINDOWS;
+	while ((i < n || j < nr) && k < MAX_WINDOWS) {
+		bool take_r = i == n || (j < nr && (rs[j].start < ws[i].start ||
+						     (rs[j].start == ws[i].start &&
+						      rs[j].len < ws[i].len)));
+
+		out[k++] = take_r ? rs[j++] : ws[i++];
+	}
+	memcpy(ws, out, k * sizeof(*ws));
+	free(rs);
+	free(out);
+	return k;
+}
+
 /* Search every window of the current program; results in o->work. */
 static int search_round(struct optimizer *o)
 {
@@ -310,6 +342,14 @@ static int search_round(struct optimizer *o)
 	n = search_windows(o->p, o->a, maxlen, ws, MAX_WINDOWS);
 	if (n > MAX_WINDOWS)
 		n = MAX_WINDOWS;
+	/*
+	 * Regions (windows with jumps inside) once the plain windows found
+	 * nothing more at the first effort: most of what a short budget finds
+	 * is there, and regions take their time.  Full length: a region needs
+	 * the room.
+	 */
+	if (o->effort >= 1 && n < MAX_WINDOWS)
+		n = merge_regions(o, ws, n);
 	n = cut_frozen(o, ws, n, MAX_WINDOWS);
 	free(o->work);
 	o->work = calloc(n ? n : 1, sizeof(*o->work));

@@ -125,17 +125,23 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 		       uint32_t len, struct smt_window_cond *c);
 
 /*
- * The windows of @p worth searching, in program order (by start, then
- * length): maximal stretches of reachable straight-line instructions of at
- * most @maxlen (longer stretches are cut into overlapping pieces), the last
- * piece of a stretch with the conditional jump after it as its tail where
- * that jump compares scalars (one piece more when the last is full); and,
- * for @maxlen > 2, a region around each forward jump that can be one (up to
- * three instructions before it, what it jumps over, and what follows while
- * it fits).  Fills @out[0..@max); returns how many there are (may exceed
- * @max).
+ * The windows of @p worth searching, in program order: maximal stretches of
+ * reachable straight-line instructions of at most @maxlen (longer stretches
+ * are cut into overlapping pieces), the last piece of a stretch with the
+ * conditional jump after it as its tail where that jump compares scalars
+ * (one piece more when the last is full).  Fills @out[0..@max); returns how
+ * many there are (may exceed @max).
  */
 size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t maxlen,
+		      struct search_window *out, size_t max);
+
+/*
+ * The regions of @p, in program order (by start): around each forward jump
+ * that can be in one, up to three instructions before it, what it jumps
+ * over, and what follows while the region fits in @maxlen (at least 3).
+ * Fills and returns like search_windows().
+ */
+size_t search_regions(const struct prog *p, const struct analysis *a, uint32_t maxlen,
 		      struct search_window *out, size_t max);
 
 /*

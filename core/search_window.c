@@ -261,7 +261,8 @@ static uint32_t region_at(const struct prog *p, const struct analysis *a, const 
 	need = (uint32_t)prog_jump_target(p->insns, j);
 	if (need - j >= maxlen)
 		return 0;
-	while (s > 0 && j - (s - 1) <= 3 && plain(p, a, s - 1) && entered_inside(lo, hi, s - 1, s))
+	while (s > 0 && j - (s - 1) <= 3 && need - (s - 1) <= maxlen && plain(p, a, s - 1) &&
+	       entered_inside(lo, hi, s - 1, s))
 		s--;
 	for (e = j + 1; e < p->len && e - s < maxlen && entered_inside(lo, hi, s, e); e++) {
 		if (plain(p, a, e))
@@ -280,20 +281,11 @@ static uint32_t region_at(const struct prog *p, const struct analysis *a, const 
 	return e - s;
 }
 
-static int window_cmp(const void *x, const void *y)
-{
-	const struct search_window *a = x, *b = y;
-
-	if (a->start != b->start)
-		return a->start < b->start ? -1 : 1;
-	return a->len < b->len ? -1 : a->len > b->len;
-}
-
 size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t maxlen,
 		      struct search_window *out, size_t max)
 {
 	uint64_t *entry = entry_points(p);
-	uint32_t i = 0, s, e, w, step, *lo, *hi;
+	uint32_t i = 0, s, e, w, step;
 	size_t n = 0;
 	bool tail;
 
@@ -340,29 +332,34 @@ size_t search_windows(const struct prog *p, const struct analysis *a, uint32_t m
 		}
 	}
 	free(entry);
-	/* regions: forward jumps with what they jump over */
-	if (maxlen > 2 && !jump_sources(p, &lo, &hi)) {
-		size_t nblock = n < max ? n : max;
+	return n;
+}
 
-		for (i = 0; i < p->len; i++) {
-			uint32_t rs, rl = region_at(p, a, lo, hi, i, maxlen, &rs);
-			size_t k;
+size_t search_regions(const struct prog *p, const struct analysis *a, uint32_t maxlen,
+		      struct search_window *out, size_t max)
+{
+	uint32_t i, *lo, *hi;
+	size_t n = 0;
 
-			if (!rl)
-				continue;
-			for (k = nblock; k < n && k < max; k++)
-				if (out[k].start == rs && out[k].len == rl)
-					break;
-			if (k < n && k < max)
-				continue;
-			if (n < max)
-				out[n] = (struct search_window){.start = rs, .len = rl};
-			n++;
-		}
-		free(lo);
-		free(hi);
-		qsort(out, n < max ? n : max, sizeof(*out), window_cmp);
+	if (!maxlen || maxlen > SEARCH_MAX_WINDOW)
+		maxlen = SEARCH_MAX_WINDOW;
+	if (maxlen < 3 || jump_sources(p, &lo, &hi))
+		return 0;
+	for (i = 0; i < p->len; i++) {
+		uint32_t rs, rl = region_at(p, a, lo, hi, i, maxlen, &rs);
+
+		/*
+		 * In program order: a region starts after the jump before its
+		 * own (extending backwards stops at jumps)
+		 */
+		if (!rl)
+			continue;
+		if (n < max)
+			out[n] = (struct search_window){.start = rs, .len = rl};
+		n++;
 	}
+	free(lo);
+	free(hi);
 	return n;
 }
 
