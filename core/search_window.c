@@ -235,12 +235,12 @@ static bool plain(const struct prog *p, const struct analysis *a, uint32_t i)
 	return analysis_reachable(a, i) && !is_barrier(&p->insns[i]) && !unmodelled_access(p, a, i);
 }
 
-/* A jump a window may hold before its end: `ja`, or one comparing scalars. */
+/* A jump a window may hold before its end: forward, `ja` or one comparing scalars. */
 static bool inner_ok(const struct prog *p, const struct analysis *a, uint32_t i)
 {
 	const struct bpf_insn *in = &p->insns[i];
 
-	if (!search_is_inner_jump(in) || !analysis_reachable(a, i))
+	if (!search_is_inner_jump(in) || in->off <= 0 || !analysis_reachable(a, i))
 		return false;
 	return in->code == (BPF_JMP | BPF_JA) || tail_ok(p, a, i);
 }

@@ -1078,6 +1078,17 @@ static void test_regions(void)
 out:
 	smt_ctx__free(smt);
 	tprog_free(&t);
+	/* a loop's jump goes back: never inside a window */
+	if (!tprog_load(&t, "r0 = 0\n"
+			    "r0 += 1\n"
+			    "if r0 < 4 goto -2\n"
+			    "r0 += 2\n"
+			    "exit\n",
+			BPF_PROG_TYPE_XDP))
+		return;
+	ASSERT_EQ(search_window_cond(t.p, t.a, 2, 2, &c), -EINVAL, "a backward jump inside");
+	ASSERT_EQ(search_regions(t.p, t.a, 16, w, 8), 0, "no region around a backward jump");
+	tprog_free(&t);
 }
 
 /* ---- windows that end in a conditional jump (tails) ---- */
