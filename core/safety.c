@@ -330,29 +330,10 @@ static int check_insn(struct safety_ctx *c, uint32_t i, const struct analysis_st
 	}
 }
 
-/*
- * The verifier tracks the result of an ALU operation only for add, sub and
- * and with any operand, and others with a constant operand; it does not
- * track division and modulo at all, not even of constants
- * (adjust_scalar_min_max_vals(), as the kernel this was measured on does).  The
- * analysis is more precise; where the verifier knows nothing, so does the
- * model, after the instruction in its block.  (Facts carried into later
- * blocks by the analysis's join are not forgotten: a known imprecision.)
- */
-static void forget_untracked(const struct bpf_insn *in, struct analysis_state *st)
+/* What the verifier knows of a register it cannot follow: any value (a pointer's offset: any). */
+static void forget_reg(struct analysis_reg *d)
 {
-	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
-	struct analysis_reg *d = &st->regs[in->dst_reg];
-	uint64_t v;
-	bool known;
-
-	if ((cls != BPF_ALU && cls != BPF_ALU64) || d->type != ANALYSIS_SCALAR)
-		return;
-	if (op == BPF_MOV || op == BPF_NEG || op == BPF_END || op == BPF_ADD || op == BPF_SUB ||
-	    op == BPF_AND)
-		return;
-	known = BPF_SRC(in->code) == BPF_K || analysis_reg_is_const(&st->regs[in->src_reg], &v);
-	if (known && op != BPF_DIV && op != BPF_MOD)
+	if (d->type == ANALYSIS_NOT_INIT || d->type == ANALYSIS_UNKNOWN)
 		return;
 	d->s.value = 0;
 	d->s.mask = UINT64_MAX;
@@ -360,7 +341,244 @@ static void forget_untracked(const struct bpf_insn *in, struct analysis_state *s
 	d->s.smax = INT64_MAX;
 	d->s.umin = 0;
 	d->s.umax = UINT64_MAX;
-	d->id = 0;
+	if (d->type == ANALYSIS_SCALAR)
+		d->id = 0;
+}
+
+/*
+ * The verifier tracks the result of an ALU operation only for add, sub and
+ * and with any operand, and others with a constant operand; it does not
+ * track division and modulo at all, not even of constants
+ * (adjust_scalar_min_max_vals(), as the kernel this was measured on does).  The
+ * analysis is more precise; where the verifier knows nothing, so does the
+ * model, after the instruction in its block, and (struct taint below) in
+ * the blocks its value reaches.  True if @in's result was forgotten.
+ */
+static bool forget_untracked(const struct bpf_insn *in, struct analysis_state *st)
+{
+	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+	struct analysis_reg *d = &st->regs[in->dst_reg];
+	uint64_t v;
+	bool known;
+
+	if ((cls != BPF_ALU && cls != BPF_ALU64) || d->type != ANALYSIS_SCALAR)
+		return false;
+	if (op == BPF_MOV || op == BPF_NEG || op == BPF_END || op == BPF_ADD || op == BPF_SUB ||
+	    op == BPF_AND)
+		return false;
+	known = BPF_SRC(in->code) == BPF_K || analysis_reg_is_const(&st->regs[in->src_reg], &v);
+	if (known && op != BPF_DIV && op != BPF_MOD)
+		return false;
+	forget_reg(d);
+	return true;
+}
+
+/*
+ * The analysis joins precise states at a block's entry, so what the model
+ * forgot in one block (a quotient, a product of two unknowns) would come
+ * back in the next.  A taint is the registers and stack slots (bit k:
+ * fp-8(k+1) .. fp-8k) whose value may depend on something forgotten on
+ * some path; at a block's entry the model forgets them again.  Computed
+ * forward over the blocks (no loops reach the checks; calls make it
+ * iterate): a block's entry is the union of its predecessors' exits, a
+ * callee's entry has its callers' argument registers, a caller's r0 after a
+ * call what the callee's exits return.
+ */
+struct taint {
+	uint16_t regs;
+	uint64_t slots;
+};
+
+/* Stack slots [@off, @off + @size) of frame offsets, as a slot mask. */
+static uint64_t slot_bits(int64_t off, unsigned int size)
+{
+	uint64_t m = 0;
+	int64_t b;
+
+	for (b = off; b < off + (int64_t)size; b++)
+		if (b >= -ANALYSIS_STACK_SIZE && b < 0)
+			m |= 1ull << ((-b - 1) / 8);
+	return m;
+}
+
+/* The constant frame offset @r + @insn_off points to, if @r is a stack pointer with one. */
+static bool stack_off(const struct analysis_reg *r, int16_t insn_off, int64_t *off)
+{
+	if (r->type != ANALYSIS_STACK || r->s.mask)
+		return false;
+	*off = (int64_t)r->off + (int64_t)r->s.value + insn_off;
+	return true;
+}
+
+/* Forget in @st what @t says may depend on something the verifier does not know. */
+static void taint_apply(const struct taint *t, struct analysis_state *st)
+{
+	unsigned int r, k;
+
+	for (r = 0; r < 10; r++)
+		if (t->regs & (1u << r))
+			forget_reg(&st->regs[r]);
+	for (k = 0; k < ANALYSIS_STACK_SIZE / 8; k++) {
+		if (!(t->slots & (1ull << k)))
+			continue;
+		st->slots[k].known = 0;
+		if (st->slots[k].spilled)
+			forget_reg(&st->slots[k].reg);
+	}
+}
+
+#define TBIT(r) ((uint16_t)(1u << (r)))
+
+/*
+ * @t before instruction @i (state @st, before it) -> @t after it.  The
+ * caller forgets @i's result afterwards if forget_untracked() says so.
+ */
+static void taint_step(const struct prog *p, const struct analysis_state *st, uint32_t i,
+		       struct taint *t, struct taint *callee_entry, const uint16_t *ret)
+{
+	const struct bpf_insn *in = &p->insns[i];
+	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+	unsigned int size = prog_insn_size(in->code);
+	bool src_t = t->regs & TBIT(in->src_reg & 15);
+	uint64_t m;
+	int64_t off;
+
+	switch (cls) {
+	case BPF_ALU:
+	case BPF_ALU64:
+		if (in->dst_reg > 9)
+			return;
+		if (op == BPF_MOV)
+			t->regs =
+				(uint16_t)((t->regs & ~TBIT(in->dst_reg)) |
+					   (BPF_SRC(in->code) == BPF_X && src_t ? TBIT(in->dst_reg)
+										: 0));
+		else if (BPF_SRC(in->code) == BPF_X && op != BPF_NEG && op != BPF_END && src_t)
+			t->regs |= TBIT(in->dst_reg);
+		return;
+	case BPF_LDX:
+		if (in->dst_reg > 9)
+			return;
+		t->regs &= (uint16_t)~TBIT(in->dst_reg);
+		if (stack_off(&st->regs[in->src_reg], in->off, &off)
+			    ? (t->slots & slot_bits(off, size)) != 0
+			    : st->regs[in->src_reg].type == ANALYSIS_STACK)
+			t->regs |= TBIT(in->dst_reg); /* a tainted slot, or a variable offset */
+		return;
+	case BPF_ST:
+	case BPF_STX:
+		if (!stack_off(&st->regs[in->dst_reg], in->off, &off))
+			return; /* not the stack, or rejected: a variable offset */
+		m = slot_bits(off, size);
+		if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC) {
+			/* the slot gets the operand, a fetch (and cmpxchg's r0) the slot */
+			bool slot_t = t->slots & m;
+
+			if (src_t)
+				t->slots |= m;
+			if (slot_t && (in->imm & BPF_FETCH))
+				t->regs |= TBIT(in->imm == BPF_CMPXCHG ? 0 : in->src_reg);
+			return;
+		}
+		if (cls == BPF_STX && src_t)
+			t->slots |= m;
+		else if (size == 8)
+			t->slots &= ~m; /* a whole slot of something known */
+		return;
+	case BPF_LD:
+		if (prog_insn_is_ldimm64(in))
+			t->regs &= (uint16_t)~TBIT(in->dst_reg & 15);
+		else
+			t->regs &= (uint16_t)~0x3f; /* LD_ABS/IND: r0 a packet byte, r1-r5 gone */
+		return;
+	default:
+		break;
+	}
+	if (op == BPF_CALL) {
+		uint16_t r0 = 0;
+
+		if (in->src_reg == BPF_PSEUDO_CALL) {
+			int64_t target = (int64_t)i + in->imm + 1;
+			int32_t b = target >= 0 && target < p->len ? p->insn_block[target] : -1;
+
+			if (b >= 0) {
+				callee_entry[b].regs |= t->regs & 0x3e;
+				r0 = ret[p->blocks[b].subprog] & 1;
+			} else {
+				r0 = 1;
+			}
+		}
+		t->regs = (uint16_t)((t->regs & ~0x3f) | r0);
+	}
+}
+
+/*
+ * The taint at each block's entry (@entry[nblocks], zeroed by the caller):
+ * forward over the blocks until nothing changes.  0 or -ENOMEM.
+ */
+static int taint_compute(struct safety_ctx *c, struct taint *entry)
+{
+	const struct prog *p = c->p;
+	struct analysis_state *st;
+	uint16_t *ret;
+	bool changed = true;
+	unsigned int rounds = 0;
+	uint32_t b, i;
+
+	st = malloc(sizeof(*st));
+	ret = calloc(p->nsubprogs ?: 1, sizeof(*ret));
+	if (!st || !ret) {
+		free(st);
+		free(ret);
+		return -ENOMEM;
+	}
+	while (changed && rounds++ < 64) {
+		changed = false;
+		for (b = 0; b < p->nblocks; b++) {
+			const struct prog_block *blk = &p->blocks[b];
+			struct taint t = entry[b];
+			int k;
+
+			if (analysis_state(c->a, blk->first, st) || !st->reached)
+				continue;
+			taint_apply(&t, st);
+			for (i = blk->first; i <= blk->last; i++) {
+				const struct bpf_insn *in = &p->insns[i];
+
+				if (p->insn_block[i] < 0)
+					continue;
+				taint_step(p, st, i, &t, entry, ret);
+				if (BPF_CLASS(in->code) == BPF_JMP &&
+				    BPF_OP(in->code) == BPF_EXIT && (t.regs & 1) &&
+				    !(ret[blk->subprog] & 1)) {
+					ret[blk->subprog] |= 1;
+					changed = true;
+				}
+				if (i == blk->last)
+					break;
+				if (analysis_state_step(c->a, i, st) || !st->reached)
+					break;
+				if (forget_untracked(in, st))
+					t.regs |= TBIT(in->dst_reg);
+			}
+			for (k = 0; k < 2; k++) {
+				struct taint *e;
+
+				if (blk->succ[k] < 0)
+					continue;
+				e = &entry[blk->succ[k]];
+				if ((e->regs | t.regs) != e->regs ||
+				    (e->slots | t.slots) != e->slots) {
+					e->regs |= t.regs;
+					e->slots |= t.slots;
+					changed = true;
+				}
+			}
+		}
+	}
+	free(st);
+	free(ret);
+	return 0;
 }
 
 /* ---- the control-flow graph ------------------------------------------------ */
@@ -440,12 +658,17 @@ static int check_blocks(struct safety_ctx *c, char (*blocks)[SAFETY_MSG_SIZE], i
 {
 	const struct prog *p = c->p;
 	struct analysis_state *st;
+	struct taint *taint;
 	uint32_t b, i;
 	int err = 0;
 
 	st = malloc(sizeof(*st));
-	if (!st)
+	taint = calloc(p->nblocks ?: 1, sizeof(*taint));
+	if (!st || !taint || taint_compute(c, taint)) {
+		free(st);
+		free(taint);
 		return -ENOMEM;
+	}
 	for (b = 0; b < p->nblocks && (!err || blocks); b++) {
 		const struct prog_block *blk = &p->blocks[b];
 		bool main_prog = blk->subprog == 0;
@@ -457,6 +680,7 @@ static int check_blocks(struct safety_ctx *c, char (*blocks)[SAFETY_MSG_SIZE], i
 		}
 		if (analysis_state(c->a, blk->first, st) || !st->reached)
 			continue;
+		taint_apply(&taint[b], st);
 		err = 0;
 		for (i = blk->first; i <= blk->last && !err; i++) {
 			if (p->insn_block[i] < 0)
@@ -474,6 +698,7 @@ static int check_blocks(struct safety_ctx *c, char (*blocks)[SAFETY_MSG_SIZE], i
 			break;
 	}
 	free(st);
+	free(taint);
 	return blocks && err == -EACCES ? 0 : err;
 }
 

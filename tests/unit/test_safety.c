@@ -158,6 +158,26 @@ static const struct scase scases[] = {
 	  "division by constant zero"),
 	R("modulo by a zero immediate", XDP, "w0 = 7\ninsn 0x94, 0, 0, 0, 0\nexit\n",
 	  "division by constant zero"),
+	/* the verifier does not track division: neither in a later block */
+	R("packet pointer + a quotient", XDP,
+	  "r2 = *(u32 *)(r1 + 12)\nr2 &= 255\nr2 /= 3\nr3 = *(u32 *)(r1 + 0)\nr3 += r2\n"
+	  "r0 = 2\nexit\n",
+	  "unbounded"),
+	R("packet pointer + a quotient, in the next block", XDP,
+	  "r2 = *(u32 *)(r1 + 12)\nr2 &= 255\nr2 /= 3\ngoto next\nnext:\n"
+	  "r3 = *(u32 *)(r1 + 0)\nr3 += r2\nr0 = 2\nexit\n",
+	  "unbounded"),
+	R("packet pointer + a quotient spilled and filled in the next block", XDP,
+	  "r2 = *(u32 *)(r1 + 12)\nr2 &= 255\nr2 /= 3\n*(u64 *)(r10 - 8) = r2\ngoto next\n"
+	  "next:\nr4 = *(u64 *)(r10 - 8)\nr3 = *(u32 *)(r1 + 0)\nr3 += r4\nr0 = 2\nexit\n",
+	  "unbounded"),
+	R("packet pointer + a copy of a quotient shifted in the next block", XDP,
+	  "r2 = *(u32 *)(r1 + 12)\nr2 &= 255\nr2 /= 3\nr5 = r2\ngoto next\n"
+	  "next:\nr5 <<= 1\nr3 = *(u32 *)(r1 + 0)\nr3 += r5\nr0 = 2\nexit\n",
+	  "unbounded"),
+	A("packet pointer + a quotient masked again (the verifier knows the mask)", XDP,
+	  "r2 = *(u32 *)(r1 + 12)\nr2 /= 3\ngoto next\nnext:\nr2 &= 255\n"
+	  "r3 = *(u32 *)(r1 + 0)\nr3 += r2\nr0 = 2\nexit\n"),
 	/* the packet */
 	A("packet read inside the checked range", XDP,
 	  XDP_PKT14 "r0 = *(u8 *)(r2 + 13)\nexit\n"
