@@ -44,46 +44,9 @@ static bool is_barrier(const struct bpf_insn *in)
 }
 
 /*
- * Instructions something other than the previous instruction may reach:
- * targets of jumps (ja +0 aside: its target is its successor) and subprogram
- * starts.  A bitmap of p->len bits; NULL on ENOMEM.
- */
-static uint64_t *entry_points(const struct prog *p)
-{
-	uint64_t *m = calloc(p->len / 64 + 1, sizeof(*m));
-	uint32_t i;
-
-	if (!m)
-		return NULL;
-	for (i = 0; i < p->nsubprogs; i++)
-		if (p->subprogs[i].start < p->len)
-			m[p->subprogs[i].start / 64] |= 1ULL << (p->subprogs[i].start % 64);
-	for (i = 0; i < p->len; i++) {
-		const struct bpf_insn *in = &p->insns[i];
-		int64_t t;
-
-		if (prog_insn_is_ldimm64(in)) {
-			i++;
-			continue;
-		}
-		if (!prog_insn_is_jump(in) || search_insn_is_nop(in))
-			continue;
-		t = prog_jump_target(p->insns, i);
-		if (t >= 0 && t < p->len)
-			m[t / 64] |= 1ULL << (t % 64);
-	}
-	return m;
-}
-
-static bool bit(const uint64_t *m, uint32_t i)
-{
-	return (m[i / 64] >> (i % 64)) & 1;
-}
-
-/*
- * Per instruction, the first and last instruction that jumps to it (lo > hi:
- * none); a subprogram start counts as entered from everywhere.  NULL on
- * ENOMEM (both).
+ * Per instruction (and the end, p->len), the first and last instruction that
+ * jumps to it (lo > hi: none); a subprogram start counts as entered from
+ * everywhere.  0, or -ENOMEM with both NULL.
  */
 static int jump_sources(const struct prog *p, uint32_t **lop, uint32_t **hip)
 {
@@ -126,6 +89,33 @@ static int jump_sources(const struct prog *p, uint32_t **lop, uint32_t **hip)
 			hi[t] = i;
 	}
 	return 0;
+}
+
+/*
+ * Instructions something other than the previous instruction may reach:
+ * targets of jumps (ja +0 aside: its target is its successor) and subprogram
+ * starts.  A bitmap of p->len bits; NULL on ENOMEM.
+ */
+static uint64_t *entry_points(const struct prog *p)
+{
+	uint64_t *m = calloc(p->len / 64 + 1, sizeof(*m));
+	uint32_t *lo, *hi, t;
+
+	if (!m || jump_sources(p, &lo, &hi)) {
+		free(m);
+		return NULL;
+	}
+	for (t = 0; t < p->len; t++)
+		if (lo[t] <= hi[t])
+			m[t / 64] |= 1ULL << (t % 64);
+	free(lo);
+	free(hi);
+	return m;
+}
+
+static bool bit(const uint64_t *m, uint32_t i)
+{
+	return (m[i / 64] >> (i % 64)) & 1;
 }
 
 /* Whether instruction @x is entered only by falling through or by jumps from [@s, @x). */
