@@ -143,6 +143,9 @@ static int check_ptr_alu(struct safety_ctx *c, uint32_t i, const struct bpf_insn
 	if (!ptr_arith_ok(ptr))
 		return safety_reject(c, i, "R%u pointer arithmetic on %s prohibited", pregno,
 				     safety_type_str(ptr->type));
+	/* "invalid fp arithmetic": no subtraction from the frame pointer, not even of a constant */
+	if (op == BPF_SUB && ptr->type == ANALYSIS_STACK)
+		return safety_reject(c, i, "R%u subtraction from stack pointer prohibited", pregno);
 	if (off->s.smin <= -MAX_VAR_OFF || off->s.smax >= MAX_VAR_OFF ||
 	    off->s.umax >= (uint64_t)MAX_VAR_OFF * 2)
 		return safety_reject(
@@ -352,7 +355,10 @@ static void forget_reg(struct analysis_reg *d)
  * (adjust_scalar_min_max_vals(), as the kernel this was measured on does).  The
  * analysis is more precise; where the verifier knows nothing, so does the
  * model, after the instruction in its block, and (struct taint below) in
- * the blocks its value reaches.  True if @in's result was forgotten.
+ * the blocks its value reaches.  (A load at a variable stack offset needs
+ * nothing: the verifier knows its width, as the analysis, or, 8 bytes wide,
+ * nothing, where the analysis says UNKNOWN.)  True if @in's result was
+ * forgotten.
  */
 static bool forget_untracked(const struct bpf_insn *in, struct analysis_state *st)
 {
@@ -460,10 +466,9 @@ static void taint_step(const struct prog *p, const struct analysis_state *st, ui
 		if (in->dst_reg > 9)
 			return;
 		t->regs &= (uint16_t)~TBIT(in->dst_reg);
-		if (stack_off(&st->regs[in->src_reg], in->off, &off)
-			    ? (t->slots & slot_bits(off, size)) != 0
-			    : st->regs[in->src_reg].type == ANALYSIS_STACK)
-			t->regs |= TBIT(in->dst_reg); /* a tainted slot, or a variable offset */
+		if (stack_off(&st->regs[in->src_reg], in->off, &off) &&
+		    (t->slots & slot_bits(off, size)))
+			t->regs |= TBIT(in->dst_reg);
 		return;
 	case BPF_ST:
 	case BPF_STX:
@@ -554,12 +559,17 @@ static int taint_compute(struct safety_ctx *c, struct taint *entry)
 					ret[blk->subprog] |= 1;
 					changed = true;
 				}
-				if (i == blk->last)
+				/* a block's last ALU instruction too: its successors get the value
+				 */
+				if (i == blk->last && BPF_CLASS(in->code) != BPF_ALU &&
+				    BPF_CLASS(in->code) != BPF_ALU64)
 					break;
 				if (analysis_state_step(c->a, i, st) || !st->reached)
 					break;
 				if (forget_untracked(in, st))
 					t.regs |= TBIT(in->dst_reg);
+				if (i == blk->last)
+					break;
 			}
 			for (k = 0; k < 2; k++) {
 				struct taint *e;

@@ -78,6 +78,11 @@ static bool pkt_writable(enum bpf_prog_type t)
 
 /* ---- memory ---------------------------------------------------------------- */
 
+static bool var_bounded(const struct analysis_reg *r)
+{
+	return r->s.smin > -MAX_VAR_OFF && r->s.umax < (uint64_t)MAX_VAR_OFF;
+}
+
 /* Stack bytes [@off, @off + @size) all written, in one frame (@off < 0). */
 static int stack_init(struct safety_ctx *c, uint32_t i, const struct analysis_state *st,
 		      int64_t off, int64_t size)
@@ -104,8 +109,36 @@ static int check_stack(struct safety_ctx *c, uint32_t i, const struct analysis_s
 	const struct analysis_slot *slot;
 	int64_t off;
 
-	if (r->s.mask)
-		return safety_reject(c, i, "variable stack access R%u size=%u", regno, size);
+	if (r->s.mask) {
+		/*
+		 * check_stack_read_var_off(), privileged: a load into a register
+		 * of bytes all inside the frame and (this model) all written,
+		 * aligned as the variable offset's known low bits show; the
+		 * verifier then knows nothing of the value (safety.c forgets
+		 * it).  Writes at a variable offset are not modelled.
+		 */
+		int64_t lo = (int64_t)r->off + insn_off + r->s.smin;
+		int64_t hi = (int64_t)r->off + insn_off + r->s.smax + size;
+
+		if (write || !read || !var_bounded(r) || r->s.smax >= MAX_VAR_OFF)
+			return safety_reject(c, i, "variable stack access R%u size=%u", regno,
+					     size);
+		if (lo < -ANALYSIS_STACK_SIZE || hi > 0)
+			return safety_reject(c, i, "invalid variable-offset read from stack R%u",
+					     regno);
+		if ((r->s.mask & (size - 1)) ||
+		    (((uint64_t)(int64_t)r->off + r->s.value + (uint64_t)(int64_t)insn_off) &
+		     (size - 1)))
+			return safety_reject(c, i, "misaligned variable stack access R%u size %u",
+					     regno, size);
+		for (off = lo; off < hi; off += 8) {
+			slot = &st->slots[(-off - 1) / 8];
+			if (slot->spilled && is_ptr(&slot->reg))
+				return safety_reject(c, i,
+						     "variable stack read of a spilled pointer");
+		}
+		return stack_init(c, i, st, lo, hi - lo);
+	}
 	off = (int64_t)r->off + (int64_t)r->s.value + insn_off;
 	if (off < -ANALYSIS_STACK_SIZE || off + size > 0)
 		return safety_reject(c, i, "invalid %s stack R%u off=%lld size=%u",
@@ -135,11 +168,6 @@ static void ptr_span(const struct analysis_reg *r, int16_t insn_off, unsigned in
 {
 	*lo = (int64_t)r->off + insn_off + r->s.smin;
 	*hi = (int64_t)r->off + insn_off + (int64_t)r->s.umax + size;
-}
-
-static bool var_bounded(const struct analysis_reg *r)
-{
-	return r->s.smin > -MAX_VAR_OFF && r->s.umax < (uint64_t)MAX_VAR_OFF;
 }
 
 /*

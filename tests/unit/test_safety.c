@@ -167,6 +167,11 @@ static const struct scase scases[] = {
 	  "r2 = *(u32 *)(r1 + 12)\nr2 &= 255\nr2 /= 3\ngoto next\nnext:\n"
 	  "r3 = *(u32 *)(r1 + 0)\nr3 += r2\nr0 = 2\nexit\n",
 	  "unbounded"),
+	/* r3 %= 14 (0x97: clang 14 has no `%=`) */
+	R("packet pointer + a remainder computed last in its block", XDP,
+	  "r2 = *(u32 *)(r1 + 12)\nr3 = 14\nif r2 == 0 goto next\ninsn 0x97, 3, 0, 0, 14\nnext:\n"
+	  "r4 = *(u32 *)(r1 + 0)\nr4 += r3\nr0 = 2\nexit\n",
+	  "unbounded"),
 	R("packet pointer + a quotient spilled and filled in the next block", XDP,
 	  "r2 = *(u32 *)(r1 + 12)\nr2 &= 255\nr2 /= 3\n*(u64 *)(r10 - 8) = r2\ngoto next\n"
 	  "next:\nr4 = *(u64 *)(r10 - 8)\nr3 = *(u32 *)(r1 + 0)\nr3 += r4\nr0 = 2\nexit\n",
@@ -321,6 +326,40 @@ static const struct scase scases[] = {
 	  "invalid write to stack"),
 	R("store below the frame", XDP, "r0 = 0\n*(u64 *)(r10 - 520) = r0\nexit\n",
 	  "invalid write to stack"),
+	/* r3 = fp-16 + {0, 2, 4, 6} (ingress_ifindex & 6) */
+	A("variable-offset stack read of written bytes", XDP,
+	  "r2 = 0\n*(u64 *)(r10 - 16) = r2\nr4 = *(u32 *)(r1 + 12)\nr4 &= 6\nr3 = r10\n"
+	  "r3 += -16\nr3 += r4\nr0 = *(u16 *)(r3 + 0)\nexit\n"),
+	S("variable-offset stack read of unwritten bytes (privileged loaders may)", XDP,
+	  "r4 = *(u32 *)(r1 + 12)\nr4 &= 6\nr3 = r10\nr3 += -16\nr3 += r4\n"
+	  "r0 = *(u16 *)(r3 + 0)\nexit\n",
+	  "invalid read from stack"),
+	R("variable-offset stack read past the frame", XDP,
+	  "r2 = 0\n*(u64 *)(r10 - 8) = r2\nr4 = *(u32 *)(r1 + 12)\nr4 &= 6\nr3 = r10\n"
+	  "r3 += -4\nr3 += r4\nr0 = *(u16 *)(r3 + 0)\nexit\n",
+	  "invalid variable-offset read from stack"),
+	R("variable-offset stack read, misaligned", XDP,
+	  "r2 = 0\n*(u64 *)(r10 - 16) = r2\n*(u64 *)(r10 - 8) = r2\nr4 = *(u32 *)(r1 + 12)\n"
+	  "r4 &= 7\nr3 = r10\nr3 += -16\nr3 += r4\nr0 = *(u16 *)(r3 + 0)\nexit\n",
+	  "misaligned"),
+	A("packet pointer + a byte read at a variable stack offset (zero-extended)", XDP,
+	  "r2 = 257\n*(u64 *)(r10 - 16) = r2\nr4 = *(u32 *)(r1 + 12)\nr4 &= 6\nr3 = r10\n"
+	  "r3 += -16\nr3 += r4\nr0 = *(u8 *)(r3 + 0)\nr5 = *(u32 *)(r1 + 0)\nr5 += r0\n"
+	  "r0 = 2\nexit\n"),
+	R("packet pointer + 8 bytes read at a variable stack offset (unknown)", XDP,
+	  "r2 = 257\n*(u64 *)(r10 - 16) = r2\n*(u64 *)(r10 - 8) = r2\n"
+	  "r4 = *(u32 *)(r1 + 12)\nr4 &= 8\nr3 = r10\nr3 += -16\nr3 += r4\n"
+	  "r0 = *(u64 *)(r3 + 0)\nr5 = *(u32 *)(r1 + 0)\nr5 += r0\nr0 = 2\nexit\n",
+	  "prohibited"),
+	S("variable-offset stack write (privileged loaders may)", XDP,
+	  "r2 = 0\nr4 = *(u32 *)(r1 + 12)\nr4 &= 6\nr3 = r10\nr3 += -16\nr3 += r4\n"
+	  "*(u16 *)(r3 + 0) = r2\nr0 = 2\nexit\n",
+	  "variable stack access"),
+	R("subtraction of a constant from a stack pointer", XDP,
+	  "r2 = r10\nr2 -= 8\nr0 = 0\n*(u64 *)(r2 + 0) = r0\nexit\n",
+	  "subtraction from stack pointer"),
+	A("addition of a negative constant to a stack pointer", XDP,
+	  "r2 = r10\nr2 += -8\nr0 = 0\n*(u64 *)(r2 + 0) = r0\nexit\n"),
 	A("spill and fill of ctx", XDP,
 	  "*(u64 *)(r10 - 8) = r1\nr1 = *(u64 *)(r10 - 8)\nr0 = *(u32 *)(r1 + 12)\nexit\n"),
 	R("partial fill of a spilled pointer", XDP,
