@@ -27,7 +27,10 @@ int cache_optentry_env(const struct cache_prog *cp, const char *key,
 			.flags = cp->maps[i].map_flags,
 			.ref = (int32_t)i,
 		};
-	*env = (struct opt_env){.prog_type = cp->prog_type, .maps = maps, .nmaps = cp->nmaps};
+	*env = (struct opt_env){.prog_type = cp->prog_type,
+				.expected_attach_type = cp->expected_attach_type,
+				.maps = maps,
+				.nmaps = cp->nmaps};
 	*seed = 0;
 	for (i = 0; i < 16; i++)
 		*seed = *seed << 4 | (uint64_t)(key[i] <= '9' ? key[i] - '0' : key[i] - 'a' + 10);

@@ -623,6 +623,7 @@ static int setup(struct optimizer *o, const struct bpf_insn *insns, size_t len)
 					.static_fn = o->env->static_fn,
 					.static_fn_len = o->env->static_fn_len};
 	o->senv = (struct safety_env){.prog_type = o->env->prog_type,
+				      .expected_attach_type = o->env->expected_attach_type,
 				      .maps = o->amaps,
 				      .nmaps = o->env->nmaps,
 				      .map_flags = o->flags};

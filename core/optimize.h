@@ -44,6 +44,7 @@
 /* The program's context. */
 struct opt_env {
 	uint32_t prog_type;			/* enum bpf_prog_type */
+	uint32_t expected_attach_type;		/* enum bpf_attach_type the loader gives (0: none) */
 	const struct interp_map_def *maps;	/* as LD_IMM64 names them (ref), with flags */
 	uint32_t nmaps;
 	/*

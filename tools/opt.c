@@ -410,6 +410,7 @@ static int prepare(const struct opt_args *a, struct oobj *ob, const uint8_t *ima
 		legacy = p->type != BPF_PROG_TYPE_UNSPEC;
 	}
 	p->set_type = legacy ? p->type : BPF_PROG_TYPE_UNSPEC;
+	p->attach = bpf_program__expected_attach_type(prog);
 	p->linked = link_msg ? NULL : bpf_program__insns(prog);
 	p->lcnt = link_msg ? 0 : bpf_program__insn_cnt(prog);
 	p->selected = !a->nprogs;
@@ -536,6 +537,7 @@ static void optimize_one(const struct opt_args *a, struct oobj *ob, size_t i,
 	pp.judge = judge_fn;
 	pp.judge_arg = &j;
 	env.prog_type = p->type;
+	env.expected_attach_type = p->attach;
 	env.maps = ob->maps;
 	env.nmaps = ob->nmaps;
 	env.static_fn = static_fn;

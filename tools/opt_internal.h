@@ -71,6 +71,7 @@ struct oprog {
 	const char *section;
 	enum bpf_prog_type type;
 	enum bpf_prog_type set_type; /* for libbpf, which does not know a legacy section */
+	enum bpf_attach_type attach; /* the expected attach type its section gives */
 	struct elfw_prog *ep;
 	uint32_t fn; /* ep's index in elfw_obj.progs */
 	const struct bpf_insn *linked; /* libbpf's, of the original object */

@@ -118,8 +118,11 @@ static int view_init(struct oview *v, const struct oobj *ob, const struct oprog 
 					.nmaps = ob->nmaps,
 					.static_fn = v->static_fn,
 					.static_fn_len = q->lk.len};
-	v->senv = (struct safety_env){
-		.prog_type = type, .maps = v->amaps, .nmaps = ob->nmaps, .map_flags = v->flags};
+	v->senv = (struct safety_env){.prog_type = type,
+				      .expected_attach_type = q->attach,
+				      .maps = v->amaps,
+				      .nmaps = ob->nmaps,
+				      .map_flags = v->flags};
 	v->smtenv = (struct smt_env){.prog_type = type, .maps = ob->maps, .nmaps = ob->nmaps};
 	return 0;
 }
