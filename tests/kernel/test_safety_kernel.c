@@ -31,6 +31,7 @@
 #include <bpf/libbpf.h>
 
 #include "tests/kernel/harness.h"
+#include "tests/unit/insn_macros.h"
 
 #define MAX_MAPS 64
 #define LOG_SIZE (1 << 20)
@@ -498,10 +499,242 @@ static void test_corpus_mutants(void)
 	ASSERT_EQ(t.kernel_only_reject, 0, "mutants the model accepts and the kernel rejects");
 }
 
+/* ---- (3) random pointer programs --------------------------------------- */
+
+/*
+ * XDP programs made of what the packet and map rules are about, on several
+ * paths: packet and metadata pointers moved by constants and by bounded
+ * unknowns, copied, checked against data_end (or data) with every jump and
+ * on either side, read at offsets around the checked range, lookups NULL-
+ * checked through copies, and if/else arms that join them.  r6 = ctx,
+ * r7 = data, r8 = data_end, r9 = data_meta; r1-r4 the pointers, r5 a
+ * scalar kept across blocks (sometimes a quotient) or a lookup, r0 scratch.
+ * SAFETY_RANDOM programs (default 20000, about 2 s).
+ */
+#define RP_MAX 400
+
+struct rp {
+	struct bpf_insn x[RP_MAX];
+	unsigned int n;
+	int map_fd;
+};
+
+static void rp_emit(struct rp *g, struct bpf_insn in)
+{
+	if (g->n < RP_MAX)
+		g->x[g->n++] = in;
+}
+
+static unsigned int rp_reg(void)
+{
+	return 1 + (unsigned int)(rnd() % 4);
+}
+
+static void rp_body(struct rp *g, int depth);
+
+static void rp_op(struct rp *g, int depth)
+{
+	static const uint8_t jops[] = {BPF_JGT, BPF_JGE, BPF_JLT, BPF_JLE};
+	static const uint8_t sizes[] = {BPF_B, BPF_H, BPF_W, BPF_DW};
+	static const int32_t masks[] = {3, 6, 7, 15, 60, 255};
+	unsigned int d = rp_reg(), s = rp_reg(), at;
+	uint8_t op = jops[rnd() % 4];
+
+	switch (rnd() % 12) {
+	case 0: /* a pointer from data, meta or another */
+		rp_emit(g, BPF_MOV64_REG(d, rnd() % 4 ? 7 : (rnd() % 2 ? 9 : s)));
+		break;
+	case 1:
+		rp_emit(g, BPF_MOV64_REG(d, s));
+		break;
+	case 2:
+		rp_emit(g, BPF_ALU64_IMM(BPF_ADD, d, (int32_t)(rnd() % 48) - 8));
+		break;
+	case 3: /* + a bounded unknown (or, rarely, a quotient the verifier cannot bound) */
+		rp_emit(g, BPF_LDX_MEM(BPF_W, 0, 6, 12));
+		rp_emit(g, BPF_ALU64_IMM(BPF_AND, 0, masks[rnd() % 6]));
+		if (rnd() % 8 == 0)
+			rp_emit(g, BPF_ALU64_IMM(BPF_DIV, 0, 3));
+		if (rnd() % 3 == 0) { /* kept in r5 for a later block */
+			rp_emit(g, BPF_MOV64_REG(5, 0));
+			if (rnd() % 2)
+				rp_emit(g, BPF_ALU64_IMM(BPF_DIV, 5, 3));
+			break;
+		}
+		rp_emit(g, BPF_ALU64_REG(BPF_ADD, d, rnd() % 4 ? 0 : 5));
+		break;
+	case 4:
+	case 5: { /* a bounds check: against data_end, or a meta pointer against data */
+		unsigned int bound = rnd() % 5 ? 8 : 7;
+
+		rp_emit(g, BPF_MOV64_REG(0, d));
+		rp_emit(g, BPF_ALU64_IMM(BPF_ADD, 0, (int32_t)(rnd() % 40)));
+		at = g->n;
+		if (rnd() % 2)
+			rp_emit(g, BPF_JMP_REG(op, 0, bound, 0));
+		else
+			rp_emit(g, BPF_JMP_REG(op, bound, 0, 0));
+		rp_body(g, depth + 1);
+		if (at < RP_MAX)
+			g->x[at].off = (int16_t)(g->n - at - 1);
+		break;
+	}
+	case 6:
+	case 7: /* a read near what was checked */
+		rp_emit(g, BPF_LDX_MEM(sizes[rnd() % 4], 0, d, (int16_t)(rnd() % 48) - 4));
+		break;
+	case 8: { /* if/else on a packet-independent bit: a join */
+		unsigned int j;
+
+		rp_emit(g, BPF_LDX_MEM(BPF_W, 0, 6, 12));
+		at = g->n;
+		rp_emit(g, BPF_JMP_IMM(BPF_JSET, 0, 1 << (rnd() % 4), 0));
+		rp_body(g, depth + 1);
+		j = g->n;
+		rp_emit(g, BPF_JMP_A(0));
+		if (at < RP_MAX)
+			g->x[at].off = (int16_t)(g->n - at - 1);
+		rp_body(g, depth + 1);
+		if (j < RP_MAX)
+			g->x[j].off = (int16_t)(g->n - j - 1);
+		break;
+	}
+	case 9: /* a lookup into r5, copied, checked through one copy or the other */
+		rp_emit(g, BPF_ST_MEM(BPF_W, 10, -4, 0));
+		rp_emit(g, BPF_MOV64_REG(0, 1)); /* keep r1..r4 across the call: spill two */
+		rp_emit(g, BPF_STX_MEM(BPF_DW, 10, 1, -16));
+		rp_emit(g, BPF_STX_MEM(BPF_DW, 10, 2, -24));
+		rp_emit(g, BPF_RAW_INSN(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0,
+					g->map_fd));
+		rp_emit(g, BPF_RAW_INSN(0, 0, 0, 0, 0));
+		rp_emit(g, BPF_MOV64_REG(2, 10));
+		rp_emit(g, BPF_ALU64_IMM(BPF_ADD, 2, -4));
+		rp_emit(g, BPF_EMIT_CALL(BPF_FUNC_map_lookup_elem));
+		rp_emit(g, BPF_MOV64_REG(5, 0));
+		rp_emit(g, BPF_MOV64_REG(3, 0));
+		rp_emit(g, BPF_LDX_MEM(BPF_DW, 1, 10, -16));
+		rp_emit(g, BPF_LDX_MEM(BPF_DW, 2, 10, -24));
+		rp_emit(g, BPF_MOV64_REG(4, 7));
+		at = g->n;
+		rp_emit(g, BPF_JMP_IMM(BPF_JEQ, rnd() % 2 ? 5 : 3, 0, 0));
+		rp_emit(g, BPF_LDX_MEM(BPF_DW, 0, rnd() % 2 ? 5 : 3, (int16_t)(rnd() % 3) * 4));
+		if (at < RP_MAX)
+			g->x[at].off = (int16_t)(g->n - at - 1);
+		rp_emit(g, BPF_MOV64_REG(3, 7));
+		rp_emit(g, BPF_MOV64_IMM(5, 0));
+		break;
+	case 10: /* spill and fill */
+		rp_emit(g, BPF_STX_MEM(BPF_DW, 10, s, -32));
+		rp_emit(g, BPF_LDX_MEM(BPF_DW, d, 10, -32));
+		break;
+	default: /* swap two pointers */
+		rp_emit(g, BPF_MOV64_REG(0, d));
+		rp_emit(g, BPF_MOV64_REG(d, s));
+		rp_emit(g, BPF_MOV64_REG(s, 0));
+		break;
+	}
+}
+
+static void rp_body(struct rp *g, int depth)
+{
+	unsigned int k, n = depth > 3 ? 1 : 1 + (unsigned int)(rnd() % 4);
+
+	for (k = 0; k < n; k++)
+		rp_op(g, depth);
+}
+
+static void rp_generate(struct rp *g)
+{
+	unsigned int r;
+
+	g->n = 0;
+	rp_emit(g, BPF_MOV64_REG(6, 1));
+	rp_emit(g, BPF_LDX_MEM(BPF_W, 7, 6, 0));
+	rp_emit(g, BPF_LDX_MEM(BPF_W, 8, 6, 4));
+	rp_emit(g, BPF_LDX_MEM(BPF_W, 9, 6, 8));
+	for (r = 1; r <= 4; r++)
+		rp_emit(g, BPF_MOV64_REG(r, 7));
+	rp_emit(g, BPF_MOV64_IMM(5, 0));
+	rp_body(g, 0);
+	rp_emit(g, BPF_MOV64_IMM(0, 2));
+	rp_emit(g, BPF_EXIT_INSN());
+}
+
+static void test_random_pointers(void)
+{
+	unsigned long n = env_num("SAFETY_RANDOM", 20000), k, both_ok = 0, both_no = 0;
+	unsigned long model_only = 0, kernel_only = 0, gave_up = 0;
+	bool verbose = env_num("SAFETY_VERBOSE", 0) != 0;
+	char msg[PROG_MSG_SIZE], why[256];
+	struct analysis_map m = safety_maps[0];
+	struct rp *g;
+	double t0 = now();
+
+	if (!kh_bpf_permitted(why, sizeof(why))) {
+		test_skip("%s", why);
+		return;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!ASSERT_TRUE(g != NULL, "alloc"))
+		return;
+	g->map_fd = bpf_map_create(m.type, NULL, m.key_size, m.value_size, m.max_entries, NULL);
+	if (!ASSERT_GE(g->map_fd, 0, "map create"))
+		goto out;
+	m.ref = g->map_fd;
+	for (k = 0; k < n; k++) {
+		int model, kern;
+
+		rp_generate(g);
+		if (g->n >= RP_MAX)
+			continue;
+		model = model_verdict_eat(g->x, g->n, BPF_PROG_TYPE_XDP, 0, &m, NULL, 1, msg,
+					  sizeof(msg));
+		kern = kernel_verdict(BPF_PROG_TYPE_XDP, 0, g->x, g->n, why, sizeof(why));
+		if (!model && !kern) {
+			both_ok++;
+		} else if (model && kern) {
+			both_no++;
+		} else if (model) {
+			model_only++;
+			if (verbose)
+				fprintf(stderr, "  random model-only reject #%lu: %s\n", k, msg);
+		} else if (kern == -E2BIG && strstr(why, "too large")) {
+			gave_up++;
+		} else {
+			char dump[64];
+
+			kernel_only++;
+			snprintf(dump, sizeof(dump), "/tmp/safety_random_%lu.bin", k);
+			CHECK(false,
+			      "random program #%lu: model accepts, kernel rejects: %s (%u insns)",
+			      k, why, g->n);
+			if (verbose) {
+				FILE *f = fopen(dump, "w");
+
+				if (f) {
+					fwrite(g->x, sizeof(g->x[0]), g->n, f);
+					fclose(f);
+				}
+			}
+		}
+	}
+	fprintf(stderr,
+		"  random pointer programs: %lu: both accept %lu, both reject %lu, model-only "
+		"reject %lu, model accepts/kernel rejects %lu (and %lu the verifier gave up on); "
+		"%.1f s\n",
+		n, both_ok, both_no, model_only, kernel_only, gave_up, now() - t0);
+	ASSERT_GE(both_ok, n / 20, "programs both accept (the generator makes good ones)");
+	ASSERT_EQ(kernel_only, 0, "random programs the model accepts and the kernel rejects");
+	close(g->map_fd);
+out:
+	free(g);
+}
+
 int main(int argc, char **argv)
 {
 	test_init(argc, argv);
 	RUN_TEST(test_table_kernel);
 	RUN_TEST(test_corpus_mutants);
+	RUN_TEST(test_random_pointers);
 	return test_summary("test_safety_kernel");
 }
