@@ -509,7 +509,7 @@ static void test_corpus_mutants(void)
  * checked through copies, and if/else arms that join them.  r6 = ctx,
  * r7 = data, r8 = data_end, r9 = data_meta; r1-r4 the pointers, r5 a
  * scalar kept across blocks (sometimes a quotient) or a lookup, r0 scratch.
- * SAFETY_RANDOM programs (default 20000, about 2 s).
+ * SAFETY_RANDOM programs (default 60,000, about 5 s).
  */
 #define RP_MAX 400
 
@@ -540,7 +540,14 @@ static void rp_op(struct rp *g, int depth)
 	unsigned int d = rp_reg(), s = rp_reg(), at;
 	uint8_t op = jops[rnd() % 4];
 
-	switch (rnd() % 12) {
+	switch (rnd() % 14) {
+	case 12:
+	case 13: /* the same unknown added to two pointers: equal, but not to the verifier */
+		rp_emit(g, BPF_LDX_MEM(BPF_W, 0, 6, 12));
+		rp_emit(g, BPF_ALU64_IMM(BPF_AND, 0, masks[rnd() % 6]));
+		rp_emit(g, BPF_ALU64_REG(BPF_ADD, d, 0));
+		rp_emit(g, BPF_ALU64_REG(BPF_ADD, s, 0));
+		break;
 	case 0: /* a pointer from data, meta or another */
 		rp_emit(g, BPF_MOV64_REG(d, rnd() % 4 ? 7 : (rnd() % 2 ? 9 : s)));
 		break;
@@ -548,11 +555,13 @@ static void rp_op(struct rp *g, int depth)
 		rp_emit(g, BPF_MOV64_REG(d, s));
 		break;
 	case 2:
-		rp_emit(g, BPF_ALU64_IMM(BPF_ADD, d, (int32_t)(rnd() % 48) - 8));
+		rp_emit(g, BPF_ALU64_IMM(BPF_ADD, d, (int32_t)(rnd() % 48) - 16));
 		break;
 	case 3: /* + a bounded unknown (or, rarely, a quotient the verifier cannot bound) */
 		rp_emit(g, BPF_LDX_MEM(BPF_W, 0, 6, 12));
 		rp_emit(g, BPF_ALU64_IMM(BPF_AND, 0, masks[rnd() % 6]));
+		if (rnd() % 3 == 0) /* not from 0 */
+			rp_emit(g, BPF_ALU64_IMM(BPF_ADD, 0, (int32_t)(rnd() % 16)));
 		if (rnd() % 8 == 0)
 			rp_emit(g, BPF_ALU64_IMM(BPF_DIV, 0, 3));
 		if (rnd() % 3 == 0) { /* kept in r5 for a later block */
@@ -565,15 +574,24 @@ static void rp_op(struct rp *g, int depth)
 		break;
 	case 4:
 	case 5: { /* a bounds check: against data_end, or a meta pointer against data */
-		unsigned int bound = rnd() % 5 ? 8 : 7;
+		unsigned int bound = rnd() % 5 ? 8 : 7, c = 0; /* a copy moved, or the pointer */
+		int32_t k = (int32_t)(rnd() % 40);
 
-		rp_emit(g, BPF_MOV64_REG(0, d));
-		rp_emit(g, BPF_ALU64_IMM(BPF_ADD, 0, (int32_t)(rnd() % 40)));
+		if (rnd() % 2) {
+			rp_emit(g, BPF_MOV64_REG(0, d));
+			rp_emit(g, BPF_ALU64_IMM(BPF_ADD, 0, k));
+		} else {
+			c = d;
+			k = 0;
+		}
 		at = g->n;
 		if (rnd() % 2)
-			rp_emit(g, BPF_JMP_REG(op, 0, bound, 0));
+			rp_emit(g, BPF_JMP_REG(op, c, bound, 0));
 		else
-			rp_emit(g, BPF_JMP_REG(op, bound, 0, 0));
+			rp_emit(g, BPF_JMP_REG(op, bound, c, 0));
+		if (rnd() % 2) /* a read just inside (or outside) what the check covers */
+			rp_emit(g, BPF_LDX_MEM(BPF_B, 0, rnd() % 2 ? d : s,
+					       (int16_t)((int32_t)(rnd() % (k + 9)) - 8)));
 		rp_body(g, depth + 1);
 		if (at < RP_MAX)
 			g->x[at].off = (int16_t)(g->n - at - 1);
@@ -637,7 +655,7 @@ static void rp_op(struct rp *g, int depth)
 
 static void rp_body(struct rp *g, int depth)
 {
-	unsigned int k, n = depth > 3 ? 1 : 1 + (unsigned int)(rnd() % 4);
+	unsigned int k, n = depth > 3 ? 1 : 1 + (unsigned int)(rnd() % 5);
 
 	for (k = 0; k < n; k++)
 		rp_op(g, depth);
@@ -662,7 +680,7 @@ static void rp_generate(struct rp *g)
 
 static void test_random_pointers(void)
 {
-	unsigned long n = env_num("SAFETY_RANDOM", 20000), k, both_ok = 0, both_no = 0;
+	unsigned long n = env_num("SAFETY_RANDOM", 60000), k, both_ok = 0, both_no = 0;
 	unsigned long model_only = 0, kernel_only = 0, gave_up = 0;
 	bool verbose = env_num("SAFETY_VERBOSE", 0) != 0;
 	char msg[PROG_MSG_SIZE], why[256];
