@@ -62,6 +62,7 @@ struct search {
 	uint32_t unknowns; /* UNKNOWN answers that taught the tests nothing */
 	uint32_t tail; /* 1: the window ends in a conditional jump (search_is_tail()) */
 	bool inner;    /* the window has jumps before its end */
+	uint32_t slow; /* slow_ops() of the window: a rewrite may hold no more */
 };
 
 static double now(void)
@@ -155,6 +156,68 @@ static void add_cex_test(struct search *s, const struct smt_cex *cx)
 	sx_cex_state(&s->e, &s->as, &s->cond, cx, &s->rng, t);
 	if (!add_test(s, t))
 		free(t);
+}
+
+/*
+ * A region's random tests, as many on each path through it as can be: of
+ * 8 * @want random states the original runs without a fault, round robin
+ * over the paths they take (in the order first seen).  Random states take
+ * one way at a jump like `if r2 == 0x88a8` nearly always, and a rewrite
+ * wrong only the other way was cheap for the chains: clang's select `w0 =
+ * 1; if r2 != 0 goto +1; w0 = 0; w0 <<= 1` drifted to `w0 = 2` alone.  0 or
+ * -ENOMEM.
+ */
+static int balanced_tests(struct search *s, uint32_t want)
+{
+	uint32_t ncand = 8 * want, n = 0, nsig = 0, i, k;
+	struct sx_state **c = calloc(ncand, sizeof(*c));
+	uint16_t *sig = calloc(ncand, sizeof(*sig)), sigs[64];
+	bool more = true;
+
+	if (!c || !sig) {
+		free(c);
+		free(sig);
+		return -ENOMEM;
+	}
+	for (i = 0; i < ncand; i++) {
+		struct sx_state *t = state_new(s);
+
+		if (!t)
+			break;
+		sx_random_state(&s->e, &s->as, &s->cond, &s->rng, t);
+		sx_copy(&s->e, s->scratch, t);
+		s->e.record = true; /* as add_test(): the original's ctx accesses */
+		sx_run(&s->e, s->orig, s->len, s->scratch);
+		s->e.record = false;
+		if (s->scratch->status != SX_OK) {
+			free(t);
+			continue;
+		}
+		for (k = 0; k < nsig && sigs[k] != s->scratch->path; k++)
+			;
+		if (k == nsig && nsig < sizeof(sigs) / sizeof(sigs[0]))
+			sigs[nsig++] = s->scratch->path;
+		c[n] = t;
+		sig[n++] = s->scratch->path;
+	}
+	while (more && s->ntests < want) {
+		more = false;
+		for (k = 0; k < nsig && s->ntests < want; k++)
+			for (i = 0; i < n; i++) {
+				if (!c[i] || sig[i] != sigs[k])
+					continue;
+				if (!add_test(s, c[i]))
+					free(c[i]);
+				c[i] = NULL;
+				more = true;
+				break;
+			}
+	}
+	for (i = 0; i < n; i++)
+		free(c[i]);
+	free(c);
+	free(sig);
+	return 0;
 }
 
 /*
@@ -480,11 +543,129 @@ static bool inner_move(struct search *s, struct bpf_insn *w)
 	return true;
 }
 
+/*
+ * Divisions and modulos in @w[0..@len): 4-5 ns each on this machine (the
+ * zero check included), as much as some thirty simple instructions, so a
+ * rewrite may not add one to save an instruction or two -- as clang's select
+ * `w0 = 1; if r2 != 0 goto +1; w0 = 0; w0 <<= 1` as `w0 = w2; w0 /= w0; w0 <<=
+ * w0` would (search_insn_cost() counts instructions first).
+ */
+static uint32_t slow_ops(const struct bpf_insn *w, uint32_t len)
+{
+	uint32_t i, n = 0;
+
+	for (i = 0; i < len; i++) {
+		uint8_t cls = BPF_CLASS(w[i].code), op = BPF_OP(w[i].code);
+
+		n += (cls == BPF_ALU || cls == BPF_ALU64) && (op == BPF_DIV || op == BPF_MOD);
+	}
+	return n;
+}
+
+/*
+ * Put one of the window's own instructions back where it was.  No other
+ * move makes a jump, so a region's chain that deleted one could not get it
+ * back (until a restart): clang's select `w0 = 1; if r2 != 0 goto +1; w0 =
+ * 0; w0 <<= 1` drifted to `w0 = 2` alone, wrong only on the few tests with
+ * r2 == 0 and cheaper than anything right.
+ */
+static bool restore(struct search *s, struct bpf_insn *w)
+{
+	uint32_t i = sx_below(&s->rng, s->len);
+
+	if (!memcmp(&w[i], &s->orig[i], sizeof(w[i])))
+		return false;
+	w[i] = s->orig[i];
+	return true;
+}
+
+/* @v op @k, as an ALU (32-bit: @is32) instruction computes it; false for other ops. */
+static bool alu_const(uint8_t op, bool is32, uint64_t v, int32_t k, uint64_t *out)
+{
+	uint64_t b = is32 ? (uint32_t)k : (uint64_t)(int64_t)k;
+	uint32_t sh = (uint32_t)b & (is32 ? 31 : 63);
+
+	if (is32)
+		v = (uint32_t)v;
+	switch (op) {
+	case BPF_ADD: v += b; break;
+	case BPF_SUB: v -= b; break;
+	case BPF_MUL: v *= b; break;
+	case BPF_OR: v |= b; break;
+	case BPF_AND: v &= b; break;
+	case BPF_XOR: v ^= b; break;
+	case BPF_LSH: v <<= sh; break;
+	case BPF_RSH: v = is32 ? (uint32_t)v >> sh : v >> sh; break;
+	case BPF_ARSH:
+		v = is32 ? (uint32_t)((int32_t)v >> sh) : (uint64_t)((int64_t)v >> sh);
+		break;
+	default:
+		return false;
+	}
+	*out = is32 ? (uint32_t)v : v;
+	return true;
+}
+
+/*
+ * A targeted move for a region: an `rX op= K` after a join, folded into the
+ * `rX = C` of every arm before it (each becomes `rX = C op K`) and deleted.
+ * clang's select `w0 = 1; if r2 != 0 goto +1; w0 = 0; w0 <<= 1` becomes
+ * `w0 = 2; if r2 != 0 goto +1; w0 = 0`: two moves at once, which the chains
+ * rarely make one after the other (each alone is wrong on every other test,
+ * and cheap wrong rewrites -- `w0 = 0` alone -- lie close by).  Wrong where a
+ * path reaches the op without such a move: the error or the solver says so.
+ */
+static bool fold_join(struct search *s, struct bpf_insn *w)
+{
+	uint32_t k = sx_below(&s->rng, s->len - s->tail), i, n = 0;
+	struct bpf_insn *op = &w[k], movs[SEARCH_MAX_WINDOW];
+	uint8_t cls = BPF_CLASS(op->code);
+
+	if ((cls != BPF_ALU && cls != BPF_ALU64) || BPF_SRC(op->code) != BPF_K ||
+	    BPF_OP(op->code) == BPF_MOV || op->off)
+		return false;
+	memcpy(movs, w, s->len * sizeof(*w));
+	for (i = 0; i < k; i++) {
+		struct bpf_insn *m = &movs[i];
+		uint8_t mc = BPF_CLASS(m->code);
+		uint64_t v;
+
+		if (search_insn_is_nop(m) || m->dst_reg != op->dst_reg)
+			continue;
+		if (prog_insn_is_jump(m) || mc == BPF_ST || mc == BPF_STX)
+			continue; /* reads it, or not a write of it */
+		if (m->code != (mc | BPF_MOV | BPF_K) || (mc != BPF_ALU && mc != BPF_ALU64) ||
+		    m->off ||
+		    !alu_const(BPF_OP(op->code), cls == BPF_ALU,
+			       mc == BPF_ALU64 ? (uint64_t)(int64_t)m->imm : (uint32_t)m->imm,
+			       op->imm, &v))
+			return false;
+		if (cls == BPF_ALU64 && (int64_t)v != (int64_t)(int32_t)v)
+			return false;
+		*m = (struct bpf_insn){.code = cls | BPF_MOV | BPF_K, .dst_reg = op->dst_reg,
+				       .imm = (int32_t)v};
+		n++;
+	}
+	if (n < 2)
+		return false; /* one arm or none: the plain moves do that */
+	movs[k] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	memcpy(w, movs, s->len * sizeof(*w));
+	return true;
+}
+
 /* One random move on @w; false if it did nothing. */
 static bool propose(struct search *s, struct bpf_insn *w, uint32_t mix)
 {
-	if (s->inner && sx_below(&s->rng, 8) == 0 && inner_move(s, w))
-		return true;
+	if (s->inner && sx_below(&s->rng, 8) == 0) {
+		switch (sx_below(&s->rng, 3)) {
+		case 0:
+			return inner_move(s, w);
+		case 1:
+			return restore(s, w);
+		default:
+			return fold_join(s, w);
+		}
+	}
 	if (s->tail && sx_below(&s->rng, 8) == 0)
 		return sx_below(&s->rng, 2) ? tail_fold(s, w)
 					    : sx_tail_move(&s->pool, &s->rng, &w[s->len - 1]);
@@ -528,7 +709,7 @@ static void chain(struct search *s, uint32_t c, uint64_t max_prop)
 		}
 		stats->proposals++;
 		memcpy(cand, cur, sizeof(cand));
-		if (!propose(s, cand, mix))
+		if (!propose(s, cand, mix) || slow_ops(cand, s->len) > s->slow)
 			continue;
 		perf = search_cost(cand, s->len);
 		u = (double)((sx_rand(&s->rng) >> 11) + 1) / 9007199254740993.0;
@@ -724,6 +905,7 @@ int search_window(const struct prog *p, const struct analysis *a, const struct s
 	s->orig_n = search_strip(s->orig, len, s->orig_s);
 	for (i = 0; i + 1 < len; i++)
 		s->inner |= search_is_inner_jump(&s->orig[i]);
+	s->slow = slow_ops(s->orig, len);
 	if (!s->orig_n || build_env(s))
 		goto out; /* nothing to search, or values too large to model: no rewrite */
 	for (i = 0; i < len; i++)
@@ -744,6 +926,8 @@ int search_window(const struct prog *p, const struct analysis *a, const struct s
 		goto out;
 	}
 	/* random tests the original runs without a fault (the verifier saw to that) */
+	if (s->inner && (err = balanced_tests(s, want)))
+		goto out;
 	for (i = 0; i < 4 * want && s->ntests < want; i++) {
 		struct sx_state *t = state_new(s);
 

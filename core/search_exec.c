@@ -472,6 +472,7 @@ void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct
 
 	st->status = SX_OK;
 	st->taken = -1;
+	st->path = 0;
 	for (i = 0; i < len && st->status == SX_OK; i++) {
 		const struct bpf_insn *in = &insns[i];
 
@@ -504,8 +505,10 @@ void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct
 					break;
 				}
 				t = in->code == (BPF_JMP | BPF_JA) ? 1 : exec_cond(in, st);
-				if (t > 0)
+				if (t > 0) {
+					st->path |= (uint16_t)(1u << (i & 15));
 					i += (uint32_t)in->off;
+				}
 				break;
 			}
 		}

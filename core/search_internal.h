@@ -73,6 +73,7 @@ struct sx_state {
 	uint32_t pkt_len;
 	int status; /* SX_OK, SX_FAULT, SX_UNSUP after a run */
 	int taken;  /* a window's final conditional jump: 1 taken, 0 not; -1 none */
+	uint16_t path; /* bit i: the jump at window index i was taken (its path) */
 	uint8_t mem[];
 };
 
