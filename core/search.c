@@ -579,33 +579,6 @@ static bool restore(struct search *s, struct bpf_insn *w)
 	return true;
 }
 
-/* @v op @k, as an ALU (32-bit: @is32) instruction computes it; false for other ops. */
-static bool alu_const(uint8_t op, bool is32, uint64_t v, int32_t k, uint64_t *out)
-{
-	uint64_t b = is32 ? (uint32_t)k : (uint64_t)(int64_t)k;
-	uint32_t sh = (uint32_t)b & (is32 ? 31 : 63);
-
-	if (is32)
-		v = (uint32_t)v;
-	switch (op) {
-	case BPF_ADD: v += b; break;
-	case BPF_SUB: v -= b; break;
-	case BPF_MUL: v *= b; break;
-	case BPF_OR: v |= b; break;
-	case BPF_AND: v &= b; break;
-	case BPF_XOR: v ^= b; break;
-	case BPF_LSH: v <<= sh; break;
-	case BPF_RSH: v = is32 ? (uint32_t)v >> sh : v >> sh; break;
-	case BPF_ARSH:
-		v = is32 ? (uint32_t)((int32_t)v >> sh) : (uint64_t)((int64_t)v >> sh);
-		break;
-	default:
-		return false;
-	}
-	*out = is32 ? (uint32_t)v : v;
-	return true;
-}
-
 /*
  * A targeted move for a region: an `rX op= K` after a join, folded into the
  * `rX = C` of every arm before it (each becomes `rX = C op K`) and deleted.
@@ -628,19 +601,20 @@ static bool fold_join(struct search *s, struct bpf_insn *w)
 	for (i = 0; i < k; i++) {
 		struct bpf_insn *m = &movs[i];
 		uint8_t mc = BPF_CLASS(m->code);
+		struct sx_state st = {.status = SX_OK}; /* registers only: no memory */
 		uint64_t v;
 
 		if (search_insn_is_nop(m) || m->dst_reg != op->dst_reg)
 			continue;
 		if (prog_insn_is_jump(m) || mc == BPF_ST || mc == BPF_STX)
 			continue; /* reads it, or not a write of it */
-		if (m->code != (mc | BPF_MOV | BPF_K) || (mc != BPF_ALU && mc != BPF_ALU64) ||
-		    m->off ||
-		    !alu_const(BPF_OP(op->code), cls == BPF_ALU,
-			       mc == BPF_ALU64 ? (uint64_t)(int64_t)m->imm : (uint32_t)m->imm,
-			       op->imm, &v))
+		if (m->code != (mc | BPF_MOV | BPF_K) || (mc != BPF_ALU && mc != BPF_ALU64))
 			return false;
-		if (cls == BPF_ALU64 && (int64_t)v != (int64_t)(int32_t)v)
+		/* C op K as the executor computes it (the widths, the shifts) */
+		sx_alu(m, &st);
+		sx_alu(op, &st);
+		v = st.r[op->dst_reg].v;
+		if (st.status != SX_OK || (cls == BPF_ALU64 && (int64_t)v != (int64_t)(int32_t)v))
 			return false;
 		*m = (struct bpf_insn){.code = cls | BPF_MOV | BPF_K, .dst_reg = op->dst_reg,
 				       .imm = (int32_t)v};

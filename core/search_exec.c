@@ -466,6 +466,11 @@ static int exec_cond(const struct bpf_insn *in, struct sx_state *st)
 	return t;
 }
 
+void sx_alu(const struct bpf_insn *in, struct sx_state *st)
+{
+	exec_alu(in, st);
+}
+
 void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct sx_state *st)
 {
 	uint32_t i;

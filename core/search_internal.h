@@ -120,6 +120,8 @@ struct sx_env {
  * search_is_tail()): st->taken is its decision.
  */
 void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct sx_state *st);
+/* One ALU instruction on @st's registers (st->status says whether it faulted). */
+void sx_alu(const struct bpf_insn *in, struct sx_state *st);
 /* Copy a state (only the used part of mem). */
 void sx_copy(const struct sx_env *e, struct sx_state *dst, const struct sx_state *src);
 /*
