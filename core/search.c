@@ -221,6 +221,45 @@ static int balanced_tests(struct search *s, uint32_t want)
 }
 
 /*
+ * Tests on both sides of a region's jumps past its end.  Random states take
+ * one side of `if r1 != 1 goto out` nearly always (r1 an or of `r2 == 0x81`
+ * and `r2 == 0x88a8`), and then every candidate that leaves the other
+ * side's code alone passes: the solver's verdict on it is UNKNOWN more
+ * often than not (a live register not written, a store it cannot place),
+ * and teaches nothing.  The solver finds an input for the missing side: the
+ * original against itself with that jump always taken (or never), on which
+ * the two differ only by the way out (nothing else compared) -- exactly
+ * where the original takes the other side.
+ */
+static void way_out_tests(struct search *s)
+{
+	struct smt_window_cond c = s->cond;
+	struct bpf_insn m[SEARCH_MAX_WINDOW];
+	struct smt_result r;
+	uint32_t i, t, taken;
+
+	if (!s->cond.nexits || !s->smt)
+		return;
+	c.live_regs = 0;
+	memset(c.live_stack, 0, sizeof(c.live_stack));
+	for (i = 0; i + 1 < s->len && !should_stop(s); i++) {
+		const struct bpf_insn *j = &s->orig[i];
+
+		if (search_insn_is_nop(j) || !search_is_tail(j) || i + 1 + (int64_t)j->off <= s->len)
+			continue;
+		for (t = taken = 0; t < s->ntests; t++)
+			taken += (s->tout[t]->path >> (i & 15)) & 1;
+		if (taken && taken < s->ntests)
+			continue;
+		memcpy(m, s->orig, s->len * sizeof(*m));
+		m[i] = (struct bpf_insn){.code = BPF_JMP | BPF_JA, .off = taken ? j->off : 0};
+		if (!search_check_rewrite(s->smt, s->env, &s->as, &c, s->orig, m, s->len, &r) &&
+		    r.verdict == SMT_DIFFERENT)
+			add_cex_test(s, &r.cex);
+	}
+}
+
+/*
  * Tests with the shortest packet the original takes without a fault: the
  * ones that catch a candidate reading a byte further.  (The solver would
  * too, but a test costs microseconds and a query milliseconds.)
@@ -536,7 +575,12 @@ static bool inner_move(struct search *s, struct bpf_insn *w)
 		return false;
 	if (search_is_tail(j) && sx_below(&s->rng, 2))
 		return sx_tail_move(&s->pool, &s->rng, j);
-	off = (int16_t)(1 + sx_below(&s->rng, room));
+	if (s->cond.nexits > 1 && sx_below(&s->rng, 3) == 0)
+		/* one of the original's ways out */
+		off = (int16_t)(s->len + s->cond.exit_id[1 + sx_below(&s->rng, s->cond.nexits - 1)] -
+				i - 1);
+	else
+		off = (int16_t)(1 + sx_below(&s->rng, room));
 	if (off == j->off)
 		return false;
 	j->off = off;
@@ -916,6 +960,7 @@ int search_window(const struct prog *p, const struct analysis *a, const struct s
 	if (!s->ntests)
 		goto out; /* the executor cannot run this window (atomics, ...) */
 	add_short_tests(s, want / 4);
+	way_out_tests(s);
 	build_pool(s, p);
 	chains = sp->chains ? sp->chains : DEFAULT_CHAINS;
 	max_prop = sp->max_proposals ? sp->max_proposals : DEFAULT_PROPOSALS;

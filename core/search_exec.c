@@ -478,6 +478,7 @@ void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct
 	st->status = SX_OK;
 	st->taken = -1;
 	st->path = 0;
+	st->exit = 0;
 	for (i = 0; i < len && st->status == SX_OK; i++) {
 		const struct bpf_insn *in = &insns[i];
 
@@ -503,15 +504,24 @@ void sx_run(struct sx_env *e, const struct bpf_insn *insns, uint32_t len, struct
 				break;
 			}
 			if (search_is_inner_jump(in)) {
-				/* forward, to the window's end at most */
-				if (in->off < 0 ||
-				    i + 1 + (uint32_t)in->off > len - (search_is_tail(&insns[len - 1]) ? 1 : 0)) {
+				bool tail = search_is_tail(&insns[len - 1]);
+				uint32_t to = i + 1 + (uint32_t)in->off;
+
+				/*
+				 * forward, to the window's end at most, or (no
+				 * tail) past it: a way out (search_exits())
+				 */
+				if (in->off < 0 || (tail && to > len - 1)) {
 					st->status = SX_UNSUP;
 					break;
 				}
 				t = in->code == (BPF_JMP | BPF_JA) ? 1 : exec_cond(in, st);
 				if (t > 0) {
 					st->path |= (uint16_t)(1u << (i & 15));
+					if (to > len) {
+						st->exit = (uint16_t)(to - len);
+						return;
+					}
 					i += (uint32_t)in->off;
 				}
 				break;
@@ -550,8 +560,14 @@ uint32_t sx_error(const struct sx_env *e, const struct sx_state *a, const struct
 	uint16_t regs = e->cond->live_regs & 0x7ff;
 	uint64_t slots;
 
-	if (b->status != SX_OK || a->taken != b->taken)
+	if (b->status != SX_OK || a->taken != b->taken || a->exit != b->exit)
 		return SX_FAULT_ERR;
+	if (e->cond->nexits) {
+		/* the registers the way out taken reads */
+		for (i = 0; i < e->cond->nexits && e->cond->exit_id[i] != a->exit; i++)
+			;
+		regs = i < e->cond->nexits ? e->cond->exit_live[i] & 0x7ff : regs;
+	}
 	for (; regs; regs &= regs - 1) {
 		i = (uint32_t)__builtin_ctz(regs);
 		if (a->r[i].tag != b->r[i].tag || a->r[i].map != b->r[i].map)

@@ -74,6 +74,7 @@ struct sx_state {
 	int status; /* SX_OK, SX_FAULT, SX_UNSUP after a run */
 	int taken;  /* a window's final conditional jump: 1 taken, 0 not; -1 none */
 	uint16_t path; /* bit i: the jump at window index i was taken (its path) */
+	uint16_t exit; /* the way out taken: 0 the end, else a jump's t - len (search_exits()) */
 	uint8_t mem[];
 };
 
@@ -156,6 +157,13 @@ uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *o
  * one, going forward to an instruction of the window or to its end.
  */
 bool search_is_inner_jump(const struct bpf_insn *in);
+/*
+ * A window's ways out: a jump (other than a tail) to t > @len leaves it,
+ * way t - @len; the end is way 0.  The ways as @ids[0] = 0, @ids[1..n)
+ * (@ids may be NULL); returns n, or 0 with no jump past the end, -1 with
+ * more than SMT_MAX_WEXITS - 1 places past it.
+ */
+int search_exits(const struct bpf_insn *w, uint32_t len, uint16_t ids[SMT_MAX_WEXITS]);
 
 #define SEARCH_PREFIX_MAX 40 /* two slots for each of r0..r9, three per variable pointer */
 

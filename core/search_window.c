@@ -237,36 +237,42 @@ static bool inner_ok(const struct prog *p, const struct analysis *a, uint32_t i)
 
 /*
  * The region around @p's forward jump @j: a window of at most @maxlen that
- * holds the jump and what it jumps over, entered only at its start, every
- * jump inside landing inside or at its end, with up to three instructions
- * before the jump and as many after as fit.  0 if there is none.
+ * holds the jump and as much as fits after it, with up to three
+ * instructions before it, entered only at its start.  Its jumps land inside,
+ * at its end, or past it at up to SMT_MAX_WEXITS - 1 places (its ways out).
+ * 0 if there is none.
  */
 static uint32_t region_at(const struct prog *p, const struct analysis *a, const uint32_t *lo,
 			  const uint32_t *hi, uint32_t j, uint32_t maxlen, uint32_t *start)
 {
-	uint32_t s = j, e, need;
+	uint32_t s = j, e, need, k;
 
 	if (!inner_ok(p, a, j))
 		return 0;
 	need = (uint32_t)prog_jump_target(p->insns, j);
 	if (need - j >= maxlen)
-		return 0;
+		need = j + 1; /* it leads out */
 	while (s > 0 && j - (s - 1) <= 3 && need - (s - 1) <= maxlen && plain(p, a, s - 1) &&
 	       entered_inside(lo, hi, s - 1, s))
 		s--;
-	for (e = j + 1; e < p->len && e - s < maxlen && entered_inside(lo, hi, s, e); e++) {
-		if (plain(p, a, e))
-			continue;
-		if (!inner_ok(p, a, e) || prog_jump_target(p->insns, e) > s + maxlen)
+	for (e = j + 1; e < p->len && e - s < maxlen && entered_inside(lo, hi, s, e); e++)
+		if (!plain(p, a, e) && !inner_ok(p, a, e))
 			break;
-		if ((uint32_t)prog_jump_target(p->insns, e) > need)
-			need = (uint32_t)prog_jump_target(p->insns, e);
+	for (;;) {
+		/* it ends in straight-line code (a final jump would be a tail) */
+		while (e > j + 1 && search_is_inner_jump(&p->insns[e - 1]))
+			e--;
+		if (e <= j + 1)
+			return 0;
+		if (search_exits(p->insns + s, e - s, NULL) >= 0)
+			break;
+		e--; /* too many ways out */
 	}
-	/* it ends in straight-line code (a final jump would be a tail) */
-	while (e > j + 1 && search_is_inner_jump(&p->insns[e - 1]))
-		e--;
-	if (e < need || e <= j + 1)
-		return 0;
+	/* every way out leads somewhere in the program */
+	for (k = s; k < e; k++)
+		if (search_is_inner_jump(&p->insns[k]) &&
+		    prog_jump_target(p->insns, k) >= (int64_t)p->len)
+			return 0;
 	*start = s;
 	return e - s;
 }
@@ -342,7 +348,7 @@ size_t search_regions(const struct prog *p, const struct analysis *a, uint32_t m
 		 * In program order: a region starts after the jump before its
 		 * own (extending backwards stops at jumps)
 		 */
-		if (!rl)
+		if (!rl || (n && n <= max && out[n - 1].start == rs && out[n - 1].len == rl))
 			continue;
 		if (n < max)
 			out[n] = (struct search_window){.start = rs, .len = rl};
@@ -351,6 +357,32 @@ size_t search_regions(const struct prog *p, const struct analysis *a, uint32_t m
 	free(lo);
 	free(hi);
 	return n;
+}
+
+int search_exits(const struct bpf_insn *w, uint32_t len, uint16_t ids[SMT_MAX_WEXITS])
+{
+	uint16_t got[SMT_MAX_WEXITS] = {0};
+	uint32_t i, n = 1, k;
+
+	for (i = 0; i < len; i++) {
+		int64_t t = (int64_t)i + 1 + w[i].off;
+
+		if (search_insn_is_nop(&w[i]) || !search_is_inner_jump(&w[i]) ||
+		    t <= (int64_t)len || (i + 1 == len && search_is_tail(&w[i])))
+			continue;
+		if (t - (int64_t)len > UINT16_MAX)
+			return -1;
+		for (k = 1; k < n && got[k] != (uint16_t)(t - (int64_t)len); k++)
+			;
+		if (k < n)
+			continue;
+		if (n == SMT_MAX_WEXITS)
+			return -1;
+		got[n++] = (uint16_t)(t - (int64_t)len);
+	}
+	if (ids)
+		memcpy(ids, got, sizeof(got));
+	return n > 1 ? (int)n : 0;
 }
 
 /*
@@ -363,6 +395,7 @@ static int window_ok(const struct prog *p, const struct analysis *a, uint32_t st
 		     uint32_t len)
 {
 	uint32_t i, *lo, *hi, end;
+	bool tail;
 	int err = 0;
 
 	if (!len || len > SEARCH_MAX_WINDOW || start >= p->len || len > p->len - start)
@@ -371,22 +404,29 @@ static int window_ok(const struct prog *p, const struct analysis *a, uint32_t st
 		return -ENOENT;
 	if (jump_sources(p, &lo, &hi))
 		return -ENOMEM;
-	/* where jumps inside may go: the end, or a tail (which leads out) */
-	end = start + len - (len > 1 && tail_ok(p, a, start + len - 1) ? 1 : 0);
+	/*
+	 * Where jumps inside may go: the end, or a tail (which leads out); past
+	 * the end, a few places (ways out, search_exits()), in a window with
+	 * no tail.
+	 */
+	tail = len > 1 && tail_ok(p, a, start + len - 1);
+	end = start + len - (tail ? 1 : 0);
 	for (i = start; i < start + len && !err; i++) {
 		bool last = i + 1 == start + len;
 
 		if (!analysis_reachable(a, i) || (i > start && !entered_inside(lo, hi, start, i)))
 			err = -EINVAL;
-		else if (last && len > 1 && tail_ok(p, a, i))
+		else if (last && tail)
 			continue;
 		else if (!last && search_is_inner_jump(&p->insns[i]))
-			err = inner_ok(p, a, i) && prog_jump_target(p->insns, i) <= end
+			err = inner_ok(p, a, i) && (!tail || prog_jump_target(p->insns, i) <= end)
 				      ? 0
 				      : -EINVAL;
 		else if (is_barrier(&p->insns[i]))
 			err = -EINVAL;
 	}
+	if (!err && !tail && search_exits(p->insns + start, len, NULL) < 0)
+		err = -EINVAL;
 	free(lo);
 	free(hi);
 	return err;
@@ -505,9 +545,9 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 {
 	struct analysis_state st;
 	uint32_t last = start + len - 1;
+	uint16_t vars, ids[SMT_MAX_WEXITS];
 	uint8_t scratch[11];
-	uint16_t vars;
-	int r, off, err;
+	int r, off, err, nx, k;
 
 	memset(c, 0, sizeof(*c));
 	err = window_ok(p, a, start, len);
@@ -566,6 +606,20 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 			d->off = 0;
 	}
 	c->live_regs = analysis_live_out(a, last);
+	nx = search_exits(p->insns + start, len, ids);
+	if (nx < 0)
+		return -EINVAL;
+	for (k = 0; k < nx; k++) {
+		uint32_t t = start + len + ids[k];
+
+		if (t >= p->len)
+			return -EINVAL;
+		c->exit_id[k] = ids[k];
+		c->exit_live[k] = k ? analysis_live_in(a, t) : c->live_regs;
+	}
+	c->nexits = (uint8_t)nx;
+	for (k = 1; k < nx; k++)
+		c->live_regs |= c->exit_live[k];
 	vars = search_var_ptrs(&st, search_reads_first(p->insns + start, len),
 			       c->live_regs & ~search_writes(p->insns + start, len), scratch);
 	for (r = 0; r < 11; r++) {
@@ -604,9 +658,14 @@ int search_window_cond(const struct prog *p, const struct analysis *a, uint32_t 
 			if (c->regs[r].type == SMT_REG_MAP_VALUE && !((keep >> r) & 1))
 				c->regs[r] = (struct smt_reg_desc){.type = SMT_REG_SCALAR};
 	}
-	for (off = -512; off < 0; off++)
-		if (analysis_stack_live_out(a, last, off))
+	for (off = -512; off < 0; off++) {
+		bool live = analysis_stack_live_out(a, last, off);
+
+		for (k = 1; k < nx && !live; k++)
+			live = analysis_stack_live_in(a, start + len + ids[k], off);
+		if (live)
 			c->live_stack[(off + 512) / 8] |= 1 << ((off + 512) % 8);
+	}
 	return 0;
 }
 
@@ -806,16 +865,77 @@ uint32_t search_strip(const struct bpf_insn *w, uint32_t len, struct bpf_insn *o
 	}
 	if (len <= SEARCH_MAX_WINDOW)
 		at[len] = n;
-	/* jumps inside keep their targets; a tail's leads out and stays */
+	/*
+	 * Jumps inside keep their targets; a tail's leads out and stays; one
+	 * past the end keeps its way out (search_exits()): n + (t - len).
+	 */
 	for (i = 0; i < len && len <= SEARCH_MAX_WINDOW; i++) {
 		int64_t t = (int64_t)i + 1 + w[i].off;
 
 		if (search_insn_is_nop(&w[i]) || !search_is_inner_jump(&w[i]) || t <= (int64_t)i ||
-		    t > (int64_t)len)
+		    (i + 1 == len && search_is_tail(&w[i])))
 			continue;
-		out[at[i]].off = (int16_t)(at[t] - at[i] - 1);
+		if (t > (int64_t)len)
+			out[at[i]].off = (int16_t)((int64_t)n + (t - (int64_t)len) - at[i] - 1);
+		else
+			out[at[i]].off = (int16_t)(at[t] - at[i] - 1);
 	}
 	return n;
+}
+
+/* Whether jump @in at window index @i may go where it does: inside, the end, or a way out of @c. */
+static bool jump_ok(const struct smt_window_cond *c, const struct bpf_insn *in, uint32_t i,
+		    uint32_t body, uint32_t len, bool tail)
+{
+	int64_t t = (int64_t)i + 1 + in->off;
+	uint32_t k;
+
+	if (!search_is_inner_jump(in))
+		return true;
+	if (in->off < 0)
+		return false;
+	if (t <= (int64_t)body)
+		return true;
+	if (tail || t <= (int64_t)len)
+		return false;
+	for (k = 1; k < c->nexits && k < SMT_MAX_WEXITS; k++)
+		if (c->exit_id[k] == t - (int64_t)len)
+			return true;
+	return false;
+}
+
+/*
+ * The ways out of stripped window @w[0..@n) (its jumps past the end go to
+ * way t - n, search_strip()) as one end, where r@x holds the way taken:
+ * `rX = 0; ja end`, then per way k `rX = id; ja end` (the last without
+ * the ja), and the jumps re-aimed at them.  Returns the new length.
+ */
+static uint32_t join_ways_out(struct bpf_insn *w, uint32_t n, const struct smt_window_cond *c,
+			      uint8_t x)
+{
+	uint32_t at[SMT_MAX_WEXITS], ja[SMT_MAX_WEXITS], nja = 0, m = n, i, k;
+
+	for (k = 0; k < c->nexits; k++) {
+		at[k] = m;
+		w[m++] = ALU_K(BPF_ALU64, BPF_MOV, x, c->exit_id[k]);
+		if (k + 1 < c->nexits) {
+			ja[nja++] = m;
+			w[m++] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+		}
+	}
+	for (k = 0; k < nja; k++)
+		w[ja[k]].off = (int16_t)(m - ja[k] - 1);
+	for (i = 0; i < n; i++) {
+		int64_t t = (int64_t)i + 1 + w[i].off;
+
+		if (!search_is_inner_jump(&w[i]) || t <= (int64_t)n)
+			continue;
+		for (k = 1; k < c->nexits && c->exit_id[k] != t - (int64_t)n; k++)
+			;
+		/* jump_ok() saw to it that there is one */
+		w[i].off = (int16_t)(at[k < c->nexits ? k : 0] - i - 1);
+	}
+	return m;
 }
 
 int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
@@ -823,9 +943,10 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 			 const struct bpf_insn *orig, const struct bpf_insn *rw, uint32_t len,
 			 struct smt_result *res)
 {
-	struct bpf_insn a[SEARCH_MAX_WINDOW + 1], b[SEARCH_MAX_WINDOW + 1];
-	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW + SEARCH_DECISION_MAX];
-	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW + SEARCH_DECISION_MAX];
+	struct bpf_insn a[SEARCH_MAX_WINDOW + 2 * SMT_MAX_WEXITS + 1];
+	struct bpf_insn b[SEARCH_MAX_WINDOW + 2 * SMT_MAX_WEXITS + 1];
+	struct bpf_insn pa[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW + SEARCH_DECISION_MAX + 2 * SMT_MAX_WEXITS];
+	struct bpf_insn pb[SEARCH_PREFIX_MAX + SEARCH_MAX_WINDOW + SEARCH_DECISION_MAX + 2 * SMT_MAX_WEXITS];
 	struct smt_window_cond c = *cond;
 	uint16_t untouched, vars, var_want, scratch_regs = 0, busy, scratch_live;
 	uint32_t na, nb, np, i, body = len, tail;
@@ -853,12 +974,15 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 		}
 		body = len - 1;
 	}
-	/* jumps inside land inside, or at the end of what comes before a tail */
+	/*
+	 * Jumps inside land inside, or at the end of what comes before a tail,
+	 * or at one of the original's ways out
+	 */
+	if (tail && cond->nexits)
+		return -EINVAL;
 	for (i = 0; i < body; i++)
-		if ((search_is_inner_jump(&orig[i]) || search_is_inner_jump(&rw[i])) &&
-		    (orig[i].off < 0 || rw[i].off < 0 ||
-		     i + 1 + (uint32_t)(search_is_inner_jump(&orig[i]) ? orig[i].off : 0) > body ||
-		     i + 1 + (uint32_t)(search_is_inner_jump(&rw[i]) ? rw[i].off : 0) > body)) {
+		if (!jump_ok(cond, &orig[i], i, body, len, tail) ||
+		    !jump_ok(cond, &rw[i], i, body, len, tail)) {
 			snprintf(res->msg, sizeof(res->msg), "insn %u: a jump out of the window", i);
 			return -EINVAL;
 		}
@@ -866,15 +990,10 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	nb = search_strip(rw, body, b);
 	if (!na && !tail)
 		return -EINVAL;
-	/* the structural checks the verifier makes first (reserved fields, ...) */
 	if (tail) {
 		a[na] = orig[len - 1];
 		b[nb] = rw[len - 1];
-		b[nb].off = 0;
 	}
-	b[nb + tail] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
-	if (prog_validate(b, nb + tail + 1, res->msg, sizeof(res->msg)))
-		return -EINVAL;
 	busy = mentions(a, na + tail) | mentions(b, nb + tail);
 	/* the scratch registers of variable pointers: nothing may read them first */
 	var_want = search_reads_first(a, na + tail);
@@ -891,6 +1010,39 @@ int search_check_rewrite(struct smt_ctx *smt, const struct smt_env *env,
 	if (scratch_regs & cond->live_regs & ~search_writes(b, nb)) {
 		snprintf(res->msg, sizeof(res->msg), "leaves a live register as it was at entry");
 		return -EINVAL;
+	}
+	if (cond->nexits) {
+		/*
+		 * Ways out: one end where a register dead after it whichever
+		 * way says which way (the diffs compare the others where that
+		 * way reads them); one neither window names if there is one.
+		 */
+		uint16_t free_ = ~(cond->live_regs | (1u << 10)) & 0x3ff;
+
+		if (free_ & ~(busy | scratch_regs))
+			free_ &= ~(busy | scratch_regs);
+
+		if (!free_) {
+			snprintf(res->msg, sizeof(res->msg), "no free register for the way out");
+			return -ENOTSUP;
+		}
+		c.exit_reg = (uint8_t)__builtin_ctz(free_);
+		c.live_regs |= 1u << c.exit_reg;
+		i = na;
+		na = join_ways_out(a, na, cond, c.exit_reg);
+		c.ways_len = (uint8_t)(na - i);
+		nb = join_ways_out(b, nb, cond, c.exit_reg);
+	}
+	/* the structural checks the verifier makes first (reserved fields, ...) */
+	{
+		struct bpf_insn v[sizeof(b) / sizeof(b[0]) + 1];
+
+		memcpy(v, b, (nb + tail) * sizeof(*b));
+		if (tail)
+			v[nb].off = 0;
+		v[nb + tail] = (struct bpf_insn){.code = BPF_JMP | BPF_EXIT};
+		if (prog_validate(v, nb + tail + 1, res->msg, sizeof(res->msg)))
+			return -EINVAL;
 	}
 	/*
 	 * A register the solver cannot read at entry (not initialized, or a

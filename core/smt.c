@@ -559,6 +559,13 @@ int smt_check_window(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 	}
 	c.live_regs = cond->live_regs;
 	memcpy(c.live_stack, cond->live_stack, sizeof(c.live_stack));
+	c.nexits = cond->nexits;
+	if (c.nexits) {
+		c.exit_reg = cond->exit_reg;
+		c.ways_len = cond->ways_len;
+		memcpy(c.exit_id, cond->exit_id, sizeof(c.exit_id));
+		memcpy(c.exit_live, cond->exit_live, sizeof(c.exit_live));
+	}
 	key = cache_key(a, alen, b, blen, env, &c, &n);
 	if (!key)
 		return -ENOMEM;

@@ -23,6 +23,7 @@
 
 #define SMT_MAX_MAPS 16
 #define SMT_MAX_EVENTS 16    /* helper calls per path */
+#define SMT_MAX_WEXITS 5     /* a window's ways out: its end and 4 jump targets past it */
 #define SMT_CEX_PKT_MAX 1536 /* packet bytes a counterexample carries */
 #define SMT_CEX_MAX_ELEMS 8
 #define SMT_MSG_SIZE 256
@@ -71,6 +72,22 @@ struct smt_window_cond {
 	struct smt_reg_desc regs[11]; /* at entry; r10 should be SMT_REG_STACK, off 0 */
 	uint16_t live_regs;	      /* bit i: ri is read after the window */
 	uint8_t live_stack[64];	      /* bit i of byte j: stack byte fp-512+8j+i is live */
+	/*
+	 * A window with ways out other than its end (jumps past it): after
+	 * both windows r@exit_reg holds the way each took, exit_id[k] (0 for
+	 * the end), and register i is compared only where the way taken has
+	 * bit i in exit_live[k].  live_regs is their union, with exit_reg.
+	 * nexits 0: one way out, live_regs throughout.  The windows end in
+	 * the same @ways_len instructions that set r@exit_reg (`rX = id`, one
+	 * per way, jumps to them from where a way leaves): there `rX = id`
+	 * also leaves the registers way id does not read unreadable, so that
+	 * what a path that leaves by it did to them does not count.
+	 */
+	uint8_t nexits;
+	uint8_t exit_reg;
+	uint8_t ways_len;
+	uint16_t exit_id[SMT_MAX_WEXITS];
+	uint16_t exit_live[SMT_MAX_WEXITS];
 };
 
 /* A counterexample: one concrete input on which the programs differ. */

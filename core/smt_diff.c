@@ -214,8 +214,27 @@ int smt_window_diffs(struct smt_ctx *s, struct smt_diff *d, const struct sstate 
 	comp_add(s, d, smt_and2(s, a->pc, neq(s, a->fault, b->fault)), a->fault, b->fault, a,
 		 "fault", 0);
 	for (i = 0; i < 11; i++) {
+		Z3_ast oki = ok;
+
 		if (!((c->live_regs >> i) & 1))
 			continue;
+		if (c->nexits && i != c->exit_reg) {
+			/* compared where the way out taken reads it */
+			Z3_ast where = T(Z3_mk_false(s->z));
+			uint32_t k, n = 0;
+
+			for (k = 0; k < c->nexits && k < SMT_MAX_WEXITS; k++)
+				if ((c->exit_live[k] >> i) & 1) {
+					where = smt_or2(s, where,
+							T(Z3_mk_eq(s->z, a->r[c->exit_reg].v,
+								   smt_bvk(s, c->exit_id[k]))));
+					n++;
+				}
+			if (!n)
+				continue;
+			if (n < c->nexits)
+				oki = smt_and2(s, ok, where);
+		}
 		if (a->r[i].tag != b->r[i].tag || a->r[i].tag == T_UNINIT) {
 			snprintf(s->unsup, sizeof(s->unsup),
 				 "live-out r%d has a different type in the two windows", i);
@@ -228,13 +247,13 @@ int smt_window_diffs(struct smt_ctx *s, struct smt_diff *d, const struct sstate 
 			Z3_ast both = smt_and2(s, smt_not(s, ua), smt_not(s, ub));
 
 			comp_add(s, d,
-				 smt_and2(s, ok,
+				 smt_and2(s, oki,
 					  smt_or2(s, neq(s, ua, ub),
 						  smt_and2(s, both, neq(s, a->r[i].v, b->r[i].v)))),
 				 a->r[i].v, b->r[i].v, a, "r%d", i);
 			continue;
 		}
-		comp_add(s, d, smt_and2(s, ok, neq(s, a->r[i].v, b->r[i].v)), a->r[i].v, b->r[i].v,
+		comp_add(s, d, smt_and2(s, oki, neq(s, a->r[i].v, b->r[i].v)), a->r[i].v, b->r[i].v,
 			 a, "r%d", i);
 	}
 	for (i = 0; i < 512; i++) {

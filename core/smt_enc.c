@@ -408,6 +408,28 @@ static struct sstate *window_end(struct smt_ctx *s, struct slist *l)
 	return a;
 }
 
+/*
+ * At a window's ways out (struct smt_window_cond): `rX = id` there leaves
+ * the registers way id does not read unreadable on the path through it.
+ */
+static void way_out(const struct smt_window_cond *c, const struct bpf_insn *in, struct sstate *x)
+{
+	uint32_t k, i;
+
+	if (in->code != (BPF_ALU64 | BPF_MOV | BPF_K) || in->dst_reg != c->exit_reg)
+		return;
+	for (k = 0; k < c->nexits && k < SMT_MAX_WEXITS; k++) {
+		if (c->exit_id[k] != (uint32_t)in->imm)
+			continue;
+		for (i = 0; i < 11; i++)
+			if (i != c->exit_reg && !((c->exit_live[k] >> i) & 1)) {
+				x->r[i].tag = T_UNINIT;
+				x->undef[i] = NULL;
+			}
+		return;
+	}
+}
+
 int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 		 const struct smt_window_cond *cond, struct senc *out)
 {
@@ -484,6 +506,8 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 				err = 1;
 				continue;
 			}
+			if (r == 0 && cond && cond->nexits && i + cond->ways_len >= len)
+				way_out(cond, in, x);
 			if (cond && (r == 3 || r == 4)) {
 				smt_unsup(s, i, "%s", "exit inside a window");
 				free(x);

@@ -141,7 +141,7 @@ static uint32_t make_packet(struct fz *g, uint8_t *pkt)
 }
 
 struct fz_stats {
-	uint32_t programs, rejected, changed, windows, tails, tail_progs, regions, runs, diffs;
+	uint32_t programs, rejected, changed, windows, tails, tail_progs, regions, ways_out, runs, diffs;
 	uint32_t judge_calls, judge_refused, whole_eq, whole_unknown, whole_diff;
 	double opt_seconds;
 };
@@ -161,6 +161,24 @@ static uint32_t regions_rewritten(const struct bpf_insn *orig, const struct opt_
 
 		for (i = w->start; i + 1 < w->start + w->len; i++)
 			if (prog_insn_is_jump(&orig[i]) && !search_insn_is_nop(&orig[i]))
+				break;
+		n += i + 1 < w->start + w->len;
+	}
+	return n;
+}
+
+/* Rewritten windows with a jump past their end before their last instruction (ways out). */
+static uint32_t ways_out_rewritten(const struct bpf_insn *orig, const struct opt_result *res)
+{
+	uint32_t k, i, n = 0;
+
+	for (k = 0; k < res->nwindows; k++) {
+		const struct opt_window_rec *w = &res->windows[k];
+
+		for (i = w->start; i + 1 < w->start + w->len; i++)
+			if (prog_insn_is_jump(&orig[i]) && !search_insn_is_nop(&orig[i]) &&
+			    !prog_insn_is_call(&orig[i]) && !prog_insn_is_exit(&orig[i]) &&
+			    prog_jump_target(orig, i) > (int64_t)(w->start + w->len))
 				break;
 		n += i + 1 < w->start + w->len;
 	}
@@ -332,6 +350,7 @@ static void test_opt_fuzz(void)
 				}
 			st.tail_progs += tail;
 			st.regions += regions_rewritten(g->insns, &res);
+			st.ways_out += ways_out_rewritten(g->insns, &res);
 			if (res.whole == SMT_EQUIVALENT)
 				st.whole_eq++;
 			else
@@ -371,13 +390,14 @@ out:
 	st.judge_refused = j.refused;
 	fprintf(stderr,
 		"  opt_fuzz: seed %llu, %u programs (%u rejected by the kernel and made again), "
-		"%u changed by the optimizer, %u windows rewritten (%u with jumps inside), %u tail "
+		"%u changed by the optimizer, %u windows rewritten (%u with jumps inside, %u of them "
+		"with jumps past their end), %u tail "
 		"jumps changed in %u programs, whole-program proof %u equivalent / %u not made / %u refuting; %u "
 		"runs, %u differences; judge: %u loads, %u refused; %.1f s (%.1f s optimizing, "
 		"budget "
 		"%.2f s)\n",
 		(unsigned long long)seed, st.programs, st.rejected, st.changed, st.windows,
-		st.regions, st.tails, st.tail_progs, st.whole_eq, st.whole_unknown, st.whole_diff, st.runs,
+		st.regions, st.ways_out, st.tails, st.tail_progs, st.whole_eq, st.whole_unknown, st.whole_diff, st.runs,
 		st.diffs, st.judge_calls, st.judge_refused, t1 - t0, st.opt_seconds, budget);
 	ASSERT_EQ(st.diffs, 0, "differences between original and optimized programs");
 	/*
@@ -390,6 +410,8 @@ out:
 	CHECK(st.programs < 20 || st.tails > 0, "no tail jump changed in %u programs", st.programs);
 	CHECK(st.programs < 20 || st.regions > 0, "no window with jumps inside rewritten in %u programs",
 	      st.programs);
+	CHECK(st.programs < 20 || st.ways_out > 0,
+	      "no window with jumps past its end rewritten in %u programs", st.programs);
 	close(g->map_fd);
 	free(g);
 }

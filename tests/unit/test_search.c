@@ -980,9 +980,34 @@ static void test_region_exec(void)
 	st->r[2].v = 8;
 	sx_run(&e, ite, 7, st);
 	ASSERT_EQ(st->r[0].v, 11, "r2 != 7: the then arm, ja over the else, += 1");
+	st->r[0].v = 99;
 	sx_run(&e, out_of, 2, st);
-	ASSERT_EQ(st->status, SX_UNSUP, "a jump past the window's end");
+	ASSERT_EQ(st->status, SX_OK, "a jump past the window's end");
+	ASSERT_EQ(st->exit, 1, "r2 != 0: out, one past the end (way 1)");
+	ASSERT_EQ(st->r[0].v, 99, "w0 = 0 not run");
+	st->r[2].v = 0;
+	sx_run(&e, out_of, 2, st);
+	ASSERT_EQ(st->exit, 0, "r2 == 0: through the end (way 0)");
+	ASSERT_EQ(st->r[0].v, 0, "w0 = 0 run");
+	out_of[0].off = -1;
+	sx_run(&e, out_of, 2, st);
+	ASSERT_EQ(st->status, SX_UNSUP, "a jump back");
+	out_of[0].off = 2;
 	free(st);
+	{
+		/* a NOP stripped before a jump past the end: the same way out */
+		struct bpf_insn w[] = {INS(BPF_JMP | BPF_JNE | BPF_K, 2, 0, 3, 0),
+				       INS(BPF_JMP | BPF_JA, 0, 0, 0, 0),
+				       INS(BPF_ALU | BPF_MOV | BPF_K, 0, 0, 0, 0)};
+		uint16_t ids[SMT_MAX_WEXITS];
+
+		nb = search_strip(w, 3, b);
+		if (ASSERT_EQ(nb, 2, "one NOP stripped"))
+			ASSERT_EQ(b[0].off, 2, "way 1 past 2 insns: 0 + 1 + 2 = 2 + 1");
+		ASSERT_EQ(search_exits(w, 3, ids), 2, "the end and one way out");
+		ASSERT_EQ(ids[1], 1, "4 - 3");
+		ASSERT_EQ(search_exits(out_of, 1, NULL), 0, "a tail is no way out");
+	}
 
 	nb = search_strip(ite, 7, b);
 	if (ASSERT_EQ(nb, 5, "two NOPs stripped")) {
@@ -1097,6 +1122,136 @@ out:
 		return;
 	ASSERT_EQ(search_window_cond(t.p, t.a, 2, 2, &c), -EINVAL, "a backward jump inside");
 	ASSERT_EQ(search_regions(t.p, t.a, 16, w, 8), 0, "no region around a backward jump");
+	tprog_free(&t);
+}
+
+/*
+ * A region with a way out: xdp-filter's `if (proto == ETH_P_8021Q || proto
+ * == ETH_P_8021AD)` as clang leaves it, an or of two selects and a test of
+ * the result, is two jumps, one of them to where the test went.
+ */
+static void test_ways_out(void)
+{
+	static const char *text = "r2 = *(u32 *)(r1 + 12)\n"  /* 0 */
+				  "r1 = 1\n"		      /* 1 */
+				  "w3 = 1\n"		      /* 2 */
+				  "if w2 == 129 goto +1\n"    /* 3 */
+				  "r3 = 0\n"		      /* 4 */
+				  "if r2 == 43144 goto +1\n"  /* 5 */
+				  "r1 = 0\n"		      /* 6 */
+				  "r1 |= r3\n"		      /* 7 */
+				  "if r1 != 1 goto +2\n"      /* 8: out, to 11 */
+				  "r0 = 1\n"		      /* 9 */
+				  "exit\n"		      /* 10 */
+				  "r0 = r2\n"		      /* 11: reads r2 */
+				  "exit\n";		      /* 12 */
+	struct search_params sp = {.seed = 3, .max_proposals = 40000};
+	struct search_window w[16];
+	struct smt_window_cond c;
+	struct search_result res;
+	struct analysis_state as;
+	struct smt_result r;
+	struct smt_ctx *smt = NULL;
+	struct bpf_insn rw[10];
+	struct tprog t;
+	size_t n, i;
+	bool found = false;
+
+	if (!test_need_clang() || !tprog_load(&t, text, BPF_PROG_TYPE_XDP))
+		return;
+	t.senv.nmaps = 3;
+	n = search_regions(t.p, t.a, 16, w, 16);
+	for (i = 0; i < n && i < 16; i++)
+		found |= w[i].start == 0 && w[i].len == 10;
+	CHECK(found, "the region [0, 10) with its way out among %zu", n);
+	if (!CHECK(search_window_cond(t.p, t.a, 0, 10, &c) == 0 && analysis_state(t.a, 0, &as) == 0,
+		   "cond of [0, 10)"))
+		goto out;
+	if (ASSERT_EQ(c.nexits, 2, "the end and a way out")) {
+		ASSERT_EQ(c.exit_id[1], 1, "11 - 10");
+		ASSERT_EQ(c.exit_live[0], 1u << 0, "r0 after the end");
+		ASSERT_EQ(c.exit_live[1], 1u << 2, "r2 at 11");
+		ASSERT_EQ(c.live_regs, (1u << 0) | (1u << 2), "live: the union");
+	}
+	ASSERT_EQ(search_window_cond(t.p, t.a, 0, 12, &c), -EINVAL, "an exit inside");
+	smt = smt_ctx__new(5000);
+	if (!CHECK(smt, "smt_ctx__new") || search_window_cond(t.p, t.a, 0, 10, &c))
+		goto out;
+	/* by hand: if w2 == 129 goto r0 = 1; if r2 != 43144 goto out; r0 = 1 */
+	memcpy(rw, t.insns, sizeof(rw));
+	for (i = 1; i < 9; i++)
+		rw[i] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	rw[3] = t.insns[3];
+	rw[3].off = 5; /* to 9 */
+	rw[5] = (struct bpf_insn){
+		.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 2, .off = 5, .imm = 43144};
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), 0, "check");
+	CHECK(r.verdict == SMT_EQUIVALENT, "two jumps and r0 = 1: %s (%s)",
+	      smt_verdict_str(r.verdict), r.msg);
+	/* r0 is dead on the way out: setting it first is the same */
+	rw[1] = rw[9];
+	rw[9] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), 0, "check");
+	CHECK(r.verdict == SMT_EQUIVALENT, "r0 = 1 first (dead on the way out): %s (%s)",
+	      smt_verdict_str(r.verdict), r.msg);
+	/* a pointer in r0 where it is dead, the way out: no type to merge with r0 = 1 */
+	rw[1] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 0, .src_reg = 10};
+	rw[9] = t.insns[9];
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), 0, "check");
+	CHECK(r.verdict == SMT_EQUIVALENT, "r0 = r10 first, r0 = 1 at the end: %s (%s)",
+	      smt_verdict_str(r.verdict), r.msg);
+	/* r2 is not: clobbering it on the way there is a difference */
+	for (i = 1; i < 10; i++)
+		rw[i] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	rw[1] = t.insns[9];
+	rw[2] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_X, .dst_reg = 4, .src_reg = 2};
+	rw[3] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2, .imm = 7};
+	rw[4] = t.insns[3];
+	rw[4].dst_reg = 4;
+	rw[4].off = 5; /* to the end */
+	rw[5] = (struct bpf_insn){
+		.code = BPF_JMP | BPF_JNE | BPF_K, .dst_reg = 4, .off = 5, .imm = 43144};
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), 0, "check");
+	CHECK(r.verdict == SMT_DIFFERENT, "r2 clobbered, live on the way out: %s (%s)",
+	      smt_verdict_str(r.verdict), r.msg);
+	/* ... and dead through the end */
+	rw[3] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	rw[6] = (struct bpf_insn){.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2, .imm = 7};
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), 0, "check");
+	CHECK(r.verdict == SMT_EQUIVALENT, "r2 clobbered after the way out: %s (%s)",
+	      smt_verdict_str(r.verdict), r.msg);
+	{
+		/* the same union of live registers, read at the other way: not the cached verdict */
+		struct smt_window_cond c2 = c;
+
+		c2.exit_live[0] |= 1u << 2;
+		c2.exit_live[1] = 0;
+		ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c2, t.insns, rw, 10, &r), 0,
+			  "check");
+		CHECK(r.verdict == SMT_DIFFERENT, "r2 live through the end: %s (%s)",
+		      smt_verdict_str(r.verdict), r.msg);
+	}
+	/* the wrong way: the condition inverted */
+	memcpy(rw, t.insns, sizeof(rw));
+	rw[8].code = BPF_JMP | BPF_JEQ | BPF_K;
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), 0, "check");
+	CHECK(r.verdict == SMT_DIFFERENT, "out on r1 == 1: %s (%s)", smt_verdict_str(r.verdict),
+	      r.msg);
+	/* a way the original does not take */
+	rw[8].code = BPF_JMP | BPF_JNE | BPF_K;
+	rw[8].off = 3;
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), -EINVAL,
+		  "a jump to 12");
+	/* the search finds a shorter one, proven again */
+	ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 0, 10, &sp, &res), 0, "search_window");
+	if (CHECK(res.improved, "region improved: %lu proposals, %lu zero-error, %lu queries (%lu eq, %lu diff, %lu unknown), %u tests", (unsigned long)res.stats.proposals, (unsigned long)res.stats.zero_error, (unsigned long)res.stats.smt_queries, (unsigned long)res.stats.smt_equivalent, (unsigned long)res.stats.smt_different, (unsigned long)res.stats.smt_unknown, res.stats.tests)) {
+		CHECK(nreal(res.insns, 10) <= 6, "at least three instructions fewer: %u",
+		      nreal(res.insns, 10));
+		ASSERT_EQ(search_recheck(t.p, t.a, &t.senv, smt, 0, 10, res.insns, &r), 0, "recheck");
+		ASSERT_EQ(r.verdict, SMT_EQUIVALENT, "recheck");
+	}
+out:
+	smt_ctx__free(smt);
 	tprog_free(&t);
 }
 
@@ -1512,6 +1667,7 @@ int main(int argc, char **argv)
 	RUN_TEST(test_var_scratch_live);
 	RUN_TEST(test_region_exec);
 	RUN_TEST(test_regions);
+	RUN_TEST(test_ways_out);
 	test_assemble_cleanup();
 	return test_summary("test_search");
 }
