@@ -1019,6 +1019,19 @@ static void test_region_exec(void)
 	ASSERT_EQ(search_reads_first(path + 1, 2), 0, "straight: r1 written first");
 }
 
+/* Whether the search improved the window; if not, a failure that says how far it got. */
+static bool improved(const struct search_result *res)
+{
+	const struct search_stats *st = &res->stats;
+
+	return CHECK(res->improved,
+		     "region improved: %lu proposals, %lu zero-error, %lu queries (%lu eq, %lu "
+		     "diff, %lu unknown), %u tests",
+		     (unsigned long)st->proposals, (unsigned long)st->zero_error,
+		     (unsigned long)st->smt_queries, (unsigned long)st->smt_equivalent,
+		     (unsigned long)st->smt_different, (unsigned long)st->smt_unknown, st->tests);
+}
+
 /*
  * clang's select `w0 = 1; if r2 != 0 goto +1; w0 = 0; w0 <<= 1` is a window
  * with a jump inside; the search folds the shift into the arms.
@@ -1091,7 +1104,7 @@ static void test_regions(void)
 		  "a jump out of the window");
 	/* the search finds it */
 	ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 0, 5, &sp, &res), 0, "search_window");
-	if (CHECK(res.improved, "region improved: %lu proposals, %lu zero-error, %lu queries (%lu eq, %lu diff, %lu unknown), %u tests", (unsigned long)res.stats.proposals, (unsigned long)res.stats.zero_error, (unsigned long)res.stats.smt_queries, (unsigned long)res.stats.smt_equivalent, (unsigned long)res.stats.smt_different, (unsigned long)res.stats.smt_unknown, res.stats.tests)) {
+	if (improved(&res)) {
 		/*
 		 * Not `w0 = *(u32 *)(r1 + 12); w0 /= w0; w0 <<= w0` (x / 0 is
 		 * 0), which it found before divisions were barred: a division
@@ -1244,7 +1257,7 @@ static void test_ways_out(void)
 		  "a jump to 12");
 	/* the search finds a shorter one, proven again */
 	ASSERT_EQ(search_window(t.p, t.a, &t.senv, smt, 0, 10, &sp, &res), 0, "search_window");
-	if (CHECK(res.improved, "region improved: %lu proposals, %lu zero-error, %lu queries (%lu eq, %lu diff, %lu unknown), %u tests", (unsigned long)res.stats.proposals, (unsigned long)res.stats.zero_error, (unsigned long)res.stats.smt_queries, (unsigned long)res.stats.smt_equivalent, (unsigned long)res.stats.smt_different, (unsigned long)res.stats.smt_unknown, res.stats.tests)) {
+	if (improved(&res)) {
 		CHECK(nreal(res.insns, 10) <= 6, "at least three instructions fewer: %u",
 		      nreal(res.insns, 10));
 		ASSERT_EQ(search_recheck(t.p, t.a, &t.senv, smt, 0, 10, res.insns, &r), 0, "recheck");
