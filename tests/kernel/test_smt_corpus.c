@@ -28,6 +28,7 @@
  * skips.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,7 @@ static int kernel_compare(const struct cprog *cp, const struct bpf_insn *b, size
 			  unsigned long n, char *why, size_t whysz)
 {
 	int fa, fb, mfa[MAX_MAPS], mfb[MAX_MAPS], diffs = 0;
+	cpu_set_t one, old;
 	unsigned long i;
 	uint32_t m;
 
@@ -362,6 +364,15 @@ static int kernel_compare(const struct cprog *cp, const struct bpf_insn *b, size
 		diffs = -1;
 		goto out;
 	}
+	/*
+	 * Both on one CPU: per-CPU maps (xdp-filter's counters) hold each
+	 * CPU's values, and a run moved to another CPU between the two would
+	 * count in another slot -- "map 0 differs" on a loaded machine.
+	 */
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
+	sched_getaffinity(0, sizeof(old), &old);
+	sched_setaffinity(0, sizeof(one), &one);
 	for (i = 0; i < n && !diffs; i++) {
 		uint8_t pkt[256], oa[512], ob[512];
 		uint32_t len, pr[4];
@@ -385,6 +396,7 @@ static int kernel_compare(const struct cprog *cp, const struct bpf_insn *b, size
 			diffs++;
 		}
 	}
+	sched_setaffinity(0, sizeof(old), &old);
 	for (m = 0; m < cp->nmaps && !diffs; m++) {
 		static uint8_t va[65536], vb[65536];
 		const struct interp_map_def *d = &cp->maps[m];
