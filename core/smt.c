@@ -391,6 +391,11 @@ static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen, const
 			 s->unsup[0] ? s->unsup : "Z3 error");
 	} else {
 		solve(s, d, &ea, &eb, wc, res);
+		if (res->verdict == SMT_EQUIVALENT && s->refused[0]) {
+			/* equal where compared; what could not be compared stays unknown */
+			res->verdict = SMT_UNKNOWN;
+			snprintf(res->msg, sizeof(res->msg), "not modelled: %s", s->refused);
+		}
 		if (res->verdict == SMT_DIFFERENT) {
 			bool ok = wc ? smt_replay_window(a, alen, b, blen, env, wc, res)
 				     : smt_replay_prog(a, alen, b, blen, env, res);

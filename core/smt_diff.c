@@ -236,9 +236,10 @@ int smt_window_diffs(struct smt_ctx *s, struct smt_diff *d, const struct sstate 
 				oki = smt_and2(s, ok, where);
 		}
 		if (a->r[i].tag != b->r[i].tag || a->r[i].tag == T_UNINIT) {
-			snprintf(s->unsup, sizeof(s->unsup),
-				 "live-out r%d has a different type in the two windows", i);
-			return -1;
+			if (!s->refused[0])
+				snprintf(s->refused, sizeof(s->refused),
+					 "live-out r%d has a different type in the two windows", i);
+			continue;
 		}
 		if (a->undef[i] || b->undef[i]) {
 			/* written on some paths only: where, and the value where both wrote it */
@@ -262,9 +263,10 @@ int smt_window_diffs(struct smt_ctx *s, struct smt_diff *d, const struct sstate 
 		if (!((c->live_stack[i / 8] >> (i % 8)) & 1))
 			continue;
 		if (a->stag[i / 8] != b->stag[i / 8]) {
-			snprintf(s->unsup, sizeof(s->unsup),
-				 "live stack slot fp%d holds different types", i - 512);
-			return -1;
+			if (!s->refused[0])
+				snprintf(s->refused, sizeof(s->refused),
+					 "live stack slot fp%d holds different types", i - 512);
+			continue;
 		}
 		x = smt_enc_stack_byte(s, a, i - 512);
 		y = smt_enc_stack_byte(s, b, i - 512);

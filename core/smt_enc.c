@@ -64,6 +64,7 @@ void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 	s->env = env;
 	s->window = window;
 	s->unsup[0] = '\0';
+	s->refused[0] = '\0';
 	s->zerr = false;
 	s->used_uf = false;
 	s->pkt0 = smt_var(s, "pkt", s->mem_sort);

@@ -118,6 +118,11 @@ struct smt_ctx {
 	const struct smt_env *env;
 	bool window;
 	char unsup[160]; /* non-empty: the check is UNKNOWN for this reason */
+	/*
+	 * non-empty: a window observable the diffs could not compare (and
+	 * left out): a difference elsewhere still refutes, none is UNKNOWN
+	 */
+	char refused[160];
 	Z3_ast pkt0, plen, ctx0, stk0, mem0;
 	Z3_ast slen; /* whole packet (skb->len, xdp_get_buff_len()): at least plen */
 	Z3_ast mv0[SMT_MAX_MAPS];

@@ -1250,6 +1250,10 @@ static void test_ways_out(void)
 	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), 0, "check");
 	CHECK(r.verdict == SMT_DIFFERENT, "out on r1 == 1: %s (%s)", smt_verdict_str(r.verdict),
 	      r.msg);
+	/* the jump out dropped: what either way reads is the same, the way is not */
+	rw[8] = (struct bpf_insn){.code = BPF_JMP | BPF_JA};
+	ASSERT_EQ(search_check_rewrite(smt, &t.senv, &as, &c, t.insns, rw, 10, &r), 0, "check");
+	CHECK(r.verdict == SMT_DIFFERENT, "never out: %s (%s)", smt_verdict_str(r.verdict), r.msg);
 	/* a way the original does not take */
 	rw[8].code = BPF_JMP | BPF_JNE | BPF_K;
 	rw[8].off = 3;
