@@ -22,6 +22,8 @@
 #define FZ_MAP_VSZ 16
 #define FZ_KEY_OFF (-72) /* the lookup's key; the stack the body uses is fp-64..fp-1 */
 #define FZ_MAX_HINTS 64
+#define FZ_MAX_EXITS 3	/* early exits: blocks after the main exit */
+#define FZ_MAX_EARLY 16 /* jumps to them */
 
 /* The scalar registers; r0 is the scratch of compares, r6 the ctx, r9 the packet. */
 static const uint8_t sregs[] = {1, 2, 3, 4, 5, 7, 8};
@@ -49,6 +51,11 @@ struct fz {
 	bool pctx[11];
 	uint64_t stack_init; /* bit k: fp-64+k written on every path so far */
 	bool map_done;
+	/* early exits: each returns a fold of one or two scalars (reads those alone) */
+	uint32_t nexits;
+	uint8_t exit_reads[FZ_MAX_EXITS][2];
+	uint32_t early_at[FZ_MAX_EARLY], nearly;
+	uint8_t early_to[FZ_MAX_EARLY];
 };
 
 static uint64_t fz_rand(struct fz *g)
@@ -254,6 +261,66 @@ static void emit_branch(struct fz *g, int depth)
 		g->insns[at].off = (int16_t)(g->n - at - 1);
 }
 
+/*
+ * A jump to an early exit, which reads one or two scalars only: the other
+ * registers are dead that way and live on the other (what a region's ways
+ * out have per-way liveness for).  Sometimes one the exit reads is changed
+ * just before the jump and written again after it: live only where the way
+ * out is taken, so a rewrite that thought it dead there would drop the
+ * change and return something else.
+ */
+static void emit_early_exit(struct fz *g)
+{
+	uint32_t x;
+	uint8_t a, r, cls, op = jops[rn(g, sizeof(jops) / sizeof(jops[0]))];
+
+	if (!g->nexits || g->nearly >= FZ_MAX_EARLY) {
+		emit_alu(g);
+		return;
+	}
+	x = rn(g, g->nexits);
+	r = g->exit_reads[x][rn(g, 2)];
+	if (rn(g, 2)) {
+		emit(g, BPF_ALU64_IMM(rn(g, 2) ? BPF_ADD : BPF_XOR, r, interesting_imm(g)));
+		forget(g, r);
+	}
+	a = sreg(g);
+	cls = rn(g, 3) ? BPF_JMP : BPF_JMP32;
+	if (rn(g, 3) == 0) { /* r0 = K; if rA op r0: the constant goes into the jump */
+		emit(g, BPF_MOV64_IMM(BPF_REG_0, cmp_imm(g, a)));
+		emit(g, BPF_RAW_INSN(cls | op | BPF_X, a, BPF_REG_0, 0, 0));
+	} else {
+		emit(g, BPF_RAW_INSN(cls | op | BPF_K, a, 0, 0, cmp_imm(g, a)));
+	}
+	g->early_at[g->nearly] = g->n - 1;
+	g->early_to[g->nearly++] = (uint8_t)x;
+	if (rn(g, 2)) {
+		emit(g, rn(g, 2) ? BPF_MOV64_IMM(r, interesting_imm(g)) : BPF_MOV32_IMM(r, interesting_imm(g)));
+		forget(g, r);
+	}
+}
+
+/* The early exits' blocks, after the main exit, and the jumps to them aimed. */
+static void emit_exits(struct fz *g)
+{
+	uint32_t x, k, at[FZ_MAX_EXITS];
+
+	for (x = 0; x < g->nexits; x++) {
+		for (k = 0; k < g->nearly && g->early_to[k] != x; k++)
+			;
+		if (k == g->nearly)
+			continue; /* no jump to it: the kernel would refuse dead code */
+		at[x] = g->n;
+		emit(g, BPF_MOV64_REG(BPF_REG_0, g->exit_reads[x][0]));
+		emit(g, BPF_ALU64_REG(rn(g, 2) ? BPF_XOR : BPF_ADD, BPF_REG_0, g->exit_reads[x][1]));
+		emit(g, BPF_EXIT_INSN());
+	}
+	for (k = 0; k < g->nearly; k++)
+		if (g->early_at[k] < FZ_MAX_INSNS)
+			g->insns[g->early_at[k]].off =
+				(int16_t)(at[g->early_to[k]] - g->early_at[k] - 1);
+}
+
 /* A stack store; bytes written on every path may be read later. */
 static void emit_stack_store(struct fz *g, int depth)
 {
@@ -345,7 +412,7 @@ static void gen_segment(struct fz *g, int depth)
 	uint8_t r;
 	int32_t k;
 
-	switch (rn(g, depth ? 14 : 17)) {
+	switch (rn(g, depth ? 15 : 18)) {
 	case 0:
 	case 1:
 	case 2:
@@ -384,8 +451,11 @@ static void gen_segment(struct fz *g, int depth)
 		emit_pkt_store(g);
 		break;
 	case 11:
+		emit_early_exit(g);
+		break;
 	case 12:
 	case 13:
+	case 14:
 		if (depth < 3)
 			emit_branch(g, depth);
 		else
@@ -408,6 +478,12 @@ static int generate(struct fz *g)
 	g->nhints = 0;
 	g->stack_init = 0;
 	g->map_done = false;
+	g->nearly = 0;
+	g->nexits = rn(g, FZ_MAX_EXITS + 1);
+	for (i = 0; i < g->nexits; i++) {
+		g->exit_reads[i][0] = sreg(g);
+		g->exit_reads[i][1] = sreg(g);
+	}
 	memset(g->psize, 0, sizeof(g->psize));
 	memset(g->pctx, 0, sizeof(g->pctx));
 	emit(g, BPF_MOV64_REG(BPF_REG_6, BPF_REG_1));
@@ -438,6 +514,7 @@ static int generate(struct fz *g)
 		emit(g, BPF_ALU64_REG(BPF_XOR, BPF_REG_0, BPF_REG_1));
 	}
 	emit(g, BPF_EXIT_INSN());
+	emit_exits(g);
 	return g->n <= FZ_MAX_INSNS - 2 ? 0 : -E2BIG;
 }
 

@@ -9,8 +9,9 @@
  * register and then compared, JMP and JMP32 jumps of every condition (JSET
  * too) forward over a few instructions, redundant writes of known
  * constants, stack stores and loads of written bytes, packet stores, an
- * array map lookup whose value is read and written, and a return value
- * folded from every scalar register.  Programs the kernel does not load are
+ * array map lookup whose value is read and written, early exits that read
+ * one or two scalars (a region's ways out, with registers live on one way
+ * only), and a return value folded from every scalar register.  Programs the kernel does not load are
  * made again.
  *
  * Each program goes through opt_optimize() (a small budget, one job, the
@@ -27,9 +28,15 @@
  * What it catches: a proof wrong at the edge of a comparison.  With the
  * tail decision of JGE made JGT's (a scratch build), `w0 = K; if r5 > r0`
  * became `if r5 >= K`, and a packet holding K at r5's bytes told them apart
- * (program 46 of seed 1, that run).  What it cannot: a decision negated on
- * one side only (no `invert`) makes only a negated jump provable, which
- * every test state of the search refutes before the solver sees it.
+ * (program 46 of seed 1, that run).  With a region's ways out taken as
+ * reading no register (a scratch build), six whole-program checks refuted
+ * their results and one program returned another value in the kernel.
+ * With the register that tells which way a region left by not compared,
+ * one program of a hundred on seeds 3 and 4, none on 1 and 2: the search's
+ * tests take the same way as the original, so only a wrong way on an input
+ * no test had can get through.  What it cannot: a decision negated on one
+ * side only (no `invert`) makes only a negated jump provable, which every
+ * test state of the search refutes before the solver sees it.
  *
  * Environment: OPT_FUZZ_N programs (default 100), OPT_FUZZ_SEED (1),
  * OPT_FUZZ_BUDGET seconds per program (0.5), OPT_FUZZ_PKTS per program
