@@ -271,7 +271,7 @@ static void emit_branch(struct fz *g, int depth)
  */
 static void emit_early_exit(struct fz *g)
 {
-	uint32_t x;
+	uint32_t x, k;
 	uint8_t a, r, cls, op = jops[rn(g, sizeof(jops) / sizeof(jops[0]))];
 
 	if (!g->nexits || g->nearly >= FZ_MAX_EARLY) {
@@ -284,7 +284,9 @@ static void emit_early_exit(struct fz *g)
 		emit(g, BPF_ALU64_IMM(rn(g, 2) ? BPF_ADD : BPF_XOR, r, interesting_imm(g)));
 		forget(g, r);
 	}
-	a = sreg(g);
+	/* a register from the packet or ctx if one is: a constant would leave the rest dead */
+	for (k = 0, a = sreg(g); k < 8 && !g->psize[a] && !g->pctx[a]; k++)
+		a = sreg(g);
 	cls = rn(g, 3) ? BPF_JMP : BPF_JMP32;
 	if (rn(g, 3) == 0) { /* r0 = K; if rA op r0: the constant goes into the jump */
 		emit(g, BPF_MOV64_IMM(BPF_REG_0, cmp_imm(g, a)));

@@ -29,12 +29,13 @@
  * tail decision of JGE made JGT's (a scratch build), `w0 = K; if r5 > r0`
  * became `if r5 >= K`, and a packet holding K at r5's bytes told them apart
  * (program 46 of seed 1, that run).  With a region's ways out taken as
- * reading no register (a scratch build), six whole-program checks refuted
- * their results and one program returned another value in the kernel.
- * With the register that tells which way a region left by not compared,
- * one program of a hundred on seeds 3 and 4, none on 1 and 2: the search's
- * tests take the same way as the original, so only a wrong way on an input
- * no test had can get through.  What it cannot: a decision negated on one
+ * reading no register (a scratch build), ten whole-program checks of seed
+ * 1's hundred programs refuted their results and two programs returned
+ * other values in the kernel.  With the register that tells which way a
+ * region left by not compared, seed 3 had three refuted and seed 4 one and
+ * a program that returned another value, seeds 1 and 2 nothing: the
+ * search's tests take the same ways as the original, so only a wrong way
+ * on an input no test had can get through.  What it cannot: a decision negated on one
  * side only (no `invert`) makes only a negated jump provable, which every
  * test state of the search refutes before the solver sees it.
  *
