@@ -492,6 +492,20 @@ int smt_enc_step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *
 			smt_unsup(s, i, "%s", "jump opcode");
 			return -1;
 		}
+		/*
+		 * A decision the values make constant (`r1 = -129; if r1 s<= K`):
+		 * the other way is no path at all, and is not encoded -- the
+		 * verifier does not look there either, so it may read registers
+		 * never written (the optimizer drops their writes).
+		 */
+		switch (Z3_get_bool_value(s->z, T(Z3_simplify(s->z, c)))) {
+		case Z3_L_TRUE:
+			return 2;
+		case Z3_L_FALSE:
+			return 0;
+		default:
+			break;
+		}
 		*taken = smt_state_dup(st);
 		if (!*taken)
 			return -1;

@@ -87,6 +87,19 @@ struct smt_pair {
 };
 
 static const struct smt_pair smt_pairs[] = {
+	/* ---- jumps whose decision is a constant: the other way is no path ---- */
+	{"a write read only on a dead path", XDP,
+	 U32 "w7 = 5\nr1 = -129\nif r1 s<= 100 goto @l\nr0 = r7\nexit\n@l:\nr0 = r6\nexit",
+	 U32 "r1 = -129\nif r1 s<= 100 goto @l\nr0 = r7\nexit\n@l:\nr0 = r6\nexit", EQ},
+	{"a write read on a path that may be taken", XDP,
+	 U32 "w7 = 5\nif r6 s<= 100 goto @l\nr0 = r7\nexit\n@l:\nr0 = r6\nexit",
+	 U32 "if r6 s<= 100 goto @l\nr0 = r7\nexit\n@l:\nr0 = r6\nexit", UNK},
+	{"a constant decision taken", XDP,
+	 U32 "r1 = 7\nif w1 == 7 goto @l\nr0 = 1\nexit\n@l:\nr0 = 2\nexit", U32 "r0 = 1\nexit",
+	 DIFF},
+	{"a constant decision not taken", XDP,
+	 U32 "r1 = 7\nif r1 > 7 goto @l\nr0 = 1\nexit\n@l:\nr0 = 2\nexit", U32 "r0 = 2\nexit",
+	 DIFF},
 	/* ---- equivalent: strength reductions and algebra ---- */
 	{"mul 2 = lsh 1", XDP, S64 "r6 *= 2\nr0 = r6\nexit", S64 "r6 <<= 1\nr0 = r6\nexit", EQ},
 	{"add self = lsh 1", TRACING, S64 "r6 += r6\nr0 = r6\nexit", S64 "r6 <<= 1\nr0 = r6\nexit",
