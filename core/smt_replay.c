@@ -320,7 +320,7 @@ bool smt_replay_window(const struct bpf_insn *a, size_t alen, const struct bpf_i
 	int16_t pkt_off = xdp ? 0 : offsetof(struct __sk_buff, data);
 	int16_t end_off = xdp ? 4 : offsetof(struct __sk_buff, data_end);
 	int i, k, reg = -1, soff = 1;
-	bool ok = false;
+	bool ok = false, ran;
 
 	if (sscanf(cx->what, "r%d", &reg) != 1)
 		reg = -1;
@@ -446,7 +446,24 @@ bool smt_replay_window(const struct bpf_insn *a, size_t alen, const struct bpf_i
 			snprintf(res->msg, sizeof(res->msg), "%s", r.msg);
 		}
 	}
+	ran = pa && pb;
 	free(pa);
 	free(pb);
+	if (!ok && ran && c->nexits && reg >= 0 && reg != c->exit_reg) {
+		/*
+		 * Ways out: a register is compared where the way the first
+		 * window takes reads it, and the second may have taken another
+		 * way, where that register was left unreadable -- any value.
+		 * The difference the interpreter sees is then the way taken.
+		 */
+		struct smt_result w = *res;
+
+		snprintf(w.cex.what, sizeof(w.cex.what), "r%u", c->exit_reg);
+		if (smt_replay_window(a, alen, b, blen, env, c, &w)) {
+			snprintf(w.msg, sizeof(w.msg), "the way out taken differs");
+			*res = w;
+			return true;
+		}
+	}
 	return ok;
 }
