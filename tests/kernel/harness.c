@@ -705,3 +705,19 @@ int kh_load_insns(enum bpf_prog_type type, const struct bpf_insn *insns, size_t 
 	fd = bpf_prog_load(type, NULL, "GPL", insns, len, opts);
 	return fd < 0 ? -errno : fd;
 }
+
+void kh_pin_here(cpu_set_t *old)
+{
+	cpu_set_t one;
+	int cpu = sched_getcpu();
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu >= 0 ? cpu : 0, &one);
+	sched_getaffinity(0, sizeof(*old), old);
+	sched_setaffinity(0, sizeof(one), &one);
+}
+
+void kh_unpin(const cpu_set_t *old)
+{
+	sched_setaffinity(0, sizeof(*old), old);
+}

@@ -16,6 +16,7 @@
 #ifndef BPFSYNTH_TESTS_KERNEL_HARNESS_H
 #define BPFSYNTH_TESTS_KERNEL_HARNESS_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -188,5 +189,12 @@ void kh_print_bytes(const char *what, const uint8_t *b, size_t n);
  */
 int kh_load_insns(enum bpf_prog_type type, const struct bpf_insn *insns, size_t len,
 		  struct bpf_prog_load_opts *opts, char *log, size_t logsz);
+
+/*
+ * Run on the CPU we are on until kh_unpin(@old): two programs compared run by
+ * run then use the same per-CPU map slots and LRU lists.
+ */
+void kh_pin_here(cpu_set_t *old);
+void kh_unpin(const cpu_set_t *old);
 
 #endif

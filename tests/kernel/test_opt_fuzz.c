@@ -11,8 +11,8 @@
  * constants, stack stores and loads of written bytes, packet stores, an
  * array map lookup whose value is read and written, early exits that read
  * one or two scalars (a region's ways out, with registers live on one way
- * only), and a return value folded from every scalar register.  Programs the kernel does not load are
- * made again.
+ * only), and a return value folded from every scalar register.  Programs
+ * the kernel does not load are made again.
  *
  * Each program goes through opt_optimize() (a small budget, one job, the
  * kernel as judge: a candidate must load, and its cost is the kernel's
@@ -35,9 +35,10 @@
  * region left by not compared, seed 3 had three refuted and seed 4 one and
  * a program that returned another value, seeds 1 and 2 nothing: the
  * search's tests take the same ways as the original, so only a wrong way
- * on an input no test had can get through.  What it cannot: a decision negated on one
- * side only (no `invert`) makes only a negated jump provable, which every
- * test state of the search refutes before the solver sees it.
+ * on an input no test had can get through.  What it cannot: a decision
+ * negated on one side only (no `invert`) makes only a negated jump
+ * provable, which every test state of the search refutes before the solver
+ * sees it.
  *
  * Environment: OPT_FUZZ_N programs (default 100), OPT_FUZZ_SEED (1),
  * OPT_FUZZ_BUDGET seconds per program (0.5), OPT_FUZZ_PKTS per program

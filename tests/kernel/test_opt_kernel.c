@@ -30,7 +30,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,13 +469,10 @@ static void same_behaviour(const char *what, const struct kh_prog *a, const stru
 {
 	uint8_t pkt[PKT_GEN_MAX], oa[PKT_GEN_MAX + 256], ob[PKT_GEN_MAX + 256];
 	char log[512];
-	cpu_set_t one, old;
+	cpu_set_t old;
 	uint32_t i, len, ret[5] = {0}, rewritten = 0;
 
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
-	sched_getaffinity(0, sizeof(old), &old);
-	sched_setaffinity(0, sizeof(one), &one);
+	kh_pin_here(&old);
 	for (i = 0; (len = next(st, i, pkt)); i++) {
 		struct kh_run ka = {0}, kb = {0};
 		int ea, eb;
@@ -499,7 +495,7 @@ static void same_behaviour(const char *what, const struct kh_prog *a, const stru
 		ret[ka.retval < 5 ? ka.retval : 4]++;
 		rewritten += ka.data_size_out != len || memcmp(oa, pkt, len);
 	}
-	sched_setaffinity(0, sizeof(old), &old);
+	kh_unpin(&old);
 	CHECK(i > 0, "%s: no packet ran", what);
 	/* what the packets exercised: XDP_ABORTED, DROP, PASS, TX, other; rewritten packets */
 	fprintf(stderr, "  %s: %u packets, retval 0-3: %u %u %u %u, other %u; %u rewritten\n",

@@ -28,7 +28,6 @@
  * skips.
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,7 +351,7 @@ static int kernel_compare(const struct cprog *cp, const struct bpf_insn *b, size
 			  unsigned long n, char *why, size_t whysz)
 {
 	int fa, fb, mfa[MAX_MAPS], mfb[MAX_MAPS], diffs = 0;
-	cpu_set_t one, old;
+	cpu_set_t old;
 	unsigned long i;
 	uint32_t m;
 
@@ -369,10 +368,7 @@ static int kernel_compare(const struct cprog *cp, const struct bpf_insn *b, size
 	 * CPU's values, and a run moved to another CPU between the two would
 	 * count in another slot -- "map 0 differs" on a loaded machine.
 	 */
-	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu() >= 0 ? sched_getcpu() : 0, &one);
-	sched_getaffinity(0, sizeof(old), &old);
-	sched_setaffinity(0, sizeof(one), &one);
+	kh_pin_here(&old);
 	for (i = 0; i < n && !diffs; i++) {
 		uint8_t pkt[256], oa[512], ob[512];
 		uint32_t len, pr[4];
@@ -396,7 +392,7 @@ static int kernel_compare(const struct cprog *cp, const struct bpf_insn *b, size
 			diffs++;
 		}
 	}
-	sched_setaffinity(0, sizeof(old), &old);
+	kh_unpin(&old);
 	for (m = 0; m < cp->nmaps && !diffs; m++) {
 		static uint8_t va[65536], vb[65536];
 		const struct interp_map_def *d = &cp->maps[m];
