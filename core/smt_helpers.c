@@ -105,6 +105,54 @@ static const struct hproto protos[] = {
 	 0,
 	 {A_RD, A_SCALAR, A_RD, A_SCALAR, A_SCALAR},
 	 {-2, 0, -4}},
+	/*
+	 * tc's tunnel metadata and xfrm state: net/core/filter.c of 6.1.  The
+	 * getters write all `size` bytes on every path (the fields, or zeros on
+	 * an error); the setters read `size` bytes.  Neither touches the packet
+	 * or a field of __sk_buff a program can read.
+	 */
+	{BPF_FUNC_skb_get_tunnel_key,
+	 "skb_get_tunnel_key",
+	 0,
+	 {A_CTX, A_WR, A_SCALAR, A_SCALAR},
+	 {0, -3}},
+	{BPF_FUNC_skb_set_tunnel_key,
+	 "skb_set_tunnel_key",
+	 0,
+	 {A_CTX, A_RD, A_SCALAR, A_SCALAR},
+	 {0, -3}},
+	{BPF_FUNC_skb_get_tunnel_opt, "skb_get_tunnel_opt", 0, {A_CTX, A_WR, A_SCALAR}, {0, -3}},
+	{BPF_FUNC_skb_set_tunnel_opt, "skb_set_tunnel_opt", 0, {A_CTX, A_RD, A_SCALAR}, {0, -3}},
+	{BPF_FUNC_skb_get_xfrm_state,
+	 "skb_get_xfrm_state",
+	 0,
+	 {A_CTX, A_SCALAR, A_WR, A_SCALAR, A_SCALAR},
+	 {0, 0, -4}},
+	/* the socket's cgroup, the device's MTU: kernel state, not the packet's bytes */
+	{BPF_FUNC_skb_cgroup_id, "skb_cgroup_id", 0, {A_CTX}, {0}},
+	{BPF_FUNC_skb_ancestor_cgroup_id, "skb_ancestor_cgroup_id", 0, {A_CTX, A_SCALAR}, {0}},
+	/* reads *mtu_len, writes it except on one -EINVAL path of the skb variant */
+	{BPF_FUNC_check_mtu,
+	 "check_mtu",
+	 0,
+	 {A_CTX, A_SCALAR, A_RDWRP, A_SCALAR, A_SCALAR},
+	 {0, 0, 4}},
+	/* the redirect target, set where bpf_redirect sets it; params may be NULL with 0 */
+	{BPF_FUNC_redirect_neigh,
+	 "redirect_neigh",
+	 0,
+	 {A_SCALAR, A_RD, A_SCALAR, A_SCALAR},
+	 {0, -3}},
+	{BPF_FUNC_redirect_peer, "redirect_peer", 0, {A_SCALAR, A_SCALAR}, {0}},
+	/* skb->ip_summed and csum_level: read back only through this helper */
+	{BPF_FUNC_csum_level, "csum_level", 0, {A_CTX, A_SCALAR}, {0}},
+	{BPF_FUNC_ktime_get_coarse_ns, "ktime_get_coarse_ns", 0, {0}, {0}},
+	{BPF_FUNC_ktime_get_tai_ns, "ktime_get_tai_ns", 0, {0}, {0}},
+	{BPF_FUNC_trace_vprintk,
+	 "trace_vprintk",
+	 0,
+	 {A_RD, A_SCALAR, A_RD, A_SCALAR},
+	 {-2, 0, -4}},
 };
 
 /* Names for the helpers left UNKNOWN on purpose, for the message. */
