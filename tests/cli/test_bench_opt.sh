@@ -40,6 +40,8 @@ check "object against itself: maps compared at checkpoints" \
 	[ "$(jget "$tmp/same.json" 'j["diff"]["checkpoints"] >= 3')" = True ]
 check "object against itself: latency ratio and noise" \
 	[ "$(jget "$tmp/same.json" 'j["latency"]["status"] == "ok" and j["latency"]["ratio_median"] > 0 and j["latency"]["noise_min"] <= j["latency"]["noise_max"]')" = True ]
+check "object against itself: the 3 rounds over 3 loads of each copy" \
+	[ "$(jget "$tmp/same.json" 'j["latency"]["loads"], j["latency"]["rounds"]')" = "(3, 3)" ]
 
 cmp_run retval "$V/bench_opt_a.bpf.o" "$V/bench_opt_b.bpf.o"
 check "another return value: exit 1, status different" \
