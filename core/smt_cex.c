@@ -69,7 +69,7 @@ static void cex_lookups(struct smt_ctx *s, Z3_model m, const struct senc *e, str
 			continue;
 		if (smt_map_is_array(d)) {
 			idx = key[0] | key[1] << 8 | key[2] << 16 | (uint64_t)key[3] << 24;
-			if (idx >= d->max_entries)
+			if (idx >= eval_u64(s, m, smt_map_size(s, l->map)))
 				continue;
 		} else {
 			if (!eval_u64(s, m, smt_t(s, Z3_mk_select(s->z, s->pres0[l->map], l->key))))

@@ -215,6 +215,8 @@ bool smt_calls_differ(const struct smt_env *env, const struct interp_result *a,
 bool smt_map_is_hash(const struct interp_map_def *d);
 bool smt_map_is_array(const struct interp_map_def *d);
 bool smt_map_is_redirect(const struct interp_map_def *d);
+Z3_ast smt_map_size(struct smt_ctx *s, uint32_t m);
+Z3_ast smt_map_span(struct smt_ctx *s, uint32_t m);
 struct sstate *smt_state_dup(const struct sstate *st);
 /* What the hash map model takes for granted about real maps (smt_maps.c). */
 Z3_ast smt_map_axioms(struct smt_ctx *s);

@@ -55,6 +55,34 @@ uint32_t smt_map_elems(const struct interp_map_def *d)
 }
 
 /*
+ * The number of elements of map @m as a 32-bit term: max_entries, or for an
+ * array its loader sizes (max_entries 0 in the object; the driver passes
+ * those on to the whole-program check) a size shared by the two programs
+ * and otherwise free: what is proven holds for every size.
+ */
+Z3_ast smt_map_size(struct smt_ctx *s, uint32_t m)
+{
+	const struct interp_map_def *d = &s->env->maps[m];
+	char name[32];
+
+	if (d->max_entries || !smt_map_is_array(d))
+		return smt_bv(s, d->max_entries, 32);
+	snprintf(name, sizeof(name), "map%u_size", m);
+	return smt_var(s, name, Z3_mk_bv_sort(s->z, 32));
+}
+
+/* The bytes map @m's elements span (for an unsized array, a term of its size). */
+Z3_ast smt_map_span(struct smt_ctx *s, uint32_t m)
+{
+	const struct interp_map_def *d = &s->env->maps[m];
+	uint32_t sh = smt_map_shift(d);
+
+	if (d->max_entries || !smt_map_is_array(d))
+		return smt_bvk(s, (int64_t)((uint64_t)smt_map_elems(d) << sh));
+	return T(Z3_mk_bvshl(s->z, smt_zext(s, 32, smt_map_size(s, m)), smt_bvk(s, sh)));
+}
+
+/*
  * Device and CPU maps: a lookup gives a read-only value (struct
  * bpf_devmap_val, bpf_cpumap_val) of a present entry, or NULL; the model
  * is a hash map's.  Programs cannot change them.
@@ -101,7 +129,7 @@ static int lookup(struct insn_env *ie, struct sstate *st, uint32_t m)
 	if (read_key(ie, st, d, &key))
 		return -1;
 	if (smt_map_is_array(d)) {
-		found = T(Z3_mk_bvult(s->z, key, smt_bv(s, d->max_entries, 32)));
+		found = T(Z3_mk_bvult(s->z, key, smt_map_size(s, m)));
 		idx = key;
 	} else {
 		found = T(Z3_mk_select(s->z, st->hpres[m], key));
@@ -174,7 +202,7 @@ static int array_update(struct insn_env *ie, struct sstate *st, uint32_t m)
 			free(val);
 			return -1;
 		}
-	inr = T(Z3_mk_bvult(s->z, key, smt_bv(s, d->max_entries, 32)));
+	inr = T(Z3_mk_bvult(s->z, key, smt_map_size(s, m)));
 	if (fl == BPF_NOEXIST) {
 		st->r[0].v = smt_ite(s, inr, smt_bvk(s, -EEXIST), smt_bvk(s, -E2BIG));
 	} else {

@@ -315,8 +315,7 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 		uint32_t sh = smt_map_shift(d);
 		Z3_ast in_elem, in_map;
 
-		in_map = T(Z3_mk_bvult(s->z, o,
-				       smt_bvk(s, (int64_t)((uint64_t)smt_map_elems(d) << sh))));
+		in_map = T(Z3_mk_bvult(s->z, o, smt_map_span(s, ptr.tag - T_MAPVAL)));
 		in_elem = T(
 			Z3_mk_bvule(s->z,
 				    smt_add(s, T(Z3_mk_bvand(s->z, o, smt_bvk(s, (1LL << sh) - 1))),
