@@ -23,7 +23,8 @@
  * make bench runs all), SMT_CORPUS_MUTANTS per program (default 50),
  * SMT_CORPUS_INPUTS per equivalent mutant (default 1000), SMT_CORPUS_TIMEOUT
  * seconds per check (default 1; make bench: 5).  Longer runs raise them
- * (SMT_CORPUS_SEED varies the mutants).  The corpus is in
+ * (SMT_CORPUS_SEED varies the mutants); SMT_CORPUS_MATCH takes only the
+ * objects whose path holds that string (test_tunnel_kern, say).  The corpus is in
  * $CORPUS_DIR (default /var/cache/bpfsynth-corpus); without it the test
  * skips.
  */
@@ -454,6 +455,7 @@ static void test_mutants(void)
 	unsigned long nmut = env_num("SMT_CORPUS_MUTANTS", 50);
 	unsigned long ninputs = env_num("SMT_CORPUS_INPUTS", 1000);
 	unsigned long timeout = env_num("SMT_CORPUS_TIMEOUT", 1);
+	const char *match = getenv("SMT_CORPUS_MATCH");
 	unsigned long done = 0, counts[3] = {0, 0, 0}, kernel_runs = 0, linked = 0, unlinked = 0;
 	char path[512], line[1024], why[256];
 	bool kernel = kh_bpf_permitted(why, sizeof(why));
@@ -484,7 +486,7 @@ static void test_mutants(void)
 		if (!obj || !name || !sec || !type || obj[0] == '#' ||
 		    (strcmp(type, "xdp") && strcmp(type, "sched_cls") &&
 		     strcmp(type, "sched_act") && strcmp(type, "socket_filter") &&
-		     strcmp(type, "cgroup_skb")))
+		     strcmp(type, "cgroup_skb")) || (match && !strstr(obj, match)))
 			continue;
 		snprintf(path, sizeof(path), "%s/objs/%s", dir, obj);
 		if (load_cprog(path, name, type, &cp)) {
