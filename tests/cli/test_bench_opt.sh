@@ -102,5 +102,9 @@ else
 		[ "$(jget "$tmp/opt/bench.json" "all($fields and p['opt']['json'] is not None for p in j['programs'])")" = True ]
 	check "bench_opt.sh --budget 1: 0 differences" \
 		[ "$(jget "$tmp/opt/bench.json" 'all(p["compare"]["diff"]["differences"] == 0 for p in j["programs"])')" = True ]
+	# neither program changes (2 instructions; LD_ABS): none to check whole
+	check "bench_opt.sh --budget 1: the whole-program line counts the changed programs" \
+		[ "$(jget "$tmp/opt/bench.json" 'j["summary"]["whole_program"]["changed"] == sum(1 for p in j["programs"] if p["metrics"]["insns"][1] < p["metrics"]["insns"][0])')" = True ] &&
+		grep -q '^whole-program check: [0-9]* of the [0-9]* changed programs' "$tmp/opt.out"
 fi
 finish

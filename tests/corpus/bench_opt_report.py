@@ -15,6 +15,7 @@ losses and the failures on stdout.  Nothing is left out: a program whose
 optimization or measurement failed is a row and a line under "failed".
 """
 import json
+import re
 import os
 import statistics
 import sys
@@ -144,7 +145,26 @@ def summarize(progs):
         "latency_faster": sum(1 for x in lat if verdict(x) == "faster"),
         "diff": {s: diffs.count(s) for s in sorted(set(diffs), key=str)},
         "opt_seconds_total": sum(p["opt"]["seconds"] or 0 for p in progs),
+        "whole_program": whole_program(measured),
     }
+
+
+def whole_program(progs):
+    """Of the programs opt changed, how many the whole-program check proved
+    (every change is proven window by window in any case), and why the
+    others were not checked, by reason with the numbers taken out."""
+    changed = [p["opt"].get("result") or {} for p in progs
+               if p["metrics"]["insns"][1] < p["metrics"]["insns"][0]
+               or (p["opt"].get("result") or {}).get("windows")]
+    why = {}
+    for r in changed:
+        if r.get("whole") != "equivalent":
+            msg = re.sub(r"insn [0-9]+: ", "", r.get("whole_msg") or "?")
+            msg = re.sub(r"[0-9]+", "N", msg)
+            why[msg] = why.get(msg, 0) + 1
+    return {"changed": len(changed),
+            "equivalent": sum(1 for r in changed if r.get("whole") == "equivalent"),
+            "not_checked": dict(sorted(why.items(), key=lambda kv: -kv[1]))}
 
 
 def losses(progs):
@@ -337,6 +357,11 @@ def main(argv):
                                            s["latency_slower"], s["latency_faster"]))
     print("differential: " + ", ".join("%s: %d" % (k, v) for k, v in s["diff"].items()))
     print("opt time: %.0f s in all" % s["opt_seconds_total"])
+    w = s["whole_program"]
+    print("whole-program check: %d of the %d changed programs proven equivalent whole "
+          "(every change is proven window by window in any case); not checked: %s" %
+          (w["equivalent"], w["changed"],
+           "; ".join("%s (%d)" % kv for kv in list(w["not_checked"].items())[:6]) or "-"))
     lo = losses(progs)
     print("\nlost (bigger or slower beyond noise): %d" % len(lo))
     for lab, why in lo:
