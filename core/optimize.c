@@ -53,7 +53,6 @@
 #define BASE_PROPOSALS 20000 /* per chain, at effort 0 */
 #define BASE_CHAINS 4
 #define MEMO_SIZE 4096 /* windows searched in vain, by hash */
-#define WHOLE_REDIRECT_ELEMS 64 /* > SMT_MAX_HKEYS: see setup() */
 
 struct job {
 	struct search_window w;
@@ -69,8 +68,7 @@ struct optimizer {
 	const struct opt_params *pp;
 	struct analysis_map *amaps;
 	struct interp_map_def *smaps; /* env->maps, a map of no elements given one */
-	struct interp_map_def *wmaps; /* for the whole program: see setup() */
-	int unsized;		      /* such a map's index (but a redirect map's), or -1 */
+	int unsized; /* such a map's index, but an array's or a redirect map's; or -1 */
 	uint32_t *flags;
 	struct analysis_env aenv;
 	struct safety_env senv;
@@ -584,29 +582,16 @@ static void whole_check(struct optimizer *o, const struct bpf_insn *input)
 
 /* ---- the driver ---------------------------------------------------------- */
 
-/* Device and CPU maps: their values are read-only to programs. */
-static bool is_redirect_map(const struct interp_map_def *d)
-{
-	return d->type == BPF_MAP_TYPE_DEVMAP || d->type == BPF_MAP_TYPE_DEVMAP_HASH ||
-	       d->type == BPF_MAP_TYPE_CPUMAP;
-}
-
-static bool is_array_map(const struct interp_map_def *d)
-{
-	return d->type == BPF_MAP_TYPE_ARRAY || d->type == BPF_MAP_TYPE_PERCPU_ARRAY;
-}
-
 static int setup(struct optimizer *o, const struct bpf_insn *insns, size_t len)
 {
 	uint32_t i;
 
 	o->amaps = calloc(o->env->nmaps + 1, sizeof(*o->amaps));
 	o->smaps = calloc(o->env->nmaps + 1, sizeof(*o->smaps));
-	o->wmaps = calloc(o->env->nmaps + 1, sizeof(*o->wmaps));
 	o->flags = calloc(o->env->nmaps + 1, sizeof(*o->flags));
 	o->cur = malloc(len * sizeof(*insns));
 	o->smt = calloc(o->jobs + 1, sizeof(*o->smt));
-	if (!o->amaps || !o->smaps || !o->wmaps || !o->flags || !o->cur || !o->smt)
+	if (!o->amaps || !o->smaps || !o->flags || !o->cur || !o->smt)
 		return -ENOMEM;
 	o->unsized = -1;
 	for (i = 0; i < o->env->nmaps; i++) {
@@ -620,25 +605,18 @@ static int setup(struct optimizer *o, const struct bpf_insn *insns, size_t len)
 		 * whose pre-condition "an element of the map" would otherwise
 		 * be false, and every window "equivalent".
 		 */
-		o->wmaps[i] = *d;
 		if (!d->max_entries) {
 			d->max_entries = 1;
 			/*
-			 * The whole-program check gets an array's size as a free
-			 * term (max_entries 0 says so: smt_map_size()), and more
-			 * elements of a device or CPU map, which programs only read,
-			 * than it can ever ask about: lookups of at most
-			 * SMT_MAX_HKEYS keys, present or not, at distinct elements
-			 * -- every state a map of any size can be in, as far as
-			 * those keys go.  Other maps it cannot check.
+			 * libbpf sizes perf event arrays and ring buffers itself,
+			 * and no lookup tells their size; the whole-program check,
+			 * which sees the object's own maps, takes an array's or a
+			 * device or CPU map's for any size (smt_map_size(),
+			 * smt_map_elems()).  Other maps it cannot check.
 			 */
-			o->wmaps[i].max_entries = is_redirect_map(d) ? WHOLE_REDIRECT_ELEMS
-					       : is_array_map(d)   ? 0
-								   : 1;
-			/* libbpf sizes these itself, and no lookup tells their size */
 			if (o->unsized < 0 && d->type != BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
-			    d->type != BPF_MAP_TYPE_RINGBUF && !is_redirect_map(d) &&
-			    !is_array_map(d))
+			    d->type != BPF_MAP_TYPE_RINGBUF && !smt_map_is_redirect(d) &&
+			    !smt_map_is_array(d))
 				o->unsized = (int)i;
 		}
 		o->amaps[i] = (struct analysis_map){.type = d->type,
@@ -662,7 +640,7 @@ static int setup(struct optimizer *o, const struct bpf_insn *insns, size_t len)
 				     .maps = o->smaps,
 				     .nmaps = o->env->nmaps};
 	o->wholeenv = o->smtenv;
-	o->wholeenv.maps = o->wmaps;
+	o->wholeenv.maps = o->env->maps;
 	for (i = 0; i <= o->jobs; i++) {
 		o->smt[i] = smt_ctx__new(o->pp->smt_timeout_ms ? o->pp->smt_timeout_ms :
 					 DEFAULT_SMT_TIMEOUT_MS);
@@ -685,7 +663,6 @@ static void teardown(struct optimizer *o)
 	free(o->smt);
 	free(o->amaps);
 	free(o->smaps);
-	free(o->wmaps);
 	free(o->flags);
 	free(o->cur);
 	free(o->work);

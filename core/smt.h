@@ -160,4 +160,12 @@ const char *smt_verdict_str(enum smt_verdict v);
 /* Program types whose return value the kernel reads as u32 (bpf_prog_run). */
 bool smt_ret_is_32bit(uint32_t prog_type);
 
+/*
+ * Map kinds as the checker models them: arrays (and per-CPU arrays), whose
+ * size may be left to the loader (max_entries 0: checked for every size);
+ * device and CPU maps, read-only to programs, likewise.
+ */
+bool smt_map_is_array(const struct interp_map_def *d);
+bool smt_map_is_redirect(const struct interp_map_def *d);
+
 #endif

@@ -381,11 +381,13 @@ static int do_ldimm64(struct insn_env *ie, struct sstate *st, const struct bpf_i
 		 * with no elements every lookup would "fail" and the code past it
 		 * be vacuously equal.  Perf event arrays and ring buffers, which
 		 * libbpf sizes and no lookup reads, are fine; so are arrays, whose
-		 * size is then a free term (smt_map_size()).
+		 * size is then a free term (smt_map_size()), and device and CPU
+		 * maps, which programs only read (smt_map_elems()).
 		 */
 		if (!env->maps[m].max_entries &&
 		    env->maps[m].type != BPF_MAP_TYPE_PERF_EVENT_ARRAY &&
-		    env->maps[m].type != BPF_MAP_TYPE_RINGBUF && !smt_map_is_array(&env->maps[m])) {
+		    env->maps[m].type != BPF_MAP_TYPE_RINGBUF && !smt_map_is_array(&env->maps[m]) &&
+		    !smt_map_is_redirect(&env->maps[m])) {
 			smt_unsup(s, ie->i, "%s",
 				  "a map of max_entries 0: its loader sets the size");
 			return -1;

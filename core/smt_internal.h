@@ -213,8 +213,6 @@ bool smt_call_is_event(const struct smt_env *env, int32_t id);
 bool smt_calls_differ(const struct smt_env *env, const struct interp_result *a,
 		      const struct interp_result *b, char *why, size_t whysz);
 bool smt_map_is_hash(const struct interp_map_def *d);
-bool smt_map_is_array(const struct interp_map_def *d);
-bool smt_map_is_redirect(const struct interp_map_def *d);
 Z3_ast smt_map_size(struct smt_ctx *s, uint32_t m);
 Z3_ast smt_map_span(struct smt_ctx *s, uint32_t m);
 struct sstate *smt_state_dup(const struct sstate *st);

@@ -47,10 +47,16 @@ bool smt_map_is_hash(const struct interp_map_def *d)
  * Elements the model gives map @d.  A hash map holds at most max_entries
  * keys, but an update of a present key moves it to a new element (the
  * kernel's spare, one per CPU), so there is one more element than keys:
- * enough for a new element apart from every present key's.
+ * enough for a new element apart from every present key's.  A device or
+ * CPU map its loader sizes (max_entries 0), which programs only read, gets
+ * more elements than a check can look up keys (SMT_MAX_HKEYS), present or
+ * not, at distinct elements: every state a map of any size can be in, as
+ * far as those keys go.
  */
 uint32_t smt_map_elems(const struct interp_map_def *d)
 {
+	if (smt_map_is_redirect(d) && !d->max_entries)
+		return SMT_MAX_HKEYS + 1;
 	return d->max_entries + (smt_map_is_hash(d) || smt_map_is_redirect(d) ? 1 : 0);
 }
 

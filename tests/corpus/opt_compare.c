@@ -691,9 +691,6 @@ static unsigned int pick_lat_packets(const struct opts *o, uint8_t (*pkts)[PKT_G
 	return n;
 }
 
-static int load_all(const struct opts *o, char *err, size_t errsz);
-static int prefill_maps(const struct opts *o, char *err, size_t errsz);
-
 static int latency(const struct opts *o, struct latres *l)
 {
 	static uint8_t pkts[MAX_LAT_PKTS][PKT_GEN_MAX];
