@@ -73,6 +73,7 @@ struct optimizer {
 	struct analysis_env aenv;
 	struct safety_env senv;
 	struct smt_env smtenv, wholeenv;
+	bool whole_sat; /* the whole-program check's solver found a counterexample */
 	double t0, end, search_end;
 	unsigned int jobs;
 	struct smt_ctx **smt; /* one per thread, [jobs] is the committer's */
@@ -575,6 +576,7 @@ static void whole_check(struct optimizer *o, const struct bpf_insn *input)
 		snprintf(res->whole_msg, sizeof(res->whole_msg), "%s", r->msg);
 	} else {
 		res->whole = r->verdict;
+		o->whole_sat = r->sat;
 		snprintf(res->whole_msg, sizeof(res->whole_msg), "%s", r->msg);
 	}
 	free(r);
@@ -747,10 +749,15 @@ int opt_optimize(const struct bpf_insn *insns, size_t len, const struct opt_env 
 		goto done;
 	}
 	whole_check(o, insns);
-	if (res->whole == SMT_DIFFERENT) {
-		/* the window proofs say otherwise: a bug somewhere; keep the input */
-		snprintf(res->msg, sizeof(res->msg),
-			 "whole-program check found a difference (%.180s): input kept", res->whole_msg);
+	if (res->whole == SMT_DIFFERENT || o->whole_sat) {
+		/*
+		 * The window proofs say otherwise: a bug somewhere; keep the
+		 * input.  So when the solver's counterexample did not replay in
+		 * the interpreter: the window proofs rest on the same models.
+		 */
+		snprintf(res->msg, sizeof(res->msg), "whole-program check found %s (%.180s): input kept",
+			 res->whole == SMT_DIFFERENT ? "a difference" : "a possible difference",
+			 res->whole_msg);
 		free(res->windows);
 		res->windows = NULL;
 		res->nwindows = 0;

@@ -401,6 +401,7 @@ static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen, const
 				     : smt_replay_prog(a, alen, b, blen, env, res);
 
 			res->replayed = ok;
+			res->sat = true;
 			if (!ok) {
 				s->stats.replay_failed++;
 				res->verdict = SMT_UNKNOWN;

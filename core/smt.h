@@ -115,6 +115,7 @@ struct smt_result {
 	enum smt_verdict verdict;
 	struct smt_cex cex;	/* SMT_DIFFERENT */
 	bool replayed;		/* core/interp confirmed the counterexample */
+	bool sat;		/* the solver found one, replayed or not */
 	char msg[SMT_MSG_SIZE]; /* UNKNOWN: why; DIFFERENT: what differs */
 	double seconds;
 	bool cached;
