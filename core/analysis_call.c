@@ -152,27 +152,45 @@ static bool subprog_fixed(const struct analysis *a, int64_t start)
  * ARG_PTR_TO_UNINIT_MEM with the size in the next argument): the verifier
  * marks [buf, buf + size) written after the call (check_helper_call()), and
  * so do we when both are known -- a window that reads those bytes can then
- * be rewritten into one that reads them too.  Helper id, buffer argument.
+ * be rewritten into one that reads them too.  None of them reads the
+ * buffer.  What the kernel writes (linux-source-6.1: net/core/filter.c,
+ * kernel/trace/bpf_trace.c, kernel/bpf/helpers.c), for liveness:
+ *   FILL_ALWAYS      all of it on every path: the data, or memset() to 0
+ *                    on an error (skb_load_bytes*, probe_read*, the tunnel
+ *                    and xfrm getters);
+ *   FILL_ON_SUCCESS  all of it when the helper returns 0, none of it when
+ *                    it fails (xdp_load_bytes: bpf_xdp_pointer()'s errors
+ *                    return before the copy);
+ *   FILL_SOME        maybe not all of it (the _str readers stop at the NUL;
+ *                    get_current_comm is strscpy() in 6.1, which does not
+ *                    pad; get_stack is not checked here).
  */
-static const struct {
-	int32_t id;
-	uint8_t arg;
-} fills[] = {
-	{4, 1},	  /* probe_read */
-	{16, 1},  /* get_current_comm */
-	{20, 2},  /* skb_get_tunnel_key */
-	{26, 3},  /* skb_load_bytes */
-	{29, 2},  /* skb_get_tunnel_opt */
-	{45, 1},  /* probe_read_str */
-	{66, 3},  /* skb_get_xfrm_state */
-	{67, 2},  /* get_stack */
-	{68, 3},  /* skb_load_bytes_relative */
-	{112, 1}, /* probe_read_user */
-	{113, 1}, /* probe_read_kernel */
-	{114, 1}, /* probe_read_user_str */
-	{115, 1}, /* probe_read_kernel_str */
-	{189, 3}, /* xdp_load_bytes */
+static const struct analysis_fill fills[] = {
+	{4, 1, FILL_ALWAYS},	  /* probe_read */
+	{16, 1, FILL_SOME},	  /* get_current_comm */
+	{20, 2, FILL_ALWAYS},	  /* skb_get_tunnel_key */
+	{26, 3, FILL_ALWAYS},	  /* skb_load_bytes */
+	{29, 2, FILL_ALWAYS},	  /* skb_get_tunnel_opt */
+	{45, 1, FILL_SOME},	  /* probe_read_str */
+	{66, 3, FILL_ALWAYS},	  /* skb_get_xfrm_state */
+	{67, 2, FILL_SOME},	  /* get_stack */
+	{68, 3, FILL_ALWAYS},	  /* skb_load_bytes_relative */
+	{112, 1, FILL_ALWAYS},	  /* probe_read_user */
+	{113, 1, FILL_ALWAYS},	  /* probe_read_kernel */
+	{114, 1, FILL_SOME},	  /* probe_read_user_str */
+	{115, 1, FILL_SOME},	  /* probe_read_kernel_str */
+	{189, 3, FILL_ON_SUCCESS}, /* xdp_load_bytes */
 };
+
+const struct analysis_fill *analysis_helper_fill(int32_t id)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(fills) / sizeof(fills[0]); k++)
+		if (fills[k].id == id)
+			return &fills[k];
+	return NULL;
+}
 
 static void mark_written(struct analysis_fwd *f, struct analysis_state *st, int32_t id)
 {
@@ -180,7 +198,6 @@ static void mark_written(struct analysis_fwd *f, struct analysis_state *st, int3
 	const struct analysis_map *m;
 	uint64_t n;
 	int64_t off;
-	unsigned int k;
 
 	if (id == H_MAP_POP || id == H_MAP_PEEK) {
 		/* ARG_PTR_TO_MAP_VALUE | MEM_UNINIT: the map's value_size bytes */
@@ -189,12 +206,12 @@ static void mark_written(struct analysis_fwd *f, struct analysis_state *st, int3
 		buf = &st->regs[2];
 		n = m ? m->value_size : 0;
 	} else {
-		for (k = 0; k < sizeof(fills) / sizeof(fills[0]) && fills[k].id != id; k++)
-			;
-		if (k == sizeof(fills) / sizeof(fills[0]))
+		const struct analysis_fill *fl = analysis_helper_fill(id);
+
+		if (!fl)
 			return;
-		buf = &st->regs[fills[k].arg];
-		size = &st->regs[fills[k].arg + 1];
+		buf = &st->regs[fl->arg];
+		size = &st->regs[fl->arg + 1];
 		if (size->type != ANALYSIS_SCALAR || size->s.mask)
 			return;
 		n = size->s.value;

@@ -153,6 +153,14 @@ void analysis_clobber_stack(struct analysis_state *st, int64_t lo, int64_t hi, b
 			    bool may_ptr);
 
 /* analysis_call.c: calls and what is known about helpers */
+/* A helper that fills a buffer of its own (ARG_PTR_TO_UNINIT_MEM): see analysis_call.c. */
+enum analysis_fill_kind { FILL_SOME, FILL_ALWAYS, FILL_ON_SUCCESS };
+struct analysis_fill {
+	int32_t id;
+	uint8_t arg; /* the buffer's argument register; its size is in the next */
+	uint8_t kind;
+};
+const struct analysis_fill *analysis_helper_fill(int32_t id);
 void analysis_call(struct analysis_fwd *f, struct analysis_state *st, const struct bpf_insn *in,
 		   uint32_t i);
 /* The index into env->maps of the map LD_IMM64 names by @ref, or -1. */

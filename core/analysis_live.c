@@ -48,6 +48,12 @@ struct effects {
 	bool copy; /* a 64-bit register move: liveness flows through by halves */
 	uint8_t copy_from, copy_to;
 	struct analysis_stack_bits suse, skill;
+	/*
+	 * A helper that fills skill only when it succeeds: 1 + the index of
+	 * the block successor its failure goes to (0: none).  The bytes are
+	 * live before the call where they are live on that way.
+	 */
+	uint8_t fail_succ;
 };
 
 static void bits_set(struct analysis_stack_bits *b, int64_t lo, int64_t hi)
@@ -147,6 +153,91 @@ static bool helper_ptr_size(int32_t id, unsigned int arg)
 	return false;
 }
 
+/* Whether argument @arg of helper @id is a buffer the helper fills and never reads. */
+static bool helper_fills_arg(int32_t id, unsigned int arg)
+{
+	const struct analysis_fill *fl = analysis_helper_fill(id);
+
+	if (id == 88 || id == 89) /* map_pop/peek_elem(map, value): MEM_UNINIT */
+		return arg == 2;
+	return fl && fl->arg == arg;
+}
+
+/*
+ * The failure way of a helper that returns 0 or a negative error, tested by
+ * the jump that ends the call's block: 1 + the successor index the failure
+ * takes, or 0 when the block does not end in such a test.  The tests, of r0
+ * or of a 64-bit copy of it: != 0, == 0, s< 0, s> -1, s>= 0, s<= -1 (or
+ * their 32-bit forms).  Between the call and the jump only instructions that
+ * touch no memory (ALU, LD_IMM64), so that the bytes live before the call
+ * are exactly those live on the way the failure takes.
+ */
+static uint8_t failure_way(const struct prog *p, uint32_t i)
+{
+	const struct bpf_insn *j;
+	int32_t b = p->insn_block[i];
+	uint16_t res = 1u << BPF_REG_0; /* registers holding the helper's result */
+	uint32_t k;
+	uint8_t cls, op;
+
+	if (b < 0 || p->blocks[b].last <= i)
+		return 0;
+	for (k = i + 1; k < p->blocks[b].last; k += prog_insn_is_ldimm64(&p->insns[k]) ? 2 : 1) {
+		const struct bpf_insn *in = &p->insns[k];
+
+		cls = BPF_CLASS(in->code);
+		if (prog_insn_is_ldimm64(in)) {
+			res &= (uint16_t) ~(1u << in->dst_reg);
+			continue;
+		}
+		if (cls != BPF_ALU && cls != BPF_ALU64)
+			return 0;
+		if (in->code == (BPF_ALU64 | BPF_MOV | BPF_X) && !in->off &&
+		    res >> in->src_reg & 1)
+			res |= (uint16_t)(1u << in->dst_reg);
+		else
+			res &= (uint16_t) ~(1u << in->dst_reg);
+	}
+	j = &p->insns[k];
+	cls = BPF_CLASS(j->code);
+	op = BPF_OP(j->code);
+	if ((cls != BPF_JMP && cls != BPF_JMP32) || BPF_SRC(j->code) != BPF_K ||
+	    !(res >> j->dst_reg & 1))
+		return 0;
+	if ((op == BPF_JNE && j->imm == 0) || (op == BPF_JSLT && j->imm == 0) ||
+	    (op == BPF_JSLE && j->imm == -1))
+		return 2; /* taken on failure */
+	if ((op == BPF_JEQ && j->imm == 0) || (op == BPF_JSGT && j->imm == -1) ||
+	    (op == BPF_JSGE && j->imm == 0))
+		return 1; /* falls through on failure */
+	return 0;
+}
+
+/*
+ * The buffer a helper fills, when its offset and length are known: killed
+ * before the call for FILL_ALWAYS, and for FILL_ON_SUCCESS when the next
+ * instruction tells success from failure (see failure_way()).
+ */
+static void helper_stack_fills(const struct analysis *a, const struct analysis_state *st,
+			       uint32_t i, struct effects *e)
+{
+	const struct bpf_insn *in = &a->p->insns[i];
+	const struct analysis_fill *fl = analysis_helper_fill(in->imm);
+	uint64_t n;
+	int64_t off;
+
+	if (!fl || fl->kind == FILL_SOME || !analysis_stack_const(&st->regs[fl->arg], 0, &off) ||
+	    !analysis_reg_is_const(&st->regs[fl->arg + 1], &n) || !n ||
+	    n > ANALYSIS_STACK_SIZE || off + (int64_t)n > 0)
+		return;
+	if (fl->kind == FILL_ON_SUCCESS) {
+		e->fail_succ = failure_way(a->p, i);
+		if (!e->fail_succ)
+			return;
+	}
+	bits_set(&e->skill, off, off + (int64_t)n);
+}
+
 static void helper_stack_reads(const struct analysis *a, const struct analysis_state *st,
 			       const struct bpf_insn *in, struct effects *e)
 {
@@ -157,6 +248,8 @@ static void helper_stack_reads(const struct analysis *a, const struct analysis_s
 		const struct analysis_reg *arg = &st->regs[r];
 		int64_t off, size = -1;
 
+		if (helper_fills_arg(in->imm, r))
+			continue; /* ARG_PTR_TO_UNINIT_MEM: never read */
 		if (arg->type == ANALYSIS_UNKNOWN) {
 			bits_set(&e->suse, -ANALYSIS_STACK_SIZE, 0);
 			continue;
@@ -301,6 +394,7 @@ static void effects_of(const struct analysis *a, const struct analysis_state *st
 				for (r = 1; r <= n; r++)
 					e->use |= FULL(r);
 				helper_stack_reads(a, st, in, e);
+				helper_stack_fills(a, st, i, e);
 			} else {
 				e->use |= ALL_ARGS;
 				for (r = 1; r <= 5; r++)
@@ -412,6 +506,14 @@ int analysis_liveness(struct analysis *a, char *msg, size_t msgsz)
 				struct analysis_stack_bits sin;
 
 				transfer(&eff[i], out, &sout, &in, &sin);
+				if (eff[i].fail_succ) {
+					int32_t s = blk->succ[eff[i].fail_succ - 1];
+
+					/* on failure the buffer keeps what it held */
+					if (s >= 0 && a->entry[s].reached)
+						for (w = 0; w < ANALYSIS_STACK_SIZE / 64; w++)
+							sin.w[w] |= sbin[s].w[w] & eff[i].skill.w[w];
+				}
 				a->live_out[i] = out;
 				a->slive_out[i] = sout;
 				a->live_in[i] = in;

@@ -387,6 +387,105 @@ static const struct acase cases[] = {
 	  {7, "fp-16", "????mmmm"},
 	  {13, "fp-16", "????mmmm"},
 	  {13, "fp-8", "????????"}}},
+	{"skb_load_bytes never reads its buffer and always writes it: a store there is dead",
+	 "r6 = r1\n"		    /* 0 */
+	 "r1 = 0\n"		    /* 1 */
+	 "*(u64 *)(r10 - 16) = r1\n" /* 2: 4 bytes the helper fills, 4 it does not */
+	 "r3 = r10\n"		    /* 3 */
+	 "r3 += -16\n"		    /* 4 */
+	 "r1 = r6\n"		    /* 5 */
+	 "r2 = 0\n"		    /* 6 */
+	 "r4 = 4\n"		    /* 7 */
+	 "call 26\n"		    /* 8: skb_load_bytes(skb, 0, fp-16, 4) */
+	 "r0 = *(u64 *)(r10 - 16)\n" /* 9 */
+	 "exit",		    /* 10 */
+	 BPF_PROG_TYPE_SCHED_CLS,
+	 {{2, "sout-16", "0"},
+	  {2, "sout-13", "0"},
+	  {2, "sout-12", "1"},
+	  {2, "sout-9", "1"},
+	  {8, "sout-16", "1"}}},
+	{"xdp_load_bytes fills its buffer only when it returns 0",
+	 "r6 = r1\n"		    /* 0 */
+	 "r1 = 0\n"		    /* 1 */
+	 "*(u64 *)(r10 - 8) = r1\n"  /* 2 */
+	 "*(u64 *)(r10 - 16) = r1\n" /* 3 */
+	 "*(u64 *)(r10 - 24) = r1\n" /* 4 */
+	 "r3 = r10\n"		    /* 5 */
+	 "r3 += -24\n"		    /* 6 */
+	 "r1 = r6\n"		    /* 7 */
+	 "r2 = 0\n"		    /* 8 */
+	 "r4 = 24\n"		    /* 9 */
+	 "call 189\n"		    /* 10: xdp_load_bytes(xdp, 0, fp-24, 24) */
+	 "if r0 != 0 goto +2\n"	    /* 11: failure jumps */
+	 "r0 = *(u64 *)(r10 - 24)\n" /* 12: success: the helper's bytes */
+	 "exit\n"		    /* 13 */
+	 "r0 = *(u32 *)(r10 - 8)\n"  /* 14: failure: what was there before */
+	 "exit",		    /* 15 */
+	 BPF_PROG_TYPE_XDP,
+	 {{2, "sout-8", "1"},
+	  {2, "sout-5", "1"},
+	  {2, "sout-4", "0"},
+	  {3, "sout-16", "0"},
+	  {4, "sout-24", "0"},
+	  {11, "sout-24", "1"},
+	  {11, "sout-8", "1"}}},
+	{"xdp_load_bytes' result tested through a copy (xdp2); a 32-bit copy does not tell",
+	 "r6 = r1\n"		    /* 0 */
+	 "r1 = 0\n"		    /* 1 */
+	 "*(u64 *)(r10 - 8) = r1\n"  /* 2 */
+	 "r3 = r10\n"		    /* 3 */
+	 "r3 += -8\n"		    /* 4 */
+	 "r1 = r6\n"		    /* 5 */
+	 "r2 = 0\n"		    /* 6 */
+	 "r4 = 8\n"		    /* 7 */
+	 "call 189\n"		    /* 8 */
+	 "r1 = r0\n"		    /* 9 */
+	 "r0 = 1\n"		    /* 10 */
+	 "if r1 != 0 goto +2\n"	    /* 11 */
+	 "r0 = *(u64 *)(r10 - 8)\n"  /* 12 */
+	 "exit\n"		    /* 13 */
+	 "*(u64 *)(r10 - 8) = r0\n"  /* 14 */
+	 "r3 = r10\n"		    /* 15 */
+	 "r3 += -8\n"		    /* 16 */
+	 "r1 = r6\n"		    /* 17 */
+	 "r2 = 0\n"		    /* 18 */
+	 "r4 = 8\n"		    /* 19 */
+	 "call 189\n"		    /* 20 */
+	 "w1 = w0\n"		    /* 21 */
+	 "if r1 s< 0 goto +2\n"	    /* 22: never taken: w1 is zero-extended */
+	 "r0 = *(u64 *)(r10 - 8)\n"  /* 23 */
+	 "exit\n"		    /* 24 */
+	 "r0 = 2\n"		    /* 25 */
+	 "exit",		    /* 26 */
+	 BPF_PROG_TYPE_XDP,
+	 {{2, "sout-8", "0"}, {14, "sout-8", "1"}}},
+	{"xdp_load_bytes without a test of its result: the buffer may keep its bytes",
+	 "r6 = r1\n"		    /* 0 */
+	 "r1 = 0\n"		    /* 1 */
+	 "*(u64 *)(r10 - 8) = r1\n"  /* 2 */
+	 "r3 = r10\n"		    /* 3 */
+	 "r3 += -8\n"		    /* 4 */
+	 "r1 = r6\n"		    /* 5 */
+	 "r2 = 0\n"		    /* 6 */
+	 "r4 = 8\n"		    /* 7 */
+	 "call 189\n"		    /* 8 */
+	 "r0 = *(u64 *)(r10 - 8)\n"  /* 9 */
+	 "exit",		    /* 10 */
+	 BPF_PROG_TYPE_XDP,
+	 {{2, "sout-8", "1"}, {8, "sin-8", "1"}}},
+	{"the _str readers may stop at the NUL: the bytes after it stay live",
+	 "r1 = 0\n"		   /* 0 */
+	 "*(u64 *)(r10 - 8) = r1\n" /* 1 */
+	 "r1 = r10\n"		   /* 2 */
+	 "r1 += -8\n"		   /* 3 */
+	 "r2 = 8\n"		   /* 4 */
+	 "r3 = 0\n"		   /* 5 */
+	 "call 115\n"		   /* 6: probe_read_kernel_str(fp-8, 8, NULL) */
+	 "r0 = *(u64 *)(r10 - 8)\n" /* 7 */
+	 "exit",		   /* 8 */
+	 BPF_PROG_TYPE_TRACING,
+	 {{1, "sout-8", "1"}}},
 	{"an unknown helper with a stack pointer reads the whole frame above it",
 	 "r1 = 0\n"		   /* 0 */
 	 "*(u64 *)(r10 - 8) = r1\n"  /* 1 */

@@ -106,6 +106,40 @@ static const struct ocase cases[] = {
 	 "r0 = 2\n"
 	 "exit\n",
 	 12, false},
+	/*
+	 * xdp_load_bytes never reads its buffer and fills all of it when it
+	 * returns 0: zeroing it first is dead unless the failure way reads it.
+	 */
+	{"zeroed buffer xdp_load_bytes fills, not read on failure", XDP,
+	 "insn 0x7a, 10, 0, -8, 0\n" /* *(u64 *)(r10 - 8) = 0 */
+	 "insn 0x7a, 10, 0, -16, 0\n"
+	 "r3 = r10\n"
+	 "r3 += -16\n"
+	 "r2 = 0\n"
+	 "r4 = 16\n"
+	 "call 189\n"
+	 "if r0 != 0 goto +2\n"
+	 "r0 = *(u32 *)(r10 - 12)\n"
+	 "exit\n"
+	 "r0 = 2\n"
+	 "exit\n",
+	 10, false},
+	{"zeroed buffer xdp_load_bytes fills, read on failure", XDP,
+	 "insn 0x7a, 10, 0, -8, 0\n"
+	 "insn 0x7a, 10, 0, -16, 0\n"
+	 "r3 = r10\n"
+	 "r3 += -16\n"
+	 "r2 = 0\n"
+	 "r4 = 16\n"
+	 "call 189\n"
+	 "if r0 != 0 goto +2\n"
+	 "r0 = *(u32 *)(r10 - 12)\n"
+	 "exit\n"
+	 "r0 = *(u64 *)(r10 - 8)\n"
+	 "r1 = *(u64 *)(r10 - 16)\n"
+	 "r0 += r1\n"
+	 "exit\n",
+	 SAME, false},
 	/* core/safety rejects loops; the rewrite must stay out of the loop's way */
 	{"dead store before a bounded loop", SOCK,
 	 "r0 = 0\n"
@@ -192,6 +226,7 @@ static void test_table(void)
 			CHECK(res.insns_after <= (uint32_t)c->max_after,
 			      "%s: %u -> %u insns, want at most %d (%s)", c->descr, res.insns_before,
 			      res.insns_after, c->max_after, res.msg);
+		CHECK(!strstr(res.msg, "input kept"), "%s: %s", c->descr, res.msg);
 		check_invariants(c->descr, in, len, &env, &res, c->loops);
 		opt_result__free(&res);
 		free(in);
