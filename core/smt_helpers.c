@@ -98,7 +98,8 @@ static const struct hproto protos[] = {
 	 {A_WRP, A_SCALAR, A_ADDR},
 	 {-2}},
 	{BPF_FUNC_probe_read_user_str, "probe_read_user_str", 0, {A_WRP, A_SCALAR, A_ADDR}, {-2}},
-	{BPF_FUNC_get_current_comm, "get_current_comm", 0, {A_WR, A_SCALAR}, {-2}},
+	/* strscpy() in 6.1: the bytes after the NUL are left as they were */
+	{BPF_FUNC_get_current_comm, "get_current_comm", 0, {A_WRP, A_SCALAR}, {-2}},
 	{BPF_FUNC_fib_lookup, "fib_lookup", 0, {A_CTX, A_RDWRP, A_SCALAR, A_SCALAR}, {0, -3}},
 	{BPF_FUNC_csum_diff,
 	 "csum_diff",
