@@ -474,15 +474,24 @@ int smt_enc_step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *
 		    !smt_read_ok(ie, b, "compared register"))
 			return -1;
 		if (smt_is_ptr(a.tag) || smt_is_ptr(b.tag)) {
-			/* NULL checks, and packet pointers against each other */
+			/*
+			 * NULL checks, packet pointers against each other, and
+			 * stack pointers against each other (root may: xdp1's
+			 * bounds checks on a copy of the packet on the stack).
+			 * Two pointers into one region compare as their offsets
+			 * do: the verifier keeps a stack pointer's offset within
+			 * +-2^29 (BPF_MAX_VAR_OFF), and the model's bases sit
+			 * 2^31 from any wrap, as the kernel's frame does.
+			 */
 			bool null_chk =
 				BPF_SRC(in->code) == BPF_K && in->imm == 0 &&
 				(BPF_OP(in->code) == BPF_JEQ || BPF_OP(in->code) == BPF_JNE);
 			bool pkt = smt_region_base(a.tag) == smt_region_base(T_PKT) &&
 				   smt_region_base(b.tag) == smt_region_base(T_PKT) &&
 				   smt_is_ptr(a.tag) && smt_is_ptr(b.tag);
+			bool stk = a.tag == T_STACK && b.tag == T_STACK;
 
-			if (is32 || !(null_chk || pkt)) {
+			if (is32 || !(null_chk || pkt || stk)) {
 				smt_unsup(s, i, "%s",
 					  "pointer comparison the verifier does not allow");
 				return -1;

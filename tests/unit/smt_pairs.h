@@ -297,6 +297,24 @@ static const struct smt_pair smt_pairs[] = {
 	 "call 115\nr0 = *(u64 *)(r10 - 8)\nexit",
 	 "r3 = *(u64 *)(r1 + 0)\nr1 = r10\nr1 += -8\nr2 = 8\ncall 115\n"
 	 "r0 = *(u64 *)(r10 - 8)\nexit", UNK},
+	/* stack pointers compared (root may): as their offsets */
+	{"stack pointers compared: as their offsets", XDP,
+	 U32 "r6 &= 63\nr4 = r10\nr4 += -64\nr4 += r6\nr5 = r10\nr5 += -5\n"
+	 "if r4 > r5 goto @a\nr0 = 1\nexit\n@a:\nr0 = 2\nexit",
+	 U32 "r6 &= 63\nif r6 > 59 goto @a\nr0 = 1\nexit\n@a:\nr0 = 2\nexit", EQ},
+	{"stack pointers compared: off by one", XDP,
+	 U32 "r6 &= 63\nr4 = r10\nr4 += -64\nr4 += r6\nr5 = r10\nr5 += -5\n"
+	 "if r4 > r5 goto @a\nr0 = 1\nexit\n@a:\nr0 = 2\nexit",
+	 U32 "r6 &= 63\nif r6 > 58 goto @a\nr0 = 1\nexit\n@a:\nr0 = 2\nexit", DIFF},
+	/* 6.1's bpf_get_current_comm() is strscpy(): no padding after the NUL */
+	{"get_current_comm: bytes past the name may stay", TRACING,
+	 "r1 = 0\n*(u64 *)(r10 - 16) = r1\n*(u64 *)(r10 - 8) = r1\nr1 = r10\nr1 += -16\n"
+	 "r2 = 16\ncall 16\nr0 = *(u64 *)(r10 - 8)\nexit",
+	 "r1 = r10\nr1 += -16\nr2 = 16\ncall 16\nr0 = *(u64 *)(r10 - 8)\nexit", UNK},
+	{"get_current_comm: a dead store after the name", TRACING,
+	 "r1 = r10\nr1 += -16\nr2 = 16\ncall 16\nr1 = 7\n*(u64 *)(r10 - 24) = r1\n"
+	 "r0 = *(u64 *)(r10 - 8)\nexit",
+	 "r1 = r10\nr1 += -16\nr2 = 16\ncall 16\nr0 = *(u64 *)(r10 - 8)\nexit", EQ},
 	{"redirect: a register the helper does not take", XDP,
 	 "r1 = 1\nr2 = 0\nr3 = 5\ncall 23\nexit", "r1 = 1\nr2 = 0\nr3 = 6\ncall 23\nexit", EQ},
 	{"fib_lookup: params from another stack slot", XDP,
