@@ -39,8 +39,9 @@
  * pure function of the key bytes and an unused one can be proven dead.
  * Helpers in smt_mem.c's table are ordered events: the k-th call of each
  * program is compared (helper id and arguments) and returns the shared
- * fresh value hret[k].  Other helpers, map updates and deletes, tail calls,
- * LD_ABS/LD_IND, kfuncs and BPF-to-BPF calls are UNKNOWN in this version.
+ * fresh value hret[k].  A tail call is an event too, and an exit where it
+ * succeeds (smt_helpers.c).  Other helpers, kfuncs and BPF-to-BPF calls are
+ * UNKNOWN in this version.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -23,8 +23,10 @@
  *   is sound because the values are only compared when the calls match:
  *   the same helper, arguments and bytes read, hence the same result.
  *
+ * Tail calls: an event, and an exit where they succeed (smt_tail_call()).
+ *
  * A size argument must be a constant the encoder can see.  A helper not in
- * the table (tail calls, the packet-changing helpers xdp_adjust_head/tail/
+ * the table (the packet-changing helpers xdp_adjust_head/tail/
  * meta, skb_store_bytes, the csum_replace and skb_change_* helpers, whose
  * effect on the packet's contents and boundaries the packet model does not
  * follow) is UNKNOWN with its name or number.
@@ -161,7 +163,6 @@ static const struct {
 	int32_t id;
 	const char *why;
 } refused[] = {
-	{BPF_FUNC_tail_call, "tail_call (control leaves the program)"},
 	{BPF_FUNC_xdp_adjust_head, "xdp_adjust_head (moves the packet's start)"},
 	{BPF_FUNC_xdp_adjust_tail, "xdp_adjust_tail (moves the packet's end)"},
 	{BPF_FUNC_xdp_adjust_meta, "xdp_adjust_meta (moves the metadata's start)"},
@@ -615,6 +616,76 @@ int smt_call(struct insn_env *ie, struct sstate *st, int32_t id)
 	if (id == BPF_FUNC_perf_event_output)
 		add_hint(ie, st, perf_output_hint(s, st, s->hret[k]));
 	st->nev++;
+	clobber(st);
+	return 0;
+}
+
+/* ---- tail calls ---- */
+
+/*
+ * bpf_tail_call(ctx, prog_array, index): on success control goes to the
+ * program in the slot and never comes back, which is an exit whose result
+ * that program decides from what it can see -- the packet, the ctx, the
+ * maps, exactly what an exit compares; not the stack, nor the registers
+ * (it starts with r1 = ctx).  So the k-th call is an event (ctx, map, the
+ * index's low 32 bits: the JIT compares a u32), and a path splits: one way
+ * an exit with r0 the shared fresh tail_ret<k>, under the shared fresh
+ * condition tail_ok<k>; the other goes on with r0 not initialized (the
+ * verifier's RET_VOID) and r1-r5 clobbered.  Sharing is sound as for other
+ * events: whether the call succeeds depends on the index, the slot (a
+ * program cannot write a prog array) and the count of tail calls made
+ * before on this path (the k before it, the same in both when the events
+ * match); the result on what the exit compares.
+ */
+int smt_tail_call(struct insn_env *ie, struct sstate *st, struct sstate **done)
+{
+	struct smt_ctx *s = ie->s;
+	struct sval c = st->r[1], m = st->r[2], x = st->r[3];
+	struct sevent *ev;
+	char name[32];
+	Z3_ast ok;
+	int64_t v;
+	uint32_t k;
+
+	if (c.tag != T_CTX || !smt_const_of(s, c.v, &v) ||
+	    (uint64_t)v != smt_region_base(T_CTX)) {
+		smt_unsup(s, ie->i, "%s", "tail_call: r1 is not the ctx");
+		return -1;
+	}
+	if (m.tag < T_MAPOBJ || m.tag >= T_MAPOBJ + SMT_MAX_MAPS ||
+	    s->env->maps[m.tag - T_MAPOBJ].type != BPF_MAP_TYPE_PROG_ARRAY) {
+		smt_unsup(s, ie->i, "%s", "tail_call: r2 is not a prog array");
+		return -1;
+	}
+	if (x.tag != T_SCALAR) {
+		smt_unsup(s, ie->i, "%s", "tail_call: the index is not a scalar");
+		return -1;
+	}
+	if (st->nev >= SMT_MAX_EVENTS) {
+		smt_unsup(s, ie->i, "%s", "too many helper calls");
+		return -1;
+	}
+	k = st->nev;
+	ev = &st->ev[k];
+	memset(ev, 0, sizeof(*ev));
+	ev->id = smt_bv(s, BPF_FUNC_tail_call, 32);
+	ev->args[0] = c.v;
+	ev->args[1] = m.v;
+	ev->args[2] = smt_zext(s, 32, smt_ext(s, 31, 0, x.v));
+	ev->args[3] = ev->args[4] = smt_bvk(s, 0);
+	st->nev++;
+	snprintf(name, sizeof(name), "tail_ok%u", k);
+	ok = smt_var(s, name, Z3_mk_bool_sort(s->z));
+	*done = smt_state_dup(st);
+	if (!*done)
+		return -1;
+	(*done)->pc = smt_and2(s, st->pc, ok);
+	snprintf(name, sizeof(name), "tail_ret%u", k);
+	(*done)->r[0].v = smt_var(s, name, s->bv64);
+	(*done)->r[0].tag = T_SCALAR;
+	clobber(*done);
+	st->pc = smt_and2(s, st->pc, smt_not(s, ok));
+	st->r[0].tag = T_UNINIT;
 	clobber(st);
 	return 0;
 }

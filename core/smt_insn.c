@@ -452,6 +452,8 @@ int smt_enc_step(struct insn_env *ie, struct sstate *st, const struct bpf_insn *
 			smt_unsup(s, i, "%s", "BPF-to-BPF or kfunc call");
 			return -1;
 		}
+		if (in->imm == BPF_FUNC_tail_call && !s->window)
+			return smt_tail_call(ie, st, taken) < 0 ? -1 : 4;
 		return smt_call(ie, st, in->imm) < 0 ? -1 : 0;
 	case BPF_JA:
 		return 2;

@@ -193,6 +193,7 @@ uint32_t smt_map_elems(const struct interp_map_def *d);
 int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int64_t off,
 		   uint32_t size, bool write, Z3_ast *val, uint16_t vtag);
 int smt_call(struct insn_env *ie, struct sstate *st, int32_t id);
+int smt_tail_call(struct insn_env *ie, struct sstate *st, struct sstate **done);
 /* LD_ABS/LD_IND (smt_helpers.c): *@fail gets the state that exits with r0 = 0. */
 int smt_ld_abs(struct insn_env *ie, struct sstate *st, const struct bpf_insn *in,
 	       struct sstate **fail);

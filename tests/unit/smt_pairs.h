@@ -11,7 +11,7 @@
  * ref 1 an array (key 4, value 8, 4 entries), ref 2 a hash (key 4, value 8,
  * 16 entries), ref 3 a per-CPU array (as ref 1), ref 4 an LRU hash and ref 6
  * a per-CPU hash (as ref 2), ref 5 a perf event array (4 entries), ref 7 a
- * device map (value: the ifindex).
+ * device map (value: the ifindex), ref 8 a prog array (4 slots).
  *
  * Inputs come from where the interpreter can reproduce them when it replays
  * a counterexample: S64 puts two arbitrary 64-bit values in r6 and r7 (two
@@ -297,6 +297,28 @@ static const struct smt_pair smt_pairs[] = {
 	 "call 115\nr0 = *(u64 *)(r10 - 8)\nexit",
 	 "r3 = *(u64 *)(r1 + 0)\nr1 = r10\nr1 += -8\nr2 = 8\ncall 115\n"
 	 "r0 = *(u64 *)(r10 - 8)\nexit", UNK},
+	/* tail_call(ctx saved in r6, the prog array, index) */
+#define TAIL(idx) "r1 = r6\nldmap 2, 8\nr3 = " #idx "\ncall 12\n"
+	/*
+	 * A tail call that succeeds is an exit: the program it enters sees the
+	 * packet, ctx and maps as they are then, never the stack.
+	 */
+	{"tail call: a dead stack store before it", XDP,
+	 "r6 = r1\nr1 = 5\n*(u64 *)(r10 - 8) = r1\n" TAIL(1) "r0 = 2\nexit",
+	 "r6 = r1\n" TAIL(1) "r0 = 2\nexit", EQ},
+	{"tail call: the index's high bits are not looked at", XDP,
+	 "r6 = r1\n" TAIL(1) "r0 = 2\nexit",
+	 "r6 = r1\nr1 = r6\nldmap 2, 8\nr3 = 1 ll\nr4 = 1\nr4 <<= 32\nr3 |= r4\ncall 12\n"
+	 "r0 = 2\nexit", EQ},
+	{"tail call: another index", XDP, "r6 = r1\n" TAIL(1) "r0 = 2\nexit",
+	 "r6 = r1\n" TAIL(2) "r0 = 2\nexit", UNK},
+	{"tail call: a packet write before it or after it", XDP,
+	 "r6 = r1\n" PKT2 "r4 = 1\n*(u8 *)(r2 + 0) = r4\n" TAIL(1) "r0 = 2\nexit\n" OUT,
+	 "r6 = r1\n" PKT2 TAIL(1) "r2 = *(u32 *)(r6 + 0)\nr3 = *(u32 *)(r6 + 4)\nr4 = r2\n"
+	 "r4 += 2\nif r4 > r3 goto @out\nr4 = 1\n*(u8 *)(r2 + 0) = r4\nr0 = 2\nexit\n" OUT,
+	 UNK},
+	{"tail call: what comes after runs only when it fails", XDP,
+	 "r6 = r1\n" TAIL(1) "r0 = 1\nexit", "r6 = r1\n" TAIL(1) "r0 = 2\nexit", DIFF},
 	/* stack pointers compared (root may): as their offsets */
 	{"stack pointers compared: as their offsets", XDP,
 	 U32 "r6 &= 63\nr4 = r10\nr4 += -64\nr4 += r6\nr5 = r10\nr5 += -5\n"

@@ -54,6 +54,8 @@ static const struct interp_map_def maps[] = {
 	{.type = BPF_MAP_TYPE_PERCPU_HASH, .key_size = 4, .value_size = 8, .max_entries = 16,
 	 .ref = 6},
 	{.type = BPF_MAP_TYPE_DEVMAP, .key_size = 4, .value_size = 4, .max_entries = 4, .ref = 7},
+	{.type = BPF_MAP_TYPE_PROG_ARRAY, .key_size = 4, .value_size = 4, .max_entries = 4,
+	 .ref = 8},
 };
 #define NMAPS (sizeof(maps) / sizeof(maps[0]))
 
