@@ -79,7 +79,7 @@ static void mem_diffs(struct smt_ctx *s, struct smt_diff *d, Z3_ast g, const str
 		y = smt_enc_mem_byte(s, b, T_PKT, j);
 		comp_add(s, d,
 			 smt_and2(s, g,
-				  smt_and2(s, smt_t(s, Z3_mk_bvult(s->z, j, s->plen)),
+				  smt_and2(s, smt_t(s, Z3_mk_bvult(s->z, j, s->slen ? s->slen : s->plen)),
 					   neq(s, x, y))),
 			 x, y, a, "packet byte", 0);
 	}

@@ -70,6 +70,7 @@ void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window)
 	s->used_uf = false;
 	s->pkt0 = smt_var(s, "pkt", s->mem_sort);
 	s->plen = smt_var(s, "plen", s->bv64);
+	s->slen = NULL;
 	s->ctx0 = smt_var(s, "ctx", s->mem_sort);
 	s->stk0 = smt_var(s, "stack", s->mem_sort);
 	s->mem0 = smt_var(s, "mem", s->mem_sort);

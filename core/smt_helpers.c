@@ -9,8 +9,9 @@
  *   be proven away; updates and deletes change the map's state;
  *
  *   helpers that only read the packet and whose result the kernel defines
- *   exactly (skb_load_bytes, xdp_load_bytes): encoded as what they compute,
- *   with no event at all;
+ *   exactly (skb_load_bytes, xdp_load_bytes), and xdp_store_bytes, which
+ *   writes it without moving it: encoded as what they compute, with no
+ *   event at all;
  *
  *   everything in the prototype table below: an ordered, uninterpreted
  *   event (DESIGN.md, "Equivalence").  The k-th call of each program is
@@ -27,7 +28,7 @@
  *
  * A size argument must be a constant the encoder can see.  A helper not in
  * the table (the packet-changing helpers xdp_adjust_head/tail/
- * meta, skb_store_bytes, the csum_replace and skb_change_* helpers, whose
+ * meta, skb_store_bytes (which may also recompute the checksum), the csum_replace and skb_change_* helpers, whose
  * effect on the packet's contents and boundaries the packet model does not
  * follow) is UNKNOWN with its name or number.
  *
@@ -167,7 +168,6 @@ static const struct {
 	{BPF_FUNC_xdp_adjust_tail, "xdp_adjust_tail (moves the packet's end)"},
 	{BPF_FUNC_xdp_adjust_meta, "xdp_adjust_meta (moves the metadata's start)"},
 	{BPF_FUNC_skb_store_bytes, "skb_store_bytes (writes the packet)"},
-	{BPF_FUNC_xdp_store_bytes, "xdp_store_bytes (writes the packet)"},
 	{BPF_FUNC_l3_csum_replace, "l3_csum_replace (writes the packet)"},
 	{BPF_FUNC_l4_csum_replace, "l4_csum_replace (writes the packet)"},
 	{BPF_FUNC_skb_change_head, "skb_change_head (changes the packet)"},
@@ -249,6 +249,8 @@ static Z3_ast whole_len(struct insn_env *ie, struct sstate *st)
 {
 	struct smt_ctx *s = ie->s;
 	Z3_ast slen = smt_var(s, "slen", s->bv64);
+
+	s->slen = slen; /* the exit compares the packet's bytes up to it */
 
 	st->pc = smt_and2(s, st->pc, T(Z3_mk_bvule(s->z, s->plen, slen)));
 	st->pc = smt_and2(s, st->pc, T(Z3_mk_bvule(s->z, slen, smt_bvk(s, SMT_PKT_MAX))));
@@ -381,6 +383,45 @@ static int load_bytes(struct insn_env *ie, struct sstate *st, int32_t id)
 	return 0;
 }
 
+/*
+ * xdp_store_bytes(xdp, off, buf, len): __bpf_xdp_store_bytes() of 6.1, the
+ * mirror of xdp_load_bytes: offset or length above 0xffff: -EFAULT; past
+ * the frame (xdp_get_buff_len(), the fragments included): -EINVAL; else the
+ * bytes of buf (read first: it may be the packet itself) at off, and 0.
+ */
+static int store_bytes(struct insn_env *ie, struct sstate *st)
+{
+	struct smt_ctx *s = ie->s;
+	struct sval from = st->r[3];
+	Z3_ast off, ok, bad, ret, v;
+	int64_t n;
+	uint32_t j;
+
+	if (s->env->prog_type != BPF_PROG_TYPE_XDP || st->r[1].tag != T_CTX ||
+	    st->r[2].tag != T_SCALAR || !const_size(s, st->r[4], &n) || !smt_is_ptr(from.tag)) {
+		smt_unsup(s, ie->i, "%s", "xdp_store_bytes with arguments not modelled (a size "
+					 "that is not a constant?)");
+		return -1;
+	}
+	if (read_bytes(ie, st, from, (uint32_t)n, &v))
+		return -1;
+	off = smt_zext(s, 32, smt_ext(s, 31, 0, st->r[2].v));
+	ok = T(Z3_mk_bvule(s->z, smt_add(s, off, smt_bvk(s, n)), whole_len(ie, st)));
+	bad = n > 0xffff ? T(Z3_mk_true(s->z)) : T(Z3_mk_bvugt(s->z, off, smt_bvk(s, 0xffff)));
+	ret = smt_ite(s, bad, smt_bvk(s, -EFAULT),
+		      smt_ite(s, ok, smt_bvk(s, 0), smt_bvk(s, -EINVAL)));
+	ok = smt_and2(s, ok, smt_not(s, bad));
+	for (j = 0; j < n; j++) {
+		Z3_ast at = smt_add(s, off, smt_bvk(s, j));
+
+		smt_enc_mem_store(s, st, T_PKT, at,
+				  smt_ite(s, ok, smt_ext(s, 8 * j + 7, 8 * j, v), pkt_byte(s, st, at)));
+	}
+	st->r[0].v = ret;
+	st->r[0].tag = T_SCALAR;
+	return 0;
+}
+
 /* What core/interp's perf_event_output returns (no event is open): a replay hint. */
 static Z3_ast perf_output_hint(struct smt_ctx *s, struct sstate *st, Z3_ast ret)
 {
@@ -470,6 +511,12 @@ int smt_call(struct insn_env *ie, struct sstate *st, int32_t id)
 	}
 	if (id == BPF_FUNC_skb_load_bytes || id == BPF_FUNC_xdp_load_bytes) {
 		if (load_bytes(ie, st, id))
+			return -1;
+		clobber(st);
+		return 0;
+	}
+	if (id == BPF_FUNC_xdp_store_bytes) {
+		if (store_bytes(ie, st))
 			return -1;
 		clobber(st);
 		return 0;

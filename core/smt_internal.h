@@ -284,6 +284,8 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 void smt_enc_free(struct senc *e);
 /* bytes [off, off+n) of a final state's memory in region @tag (for diffs) */
 Z3_ast smt_enc_mem_byte(struct smt_ctx *s, const struct sstate *st, uint16_t tag, Z3_ast off);
+/* Store byte @b at offset @off of the region @tag (not the stack). */
+void smt_enc_mem_store(struct smt_ctx *s, struct sstate *st, uint16_t tag, Z3_ast off, Z3_ast b);
 Z3_ast smt_enc_stack_byte(struct smt_ctx *s, const struct sstate *st, int off);
 
 #endif

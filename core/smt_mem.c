@@ -177,6 +177,101 @@ static void add_fault(struct smt_ctx *s, struct sstate *st, Z3_ast inb)
 	st->fault = smt_or2(s, st->fault, smt_and2(s, st->pc, smt_not(s, inb)));
 }
 
+/* Whether @c can hold on @st's paths: the solver finds it can, or cannot tell. */
+static bool feasible(struct smt_ctx *s, const struct sstate *st, Z3_ast c)
+{
+	Z3_solver sv = s->solvers[1];
+	Z3_lbool r;
+
+	Z3_solver_push(s->z, sv);
+	Z3_solver_assert(s->z, sv, smt_and2(s, st->pc, c));
+	r = Z3_solver_check(s->z, sv);
+	Z3_solver_pop(s->z, sv, 1);
+	return r != Z3_L_FALSE;
+}
+
+/* A scalar read of @size bytes at stack offset @k, written on every path (windows: any). */
+static bool stack_scalar_ok(struct smt_ctx *s, const struct sstate *st, int64_t k, uint32_t size)
+{
+	uint32_t j;
+
+	if (k < -512 || k + size > 0)
+		return false;
+	for (j = 0; j < size; j++)
+		if (st->stag[(k + 512 + j) / 8] != T_SCALAR || (!s->window && !st->sinit[k + 512 + j]))
+			return false;
+	return true;
+}
+
+/*
+ * A read at a stack offset that is not one constant but a tree of choices
+ * between constants -- paths merged that had computed different constant
+ * offsets (xdp1: an 18 or a 22 into its copy of the packet): the read at
+ * each leaf, under the same conditions.  A leaf that would read outside
+ * the stack or bytes not written must be on no path (@cond, the choices
+ * down to it, cannot hold: the solver says so).  Anything else is UNKNOWN.
+ */
+static int stack_read_choice(struct insn_env *ie, struct sstate *st, Z3_ast o, Z3_ast cond,
+			     uint32_t size, Z3_ast *val, unsigned int depth)
+{
+	struct smt_ctx *s = ie->s;
+	Z3_func_decl d;
+	Z3_ast c, x, y;
+	Z3_app app;
+	int64_t k;
+	int ta, tb;
+
+	if (smt_const_of(s, o, &k)) {
+		struct sval p = {smt_bvk(s, (int64_t)(smt_region_base(T_STACK) + (uint64_t)k)),
+				 T_STACK};
+
+		if (stack_scalar_ok(s, st, k, size))
+			return smt_mem_access(ie, st, p, 0, size, false, val, T_SCALAR);
+		if (feasible(s, st, cond)) {
+			smt_unsup(s, ie->i, "%s", "read at a variable stack offset that may be "
+						 "outside what was written");
+			return -1;
+		}
+		*val = smt_bv(s, 0, 8 * size); /* on no path */
+		return T_SCALAR;
+	}
+	o = T(Z3_simplify(s->z, o));
+	if (depth >= 6 || Z3_get_ast_kind(s->z, o) != Z3_APP_AST)
+		goto unsup;
+	app = Z3_to_app(s->z, o);
+	d = Z3_get_app_decl(s->z, app);
+	if (Z3_get_decl_kind(s->z, d) == Z3_OP_BADD && Z3_get_app_num_args(s->z, app) == 2) {
+		/* K + ite(c, a, b): ite(c, K + a, K + b) */
+		Z3_ast l = T(Z3_get_app_arg(s->z, app, 0)), r = T(Z3_get_app_arg(s->z, app, 1));
+
+		if (!smt_const_of(s, l, &k) || Z3_get_ast_kind(s->z, r) != Z3_APP_AST)
+			goto unsup;
+		app = Z3_to_app(s->z, r);
+		if (Z3_get_decl_kind(s->z, Z3_get_app_decl(s->z, app)) != Z3_OP_ITE)
+			goto unsup;
+		c = T(Z3_get_app_arg(s->z, app, 0));
+		x = smt_add(s, l, T(Z3_get_app_arg(s->z, app, 1)));
+		y = smt_add(s, l, T(Z3_get_app_arg(s->z, app, 2)));
+	} else if (Z3_get_decl_kind(s->z, d) == Z3_OP_ITE) {
+		c = T(Z3_get_app_arg(s->z, app, 0));
+		x = T(Z3_get_app_arg(s->z, app, 1));
+		y = T(Z3_get_app_arg(s->z, app, 2));
+	} else {
+		goto unsup;
+	}
+	ta = stack_read_choice(ie, st, x, smt_and2(s, cond, c), size, &x, depth + 1);
+	if (ta < 0)
+		return -1;
+	tb = stack_read_choice(ie, st, y, smt_and2(s, cond, smt_not(s, c)), size, &y, depth + 1);
+	if (tb < 0)
+		return -1;
+	*val = smt_ite(s, c, x, y);
+	return T_SCALAR;
+unsup:
+	smt_unsup(s, ie->i, "%s", "read at a variable stack offset");
+	return -1;
+}
+
 /*
  * Access @size bytes at @ptr + @off.  Reads put a bv(8 * size) term in *val;
  * writes store *val (and @vtag: a spilled pointer's tag, or T_SCALAR).
@@ -206,6 +301,8 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 		int slot;
 
 		if (!kc) {
+			if (!write)
+				return stack_read_choice(ie, st, o, T(Z3_mk_true(s->z)), size, val, 0);
 			smt_unsup(s, ie->i, "%s at a variable stack offset",
 				  write ? "write" : "read");
 			return -1;
@@ -358,6 +455,15 @@ Z3_ast smt_enc_mem_byte(struct smt_ctx *s, const struct sstate *st, uint16_t tag
 			      : tag == T_PKT ? st->pkt
 					     : st->mv[tag - T_MAPVAL],
 			      off));
+}
+
+void smt_enc_mem_store(struct smt_ctx *s, struct sstate *st, uint16_t tag, Z3_ast off, Z3_ast b)
+{
+	Z3_ast *arr = s->env->plain ? &st->mem : region_array(st, s, tag);
+
+	if (s->env->plain)
+		off = smt_add(s, smt_bvk(s, (int64_t)smt_region_base(tag)), off);
+	*arr = T(Z3_mk_store(s->z, *arr, off, b));
 }
 
 Z3_ast smt_enc_stack_byte(struct smt_ctx *s, const struct sstate *st, int off)

@@ -319,6 +319,47 @@ static const struct smt_pair smt_pairs[] = {
 	 UNK},
 	{"tail call: what comes after runs only when it fails", XDP,
 	 "r6 = r1\n" TAIL(1) "r0 = 1\nexit", "r6 = r1\n" TAIL(1) "r0 = 2\nexit", DIFF},
+	/*
+	 * A stack offset chosen by the paths that merged (xdp1's copy of the
+	 * packet): read at each choice; one that would leave what was
+	 * written must be on no path.
+	 */
+	{"stack read at an offset two paths chose", XDP,
+	 U32 "r1 = 0x0102030405060708 ll\n*(u64 *)(r10 - 8) = r1\nr2 = 2\nif r6 > 5 goto @b\n"
+	 "r2 = 4\n@b:\nr3 = r10\nr3 += -8\nr3 += r2\nr0 = *(u8 *)(r3 + 0)\nexit",
+	 U32 "r0 = 6\nif r6 > 5 goto @b\nr0 = 4\n@b:\nexit", EQ},
+	{"stack read at an offset two paths chose: the other way round", XDP,
+	 U32 "r1 = 0x0102030405060708 ll\n*(u64 *)(r10 - 8) = r1\nr2 = 2\nif r6 > 5 goto @b\n"
+	 "r2 = 4\n@b:\nr3 = r10\nr3 += -8\nr3 += r2\nr0 = *(u8 *)(r3 + 0)\nexit",
+	 U32 "r0 = 4\nif r6 > 5 goto @b\nr0 = 6\n@b:\nexit", DIFF},
+	{"stack read at a chosen offset: a choice outside the stack on no path", XDP,
+	 U32 "r1 = 0x0102030405060708 ll\n*(u64 *)(r10 - 8) = r1\nr2 = 2\nif r6 > 5 goto @b\n"
+	 "r2 = 100\n@b:\nr0 = 0\nif r2 == 100 goto @c\nr3 = r10\nr3 += -8\nr3 += r2\n"
+	 "r0 = *(u8 *)(r3 + 0)\n@c:\nexit",
+	 U32 "r0 = 6\nif r6 > 5 goto @b\nr0 = 0\n@b:\nexit", EQ},
+	{"stack read at a chosen offset: a choice outside the stack on a path", XDP,
+	 U32 "r1 = 0x0102030405060708 ll\n*(u64 *)(r10 - 8) = r1\nr2 = 2\nif r6 > 5 goto @b\n"
+	 "r2 = 12\n@b:\nr3 = r10\nr3 += -8\nr3 += r2\nr0 = *(u8 *)(r3 + 0)\nexit",
+	 U32 "r0 = 6\nif r6 > 5 goto @b\nr0 = 0\n@b:\nexit", UNK},
+	/* xdp_store_bytes(ctx in r6, off, buf, len) */
+	{"xdp_store_bytes: the bytes from another stack slot", XDP,
+	 "r6 = r1\nr1 = 0x0a0b\n*(u16 *)(r10 - 2) = r1\nr1 = r6\nr2 = 1\nr3 = r10\n"
+	 "r3 += -2\nr4 = 2\ncall 190\nexit",
+	 "r6 = r1\nr1 = 0x0a0b\n*(u16 *)(r10 - 18) = r1\nr1 = r6\nr2 = 1\nr3 = r10\n"
+	 "r3 += -18\nr4 = 2\ncall 190\nexit", EQ},
+	{"xdp_store_bytes: other bytes", XDP,
+	 "r6 = r1\nr1 = 0x0a0b\n*(u16 *)(r10 - 2) = r1\nr1 = r6\nr2 = 1\nr3 = r10\n"
+	 "r3 += -2\nr4 = 2\ncall 190\nexit",
+	 "r6 = r1\nr1 = 0x0a0c\n*(u16 *)(r10 - 2) = r1\nr1 = r6\nr2 = 1\nr3 = r10\n"
+	 "r3 += -2\nr4 = 2\ncall 190\nexit", DIFF},
+	/* a byte past the linear part is in the fragments: compared too */
+	{"xdp_store_bytes: other bytes into the fragments", XDP,
+	 "r6 = r1\nr1 = 1\n*(u8 *)(r10 - 1) = r1\nr2 = *(u32 *)(r6 + 4)\n"
+	 "r1 = *(u32 *)(r6 + 0)\nr2 -= r1\nr1 = r6\nr3 = r10\nr3 += -1\nr4 = 1\n"
+	 "call 190\nr0 = 2\nexit",
+	 "r6 = r1\nr1 = 2\n*(u8 *)(r10 - 1) = r1\nr2 = *(u32 *)(r6 + 4)\n"
+	 "r1 = *(u32 *)(r6 + 0)\nr2 -= r1\nr1 = r6\nr3 = r10\nr3 += -1\nr4 = 1\n"
+	 "call 190\nr0 = 2\nexit", UNK},
 	/* stack pointers compared (root may): as their offsets */
 	{"stack pointers compared: as their offsets", XDP,
 	 U32 "r6 &= 63\nr4 = r10\nr4 += -64\nr4 += r6\nr5 = r10\nr5 += -5\n"
