@@ -11,6 +11,9 @@
  * value, the same packet out, the same map contents after every packet and,
  * for programs that write perf events (xdpdump), the same records: the bytes
  * bpf_perf_event_output() reads from the stack must still be written.
+ * For K2's XDP programs (xdp1, xdp2, xdpdump, xdpfilt_dny_eth) `bpfsynth
+ * check` must also prove the result equivalent whole, with the time the
+ * small budget did not leave the tool's own whole-program check.
  * Program types the kernel cannot test-run (tracepoints) are compared by
  * load and size only.  test_pkt_access calls .text subprograms that only it
  * calls.  Subprograms shared by several programs: two objects compiled here
@@ -54,6 +57,7 @@ struct opt_case {
 	/* after load, before any run: identical setup of both sides */
 	int (*setup)(const struct kh_prog *kp);
 	const char *perf_map; /* a PERF_EVENT_ARRAY whose records are compared */
+	bool whole;	      /* `bpfsynth check` proves the result equivalent whole */
 };
 
 /* xdpdump captures only on the configured ifindex: the test run's device, lo */
@@ -252,6 +256,15 @@ static void run_case(const struct opt_case *c)
 	unlink(out);
 	if (run_opt(c, in, out, &kept, &xb, &xa))
 		return;
+	if (c->whole) {
+		/* the second proof, with the time the budget did not leave it */
+		char cmd[8 * PATH_MAX];
+
+		snprintf(cmd, sizeof(cmd), "%s check '%s' '%s' --prog %s --timeout 120 >%s/check.out 2>&1",
+			 tool, in, out, c->prog, tmpdir);
+		CHECK(system(cmd) == 0, "%s: the result is proven equivalent whole (see %s/check.out)",
+		      c->obj, tmpdir);
+	}
 	if (!CHECK(!kh_load(in, c->prog, BPF_PROG_TYPE_UNSPEC, &a, log, sizeof(log)),
 		   "%s: the original loads: %s", c->obj, log))
 		goto out;
@@ -331,14 +344,14 @@ out:
 }
 
 static const struct opt_case cases[] = {
-	{"samples/xdp1_kern.o", "xdp_prog1", NULL, NULL},
-	{"samples/xdp2_kern.o", "xdp_prog1", NULL, NULL},
-	{"libxdp/xdpdump_xdp.o", "xdpdump", xdpdump_setup, "xdpdump_perf_map"},
-	{"libxdp/xdpfilt_dny_eth.o", "xdpfilt_dny_eth", NULL, NULL},
-	{"samples/syscall_tp_kern.o", "trace_enter_open", NULL, NULL},
-	{"samples/sockex1_kern.o", "bpf_prog1", NULL, NULL},
+	{"samples/xdp1_kern.o", "xdp_prog1", NULL, NULL, true},
+	{"samples/xdp2_kern.o", "xdp_prog1", NULL, NULL, true},
+	{"libxdp/xdpdump_xdp.o", "xdpdump", xdpdump_setup, "xdpdump_perf_map", true},
+	{"libxdp/xdpfilt_dny_eth.o", "xdpfilt_dny_eth", NULL, NULL, true},
+	{"samples/syscall_tp_kern.o", "trace_enter_open", NULL, NULL, false},
+	{"samples/sockex1_kern.o", "bpf_prog1", NULL, NULL, false},
 	/* calls .text subprograms (its own: they may change too) */
-	{"selftests/test_pkt_access.o", "test_pkt_access", NULL, NULL},
+	{"selftests/test_pkt_access.o", "test_pkt_access", NULL, NULL, false},
 };
 
 static void test_opt_xdp1(void)
