@@ -482,6 +482,22 @@ static int perf_ctx_bytes(struct insn_env *ie, struct sstate *st, struct sevent 
 	return 0;
 }
 
+/* The state's next event, for helper @id (the caller counts it in nev); NULL if too many. */
+static struct sevent *new_event(struct insn_env *ie, struct sstate *st, int32_t id)
+{
+	struct smt_ctx *s = ie->s;
+	struct sevent *ev;
+
+	if (st->nev >= SMT_MAX_EVENTS) {
+		smt_unsup(s, ie->i, "%s", "too many helper calls");
+		return NULL;
+	}
+	ev = &st->ev[st->nev];
+	memset(ev, 0, sizeof(*ev));
+	ev->id = smt_bv(s, (uint32_t)id, 32);
+	return ev;
+}
+
 static void clobber(struct sstate *st)
 {
 	int j;
@@ -532,14 +548,10 @@ int smt_call(struct insn_env *ie, struct sstate *st, int32_t id)
 		smt_unsup(s, ie->i, "helper %s is not modelled", buf);
 		return -1;
 	}
-	if (st->nev >= SMT_MAX_EVENTS) {
-		smt_unsup(s, ie->i, "%s", "too many helper calls");
-		return -1;
-	}
 	k = st->nev;
-	ev = &st->ev[k];
-	memset(ev, 0, sizeof(*ev));
-	ev->id = smt_bv(s, (uint32_t)id, 32);
+	ev = new_event(ie, st, id);
+	if (!ev)
+		return -1;
 	/* arguments, and the bytes the helper reads, before anything is written */
 	for (j = 0; j < 5; j++) {
 		struct sval a = st->r[j + 1];
@@ -708,14 +720,10 @@ int smt_tail_call(struct insn_env *ie, struct sstate *st, struct sstate **done)
 		smt_unsup(s, ie->i, "%s", "tail_call: the index is not a scalar");
 		return -1;
 	}
-	if (st->nev >= SMT_MAX_EVENTS) {
-		smt_unsup(s, ie->i, "%s", "too many helper calls");
-		return -1;
-	}
 	k = st->nev;
-	ev = &st->ev[k];
-	memset(ev, 0, sizeof(*ev));
-	ev->id = smt_bv(s, BPF_FUNC_tail_call, 32);
+	ev = new_event(ie, st, BPF_FUNC_tail_call);
+	if (!ev)
+		return -1;
 	ev->args[0] = c.v;
 	ev->args[1] = m.v;
 	ev->args[2] = smt_zext(s, 32, smt_ext(s, 31, 0, x.v));
