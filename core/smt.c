@@ -358,9 +358,13 @@ static int check_inputs(const struct bpf_insn *insns, size_t len, const struct s
 	return 0;
 }
 
+/*
+ * @fa, @fb: whole programs with BPF-to-BPF calls, flattened (smt_calls.c):
+ * encoded instead of @a and @b, which a counterexample is replayed on.
+ */
 static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen, const struct bpf_insn *b,
 		 size_t blen, const struct smt_env *env, const struct smt_window_cond *wc,
-		 struct smt_result *res)
+		 const struct smt_flat *fa, const struct smt_flat *fb, struct smt_result *res)
 {
 	struct senc ea, eb;
 	struct smt_diff *d;
@@ -372,9 +376,11 @@ static int check(struct smt_ctx *s, const struct bpf_insn *a, size_t alen, const
 	if (!d)
 		return -ENOMEM;
 	smt_enc_begin(s, env, wc != NULL);
-	if ((err = smt_enc_prog(s, a, alen, wc, &ea)))
+	if ((err = fa ? smt_enc_prog(s, fa->insns, fa->len, fa->ops, wc, &ea)
+		      : smt_enc_prog(s, a, alen, NULL, wc, &ea)))
 		goto out_d;
-	if ((err = smt_enc_prog(s, b, blen, wc, &eb)))
+	if ((err = fb ? smt_enc_prog(s, fb->insns, fb->len, fb->ops, wc, &eb)
+		      : smt_enc_prog(s, b, blen, NULL, wc, &eb)))
 		goto out_a;
 	if (!s->unsup[0] && !s->zerr) {
 		if (wc) {
@@ -423,7 +429,10 @@ int smt_check_prog(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 		   const struct bpf_insn *b, size_t blen, const struct smt_env *env,
 		   struct smt_result *res)
 {
-	struct prog *p;
+	struct smt_flat fa = {0}, fb = {0};
+	char msg[PROG_MSG_SIZE];
+	struct prog *pa, *pb;
+	bool calls;
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -431,21 +440,24 @@ int smt_check_prog(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 	if ((err = check_inputs(a, alen, env, "A", res)) ||
 	    (err = check_inputs(b, blen, env, "B", res)))
 		return err;
-	p = prog__new(a, alen, NULL, 0);
-	if (p && p->nsubprogs > 1) {
-		snprintf(res->msg, sizeof(res->msg), "not modelled: BPF-to-BPF calls");
-		prog__free(p);
+	pa = prog__new(a, alen, NULL, 0);
+	pb = prog__new(b, blen, NULL, 0);
+	calls = (pa && pa->nsubprogs > 1) || (pb && pb->nsubprogs > 1);
+	prog__free(pa);
+	prog__free(pb);
+	if (!calls)
+		return check(s, a, alen, b, blen, env, NULL, NULL, NULL, res);
+	/* BPF-to-BPF calls: each program flattened, a copy of a callee per call */
+	if (smt_flatten(a, alen, &fa, msg, sizeof(msg)) ||
+	    smt_flatten(b, blen, &fb, msg, sizeof(msg))) {
+		snprintf(res->msg, sizeof(res->msg), "not modelled: %.200s", msg);
+		smt_flat_free(&fa);
 		return 0;
 	}
-	prog__free(p);
-	p = prog__new(b, blen, NULL, 0);
-	if (p && p->nsubprogs > 1) {
-		snprintf(res->msg, sizeof(res->msg), "not modelled: BPF-to-BPF calls");
-		prog__free(p);
-		return 0;
-	}
-	prog__free(p);
-	return check(s, a, alen, b, blen, env, NULL, res);
+	err = check(s, a, alen, b, blen, env, NULL, &fa, &fb, res);
+	smt_flat_free(&fa);
+	smt_flat_free(&fb);
+	return err;
 }
 
 /* ---- windows and the cache ---- */
@@ -584,7 +596,7 @@ int smt_check_window(struct smt_ctx *s, const struct bpf_insn *a, size_t alen,
 			free(key);
 			return 0;
 		}
-	err = check(s, a, alen, b, blen, env, cond, res);
+	err = check(s, a, alen, b, blen, env, cond, NULL, NULL, res);
 	if (err || (res->verdict == SMT_UNKNOWN && strstr(res->msg, "solver:"))) {
 		free(key); /* errors and timeouts may go differently next time */
 		return err;

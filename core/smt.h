@@ -130,7 +130,8 @@ void smt_ctx__set_timeout(struct smt_ctx *s, uint32_t timeout_ms);
 uint32_t smt_ctx__timeout(const struct smt_ctx *s);
 
 /*
- * Whole programs: loop-free, no BPF-to-BPF calls (UNKNOWN otherwise).
+ * Whole programs: loop-free (UNKNOWN otherwise); BPF-to-BPF calls are
+ * followed into a copy of the callee per call (smt_calls.c).
  * Returns 0 with the verdict in @res, or -errno when the inputs are not
  * programs (@res->msg says why).
  */

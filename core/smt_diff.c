@@ -58,7 +58,7 @@ static void mem_diffs(struct smt_ctx *s, struct smt_diff *d, Z3_ast g, const str
 
 	/* terms are hash-consed: memory no store made different is the same term */
 	if (s->env->plain) {
-		Z3_ast lo = smt_bv(s, smt_region_base(T_STACK) - 512, 64);
+		Z3_ast lo = smt_bv(s, smt_region_base(T_STACK) - SMT_STACK, 64);
 		Z3_ast hi = smt_bv(s, smt_region_base(T_STACK), 64);
 		Z3_ast in_stack;
 
@@ -262,7 +262,8 @@ int smt_window_diffs(struct smt_ctx *s, struct smt_diff *d, const struct sstate 
 
 		if (!((c->live_stack[i / 8] >> (i % 8)) & 1))
 			continue;
-		if (a->stag[i / 8] != b->stag[i / 8]) {
+		/* a window: the main frame, fp-512..fp */
+		if (a->stag[(SMT_STACK - 512 + i) / 8] != b->stag[(SMT_STACK - 512 + i) / 8]) {
 			if (!s->refused[0])
 				snprintf(s->refused, sizeof(s->refused),
 					 "live stack slot fp%d holds different types", i - 512);

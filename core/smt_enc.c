@@ -40,8 +40,9 @@
  * Helpers in smt_mem.c's table are ordered events: the k-th call of each
  * program is compared (helper id and arguments) and returns the shared
  * fresh value hret[k].  A tail call is an event too, and an exit where it
- * succeeds (smt_helpers.c).  Other helpers, kfuncs and BPF-to-BPF calls are
- * UNKNOWN in this version.
+ * succeeds (smt_helpers.c).  BPF-to-BPF calls: the program flattened, a
+ * frame pushed and popped around each copy of a callee (smt_calls.c).
+ * Other helpers and kfuncs are UNKNOWN in this version.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -131,7 +132,7 @@ static struct sstate *state_new(struct smt_ctx *s)
 		st->hpres[m] = s->pres0[m];
 		st->hslot[m] = s->slot0[m];
 	}
-	for (m = 0; m < 64; m++)
+	for (m = 0; m < SMT_STACK / 8; m++)
 		st->stag[m] = T_SCALAR;
 	return st;
 }
@@ -147,7 +148,7 @@ struct sstate *smt_state_dup(const struct sstate *st)
 
 static bool mergeable(const struct sstate *a, const struct sstate *b)
 {
-	int i;
+	int i, j;
 
 	if (a->nev != b->nev)
 		return false;
@@ -157,7 +158,13 @@ static bool mergeable(const struct sstate *a, const struct sstate *b)
 	for (i = 0; i < 11; i++)
 		if (a->r[i].tag != b->r[i].tag)
 			return false;
-	for (i = 0; i < 64; i++)
+	if (a->depth != b->depth)
+		return false;
+	for (i = 0; i < (int)a->depth; i++)
+		for (j = 0; j < 5; j++)
+			if (a->saved[i][j].tag != b->saved[i][j].tag)
+				return false;
+	for (i = 0; i < SMT_STACK / 8; i++)
 		if (a->stag[i] != b->stag[i])
 			return false;
 	return true;
@@ -172,10 +179,16 @@ static void merge_into(struct smt_ctx *s, struct sstate *a, const struct sstate 
 	for (i = 0; i < 11; i++)
 		if (a->r[i].tag != T_UNINIT)
 			a->r[i].v = smt_ite(s, c, a->r[i].v, b->r[i].v);
-	for (i = 0; i < 512; i++) {
+	for (i = 0; i < a->depth; i++)
+		for (j = 0; j < 5; j++)
+			if (a->saved[i][j].tag != T_UNINIT)
+				a->saved[i][j].v =
+					smt_ite(s, c, a->saved[i][j].v, b->saved[i][j].v);
+	for (i = 0; i < SMT_STACK; i++) {
 		if (a->stk[i] != b->stk[i]) {
 			Z3_ast x = a->stk[i], y = b->stk[i];
-			Z3_ast init = T(Z3_mk_select(s->z, s->stk0, smt_bvk(s, (int64_t)i - 512)));
+			Z3_ast init =
+				T(Z3_mk_select(s->z, s->stk0, smt_bvk(s, (int64_t)i - SMT_STACK)));
 
 			a->stk[i] = smt_ite(s, c, x ? x : init, y ? y : init);
 		}
@@ -323,7 +336,7 @@ static int add_exit(struct smt_ctx *s, struct senc *out, struct sstate *x)
 
 	for (k = 1; k < 11; k++)
 		x->r[k].tag = T_UNINIT;
-	for (k = 0; k < 64; k++)
+	for (k = 0; k < SMT_STACK / 8; k++)
 		x->stag[k] = T_SCALAR;
 	for (k = 0; k < out->nexits; k++)
 		if (mergeable(out->exits[k], x)) {
@@ -433,7 +446,7 @@ static void way_out(const struct smt_window_cond *c, const struct bpf_insn *in, 
 	}
 }
 
-int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
+int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len, const uint8_t *ops,
 		 const struct smt_window_cond *cond, struct senc *out)
 {
 	struct insn_env ie = {.s = s, .out = out};
@@ -500,6 +513,17 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
 			if (err || s->unsup[0] || s->zerr) {
 				free(x);
 				err = 1;
+				continue;
+			}
+			if (ops && ops[i]) {
+				/* a call's frame pushed or popped, at a `ja +0` */
+				if (smt_frame_op(s, x, ops[i], (uint32_t)i)) {
+					free(x);
+					err = 1;
+					continue;
+				}
+				if (slist_add(s, &at[next < len ? next : len], x))
+					err = 1;
 				continue;
 			}
 			r = smt_enc_step(&ie, x, insns, i, &tk);

@@ -33,6 +33,10 @@ enum {
 	T_MAPOBJ = T_MAPVAL + SMT_MAX_MAPS, /* + map */
 };
 
+/* Call frames the encoder follows (the verifier's MAX_CALL_FRAMES), and their stack. */
+#define SMT_MAX_FRAMES 8
+#define SMT_STACK (512 * SMT_MAX_FRAMES)
+
 struct sval {
 	Z3_ast v; /* bv64 */
 	uint16_t tag;
@@ -52,9 +56,16 @@ struct sstate {
 	Z3_ast pc;    /* path condition */
 	Z3_ast fault; /* faulted on the way here */
 	struct sval r[11];
-	Z3_ast stk[512];    /* region mode: stack bytes fp-512.., NULL = not written */
-	uint8_t sinit[512]; /* byte written on every path to here */
-	uint16_t stag[64];  /* per 8-byte slot: T_SCALAR or a spilled pointer's tag */
+	/*
+	 * The stack of every frame (smt_calls.c): the main program's at
+	 * fp-512..fp, a callee's 512 bytes below its caller's.
+	 */
+	Z3_ast stk[SMT_STACK];	    /* region mode: bytes fp-SMT_STACK.., NULL = not written */
+	uint8_t sinit[SMT_STACK];   /* byte written on every path to here */
+	uint16_t stag[SMT_STACK / 8]; /* per 8-byte slot: T_SCALAR or a spilled pointer's tag */
+	/* BPF-to-BPF calls: the frames below this one, their r6-r10 kept for the return */
+	uint8_t depth;
+	struct sval saved[SMT_MAX_FRAMES][5];
 	Z3_ast ctx, pkt;    /* region mode: bv64 -> bv8 arrays */
 	Z3_ast mv[SMT_MAX_MAPS];
 	Z3_ast mem; /* plain mode: all memory */
@@ -68,6 +79,12 @@ struct sstate {
 	 */
 	Z3_ast undef[11];
 };
+
+/* The lowest stack offset @st's frame may reach: its own 512 bytes below its callers'. */
+static inline int64_t smt_stack_lo(const struct sstate *st)
+{
+	return -512 * ((int64_t)st->depth + 1);
+}
 
 /* A map lookup the encoder saw, to put its element into a counterexample. */
 struct slookup {
@@ -279,8 +296,24 @@ void smt_fill_cex(struct smt_ctx *s, Z3_model m, const struct smt_diff *d, const
 /* Set up the inputs both programs share (call once per check). */
 void smt_enc_begin(struct smt_ctx *s, const struct smt_env *env, bool window);
 /* Encode a whole program (@cond NULL) or a window from @cond. */
-int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len,
+int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len, const uint8_t *ops,
 		 const struct smt_window_cond *cond, struct senc *out);
+
+/*
+ * BPF-to-BPF calls (smt_calls.c): a program flattened, each call site with
+ * its own copy of the callee between a PUSH and a POP marker (ops[i]).
+ */
+enum { SMT_OP_PUSH = 1, SMT_OP_POP = 2 };
+struct smt_flat {
+	struct bpf_insn *insns;
+	uint8_t *ops;
+	size_t len;
+};
+int smt_flatten(const struct bpf_insn *insns, size_t len, struct smt_flat *out, char *msg,
+		size_t msgsz);
+void smt_flat_free(struct smt_flat *f);
+/* The marker @op at insn @i on @st: 0, or -1 with s->unsup set. */
+int smt_frame_op(struct smt_ctx *s, struct sstate *st, uint8_t op, uint32_t i);
 void smt_enc_free(struct senc *e);
 /* bytes [off, off+n) of a final state's memory in region @tag (for diffs) */
 Z3_ast smt_enc_mem_byte(struct smt_ctx *s, const struct sstate *st, uint16_t tag, Z3_ast off);

@@ -6,7 +6,7 @@
  * Memory is a set of regions, as in core/interp, each with its own array
  * (K2's "memory type concretization"): the packet, indexed by the offset
  * from data; the ctx; the values of each map, element i at i << shift.
- * The stack is no array at all: 512 byte terms in the state, addressed by
+ * The stack is no array at all: byte terms in the state (512 a frame), addressed by
  * constant offsets from r10 ("offset concretization"); an access at a
  * variable stack offset is UNKNOWN.  With env->plain all regions live in
  * one array indexed by the full pointer value, for comparison.
@@ -195,10 +195,10 @@ static bool stack_scalar_ok(struct smt_ctx *s, const struct sstate *st, int64_t 
 {
 	uint32_t j;
 
-	if (k < -512 || k + size > 0)
+	if (k < smt_stack_lo(st) || k + size > 0)
 		return false;
 	for (j = 0; j < size; j++)
-		if (st->stag[(k + 512 + j) / 8] != T_SCALAR || (!s->window && !st->sinit[k + 512 + j]))
+		if (st->stag[(k + SMT_STACK + j) / 8] != T_SCALAR || (!s->window && !st->sinit[k + SMT_STACK + j]))
 			return false;
 	return true;
 }
@@ -307,11 +307,11 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 				  write ? "write" : "read");
 			return -1;
 		}
-		if (k < -512 || k + size > 0) {
+		if (k < smt_stack_lo(st) || k + size > 0) {
 			smt_unsup(s, ie->i, "%s outside the stack", write ? "write" : "read");
 			return -1;
 		}
-		slot = (int)((k + 512) / 8);
+		slot = (int)((k + SMT_STACK) / 8);
 		if (!write) {
 			uint16_t tag = st->stag[slot];
 
@@ -320,7 +320,7 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 				return -1;
 			}
 			for (j = 0; j < size; j++)
-				if (!s->window && !st->sinit[k + 512 + j]) {
+				if (!s->window && !st->sinit[k + SMT_STACK + j]) {
 					smt_unsup(s, ie->i, "%s",
 						  "read of stack not written on all "
 						  "paths");
@@ -335,7 +335,7 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 					return -1;
 				}
 				for (j = 0; j < size; j++) {
-					int sl = (int)((k + 512 + j) / 8);
+					int sl = (int)((k + SMT_STACK + j) / 8);
 
 					if (st->stag[sl] != T_SCALAR)
 						st->stag[sl] = T_MIXED;
@@ -345,13 +345,13 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 		if (!env->plain) {
 			if (write) {
 				for (j = 0; j < size; j++) {
-					st->stk[k + 512 + j] = smt_ext(s, 8 * j + 7, 8 * j, *val);
-					st->sinit[k + 512 + j] = 1;
+					st->stk[k + SMT_STACK + j] = smt_ext(s, 8 * j + 7, 8 * j, *val);
+					st->sinit[k + SMT_STACK + j] = 1;
 				}
 				return T_SCALAR;
 			}
 			for (j = 0; j < size; j++) {
-				Z3_ast b = st->stk[k + 512 + j];
+				Z3_ast b = st->stk[k + SMT_STACK + j];
 
 				if (!b)
 					b = T(Z3_mk_select(s->z, s->stk0, smt_bvk(s, k + j)));
@@ -361,7 +361,7 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 		}
 		if (write)
 			for (j = 0; j < size; j++)
-				st->sinit[k + 512 + j] = 1;
+				st->sinit[k + SMT_STACK + j] = 1;
 		/* plain: fall through to the flat array, no bounds to add */
 		inb = T(Z3_mk_true(s->z));
 	} else if (ptr.tag == T_CTX) {
@@ -442,7 +442,7 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 			*val = j ? T(Z3_mk_concat(s->z, b, *val)) : b;
 		}
 	}
-	return ptr.tag == T_STACK ? st->stag[(k + 512) / 8] : T_SCALAR;
+	return ptr.tag == T_STACK ? st->stag[(k + SMT_STACK) / 8] : T_SCALAR;
 }
 
 Z3_ast smt_enc_mem_byte(struct smt_ctx *s, const struct sstate *st, uint16_t tag, Z3_ast off)
@@ -471,7 +471,7 @@ Z3_ast smt_enc_stack_byte(struct smt_ctx *s, const struct sstate *st, int off)
 	if (s->env->plain)
 		return T(Z3_mk_select(s->z, st->mem,
 				      smt_bvk(s, (int64_t)smt_region_base(T_STACK) + off)));
-	if (st->stk[off + 512])
-		return st->stk[off + 512];
+	if (st->stk[off + SMT_STACK])
+		return st->stk[off + SMT_STACK];
 	return T(Z3_mk_select(s->z, s->stk0, smt_bvk(s, off)));
 }

@@ -297,7 +297,9 @@ static const struct smt_pair smt_pairs[] = {
 	 "call 115\nr0 = *(u64 *)(r10 - 8)\nexit",
 	 "r3 = *(u64 *)(r1 + 0)\nr1 = r10\nr1 += -8\nr2 = 8\ncall 115\n"
 	 "r0 = *(u64 *)(r10 - 8)\nexit", UNK},
-	/* tail_call(ctx saved in r6, the prog array, index) */
+	/* a BPF-to-BPF call of the instruction n + 1 ahead (BPF_PSEUDO_CALL) */
+#define CALLS(n) "insn 0x85, 0, 1, 0, " #n "\n"
+/* tail_call(ctx saved in r6, the prog array, index) */
 #define TAIL(idx) "r1 = r6\nldmap 2, 8\nr3 = " #idx "\ncall 12\n"
 	/*
 	 * A tail call that succeeds is an exit: the program it enters sees the
@@ -360,6 +362,30 @@ static const struct smt_pair smt_pairs[] = {
 	 "r6 = r1\nr1 = 2\n*(u8 *)(r10 - 1) = r1\nr2 = *(u32 *)(r6 + 4)\n"
 	 "r1 = *(u32 *)(r6 + 0)\nr2 -= r1\nr1 = r6\nr3 = r10\nr3 += -1\nr4 = 1\n"
 	 "call 190\nr0 = 2\nexit", UNK},
+	/*
+	 * BPF-to-BPF calls (CALLS(n): call the instruction n + 1 ahead): a frame
+	 * each, r6-r9 kept across, the caller's stack reachable by pointer.
+	 */
+	{"call: to a label", XDP, "call @f\nexit\n@f:\nr0 = 1\nexit", "r0 = 1\nexit", EQ},
+	{"call: a subprogram's result", XDP,
+	 "r1 = 5\n" CALLS(1) "exit\nr0 = r1\nr0 += 1\nexit", "r0 = 6\nexit", EQ},
+	{"call: a subprogram's result, another", XDP,
+	 "r1 = 5\n" CALLS(1) "exit\nr0 = r1\nr0 += 1\nexit", "r0 = 7\nexit", DIFF},
+	{"call: r6 is the caller's again after the call", XDP,
+	 "r6 = 3\n" CALLS(2) "r0 = r6\nexit\nr6 = 9\nr0 = 0\nexit", "r0 = 3\nexit", EQ},
+	{"call: the callee reads the caller's stack through a pointer", XDP,
+	 "r1 = 7\n*(u64 *)(r10 - 8) = r1\nr1 = r10\nr1 += -8\n" CALLS(1)
+	 "exit\nr0 = *(u64 *)(r1 + 0)\nexit",
+	 "r0 = 7\nexit", EQ},
+	{"call: the callee's stack is its own", XDP,
+	 "r1 = 1\n*(u64 *)(r10 - 8) = r1\n" CALLS(2) "r0 = *(u64 *)(r10 - 8)\nexit\n"
+	 "r1 = 5\n*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit",
+	 "r0 = 1\nexit", EQ},
+	{"call: a callee reads what an earlier callee left on the stack", XDP,
+	 CALLS(2) CALLS(5) "exit\n"
+	 "r1 = 5\n*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit\n"
+	 "r0 = *(u64 *)(r10 - 8)\nexit",
+	 "r0 = 5\nexit", UNK},
 	/* stack pointers compared (root may): as their offsets */
 	{"stack pointers compared: as their offsets", XDP,
 	 U32 "r6 &= 63\nr4 = r10\nr4 += -64\nr4 += r6\nr5 = r10\nr5 += -5\n"
@@ -652,7 +678,8 @@ static const struct smt_pair smt_pairs[] = {
 	 UNK},
 	{"helper not modelled (tail call)", XDP, "r2 = 0\nr3 = 0\ncall 12\nr0 = 0\nexit",
 	 "r0 = 0\nexit", UNK},
-	{"BPF-to-BPF call", XDP, "call @f\nexit\n@f:\nr0 = 1\nexit", "r0 = 1\nexit", UNK},
+	{"BPF-to-BPF call, recursive", XDP, "call @f\nexit\n@f:\ncall @f\nr0 = 1\nexit",
+	 "r0 = 1\nexit", UNK},
 	{"uninitialized register", XDP, "r0 = r5\nexit", "r0 = 0\nexit", UNK},
 };
 
