@@ -13,8 +13,10 @@
  *                bytes (smt_stack_lo()), emptied, so that nothing a callee
  *                before it left there can be read as written;
  *   SMT_OP_POP   after the body, where each of the callee's exits now jumps:
- *                r0 is what it returns, r6-r10 the caller's again (the JIT
- *                keeps them), r1-r5 clobbered, the callee's stack gone.
+ *                r0 is what it returns (not initialized from a function of
+ *                type void: the verifier passes r0 back as it is), r6-r10
+ *                the caller's again (the JIT keeps them), r1-r5 clobbered,
+ *                the callee's stack gone.
  *
  * So the encoder sees what the kernel runs, one frame after another, and a
  * pointer a caller passes into its own stack reaches the same bytes from
@@ -241,10 +243,6 @@ int smt_frame_op(struct smt_ctx *s, struct sstate *st, uint8_t op, uint32_t i)
 	}
 	if (!st->depth) {
 		smt_unsup(s, i, "%s", "a return with no call");
-		return -1;
-	}
-	if (st->r[0].tag == T_UNINIT) {
-		smt_unsup(s, i, "%s", "a subprogram returns no value");
 		return -1;
 	}
 	clear_frame(st, st->depth);

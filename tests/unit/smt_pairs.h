@@ -381,6 +381,10 @@ static const struct smt_pair smt_pairs[] = {
 	 "r1 = 1\n*(u64 *)(r10 - 8) = r1\n" CALLS(2) "r0 = *(u64 *)(r10 - 8)\nexit\n"
 	 "r1 = 5\n*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit",
 	 "r0 = 1\nexit", EQ},
+	{"call: a function of type void", XDP, "r6 = 4\n" CALLS(2) "r0 = r6\nexit\nr1 = 1\nexit",
+	 "r0 = 4\nexit", EQ},
+	{"call: the result of a function of type void", XDP,
+	 CALLS(1) "exit\nr1 = 1\nexit", "r0 = 4\nexit", UNK},
 	{"call: a callee reads what an earlier callee left on the stack", XDP,
 	 CALLS(2) CALLS(5) "exit\n"
 	 "r1 = 5\n*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit\n"
