@@ -296,7 +296,7 @@ static int old_byte(struct insn_env *ie, struct sstate *st, struct sval p, uint3
 		return smt_mem_access(ie, st, p, j, 1, false, b, T_SCALAR) < 0 ? -1 : 0;
 	if (!smt_const_of(s, T(Z3_mk_bvsub(s->z, p.v, smt_bvk(s, (int64_t)smt_region_base(T_STACK)))),
 			  &k) ||
-	    k + j < smt_stack_lo(st) || k + (int64_t)j >= 0) {
+	    !smt_stack_ok(st, k + j, 1)) {
 		smt_unsup(s, ie->i, "%s", "helper write at a variable or bad stack offset");
 		return -1;
 	}

@@ -86,6 +86,15 @@ static inline int64_t smt_stack_lo(const struct sstate *st)
 	return -512 * ((int64_t)st->depth + 1);
 }
 
+/*
+ * Whether @size bytes at stack offset @k are inside one frame, of @st's or
+ * of a caller's: the verifier checks an access against its pointer's frame.
+ */
+static inline bool smt_stack_ok(const struct sstate *st, int64_t k, int64_t size)
+{
+	return k >= smt_stack_lo(st) && k < 0 && k + size <= -512 * ((-k - 1) / 512);
+}
+
 /* A map lookup the encoder saw, to put its element into a counterexample. */
 struct slookup {
 	uint32_t map;

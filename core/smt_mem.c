@@ -195,7 +195,7 @@ static bool stack_scalar_ok(struct smt_ctx *s, const struct sstate *st, int64_t 
 {
 	uint32_t j;
 
-	if (k < smt_stack_lo(st) || k + size > 0)
+	if (!smt_stack_ok(st, k, size))
 		return false;
 	for (j = 0; j < size; j++)
 		if (st->stag[(k + SMT_STACK + j) / 8] != T_SCALAR || (!s->window && !st->sinit[k + SMT_STACK + j]))
@@ -307,7 +307,7 @@ int smt_mem_access(struct insn_env *ie, struct sstate *st, struct sval ptr, int6
 				  write ? "write" : "read");
 			return -1;
 		}
-		if (k < smt_stack_lo(st) || k + size > 0) {
+		if (!smt_stack_ok(st, k, size)) {
 			smt_unsup(s, ie->i, "%s outside the stack", write ? "write" : "read");
 			return -1;
 		}
