@@ -446,13 +446,91 @@ static void way_out(const struct smt_window_cond *c, const struct bpf_insn *in, 
 	}
 }
 
+/* Where control may go after insn @i: up to two successors in @succ; how many. */
+static unsigned int successors(const struct bpf_insn *insns, size_t len, size_t i, int64_t *succ)
+{
+	const struct bpf_insn *in = &insns[i];
+	uint8_t cls = BPF_CLASS(in->code), op = BPF_OP(in->code);
+	size_t next = i + (prog_insn_is_ldimm64(in) ? 2 : 1);
+	unsigned int n = 0;
+
+	if ((cls == BPF_JMP || cls == BPF_JMP32) && op == BPF_EXIT)
+		return 0;
+	if ((cls == BPF_JMP || cls == BPF_JMP32) && op != BPF_CALL) {
+		succ[n++] = prog_jump_target(insns, i);
+		if (op == BPF_JA)
+			return n;
+	}
+	if (next < len)
+		succ[n++] = (int64_t)next;
+	return n;
+}
+
+/*
+ * The order a whole program's instructions are visited in: a topological
+ * order of its control flow (depth first, in reverse postorder), so that
+ * every state reaching an instruction is there before it runs -- also
+ * through a jump backwards that is no loop (clang lays out some tails after
+ * the code that jumps back to them).  NULL with *@loop set to 1 + the insn
+ * that closes a cycle if there is one; NULL alone when out of memory.
+ */
+static size_t *topo_order(const struct bpf_insn *insns, size_t len, size_t *n, size_t *loop)
+{
+	uint8_t *mark = calloc(len, 1); /* 1: on the path, 2: done */
+	size_t *order = malloc(len * sizeof(*order)), *stk = malloc(len * sizeof(*stk));
+	uint8_t *next = calloc(len, 1); /* successors of it tried */
+	size_t sp = 0, k = len;
+
+	*loop = 0;
+	if (!mark || !order || !stk || !next)
+		goto fail;
+	stk[sp++] = 0;
+	mark[0] = 1;
+	while (sp) {
+		size_t i = stk[sp - 1];
+		int64_t succ[2];
+		unsigned int ns = successors(insns, len, i, succ);
+
+		if (next[i] < ns) {
+			int64_t t = succ[next[i]++];
+
+			if (t < 0 || t >= (int64_t)len)
+				continue; /* reported where it runs */
+			if (mark[t] == 1) {
+				*loop = i + 1;
+				goto fail;
+			}
+			if (!mark[t]) {
+				mark[t] = 1;
+				stk[sp++] = (size_t)t;
+			}
+			continue;
+		}
+		mark[i] = 2;
+		order[--k] = i;
+		sp--;
+	}
+	memmove(order, order + k, (len - k) * sizeof(*order));
+	*n = len - k;
+	free(mark);
+	free(stk);
+	free(next);
+	return order;
+fail:
+	free(mark);
+	free(order);
+	free(stk);
+	free(next);
+	return NULL;
+}
+
 int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len, const uint8_t *ops,
 		 const struct smt_window_cond *cond, struct senc *out)
 {
 	struct insn_env ie = {.s = s, .out = out};
 	struct slist *at = NULL;
 	struct sstate *st;
-	size_t i, k;
+	size_t i, k, *order = NULL, norder = 0, oi;
 	uint64_t t0;
 	int err = 0;
 
@@ -488,9 +566,19 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len, co
 	}
 	at[0].v[0] = st;
 	at[0].n = at[0].cap = 1;
+	if (!cond) {
+		size_t loop;
 
-	for (i = 0; i < len && !err; i++) {
-		const struct bpf_insn *in = &insns[i];
+		order = topo_order(insns, len, &norder, &loop);
+		if (!order) {
+			smt_unsup(s, loop ? loop - 1 : 0, "%s",
+				  loop ? "backward jump (loop)" : "out of memory");
+			err = 1;
+		}
+	}
+
+	for (oi = 0; oi < (order ? norder : len) && !err; oi++) {
+		const struct bpf_insn *in = &insns[i = order ? order[oi] : oi];
 		size_t next = i + (prog_insn_is_ldimm64(in) ? 2 : 1);
 		struct slist cur = at[i];
 
@@ -567,7 +655,8 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len, co
 				int64_t t = prog_jump_target(insns, i);
 				struct sstate *j = r == 1 ? tk : x;
 
-				if (t <= (int64_t)i || t > (int64_t)len || (t == (int64_t)len && !cond)) {
+				if ((cond && t <= (int64_t)i) || t < 0 || t > (int64_t)len ||
+				    (t == (int64_t)len && !cond)) {
 					smt_unsup(s, i, "%s",
 						  t <= (int64_t)i ? "backward jump (loop)"
 								  : "jump out of the program");
@@ -605,6 +694,7 @@ int smt_enc_prog(struct smt_ctx *s, const struct bpf_insn *insns, size_t len, co
 		free(at[i].v);
 	}
 	free(at);
+	free(order);
 	if (err && !s->unsup[0])
 		snprintf(s->unsup, sizeof(s->unsup), "%s", s->zerr ? "Z3 error" : "out of memory");
 	return 0;

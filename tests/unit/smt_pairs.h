@@ -381,6 +381,8 @@ static const struct smt_pair smt_pairs[] = {
 	 "r1 = 1\n*(u64 *)(r10 - 8) = r1\n" CALLS(2) "r0 = *(u64 *)(r10 - 8)\nexit\n"
 	 "r1 = 5\n*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit",
 	 "r0 = 1\nexit", EQ},
+	{"call: a store across the top of the callee's frame", XDP,
+	 CALLS(1) "exit\nr1 = 1\n*(u64 *)(r10 - 4) = r1\nr0 = 0\nexit", "r0 = 0\nexit", UNK},
 	{"call: a function of type void", XDP, "r6 = 4\n" CALLS(2) "r0 = r6\nexit\nr1 = 1\nexit",
 	 "r0 = 4\nexit", EQ},
 	{"call: the result of a function of type void", XDP,
@@ -390,6 +392,13 @@ static const struct smt_pair smt_pairs[] = {
 	 "r1 = 5\n*(u64 *)(r10 - 8) = r1\nr0 = 0\nexit\n"
 	 "r0 = *(u64 *)(r10 - 8)\nexit",
 	 "r0 = 5\nexit", UNK},
+	/* a jump backwards that closes no loop: visited in the flow's order */
+	{"a tail laid out after the code that jumps back from it", XDP,
+	 U32 "r0 = 1\nif r6 > 5 goto @t\n@b:\nexit\n@t:\nr0 += 1\ngoto @b",
+	 U32 "r0 = 1\nif r6 <= 5 goto @e\nr0 = 2\n@e:\nexit", EQ},
+	{"a tail laid out after the code that jumps back from it, another result", XDP,
+	 U32 "r0 = 1\nif r6 > 5 goto @t\n@b:\nexit\n@t:\nr0 += 2\ngoto @b",
+	 U32 "r0 = 1\nif r6 <= 5 goto @e\nr0 = 2\n@e:\nexit", DIFF},
 	/* stack pointers compared (root may): as their offsets */
 	{"stack pointers compared: as their offsets", XDP,
 	 U32 "r6 &= 63\nr4 = r10\nr4 += -64\nr4 += r6\nr5 = r10\nr5 += -5\n"
